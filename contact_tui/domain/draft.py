@@ -1,0 +1,278 @@
+"""What an agent typed into the contact form (or CLI flags), and the rules that check it.
+
+A :class:`ContactDraft` holds raw text. :func:`check_draft` applies every rule and returns the
+clean values, or per-field errors, plus warnings that do not block a save (a number kept as
+typed but not searchable). The form and the CLI share this, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
+from contact_tui.domain.rules import (
+    NOT_SEARCHABLE_WARNING,
+    RuleError,
+    normalize_email,
+    parse_phone,
+    validate_name,
+    validate_text,
+)
+
+# Field ids are the Genesys JSON keys, so messages, the form and the CLI all use one name.
+NAME_FIELDS = {
+    "firstName": ("First name", True),
+    "middleName": ("Middle name", False),
+    "lastName": ("Last name", True),
+}
+TEXT_FIELDS = {
+    "salutation": ("Salutation", 100),
+    "title": ("Title", 1000),
+    "externalSystemUrl": ("External system URL", 2000),
+}
+ADDRESS_FIELDS = {
+    "address1": "Address line 1",
+    "address2": "Address line 2",
+    "city": "City",
+    "state": "State",
+    "postalCode": "Postal code",
+    "countryCode": "Country",
+}
+
+
+@dataclass
+class PhoneDraft:
+    """One phone field as typed, with its SMS toggle."""
+
+    text: str = ""
+    accepts_sms: bool = False
+
+
+@dataclass
+class ContactDraft:
+    """The editable part of a contact, as raw text."""
+
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    salutation: str = ""
+    title: str = ""
+    phones: dict[PhoneKind, PhoneDraft] = field(default_factory=dict)
+    emails: dict[EmailKind, str] = field(default_factory=dict)
+    address: dict[str, str] = field(default_factory=dict)
+    survey_opt_out: bool = False
+    external_system_url: str = ""
+
+    @classmethod
+    def from_contact(cls, contact: Contact) -> ContactDraft:
+        """A draft holding what a contact has now, ready to edit.
+
+        A searchable number is given in international form so that re-checking it under a
+        different default country gives the same E.164.
+        """
+        a = contact.address
+        return cls(
+            first_name=contact.first_name,
+            middle_name=contact.middle_name,
+            last_name=contact.last_name,
+            salutation=contact.salutation,
+            title=contact.title,
+            phones={
+                kind: PhoneDraft(
+                    phone.display if phone.searchable else (phone.user_input or phone.display),
+                    phone.accepts_sms,
+                )
+                for kind, phone in contact.phones()
+            },
+            emails=dict(contact.emails()),
+            address={
+                "address1": a.address1,
+                "address2": a.address2,
+                "city": a.city,
+                "state": a.state,
+                "postalCode": a.postal_code,
+                "countryCode": a.country_code,
+            },
+            survey_opt_out=contact.survey_opt_out,
+            external_system_url=contact.external_system_url,
+        )
+
+    def text_of(self, field_id: str) -> str:
+        """The raw text of one field, by its id."""
+        if field_id in NAME_FIELDS or field_id in TEXT_FIELDS:
+            attr = {
+                "firstName": "first_name",
+                "middleName": "middle_name",
+                "lastName": "last_name",
+                "externalSystemUrl": "external_system_url",
+            }.get(field_id, field_id)
+            return str(getattr(self, attr))
+        if field_id in PhoneKind._value2member_map_:
+            return self.phones.get(PhoneKind(field_id), PhoneDraft()).text
+        if field_id in EmailKind._value2member_map_:
+            return self.emails.get(EmailKind(field_id), "")
+        if field_id.startswith("address."):
+            return self.address.get(field_id.removeprefix("address."), "")
+        raise KeyError(field_id)
+
+
+@dataclass(frozen=True)
+class CheckedFields:
+    """Clean values from a draft that passed every rule."""
+
+    first_name: str
+    middle_name: str
+    last_name: str
+    salutation: str
+    title: str
+    phones: dict[PhoneKind, PhoneNumber | None]
+    emails: dict[EmailKind, str]
+    address: Address
+    survey_opt_out: bool
+    external_system_url: str
+
+    def apply_to(self, contact: Contact) -> Contact:
+        """A copy of ``contact`` holding these values (identities and bookkeeping kept).
+
+        A number that is the same number as before keeps what the agent first typed
+        (``userInput``), so re-saving an unchanged form changes nothing.
+        """
+        phones = {k: _same_number(contact.phone(k), p) for k, p in self.phones.items()}
+        return replace(
+            contact,
+            first_name=self.first_name,
+            middle_name=self.middle_name,
+            last_name=self.last_name,
+            salutation=self.salutation,
+            title=self.title,
+            work_phone=phones[PhoneKind.WORK],
+            home_phone=phones[PhoneKind.HOME],
+            cell_phone=phones[PhoneKind.CELL],
+            other_phone=phones[PhoneKind.OTHER],
+            work_email=self.emails[EmailKind.WORK],
+            personal_email=self.emails[EmailKind.PERSONAL],
+            other_email=self.emails[EmailKind.OTHER],
+            address=self.address,
+            survey_opt_out=self.survey_opt_out,
+            external_system_url=self.external_system_url,
+        )
+
+
+def _same_number(old: PhoneNumber | None, new: PhoneNumber | None) -> PhoneNumber | None:
+    if old is None or new is None:
+        return new
+    same = (new.e164 is not None and (new.e164, new.extension) == (old.e164, old.extension)) or (
+        new.e164 is None and old.e164 is None and new.display == old.display
+    )
+    return replace(old, accepts_sms=new.accepts_sms) if same else new
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    """The outcome of checking a draft: errors block a save, warnings do not."""
+
+    errors: dict[str, str]
+    warnings: dict[str, str]
+    fields: CheckedFields | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the draft can be saved."""
+        return not self.errors
+
+
+def check_phone(
+    text: str, region: str, accepts_sms: bool = False
+) -> tuple[PhoneNumber | None, str]:
+    """One optional phone field: (the number or None when empty, a warning or '').
+
+    Raises RuleError when the text cannot be kept at all (extension alone, no digits).
+    """
+    if not text.strip():
+        return None, ""
+    phone = parse_phone(text, region, accepts_sms=accepts_sms)
+    return phone, "" if phone.searchable else NOT_SEARCHABLE_WARNING
+
+
+def check_email(text: str) -> str:
+    """One optional email field: the clean address, or '' when empty; raises RuleError."""
+    return normalize_email(text) if text.strip() else ""
+
+
+def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
+    """Apply every rule to every field, collecting all problems rather than stopping at one."""
+    errors: dict[str, str] = {}
+    warnings: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for field_id, (label, required) in NAME_FIELDS.items():
+        try:
+            names[field_id] = validate_name(draft.text_of(field_id), label, required=required)
+        except RuleError as err:
+            errors[field_id] = str(err)
+    texts: dict[str, str] = {}
+    for field_id, (label, limit) in TEXT_FIELDS.items():
+        try:
+            texts[field_id] = validate_text(draft.text_of(field_id), label, max_length=limit)
+        except RuleError as err:
+            errors[field_id] = str(err)
+    phones: dict[PhoneKind, PhoneNumber | None] = {}
+    for kind in PhoneKind:
+        entry = draft.phones.get(kind, PhoneDraft())
+        try:
+            phones[kind], warning = check_phone(entry.text, region, entry.accepts_sms)
+            if warning:
+                warnings[kind.value] = warning
+        except RuleError as err:
+            errors[kind.value] = str(err)
+    emails: dict[EmailKind, str] = {}
+    for email_kind in EmailKind:
+        try:
+            emails[email_kind] = check_email(draft.emails.get(email_kind, ""))
+        except RuleError as err:
+            errors[email_kind.value] = str(err)
+    address: dict[str, str] = {}
+    for part, label in ADDRESS_FIELDS.items():
+        try:
+            address[part] = validate_text(draft.address.get(part, ""), label, max_length=1000)
+        except RuleError as err:
+            errors[f"address.{part}"] = str(err)
+    if errors:
+        return DraftCheck(errors, warnings, None)
+    return DraftCheck(
+        errors,
+        warnings,
+        CheckedFields(
+            first_name=names["firstName"],
+            middle_name=names["middleName"],
+            last_name=names["lastName"],
+            salutation=texts["salutation"],
+            title=texts["title"],
+            phones=phones,
+            emails=emails,
+            address=Address(
+                address1=address["address1"],
+                address2=address["address2"],
+                city=address["city"],
+                state=address["state"],
+                postal_code=address["postalCode"],
+                country_code=address["countryCode"],
+            ),
+            survey_opt_out=draft.survey_opt_out,
+            external_system_url=texts["externalSystemUrl"],
+        ),
+    )
+
+
+def field_label(field_id: str) -> str:
+    """The label an agent sees for a field id: 'workPhone' -> 'Work phone'."""
+    if field_id in NAME_FIELDS:
+        return NAME_FIELDS[field_id][0]
+    if field_id in TEXT_FIELDS:
+        return TEXT_FIELDS[field_id][0]
+    if field_id in PhoneKind._value2member_map_:
+        return f"{PhoneKind(field_id).label} phone"
+    if field_id in EmailKind._value2member_map_:
+        return f"{EmailKind(field_id).label} email"
+    if field_id.startswith("address."):
+        return ADDRESS_FIELDS.get(field_id.removeprefix("address."), field_id)
+    return field_id

@@ -1,0 +1,314 @@
+"""Validation and normalization rules for what agents type: phone numbers, emails, names, text.
+
+Every refusal is a :class:`RuleError` whose message is one sentence an agent can act on. Nothing
+here does I/O; the rules follow the "Rules" section of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from contact_tui.domain.model import PhoneNumber
+
+
+class RuleError(ValueError):
+    """A value broke a rule; str(err) is one sentence an agent can act on."""
+
+
+MAX_NAME_LENGTH: Final = 1000  # Genesys API limit for names
+MAX_EMAIL_LENGTH: Final = 254
+MAX_PHONE_INPUT_LENGTH: Final = 64  # longer input is refused
+MAX_EXTENSION_DIGITS: Final = 9
+NOT_SEARCHABLE_WARNING: Final = (
+    "Kept as typed, but not searchable: enter the full number with country code, "
+    "e.g. +44 20 7946 0958."
+)
+
+_EXTENSION_ONLY_MESSAGE: Final = (
+    "An extension alone is not a phone number: enter the number too, e.g. +1 317 555 0123 ext. 45."
+)
+_NO_DIGITS_MESSAGE: Final = "A phone number needs digits, e.g. +1 317 555 0123."
+
+# The extension labels phonenumbers itself understands (ext, extn, extension, extensión, x, #, ~,
+# int, доб, anexo, ";ext="); matched after NFKC so full-width forms count too.
+_EXTENSION_LABEL: Final = r"(?:;?ext=|e?xt(?:ensi[oó]n|n)?|x|#|~|int|доб|anexo)"
+_EXTENSION_ONLY = re.compile(rf"[,;\s]*{_EXTENSION_LABEL}\s*[.:]?[\s,-]*\d+\s*#?", re.IGNORECASE)
+# phonenumbers stops recognising an extension after an ambiguous label ("x", "#") at 10 digits and
+# then reports the whole input as too long; this finds that case so it gets the extension message.
+_LONG_EXTENSION = re.compile(
+    rf"{_EXTENSION_LABEL}\s*[.:]?[\s,-]*\d{{{MAX_EXTENSION_DIGITS + 1},}}\s*#?$", re.IGNORECASE
+)
+_LONG_EXTENSION_MESSAGE: Final = (
+    f"An extension can have at most {MAX_EXTENSION_DIGITS} digits; check the number after 'ext.'."
+)
+
+_COUNTRY_CODE = re.compile(r"\+?([0-9]{1,3})")
+
+_LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Zero-width non-joiner and joiner shape letters in Persian, Indic scripts and emoji, so names
+# and free text may contain them; phones and emails may not.
+_JOINERS: Final = frozenset("\u200c\u200d")
+
+
+def _check_characters(text: str, subject: str, *, allow_joiners: bool) -> None:
+    """Raise RuleError if ``text`` holds a control, format, line-break or surrogate character."""
+    # isprintable() is False for every category refused below (and for harmless non-ASCII spaces),
+    # so the common case costs one C-level scan.
+    if text.isprintable():
+        return
+    for char in text:
+        category = unicodedata.category(char)
+        if category not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            continue
+        if allow_joiners and char in _JOINERS:
+            continue
+        code = f"U+{ord(char):04X}"
+        if char in _LINE_BREAKS:
+            problem = "a line break"
+        elif char == "\t":
+            problem = "a tab"
+        elif char in ("\x1b", "\x9b"):
+            problem = "an escape sequence"
+        elif char in _BIDI_CONTROLS:
+            problem = f"a text-direction control character ({code})"
+        elif category == "Cf":
+            problem = f"an invisible formatting character ({code})"
+        elif category == "Cs":
+            problem = f"an invalid character ({code})"
+        else:
+            problem = f"a control character ({code})"
+        raise RuleError(f"{subject} contains {problem}; remove it.")
+
+
+def _check_length(text: str, subject: str, limit: int) -> None:
+    """Raise RuleError if ``text`` is longer than ``limit`` characters."""
+    if len(text) > limit:
+        raise RuleError(
+            f"{subject} is too long: at most {limit:,} characters, this has {len(text):,}."
+        )
+
+
+def region_for_country_code(code: int | str) -> str:
+    """The main region (ISO 3166 code) for a country calling code: 44 or "+44" -> "GB".
+
+    Non-geographic codes such as +881 (satellite) give "001". Raises RuleError for an unknown
+    code or for anything that is not 1 to 3 digits.
+    """
+    if isinstance(code, bool):
+        number = -1
+    elif isinstance(code, int):
+        number = code
+    else:
+        match = _COUNTRY_CODE.fullmatch(code.strip())
+        number = int(match.group(1)) if match else -1
+    if number < 0:
+        raise RuleError("A country calling code is 1 to 3 digits, e.g. +44.")
+    region = phonenumbers.region_code_for_country_code(number)
+    if region == phonenumbers.UNKNOWN_REGION:
+        raise RuleError(f"There is no country calling code +{number}.")
+    return region
+
+
+def _is_extension_only(text: str) -> bool:
+    """True when ``text`` is an extension label and digits with no number before them."""
+    return _EXTENSION_ONLY.fullmatch(unicodedata.normalize("NFKC", text)) is not None
+
+
+def _check_phone_input(text: str) -> None:
+    """Raise RuleError for stripped phone input that cannot be a phone number at all."""
+    if not text:
+        raise RuleError("Enter a phone number.")
+    _check_length(text, "The phone number", MAX_PHONE_INPUT_LENGTH)
+    _check_characters(text, "The phone number", allow_joiners=False)
+    if not any(char.isdecimal() for char in text):
+        raise RuleError(_NO_DIGITS_MESSAGE)
+    if _is_extension_only(text):
+        raise RuleError(_EXTENSION_ONLY_MESSAGE)
+
+
+def _parse(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
+    """Parse checked input with phonenumbers; None when it is not a number at all."""
+    try:
+        return phonenumbers.parse(text, default_region.strip().upper())
+    except NumberParseException:
+        return None
+
+
+def _e164(parsed: phonenumbers.PhoneNumber) -> str | None:
+    """The E.164 key of a parsed number; None if it is not possible or does not parse back."""
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    # A few inputs with leading zeros ("000000" in CX) format to an E.164 that parses back as
+    # another number; a key that does not find itself could never match, so it is not one.
+    try:
+        again = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return None
+    if phonenumbers.format_number(again, PhoneNumberFormat.E164) != e164:
+        return None
+    return e164
+
+
+def parse_phone(text: str, default_region: str, *, accepts_sms: bool = False) -> PhoneNumber:
+    """Turn what an agent typed into a PhoneNumber, searchable (with E.164) when possible.
+
+    A leading "+" or the region's international prefix means international; otherwise
+    ``default_region`` (e.g. "US") applies. Input that is not a possible number but has digits is
+    kept as typed without E.164; callers then show NOT_SEARCHABLE_WARNING. Raises RuleError for
+    empty input, input without digits, an extension alone, control characters, over-long input
+    and over-long extensions.
+    """
+    text = text.strip()
+    _check_phone_input(text)
+    parsed = _parse(text, default_region)
+    if parsed is None:
+        if _LONG_EXTENSION.search(unicodedata.normalize("NFKC", text)):
+            raise RuleError(_LONG_EXTENSION_MESSAGE)
+        return PhoneNumber(display=text, user_input=text, accepts_sms=accepts_sms)
+    extension: int | None = None
+    if parsed.extension:
+        if len(parsed.extension) > MAX_EXTENSION_DIGITS:
+            raise RuleError(_LONG_EXTENSION_MESSAGE)
+        # int() reads every script's decimal digits, as phonenumbers does.
+        extension = int(parsed.extension)
+    e164 = _e164(parsed)
+    if e164 is None:
+        return PhoneNumber(
+            display=text, user_input=text, accepts_sms=accepts_sms, extension=extension
+        )
+    return PhoneNumber(
+        display=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
+        user_input=text,
+        e164=e164,
+        country_code=parsed.country_code,
+        accepts_sms=accepts_sms,
+        extension=extension,
+    )
+
+
+def phone_key(text: str, default_region: str) -> str | None:
+    """The E.164 form of ``text`` for search and matching, or None if it has none.
+
+    Accepts any formatting ("+44 (0)20 7946 0958", "tel:+1-212-555-0101", national numbers in
+    ``default_region``) and ignores extensions. Agrees with parse_phone: it is the ``e164`` that
+    parse_phone would give, and None wherever parse_phone would refuse. Never raises.
+    """
+    text = text.strip()
+    try:
+        _check_phone_input(text)
+    except RuleError:
+        return None
+    parsed = _parse(text, default_region)
+    if parsed is None or (parsed.extension and len(parsed.extension) > MAX_EXTENSION_DIGITS):
+        return None
+    return _e164(parsed)
+
+
+_EMAIL_MESSAGES: Final = {
+    "An email address must have an @-sign.": (
+        "Not an email address: it needs an @, e.g. sam@example.com."
+    ),
+    "There must be something after the @-sign.": (
+        "Not an email address: the part after the @ is missing."
+    ),
+    "There must be something before the @-sign.": (
+        "Not an email address: the part before the @ is missing."
+    ),
+    "A display name and angle brackets around the email address are not permitted here.": (
+        "Enter the address alone, without a name or angle brackets, e.g. sam@example.com."
+    ),
+}
+
+
+_SENTENCE_BREAK = re.compile(r"\. (\w)")
+
+
+def _email_message(reason: str) -> str:
+    """email-validator's reason for refusing an address, as one sentence for an agent."""
+    if reason in _EMAIL_MESSAGES:
+        return _EMAIL_MESSAGES[reason]
+    reason = reason.strip().rstrip(".").replace("@-sign", "@")
+    reason = _SENTENCE_BREAK.sub(lambda m: "; " + m.group(1).lower(), reason)
+    for subject in ("The email address ", "An email address "):
+        if reason.startswith(subject):
+            reason = "it " + reason.removeprefix(subject)
+            break
+    else:
+        reason = reason[:1].lower() + reason[1:]
+    return f"Not an email address: {reason}."
+
+
+def normalize_email(text: str) -> str:
+    """Check an email address and return it as stored: domain lower-cased, local part as typed.
+
+    Internationalized addresses are allowed; deliverability is not checked. Raises RuleError
+    naming the problem for empty, over-long or invalid input.
+    """
+    text = text.strip()
+    if not text:
+        raise RuleError("Enter an email address.")
+    _check_length(text, "The email address", MAX_EMAIL_LENGTH)
+    _check_characters(text, "The email address", allow_joiners=False)
+    try:
+        validated = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as err:
+        raise RuleError(_email_message(str(err))) from err
+    return validated.normalized
+
+
+def email_key(address: str) -> str:
+    """The key two addresses match on: the normalized address, fully lower-cased.
+
+    Text that is not a valid address gives its stripped, lower-cased self. Never raises.
+    """
+    try:
+        return normalize_email(address).lower()
+    except RuleError:
+        return address.strip().lower()
+
+
+def looks_like_email(text: str) -> bool:
+    """A cheap guess for search boxes: exactly one "@" with text on both sides."""
+    local, at, domain = text.strip().partition("@")
+    return bool(at) and bool(local.strip()) and bool(domain.strip()) and "@" not in domain
+
+
+def validate_name(text: str, label: str, *, required: bool) -> str:
+    """Check a name field and return it stripped; ``label`` ("First name") names it in messages.
+
+    Letters of every script, marks, digits, apostrophes, hyphens, periods and spaces are all
+    allowed; control characters, line breaks and invisible formatting characters (other than
+    zero-width joiners) are refused, as are names over MAX_NAME_LENGTH and empty required names.
+    """
+    text = text.strip()
+    if not text:
+        if required:
+            raise RuleError(f"{label} is required.")
+        return ""
+    _check_length(text, label, MAX_NAME_LENGTH)
+    _check_characters(text, label, allow_joiners=True)
+    return text
+
+
+def validate_text(text: str, label: str, *, max_length: int = 1000) -> str:
+    """Check an optional free-text field (title, address part, URL) and return it stripped.
+
+    Empty is fine; control characters, line breaks, invisible formatting characters (other than
+    zero-width joiners) and text over ``max_length`` are refused.
+    """
+    text = text.strip()
+    if not text:
+        return ""
+    _check_length(text, label, max_length)
+    _check_characters(text, label, allow_joiners=True)
+    return text
