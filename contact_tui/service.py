@@ -1,0 +1,543 @@
+"""Use cases shared by the screen and the command line. Every permission check lives here.
+
+The UI and CLI call these methods and nothing below them, so no path (screen, key, CLI)
+can get around a permission or a validation rule.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from contact_tui.config import SETTINGS, Agent, Config, ConfigError, check_setting
+from contact_tui.domain.draft import (
+    CheckedFields,
+    ContactDraft,
+    check_draft,
+    check_email,
+    check_phone,
+    field_label,
+)
+from contact_tui.domain.identity import (
+    email_identity,
+    identity_for_sender,
+    phone_identity,
+    sender_key,
+)
+from contact_tui.domain.model import (
+    AuditRecord,
+    Channel,
+    Contact,
+    ContactType,
+    Interaction,
+    InteractionState,
+    MatchKind,
+    Participant,
+    Permission,
+    PhoneKind,
+    Platform,
+)
+from contact_tui.domain.rules import (
+    RuleError,
+    looks_like_email,
+    phone_key,
+    region_for_country_code,
+    validate_name,
+)
+from contact_tui.store.documents import utcnow
+from contact_tui.store.errors import NotFound
+from contact_tui.store.repository import Repository, UnitOfWork
+
+SYSTEM_ACTOR = "system"
+MAX_TRANSCRIPT_LINES = 10_000
+MAX_FIELD = 10_000
+
+
+class PermissionDenied(Exception):
+    """The agent lacks the permission an action needs."""
+
+    def __init__(self, agent: Agent, permission: Permission) -> None:
+        self.permission = permission
+        super().__init__(
+            f"{agent.user} may not {permission.label}: that needs the {permission.value} "
+            f"permission (your roles: {agent.role_label}). Ask your admin."
+        )
+
+
+class InvalidInput(Exception):
+    """Input broke a rule. ``errors`` maps field ids to messages; str() is one sentence."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        self.errors = errors or {}
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class NewInteraction:
+    """What the routing side hands over when an interaction arrives."""
+
+    agent: str
+    channel: Channel
+    sender: Participant
+    platform: Platform | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = ""
+    transcript: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of search hits, how many matched in all, and how the query was read."""
+
+    contacts: list[Contact]
+    total: int
+    kind: str  # "all", "phone", "email", "name", "literal"
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class ContactService:
+    """The agent's use cases over one store."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        config: Config,
+        agent: Agent,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.agent = agent
+        self.clock = clock
+
+    # --- settings and permissions ------------------------------------------------------
+
+    def setting(self, name: str) -> Any:
+        """An admin setting: the store's value if an admin set one, else the config's."""
+        stored = self.repo.setting(name)
+        return self.config.defaults[name] if stored is None else stored
+
+    @property
+    def region(self) -> str:
+        """The region numbers without a leading + are read in (from the default country code)."""
+        try:
+            return region_for_country_code(self.setting("default-country-code"))
+        except RuleError:
+            return "US"
+
+    def can(self, permission: Permission) -> bool:
+        """True when the agent holds ``permission`` (for showing or hiding actions)."""
+        return self.agent.can(permission)
+
+    def require(self, permission: Permission) -> None:
+        """Raise PermissionDenied unless the agent holds ``permission``."""
+        if not self.agent.can(permission):
+            raise PermissionDenied(self.agent, permission)
+
+    def set_setting(self, name: str, value: Any) -> Any:
+        """Change an admin setting for everyone using this store (needs the admin permission)."""
+        self.require(Permission.ADMIN)
+        if name not in SETTINGS:
+            raise InvalidInput(f"There is no setting {name!r}; known: {', '.join(SETTINGS)}.")
+        try:
+            checked = check_setting(name, value, name)
+        except ConfigError as err:
+            raise InvalidInput(str(err)) from None
+        with self.repo.write(self.agent.user) as uow:
+            uow.set_setting(name, checked)
+            uow.add_audit(self._audit("setting", None, (name,)))
+        return checked
+
+    # --- reading -------------------------------------------------------------------------
+
+    def contact(self, contact_id: str) -> Contact:
+        """A contact by id; NotFound when there is none."""
+        self.require(Permission.VIEW)
+        found = self.repo.contact(contact_id)
+        if found is None:
+            raise NotFound(f"No contact has the id {contact_id}.")
+        return found
+
+    def interaction(self, interaction_id: str) -> Interaction:
+        """An interaction by id; NotFound when there is none."""
+        found = self.repo.interaction(interaction_id)
+        if found is None:
+            raise NotFound(f"No interaction has the id {interaction_id}.")
+        return found
+
+    def interactions(self, agent: str | None = None) -> list[Interaction]:
+        """An agent's interactions (the current agent's by default), newest first."""
+        return self.repo.interactions_for(agent or self.agent.user)
+
+    def search(self, query: str, limit: int = 50) -> SearchResult:
+        """Find contacts by name, phone (typed any way, matched by E.164) or email.
+
+        Text in double quotes is searched literally in names and emails, without reading
+        it as a phone number.
+        """
+        self.require(Permission.VIEW)
+        text = query.strip()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            contacts, total = self.repo.search_text([text[1:-1]], limit)
+            return SearchResult(contacts, total, "literal")
+        if not text:
+            contacts, total = self.repo.search_text([], limit)
+            return SearchResult(contacts, total, "all")
+        if looks_like_email(text) and " " not in text:
+            exact = self.repo.contacts_by_key(email_identity(text))
+            if exact:
+                return SearchResult(exact[:limit], len(exact), "email")
+            contacts, total = self.repo.search_text([text], limit)
+            return SearchResult(contacts, total, "email")
+        if sum(ch.isdigit() for ch in text) >= 3 and not re.search(r"[^\W\d_]{2,}", text):
+            e164 = phone_key(text, self.region)
+            if e164 is not None:
+                exact = self.repo.contacts_by_key(phone_identity(e164))
+                return SearchResult(exact[:limit], len(exact), "phone")
+        contacts, total = self.repo.search_text(text.split(), limit)
+        return SearchResult(contacts, total, "name")
+
+    def audit(self, contact_id: str) -> list[AuditRecord]:
+        """A contact's change history, oldest first."""
+        self.require(Permission.VIEW)
+        return self.repo.audit_for(contact_id)
+
+    # --- interactions --------------------------------------------------------------------
+
+    def handle_interaction(self, new: NewInteraction) -> Interaction:
+        """Record an arriving interaction and link it to its contact.
+
+        No match: an Ephemeral contact holding the sender's identifier is created and linked
+        (the system's act, so no permission is needed). One match: linked. Several: the
+        first-created is linked and the others are kept as candidates for the agent.
+        """
+        self.check_interaction(new)
+        now = self.clock()
+        key = sender_key(new.channel, new.platform, new.sender, self.region)
+        with self.repo.write(SYSTEM_ACTOR) as uow:
+            matches = uow.contacts_by_key(key) if key else []
+            interaction = Interaction(
+                id=_new_id(),
+                channel=new.channel,
+                platform=new.platform,
+                from_=new.sender,
+                to=new.to,
+                cc=new.cc,
+                subject=new.subject,
+                transcript=new.transcript,
+                agent=new.agent,
+                started_at=now,
+            )
+            if not matches:
+                contact = self._ephemeral_for(interaction, now)
+                contact = uow.save_contact(contact, 0)
+                uow.add_audit(
+                    self._audit(
+                        "create",
+                        contact.id,
+                        uow.changed_fields(None, contact),
+                        contact.version,
+                        interaction.id,
+                        actor=SYSTEM_ACTOR,
+                    )
+                )
+                interaction = replace(interaction, contact_id=contact.id, match=MatchKind.NONE)
+            else:
+                first = matches[0]
+                uow.touch_contact(first.id, now)
+                interaction = replace(
+                    interaction,
+                    contact_id=first.id,
+                    match=MatchKind.SINGLE if len(matches) == 1 else MatchKind.MULTIPLE,
+                    candidate_ids=tuple(c.id for c in matches),
+                )
+            uow.save_interaction(interaction)
+            uow.add_audit(
+                self._audit(
+                    "link", interaction.contact_id, (), None, interaction.id, actor=SYSTEM_ACTOR
+                )
+            )
+        return interaction
+
+    def check_interaction(self, new: NewInteraction) -> None:
+        if new.channel == Channel.MESSAGE and new.platform is None:
+            raise InvalidInput("A message interaction needs a platform (sms, whatsapp, ...).")
+        if new.channel != Channel.MESSAGE and new.platform is not None:
+            raise InvalidInput(f"A {new.channel.value} interaction has no platform.")
+        if not new.sender.address.strip():
+            raise InvalidInput("The interaction needs a sender (--from).")
+        if not new.agent.strip():
+            raise InvalidInput("The interaction needs the agent it is routed to (--agent).")
+        for label, value in (
+            ("sender", new.sender.address),
+            ("sender name", new.sender.name),
+            ("subject", new.subject),
+        ):
+            if len(value) > MAX_FIELD:
+                raise InvalidInput(f"The {label} is longer than {MAX_FIELD} characters.")
+        if len(new.transcript) > MAX_TRANSCRIPT_LINES:
+            raise InvalidInput(f"The transcript has more than {MAX_TRANSCRIPT_LINES} lines.")
+
+    def _ephemeral_for(self, interaction: Interaction, now: datetime) -> Contact:
+        """A system-made contact holding the sender's identifier and name."""
+        first, last = _split_name(interaction.from_.name)
+        contact = Contact(
+            id=_new_id(),
+            type=ContactType.EPHEMERAL,
+            first_name=first,
+            last_name=last,
+            create_date=now,
+            modify_date=now,
+            created_by=SYSTEM_ACTOR,
+            modified_by=SYSTEM_ACTOR,
+            last_interaction_date=now,
+        )
+        address = interaction.from_.address.strip()
+        if interaction.channel == Channel.EMAIL or (
+            interaction.platform == Platform.WEBCHAT and looks_like_email(address)
+        ):
+            try:
+                return replace(contact, other_email=check_email(address))
+            except RuleError:
+                return replace(contact, other_email=address)
+        sms = interaction.platform == Platform.SMS
+        if (
+            interaction.channel == Channel.VOICE
+            or sms
+            or (interaction.platform == Platform.WEBCHAT and phone_key(address, self.region))
+        ):
+            try:
+                phone, _ = check_phone(address, self.region, accepts_sms=sms)
+            except RuleError:
+                phone = None
+            slot = PhoneKind.CELL if sms else PhoneKind.OTHER
+            return contact.with_phone(slot, phone) if phone else contact
+        assert interaction.platform is not None
+        return contact.with_identity(
+            identity_for_sender(interaction.platform, interaction.from_, self.region)
+        )
+
+    def link(self, interaction_id: str, contact_id: str) -> Interaction:
+        """Link an interaction to a contact the agent picked (needs view; own interactions)."""
+        self.require(Permission.VIEW)
+        now = self.clock()
+        with self.repo.write(self.agent.user) as uow:
+            interaction = self._own_interaction(uow, interaction_id)
+            contact = uow.contact(contact_id)
+            if contact is None:
+                raise NotFound(f"No contact has the id {contact_id}.")
+            uow.touch_contact(contact_id, now)
+            interaction = replace(interaction, contact_id=contact_id)
+            uow.save_interaction(interaction)
+            uow.add_audit(self._audit("link", contact_id, (), None, interaction_id))
+        return interaction
+
+    def unlink(self, interaction_id: str) -> Interaction:
+        """Detach an interaction from its contact (needs view; own interactions)."""
+        self.require(Permission.VIEW)
+        with self.repo.write(self.agent.user) as uow:
+            interaction = self._own_interaction(uow, interaction_id)
+            if interaction.contact_id is None:
+                raise InvalidInput("This interaction is not linked to a contact.")
+            previous = interaction.contact_id
+            interaction = replace(interaction, contact_id=None)
+            uow.save_interaction(interaction)
+            uow.add_audit(self._audit("unlink", previous, (), None, interaction_id))
+        return interaction
+
+    def end_interaction(self, interaction_id: str) -> Interaction:
+        """Mark an interaction ended."""
+        with self.repo.write(self.agent.user) as uow:
+            interaction = self._own_interaction(uow, interaction_id)
+            if interaction.state == InteractionState.ENDED:
+                return interaction
+            interaction = replace(interaction, state=InteractionState.ENDED, ended_at=self.clock())
+            uow.save_interaction(interaction)
+        return interaction
+
+    def _own_interaction(self, uow: UnitOfWork, interaction_id: str) -> Interaction:
+        interaction = uow.interaction(interaction_id)
+        if interaction is None:
+            raise NotFound(f"No interaction has the id {interaction_id}.")
+        if interaction.agent != self.agent.user and not self.can(Permission.ADMIN):
+            raise InvalidInput(
+                f"Interaction {interaction_id} is routed to {interaction.agent}, not to you."
+            )
+        return interaction
+
+    # --- contacts ------------------------------------------------------------------------
+
+    def check(self, draft: ContactDraft) -> dict[str, str]:
+        """Warnings a draft would be saved with (numbers not searchable); raises InvalidInput."""
+        result = check_draft(draft, self.region)
+        if not result.ok:
+            raise InvalidInput(_errors_sentence(result.errors), result.errors)
+        return result.warnings
+
+    def create_contact(self, draft: ContactDraft, interaction_id: str | None = None) -> Contact:
+        """Create a curated contact; when made from an interaction, link it and, for a message,
+        keep the sender's channel identity on it (needs add)."""
+        self.require(Permission.ADD)
+        fields = self._checked(draft)
+        now = self.clock()
+        with self.repo.write(self.agent.user) as uow:
+            contact = fields.apply_to(
+                Contact(
+                    id=_new_id(),
+                    type=ContactType.CURATED,
+                    create_date=now,
+                    modify_date=now,
+                    created_by=self.agent.user,
+                    modified_by=self.agent.user,
+                )
+            )
+            interaction = None
+            if interaction_id is not None:
+                interaction = self._own_interaction(uow, interaction_id)
+                contact = replace(contact, last_interaction_date=now)
+                if interaction.channel == Channel.MESSAGE and interaction.platform not in (
+                    None,
+                    Platform.SMS,
+                ):
+                    assert interaction.platform is not None
+                    contact = contact.with_identity(
+                        identity_for_sender(interaction.platform, interaction.from_, self.region)
+                    )
+            contact = uow.save_contact(contact, 0)
+            uow.add_audit(
+                self._audit(
+                    "create", contact.id, uow.changed_fields(None, contact), contact.version
+                )
+            )
+            if interaction is not None:
+                uow.save_interaction(replace(interaction, contact_id=contact.id))
+                uow.add_audit(self._audit("link", contact.id, (), None, interaction.id))
+        return contact
+
+    def edit(self, contact_id: str, draft: ContactDraft, expected_version: int) -> Contact:
+        """Save an agent's edits; a stale ``expected_version`` raises ConflictError (needs edit)."""
+        self.require(Permission.EDIT)
+        fields = self._checked(draft)
+        with self.repo.write(self.agent.user) as uow:
+            current = uow.contact(contact_id)
+            if current is None:
+                raise NotFound(f"No contact has the id {contact_id}.")
+            updated = fields.apply_to(current)
+            changed = uow.changed_fields(current, updated)
+            if not changed and current.version == expected_version:
+                return current
+            updated = replace(updated, modify_date=self.clock(), modified_by=self.agent.user)
+            saved = uow.save_contact(updated, expected_version)
+            uow.add_audit(self._audit("edit", contact_id, changed, saved.version))
+        return saved
+
+    def promote(
+        self, contact_id: str, draft: ContactDraft | None, expected_version: int
+    ) -> Contact:
+        """Add to Contacts: make an ephemeral (or identified) contact curated, same id and
+        links, with the agent's edits from ``draft`` (needs promote)."""
+        self.require(Permission.PROMOTE)
+        with self.repo.write(self.agent.user) as uow:
+            current = uow.contact(contact_id)
+            if current is None:
+                raise NotFound(f"No contact has the id {contact_id}.")
+            if current.type == ContactType.CURATED:
+                raise InvalidInput("This contact is already in Contacts (curated).")
+            fields = self._checked(draft or ContactDraft.from_contact(current))
+            updated = replace(
+                fields.apply_to(current),
+                type=ContactType.CURATED,
+                modify_date=self.clock(),
+                modified_by=self.agent.user,
+            )
+            changed = uow.changed_fields(current, updated)
+            saved = uow.save_contact(updated, expected_version)
+            uow.add_audit(self._audit("promote", contact_id, changed, saved.version))
+        return saved
+
+    def expire_ephemeral(self, now: datetime | None = None) -> list[str]:
+        """Remove ephemeral contacts older than the TTL since their last interaction, and
+        unlink their interactions; curated contacts never expire (needs admin)."""
+        self.require(Permission.ADMIN)
+        now = now or self.clock()
+        cutoff = now - timedelta(days=int(self.setting("ephemeral-ttl-days")))
+        expired: list[str] = []
+        with self.repo.write(self.agent.user) as uow:
+            for contact_id in uow.contact_ids():
+                contact = uow.contact(contact_id)
+                if contact is None or contact.type != ContactType.EPHEMERAL:
+                    continue
+                seen = contact.last_interaction_date or contact.create_date
+                if seen is not None and seen < cutoff:
+                    uow.delete_contact(contact_id)
+                    uow.add_audit(self._audit("expire", contact_id, (), contact.version + 1))
+                    expired.append(contact_id)
+            if expired:
+                gone = set(expired)
+                for interaction_id in uow.interaction_ids():
+                    interaction = uow.interaction(interaction_id)
+                    if interaction is None:
+                        continue
+                    candidates = tuple(c for c in interaction.candidate_ids if c not in gone)
+                    if interaction.contact_id in gone or candidates != interaction.candidate_ids:
+                        linked = None if interaction.contact_id in gone else interaction.contact_id
+                        uow.save_interaction(
+                            replace(interaction, contact_id=linked, candidate_ids=candidates)
+                        )
+        return expired
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _checked(self, draft: ContactDraft) -> CheckedFields:
+        result = check_draft(draft, self.region)
+        if not result.ok or result.fields is None:
+            raise InvalidInput(_errors_sentence(result.errors), result.errors)
+        return result.fields
+
+    def _audit(
+        self,
+        action: str,
+        contact_id: str | None,
+        fields: Sequence[str],
+        version: int | None = None,
+        interaction_id: str | None = None,
+        *,
+        actor: str | None = None,
+    ) -> AuditRecord:
+        return AuditRecord(
+            id=_new_id(),
+            at=self.clock(),
+            agent=actor or self.agent.user,
+            action=action,
+            contact_id=contact_id,
+            fields=tuple(fields),
+            version=version,
+            interaction_id=interaction_id,
+        )
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """'Sam de Vries' -> ('Sam de', 'Vries'): a best guess the agent corrects on promote."""
+    try:
+        clean = validate_name(name, "Name", required=False)
+    except RuleError:
+        return "", ""
+    if not clean:
+        return "", ""
+    first, _, last = clean.rpartition(" ")
+    return (first, last) if first else (clean, "")
+
+
+def _errors_sentence(errors: dict[str, str]) -> str:
+    if len(errors) == 1:
+        return next(iter(errors.values()))
+    listed = "; ".join(f"{field_label(k)}: {v}" for k, v in errors.items())
+    return f"{len(errors)} fields need fixing. {listed}"

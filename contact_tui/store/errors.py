@@ -1,0 +1,65 @@
+"""Errors the store raises. Each one's message is one sentence a person can act on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """Base class for every store failure."""
+
+
+class StoreUnreadable(StoreError):
+    """A store file exists but cannot be read or parsed; it is never overwritten."""
+
+    def __init__(self, path: Path, reason: str, hint: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        hint = hint or "Run 'contact-tui doctor' for details; the file has not been changed."
+        super().__init__(f"Cannot read the store file {path}: {reason}. {hint}")
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be written or locked right now (busy lock, full disk, no permission)."""
+
+
+class ConflictError(StoreError):
+    """A save was based on a version of a contact that someone else has since changed."""
+
+    def __init__(
+        self,
+        contact_id: str,
+        expected: int,
+        current: int,
+        modified_by: str,
+        modified_at: datetime | None,
+    ) -> None:
+        self.contact_id = contact_id
+        self.expected = expected
+        self.current = current
+        self.modified_by = modified_by
+        self.modified_at = modified_at
+        when = modified_at.strftime("%Y-%m-%d %H:%M:%S UTC") if modified_at else "an unknown time"
+        super().__init__(
+            f"This contact was changed by {modified_by or 'someone'} at {when} "
+            f"(version {current}; you started from version {expected})."
+        )
+
+
+class NotFound(StoreError):
+    """A contact or interaction with that id does not exist."""
+
+
+class JournalDamaged(StoreUnreadable):
+    """A complete journal record fails its checksum or shape; ``offset`` is where it starts."""
+
+    def __init__(self, path: Path, offset: int, line: int, reason: str) -> None:
+        self.offset = offset
+        self.line = line
+        super().__init__(
+            path,
+            f"line {line} (byte {offset}) is damaged: {reason}",
+            "Nothing was changed; 'contact-tui doctor --repair' can cut the journal back to "
+            "the last good record, keeping a copy of the rest.",
+        )

@@ -1,0 +1,211 @@
+"""The store as the service layer sees it: domain objects in, domain objects out.
+
+This is the small interface a future server store would implement too. Nothing above this
+module sees a document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from contact_tui.domain.model import AuditRecord, Contact, Interaction
+from contact_tui.store import documents as docs
+from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
+from contact_tui.store.jsonstore import Change, JsonStore, StoreStats, Transaction
+
+
+class UnitOfWork:
+    """Reads and writes inside one store transaction; see :meth:`Repository.write`."""
+
+    def __init__(self, tx: Transaction, path: Path) -> None:
+        self._tx = tx
+        self._path = path
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact as of this transaction."""
+        doc = self._tx.get("contacts", contact_id)
+        return None if doc is None else _contact(doc, contact_id, self._path)
+
+    def contacts_by_key(self, key: str) -> list[Contact]:
+        """Contacts indexed under an identity key, first-created first."""
+        found = (self.contact(i) for i in self._tx.contact_ids_by_key(key))
+        return [c for c in found if c is not None]
+
+    def contact_ids(self) -> list[str]:
+        """Every contact id."""
+        return self._tx.table_ids("contacts")
+
+    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
+        """Write a contact whose stored version must be ``expected_version`` (0: a new one).
+
+        Returns the contact as saved, with its version increased by one. A stale
+        ``expected_version`` raises ConflictError naming who changed it and when.
+        """
+        current = self._tx.get("contacts", contact.id)
+        current_version = int(current.get("version", 0)) if current is not None else 0
+        if current is None and expected_version != 0:
+            raise NotFound(f"No contact has the id {contact.id}; it may have been removed.")
+        if current is not None and current_version != expected_version:
+            raise ConflictError(
+                contact.id,
+                expected_version,
+                current_version,
+                str(current.get("modifiedBy", "")),
+                docs.parse_date(current.get("modifyDate")),
+            )
+        saved = replace(contact, version=current_version + 1)
+        self._tx.put("contacts", saved.id, docs.contact_to_doc(saved))
+        return saved
+
+    def touch_contact(self, contact_id: str, when: datetime) -> None:
+        """Renew a contact's last-interaction date without a new version.
+
+        This is bookkeeping, not an edit: bumping the version here would make an agent who
+        is editing the contact see a conflict just because the customer called again.
+        """
+        current = self._tx.get("contacts", contact_id)
+        if current is not None:
+            self._tx.put(
+                "contacts", contact_id, {**current, "lastInteractionDate": docs.format_date(when)}
+            )
+
+    def changed_fields(self, before: Contact | None, after: Contact) -> tuple[str, ...]:
+        """The Genesys keys that differ between two versions of a contact."""
+        old = docs.contact_to_doc(before) if before is not None else None
+        return docs.changed_fields(old, docs.contact_to_doc(after))
+
+    def delete_contact(self, contact_id: str) -> None:
+        """Remove a contact (expiry of ephemeral contacts)."""
+        self._tx.delete("contacts", contact_id)
+
+    def interaction(self, interaction_id: str) -> Interaction | None:
+        """An interaction as of this transaction."""
+        doc = self._tx.get("interactions", interaction_id)
+        return None if doc is None else _interaction(doc, interaction_id, self._path)
+
+    def save_interaction(self, interaction: Interaction) -> None:
+        """Write an interaction (interactions carry no version: one agent owns each)."""
+        self._tx.put("interactions", interaction.id, docs.interaction_to_doc(interaction))
+
+    def interaction_ids(self) -> list[str]:
+        """Every interaction id."""
+        return self._tx.table_ids("interactions")
+
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append an audit record."""
+        self._tx.put("audit", record.id, docs.audit_to_doc(record))
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Store an admin setting."""
+        self._tx.put("settings", name, {"value": value})
+
+
+class Repository:
+    """Domain-level access to a :class:`JsonStore`."""
+
+    def __init__(self, store: JsonStore) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: Path, **kwargs: Any) -> Repository:
+        """Open the store at ``path``; see :class:`JsonStore` for the keyword arguments."""
+        return cls(JsonStore(path, **kwargs))
+
+    @property
+    def path(self) -> Path:
+        """The snapshot file, for messages and the header."""
+        return self.store.path
+
+    @contextlib.contextmanager
+    def write(self, actor: str) -> Iterator[UnitOfWork]:
+        """One atomic change: everything staged in the block is committed together or not at all."""
+        with self.store.transaction(actor) as tx:
+            yield UnitOfWork(tx, self.store.path)
+
+    def refresh(self) -> list[Change]:
+        """Take in other processes' changes; see :meth:`JsonStore.refresh`."""
+        return self.store.refresh()
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact by id."""
+        doc = self.store.doc("contacts", contact_id)
+        return None if doc is None else _contact(doc, contact_id, self.store.path)
+
+    def contacts(self, ids: Iterable[str]) -> list[Contact]:
+        """Contacts by id, skipping ids that no longer exist."""
+        found = (self.contact(i) for i in ids)
+        return [c for c in found if c is not None]
+
+    def contacts_by_key(self, key: str) -> list[Contact]:
+        """Contacts indexed under an identity key, first-created first."""
+        return self.contacts(self.store.contact_ids_by_key(key))
+
+    def search_text(self, needles: list[str], limit: int) -> tuple[list[Contact], int]:
+        """Contacts whose names or emails contain every needle; the first ``limit`` and a count."""
+        ids, total = self.store.contact_ids_matching(needles, limit)
+        return self.contacts(ids), total
+
+    def contact_ids(self) -> list[str]:
+        """Every contact id."""
+        return self.store.table_ids("contacts")
+
+    def interaction(self, interaction_id: str) -> Interaction | None:
+        """An interaction by id."""
+        doc = self.store.doc("interactions", interaction_id)
+        return None if doc is None else _interaction(doc, interaction_id, self.store.path)
+
+    def interactions_for(self, agent: str) -> list[Interaction]:
+        """An agent's interactions, newest first."""
+        found = (self.interaction(i) for i in self.store.interaction_ids_for(agent))
+        return [i for i in found if i is not None]
+
+    def interaction_ids(self) -> list[str]:
+        """Every interaction id."""
+        return self.store.table_ids("interactions")
+
+    def audit_for(self, contact_id: str) -> list[AuditRecord]:
+        """A contact's audit trail, oldest first."""
+        records = []
+        for audit_id in self.store.audit_ids_for(contact_id):
+            doc = self.store.doc("audit", audit_id)
+            if doc is not None:
+                try:
+                    records.append(docs.audit_from_doc(doc, audit_id))
+                except docs.DocumentError as err:
+                    raise StoreUnreadable(self.store.path, str(err)) from None
+        return records
+
+    def setting(self, name: str) -> Any:
+        """An admin setting, or None when never set."""
+        return self.store.setting(name)
+
+    def stats(self) -> StoreStats:
+        """Sizes, for the header and doctor."""
+        return self.store.stats()
+
+    def close(self) -> None:
+        """Release file handles."""
+        self.store.close()
+
+
+def _contact(doc: dict[str, Any], contact_id: str, path: Path) -> Contact:
+    try:
+        return docs.contact_from_doc(doc, contact_id)
+    except docs.DocumentError as err:
+        raise StoreUnreadable(
+            path, str(err), "Fix or remove that contact; run 'contact-tui doctor'."
+        ) from None
+
+
+def _interaction(doc: dict[str, Any], interaction_id: str, path: Path) -> Interaction:
+    try:
+        return docs.interaction_from_doc(doc, interaction_id)
+    except docs.DocumentError as err:
+        raise StoreUnreadable(
+            path, str(err), "Fix or remove that interaction; run 'contact-tui doctor'."
+        ) from None
