@@ -1,0 +1,241 @@
+"""Exit codes, error messages, the help text, the app entry point and terminal safety."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contact_tui import cli
+from contact_tui.cli import (
+    EXIT_CONFIG,
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_PERMISSION,
+    EXIT_UNAVAILABLE,
+    EXIT_UNREADABLE,
+    json_text,
+    main,
+)
+from contact_tui.config import CONFIG_ENV
+from contact_tui.domain.text import printable
+from contact_tui.service import ContactService
+from tests.cli.conftest import Runner, write_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_exit_codes_are_distinct_and_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    codes = [code for code, _ in cli.EXIT_CODES]
+    assert len(codes) == len(set(codes))
+    assert main(["--help"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    for code, meaning in cli.EXIT_CODES:
+        assert f"{code:>3}  {meaning}" in out
+    for code in codes:
+        assert f"{code} " in (cli.__doc__ or "")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == EXIT_OK
+    assert capsys.readouterr().out.startswith("contact-tui ")
+
+
+def test_usage_errors_exit_2(run: Runner) -> None:
+    assert run("contact").code == EXIT_INVALID
+    assert run("contact", "frobnicate").code == EXIT_INVALID
+    result = run("contact", "edit", "x", "--expect-version", "soon", "--title", "A")
+    assert result.code == EXIT_INVALID
+    assert "not a whole number" in result.err
+
+
+def test_permission_denied_for_a_viewer(run: Runner, tmp_path: Path) -> None:
+    viewer = write_config(tmp_path / "viewer", role="viewer")
+    result = run("contact", "add", "--first", "Sam", "--last", "Vries", config_path=viewer)
+    assert result.code == EXIT_PERMISSION
+    assert result.err.startswith("contact-tui: ")
+    assert "may not add contacts" in result.err
+    assert "viewer" in result.err
+    assert result.err.count("\n") == 1
+    assert run("contact", "list", config_path=viewer).code == EXIT_OK
+
+
+def test_not_found(run: Runner) -> None:
+    result = run("contact", "show", "00000000-0000-0000-0000-000000000000")
+    assert result.code == EXIT_NOT_FOUND
+    assert result.err == (
+        "contact-tui: No contact has the id 00000000-0000-0000-0000-000000000000.\n"
+    )
+
+
+def test_corrupt_store_is_unreadable_and_left_alone(run: Runner, config: Path) -> None:
+    store = config.parent / "store.json"
+    store.write_text("{not json", encoding="utf-8")
+    result = run("contact", "list")
+    assert result.code == EXIT_UNREADABLE
+    assert str(store) in result.err
+    assert "doctor" in result.err
+    assert store.read_text(encoding="utf-8") == "{not json"
+
+
+def test_missing_store_folder_is_unavailable(run: Runner, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "cfg", store="missing/store.json")
+    result = run("contact", "list", config_path=cfg)
+    assert result.code == EXIT_UNAVAILABLE
+    assert "does not exist" in result.err
+
+
+def test_broken_config_is_a_config_error(run: Runner, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[store\npath = ", encoding="utf-8")
+    result = run("contact", "list", config_path=broken)
+    assert result.code == EXIT_CONFIG
+    assert "not valid TOML" in result.err
+    missing = run("doctor", config_path=tmp_path / "nope.toml")
+    assert missing.code == EXIT_CONFIG
+    assert "does not exist" in missing.err
+
+
+def test_internal_error_is_one_line_without_traceback(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(ContactService, "search", boom)
+    result = run("contact", "list")
+    assert result.code == EXIT_INTERNAL
+    assert result.err == (
+        "contact-tui: internal error: RuntimeError: kaboom; "
+        "rerun with CONTACT_TUI_DEBUG=1 for a traceback\n"
+    )
+    monkeypatch.setenv("CONTACT_TUI_DEBUG", "1")
+    debug = run("contact", "list")
+    assert "Traceback" in debug.err
+
+
+def test_no_command_starts_the_app_on_the_configured_store(
+    run: Runner, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[ContactService] = []
+    monkeypatch.setattr("contact_tui.ui.app.run_app", started.append)
+    result = run()
+    assert result.code == 0
+    assert len(started) == 1
+    assert started[0].repo.path == config.parent / "store.json"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain", "plain"),
+        ("Zoë 山田 👩‍👩‍👧", "Zoë 山田 👩‍👩‍👧"),
+        ("a\x1b[2Jb", "a\\x1b[2Jb"),
+        ("new\nline\ttab", "new\\x0aline\\x09tab"),
+        ("\x9b31m", "\\x9b31m"),
+        ("rtl\u202eevil", "rtl\\u202eevil"),
+        ("sep\u2028x", "sep\\u2028x"),
+        ("tag\U000e0041", "tag\\U000e0041"),
+        ("lone\udcff", "lone\\udcff"),
+        ("zw\u200cnj", "zw\u200cnj"),
+    ],
+)
+def test_printable(text: str, shown: str) -> None:
+    assert printable(text) == shown
+
+
+def test_json_text_escapes_what_json_dumps_leaves_raw() -> None:
+    import json
+
+    value = {"name": "a\x1b\x9b\u202e\u2028\U000e0041 ok é"}
+    text = json_text(value)
+    assert json.loads(text) == value
+    for raw in ("\x1b", "\x9b", "\u202e", "\u2028", "\U000e0041"):
+        assert raw not in text
+    assert "é" in text
+
+
+# --- as a real process -------------------------------------------------------------------------
+
+
+def _subprocess(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CONTACT_TUI_DEBUG"}
+    env[CONFIG_ENV] = str(config)
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "contact_tui", *args],
+        env=env,
+        cwd=config.parent,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_process_happy_path(config: Path) -> None:
+    done = _subprocess(config, "--json", "contact", "add", "--first", "Sam", "--last", "Vries")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert '"firstName": "Sam"' in done.stdout
+    assert done.stderr == ""
+
+
+def test_process_invalid_input(config: Path) -> None:
+    done = _subprocess(
+        config, "contact", "add", "--first", "A", "--last", "B", "--work-phone", "x123"
+    )
+    assert done.returncode == EXIT_INVALID
+    assert done.stderr.startswith("contact-tui: --work-phone: An extension alone")
+    assert "Traceback" not in done.stderr
+
+
+def test_process_corrupt_store(config: Path) -> None:
+    (config.parent / "store.json").write_text("{not json", encoding="utf-8")
+    done = _subprocess(config, "contact", "list")
+    assert done.returncode == EXIT_UNREADABLE
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_process_broken_config(tmp_path: Path) -> None:
+    broken = tmp_path / "config.toml"
+    broken.write_text("[[[", encoding="utf-8")
+    done = _subprocess(broken, "interaction", "list")
+    assert done.returncode == EXIT_CONFIG
+    assert "Traceback" not in done.stderr
+
+
+def test_process_usage_error(config: Path) -> None:
+    done = _subprocess(config, "interaction", "new", "--from", "1")
+    assert done.returncode == EXIT_INVALID
+    assert "--channel" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_permission_is_checked_before_the_fields(run: Runner, tmp_path: Path) -> None:
+    viewer = write_config(tmp_path / "viewer", role="viewer")
+    result = run("contact", "add", "--first", "A", "--work-phone", "x123", config_path=viewer)
+    assert result.code == EXIT_PERMISSION
+    assert "--work-phone" not in result.err
+
+
+def test_an_integration_without_roles_can_hand_over_interactions(
+    run: Runner, tmp_path: Path
+) -> None:
+    # Routing is the system's act: it needs no permission, and shows ids, not contacts.
+    cfg = write_config(tmp_path / "router", role="router", extra="[roles]\nrouter = []\n")
+    result = run(
+        "interaction", "new", "--agent", "alice", "--channel", "voice",
+        "--from", "+1 317 555 0110", config_path=cfg,
+    )  # fmt: skip
+    assert result.code == EXIT_OK, result.err
+    contact_line = next(line for line in result.out.splitlines() if line.startswith("Contact"))
+    assert "Ephemeral" not in contact_line
+    assert run("contact", "list", config_path=cfg).code == EXIT_PERMISSION
