@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench seed clean
+
+# The venv is rebuilt when pyproject.toml changes; pip then installs only what is missing.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "contact-tui needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+## Set up and start the app on the bundled demo data (data/store.json, made from data/seed.json).
+run: $(STAMP)
+	@$(BIN)/contact-tui
+
+## Set up and run every check CI runs: lint, types, the layer rule, and the tests.
+test: $(STAMP)
+	$(BIN)/ruff check contact_tui tests scripts
+	$(BIN)/ruff format --check contact_tui tests scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+## Benchmarks (not part of the tests): stores of 1,000 / 10,000 / 100,000 contacts.
+bench: $(STAMP)
+	$(BIN)/python tests/perf/bench_store.py
+
+seed: $(STAMP)
+	$(BIN)/python scripts/make_seed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
