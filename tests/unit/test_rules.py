@@ -670,15 +670,25 @@ _REGIONS = st.sampled_from([*sorted(phonenumbers.SUPPORTED_REGIONS), "001", "ZZ"
 _COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
+_EXAMPLE_REGIONS = sorted(
+    r for r in phonenumbers.SUPPORTED_REGIONS if phonenumbers.example_number(r) is not None
+)
+
+
 @st.composite
 def _phone_like(draw: st.DrawFn) -> tuple[str, str]:
-    """Plausible phone input: international with a real country code, or national in a region."""
-    digits = draw(st.text(alphabet="0123456789", min_size=3, max_size=15))
+    """Possible numbers typed in varied ways: a region's example number with its last digits
+    changed (possibility depends on length, so this rarely needs filtering), written
+    international or national, with or without separators."""
+    region = draw(st.sampled_from(_EXAMPLE_REGIONS))
+    example = phonenumbers.example_number(region)
+    national = str(example.national_number)
+    tail = draw(st.text(alphabet="0123456789", min_size=1, max_size=min(4, len(national))))
+    digits = national[: len(national) - len(tail)] + tail
     separator = draw(st.sampled_from(["", " ", "-", "."]))
     digits = separator.join(digits[i : i + 3] for i in range(0, len(digits), 3))
-    region = draw(_REGIONS)
     if draw(st.booleans()):
-        return f"+{draw(st.sampled_from(_COUNTRY_CODES))} {digits}", region
+        return f"+{example.country_code} {digits}", draw(_REGIONS)
     return digits, region
 
 
