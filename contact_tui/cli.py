@@ -928,7 +928,8 @@ def cmd_app(ctx: Context) -> int:
     """Start the full-screen app (imported late: the subcommands need no Textual)."""
     from contact_tui.ui.app import run_app
 
-    run_app(ctx.service())
+    ctx.config()  # a broken config is reported here, before the screen takes the terminal
+    run_app(ctx.service)  # the store opens in the app, behind a drawn screen
     return EXIT_OK
 
 

@@ -276,3 +276,40 @@ def field_label(field_id: str) -> str:
     if field_id.startswith("address."):
         return ADDRESS_FIELDS.get(field_id.removeprefix("address."), field_id)
     return field_id
+
+
+def merge_drafts(base: ContactDraft, mine: ContactDraft, theirs: ContactDraft) -> ContactDraft:
+    """Replay an agent's edits onto a newer version of the contact.
+
+    ``base`` is the contact as the form opened, ``mine`` what the agent has typed, ``theirs``
+    the version someone else saved meanwhile. A field the agent changed keeps the agent's
+    value; a field they left alone takes the other agent's value. Nothing typed is lost.
+    """
+
+    def pick(b: object, m: object, t: object) -> object:
+        return t if m == b else m
+
+    merged = ContactDraft(
+        first_name=str(pick(base.first_name, mine.first_name, theirs.first_name)),
+        middle_name=str(pick(base.middle_name, mine.middle_name, theirs.middle_name)),
+        last_name=str(pick(base.last_name, mine.last_name, theirs.last_name)),
+        salutation=str(pick(base.salutation, mine.salutation, theirs.salutation)),
+        title=str(pick(base.title, mine.title, theirs.title)),
+        survey_opt_out=bool(pick(base.survey_opt_out, mine.survey_opt_out, theirs.survey_opt_out)),
+        external_system_url=str(
+            pick(base.external_system_url, mine.external_system_url, theirs.external_system_url)
+        ),
+    )
+    for kind in PhoneKind:
+        b, m, t = (d.phones.get(kind, PhoneDraft()) for d in (base, mine, theirs))
+        merged.phones[kind] = PhoneDraft(
+            str(pick(b.text, m.text, t.text)),
+            bool(pick(b.accepts_sms, m.accepts_sms, t.accepts_sms)),
+        )
+    for email_kind in EmailKind:
+        merged.emails[email_kind] = str(
+            pick(*(d.emails.get(email_kind, "") for d in (base, mine, theirs)))
+        )
+    for part in ADDRESS_FIELDS:
+        merged.address[part] = str(pick(*(d.address.get(part, "") for d in (base, mine, theirs))))
+    return merged

@@ -199,14 +199,18 @@ class MessagingIdentity:
     display_name: str = ""
     handle: str = ""
 
-    def describe(self) -> str:
-        """One line for the read-only identity field: 'WhatsApp +447700900123, display name Sam'."""
-        text = f"{self.platform.label} {', '.join(self.ids)}"
+    def summary(self) -> str:
+        """The ids, handle and display name: '+447700900123, display name Sam'."""
+        text = ", ".join(self.ids)
         if self.handle:
             text += f" (@{self.handle})"
         if self.display_name:
             text += f", display name {self.display_name}"
         return text
+
+    def describe(self) -> str:
+        """One line for the read-only identity field: 'WhatsApp +447700900123, display name Sam'."""
+        return f"{self.platform.label} {self.summary()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,50 +1,107 @@
-"""The Textual app. For now a read-only first screen; the agent's full screen comes next."""
+"""The Textual app agents live in: the main screen, keys, help and the command palette."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
-from contact_tui.domain.text import printable
+from rich.text import Text
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import HelpPanel
+
 from contact_tui.service import ContactService
+from contact_tui.store.documents import utcnow
+from contact_tui.ui.keys import load_keymap
+from contact_tui.ui.screens.contact_form import ContactForm
+from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.screens.main import MainScreen
 
 
 class ContactApp(App[None]):
-    """Shows the agent's interactions and who each is linked to."""
+    """contact-tui's screen. The store opens in a worker once the screen is drawn."""
 
+    CSS_PATH = "app.tcss"
     TITLE = "contact-tui"
-    BINDINGS = [("ctrl+q", "quit", "Quit")]
+    # Below 100 columns the two panes stack (the CSS keys off these classes).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("question_mark", "toggle_help", "Help", id="app.help", key_display="?"),
+        Binding("f1", "toggle_help", "Help", show=False, id="app.help_f1"),
+    ]
 
-    def __init__(self, service: ContactService) -> None:
+    def __init__(
+        self,
+        open_service: Callable[[], ContactService],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        cursor_blink: bool = True,
+        keymap: dict[str, str] | None = None,
+        keymap_problem: str = "",
+    ) -> None:
         super().__init__()
-        self.service = service
-
-    def compose(self) -> ComposeResult:
-        """Header, the interactions table, footer."""
-        yield Header()
-        yield DataTable(cursor_type="row")
-        yield Footer()
+        self.open_service = open_service
+        self.clock = clock
+        self.cursor_blink = cursor_blink
+        self._keymap = keymap or {}
+        self._keymap_problem = keymap_problem
+        # Full redraws are costly over SSH; nothing here needs to move.
+        self.animation_level = "none"
 
     def on_mount(self) -> None:
-        """Fill the table from the store."""
-        self.sub_title = f"{self.service.agent.user} ({self.service.agent.role_label})"
-        table = self.query_one(DataTable)
-        table.add_columns("Channel", "From", "Name", "Contact")
-        for interaction in self.service.interactions():
-            contact = (
-                self.service.repo.contact(interaction.contact_id)
-                if interaction.contact_id
-                else None
-            )
-            table.add_row(
-                interaction.channel_label,
-                Text(printable(interaction.from_.address)),
-                Text(printable(interaction.from_.name)),
-                Text(printable(contact.display_name)) if contact else "(none)",
+        """Apply the agent's keys and show the main screen."""
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        if self._keymap_problem:
+            self.notify(self._keymap_problem, severity="warning", markup=False, timeout=10)
+        self.push_screen(MainScreen(self.open_service, self.clock))
+
+    def action_toggle_help(self) -> None:
+        """Show or hide the panel listing every key that works here."""
+        try:
+            self.screen.query_one(HelpPanel).remove()
+        except NoMatches:
+            self.action_show_help_panel()
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first if a form holds typed, unsaved values."""
+        if not any(isinstance(s, ContactForm) and s.dirty for s in self.screen_stack):
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        await self.push_screen(
+            ConfirmDialog(
+                Text("A contact form has unsaved changes. Quit and lose them?"),
+                yes="Quit [y]",
+                no="Stay [n]",
+            ),
+            answered,
+        )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette lists the screen's actions that apply now, with their keys."""
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.show:
+                continue
+            if screen.check_action(binding.action, ()) is not True:
+                continue
+            action = binding.action
+            yield SystemCommand(
+                f"{binding.description} [{binding.key}]",
+                binding.tooltip or binding.description,
+                lambda action=action: self.call_later(screen.run_action, action),
             )
 
 
-def run_app(service: ContactService) -> None:
+def run_app(open_service: Callable[[], ContactService]) -> None:
     """Run the app until the agent quits."""
-    ContactApp(service).run()
+    keymap, problem = load_keymap()
+    ContactApp(open_service, keymap=keymap, keymap_problem=problem).run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -123,12 +124,12 @@ def test_internal_error_is_one_line_without_traceback(
 def test_no_command_starts_the_app_on_the_configured_store(
     run: Runner, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[ContactService] = []
-    monkeypatch.setattr("contact_tui.ui.app.run_app", started.append)
+    openers: list[Callable[[], ContactService]] = []
+    monkeypatch.setattr("contact_tui.ui.app.run_app", openers.append)
     result = run()
     assert result.code == 0
-    assert len(started) == 1
-    assert started[0].repo.path == config.parent / "store.json"
+    assert len(openers) == 1
+    assert openers[0]().repo.path == config.parent / "store.json"
 
 
 @pytest.mark.parametrize(

@@ -682,6 +682,7 @@ def _phone_like(draw: st.DrawFn) -> tuple[str, str]:
     international or national, with or without separators."""
     region = draw(st.sampled_from(_EXAMPLE_REGIONS))
     example = phonenumbers.example_number(region)
+    assert example is not None  # _EXAMPLE_REGIONS holds only regions that have one
     national = str(example.national_number)
     tail = draw(st.text(alphabet="0123456789", min_size=1, max_size=min(4, len(national))))
     digits = national[: len(national) - len(tail)] + tail

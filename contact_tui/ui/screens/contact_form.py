@@ -1,0 +1,474 @@
+"""The contact form: one modal for Create New Contact, Add to Contacts and Edit.
+
+The form never loses what the agent typed: saving runs in a worker while the form stays open,
+and it closes only when the store has the contact. A rule broken, a conflict with another
+agent's save, or a store that cannot be written are shown in the form, with every value kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+
+from contact_tui.domain.draft import (
+    ADDRESS_FIELDS,
+    ContactDraft,
+    PhoneDraft,
+    check_draft,
+    check_phone,
+    merge_drafts,
+)
+from contact_tui.domain.model import Contact, EmailKind, PhoneKind
+from contact_tui.domain.rules import RuleError
+from contact_tui.service import InvalidInput, PermissionDenied
+from contact_tui.store.errors import ConflictError, StoreError
+from contact_tui.ui.render import safe, when
+from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.validators import EmailValidator, NameValidator, PhoneValidator, TextValidator
+from contact_tui.ui.widgets.suggest_input import OfferingInput
+
+
+class FormMode(StrEnum):
+    """What the form is for; decides its title and which service call saves it."""
+
+    CREATE = "New contact"
+    PROMOTE = "Add to Contacts"
+    EDIT = "Edit contact"
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """Everything the form needs to open."""
+
+    mode: FormMode
+    draft: ContactDraft
+    contact: Contact | None = None
+    identity: str = ""
+    phone_offers: tuple[str, ...] = ()
+    email_offers: tuple[str, ...] = ()
+
+
+# (draft, expected version) -> saved contact. Runs in a worker thread.
+SaveFunction = Callable[[ContactDraft, int], Contact]
+# The latest stored version of the contact being edited. Runs in a worker thread.
+ReloadFunction = Callable[[], Contact]
+
+NAME_ROWS = (
+    ("firstName", "First name", True),
+    ("middleName", "Middle name", False),
+    ("lastName", "Last name", True),
+)
+TEXT_ROWS = (("title", "Title", 1000),)
+
+
+def widget_id(field_id: str) -> str:
+    """A CSS-safe widget id for a field id ('address.city' -> 'f-address-city')."""
+    return "f-" + field_id.replace(".", "-")
+
+
+def message_id(field_id: str) -> str:
+    """The id of the message line under a field."""
+    return "m-" + field_id.replace(".", "-")
+
+
+class ContactForm(ModalScreen[Contact | None]):
+    """Create, promote or edit a contact; dismisses with the saved contact, or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save the contact"),
+        Binding("f2", "save", "Save", show=False, id="form.save_f2"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    AUTO_FOCUS = "#f-firstName"
+
+    def __init__(
+        self,
+        request: FormRequest,
+        region: str,
+        save: SaveFunction,
+        reload: ReloadFunction | None = None,
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.phone_region = region
+        self._save = save
+        self._reload = reload
+        self.base = request.draft
+        self.version = request.contact.version if request.contact else 0
+        self.saving = False
+
+    # --- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Title, banner, the scrolling fields, buttons and a footer with the keys."""
+        draft = self.request.draft
+        with Vertical(id="form-dialog"):
+            yield Static(self._title(), id="form-title")
+            yield Static("", id="form-banner", classes="hidden")
+            with VerticalScroll(id="form-body"):
+                if self.request.identity:
+                    yield Static(
+                        Text.assemble(
+                            ("Channel  ", "bold"),
+                            safe(self.request.identity),
+                            ("  (from this conversation; cannot be edited)", "italic"),
+                        ),
+                        id="identity",
+                    )
+                for field_id, label, required in NAME_ROWS:
+                    yield from self._row(
+                        field_id,
+                        f"{label} *" if required else label,
+                        Input(
+                            draft.text_of(field_id),
+                            id=widget_id(field_id),
+                            validators=[NameValidator(label, required)],
+                            validate_on=["changed", "blur"],
+                            valid_empty=not required,
+                            compact=True,
+                        ),
+                    )
+                for field_id, label, limit in TEXT_ROWS:
+                    yield from self._row(
+                        field_id,
+                        label,
+                        Input(
+                            draft.text_of(field_id),
+                            id=widget_id(field_id),
+                            validators=[TextValidator(label, limit)],
+                            valid_empty=True,
+                            compact=True,
+                        ),
+                    )
+                yield Static("Phones", classes="section")
+                for kind in PhoneKind:
+                    entry = draft.phones.get(kind, PhoneDraft())
+                    with Horizontal(classes="field-row"):
+                        yield Label(kind.label, classes="field-label")
+                        yield OfferingInput(
+                            self.request.phone_offers,
+                            value=entry.text,
+                            id=widget_id(kind.value),
+                            validators=[PhoneValidator(self.phone_region)],
+                            validate_on=["changed", "blur"],
+                            valid_empty=True,
+                            compact=True,
+                        )
+                        yield Checkbox(
+                            "SMS", entry.accepts_sms, id=f"sms-{kind.value}", compact=True
+                        )
+                    yield Static("", id=message_id(kind.value), classes="message hidden")
+                yield Static("Emails", classes="section")
+                for email_kind in EmailKind:
+                    yield from self._row(
+                        email_kind.value,
+                        email_kind.label,
+                        OfferingInput(
+                            self.request.email_offers,
+                            value=draft.emails.get(email_kind, ""),
+                            id=widget_id(email_kind.value),
+                            validators=[EmailValidator()],
+                            validate_on=["changed", "blur"],
+                            valid_empty=True,
+                            compact=True,
+                        ),
+                    )
+                yield Static("Address", classes="section")
+                for part, label in ADDRESS_FIELDS.items():
+                    field_id = f"address.{part}"
+                    yield from self._row(
+                        field_id,
+                        label,
+                        Input(
+                            draft.address.get(part, ""),
+                            id=widget_id(field_id),
+                            validators=[TextValidator(label)],
+                            valid_empty=True,
+                            compact=True,
+                        ),
+                    )
+                yield Static("Surveys", classes="section")
+                yield Checkbox(
+                    "Customer opted out of surveys",
+                    draft.survey_opt_out,
+                    id="survey",
+                    compact=True,
+                )
+            with Horizontal(id="form-buttons"):
+                # Text, not str: a str label is markup, and "[esc]" would vanish as a tag.
+                yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
+                yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Cursor blink follows the app (snapshot tests turn it off)."""
+        blink = bool(getattr(self.app, "cursor_blink", True))
+        for widget in self.query(Input):
+            widget.cursor_blink = blink
+
+    def _row(self, field_id: str, label: str, widget: Widget) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Label(label, classes="field-label")
+            yield widget
+        yield Static("", id=message_id(field_id), classes="message hidden")
+
+    def _title(self) -> Text:
+        title = Text(self.request.mode.value, style="bold")
+        contact = self.request.contact
+        if contact is not None:
+            title.append(f"  {safe(contact.display_name, 40)}")
+            title.append(f"  version {self.version}", style="dim")
+        title.append("   * required", style="dim")
+        return title
+
+    # --- reading the fields ------------------------------------------------------------
+
+    def draft(self) -> ContactDraft:
+        """What is in the form now."""
+
+        def value(field_id: str) -> str:
+            return self.query_one(f"#{widget_id(field_id)}", Input).value
+
+        return ContactDraft(
+            first_name=value("firstName"),
+            middle_name=value("middleName"),
+            last_name=value("lastName"),
+            title=value("title"),
+            salutation=self.base.salutation,
+            external_system_url=self.base.external_system_url,
+            phones={
+                kind: PhoneDraft(
+                    value(kind.value), self.query_one(f"#sms-{kind.value}", Checkbox).value
+                )
+                for kind in PhoneKind
+            },
+            emails={kind: value(kind.value) for kind in EmailKind},
+            address={part: value(f"address.{part}") for part in ADDRESS_FIELDS},
+            survey_opt_out=self.query_one("#survey", Checkbox).value,
+        )
+
+    def fill(self, draft: ContactDraft) -> None:
+        """Put a draft's values into the fields (after a reload onto a newer version)."""
+        for field_id, _, _ in NAME_ROWS + tuple((f, lb, 0) for f, lb, _ in TEXT_ROWS):
+            self.query_one(f"#{widget_id(field_id)}", Input).value = draft.text_of(field_id)
+        for kind in PhoneKind:
+            entry = draft.phones.get(kind, PhoneDraft())
+            self.query_one(f"#{widget_id(kind.value)}", Input).value = entry.text
+            self.query_one(f"#sms-{kind.value}", Checkbox).value = entry.accepts_sms
+        for email_kind in EmailKind:
+            self.query_one(f"#{widget_id(email_kind.value)}", Input).value = draft.emails.get(
+                email_kind, ""
+            )
+        for part in ADDRESS_FIELDS:
+            self.query_one(f"#{widget_id('address.' + part)}", Input).value = draft.address.get(
+                part, ""
+            )
+        self.query_one("#survey", Checkbox).value = draft.survey_opt_out
+
+    @property
+    def dirty(self) -> bool:
+        """True when the agent has changed anything since the form opened."""
+        return self.draft() != self.base
+
+    # --- messages under fields ---------------------------------------------------------
+
+    def show_message(self, field_id: str, message: str, level: str = "error") -> None:
+        """Show (or with '' clear) the line under a field."""
+        label = self.query_one(f"#{message_id(field_id)}", Static)
+        label.update(Text(message))
+        label.set_class(not message, "hidden")
+        label.set_class(level == "error", "-error")
+        label.set_class(level == "warning", "-warning")
+        label.set_class(level == "hint", "-hint")
+
+    def _field_of(self, widget: Widget) -> str | None:
+        wid = widget.id or ""
+        return wid[2:].replace("-", ".", 1) if wid.startswith("f-") else None
+
+    @on(Input.Changed)
+    @on(Input.Blurred)
+    def _validate_field(self, event: Input.Changed | Input.Blurred) -> None:
+        field_id = self._field_of(event.input)
+        if field_id is None or event.validation_result is None:
+            return
+        if not event.validation_result.is_valid:
+            self.show_message(field_id, event.validation_result.failure_descriptions[0])
+            return
+        if field_id in PhoneKind._value2member_map_ and event.value.strip():
+            try:
+                _, warning = check_phone(event.value, self.phone_region)
+            except RuleError as err:  # the validator passed, so this cannot happen
+                self.show_message(field_id, str(err))
+                return
+            self.show_message(field_id, warning, "warning")
+            return
+        self.show_message(field_id, "")
+
+    def on_descendant_focus(self, event: object) -> None:
+        """An empty field with an offer says what → would put in."""
+        focused = self.focused
+        if isinstance(focused, OfferingInput) and focused.offer:
+            field_id = self._field_of(focused)
+            if field_id:
+                self.show_message(
+                    field_id, f"Suggested: {focused.offer}  (press → to accept)", "hint"
+                )
+
+    def on_descendant_blur(self, event: object) -> None:
+        """Drop a suggestion hint when the agent moves on without taking it."""
+        for widget in self.query(OfferingInput):
+            field_id = self._field_of(widget)
+            label = self.query_one(f"#{message_id(field_id or '')}", Static)
+            if label.has_class("-hint") and widget is not self.focused:
+                self.show_message(field_id or "", "")
+
+    # --- saving --------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_save(self) -> None:
+        """Check every field again, move to the first problem, or save in a worker."""
+        if self.saving:
+            return
+        draft = self.draft()
+        result = check_draft(draft, self.phone_region)
+        for field_id in self._all_fields():
+            if field_id in result.errors:
+                self.show_message(field_id, result.errors[field_id])
+            elif field_id in result.warnings:
+                self.show_message(field_id, result.warnings[field_id], "warning")
+            else:
+                self.show_message(field_id, "")
+        if result.errors:
+            first = next(f for f in self._all_fields() if f in result.errors)
+            self.query_one(f"#{widget_id(first)}").focus()
+            count = len(result.errors)
+            self._banner(
+                f"{count} field{'s' if count > 1 else ''} need{'' if count > 1 else 's'} fixing; "
+                "nothing was saved yet.",
+                "error",
+            )
+            return
+        self.saving = True
+        self._banner("Saving…", "info")
+        self._save_in_worker(draft, self.version)
+
+    def _all_fields(self) -> list[str]:
+        return (
+            [f for f, _, _ in NAME_ROWS]
+            + [f for f, _, _ in TEXT_ROWS]
+            + [k.value for k in PhoneKind]
+            + [k.value for k in EmailKind]
+            + [f"address.{p}" for p in ADDRESS_FIELDS]
+        )
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _save_in_worker(self, draft: ContactDraft, version: int) -> None:
+        try:
+            saved = self._save(draft, version)
+        except ConflictError as err:
+            self.app.call_from_thread(self._on_conflict, err)
+        except InvalidInput as err:
+            self.app.call_from_thread(self._on_invalid, err)
+        except (PermissionDenied, StoreError) as err:
+            self.app.call_from_thread(self._on_failed, str(err))
+        else:
+            self.app.call_from_thread(self.dismiss, saved)
+
+    def _on_invalid(self, err: InvalidInput) -> None:
+        self.saving = False
+        for field_id, message in err.errors.items():
+            self.show_message(field_id, message)
+        self._banner(str(err), "error")
+
+    def _on_failed(self, message: str) -> None:
+        self.saving = False
+        self._banner(f"Not saved: {message} Your entries are still here.", "error")
+
+    def _on_conflict(self, err: ConflictError) -> None:
+        self.saving = False
+        question = Text.assemble(
+            ("Someone else saved this contact first.\n\n", "bold"),
+            (safe(str(err)), ""),
+            "\n\nReload your edits onto their version (fields you changed keep your values, "
+            "the rest take theirs), then review and save again?",
+        )
+
+        def answered(reload: bool | None) -> None:
+            if reload:
+                self._reload_in_worker(self.draft())
+            else:
+                self._banner(
+                    "Not saved. Your entries are still here; Cancel discards them.", "warning"
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(question, yes="Reload onto new version [y]", no="Keep as is [n]"),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _reload_in_worker(self, mine: ContactDraft) -> None:
+        if self._reload is None:
+            return
+        try:
+            latest = self._reload()
+        except StoreError as err:
+            self.app.call_from_thread(self._on_failed, str(err))
+            return
+        self.app.call_from_thread(self._apply_reload, mine, latest)
+
+    def _apply_reload(self, mine: ContactDraft, latest: Contact) -> None:
+        theirs = ContactDraft.from_contact(latest)
+        merged = merge_drafts(self.base, mine, theirs)
+        self.base = theirs
+        self.version = latest.version
+        self.fill(merged)
+        self.query_one("#form-title", Static).update(self._title())
+        who = latest.modified_by or "someone"
+        self._banner(
+            f"Reloaded onto version {latest.version} ({safe(who, 40)}, {when(latest.modify_date)})."
+            " Review, then save.",
+            "warning",
+        )
+
+    def _banner(self, message: str, level: str) -> None:
+        banner = self.query_one("#form-banner", Static)
+        banner.update(Text(message))
+        banner.remove_class("hidden", "-error", "-warning", "-info")
+        banner.add_class(f"-{level}")
+
+    def action_cancel(self) -> None:
+        """Close without saving; asks first when something was typed."""
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                Text("Discard what you typed in this form?"),
+                yes="Discard [y]",
+                no="Keep editing [n]",
+            ),
+            answered,
+        )

@@ -1,0 +1,62 @@
+"""Small modal dialogs: a yes/no question, and a message that ends the app."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A question with two answers: y (or the first button) and n / escape."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("n", "answer(False)", "No", id="dialog.no"),
+        Binding("escape", "answer(False)", "No", show=False, id="dialog.escape"),
+    ]
+
+    def __init__(self, question: Text, yes: str = "Yes [y]", no: str = "No [n]") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        """The question and two buttons."""
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Text(self.yes), id="yes", variant="primary", compact=True)
+                yield Button(Text(self.no), id="no", compact=True)
+        yield Footer(compact=True)
+
+    def action_answer(self, answer: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class FatalScreen(Screen[None]):
+    """Shown when the app cannot go on (the store cannot be opened): the reason, and quit."""
+
+    BINDINGS = [Binding("q", "app.quit", "Quit", id="fatal.quit")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        """The message, centred."""
+        with Vertical(classes="dialog"):
+            yield Static(Text("contact-tui cannot start", style="bold"), classes="dialog-title")
+            yield Static(Text(self.message), classes="dialog-text")
+            yield Static(Text("Press q to quit."), classes="dialog-text")
+        yield Footer(compact=True)

@@ -1,0 +1,288 @@
+"""The directory: search contacts by name, phone (any format) or email; open, edit, create,
+or pick one to link to the current interaction."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+
+from contact_tui.domain.model import Contact, Interaction, Permission
+from contact_tui.service import ContactService, SearchResult
+from contact_tui.store.errors import StoreError
+from contact_tui.ui.actions import FormOpener
+from contact_tui.ui.render import cell, safe
+from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
+
+# A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
+RESULT_LIMIT = 200
+DEBOUNCE_SECONDS = 0.15
+
+KIND_WORDS = {
+    "all": "all contacts",
+    "name": "by name",
+    "phone": "by phone number (E.164)",
+    "email": "by email",
+    "literal": "exact text",
+}
+
+
+class DirectoryScreen(Screen[str | None]):
+    """Search and act on contacts. When ``picking``, Enter returns the chosen contact's id."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="directory.back"),
+        Binding("f3,ctrl+n", "new", "New", id="directory.new", tooltip="Create New Contact"),
+        Binding("f4,ctrl+e", "edit", "Edit", id="directory.edit"),
+        Binding(
+            "f5,ctrl+l",
+            "link",
+            "Link",
+            id="directory.link",
+            tooltip="Link the highlighted contact to the current interaction",
+        ),
+        Binding("down", "to_results", "Results", show=False, id="directory.results"),
+        Binding("ctrl+f", "to_search", "Search", id="directory.search"),
+    ]
+
+    def __init__(
+        self, service: ContactService, interaction: Interaction | None, picking: bool
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.interaction = interaction
+        self.picking = picking
+        self.results: list[Contact] = []
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        """Title, search box, summary, results, footer."""
+        title = "Pick a contact to link" if self.picking else "Directory"
+        if self.interaction is not None and self.picking:
+            title += (
+                f" to {safe(self.interaction.from_.name or self.interaction.from_.address, 40)}"
+            )
+        yield Static(Text(title, style="bold"), id="directory-title")
+        yield Input(
+            placeholder='Name, phone (any format) or email; "quotes" for exact text',
+            id="directory-search",
+            compact=True,
+        )
+        yield Static("", id="directory-summary")
+        table: DataTable[Text | str] = DataTable(id="directory-results", cursor_type="row")
+        # Widths add up to 80 columns with the cell padding.
+        table.add_column("Name", key="name", width=24)
+        table.add_column("Type", key="type", width=9)
+        table.add_column("Phone", key="phone", width=17)
+        table.add_column("Email", key="email", width=22)
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Show the first page of the directory at once."""
+        search = self.query_one("#directory-search", Input)
+        search.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+        search.focus()
+        self._search("")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Edit needs a highlighted contact and the edit permission; link needs an
+        interaction; new needs the add permission."""
+        if action == "edit":
+            if self.highlighted is None:
+                return False
+            return True if self.service.can(Permission.EDIT) else None
+        if action == "new":
+            return True if self.service.can(Permission.ADD) else None
+        if action == "link":
+            return self.interaction is not None and self.highlighted is not None
+        return True
+
+    @property
+    def highlighted(self) -> Contact | None:
+        """The contact under the table's cursor."""
+        table = self.query_one(DataTable)
+        if not self.results or table.cursor_row < 0 or table.cursor_row >= len(self.results):
+            return None
+        return self.results[table.cursor_row]
+
+    # --- searching -----------------------------------------------------------------------
+
+    @on(Input.Changed, "#directory-search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        query = event.value
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._search(query))
+
+    @on(Input.Submitted, "#directory-search")
+    def _submitted(self) -> None:
+        if self.results:
+            self.query_one(DataTable).focus()
+
+    @work(thread=True, exclusive=True, group="directory-search", exit_on_error=False)
+    def _search(self, query: str) -> None:
+        try:
+            self.service.repo.refresh()
+            result = self.service.search(query, limit=RESULT_LIMIT)
+        except StoreError as err:
+            self.app.call_from_thread(self._failed, str(err))
+            return
+        self.app.call_from_thread(self._show, query, result)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#directory-summary", Static).update(Text(message))
+
+    def _show(self, query: str, result: SearchResult) -> None:
+        if query != self.query_one("#directory-search", Input).value:
+            return  # the agent has typed on; a newer search is coming
+        self.results = result.contacts
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        table.clear()
+        for contact in result.contacts:
+            phone = next((p.display for _, p in contact.phones()), "")
+            email = next((e for _, e in contact.emails()), "")
+            table.add_row(
+                cell(contact.display_name, 24),
+                contact.type.value,
+                cell(phone, 17),
+                cell(email, 22),
+                key=contact.id,
+            )
+        shown = len(result.contacts)
+        if result.total == 0:
+            summary = "No contact matches. F3 creates one."
+        elif shown < result.total:
+            summary = (
+                f"Showing {shown:,} of {result.total:,} matches ({KIND_WORDS[result.kind]}); "
+                "type more to narrow."
+            )
+        else:
+            plural = "es" if result.total != 1 else ""
+            summary = f"{result.total:,} match{plural} ({KIND_WORDS[result.kind]})."
+        if result.kind == "phone" and result.total == 0:
+            summary = "No contact has this number (numbers are matched in E.164). F3 creates one."
+        self.query_one("#directory-summary", Static).update(Text(summary))
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.refresh_bindings()
+
+    # --- acting ----------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        contact = self.highlighted
+        if contact is None:
+            return
+        if self.picking:
+            self.dismiss(contact.id)
+        else:
+            self.app.push_screen(
+                ContactCard(contact, self.interaction is not None), self._card_closed
+            )
+
+    def _card_closed(self, action: str | None) -> None:
+        if action == "edit":
+            self.action_edit()
+        elif action == "link":
+            self.action_link()
+
+    def action_to_results(self) -> None:
+        """Move from the search box to the results."""
+        if self.results:
+            self.query_one(DataTable).focus()
+
+    def action_to_search(self) -> None:
+        """Back to the search box."""
+        self.query_one("#directory-search").focus()
+
+    def action_close(self) -> None:
+        """Back to where the agent came from, picking nothing."""
+        self.dismiss(None)
+
+    def action_new(self) -> None:
+        """Create a contact; when opened from an interaction, it is linked to it."""
+        FormOpener(self.app, self.service).create(
+            self.interaction if self.picking else None, self._saved
+        )
+
+    def action_edit(self) -> None:
+        """Edit the highlighted contact."""
+        contact = self.highlighted
+        if contact is not None:
+            FormOpener(self.app, self.service).edit(contact, self.interaction, self._saved)
+
+    def action_link(self) -> None:
+        """Link the highlighted contact to the current interaction and go back."""
+        contact = self.highlighted
+        if contact is None or self.interaction is None:
+            return
+        if self.picking:
+            self.dismiss(contact.id)
+            return
+        interaction_id = self.interaction.id
+        self._link(interaction_id, contact.id)
+
+    @work(thread=True, group="directory-write", exit_on_error=False)
+    def _link(self, interaction_id: str, contact_id: str) -> None:
+        try:
+            self.service.link(interaction_id, contact_id)
+        except Exception as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.dismiss, None)
+
+    def _saved(self, contact: Contact | None) -> None:
+        if contact is None:
+            return
+        if self.picking and self.interaction is not None:
+            self.dismiss(None)  # a contact created while picking is already linked
+            return
+        self.notify(f"Saved {safe(contact.display_name, 40)}.", markup=False)
+        self._search(self.query_one("#directory-search", Input).value)
+
+
+class ContactCard(ModalScreen[str | None]):
+    """One contact, read-only, with the actions on it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss_card", "Back", id="card.back"),
+        Binding("e", "choose('edit')", "Edit", id="card.edit"),
+        Binding("l", "choose('link')", "Link", id="card.link"),
+    ]
+
+    def __init__(self, contact: Contact, can_link: bool) -> None:
+        super().__init__()
+        self.contact = contact
+        self.can_link = can_link
+
+    def compose(self) -> ComposeResult:
+        """The profile pane, reused."""
+        with Vertical(classes="dialog card"):
+            yield ProfilePane(id="card-profile")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Show the contact."""
+        self.query_one(ProfilePane).show(ProfileView(None, self.contact))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Link only applies when there is an interaction to link to."""
+        if action == "choose" and parameters and parameters[0] == "link":
+            return self.can_link
+        return True
+
+    def action_choose(self, what: str) -> None:
+        """Close and tell the directory what to do."""
+        self.dismiss(what)
+
+    def action_dismiss_card(self) -> None:
+        """Close."""
+        self.dismiss(None)
