@@ -106,6 +106,7 @@ class ContactForm(ModalScreen[Contact | None]):
         self.base = request.draft
         self.version = request.contact.version if request.contact else 0
         self.saving = False
+        self._touched: set[str] = set()
 
     # --- layout ------------------------------------------------------------------------
 
@@ -301,6 +302,11 @@ class ContactForm(ModalScreen[Contact | None]):
         field_id = self._field_of(event.input)
         if field_id is None or event.validation_result is None:
             return
+        if isinstance(event, Input.Changed) and event.input.has_focus:
+            self._touched.add(field_id)
+        if field_id not in self._touched and not event.value:
+            # Tabbing past an empty required field is not a mistake yet; Save will say so.
+            return
         if not event.validation_result.is_valid:
             self.show_message(field_id, event.validation_result.failure_descriptions[0])
             return
@@ -348,6 +354,7 @@ class ContactForm(ModalScreen[Contact | None]):
             return
         draft = self.draft()
         result = check_draft(draft, self.phone_region)
+        self._touched.update(self._all_fields())
         for field_id in self._all_fields():
             if field_id in result.errors:
                 self.show_message(field_id, result.errors[field_id])

@@ -1,0 +1,141 @@
+"""What the agent sees, pinned as SVG snapshots at 80x24 and 120x40.
+
+Run ``.venv/bin/pytest tests/snapshots --snapshot-update`` after a deliberate change to the
+look, and read the new SVGs (they open in a browser) before committing them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import Channel, EmailKind, Participant, PhoneKind, Platform
+from contact_tui.service import ContactService, NewInteraction
+from contact_tui.store.repository import Repository
+from contact_tui.ui.app import ContactApp
+from contact_tui.ui.screens.main import MainScreen
+from tests.conftest import FixedClock, make_agent, make_config
+
+# A fixed folder, because the agent bar shows the store's path.
+STORE = Path("/tmp/contact-tui-snapshots/store.json")
+SIZES = [(80, 24), (120, 40)]
+
+
+def build_store(clock: FixedClock) -> None:
+    """A small store: one curated contact, and interactions of each kind for alice."""
+    shutil.rmtree(STORE.parent, ignore_errors=True)
+    STORE.parent.mkdir(parents=True)
+    service = ContactService(Repository.open(STORE), make_config(STORE), make_agent("alice"), clock)
+    service.create_contact(
+        ContactDraft(
+            first_name="Sam",
+            last_name="Lee",
+            title="Buyer",
+            phones={PhoneKind.CELL: PhoneDraft("(317) 555-0123", True)},
+            emails={EmailKind.WORK: "sam.lee@example.com"},
+            address={"address1": "12 Main St", "city": "Indianapolis", "countryCode": "US"},
+        )
+    )
+    for minutes, new in enumerate(
+        [
+            NewInteraction(
+                "alice",
+                Channel.MESSAGE,
+                Participant("+44 7700 900123", "Kim"),
+                platform=Platform.WHATSAPP,
+                transcript=("Hi! Where is my parcel?",),
+            ),
+            NewInteraction(
+                "alice",
+                Channel.EMAIL,
+                Participant("jo@example.com", "Jo Bloggs"),
+                to=("support@example.com",),
+                subject="Invoice 4471 is wrong",
+                transcript=("The total does not match the quote.",),
+            ),
+            NewInteraction("alice", Channel.VOICE, Participant("+1 317 555 0123", "SAM LEE")),
+            NewInteraction("alice", Channel.VOICE, Participant("+1 212 555 0199")),
+        ]
+    ):
+        clock.now += timedelta(minutes=minutes + 1)
+        service.handle_interaction(new)
+    service.repo.close()
+    clock.now += timedelta(minutes=2)
+
+
+def make_app() -> ContactApp:
+    """The app on the snapshot store, for alice, with a fixed clock and no cursor blink."""
+    clock = FixedClock()
+    build_store(clock)
+    return ContactApp(
+        lambda: ContactService(
+            Repository.open(STORE), make_config(STORE), make_agent("alice"), clock
+        ),
+        clock=clock,
+        cursor_blink=False,
+    )
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until the store is open and the first look at it is on screen."""
+    for _ in range(100):
+        await pilot.pause(0.02)
+        screen = pilot.app.screen
+        if isinstance(screen, MainScreen) and screen.service is not None and not screen._refreshing:
+            break
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def steps(*keys: str) -> Callable[[Pilot[Any]], Any]:
+    """Settle, then press keys, letting each screen settle in between."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+
+    return run
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_screen_with_an_ephemeral_caller(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_screen_with_a_curated_contact(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("down"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_add_to_contacts_form(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("a"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_form_with_a_read_only_whatsapp_identity(snap_compare: Any, size: tuple[int, int]) -> None:
+    keys = ("down", "down", "down", "n", "tab", "tab", "tab", "tab")
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_directory_search(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await steps("d")(pilot)
+        await pilot.press(*"lee")
+        await pilot.pause(0.3)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run)
