@@ -573,19 +573,20 @@ class JsonStore:
             contacts = self._tables.get("contacts", {})
             return sorted(ids, key=lambda i: docs.created_order_key(contacts[i]))
 
-    def contact_ids_matching(
-        self, needles: Iterable[str], limit: int, *, where: Callable[[str], bool] | None = None
-    ) -> tuple[list[str], int]:
+    def contact_ids_matching(self, needles: Iterable[str], limit: int) -> tuple[list[str], int]:
         """Contacts whose names or emails contain every needle (case-folded), in directory
         order: the first ``limit`` ids and how many matched in all."""
         folded = [fold(n) for n in needles if n]
         with self._mutex:
+            ordered = self._sorted()
+            if not folded:  # the whole directory: no need to look at each
+                return [doc_id for _, doc_id in ordered[:limit]], len(ordered)
             text = self._idx.text
             hits: list[str] = []
             total = 0
-            for _, doc_id in self._sorted():
+            for _, doc_id in ordered:
                 haystack = text.get(doc_id, "")
-                if all(n in haystack for n in folded) and (where is None or where(doc_id)):
+                if all(n in haystack for n in folded):
                     total += 1
                     if len(hits) < limit:
                         hits.append(doc_id)

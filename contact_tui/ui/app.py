@@ -25,8 +25,9 @@ class ContactApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "contact-tui"
-    # Below 100 columns the two panes stack (the CSS keys off these classes).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # Below 110 columns the two panes stack (the CSS keys off these classes): side by side,
+    # the interaction table needs 62 columns and the profile about 45.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("question_mark", "toggle_help", "Help", id="app.help", key_display="?"),
@@ -94,8 +95,9 @@ class ContactApp(App[None]):
             if screen.check_action(binding.action, ()) is not True:
                 continue
             action = binding.action
+            # Titles are markup: "[d]" would vanish as a tag, so the key goes in parentheses.
             yield SystemCommand(
-                f"{binding.description} [{binding.key}]",
+                f"{binding.description} ({self.get_key_display(binding)})",
                 binding.tooltip or binding.description,
                 lambda action=action: self.call_later(screen.run_action, action),
             )

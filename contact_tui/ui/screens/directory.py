@@ -26,7 +26,7 @@ DEBOUNCE_SECONDS = 0.15
 KIND_WORDS = {
     "all": "all contacts",
     "name": "by name",
-    "phone": "by phone number (E.164)",
+    "phone": "by phone number, matched in E.164",
     "email": "by email",
     "literal": "exact text",
 }
@@ -145,7 +145,8 @@ class DirectoryScreen(Screen[str | None]):
         table: DataTable[Text | str] = self.query_one(DataTable)
         table.clear()
         for contact in result.contacts:
-            phone = next((p.display for _, p in contact.phones()), "")
+            phones = sorted(contact.phones(), key=lambda kp: not kp[1].searchable)
+            phone = phones[0][1].display if phones else ""
             email = next((e for _, e in contact.emails()), "")
             table.add_row(
                 cell(contact.display_name, 24),

@@ -213,14 +213,25 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def _denied_notes(self) -> tuple[str, ...]:
+        """Which actions this agent may not take, grouped by the permission they need."""
         service = self.service
         if service is None:
             return ()
-        notes = []
-        for permission, label in {v for v in GATED.values()}:
+        missing: dict[Permission, list[str]] = {}
+        for permission, label in GATED.values():
             if not service.can(permission):
-                notes.append(f"{label} is not allowed for you: it needs {permission.value}.")
-        return tuple(sorted(notes))
+                missing.setdefault(permission, []).append(label)
+        if not missing:
+            return ()
+        if len(missing) == len({p for p, _ in GATED.values()}):
+            return (
+                f"Your roles ({service.agent.role_label}) allow no contact actions. "
+                "Ask your admin for the agent role.",
+            )
+        return tuple(
+            f"Not allowed for you: {', '.join(labels)} (needs {permission.value})."
+            for permission, labels in missing.items()
+        )
 
     # --- which actions apply now ---------------------------------------------------------
 
