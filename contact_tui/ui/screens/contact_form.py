@@ -279,7 +279,7 @@ class ContactForm(ModalScreen[Contact | None]):
     @property
     def dirty(self) -> bool:
         """True when the agent has changed anything since the form opened."""
-        return self.draft() != self.base
+        return self.draft() != self.base.complete()
 
     # --- messages under fields ---------------------------------------------------------
 

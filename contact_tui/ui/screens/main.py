@@ -60,7 +60,7 @@ class MainScreen(Screen[None]):
         Binding("u", "unlink", "Unlink", id="main.unlink"),
         Binding("d", "directory", "Directory", id="main.directory"),
         Binding("x", "end_interaction", "End", id="main.end", tooltip="End the interaction"),
-        Binding("tab", "focus_next", "Next pane", id="main.next_pane", show=False),
+        Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
     ]
 
     def __init__(
@@ -111,7 +111,9 @@ class MainScreen(Screen[None]):
                 ("contact-tui", "bold"),
                 f"  {safe(agent.user, 30)} ({safe(agent.role_label, 40)})",
                 ("  store ", "dim"),
-                safe(str(service.repo.path), 60),
+                safe(str(service.repo.path), 500),
+                no_wrap=True,
+                overflow="ellipsis",
             )
         )
         self.query_one("#interaction-pane").loading = False

@@ -115,8 +115,11 @@ class ProfilePane(VerticalScroll):
         for candidate in view.candidates:
             marker = "● " if candidate.id == current else "  "
             options.add_option(Option(Text(marker) + candidate_label(candidate), id=candidate.id))
-        if highlighted is not None and highlighted < len(view.candidates):
-            options.highlighted = highlighted
+        if highlighted is None or highlighted >= len(view.candidates):
+            # Start on the linked contact, so Down then Enter picks the next one.
+            ids = [c.id for c in view.candidates]
+            highlighted = ids.index(current) if current in ids else 0
+        options.highlighted = highlighted
 
     @on(OptionList.OptionSelected, "#candidates")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

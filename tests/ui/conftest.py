@@ -1,0 +1,301 @@
+"""Fixtures for the screen tests: a store with known data, and the app running over it.
+
+The store is built through the service layer, as the routing side and agents would build it.
+Every test drives the app with keys (``pilot.press``) and then checks two things: what a
+fresh repository opened on the same file says (the store), and what the widgets show.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import (
+    Channel,
+    Contact,
+    Interaction,
+    Participant,
+    Permission,
+    PhoneKind,
+    Platform,
+)
+from contact_tui.service import ContactService, NewInteraction
+from contact_tui.store.repository import Repository
+from contact_tui.ui.app import ContactApp
+from contact_tui.ui.screens.contact_form import ContactForm
+from contact_tui.ui.screens.main import MainScreen
+from tests.conftest import FixedClock, make_agent, make_config
+
+AGENT = "alice"
+SAM_CELL = "+1 317 555 0123"
+SHARED_NUMBER = "+1 317 555 0188"
+UNKNOWN_CALLER = "+1 212 555 0100"
+JO = "jo@example.com"
+KIM_WHATSAPP = "+44 7700 900123"
+
+# How long a wait for the app may take before a test fails (it normally takes ~0.1 s).
+WAIT_SECONDS = 5.0
+
+
+@dataclass
+class World:
+    """A store with known contacts and interactions, and a way to open more services on it."""
+
+    path: Path
+    clock: FixedClock
+    sam: Contact
+    pat_first: Contact
+    pat_second: Contact
+    unknown_call: Interaction
+    sam_call: Interaction
+    shared_call: Interaction
+    email: Interaction
+    whatsapp: Interaction
+    _repos: list[Repository] = field(default_factory=list)
+
+    def service(self, user: str = AGENT, *permissions: Permission) -> ContactService:
+        """A fresh service (its own repository) on the store; every permission by default."""
+        repo = Repository.open(self.path)
+        self._repos.append(repo)
+        return ContactService(
+            repo, make_config(self.path), make_agent(user, *permissions), self.clock
+        )
+
+    def contact(self, contact_id: str) -> Contact:
+        """A contact as stored now, read through a freshly opened repository."""
+        found = self.service().repo.contact(contact_id)
+        assert found is not None, f"no contact {contact_id} in the store"
+        return found
+
+    def interaction(self, interaction_id: str) -> Interaction:
+        """An interaction as stored now, read through a freshly opened repository."""
+        return self.service().interaction(interaction_id)
+
+    def contacts(self) -> dict[str, Contact]:
+        """Every stored contact by id, read through a freshly opened repository."""
+        repo = self.service().repo
+        return {c.id: c for c in repo.contacts(repo.contact_ids())}
+
+    def state(self) -> tuple[dict[str, Contact], dict[str, Interaction]]:
+        """Every contact and interaction as stored now (to prove nothing was written)."""
+        repo = self.service().repo
+        interactions = (repo.interaction(i) for i in repo.interaction_ids())
+        return self.contacts(), {i.id: i for i in interactions if i is not None}
+
+    def close(self) -> None:
+        """Close every repository opened for this test."""
+        for repo in self._repos:
+            repo.close()
+
+
+def voice(number: str, name: str = "") -> NewInteraction:
+    """A voice call from ``number`` routed to alice."""
+    return NewInteraction(AGENT, Channel.VOICE, Participant(number, name))
+
+
+def whatsapp(number: str, name: str = "") -> NewInteraction:
+    """A WhatsApp message from ``number`` routed to alice."""
+    return NewInteraction(
+        AGENT, Channel.MESSAGE, Participant(number, name), platform=Platform.WHATSAPP
+    )
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """The store every screen test starts from.
+
+    Contacts: Sam Lee (cell +1 317 555 0123), then Pat Jones and Pat Smith a minute apart,
+    both holding +1 317 555 0188. Interactions for alice, a minute apart so the table's
+    newest-first order is fixed: an unknown caller, Sam calling, the shared number calling,
+    an email from unknown jo@example.com, and a WhatsApp message from Kim.
+    """
+    clock = FixedClock()
+    path = tmp_path / "store.json"
+    repo = Repository.open(path)
+    service = ContactService(repo, make_config(path), make_agent(AGENT), clock)
+
+    def curated(first: str, last: str, kind: PhoneKind, number: str) -> Contact:
+        contact = service.create_contact(
+            ContactDraft(first_name=first, last_name=last, phones={kind: PhoneDraft(number)})
+        )
+        clock.now += timedelta(minutes=1)
+        return contact
+
+    def arrive(new: NewInteraction) -> Interaction:
+        interaction = service.handle_interaction(new)
+        clock.now += timedelta(minutes=1)
+        return interaction
+
+    sam = curated("Sam", "Lee", PhoneKind.CELL, SAM_CELL)
+    pat_first = curated("Pat", "Jones", PhoneKind.CELL, SHARED_NUMBER)
+    pat_second = curated("Pat", "Smith", PhoneKind.WORK, SHARED_NUMBER)
+    unknown_call = arrive(voice(UNKNOWN_CALLER))
+    sam_call = arrive(voice(SAM_CELL, "Sam Lee"))
+    shared_call = arrive(voice(SHARED_NUMBER))
+    email = arrive(
+        NewInteraction(
+            AGENT,
+            Channel.EMAIL,
+            Participant(JO, "Jo"),
+            to=("support@example.com",),
+            cc=("boss@example.com",),
+            subject="My order",
+        )
+    )
+    chat = arrive(whatsapp(KIM_WHATSAPP, "Kim"))
+    clock.now += timedelta(minutes=5)
+    repo.close()
+    built = World(
+        path=path,
+        clock=clock,
+        sam=sam,
+        pat_first=pat_first,
+        pat_second=pat_second,
+        unknown_call=unknown_call,
+        sam_call=sam_call,
+        shared_call=shared_call,
+        email=email,
+        whatsapp=chat,
+    )
+    yield built
+    built.close()
+
+
+# --- driving the app ---------------------------------------------------------------------------
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let pending messages run, wait for running workers, then let their callbacks land."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_until(
+    pilot: Pilot[None], condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS
+) -> None:
+    """Pause in small steps until ``condition()`` holds; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.05)
+        await settle(pilot)
+
+
+def main_screen(pilot: Pilot[None]) -> MainScreen:
+    """The app's main screen (whatever is on top of it)."""
+    return next(s for s in pilot.app.screen_stack if isinstance(s, MainScreen))
+
+
+def interaction_table(pilot: Pilot[None]) -> DataTable[Text | str]:
+    """The main screen's interaction table."""
+    table: DataTable[Text | str] = main_screen(pilot).query_one("#interaction-list", DataTable)
+    return table
+
+
+@asynccontextmanager
+async def running(
+    world: World, *permissions: Permission, rows: int = 5, notifications: bool = False
+) -> AsyncIterator[Pilot[None]]:
+    """Run the app for alice (every permission unless some are given) at 80x24.
+
+    Returns once the store is open and the interaction table holds ``rows`` rows. Toasts
+    are off unless ``notifications`` (as in Textual's run_test), so none covers a widget.
+    """
+    app = ContactApp(
+        lambda: world.service(AGENT, *permissions), clock=world.clock, cursor_blink=False
+    )
+    async with app.run_test(size=(80, 24), notifications=notifications) as pilot:
+        await wait_until(
+            pilot,
+            lambda: (
+                main_screen(pilot).service is not None
+                and interaction_table(pilot).row_count == rows
+            ),
+            "the store to open",
+        )
+        await settle(pilot)
+        yield pilot
+
+
+async def select_interaction(pilot: Pilot[None], interaction_id: str) -> None:
+    """Move the interaction table's cursor to one interaction with the up and down keys."""
+    table = interaction_table(pilot)
+    assert pilot.app.focused is table, "the interaction table should have the focus"
+    steps = table.get_row_index(interaction_id) - table.cursor_row
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps))
+    await settle(pilot)
+    selected = main_screen(pilot).interaction
+    assert selected is not None and selected.id == interaction_id
+
+
+async def focus_by_tab(pilot: Pilot[None], widget_id: str, limit: int = 60) -> None:
+    """Press Tab (or Shift+Tab, when that is shorter) until ``widget_id`` has the focus,
+    as an agent would."""
+    chain = [w.id for w in pilot.app.screen.focus_chain]
+    focused = pilot.app.focused
+    key = "tab"
+    if widget_id in chain and focused is not None and focused.id in chain:
+        forward = (chain.index(widget_id) - chain.index(focused.id)) % len(chain)
+        key = "tab" if forward <= len(chain) - forward else "shift+tab"
+    for _ in range(limit):
+        focused = pilot.app.focused
+        if focused is not None and focused.id == widget_id:
+            return
+        await pilot.press(key)
+    raise AssertionError(f"{key} never reached #{widget_id}")
+
+
+async def replace_text(pilot: Pilot[None], widget_id: str, text: str) -> None:
+    """Tab to an input, clear it (Home, then delete to the end) and type ``text``."""
+    await focus_by_tab(pilot, widget_id)
+    await pilot.press("home", "ctrl+k", *text)
+
+
+def shown(widget: Widget) -> str:
+    """The plain text a Static shows (never markup: the app puts Text objects in them)."""
+    assert isinstance(widget, Static)
+    content = widget.content
+    if isinstance(content, Text):
+        return content.plain
+    return str(widget.render())
+
+
+def text_of(pilot: Pilot[None], selector: str) -> str:
+    """The plain text of a Static on the active screen."""
+    return shown(pilot.app.screen.query_one(selector))
+
+
+def value_of(pilot: Pilot[None], selector: str) -> str:
+    """The text in an Input on the active screen."""
+    return pilot.app.screen.query_one(selector, Input).value
+
+
+def screen_lines(pilot: Pilot[None]) -> list[str]:
+    """The terminal's lines as the compositor drew them: what the agent actually sees."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
+def is_form_open(pilot: Pilot[None]) -> bool:
+    """True when the contact form is the active screen."""
+    return isinstance(pilot.app.screen, ContactForm)
+
+
+async def save_form(pilot: Pilot[None]) -> None:
+    """Press Ctrl+S in the open form and wait until the form has closed."""
+    assert is_form_open(pilot)
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the form to close")
+    await settle(pilot)
