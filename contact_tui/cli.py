@@ -30,7 +30,6 @@ import json
 import os
 import sys
 import traceback
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,7 +54,7 @@ from contact_tui.domain.model import (
     PhoneNumber,
     Platform,
 )
-from contact_tui.domain.text import is_unsafe_char, printable
+from contact_tui.domain.text import clip, display_width, is_unsafe_char, printable
 from contact_tui.service import (
     ContactService,
     InvalidInput,
@@ -124,30 +123,8 @@ def json_text(data: Any, *, ascii_only: bool = False) -> str:
     )
 
 
-def _width(text: str) -> int:
-    """Terminal columns ``text`` takes: wide East Asian characters 2, combining marks 0."""
-    total = 0
-    for char in text:
-        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return total
-
-
-def _clip(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    kept, used = [], 0
-    for char in text:
-        used += _width(char)
-        if used > limit - 3:
-            break
-        kept.append(char)
-    return "".join(kept) + "..."
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return text + " " * (width - display_width(text))
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -159,13 +136,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     last = len(headers) - 1
     cells = [
         [
-            printable(cell) if i == last else _clip(printable(cell), MAX_CELL_WIDTH)
+            printable(cell) if i == last else clip(printable(cell), MAX_CELL_WIDTH, "...")
             for i, cell in enumerate(row)
         ]
         for row in rows
     ]
     widths = [
-        max([_width(header), *(_width(row[i]) for row in cells)])
+        max([display_width(header), *(display_width(row[i]) for row in cells)])
         for i, header in enumerate(headers)
     ]
     return [

@@ -48,3 +48,28 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide East Asian characters 2, combining marks 0."""
+    total = 0
+    for char in text:
+        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return total
+
+
+def clip(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` cut to at most ``limit`` columns, ending in ``ellipsis`` when cut, so one long
+    value cannot push a layout out of line."""
+    if display_width(text) <= limit:
+        return text
+    kept, used = [], 0
+    room = limit - display_width(ellipsis)
+    for char in text:
+        used += display_width(char)
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + ellipsis

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.cells import cell_len
 from rich.text import Text
 
 from contact_tui.domain.model import Contact, Interaction, PhoneNumber
-from contact_tui.domain.text import printable
+from contact_tui.domain.text import clip, printable
 
 LABEL_STYLE = "bold"
 DIM = "dim"
@@ -22,18 +21,8 @@ MAX_VALUE = 200
 
 
 def safe(value: str, limit: int = MAX_VALUE) -> str:
-    """Customer text made printable and clipped to ``limit`` cells, with an ellipsis."""
-    text = printable(value)
-    if cell_len(text) <= limit:
-        return text
-    out = []
-    width = 0
-    for ch in text:
-        width += cell_len(ch)
-        if width > limit - 1:
-            break
-        out.append(ch)
-    return "".join(out) + "…"
+    """Customer text made printable and clipped to ``limit`` columns, with an ellipsis."""
+    return clip(printable(value), limit)
 
 
 def cell(value: str, limit: int = 40) -> Text:

@@ -6,7 +6,6 @@ look, and read the new SVGs (they open in a browser) before committing them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -23,15 +22,14 @@ from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens.main import MainScreen
 from tests.conftest import FixedClock, make_agent, make_config
 
-# A fixed folder, because the agent bar shows the store's path.
-STORE = Path("/tmp/contact-tui-snapshots/store.json")
+# Relative to a per-test working folder: the agent bar shows the path as given, so it is the
+# same in every run, and concurrent runs on one host do not share a store.
+STORE = Path("store.json")
 SIZES = [(80, 24), (120, 40)]
 
 
 def build_store(clock: FixedClock) -> None:
     """A small store: one curated contact, and interactions of each kind for alice."""
-    shutil.rmtree(STORE.parent, ignore_errors=True)
-    STORE.parent.mkdir(parents=True)
     service = ContactService(Repository.open(STORE), make_config(STORE), make_agent("alice"), clock)
     service.create_contact(
         ContactDraft(
@@ -106,6 +104,12 @@ def steps(*keys: str) -> Callable[[Pilot[Any]], Any]:
         await pilot.pause(0.1)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each snapshot test runs in a fresh folder of its own."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.mark.parametrize("size", SIZES)
