@@ -31,6 +31,17 @@ def tmp_prefix(path: Path) -> str:
     return f".{path.name}{TMP_MARK}"
 
 
+def store_tmp_prefixes(path: Path) -> tuple[str, ...]:
+    """The prefixes of every temporary file a store at ``path`` makes: its snapshot's (and
+    backups') and its journal's (``atomic_write`` names a temporary file after its target)."""
+    return (tmp_prefix(path), tmp_prefix(path.with_name(path.name + ".journal")))
+
+
+def is_store_tmp(path: Path, name: str) -> bool:
+    """Whether ``name`` is a temporary file of the store at ``path``."""
+    return name.startswith(store_tmp_prefixes(path))
+
+
 def describe_os_error(err: OSError, path: Path) -> str:
     """One sentence for an OS error on a store file, with what to do about it."""
     if err.errno == errno.ENOSPC:
@@ -43,7 +54,10 @@ def describe_os_error(err: OSError, path: Path) -> str:
             "or to give the group write access to the folder."
         )
     if err.errno == errno.EROFS:
-        return f"{path} is on a read-only filesystem."
+        return (
+            f"{path} is on a read-only filesystem; ask your admin to mount it read-write or to "
+            "move the store."
+        )
     if err.errno == errno.ENOENT:
         return f"The folder {path.parent} does not exist; create it or fix the store path."
     return f"Cannot write {path}: {err.strerror or err}."
@@ -82,11 +96,27 @@ class InterProcessLock:
                     os.close(fd)
                     raise StoreUnavailable(
                         f"The store is busy: another process has held {self.path} for over "
-                        f"{self.timeout:g} s. Try again; if it persists, run 'contact-tui doctor'."
+                        f"{self.timeout:g} s; try again, and if it persists, run 'contact-tui "
+                        "doctor' to see which process holds it."
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.01)
         self._fd = fd
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free now, without waiting; False if it is held or the lock
+        file cannot be opened (a reader in a read-only folder)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
 
     def release(self) -> None:
         """Give the lock back."""
@@ -150,11 +180,14 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def remove_orphans(path: Path) -> list[Path]:
-    """Delete temporary files a crashed writer left beside ``path``. Call only under the lock."""
+    """Delete temporary files a crashed writer left beside the store at ``path``.
+
+    Call only under the lock: temporary files are written only under it, so while we hold it
+    every one that exists belongs to a writer that died.
+    """
     removed = []
-    prefix = tmp_prefix(path)
     for entry in path.parent.iterdir():
-        if entry.name.startswith(prefix):
+        if is_store_tmp(path, entry.name):
             with contextlib.suppress(OSError):
                 entry.unlink()
                 removed.append(entry)

@@ -25,13 +25,18 @@ Concurrency, in short (README "How the store stays safe" has the long form):
   A reader that was following the old journal reads it to its end (that is exactly the new
   snapshot) and switches to the new journal without re-parsing the snapshot.
 * A crash at any instant leaves the old or the new state: a torn last line is not a committed
-  record (the next writer truncates it), and renames are atomic.
+  record (the next writer truncates it), and renames are atomic. Temporary files a crashed
+  writer left are removed at the next open (if the lock is free at that moment) or save.
+* A journal belongs to the snapshot whose generation its header names. The header also names
+  the snapshot's inode, but that is not required to match: copying the folder (a restore from
+  backup, a move to another disk) changes inode numbers, and it must not drop the journal.
 """
 
 from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import gc
 import os
 import threading
@@ -44,7 +49,12 @@ import orjson
 
 from contact_tui.domain.text import fold
 from contact_tui.store import documents as docs
-from contact_tui.store.errors import JournalDamaged, StoreUnavailable, StoreUnreadable
+from contact_tui.store.errors import (
+    JournalDamaged,
+    StoreError,
+    StoreUnavailable,
+    StoreUnreadable,
+)
 from contact_tui.store.files import (
     FILE_MODE,
     FrameError,
@@ -52,6 +62,7 @@ from contact_tui.store.files import (
     atomic_write,
     describe_os_error,
     frame,
+    is_store_tmp,
     remove_orphans,
     tmp_prefix,
     unframe,
@@ -124,8 +135,12 @@ class JsonStore:
         compact_ratio: float = 0.5,
         lock_timeout: float = 10.0,
         create: bool = True,
+        tidy: bool = True,
     ) -> None:
         """Open (or, with ``create``, make from ``seed`` if given) the store at ``path``.
+
+        With ``tidy`` (the default; ``doctor`` turns it off to report first), temporary files a
+        crashed writer left behind are removed if the lock is free right now.
 
         Raises StoreUnreadable when a file exists but cannot be parsed; it is left untouched.
         """
@@ -144,6 +159,8 @@ class JsonStore:
         self._seq = 0
         self._journal: _Journal | None = None
         self._idx = _Indexes()
+        # Why the last compaction after a save failed (the save itself stood), or None.
+        self.compaction_error: str | None = None
         if not self.path.parent.is_dir():
             raise StoreUnavailable(
                 f"The store folder {self.path.parent} does not exist; create it "
@@ -153,6 +170,8 @@ class JsonStore:
             if not create:
                 raise StoreUnreadable(self.path, "the file does not exist", "Nothing was created.")
             self._create(seed)
+        if tidy:
+            self._tidy()
         self._load()
 
     # --- opening -------------------------------------------------------------------------
@@ -165,7 +184,8 @@ class JsonStore:
                 raise StoreUnreadable(
                     self.path,
                     "the file is missing but its journal exists",
-                    "Restore the file (see store.json.bak) or run 'contact-tui doctor'.",
+                    "Run 'contact-tui doctor --repair' to rebuild it from the backup and the "
+                    "journal; nothing was created.",
                 )
             tables: dict[str, dict[str, Doc]] = {t: {} for t in TABLES}
             if seed is not None:
@@ -175,42 +195,55 @@ class JsonStore:
             atomic_write(self.path, orjson.dumps(tables))
             self._write_journal_header(1, _ino(os.stat(self.path)))
 
+    def _tidy(self) -> None:
+        """Remove temporary files left by a writer that died, if the lock is free right now.
+
+        Never waits for the lock, so opening never stalls behind a save (that writer removes
+        them itself at its next save). Temporary files are written only under the lock, so
+        while we hold it, any that exist are orphans.
+        """
+        try:
+            if not any(is_store_tmp(self.path, e.name) for e in self.path.parent.iterdir()):
+                return
+        except OSError:
+            return
+        lock = InterProcessLock(self.lock_path)
+        if lock.try_acquire():
+            try:
+                with contextlib.suppress(OSError):
+                    remove_orphans(self.path)
+            finally:
+                lock.release()
+
     def _read_snapshot(self) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
-        try:
-            with open(self.path, "rb") as f:
-                ino = _ino(os.fstat(f.fileno()))
-                raw = f.read()
-        except FileNotFoundError:
-            raise StoreUnreadable(self.path, "the file does not exist") from None
-        except OSError as err:
-            raise StoreUnreadable(self.path, err.strerror or str(err)) from err
-        if not raw.strip():
-            raise StoreUnreadable(self.path, "the file is empty")
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # a 64 MB parse is 2-3x slower with the cyclic GC scanning it
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as err:
-            raise StoreUnreadable(self.path, f"it is not valid JSON ({err})") from None
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        tables, gen = _check_snapshot(self.path, data)
-        return tables, gen, ino, len(raw)
+        return read_snapshot(self.path)
 
     def _load(self) -> None:
         """Read the snapshot and replay its journal; retry if a compaction ran meanwhile."""
+        seen_ino: tuple[int, int] | None = None
         for _ in range(5):
             tables, gen, ino, size = self._read_snapshot()
             journal, header = self._open_journal()
             if journal is not None and header is not None and header["generation"] > gen:
                 os.close(journal.fd)
+                if ino == seen_ino:
+                    # No compaction replaced the snapshot between two reads: not a race, the
+                    # snapshot really is older than its journal.
+                    raise StoreUnreadable(
+                        self.path,
+                        f"it is generation {gen} but its journal {self.journal_path.name} "
+                        f"continues generation {header['generation']}, so the file is an older "
+                        "copy",
+                        "Put back the newest copy, or run 'contact-tui doctor --repair' to "
+                        "rebuild it from the backup and the journal; nothing was changed.",
+                    )
+                seen_ino = ino
                 continue  # compacted between our two reads: read the new snapshot
             with self._mutex:
                 self._close_journal()
                 self._tables, self._gen, self._snap_ino, self._snap_bytes = tables, gen, ino, size
                 self._seq = 0
-                if journal is not None and header is not None and _header_matches(header, gen, ino):
+                if journal is not None and header is not None and _header_matches(header, gen):
                     self._journal = journal
                 elif journal is not None:
                     os.close(journal.fd)  # stale: a writer sets it aside (see _prepare_write)
@@ -233,11 +266,13 @@ class JsonStore:
             writable = True
         except FileNotFoundError:
             return None, None
-        except PermissionError:
+        except OSError as err:
+            if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StoreUnreadable(self.journal_path, err.strerror or str(err)) from err
             try:
                 fd = os.open(self.journal_path, os.O_RDONLY)
-            except OSError as err:
-                raise StoreUnreadable(self.journal_path, err.strerror or str(err)) from err
+            except OSError as err2:
+                raise StoreUnreadable(self.journal_path, err2.strerror or str(err2)) from err2
             writable = False
         st = os.fstat(fd)
         head = os.pread(fd, 4096, 0)
@@ -301,24 +336,7 @@ class JsonStore:
         return changes
 
     def _check_record(self, record: Any) -> list[Op]:
-        if not isinstance(record, dict) or not isinstance(record.get("ops"), list):
-            raise FrameError("the record has no list of operations")
-        if record.get("seq") != self._seq + 1:
-            raise FrameError(f"expected record {self._seq + 1}, found {record.get('seq')!r}")
-        ops = record["ops"]
-        for op in ops:
-            ok = (
-                isinstance(op, list)
-                and len(op) in (3, 4)
-                and op[0] in ("put", "del")
-                and isinstance(op[1], str)
-                and isinstance(op[2], str)
-                and (op[0] == "del" or (len(op) == 4 and isinstance(op[3], dict)))
-            )
-            if not ok:
-                raise FrameError(f"malformed operation {str(op)[:80]}")
-        checked: list[Op] = ops
-        return checked
+        return check_record(record, self._seq + 1)
 
     def _follow(self) -> list[Change]:
         """Catch up with other processes: new records, or a switch to a compacted journal."""
@@ -377,7 +395,8 @@ class JsonStore:
             raise StoreUnreadable(
                 self.path,
                 "the file has disappeared",
-                "Restore it from store.json.bak or run 'contact-tui doctor'; nothing was written.",
+                "Run 'contact-tui doctor --repair' to rebuild it from the backup and the journal; "
+                "nothing was written.",
             ) from None
         if snap_ino != self._snap_ino:
             # The snapshot was replaced without a new journal: a compaction crashed between its
@@ -396,12 +415,34 @@ class JsonStore:
             j = journal
         assert j is not None
         if not j.writable:
-            raise StoreUnavailable(describe_os_error(PermissionError(13, ""), self.journal_path))
+            self._reopen_for_writing(j)
         size = os.fstat(j.fd).st_size
+        if size < j.offset:
+            # Cut back under us (``doctor --repair``): what we applied past the cut is gone.
+            self._load()
+            self._prepare_write()
+            return
         if size > j.offset:
             # Bytes after the last complete record: a writer died mid-line. Not committed.
             os.ftruncate(j.fd, j.offset)
             os.fsync(j.fd)
+
+    def _reopen_for_writing(self, j: _Journal) -> None:
+        """Under the lock: the journal was opened read-only (no permission, or a read-only
+        filesystem at the time). That may have been fixed since, so try again; if not, say
+        why saving is impossible. Without this, a reader that opened the store during the
+        fault could never save again."""
+        try:
+            fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+        except OSError as err:
+            raise StoreUnavailable(describe_os_error(err, self.journal_path)) from err
+        if _ino(os.fstat(fd)) != j.ino:  # replaced meanwhile (we follow it under the lock)
+            os.close(fd)
+            raise StoreUnavailable(
+                f"The journal {self.journal_path} was replaced while being reopened; try again."
+            )
+        os.close(j.fd)
+        j.fd, j.writable = fd, True
 
     def _set_aside(self, path: Path) -> None:
         """Rename a file we will not use so that nothing in it is lost."""
@@ -445,13 +486,35 @@ class JsonStore:
         block ends without an exception; otherwise nothing is written.
         """
         with self._mutex, self._lock.held():
-            self._prepare_write()
+            self._prepare_write_or_explain()
             tx = Transaction(self)
             yield tx
             if tx.ops:
                 self._append(tx.ops, actor)
                 if self._should_compact():
-                    self._compact()
+                    self._compact_after_commit()
+
+    def _prepare_write_or_explain(self) -> None:
+        """``_prepare_write``, turning a bare OS error into a sentence naming the file."""
+        try:
+            self._prepare_write()
+        except OSError as err:
+            where = Path(os.fsdecode(err.filename)) if err.filename else self.journal_path
+            raise StoreUnavailable(describe_os_error(err, where)) from err
+
+    def _compact_after_commit(self) -> None:
+        """Compact after a save. The save is already committed (its record is in the journal
+        and fsynced), so a failure here (full disk, read-only folder) must not report it as
+        failed: compaction is left for a later save, and every file is still consistent (see
+        ``_compact``). The reason is kept in ``compaction_error``."""
+        try:
+            self._compact()
+        except (StoreError, OSError) as err:
+            if isinstance(err, OSError):
+                err = StoreUnavailable(describe_os_error(err, self.path))
+            self.compaction_error = str(err)
+        else:
+            self.compaction_error = None
 
     def _should_compact(self) -> bool:
         j = self._journal
@@ -463,11 +526,17 @@ class JsonStore:
     def compact(self) -> None:
         """Fold the journal into a new snapshot now (``doctor`` and tests use this)."""
         with self._mutex, self._lock.held():
-            self._prepare_write()
+            self._prepare_write_or_explain()
             self._compact()
 
     def _compact(self) -> None:
-        """Under the lock: write snapshot generation+1, then a journal that names it."""
+        """Under the lock: write snapshot generation+1, then a journal that names it.
+
+        Interrupted at any point (a crash, a full disk) it leaves a consistent store: before the
+        snapshot's rename, the old snapshot and journal; after it, a snapshot holding every
+        record and a journal of the previous generation, which readers ignore and the next
+        writer sets aside.
+        """
         gen = self._gen + 1
         tables: dict[str, Any] = dict(self._tables)
         tables[META] = {"store": {"format": FORMAT, "generation": gen}}
@@ -704,9 +773,137 @@ def _ino(st: os.stat_result) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
 
 
-def _header_matches(header: Mapping[str, Any], gen: int, ino: tuple[int, int]) -> bool:
-    snap = header.get("snapshot")
-    return header.get("generation") == gen and (not isinstance(snap, list) or tuple(snap) == ino)
+def _header_matches(header: Mapping[str, Any], gen: int) -> bool:
+    """Whether a journal header continues snapshot generation ``gen``.
+
+    Only the generation decides. The inode the header names is not required to match: a copy
+    of the folder (a restore from backup, a move to another disk) has new inode numbers, and
+    ignoring the journal there would silently drop every change since the last compaction.
+    Every writer makes a new generation on disk only through ``_compact`` (snapshot first,
+    then journal), so a journal of generation ``gen`` continues exactly that snapshot.
+    """
+    return header.get("generation") == gen
+
+
+def check_record(record: Any, seq: int) -> list[Op]:
+    """The operations of journal record number ``seq``, or FrameError saying what is off."""
+    if not isinstance(record, dict) or not isinstance(record.get("ops"), list):
+        raise FrameError("the record has no list of operations")
+    if record.get("seq") != seq:
+        raise FrameError(f"expected record {seq}, found {record.get('seq')!r}")
+    ops = record["ops"]
+    for op in ops:
+        ok = (
+            isinstance(op, list)
+            and len(op) in (3, 4)
+            and op[0] in ("put", "del")
+            and isinstance(op[1], str)
+            and isinstance(op[2], str)
+            and (op[0] == "del" or (len(op) == 4 and isinstance(op[3], dict)))
+        )
+        if not ok:
+            raise FrameError(f"malformed operation {str(op)[:80]}")
+    checked: list[Op] = ops
+    return checked
+
+
+def read_snapshot(path: Path) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
+    """Parse a snapshot file: its tables, generation, (device, inode) and size in bytes.
+
+    Raises StoreUnreadable naming ``path`` and what is wrong with it.
+    """
+    try:
+        with open(path, "rb") as f:
+            ino = _ino(os.fstat(f.fileno()))
+            raw = f.read()
+    except FileNotFoundError:
+        raise StoreUnreadable(path, "the file does not exist") from None
+    except OSError as err:
+        raise StoreUnreadable(path, err.strerror or str(err)) from err
+    if not raw.strip():
+        raise StoreUnreadable(path, "the file is empty")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # a 64 MB parse is 2-3x slower with the cyclic GC scanning it
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise StoreUnreadable(path, f"it is not valid JSON ({err})") from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    tables, gen = _check_snapshot(path, data)
+    return tables, gen, ino, len(raw)
+
+
+@dataclass
+class JournalFile:
+    """A journal read whole (for ``doctor``): its header and its good records, in order."""
+
+    path: Path
+    header: dict[str, Any]
+    ino: tuple[int, int]
+    records: list[dict[str, Any]]
+    damage: str | None  # why reading stopped before the end, or None
+    torn: int  # bytes of an unfinished last line (never committed)
+
+
+def read_journal(path: Path) -> JournalFile:
+    """Read a journal file whole, stopping at the first damaged record.
+
+    Raises StoreUnreadable when the file cannot be read or its header line is not one.
+    """
+    try:
+        with open(path, "rb") as f:
+            ino = _ino(os.fstat(f.fileno()))
+            raw = f.read()
+    except OSError as err:
+        raise StoreUnreadable(path, err.strerror or str(err)) from err
+    end = raw.find(b"\n")
+    if end < 0:
+        raise StoreUnreadable(path, "the first line is not a journal header")
+    try:
+        header = unframe(raw[:end])
+        if not isinstance(header, dict) or not isinstance(header.get("generation"), int):
+            raise FrameError("the first line is not a journal header")
+    except FrameError as err:
+        raise StoreUnreadable(path, f"line 1: {err}") from None
+    records: list[dict[str, Any]] = []
+    damage = None
+    start = end + 1
+    while (stop := raw.find(b"\n", start)) >= 0:
+        try:
+            record = unframe(raw[start:stop])
+            check_record(record, len(records) + 1)
+        except FrameError as err:
+            damage = f"line {len(records) + 2} (byte {start}) is damaged: {err}"
+            break
+        records.append(record)
+        start = stop + 1
+    torn = 0 if damage else len(raw) - start
+    return JournalFile(path, header, ino, records, damage, torn)
+
+
+def apply_ops(tables: dict[str, dict[str, Doc]], ops: Iterable[Op]) -> None:
+    """Apply journal operations to plain tables (no indexes)."""
+    for op in ops:
+        rows = tables.setdefault(op[1], {})
+        if op[0] == "put":
+            rows[op[2]] = op[3]
+        else:
+            rows.pop(op[2], None)
+
+
+def snapshot_bytes(tables: Mapping[str, Mapping[str, Doc]], gen: int) -> bytes:
+    """A snapshot file's content for ``tables`` as generation ``gen``."""
+    out: dict[str, Any] = {k: v for k, v in tables.items() if k != META}
+    out[META] = {"store": {"format": FORMAT, "generation": gen}}
+    return orjson.dumps(out)
+
+
+def journal_header(gen: int, snapshot: Path) -> bytes:
+    """The header line of a new journal continuing the snapshot file ``snapshot``."""
+    st = os.stat(snapshot)
+    return frame({"contactTuiJournal": FORMAT, "generation": gen, "snapshot": list(_ino(st))})
 
 
 def _check_snapshot(path: Path, data: Any) -> tuple[dict[str, dict[str, Doc]], int]:
@@ -739,4 +936,17 @@ def _check_snapshot(path: Path, data: Any) -> tuple[dict[str, dict[str, Doc]], i
     return data, store_meta["generation"]
 
 
-__all__ = ["FILE_MODE", "Change", "JsonStore", "StoreStats", "Transaction"]
+__all__ = [
+    "FILE_MODE",
+    "Change",
+    "JournalFile",
+    "JsonStore",
+    "StoreStats",
+    "Transaction",
+    "apply_ops",
+    "check_record",
+    "journal_header",
+    "read_journal",
+    "read_snapshot",
+    "snapshot_bytes",
+]
