@@ -54,7 +54,15 @@ from contact_tui.domain.model import (
     PhoneNumber,
     Platform,
 )
-from contact_tui.domain.text import clip, display_width, is_unsafe_char, printable
+from contact_tui.domain.text import (
+    clip,
+    describe_surrogate,
+    display_width,
+    is_unsafe_char,
+    lone_surrogate,
+    printable,
+    terminal_text,
+)
 from contact_tui.service import (
     ContactService,
     InvalidInput,
@@ -116,6 +124,8 @@ def json_text(data: Any, *, ascii_only: bool = False) -> str:
     escaping them as ``\\uXXXX`` keeps the document valid and its values unchanged.
     """
     text = json.dumps(data, ensure_ascii=ascii_only, indent=2)
+    # DEL is ASCII, so neither json.dumps nor the scan below would escape it.
+    text = text.replace("\x7f", "\\u007f")
     if ascii_only or text.isascii():
         return text
     return "".join(
@@ -128,7 +138,8 @@ def _pad(text: str, width: int) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """Rows as aligned plain-text columns under ``headers``; cells are made printable.
+    """Rows as aligned plain-text columns under ``headers``; cells are made printable, without
+    the characters terminals disagree on the width of (:func:`terminal_text`).
 
     Cells are cut to MAX_CELL_WIDTH columns, except in the last column, where a long value
     cannot push anything out of line.
@@ -136,7 +147,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     last = len(headers) - 1
     cells = [
         [
-            printable(cell) if i == last else clip(printable(cell), MAX_CELL_WIDTH, "...")
+            printable(cell) if i == last else clip(terminal_text(cell), MAX_CELL_WIDTH, "...")
             for i, cell in enumerate(row)
         ]
         for row in rows
@@ -422,7 +433,8 @@ def search_lines(result: SearchResult, query: str) -> list[str]:
     summary = f"{result.total} contact{'s' if result.total != 1 else ''}"
     if query.strip():
         verb = "matches" if result.total == 1 else "match"
-        summary += f" {verb} {query.strip()!r} (searched by {how})"
+        # Clipped: a 100 KB query should not come back as a 100 KB line.
+        summary += f" {verb} {clip(query.strip(), MAX_CELL_WIDTH, '...')!r} (searched by {how})"
     if shown < result.total:
         summary += f"; showing the first {shown} (use --limit for more)"
     if not result.contacts:
@@ -499,6 +511,7 @@ def interaction_lines(interaction: Interaction, service: ContactService) -> list
 
 def cmd_contact_add(ctx: Context) -> int:
     """Create a curated contact from the flags; with --interaction, link it too."""
+    ctx.service().require(Permission.ADD)  # permission before any field rule
     draft = ContactDraft()
     apply_flags(draft, ctx.args)
     contact = ctx.service().create_contact(draft, interaction_id=ctx.args.interaction)
@@ -510,13 +523,16 @@ def cmd_contact_add(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _read_for_change(ctx: Context, *, need_change: bool) -> tuple[Contact, ContactDraft, int]:
+def _read_for_change(
+    ctx: Context, permission: Permission, *, need_change: bool
+) -> tuple[Contact, ContactDraft, int]:
     """The contact, a draft of it with the flags applied, and the version to save against.
 
     Without --expect-version the version just read is sent, so a change someone else makes
     between this read and the write is still a conflict, never silently overwritten.
     """
     contact = ctx.service().contact(ctx.args.id)
+    ctx.service().require(permission)  # permission before any field rule
     draft = ContactDraft.from_contact(contact)
     given = apply_flags(draft, ctx.args)
     if given == 0 and need_change:
@@ -527,7 +543,7 @@ def _read_for_change(ctx: Context, *, need_change: bool) -> tuple[Contact, Conta
 
 def cmd_contact_edit(ctx: Context) -> int:
     """Change the fields given as flags; an empty value clears a field."""
-    _, draft, version = _read_for_change(ctx, need_change=True)
+    _, draft, version = _read_for_change(ctx, Permission.EDIT, need_change=True)
     contact = ctx.service().edit(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(
@@ -538,7 +554,7 @@ def cmd_contact_edit(ctx: Context) -> int:
 
 def cmd_contact_promote(ctx: Context) -> int:
     """Add to Contacts: make an ephemeral contact curated, with any field flags applied."""
-    _, draft, version = _read_for_change(ctx, need_change=False)
+    _, draft, version = _read_for_change(ctx, Permission.PROMOTE, need_change=False)
     contact = ctx.service().promote(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(
@@ -640,8 +656,31 @@ def read_transcript_file(path: str) -> tuple[str, ...]:
     return tuple(_decode_text(_read_limited(path, MAX_TRANSCRIPT_BYTES), path).splitlines())
 
 
+def _check_is_text(flag: str, values: Iterable[str]) -> None:
+    """CliError when a flag's value holds bytes that are not UTF-8 (a lone surrogate in argv):
+    such text cannot be stored, and the store would otherwise fail on it as an internal error."""
+    for value in values:
+        bad = lone_surrogate(value)
+        if bad is not None:
+            raise CliError(
+                EXIT_INVALID,
+                f"{flag}: the value is not UTF-8 text ({describe_surrogate(bad)} cannot be "
+                "decoded); give it in UTF-8.",
+            )
+
+
 def _new_interaction_from_args(ctx: Context) -> NewInteraction:
     args = ctx.args
+    for flag, values in (
+        ("--agent", [args.agent or ""]),
+        ("--from", [args.sender]),
+        ("--name", [args.name or ""]),
+        ("--to", args.to or []),
+        ("--cc", args.cc or []),
+        ("--subject", [args.subject or ""]),
+        ("--transcript", args.transcript or []),
+    ):
+        _check_is_text(flag, values)
     transcript = tuple(args.transcript or ())
     if args.transcript_file:
         transcript += read_transcript_file(args.transcript_file)
@@ -669,13 +708,21 @@ def cmd_interaction_new(ctx: Context) -> int:
 IMPORT_KEYS = ("agent", "channel", "platform", "from", "name", "to", "cc", "subject", "transcript")
 
 
+def _not_surrogate(key: str, value: str) -> str:
+    # JSON can spell a lone surrogate ("\ud800"), which is not a character and cannot be stored.
+    bad = lone_surrogate(value)
+    if bad is not None:
+        raise ValueError(f"{key!r} holds U+{ord(bad):04X}, a lone surrogate, not a character")
+    return value
+
+
 def _text_value(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be text, not {type(value).__name__}")
-    return value
+    return _not_surrogate(key, value)
 
 
 def _texts_value(record: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -684,7 +731,7 @@ def _texts_value(record: dict[str, Any], key: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{key!r} must be a list of texts")
-    return tuple(value)
+    return tuple(_not_surrogate(key, v) for v in value)
 
 
 def _choice(text: str, kind: type[Channel] | type[Platform], key: str) -> Any:
@@ -706,6 +753,8 @@ def parse_import_record(line: str, default_agent: str) -> NewInteraction:
         record = json.loads(line)
     except json.JSONDecodeError as err:
         raise ValueError(f"not valid JSON ({err.msg} at column {err.colno})") from None
+    except RecursionError:  # "[[[[..." thousands deep exhausts the parser's stack
+        raise ValueError("not a record: its JSON is nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError("each line must be a JSON object")
     unknown = sorted(set(record) - set(IMPORT_KEYS))
@@ -731,16 +780,23 @@ def parse_import_record(line: str, default_agent: str) -> NewInteraction:
     )
 
 
-def _parse_import_file(path: str, text: str, default_agent: str) -> list[NewInteraction]:
+def _parse_import_file(
+    path: str, text: str, default_agent: str, check: Callable[[NewInteraction], None]
+) -> list[NewInteraction]:
+    """Every record of an import file, each checked with ``check`` (the service's own rules)
+    so that a bad record refuses the whole file before anything is saved."""
     records: list[NewInteraction] = []
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            records.append(parse_import_record(line, default_agent))
-        except ValueError as err:
-            problems.append(f"{path} line {number}: {err}.")
+            record = parse_import_record(line, default_agent)
+            check(record)
+        except (ValueError, InvalidInput) as err:
+            problems.append(f"{path} line {number}: {str(err).rstrip('.')}.")
+        else:
+            records.append(record)
     if problems:
         shown = problems[:20]
         if len(problems) > len(shown):
@@ -758,7 +814,7 @@ def cmd_interaction_import(ctx: Context) -> int:
     path = ctx.args.file
     service = ctx.service()
     text = _decode_text(_read_limited(path, MAX_IMPORT_BYTES), path)
-    records = _parse_import_file(path, text, service.agent.user)
+    records = _parse_import_file(path, text, service.agent.user, service.check_interaction)
     done: list[Interaction] = []
     try:
         for record in records:
@@ -955,7 +1011,8 @@ def _epilog() -> str:
     codes = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
     return (
         "Run with no command to start the app. The acting user is the operating-system user;\n"
-        "their roles come from the admin config.\n\n"
+        "their roles come from the admin config. A flag given twice takes its last value,\n"
+        "except --to, --cc and --transcript, which collect every value.\n\n"
         f"exit codes:\n{codes}"
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +48,7 @@ from contact_tui.domain.rules import (
     region_for_country_code,
     validate_name,
 )
+from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.store.documents import utcnow
 from contact_tui.store.errors import NotFound
 from contact_tui.store.repository import Repository, UnitOfWork
@@ -166,6 +167,11 @@ class ContactService:
             raise NotFound(f"No contact has the id {contact_id}.")
         return found
 
+    def contacts(self, ids: Iterable[str]) -> list[Contact]:
+        """Several contacts by id, skipping ids that no longer exist (needs view)."""
+        self.require(Permission.VIEW)
+        return self.repo.contacts(ids)
+
     def interaction(self, interaction_id: str) -> Interaction:
         """An interaction by id; NotFound when there is none."""
         found = self.repo.interaction(interaction_id)
@@ -197,7 +203,8 @@ class ContactService:
                 return SearchResult(exact[:limit], len(exact), "email")
             contacts, total = self.repo.search_text([text], limit)
             return SearchResult(contacts, total, "email")
-        if sum(ch.isdigit() for ch in text) >= 3 and not re.search(r"[^\W\d_]{2,}", text):
+        number = re.sub(r"^tel:", "", text, flags=re.IGNORECASE)  # RFC 3966
+        if sum(ch.isdigit() for ch in text) >= 3 and not re.search(r"[^\W\d_]{2,}", number):
             e164 = phone_key(text, self.region)
             if e164 is not None:
                 exact = self.repo.contacts_by_key(phone_identity(e164))
@@ -285,6 +292,21 @@ class ContactService:
                 raise InvalidInput(f"The {label} is longer than {MAX_FIELD} characters.")
         if len(new.transcript) > MAX_TRANSCRIPT_LINES:
             raise InvalidInput(f"The transcript has more than {MAX_TRANSCRIPT_LINES} lines.")
+        for value in (
+            new.agent,
+            new.sender.address,
+            new.sender.name,
+            new.subject,
+            *new.to,
+            *new.cc,
+            *new.transcript,
+        ):
+            bad = lone_surrogate(value)
+            if bad is not None:
+                raise InvalidInput(
+                    f"The interaction holds {describe_surrogate(bad)}, which is not text; "
+                    "send UTF-8."
+                )
 
     def _ephemeral_for(self, interaction: Interaction, now: datetime) -> Contact:
         """A system-made contact holding the sender's identifier and name."""

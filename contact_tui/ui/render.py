@@ -2,8 +2,9 @@
 
 Customer text (names, subjects, transcripts, display names) is data, never markup: every
 value goes into a ``rich.text.Text`` as plain text (no markup parsing), after
-:func:`printable` has escaped control and bidi characters, and is clipped so a 10,000-character
-name cannot push the layout around. Labels are ours and carry the styling.
+:func:`printable` has escaped control and bidi characters and :func:`terminal_text` has dropped
+the few whose width terminals disagree on, and is clipped so a 10,000-character name cannot push
+the layout around. Labels are ours and carry the styling.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from rich.text import Text
 
 from contact_tui.domain.model import Contact, Interaction, PhoneNumber
-from contact_tui.domain.text import clip, printable
+from contact_tui.domain.text import clip, terminal_text
 
 LABEL_STYLE = "bold"
 DIM = "dim"
@@ -21,8 +22,9 @@ MAX_VALUE = 200
 
 
 def safe(value: str, limit: int = MAX_VALUE) -> str:
-    """Customer text made printable and clipped to ``limit`` columns, with an ellipsis."""
-    return clip(printable(value), limit)
+    """Customer text made printable, without characters of uncertain width (see
+    :func:`terminal_text`), and clipped to ``limit`` columns, with an ellipsis."""
+    return clip(terminal_text(value), limit)
 
 
 def cell(value: str, limit: int = 40) -> Text:

@@ -156,8 +156,9 @@ class DirectoryScreen(Screen[str | None]):
                 key=contact.id,
             )
         shown = len(result.contacts)
+        create_hint = " F3 creates one." if self.service.can(Permission.ADD) else ""
         if result.total == 0:
-            summary = "No contact matches. F3 creates one."
+            summary = f"No contact matches.{create_hint}"
         elif shown < result.total:
             summary = (
                 f"Showing {shown:,} of {result.total:,} matches ({KIND_WORDS[result.kind]}); "
@@ -167,7 +168,7 @@ class DirectoryScreen(Screen[str | None]):
             plural = "es" if result.total != 1 else ""
             summary = f"{result.total:,} match{plural} ({KIND_WORDS[result.kind]})."
         if result.kind == "phone" and result.total == 0:
-            summary = "No contact has this number (numbers are matched in E.164). F3 creates one."
+            summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
         self.query_one("#directory-summary", Static).update(Text(summary))
         self.refresh_bindings()
 
@@ -186,11 +187,16 @@ class DirectoryScreen(Screen[str | None]):
             self.dismiss(contact.id)
         else:
             self.app.push_screen(
-                ContactCard(contact, self.interaction is not None), self._card_closed
+                ContactCard(
+                    contact,
+                    can_link=self.interaction is not None,
+                    can_edit=self.service.can(Permission.EDIT),
+                ),
+                self._card_closed,
             )
 
     def _card_closed(self, action: str | None) -> None:
-        if action == "edit":
+        if action == "edit" and self.check_action("edit", ()) is True:
             self.action_edit()
         elif action == "link":
             self.action_link()
@@ -259,10 +265,11 @@ class ContactCard(ModalScreen[str | None]):
         Binding("l", "choose('link')", "Link", id="card.link"),
     ]
 
-    def __init__(self, contact: Contact, can_link: bool) -> None:
+    def __init__(self, contact: Contact, can_link: bool, can_edit: bool = True) -> None:
         super().__init__()
         self.contact = contact
         self.can_link = can_link
+        self.can_edit = can_edit
 
     def compose(self) -> ComposeResult:
         """The profile pane, reused."""
@@ -276,6 +283,8 @@ class ContactCard(ModalScreen[str | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Link only applies when there is an interaction to link to."""
+        if action == "choose" and parameters and parameters[0] == "edit":
+            return True if self.can_edit else None
         if action == "choose" and parameters and parameters[0] == "link":
             return self.can_link
         return True

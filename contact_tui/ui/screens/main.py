@@ -160,9 +160,11 @@ class MainScreen(Screen[None]):
     def _contacts_for(
         service: ContactService, interactions: list[Interaction]
     ) -> dict[str, Contact]:
+        if not service.can(Permission.VIEW):
+            return {}  # the profile says a contact is linked but not who
         ids = {i.contact_id for i in interactions if i.contact_id}
         ids.update(c for i in interactions for c in i.candidate_ids)
-        return {c.id: c for c in service.repo.contacts(ids)}
+        return {c.id: c for c in service.contacts(ids)}
 
     def _tick(self) -> None:
         """Nothing changed: only the ages move on."""

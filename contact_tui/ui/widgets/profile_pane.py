@@ -79,6 +79,11 @@ class ProfilePane(VerticalScroll):
             badge.update("")
             name.update(Text("No interaction selected."))
             details.update("")
+        elif view.interaction.contact_id is not None:
+            badge.add_class("-identified")
+            badge.update(Text(" LINKED "))
+            name.update(Text("A contact is linked to this interaction."))
+            details.update(Text("Seeing it needs the externalContacts:contact:view permission."))
         else:
             badge.add_class("-none")
             badge.update(Text(" NO CONTACT "))

@@ -1,0 +1,412 @@
+"""Every ``contact-tui`` command under every one of the 32 permission combinations.
+
+Each case writes a config whose ``[roles]`` gives the current OS user exactly the combination,
+and runs ``main()`` in-process. Refused: exit 3 and one stderr line starting ``contact-tui:``
+that names the missing permission, with the store's files untouched. Acting on another
+agent's interaction without the admin permission: exit 2, one line, nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contact_tui.cli import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, main
+from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
+from contact_tui.domain.model import Permission
+from tests.permissions.conftest import (
+    ADD,
+    ADMIN,
+    COMBOS,
+    EDIT,
+    OTHER_AGENT,
+    PROMOTE,
+    VIEW,
+    Combo,
+    Scene,
+    assert_unchanged,
+    build_scene,
+    combo_id,
+    fingerprint,
+    first_missing,
+)
+
+USER = pwd.getpwuid(os.getuid()).pw_name
+ROLE = "matrix"
+
+
+@dataclass
+class Result:
+    """What one run printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        """Standard output parsed as one JSON document."""
+        return json.loads(self.out)
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def _no_system_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A system config would win over --config and decide the roles itself.
+    if SYSTEM_CONFIG.exists():
+        pytest.skip(f"{SYSTEM_CONFIG} exists; it would decide the roles, not these tests")
+    if USER in (OTHER_AGENT, "carol"):
+        pytest.skip(f"the OS user is {USER}, whom the scene routes other interactions to")
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    monkeypatch.delenv("CONTACT_TUI_DEBUG", raising=False)
+    yield
+
+
+def write_matrix_config(folder: Path, combo: Combo) -> Path:
+    """A config giving the current OS user one role holding exactly ``combo``."""
+    permissions = [p.value for p in Permission if p in combo]
+    path = folder / "config.toml"
+    path.write_text(
+        '[store]\npath = "store.json"\n\n'
+        f"[roles]\n{ROLE} = {json.dumps(permissions)}\n\n"
+        f"[users]\n{json.dumps(USER)} = {json.dumps(ROLE)}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Scene:
+    return build_scene(tmp_path / "store", USER)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Runner:
+    """Run ``contact-tui --config <config> ARGS...`` in-process."""
+
+    def runner(config: Path, *args: str) -> Result:
+        code = main(["--config", str(config), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return runner
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+Argv = Callable[[Scene], list[str]]
+Check = Callable[[Result, Scene, Combo], None]
+
+
+def _created(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert doc["type"] == "Curated" and doc["firstName"] == "New"
+
+
+def _edited(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["title"] == "Head of Matrices"
+
+
+def _promoted(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert doc["id"] == scene.ephemeral.id and doc["type"] == "Curated"
+
+
+def _shown(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["id"] == scene.sam.id
+
+
+def _history(result: Result, scene: Scene, combo: Combo) -> None:
+    assert [r["action"] for r in result.json()["history"]] == ["create"]
+
+
+def _found_sam(result: Result, scene: Scene, combo: Combo) -> None:
+    assert [c["id"] for c in result.json()] == [scene.sam.id]
+
+
+def _listed(result: Result, scene: Scene, combo: Combo) -> None:
+    # The old ephemeral, Pat Jones, Pat Smith, Sam, and the callers' ephemerals.
+    assert scene.sam.id in {c["id"] for c in result.json()}
+
+
+def _linked_to_sam(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["contactId"] == scene.sam.id
+
+
+def _unlinked(result: Result, scene: Scene, combo: Combo) -> None:
+    assert "contactId" not in result.json() or result.json()["contactId"] is None
+
+
+def _ended(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["state"] == "ended"
+
+
+def _handed_over(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["agent"] == USER
+
+
+def _import_argv(scene: Scene) -> list[str]:
+    # Beside the store's folder, not in it: the fingerprint covers every file in there.
+    path = scene.path.parent.parent / "calls.jsonl"
+    path.write_text(
+        '{"channel": "voice", "from": "+1 212 555 0143"}\n'
+        '{"channel": "email", "from": "kim@example.com", "subject": "Hello"}\n',
+        encoding="utf-8",
+    )
+    return ["interaction", "import", str(path)]
+
+
+def _imported(result: Result, scene: Scene, combo: Combo) -> None:
+    assert [i["agent"] for i in result.json()] == [USER, USER]
+
+
+def _doctor(result: Result, scene: Scene, combo: Combo) -> None:
+    assert all(finding["level"] != "error" for finding in result.json())
+
+
+def _interactions(result: Result, scene: Scene, combo: Combo) -> None:
+    assert [i["id"] for i in result.json()] == [scene.own_call.id, scene.shared_call.id]
+
+
+def _interaction_shown(result: Result, scene: Scene, combo: Combo) -> None:
+    # Without view, the linked contact is named by id only: its details stay hidden.
+    line = next(x for x in result.out.splitlines() if x.startswith("Contact"))
+    assert scene.ephemeral.id in line
+    assert ("Ephemeral" in line) == (VIEW in combo)
+
+
+def _admin_shown(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert doc["agent"]["roles"] == [ROLE]
+    assert doc["agent"]["permissions"] == sorted(p.value for p in combo)
+
+
+def _set(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json() == {"name": "ephemeral-ttl-days", "value": 30}
+
+
+def _expired(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json() == {"removed": [scene.old.id], "count": 1}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command line: the permissions the CLI checks, in order, and what success shows."""
+
+    name: str
+    argv: Argv
+    needs: tuple[Permission, ...]
+    check: Check
+    writes: bool
+    others_interaction: bool = False
+    json: bool = True
+
+
+NEW = ["--first", "New", "--last", "Person"]
+
+COMMANDS = [
+    Command("contact-add", lambda s: ["contact", "add", *NEW], (ADD,), _created, True),
+    Command(
+        "contact-add-own",
+        lambda s: ["contact", "add", *NEW, "--interaction", s.own_call.id],
+        (ADD,),
+        _created,
+        True,
+    ),
+    Command(
+        "contact-add-other",
+        lambda s: ["contact", "add", *NEW, "--interaction", s.other_call.id],
+        (ADD,),
+        _created,
+        True,
+        others_interaction=True,
+    ),
+    # edit and promote read the contact first, so the CLI needs view before edit/promote.
+    Command(
+        "contact-edit",
+        lambda s: ["contact", "edit", s.sam.id, "--title", "Head of Matrices"],
+        (VIEW, EDIT),
+        _edited,
+        True,
+    ),
+    Command(
+        "contact-promote",
+        lambda s: ["contact", "promote", s.ephemeral.id],
+        (VIEW, PROMOTE),
+        _promoted,
+        True,
+    ),
+    Command("contact-show", lambda s: ["contact", "show", s.sam.id], (VIEW,), _shown, False),
+    Command(
+        "contact-history",
+        lambda s: ["contact", "show", s.sam.id, "--history"],
+        (VIEW,),
+        _history,
+        False,
+    ),
+    Command("contact-search", lambda s: ["contact", "search", "Sam"], (VIEW,), _found_sam, False),
+    Command("contact-list", lambda s: ["contact", "list"], (VIEW,), _listed, False),
+    Command(
+        "contact-link-own",
+        lambda s: ["contact", "link", s.own_call.id, s.sam.id],
+        (VIEW,),
+        _linked_to_sam,
+        True,
+    ),
+    Command(
+        "contact-link-other",
+        lambda s: ["contact", "link", s.other_call.id, s.sam.id],
+        (VIEW,),
+        _linked_to_sam,
+        True,
+        others_interaction=True,
+    ),
+    Command(
+        "contact-unlink-own",
+        lambda s: ["contact", "unlink", s.own_call.id],
+        (VIEW,),
+        _unlinked,
+        True,
+    ),
+    Command(
+        "contact-unlink-other",
+        lambda s: ["contact", "unlink", s.other_call.id],
+        (VIEW,),
+        _unlinked,
+        True,
+        others_interaction=True,
+    ),
+    Command(
+        "interaction-new",
+        lambda s: ["interaction", "new", "--channel", "voice", "--from", "+1 212 555 0142"],
+        (),
+        _handed_over,
+        True,
+    ),
+    Command("interaction-import", _import_argv, (), _imported, True),
+    Command("interaction-list", lambda s: ["interaction", "list"], (), _interactions, False),
+    Command(
+        "interaction-show",
+        lambda s: ["interaction", "show", s.own_call.id],
+        (),
+        _interaction_shown,
+        False,
+        json=False,
+    ),
+    Command(
+        "interaction-end-own", lambda s: ["interaction", "end", s.own_call.id], (), _ended, True
+    ),
+    Command(
+        "interaction-end-other",
+        lambda s: ["interaction", "end", s.other_call.id],
+        (),
+        _ended,
+        True,
+        others_interaction=True,
+    ),
+    Command("admin-show", lambda s: ["admin", "show"], (), _admin_shown, False),
+    Command(
+        "admin-set",
+        lambda s: ["admin", "set", "ephemeral-ttl-days", "30"],
+        (ADMIN,),
+        _set,
+        True,
+    ),
+    Command("expire", lambda s: ["expire"], (ADMIN,), _expired, True),
+    Command("doctor", lambda s: ["doctor"], (), _doctor, False),
+]
+
+CASES = [
+    pytest.param(command, combo, id=f"{command.name}-{combo_id(combo)}")
+    for command in COMMANDS
+    for combo in COMBOS
+]
+
+
+def _one_error_line(result: Result) -> str:
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("contact-tui: "), result.err
+    assert "Traceback" not in result.err
+    return lines[0]
+
+
+@pytest.mark.parametrize(("command", "combo"), CASES)
+def test_command_under_combination(
+    command: Command, combo: Combo, scene: Scene, run: Runner
+) -> None:
+    config = write_matrix_config(scene.path.parent, combo)
+    before = fingerprint(scene.path)
+    argv = command.argv(scene)
+    result = run(config, *(["--json"] if command.json else []), *argv)
+    missing = first_missing(combo, command.needs)
+    if missing is not None:
+        assert result.code == EXIT_PERMISSION, result.err
+        line = _one_error_line(result)
+        assert missing.value in line
+        assert f"may not {missing.label}" in line
+        assert ROLE in line  # the agent's roles, so they know what to ask for
+        assert result.out == ""
+        assert_unchanged(before, scene.path)
+    elif command.others_interaction and ADMIN not in combo:
+        assert result.code == EXIT_INVALID, result.err
+        line = _one_error_line(result)
+        assert f"routed to {OTHER_AGENT}, not to you" in line
+        assert result.out == ""
+        assert_unchanged(before, scene.path)
+    else:
+        assert result.code == EXIT_OK, result.err
+        assert result.err == ""
+        command.check(result, scene, combo)
+        if command.writes:
+            assert fingerprint(scene.path).files != before.files, "nothing was saved"
+        else:
+            assert_unchanged(before, scene.path)
+
+
+def test_the_matrix_covers_every_permission() -> None:
+    assert {p for command in COMMANDS for p in command.needs} == set(Permission)
+
+
+# --- bugs found while building the matrix (fixed) ----------------------------------------
+
+# A few combinations each: the bug does not depend on the others' permissions.
+WITHOUT_ADD = [
+    pytest.param(c, id=combo_id(c))
+    for c in (frozenset(), frozenset({VIEW}), frozenset(Permission) - {ADD})
+]
+VIEW_WITHOUT_EDIT = [
+    pytest.param(c, id=combo_id(c)) for c in (frozenset({VIEW}), frozenset(Permission) - {EDIT})
+]
+
+
+@pytest.mark.parametrize("combo", WITHOUT_ADD)
+def test_contact_add_checks_the_permission_before_the_sms_flags(
+    combo: Combo, scene: Scene, run: Runner
+) -> None:
+    config = write_matrix_config(scene.path.parent, combo)
+    before = fingerprint(scene.path)
+    result = run(config, "contact", "add", *NEW, "--cell-sms")
+    assert_unchanged(before, scene.path)
+    assert result.code == EXIT_PERMISSION, result.err
+    assert ADD.value in _one_error_line(result)
+
+
+@pytest.mark.parametrize("combo", VIEW_WITHOUT_EDIT)
+def test_contact_edit_checks_the_permission_before_the_sms_flags(
+    combo: Combo, scene: Scene, run: Runner
+) -> None:
+    config = write_matrix_config(scene.path.parent, combo)
+    before = fingerprint(scene.path)
+    result = run(config, "contact", "edit", scene.sam.id, "--home-sms")
+    assert_unchanged(before, scene.path)
+    assert result.code == EXIT_PERMISSION, result.err
+    assert EDIT.value in _one_error_line(result)
