@@ -10,8 +10,9 @@ from typing import Any
 import orjson
 
 from contact_tui.config import Config, current_agent, load_config
+from contact_tui.domain.clock import utcnow
 from contact_tui.service import ContactService
-from contact_tui.store.documents import format_date, parse_date, utcnow
+from contact_tui.store.documents import format_date, parse_date
 from contact_tui.store.errors import StoreUnreadable
 from contact_tui.store.repository import Repository
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contact_tui.config import SETTINGS, Agent, Config, ConfigError, check_setting
+from contact_tui.domain.clock import utcnow
 from contact_tui.domain.draft import (
     CheckedFields,
     ContactDraft,
@@ -49,7 +50,6 @@ from contact_tui.domain.rules import (
     validate_name,
 )
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
-from contact_tui.store.documents import utcnow
 from contact_tui.store.errors import NotFound
 from contact_tui.store.repository import Repository, UnitOfWork
 

@@ -521,9 +521,3 @@ def changed_fields(before: Doc | None, after: Doc) -> tuple[str, ...]:
     before = before or {}
     keys = (set(before) | set(after)) - ignore
     return tuple(sorted(k for k in keys if before.get(k) != after.get(k)))
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, to the millisecond the store keeps."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -47,6 +47,7 @@ from typing import Any
 
 import orjson
 
+from contact_tui.domain.clock import utcnow
 from contact_tui.domain.text import fold
 from contact_tui.store import documents as docs
 from contact_tui.store.errors import (
@@ -456,7 +457,7 @@ class JsonStore:
         assert j is not None
         record = {
             "seq": self._seq + 1,
-            "at": docs.format_date(docs.utcnow()),
+            "at": docs.format_date(utcnow()),
             "by": actor,
             "ops": ops,
         }

@@ -12,8 +12,8 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import HelpPanel
 
+from contact_tui.domain.clock import utcnow
 from contact_tui.service import ContactService
-from contact_tui.store.documents import utcnow
 from contact_tui.ui.keys import load_keymap
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.dialogs import ConfirmDialog

@@ -29,10 +29,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from contact_tui.domain.clock import utcnow  # noqa: E402
 from contact_tui.domain.draft import ContactDraft  # noqa: E402
 from contact_tui.domain.model import Address, Contact, ContactType, PhoneNumber  # noqa: E402
 from contact_tui.service import ContactService  # noqa: E402
-from contact_tui.store.documents import contact_to_doc, utcnow  # noqa: E402
+from contact_tui.store.documents import contact_to_doc  # noqa: E402
 from contact_tui.store.jsonstore import JsonStore  # noqa: E402
 from contact_tui.store.repository import Repository  # noqa: E402
 from tests.conftest import make_agent, make_config  # noqa: E402

@@ -14,13 +14,13 @@ import pwd
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from contact_tui.cli import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, main
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.domain.model import Permission
+from tests.cli.conftest import Result, Runner
 from tests.permissions.conftest import (
     ADD,
     ADMIN,
@@ -40,22 +40,6 @@ from tests.permissions.conftest import (
 
 USER = pwd.getpwuid(os.getuid()).pw_name
 ROLE = "matrix"
-
-
-@dataclass
-class Result:
-    """What one run printed and returned."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        """Standard output parsed as one JSON document."""
-        return json.loads(self.out)
-
-
-Runner = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True)
