@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
-from contact_tui.domain.model import InteractionState, MatchKind
+from contact_tui.domain.model import Channel, InteractionState, MatchKind, Participant
+from contact_tui.service import NewInteraction
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
 from tests.ui.conftest import (
+    AGENT,
     World,
     main_screen,
     running,
@@ -164,3 +169,21 @@ async def test_ending_an_interaction_stores_it_ended_and_hides_the_key(world: Wo
         )
         assert world.interaction(world.sam_call.id).ended_at == world.clock.now
         assert "4 open, 5 in all" in text_of(pilot, "#interactions-title")
+
+
+async def test_another_interactions_details_start_at_the_top(world: World) -> None:
+    def long_email(sender: str) -> NewInteraction:
+        lines = tuple(f"{sender} line {n}" for n in range(80))
+        return NewInteraction(AGENT, Channel.EMAIL, Participant(sender), transcript=lines)
+
+    older = world.service().handle_interaction(long_email("older@example.com"))
+    world.clock.now += timedelta(minutes=1)
+    newer = world.service().handle_interaction(long_email("newer@example.com"))
+    async with running(world, rows=7) as pilot:
+        await select_interaction(pilot, newer.id)
+        detail = main_screen(pilot).query_one("#interaction-detail", VerticalScroll)
+        detail.scroll_end(animate=False)
+        await settle(pilot)
+        assert detail.scroll_y > 0
+        await select_interaction(pilot, older.id)
+        assert detail.scroll_y == 0

@@ -102,4 +102,6 @@ class InteractionPane(Vertical):
     @on(DataTable.RowHighlighted, "#interaction-list")
     def _moved(self) -> None:
         self._show_detail()
+        # Another interaction's transcript starts at its top, not where the last one was left.
+        self.query_one("#interaction-detail", VerticalScroll).scroll_home(animate=False)
         self.post_message(self.Selected(self.selected))
