@@ -103,5 +103,7 @@ class InteractionPane(Vertical):
     def _moved(self) -> None:
         self._show_detail()
         # Another interaction's transcript starts at its top, not where the last one was left.
-        self.query_one("#interaction-detail", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#interaction-detail", VerticalScroll).scroll_home(
+            animate=False, immediate=True
+        )
         self.post_message(self.Selected(self.selected))
