@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +107,23 @@ def new_interaction(run: Runner) -> Callable[..., dict[str, Any]]:
         return doc
 
     return new
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_process(config: Path, *args: str | bytes) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m contact_tui ARGS`` as a real process, as a shell would: no stdin, the
+    config from the environment, no debug tracebacks. Arguments may be raw bytes."""
+    env = {k: v for k, v in os.environ.items() if k != "CONTACT_TUI_DEBUG"}
+    env[CONFIG_ENV] = str(config)
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "contact_tui", *args],
+        env=env,
+        cwd=config.parent,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,12 +21,9 @@ from contact_tui.cli import (
     json_text,
     main,
 )
-from contact_tui.config import CONFIG_ENV
 from contact_tui.domain.text import printable
 from contact_tui.service import ContactService
-from tests.cli.conftest import Runner, write_config
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli.conftest import Runner, run_process, write_config
 
 
 def test_exit_codes_are_distinct_and_documented(capsys: pytest.CaptureFixture[str]) -> None:
@@ -166,18 +161,9 @@ def test_json_text_escapes_what_json_dumps_leaves_raw() -> None:
 
 
 def _subprocess(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CONTACT_TUI_DEBUG"}
-    env[CONFIG_ENV] = str(config)
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "contact_tui", *args],
-        env=env,
-        cwd=config.parent,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_process(config, *args)
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
     )
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,11 @@ import pytest
 
 from contact_tui import cli
 from contact_tui.cli import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
-from contact_tui.config import CONFIG_ENV
-from tests.cli.conftest import Result, Runner
+from tests.cli.conftest import Result, Runner, run_process
 from tests.cli.conftest import _no_system_config as _no_system_config
 from tests.hostile.conftest import name_rule_accepts, terminal_width
 from tests.hostile.corpus import FORBIDDEN_ON_SCREEN, NAMES, TEXTS
 
-REPO = Path(__file__).resolve().parents[2]
 USAGE_ERROR = re.compile(r"^contact-tui( [a-z]+)*: error: \S")
 
 # --- what every refusal looks like -------------------------------------------------------------
@@ -470,19 +467,7 @@ def test_the_contact_list_stays_aligned_with_hostile_names(run: Runner) -> None:
 # --- what a shell sees ------------------------------------------------------------------------
 
 
-def _process(config: Path, *args: str | bytes) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != "CONTACT_TUI_DEBUG"}
-    env[CONFIG_ENV] = str(config)
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "contact_tui", *args],
-        env=env,
-        cwd=config.parent,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+_process = run_process
 
 
 def _one_line(done: subprocess.CompletedProcess[bytes], code: int = EXIT_INVALID) -> str:
