@@ -729,6 +729,9 @@ class Transaction:
     def __init__(self, store: JsonStore) -> None:
         self._store = store
         self._staged: dict[tuple[str, str], Doc | None] = {}
+        # Identity keys of staged contacts, kept as they are staged, so a lookup costs the
+        # same whether the transaction holds one contact or a 100,000-row import.
+        self._staged_keys: dict[str, set[str]] = {}
         self.ops: list[Op] = []
 
     def get(self, table: str, doc_id: str) -> Doc | None:
@@ -739,24 +742,33 @@ class Transaction:
 
     def put(self, table: str, doc_id: str, doc: Doc) -> None:
         """Stage a whole-document write."""
-        self._staged[(table, doc_id)] = doc
+        self._stage(table, doc_id, doc)
         self.ops.append(["put", table, doc_id, doc])
 
     def delete(self, table: str, doc_id: str) -> None:
         """Stage a delete."""
-        self._staged[(table, doc_id)] = None
+        self._stage(table, doc_id, None)
         self.ops.append(["del", table, doc_id])
+
+    def _stage(self, table: str, doc_id: str, doc: Doc | None) -> None:
+        if table == "contacts":
+            before = self._staged.get((table, doc_id))
+            if before is not None:
+                for key in docs.contact_doc_keys(before):
+                    self._staged_keys.get(key, set()).discard(doc_id)
+            if doc is not None:
+                for key in docs.contact_doc_keys(doc):
+                    self._staged_keys.setdefault(key, set()).add(doc_id)
+        self._staged[(table, doc_id)] = doc
 
     def contact_ids_by_key(self, key: str) -> list[str]:
         """Like :meth:`JsonStore.contact_ids_by_key`, counting staged contacts too."""
-        ids = set(self._store._idx.by_key.get(key, ()))
-        for (table, doc_id), doc in self._staged.items():
-            if table != "contacts":
-                continue
-            if doc is not None and key in docs.contact_doc_keys(doc):
-                ids.add(doc_id)
-            else:
-                ids.discard(doc_id)
+        # Committed contacts under the key, unless this transaction changed them; then the
+        # staged contacts under it.
+        ids = {
+            i for i in self._store._idx.by_key.get(key, ()) if ("contacts", i) not in self._staged
+        }
+        ids.update(self._staged_keys.get(key, ()))
         found = [(i, d) for i in ids if (d := self.get("contacts", i)) is not None]
         found.sort(key=lambda pair: docs.created_order_key(pair[1]))
         return [i for i, _ in found]
