@@ -16,6 +16,7 @@ from contact_tui.domain.rules import (
     normalize_email,
     parse_phone,
     validate_name,
+    validate_notes,
     validate_text,
 )
 
@@ -29,6 +30,7 @@ TEXT_FIELDS = {
     "salutation": ("Salutation", 100),
     "title": ("Title", 1000),
     "externalSystemUrl": ("External system URL", 2000),
+    "notes": ("Notes", 10000),
 }
 ADDRESS_FIELDS = {
     "address1": "Address line 1",
@@ -62,6 +64,7 @@ class ContactDraft:
     address: dict[str, str] = field(default_factory=dict)
     survey_opt_out: bool = False
     external_system_url: str = ""
+    notes: str = ""
 
     @classmethod
     def from_contact(cls, contact: Contact) -> ContactDraft:
@@ -95,6 +98,7 @@ class ContactDraft:
             },
             survey_opt_out=contact.survey_opt_out,
             external_system_url=contact.external_system_url,
+            notes=contact.notes,
         )
 
     def complete(self) -> ContactDraft:
@@ -111,6 +115,7 @@ class ContactDraft:
             address={part: self.address.get(part, "") for part in ADDRESS_FIELDS},
             survey_opt_out=self.survey_opt_out,
             external_system_url=self.external_system_url,
+            notes=self.notes,
         )
 
     def text_of(self, field_id: str) -> str:
@@ -121,6 +126,7 @@ class ContactDraft:
                 "middleName": "middle_name",
                 "lastName": "last_name",
                 "externalSystemUrl": "external_system_url",
+                "notes": "notes",
             }.get(field_id, field_id)
             return str(getattr(self, attr))
         if field_id in PhoneKind._value2member_map_:
@@ -146,6 +152,7 @@ class CheckedFields:
     address: Address
     survey_opt_out: bool
     external_system_url: str
+    notes: str
 
     def apply_to(self, contact: Contact) -> Contact:
         """A copy of ``contact`` holding these values (identities and bookkeeping kept).
@@ -171,6 +178,7 @@ class CheckedFields:
             address=self.address,
             survey_opt_out=self.survey_opt_out,
             external_system_url=self.external_system_url,
+            notes=self.notes,
         )
 
 
@@ -227,8 +235,9 @@ def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
             errors[field_id] = str(err)
     texts: dict[str, str] = {}
     for field_id, (label, limit) in TEXT_FIELDS.items():
+        check = validate_notes if field_id == "notes" else validate_text
         try:
-            texts[field_id] = validate_text(draft.text_of(field_id), label, max_length=limit)
+            texts[field_id] = check(draft.text_of(field_id), label, max_length=limit)
         except RuleError as err:
             errors[field_id] = str(err)
     phones: dict[PhoneKind, PhoneNumber | None] = {}
@@ -275,6 +284,7 @@ def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
             ),
             survey_opt_out=draft.survey_opt_out,
             external_system_url=texts["externalSystemUrl"],
+            notes=texts["notes"],
         ),
     )
 
@@ -315,6 +325,7 @@ def merge_drafts(base: ContactDraft, mine: ContactDraft, theirs: ContactDraft) -
         external_system_url=str(
             pick(base.external_system_url, mine.external_system_url, theirs.external_system_url)
         ),
+        notes=str(pick(base.notes, mine.notes, theirs.notes)),
     )
     for kind in PhoneKind:
         b, m, t = (d.phones.get(kind, PhoneDraft()) for d in (base, mine, theirs))

@@ -312,3 +312,19 @@ def validate_text(text: str, label: str, *, max_length: int = 1000) -> str:
     _check_length(text, label, max_length)
     _check_characters(text, label, allow_joiners=True)
     return text
+
+
+def validate_notes(text: str, label: str = "Notes", *, max_length: int = 10_000) -> str:
+    """Check free-form notes: like :func:`validate_text`, but line breaks are allowed.
+
+    Line endings become ``\n`` and trailing spaces are dropped from each line; other control
+    characters, escape sequences and invisible formatting characters are still refused.
+    """
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = "\n".join(lines).strip("\n")
+    if not text.strip():
+        return ""
+    _check_length(text, label, max_length)
+    for line in lines:
+        _check_characters(line, label, allow_joiners=True)
+    return text

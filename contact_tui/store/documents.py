@@ -35,7 +35,8 @@ from contact_tui.domain.text import fold
 Doc = dict[str, Any]
 
 # Keys that exist only in this store and are left out of a Genesys export.
-LOCAL_KEYS = ("version", "createdBy", "modifiedBy", "lastInteractionDate", "webChatId")
+# ``notes`` is local too: Genesys keeps notes apart from the contact (its notes API).
+LOCAL_KEYS = ("version", "createdBy", "modifiedBy", "lastInteractionDate", "webChatId", "notes")
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
@@ -148,7 +149,8 @@ def _phone_to_doc(phone: PhoneNumber) -> Doc:
     if phone.e164 is not None:
         doc["e164"] = phone.e164
     if phone.country_code is not None:
-        doc["countryCode"] = phone.country_code
+        # A string in the Genesys API (PhoneNumber.countryCode: "1"); its SDKs type it so.
+        doc["countryCode"] = str(phone.country_code)
     doc["acceptsSMS"] = phone.accepts_sms
     if phone.extension is not None:
         doc["extension"] = phone.extension
@@ -166,10 +168,30 @@ def _phone_from_doc(r: _Reader, key: str, doc: Mapping[str, Any]) -> PhoneNumber
         display=display,
         user_input=r.text("userInput", doc),
         e164=e164,
-        country_code=r.integer("countryCode", doc),
+        country_code=_country_code(r, key, doc),
         accepts_sms=r.flag("acceptsSMS", doc),
         extension=r.integer("extension", doc),
     )
+
+
+def _country_code(r: _Reader, key: str, doc: Mapping[str, Any]) -> int | None:
+    """A phone's calling code: "44" as Genesys writes it, or 44 as older stores did.
+
+    Anything else that is text (a region such as "GB") says nothing the E.164 number does not,
+    and is dropped rather than refusing the contact.
+    """
+    value = doc.get("countryCode")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 4 else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise r.fail(f"{key}.countryCode", f"expected a calling code, found {value!r}")
+    return value
+
+
+def _without_empty(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if v not in ("", None)}
 
 
 def _identity_to_doc(identity: MessagingIdentity) -> tuple[str, Doc]:
@@ -296,10 +318,12 @@ def contact_to_doc(contact: Contact) -> Doc:
         }
     for identity in contact.identities:
         identity_key, identity_doc = _identity_to_doc(identity)
-        doc[identity_key] = identity_doc
+        doc[identity_key] = _without_empty(identity_doc)
     doc["surveyOptOut"] = contact.survey_opt_out
     if contact.external_system_url:
         doc["externalSystemUrl"] = contact.external_system_url
+    if contact.notes:
+        doc["notes"] = contact.notes
     if contact.create_date is not None:
         doc["createDate"] = format_date(contact.create_date)
     if contact.modify_date is not None:
@@ -354,6 +378,7 @@ def contact_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Contact:
         identities=_identities_from_doc(r),
         survey_opt_out=r.flag("surveyOptOut"),
         external_system_url=r.text("externalSystemUrl"),
+        notes=r.text("notes"),
         create_date=r.date("createDate"),
         modify_date=r.date("modifyDate"),
         version=version if version is not None else 0,

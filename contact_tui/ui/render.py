@@ -19,6 +19,7 @@ from contact_tui.domain.text import clip, terminal_text
 LABEL_STYLE = "bold"
 DIM = "dim"
 MAX_VALUE = 200
+MAX_NOTE_LINES = 20
 
 
 def safe(value: str, limit: int = MAX_VALUE) -> str:
@@ -80,6 +81,11 @@ def contact_details(contact: Contact) -> Text:
         for n, line in enumerate(contact.address.lines()):
             _row(text, "Address" if n == 0 else "", line)
     _row(text, "Surveys", "opted out" if contact.survey_opt_out else "may be surveyed")
+    notes = contact.notes.split("\n") if contact.notes else []
+    for n, line in enumerate(notes[:MAX_NOTE_LINES]):
+        _row(text, "Notes" if n == 0 else "", line)
+    if len(notes) > MAX_NOTE_LINES:
+        _row(text, "", Text(f"… {len(notes) - MAX_NOTE_LINES} more lines", style=DIM))
     changed_by = contact.modified_by or contact.created_by or "unknown"
     _row(text, "Changed", f"{when(contact.modify_date)} by {safe(changed_by, 40)}")
     text.rstrip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -69,7 +70,7 @@ def test_a_contact_document_has_the_genesys_shape() -> None:
         "display": "+1 212-555-0147 ext. 12",
         "userInput": "212-555-0147 x12",
         "e164": "+12125550147",
-        "countryCode": 1,
+        "countryCode": "1",  # a string, as the Genesys API and its SDKs type it
         "acceptsSMS": False,
         "extension": 12,
     }
@@ -183,3 +184,21 @@ def test_any_contact_round_trips(
         create_date=WHEN,
     )
     assert docs.contact_from_doc(docs.contact_to_doc(contact)) == contact
+
+
+def test_a_phone_country_code_is_read_as_genesys_or_older_stores_write_it() -> None:
+    doc = docs.contact_to_doc(full_contact())
+    for stored, expected in (("1", 1), (1, 1), ("US", None), ("", None)):
+        doc["workPhone"]["countryCode"] = stored
+        phone = docs.contact_from_doc(doc).work_phone
+        assert phone is not None and phone.country_code == expected, stored
+    doc["workPhone"]["countryCode"] = [1]
+    with pytest.raises(docs.DocumentError, match=r"workPhone\.countryCode"):
+        docs.contact_from_doc(doc)
+
+
+def test_empty_identity_names_are_left_out() -> None:
+    contact = replace(
+        full_contact(), identities=(MessagingIdentity(Platform.TWITTER, ("42",), "", ""),)
+    )
+    assert docs.contact_to_doc(contact)["twitterId"] == {"id": "42"}

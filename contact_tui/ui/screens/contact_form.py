@@ -247,6 +247,7 @@ class ContactForm(ModalScreen[Contact | None]):
             title=value("title"),
             salutation=self.base.salutation,
             external_system_url=self.base.external_system_url,
+            notes=self.base.notes,
             phones={
                 kind: PhoneDraft(
                     value(kind.value), self.query_one(f"#sms-{kind.value}", Checkbox).value
