@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench seed clean
+.PHONY: run test lint bench bench-exchange test-genesys-sdk seed clean
 
 # The venv is rebuilt when pyproject.toml changes; pip then installs only what is missing.
 $(STAMP): pyproject.toml
@@ -28,6 +28,15 @@ test: $(STAMP)
 ## Benchmarks (not part of the tests): stores of 1,000 / 10,000 / 100,000 contacts.
 bench: $(STAMP)
 	$(BIN)/python tests/perf/bench_store.py
+
+## Import and export of 10,000 and 100,000 contacts in each format (several minutes).
+bench-exchange: $(STAMP)
+	$(BIN)/python tests/perf/bench_exchange.py
+
+## Opt-in: feed our Genesys export to Genesys Cloud's own Python SDK (not a dependency; big).
+test-genesys-sdk: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'PureCloudPlatformClientV2==269.0.0'
+	CONTACT_TUI_GENESYS_SDK=1 $(BIN)/pytest -q tests/optional
 
 seed: $(STAMP)
 	$(BIN)/python scripts/make_seed.py

@@ -63,6 +63,8 @@ from contact_tui.domain.text import (
     printable,
     terminal_text,
 )
+from contact_tui.exchange import formats
+from contact_tui.exchange.importer import ImportReport
 from contact_tui.service import (
     ContactService,
     InvalidInput,
@@ -200,6 +202,10 @@ class Output:
     def warn(self, message: str) -> None:
         """A warning on stderr; it does not change the exit code."""
         self._write(self.stderr, f"warning: {printable(message)}")
+
+    def warn_info(self, message: str) -> None:
+        """A note on stderr (stdout may carry data); it does not change the exit code."""
+        self._write(self.stderr, printable(message))
 
     def error(self, message: str) -> None:
         """One error sentence on stderr."""
@@ -880,6 +886,133 @@ def cmd_interaction_end(ctx: Context) -> int:
 # --- admin, expire, doctor, app ----------------------------------------------------------------
 
 
+# --- import and export -------------------------------------------------------------------------
+
+# Progress is drawn (on a terminal only) for files with more rows than this.
+PROGRESS_ROWS = 300
+# Problems and warnings printed before "... and N more" (--json lists them all).
+MAX_PRINTED = 200
+
+
+def _progress_bar(ctx: Context, rows: int) -> Any:
+    """A rich progress bar on stderr for big imports run at a terminal, else None."""
+    stderr = ctx.out.stderr
+    if rows <= PROGRESS_ROWS or ctx.out.json_mode or not stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(file=stderr),
+        transient=True,
+    )
+
+
+def _report_lines(path: str, report: ImportReport) -> list[str]:
+    lines = [report.summary()]
+    for label, writes in (("created", report.created), ("updated", report.updated)):
+        if writes and len(writes) <= 20:
+            lines.append(f"{label.capitalize()}:")
+            lines.extend(
+                f"  line {w.line}: {w.contact.display_name} ({w.contact.id})" for w in writes
+            )
+    return lines
+
+
+def _import_exit_code(report: ImportReport, skip_invalid: bool) -> int:
+    if not report.problems or (skip_invalid and not report.dry_run):
+        return EXIT_OK
+    kinds = {p.kind for p in report.problems}
+    if "invalid" in kinds:
+        return EXIT_INVALID
+    return EXIT_PERMISSION if "permission" in kinds else EXIT_CONFLICT
+
+
+def cmd_import(ctx: Context) -> int:
+    """Import contacts from a Genesys JSON, CSV or vCard file, in one store transaction."""
+    args = ctx.args
+    path = args.file
+    service = ctx.service()
+    service.require(Permission.ADD)  # refuse before reading a big file
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else formats.read_bytes(path)
+        name, parsed = formats.parse(path, data, args.format)
+    except formats.ExchangeError as err:
+        raise CliError(EXIT_INVALID, str(err), "Nothing was imported.") from None
+    bar = _progress_bar(ctx, len(parsed.rows))
+    if bar is None:
+        report = service.import_contacts(
+            parsed, dry_run=args.dry_run, skip_invalid=args.skip_invalid
+        )
+    else:
+        with bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(phase, total=total)
+                bar.update(tasks[phase], completed=done)
+
+            report = service.import_contacts(
+                parsed, dry_run=args.dry_run, skip_invalid=args.skip_invalid, progress=progress
+            )
+    for problem in report.problems[:MAX_PRINTED]:
+        ctx.out.error(f"{path} {problem}")
+    if len(report.problems) > MAX_PRINTED:
+        ctx.out.error(f"... and {len(report.problems) - MAX_PRINTED} more (--json lists all).")
+    for warning in report.warnings[:MAX_PRINTED]:
+        ctx.out.warn(f"{path} {warning}")
+    if len(report.warnings) > MAX_PRINTED:
+        ctx.out.warn(f"... and {len(report.warnings) - MAX_PRINTED} more (--json lists all).")
+    ctx.out.result(
+        {
+            "file": path,
+            "format": name,
+            "dryRun": report.dry_run,
+            "written": report.written,
+            "rows": report.rows,
+            "created": [{"line": w.line, "id": w.contact.id} for w in report.created],
+            "updated": [{"line": w.line, "id": w.contact.id} for w in report.updated],
+            "unchanged": report.unchanged,
+            "problems": [
+                {"line": p.line, "kind": p.kind, "message": p.message} for p in report.problems
+            ],
+            "warnings": report.warnings,
+        },
+        _report_lines(path, report),
+    )
+    return _import_exit_code(report, args.skip_invalid)
+
+
+def cmd_export(ctx: Context) -> int:
+    """Write every contact the user may view, to a file (atomically) or standard output."""
+    args = ctx.args
+    contacts = ctx.service().export_contacts()
+    text = formats.writer(args.format, args.vcard_version)(contacts)
+    what = f"{len(contacts)} contact{'s' if len(contacts) != 1 else ''}"
+    if args.output and args.output != "-":
+        try:
+            formats.write_atomically(args.output, text)
+        except formats.ExchangeError as err:
+            raise CliError(EXIT_INVALID, str(err), "Nothing was exported.") from None
+        ctx.out.warn_info(
+            f"Exported {what} to {args.output} ({formats.FORMATS[args.format].title})."
+        )
+        return EXIT_OK
+    stdout = ctx.out.stdout
+    if stdout.isatty():
+        # On a terminal the export is for reading: customer text is shown, not obeyed.
+        for line in text.splitlines():
+            ctx.out._write(stdout, printable(line))
+    else:
+        stdout.write(text)
+        stdout.flush()
+    return EXIT_OK
+
+
 def cmd_admin_show(ctx: Context) -> int:
     """Effective settings and where each came from, the config, the store and who you are.
 
@@ -985,6 +1118,8 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "admin set": cmd_admin_set,
     "expire": cmd_expire,
     "doctor": cmd_doctor,
+    "import": cmd_import,
+    "export": cmd_export,
 }
 
 # --- the parser --------------------------------------------------------------------------------
@@ -1125,6 +1260,46 @@ def _add_admin_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> N
     set_.add_argument("value", metavar="VALUE")
 
 
+def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
+    names = list(formats.FORMATS)
+    imp = _command(
+        sub,
+        "import",
+        "import",
+        "import contacts from a Genesys JSON, CSV or vCard file (one transaction)",
+        common,
+    )
+    imp.add_argument("file", metavar="FILE", help="the file to read; - = standard input")
+    imp.add_argument(
+        "--format",
+        choices=names,
+        help="the file's format (default: from its suffix .json/.csv/.vcf, else its content)",
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="check and match every row, write nothing"
+    )
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the good rows even if some are bad (default: a bad row stops everything)",
+    )
+    exp = _command(sub, "export", "export", "export the contacts you may view", common)
+    exp.add_argument("--format", choices=names, required=True)
+    exp.add_argument(
+        "--vcard-version",
+        choices=list(formats.VCARD_VERSIONS),
+        default="4.0",
+        metavar="V",
+        help="vCard version to write: 4.0 (default) or 3.0",
+    )
+    exp.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write here, replacing the file all at once (default: standard output)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for the whole command tree."""
     parser = argparse.ArgumentParser(
@@ -1151,6 +1326,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_interaction_parsers(sub, [common])
     _add_admin_parsers(sub, [common])
     _command(sub, "expire", "expire", "remove expired ephemeral contacts (admin)", [common])
+    _add_exchange_parsers(sub, [common])
     doctor = _command(sub, "doctor", "doctor", "check the store and say what is wrong", [common])
     doctor.add_argument(
         "--repair", action="store_true", help="fix what can be fixed without losing anything"

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contact_tui.config import SETTINGS, Agent, Config, ConfigError, check_setting
@@ -50,6 +50,17 @@ from contact_tui.domain.rules import (
     validate_name,
 )
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
+from contact_tui.exchange.importer import (
+    CheckedRow,
+    ImportReport,
+    PlannedWrite,
+    Planner,
+    Progress,
+    RowProblem,
+    check_row,
+    no_progress,
+)
+from contact_tui.exchange.rows import ParsedFile
 from contact_tui.store.errors import NotFound
 from contact_tui.store.repository import Repository, UnitOfWork
 
@@ -515,6 +526,95 @@ class ContactService:
                             replace(interaction, contact_id=linked, candidate_ids=candidates)
                         )
         return expired
+
+    # --- import and export ---------------------------------------------------------------
+
+    def export_contacts(self) -> list[Contact]:
+        """Every contact the agent may view, oldest first (needs view).
+
+        Visibility is all or nothing today (one view permission, no divisions), so an agent
+        without it gets PermissionDenied and never a partial list.
+        """
+        self.require(Permission.VIEW)
+        contacts = self.repo.contacts(self.repo.contact_ids())
+        contacts.sort(key=lambda c: (c.create_date or datetime.min.replace(tzinfo=UTC), c.id))
+        return contacts
+
+    def import_contacts(
+        self,
+        parsed: ParsedFile,
+        *,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        progress: Progress = no_progress,
+    ) -> ImportReport:
+        """Create and update contacts from a file's rows, all in one store transaction.
+
+        Every row is checked with the form's rules and matched by id, then by E.164 phone or
+        email. By default nothing is written if any row has a problem (``skip_invalid`` writes
+        the good rows). Importing needs the add permission; a row that updates a contact needs
+        edit, and one that makes an ephemeral contact curated needs promote. A row whose
+        contact changed after the file's version or modifyDate is a conflict, never a silent
+        overwrite.
+        """
+        self.require(Permission.ADD)
+        report = ImportReport(rows=len(parsed.rows), dry_run=dry_run)
+        report.problems.extend(RowProblem(p.line, p.message) for p in parsed.problems)
+        report.warnings.extend(parsed.warnings)
+        region = self.region
+        checked: list[CheckedRow] = []
+        total = len(parsed.rows)
+        for n, row in enumerate(parsed.rows, 1):
+            report.warnings.extend(row.warnings)
+            result = check_row(row, region)
+            if isinstance(result, RowProblem):
+                report.problems.append(result)
+            else:
+                checked.append(result)
+            if n % 200 == 0 or n == total:
+                progress("Checking", n, total)
+        if dry_run:
+            self._plan(checked, self.repo, report, progress)
+            report.problems.sort(key=lambda p: p.line)
+            return report
+        with self.repo.write(self.agent.user) as uow:
+            writes = self._plan(checked, uow, report, progress)
+            report.problems.sort(key=lambda p: p.line)
+            if report.problems and not skip_invalid:
+                return report
+            for n, write in enumerate(writes, 1):
+                expected = 0 if write.before is None else write.before.version
+                saved = uow.save_contact(write.contact, expected)
+                changed = uow.changed_fields(write.before, saved)
+                uow.add_audit(self._audit("import", saved.id, changed, saved.version))
+                if n % 500 == 0 or n == len(writes):
+                    progress("Saving", n, len(writes))
+            report.written = bool(writes)
+        return report
+
+    def _plan(
+        self,
+        checked: list[CheckedRow],
+        view: Repository | UnitOfWork,
+        report: ImportReport,
+        progress: Progress,
+    ) -> list[PlannedWrite]:
+        planner = Planner(
+            view=view, region=self.region, user=self.agent.user, now=self.clock(), can=self.can
+        )
+        writes: list[PlannedWrite] = []
+        for n, row in enumerate(checked, 1):
+            result = planner.plan(row)
+            if isinstance(result, RowProblem):
+                report.problems.append(result)
+            elif result is None:
+                report.unchanged += 1
+            else:
+                writes.append(result)
+                (report.created if result.before is None else report.updated).append(result)
+            if n % 200 == 0 or n == len(checked):
+                progress("Matching", n, len(checked))
+        return writes
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -152,6 +152,21 @@ def _imported(result: Result, scene: Scene, combo: Combo) -> None:
     assert [i["agent"] for i in result.json()] == [USER, USER]
 
 
+def _contacts_import_argv(scene: Scene) -> list[str]:
+    path = scene.path.parent.parent / "crm.csv"
+    path.write_text("First Name,Last Name,Cell Phone\r\nNew,Person,+44 7700 900999\r\n", "utf-8")
+    return ["import", str(path)]
+
+
+def _contacts_imported(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert [c["line"] for c in doc["created"]] == [2] and doc["written"] is True
+
+
+def _exported(result: Result, scene: Scene, combo: Combo) -> None:
+    assert scene.sam.id in {c["id"] for c in result.json()}
+
+
 def _doctor(result: Result, scene: Scene, combo: Combo) -> None:
     assert all(finding["level"] != "error" for finding in result.json())
 
@@ -306,6 +321,9 @@ COMMANDS = [
     ),
     Command("expire", lambda s: ["expire"], (ADMIN,), _expired, True),
     Command("doctor", lambda s: ["doctor"], (), _doctor, False),
+    # Import needs add; rows that update or promote need edit or promote too (tests/service).
+    Command("import", _contacts_import_argv, (ADD,), _contacts_imported, True),
+    Command("export", lambda s: ["export", "--format", "genesys"], (VIEW,), _exported, False),
 ]
 
 CASES = [

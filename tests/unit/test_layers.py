@@ -16,6 +16,9 @@ BELOW_UI = [
     "contact_tui.service",
     "contact_tui.config",
     "contact_tui.bootstrap",
+    "contact_tui.exchange.formats",
+    "contact_tui.exchange.importer",
+    "contact_tui.cli",
 ]
 
 
@@ -34,7 +37,8 @@ def test_domain_store_and_service_never_import_textual() -> None:
 def test_only_the_store_touches_tinydb() -> None:
     code = (
         "import importlib, sys\n"
-        "for name in ['contact_tui.service', 'contact_tui.domain.draft']:\n"
+        "for name in ['contact_tui.service', 'contact_tui.domain.draft',\n"
+        "             'contact_tui.exchange.formats']:\n"
         "    importlib.import_module(name)\n"
         "print(','.join(sorted(m for m in sys.modules if m.startswith('tinydb'))))\n"
     )

@@ -1,0 +1,136 @@
+"""The three exchange formats by name, and reading and writing their files safely.
+
+The command line and the directory screen both come through here, so they agree on which
+format a file is, how big a file may be, and how an export reaches the disk (all at once:
+a failed or refused export never leaves half a file, or truncates the one that was there).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from contact_tui.domain.model import Contact
+from contact_tui.exchange.csv_format import read_csv, write_csv
+from contact_tui.exchange.genesys import read_genesys, write_genesys
+from contact_tui.exchange.rows import FileFormatError, ParsedFile
+from contact_tui.exchange.vcard import read_vcard, write_vcard
+
+# An import is read into memory whole; this bounds what one run can take (100,000 contacts as
+# Genesys JSON are about 60 MB).
+MAX_IMPORT_BYTES = 500_000_000
+
+
+@dataclass(frozen=True)
+class Format:
+    """One exchange format: its name, what it is, and how to read and write it."""
+
+    name: str
+    title: str
+    suffixes: tuple[str, ...]
+    read: Callable[[bytes], ParsedFile]
+    write: Callable[[Iterable[Contact]], str]
+
+
+FORMATS: dict[str, Format] = {
+    "genesys": Format("genesys", "Genesys Cloud JSON", (".json",), read_genesys, write_genesys),
+    "csv": Format("csv", "CSV", (".csv", ".tsv", ".txt"), read_csv, write_csv),
+    "vcard": Format("vcard", "vCard", (".vcf", ".vcard"), read_vcard, write_vcard),
+}
+VCARD_VERSIONS = ("4.0", "3.0")
+
+
+class ExchangeError(Exception):
+    """A file cannot be read or written; the message names it and says why."""
+
+
+def writer(name: str, vcard_version: str = "4.0") -> Callable[[Iterable[Contact]], str]:
+    """The function that writes contacts in format ``name``."""
+    if name == "vcard":
+        return lambda contacts: write_vcard(contacts, vcard_version)
+    return FORMATS[name].write
+
+
+def guess_format(path: str, data: bytes) -> str:
+    """The format of a file, from its suffix, else from how it begins."""
+    suffix = Path(path).suffix.lower()
+    for fmt in FORMATS.values():
+        if suffix in fmt.suffixes:
+            return fmt.name
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"[", b"{"):
+        return "genesys"
+    if head[:11].upper() == b"BEGIN:VCARD":
+        return "vcard"
+    return "csv"
+
+
+def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
+    """A whole file's bytes; ExchangeError with a sentence when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise ExchangeError(f"The file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise ExchangeError(f"{path} is a folder, not a file.") from None
+    except OSError as err:
+        raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+    if len(data) > limit:
+        raise ExchangeError(f"The file {path} is larger than {limit:,} bytes; it was not read.")
+    return data
+
+
+def parse(path: str, data: bytes, name: str | None = None) -> tuple[str, ParsedFile]:
+    """The format used and the rows read. A file that cannot be read at all raises
+    ExchangeError naming the file and the line."""
+    name = name or guess_format(path, data)
+    if b"\x00" in data[:1_000_000]:
+        raise ExchangeError(f"{path} looks binary (it holds NUL bytes); give a text file.")
+    try:
+        return name, FORMATS[name].read(data)
+    except FileFormatError as err:
+        raise ExchangeError(
+            f"{path} line {err.line}: {err.message} (read as {FORMATS[name].title})."
+        ) from None
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, all at once.
+
+    The text goes to a temporary file in the same folder, is flushed to disk, and then takes
+    the path's place, so a reader never sees half an export and a failure leaves any old file
+    as it was. A new file gets the usual mode (0666 less the umask); a replaced one keeps its
+    mode.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    except OSError as err:
+        raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None
+    if target.is_dir():
+        raise ExchangeError(f"{path} is a folder; give a file name.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise ExchangeError(f"Cannot write in {folder}: {err.strerror or err}.") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None

@@ -1,0 +1,275 @@
+"""Genesys Cloud JSON: a JSON array of Platform API v2 ``ExternalContact`` objects.
+
+Export is the store document without the local keys (``documents.LOCAL_KEYS``): camelCase,
+empty values left out, PhoneNumber objects with ``display``, ``e164``, ``countryCode``,
+``userInput``, ``acceptsSMS`` and ``extension`` (an integer), messaging identities,
+``surveyOptOut``, ``type``, and ``createDate``/``modifyDate`` in ISO-8601 with a Z.
+
+Import reads such an array, a single object, or a page as the API returns it
+(``{"entities": [...], "pageSize": ...}``), and knows the line each object starts on, so every
+problem is reported as "line N: ...". Keys Genesys has and contact-tui does not (``division``,
+``customFields``, ``externalOrganization`` ...) are reported as not imported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import orjson
+
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import Contact, ContactType, PhoneKind
+from contact_tui.exchange.rows import (
+    ALL_FIELDS,
+    FileFormatError,
+    FileProblem,
+    ImportRow,
+    ParsedFile,
+    decode,
+)
+from contact_tui.store import documents as docs
+
+# Keys this module maps; anything else on an object is reported as not imported.
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "firstName",
+        "middleName",
+        "lastName",
+        "salutation",
+        "title",
+        "workPhone",
+        "cellPhone",
+        "homePhone",
+        "otherPhone",
+        "workEmail",
+        "personalEmail",
+        "otherEmail",
+        "address",
+        "whatsAppId",
+        "facebookId",
+        "twitterId",
+        "lineId",
+        "instagramId",
+        "surveyOptOut",
+        "externalSystemUrl",
+        "createDate",
+        "modifyDate",
+        "notes",
+        "webChatId",
+    }
+)
+# Keys that describe the record rather than the customer; skipped without a word.
+_QUIET_KEYS = frozenset({"selfUri", "version", "createdBy", "modifiedBy", "lastInteractionDate"})
+_EXPORTED_LOCALS = frozenset(docs.LOCAL_KEYS)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def contact_to_genesys(contact: Contact) -> dict[str, Any]:
+    """One contact as a Genesys ``ExternalContact`` object (no local keys)."""
+    doc = docs.contact_to_doc(contact)
+    return {k: v for k, v in doc.items() if k not in _EXPORTED_LOCALS}
+
+
+def write_genesys(contacts: Iterable[Contact]) -> str:
+    """A JSON array of contacts, two-space indented, one key per line, ending in a newline."""
+    data = [contact_to_genesys(c) for c in contacts]
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def read_genesys(data: bytes) -> ParsedFile:
+    """Read a Genesys Cloud JSON file into rows, each knowing its line."""
+    text = decode(data)
+    parsed = ParsedFile()
+    for line, value in _top_level_objects(text):
+        if not isinstance(value, dict):
+            parsed.problems.append(
+                FileProblem(line, f"expected a contact object, found {_json_kind(value)}")
+            )
+            continue
+        row = _row_from_object(line, value)
+        parsed.rows.append(row)
+    return parsed
+
+
+def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
+    """One ExternalContact object as an import row; shape problems become row errors."""
+    obj = dict(obj)
+    unknown = sorted(k for k in obj if k not in _KNOWN_KEYS and k not in _QUIET_KEYS)
+    warnings = []
+    if unknown:
+        listed = ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else "")
+        warnings.append(f"line {line}: {listed} not imported (contact-tui has no such field)")
+    for key in _QUIET_KEYS:
+        obj.pop(key, None)
+    raw_id = obj.get("id", "")
+    contact_id = raw_id if isinstance(raw_id, str) else ""
+    # The document reader checks every key's type and names the one that is wrong.
+    try:
+        contact = docs.contact_from_doc({**obj, "id": contact_id or "new"}, contact_id)
+    except docs.DocumentError as err:
+        key, _, reason = err.reason.partition(": ")
+        return ImportRow(
+            line=line,
+            draft=ContactDraft(),
+            contact_id=contact_id,
+            warnings=warnings,
+            errors={key or "contact": reason or err.reason},
+        )
+    errors: dict[str, str] = {}
+    if not isinstance(raw_id, str):
+        errors["id"] = f"expected text, found {_json_kind(raw_id)}"
+    draft = ContactDraft.from_contact(contact)
+    inputs: dict[PhoneKind, str] = {}
+    for kind, phone in contact.phones():
+        # Check the number itself (E.164 plus extension) rather than Genesys's display, which
+        # may be in a national format that would read differently under another default country.
+        if phone.e164 is not None:
+            text = phone.e164 + (f" ext. {phone.extension}" if phone.extension else "")
+            draft.phones[kind] = PhoneDraft(text, phone.accepts_sms)
+        if phone.user_input:
+            inputs[kind] = phone.user_input
+    return ImportRow(
+        line=line,
+        draft=draft,
+        present=_present(obj),
+        contact_id=contact_id,
+        type=ContactType(obj["type"]) if "type" in obj else None,
+        identities={i.platform: i for i in contact.identities},
+        modify_date=contact.modify_date,
+        create_date=contact.create_date,
+        phone_inputs=inputs,
+        warnings=warnings,
+        errors=errors,
+    )
+
+
+def _present(obj: Mapping[str, Any]) -> frozenset[str]:
+    """Every field, except our local ones the object does not carry: Genesys keeps notes
+    apart from contacts, and has no web-chat identity, so a file without them leaves ours."""
+    local = {"notes": "notes", "webChatId": "identity.webchat"}
+    return ALL_FIELDS - {field for key, field in local.items() if key not in obj}
+
+
+def _json_kind(value: object) -> str:
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "text",
+        bool: "true or false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+_DECODER = json.JSONDecoder(parse_constant=lambda name: _refuse_constant(name))
+_SPACE = " \t\n\r"
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class _Cursor:
+    """A position in the text that knows its line number, advancing only forwards."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def move(self, pos: int) -> None:
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+
+    def skip_space(self) -> str:
+        """Skip whitespace; the next character, or '' at the end."""
+        text, pos = self.text, self.pos
+        while pos < len(text) and text[pos] in _SPACE:
+            pos += 1
+        self.move(pos)
+        return text[pos] if pos < len(text) else ""
+
+    def expect(self, chars: str, what: str) -> str:
+        char = self.skip_space()
+        if not char or char not in chars:
+            found = repr(char) if char else "the end of the file"
+            raise FileFormatError(self.line, f"expected {what}, found {found}")
+        self.move(self.pos + 1)
+        return char
+
+    def value(self) -> Any:
+        self.skip_space()
+        try:
+            value, end = _DECODER.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError as err:
+            message = f"not valid JSON: {err.msg} (column {err.colno})"
+            raise FileFormatError(err.lineno, message) from None
+        except ValueError as err:
+            raise FileFormatError(self.line, str(err)) from None
+        except RecursionError:
+            raise FileFormatError(self.line, "the JSON is nested too deeply") from None
+        start = self.line
+        self.move(end)
+        return start, value
+
+
+def _top_level_objects(text: str) -> Iterator[tuple[int, Any]]:
+    """(line, value) for each contact in an array, an API page or a single object."""
+    cur = _Cursor(text)
+    first = cur.skip_space()
+    if not first:
+        raise FileFormatError(1, "the file is empty")
+    if first == "[":
+        yield from _array_items(cur)
+    elif first == "{":
+        yield from _object_or_page(cur)
+    else:
+        raise FileFormatError(
+            cur.line, "expected a JSON array of contacts ('[') or one contact object ('{')"
+        )
+    if cur.skip_space():
+        raise FileFormatError(cur.line, "unexpected text after the end of the JSON")
+
+
+def _array_items(cur: _Cursor) -> Iterator[tuple[int, Any]]:
+    cur.expect("[", "'['")
+    if cur.skip_space() == "]":
+        cur.move(cur.pos + 1)
+        return
+    while True:
+        yield cur.value()
+        if cur.expect(",]", "',' or ']'") == "]":
+            return
+
+
+def _object_or_page(cur: _Cursor) -> Iterator[tuple[int, Any]]:
+    """A single contact object, or ``{"entities": [...], ...}`` as the API pages contacts."""
+    start = cur.line
+    cur.expect("{", "'{'")
+    obj: dict[str, Any] = {}
+    page = False
+    if cur.skip_space() == "}":
+        cur.move(cur.pos + 1)
+    else:
+        while True:
+            _, key = cur.value()
+            cur.expect(":", "':'")
+            if key == "entities" and cur.skip_space() == "[":
+                page = True
+                yield from _array_items(cur)
+            else:
+                obj[key] = cur.value()[1]
+            if cur.expect(",}", "',' or '}'") == "}":
+                break
+    if not page:
+        yield start, obj

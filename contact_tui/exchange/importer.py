@@ -1,0 +1,488 @@
+"""Planning an import: every row checked with the form's rules, matched, and turned into the
+contact it would save, before anything is written.
+
+The service drives this (it owns permissions and the transaction); this module decides, row by
+row, what the file asks for and what is wrong with it:
+
+1. :func:`check_row` applies :func:`~contact_tui.domain.draft.check_draft` to the fields the row
+   carries. It needs no store, so it runs before the store lock is taken.
+2. :class:`Planner` matches each checked row to a stored contact (by id, then by E.164 phone
+   or email), and works out the contact to create or the update to make, refusing rows that
+   would undo someone else's newer change (a version conflict), describe a contact an earlier
+   row already described, or need a permission the user lacks.
+
+Nothing here imports Textual or touches a store document.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Protocol
+
+from contact_tui.domain.draft import (
+    ADDRESS_FIELDS,
+    NAME_FIELDS,
+    CheckedFields,
+    ContactDraft,
+    PhoneDraft,
+    check_draft,
+    field_label,
+)
+from contact_tui.domain.identity import phone_identity, stored_email_identity
+from contact_tui.domain.model import (
+    Address,
+    Contact,
+    ContactType,
+    EmailKind,
+    MessagingIdentity,
+    Permission,
+    PhoneKind,
+    Platform,
+)
+from contact_tui.domain.rules import RuleError, phone_key, validate_text
+from contact_tui.exchange.rows import ImportRow
+
+# A name that passes the name rule, standing in for a name column the file does not have while
+# the other fields are checked (it is never saved: absent fields keep the stored value).
+_STAND_IN_NAME = "Name"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+_TEXT_ATTRS = {
+    "firstName": "first_name",
+    "middleName": "middle_name",
+    "lastName": "last_name",
+    "salutation": "salutation",
+    "title": "title",
+    "externalSystemUrl": "external_system_url",
+    "notes": "notes",
+}
+_PHONE_ATTRS = {
+    PhoneKind.WORK: "work_phone",
+    PhoneKind.HOME: "home_phone",
+    PhoneKind.CELL: "cell_phone",
+    PhoneKind.OTHER: "other_phone",
+}
+_EMAIL_ATTRS = {
+    EmailKind.WORK: "work_email",
+    EmailKind.PERSONAL: "personal_email",
+    EmailKind.OTHER: "other_email",
+}
+_ADDRESS_ATTRS = {
+    "address1": "address1",
+    "address2": "address2",
+    "city": "city",
+    "state": "state",
+    "postalCode": "postal_code",
+    "countryCode": "country_code",
+}
+_PLATFORM_ORDER = {p: n for n, p in enumerate(Platform)}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row cannot be imported. ``kind`` is "invalid", "permission" or "conflict"."""
+
+    line: int
+    message: str
+    kind: str = "invalid"
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """A row whose present fields all passed the form's rules."""
+
+    row: ImportRow
+    fields: CheckedFields
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    """A contact an import will save: new (``before`` is None) or an update of ``before``."""
+
+    line: int
+    contact: Contact
+    before: Contact | None
+    action: str  # "create", "update" or "promote"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or (on a dry run, or when a row was bad) what it would have done."""
+
+    rows: int = 0
+    created: list[PlannedWrite] = field(default_factory=list)
+    updated: list[PlannedWrite] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: bool = False
+    dry_run: bool = False
+
+    @property
+    def skipped(self) -> int:
+        """Rows left out because they had a problem."""
+        return len({p.line for p in self.problems})
+
+    def summary(self) -> str:
+        """One sentence: what was (or would be) created, updated and left alone."""
+        counts = (
+            f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
+        )
+        if self.dry_run:
+            verdict = "Dry run: nothing was written."
+            if self.problems:
+                verdict += f" {self.skipped} of {self.rows} rows have problems."
+            return f"{verdict} Importing would give: {counts}."
+        if not self.written and self.problems:
+            return (
+                f"Nothing was imported: {self.skipped} of {self.rows} rows have problems. "
+                "Fix them, or use --skip-invalid to import the other rows."
+            )
+        text = f"Imported {self.rows - self.skipped} of {self.rows} rows: {counts}."
+        if self.problems:
+            text += f" {self.skipped} rows with problems were skipped."
+        return text
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    """The default progress callback: says nothing."""
+
+
+def _problem(row: ImportRow, errors: dict[str, str]) -> RowProblem:
+    parts = []
+    for field_id, message in errors.items():
+        label = field_label(field_id)
+        # "Last name is required." already names its field; "not yes or no" does not.
+        parts.append(message if message.startswith(label) else f"{label}: {message}")
+    return RowProblem(row.line, " ".join(p if p.endswith(".") else p + "." for p in parts))
+
+
+def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
+    """Apply the form's rules to the fields a row carries; a problem names each bad field."""
+    errors: dict[str, str] = {}
+    if row.contact_id and not _ID.match(row.contact_id):
+        errors["id"] = (
+            f"{row.contact_id[:60]!r} is not an id (letters, digits, '.', '_', ':' and '-', "
+            "up to 128)"
+        )
+    draft = _checkable(row)
+    result = check_draft(draft, region)
+    errors.update({k: v for k, v in result.errors.items() if _present(row, k)})
+    # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
+    errors.update(row.errors)
+    for platform, identity in row.identities.items():
+        try:
+            for text in (*identity.ids, identity.display_name, identity.handle):
+                validate_text(text, f"{platform.label} identity", max_length=1000)
+        except RuleError as err:
+            errors[f"identity.{platform.value}"] = str(err)
+    if errors or result.fields is None:
+        return _problem(row, errors or {"contact": "could not be read"})
+    fields = result.fields
+    if _nameless(row):
+        # An ephemeral contact is made by the system from an identifier; it may have no name.
+        fields = replace(
+            fields,
+            first_name="" if not row.draft.first_name.strip() else fields.first_name,
+            last_name="" if not row.draft.last_name.strip() else fields.last_name,
+        )
+    return CheckedRow(row, fields)
+
+
+def _nameless(row: ImportRow) -> bool:
+    """True when the row may lack the names the form requires: an ephemeral contact."""
+    return row.type == ContactType.EPHEMERAL
+
+
+def _present(row: ImportRow, field_id: str) -> bool:
+    return field_id in row.present
+
+
+def _checkable(row: ImportRow) -> ContactDraft:
+    """The row's draft with absent fields emptied (and absent names stood in for), so only
+    the fields the file carries can fail."""
+    d = row.draft
+    present = row.present
+
+    nameless = _nameless(row)
+
+    def text(field_id: str, value: str) -> str:
+        required = NAME_FIELDS.get(field_id, ("", False))[1]
+        if field_id in present and (value.strip() or not (required and nameless)):
+            return value
+        return _STAND_IN_NAME if required else ""
+
+    return ContactDraft(
+        first_name=text("firstName", d.first_name),
+        middle_name=text("middleName", d.middle_name),
+        last_name=text("lastName", d.last_name),
+        salutation=text("salutation", d.salutation),
+        title=text("title", d.title),
+        phones={
+            k: d.phones.get(k, PhoneDraft()) if k.value in present else PhoneDraft()
+            for k in PhoneKind
+        },
+        emails={k: d.emails.get(k, "") if k.value in present else "" for k in EmailKind},
+        address={
+            part: d.address.get(part, "") if f"address.{part}" in present else ""
+            for part in ADDRESS_FIELDS
+        },
+        survey_opt_out=d.survey_opt_out,
+        external_system_url=text("externalSystemUrl", d.external_system_url),
+        notes=text("notes", d.notes),
+    )
+
+
+class ContactView(Protocol):
+    """What planning reads: the committed store, or a transaction's view of it."""
+
+    def contact(self, contact_id: str) -> Contact | None: ...
+
+    def contacts_by_key(self, key: str) -> list[Contact]: ...
+
+
+@dataclass
+class Planner:
+    """Turns checked rows into the writes an import would make (see the module docstring)."""
+
+    view: ContactView
+    region: str
+    user: str
+    now: datetime
+    can: Callable[[Permission], bool]
+    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    _planned: dict[str, int] = field(default_factory=dict)  # contact id -> line
+    _planned_keys: dict[str, str] = field(default_factory=dict)  # key -> contact id
+
+    def plan(self, checked: CheckedRow) -> PlannedWrite | RowProblem | None:
+        """The write one row needs; None when the stored contact already says the same."""
+        row = checked.row
+        found = self._match(checked)
+        if isinstance(found, RowProblem):
+            return found
+        if found is None:
+            result: PlannedWrite | RowProblem | None = self._create(checked)
+        else:
+            result = self._update(checked, found)
+        contact = result.contact if isinstance(result, PlannedWrite) else found
+        if contact is not None and not isinstance(result, RowProblem):
+            self._planned[contact.id] = row.line
+            for key in _keys(contact):
+                self._planned_keys.setdefault(key, contact.id)
+        return result
+
+    # --- matching ----------------------------------------------------------------------
+
+    def _match(self, checked: CheckedRow) -> Contact | RowProblem | None:
+        row = checked.row
+        if row.contact_id:
+            if row.contact_id in self._planned:
+                return self._twice(row, row.contact_id, f"the id {row.contact_id}")
+            by_id = self.view.contact(row.contact_id)
+            if by_id is not None:
+                return by_id
+        matches: dict[str, Contact] = {}
+        how: dict[str, str] = {}
+        for key, shown in _row_keys(checked):
+            if key in self._planned_keys:
+                return self._twice(row, self._planned_keys[key], shown)
+            for contact in self.view.contacts_by_key(key):
+                matches.setdefault(contact.id, contact)
+                how.setdefault(contact.id, shown)
+        if len(matches) > 1:
+            listed = "; ".join(
+                f"{c.display_name or '(no name)'} (id {c.id}, by {how[c.id]})"
+                for c in list(matches.values())[:5]
+            )
+            return RowProblem(
+                row.line,
+                f"matches {len(matches)} contacts: {listed}. Give the row an id to say which.",
+            )
+        return next(iter(matches.values()), None)
+
+    def _twice(self, row: ImportRow, contact_id: str, shown: str) -> RowProblem:
+        return RowProblem(
+            row.line,
+            f"describes the same contact as line {self._planned.get(contact_id, '?')} "
+            f"(both have {shown}); merge the two rows",
+        )
+
+    # --- creating and updating -------------------------------------------------------------
+
+    def _create(self, checked: CheckedRow) -> PlannedWrite | RowProblem:
+        row = checked.row
+        missing = [
+            f for f, (_, required) in NAME_FIELDS.items() if required and f not in row.present
+        ]
+        if missing:
+            labels = " and ".join(field_label(f) for f in missing)
+            return RowProblem(
+                row.line,
+                f"no contact matches this row, and a new contact needs a {labels.lower()}, "
+                "which the file does not have",
+            )
+        contact_type = row.type or ContactType.CURATED
+        contact = checked.fields.apply_to(
+            Contact(
+                id=row.contact_id or self.new_id(),
+                type=contact_type,
+                create_date=row.create_date or self.now,
+                modify_date=row.modify_date or self.now,
+                created_by=self.user,
+                modified_by=self.user,
+            )
+        )
+        contact = _with_inputs(replace(contact, identities=_identities((), row)), row, self.region)
+        return PlannedWrite(row.line, contact, None, "create")
+
+    def _update(self, checked: CheckedRow, current: Contact) -> PlannedWrite | RowProblem | None:
+        row = checked.row
+        updated = _with_inputs(_merge(current, checked.fields, row), row, self.region)
+        new_type = row.type or (
+            ContactType.CURATED if current.type == ContactType.EPHEMERAL else current.type
+        )
+        updated = replace(updated, type=new_type)
+        if updated == current:
+            return None
+        if new_type == ContactType.EPHEMERAL and current.type != ContactType.EPHEMERAL:
+            return RowProblem(
+                row.line,
+                f"would make {current.type.value.lower()} contact {_name(current)} ephemeral; "
+                "an import cannot do that",
+            )
+        action = "update"
+        needed = Permission.EDIT
+        if new_type == ContactType.CURATED and current.type != ContactType.CURATED:
+            action, needed = "promote", Permission.PROMOTE
+        if not self.can(needed):
+            what = (
+                f"add {_name(current)} to Contacts (it is {current.type.value})"
+                if action == "promote"
+                else f"change {_name(current)}"
+            )
+            return RowProblem(
+                row.line, f"would {what}, which needs the {needed.value} permission", "permission"
+            )
+        conflict = _conflict(row, current)
+        if conflict:
+            return RowProblem(row.line, conflict, "conflict")
+        updated = replace(updated, modify_date=self.now, modified_by=self.user)
+        return PlannedWrite(row.line, updated, current, action)
+
+
+def _name(contact: Contact) -> str:
+    return f"{contact.display_name or '(no name)'} (id {contact.id})"
+
+
+def _conflict(row: ImportRow, current: Contact) -> str:
+    """Why applying this row would undo a newer change, or ''."""
+    changed = f"changed by {current.modified_by or 'someone'}"
+    if current.modify_date is not None:
+        changed += f" at {current.modify_date:%Y-%m-%d %H:%M} UTC"
+    if row.version is not None and row.version != current.version:
+        return (
+            f"{_name(current)} is at version {current.version} ({changed}) but the file has "
+            f"version {row.version}; export it again, or clear the version to overwrite"
+        )
+    if (
+        row.version is None
+        and row.modify_date is not None
+        and current.modify_date is not None
+        and current.modify_date > row.modify_date
+    ):
+        return (
+            f"{_name(current)} was {changed}, after the file's modifyDate "
+            f"{row.modify_date:%Y-%m-%d %H:%M} UTC; export it again, or clear modifyDate "
+            "to overwrite"
+        )
+    return ""
+
+
+def _row_keys(checked: CheckedRow) -> list[tuple[str, str]]:
+    """The identity keys a row is matched by, with how to name each in a message."""
+    row, fields = checked.row, checked.fields
+    keys = []
+    for kind, phone in fields.phones.items():
+        if phone is not None and phone.e164 and kind.value in row.present:
+            keys.append((phone_identity(phone.e164), f"phone {phone.e164}"))
+    for email_kind, email in fields.emails.items():
+        if email and email_kind.value in row.present:
+            keys.append((stored_email_identity(email), f"email {email}"))
+    return keys
+
+
+def _keys(contact: Contact) -> Iterable[str]:
+    for _, phone in contact.phones():
+        if phone.e164:
+            yield phone_identity(phone.e164)
+    for _, email in contact.emails():
+        yield stored_email_identity(email)
+
+
+def _identities(
+    current: Iterable[MessagingIdentity], row: ImportRow
+) -> tuple[MessagingIdentity, ...]:
+    """The current identities, with those on platforms the row carries replaced by the row's."""
+    carried = {
+        Platform(f.removeprefix("identity.")) for f in row.present if f.startswith("identity.")
+    }
+    kept = [i for i in current if i.platform not in carried]
+    kept.extend(i for p, i in row.identities.items() if p in carried and i.ids)
+    return tuple(sorted(kept, key=lambda i: _PLATFORM_ORDER[i.platform]))
+
+
+def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
+    """``current`` with the row's present fields applied and every absent one kept."""
+    present = row.present
+    updated = fields.apply_to(current)
+    keep: dict[str, object] = {
+        attr: getattr(current, attr) for fid, attr in _TEXT_ATTRS.items() if fid not in present
+    }
+    for kind, attr in _PHONE_ATTRS.items():
+        phone = updated.phone(kind)
+        if kind.value not in present:
+            keep[attr] = current.phone(kind)
+        elif phone is not None and f"{kind.value}.acceptsSMS" not in present:
+            old = current.phone(kind)
+            same = old is not None and (old.e164 or old.display) == (phone.e164 or phone.display)
+            keep[attr] = replace(phone, accepts_sms=old.accepts_sms if same and old else False)
+    for email_kind, attr in _EMAIL_ATTRS.items():
+        if email_kind.value not in present:
+            keep[attr] = current.email(email_kind)
+    if any(f"address.{part}" not in present for part in _ADDRESS_ATTRS):
+        keep["address"] = Address(
+            **{
+                attr: getattr(
+                    updated.address if f"address.{part}" in present else current.address, attr
+                )
+                for part, attr in _ADDRESS_ATTRS.items()
+            }
+        )
+    if "surveyOptOut" not in present:
+        keep["survey_opt_out"] = current.survey_opt_out
+    keep["identities"] = _identities(current.identities, row)
+    return replace(updated, **keep)  # type: ignore[arg-type]
+
+
+def _with_inputs(contact: Contact, row: ImportRow, region: str) -> Contact:
+    """Keep what was first typed for each number (Genesys ``userInput``), when the file says."""
+    if not row.phone_inputs:
+        return contact
+    changes: dict[str, object] = {}
+    for kind, typed in row.phone_inputs.items():
+        phone = contact.phone(kind)
+        if phone is None or phone.user_input == typed or kind.value not in row.present:
+            continue
+        if phone.e164 is None or phone_key(typed, region) == phone.e164:
+            changes[_PHONE_ATTRS[kind]] = replace(phone, user_input=typed)
+    return replace(contact, **changes) if changes else contact  # type: ignore[arg-type]

@@ -1,0 +1,121 @@
+"""What a file reader hands the importer: one record per contact, with the line it came from.
+
+Readers (``csv_format``, ``vcard``, ``genesys``) only turn bytes into :class:`ImportRow`s and say
+what is wrong with the file itself (bad encoding, a broken quote, a card without END:VCARD).
+They do not apply the contact rules: the importer checks every row with the same
+:func:`~contact_tui.domain.draft.check_draft` the form uses, so a file and the form cannot
+disagree about what is valid.
+
+Nothing here imports Textual or touches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from contact_tui.domain.draft import ADDRESS_FIELDS, NAME_FIELDS, TEXT_FIELDS, ContactDraft
+from contact_tui.domain.model import ContactType, EmailKind, MessagingIdentity, PhoneKind, Platform
+
+# Field ids a row can carry. A row lists the ones its file has in ``present``; on an update,
+# fields that are not present keep the stored value (a CSV with only name and phone columns
+# must not wipe the addresses). An empty value that *is* present clears the field.
+PHONE_FIELDS = tuple(kind.value for kind in PhoneKind)  # "workPhone", ...
+SMS_FIELDS = tuple(f"{kind.value}.acceptsSMS" for kind in PhoneKind)  # "workPhone.acceptsSMS"
+EMAIL_FIELDS = tuple(kind.value for kind in EmailKind)  # "workEmail", ...
+ADDRESS_FIELD_IDS = tuple(f"address.{part}" for part in ADDRESS_FIELDS)  # "address.city", ...
+IDENTITY_FIELDS = tuple(
+    f"identity.{p.value}" for p in Platform if p != Platform.SMS
+)  # "identity.whatsapp", ...
+FLAG_FIELDS = ("surveyOptOut",)
+ALL_FIELDS = frozenset(
+    (
+        *NAME_FIELDS,
+        *TEXT_FIELDS,  # salutation, title, externalSystemUrl, notes
+        *PHONE_FIELDS,
+        *SMS_FIELDS,
+        *EMAIL_FIELDS,
+        *ADDRESS_FIELD_IDS,
+        *IDENTITY_FIELDS,
+        *FLAG_FIELDS,
+    )
+)
+
+
+@dataclass
+class ImportRow:
+    """One contact as a file describes it, before any rule is applied.
+
+    ``draft`` holds the field values as text, exactly as the form would. ``present`` names the
+    fields the file carries for this row (see ``ALL_FIELDS``). ``identities`` holds the
+    messaging identities for the platforms whose ``identity.<platform>`` field is present; a
+    platform that is present but missing from the dict means "no identity on that platform".
+    """
+
+    line: int  # 1-based line of the file where this record starts
+    draft: ContactDraft
+    present: frozenset[str] = ALL_FIELDS
+    contact_id: str = ""  # an id from the file: matched first, and kept when creating
+    type: ContactType | None = None  # None: Curated on create, unchanged on update
+    identities: dict[Platform, MessagingIdentity] = field(default_factory=dict)
+    version: int | None = None  # the version the file was exported at, if it says
+    modify_date: datetime | None = None  # the modifyDate the file was exported at, if it says
+    create_date: datetime | None = None
+    # What was typed for each phone, when the file keeps it apart from the number (Genesys
+    # ``userInput``), so a round trip keeps it.
+    phone_inputs: dict[PhoneKind, str] = field(default_factory=dict)
+    # Things the file holds that contact-tui has no field for (vCard BDAY, an unknown CSV column,
+    # a fifth phone number): reported, never silently dropped.
+    warnings: list[str] = field(default_factory=list)
+    # Problems in this row's raw values that a reader can see before the rules run (a "maybe" in
+    # an SMS column, a date that is not a date). Keys are field ids, as in DraftCheck.errors.
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Something wrong with the file at a line: the importer reports it and writes nothing."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ParsedFile:
+    """A reader's result: the rows it could read and the problems it found."""
+
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    # Notes about the whole file (an ignored column, the delimiter that was guessed).
+    warnings: list[str] = field(default_factory=list)
+
+
+class FileFormatError(ValueError):
+    """The file cannot be read at all (not UTF-8, not JSON, no header). ``line`` locates it."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}")
+
+
+def decode(data: bytes) -> str:
+    """File bytes as text: UTF-8, with or without a byte-order mark.
+
+    Anything else raises FileFormatError naming the line and the byte, and what to do about it
+    (spreadsheets often save "CSV" in a Windows code page).
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        line = data.count(b"\n", start, err.start) + 1
+        byte = data[err.start : err.start + 1].hex().upper()
+        raise FileFormatError(
+            line,
+            f"byte 0x{byte} is not UTF-8; save the file as UTF-8 "
+            "(in a spreadsheet: 'CSV UTF-8') and try again",
+        ) from None

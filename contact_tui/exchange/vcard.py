@@ -1,0 +1,772 @@
+"""Contacts as vCards (RFC 6350 vCard 4.0 and RFC 2426 vCard 3.0; 2.1 as phones export it).
+
+Reading, with the vobject library doing the content-line grammar (names, groups, parameters,
+quoted parameter values, QUOTED-PRINTABLE and CHARSET in 2.1):
+
+* The file is split into cards here, so every card knows the line it starts on and one broken
+  card (no END:VCARD, a line that is not ``NAME:value``) is reported as a
+  :class:`~contact_tui.exchange.rows.FileProblem` at its line while the other cards are still
+  read. Text outside the cards is a problem too; a file without any BEGIN:VCARD cannot be read.
+* Folded lines are unfolded here and each logical line is handed to vobject's
+  ``textLineToContentLine``. vobject's ``readOne`` is not used (vobject 0.9.9): it decodes every
+  text value as a comma-separated list and keeps only the first item, even with
+  ``transform=False`` (``NOTE:Hello, world`` from a careless exporter became ``Hello``, and a
+  value ending in a backslash gained the letters "eof"); without ``allowQP`` it numbers lines
+  wrongly (line 4 of a card is reported as line 7); and with ``allowQP`` a folded continuation
+  line holding only spaces ends the property. Text values are unescaped here (``\\\\``,
+  ``\\,``, ``\\;``, ``\\n``); any other backslash is kept as written.
+* Field mapping: N gives last;first;middle;salutation (FN only when N is missing or empty: split
+  on its last space); TITLE, NOTE (several joined by a blank line), the first (or preferred) ADR
+  (street, extended, locality, region, code, country), UID (``urn:uuid:`` removed), REV.
+  TEL and EMAIL go to the slot their TYPE names (cell/mobile/iphone, work, home; for email
+  work, home/personal; anything else Other), a taken slot falls back to Other and then to any
+  free slot, and what does not fit is a warning. TEL types text, sms and msg mean the number
+  accepts SMS; a fax or pager number goes to Other even when it is also "work".
+* ``present``: a card is a whole address-book entry, so names, title, notes, phones, emails and
+  the address are always present (an update clears what the card does not have). The survey
+  opt-out, external URL and each platform's identity are present only when the card has the
+  property for them, so a vCard from a phone cannot wipe a contact's WhatsApp identity -- except
+  in contact-tui's own export (it has X-CONTACT-TUI-TYPE), where every field is present.
+* Properties contact-tui has no field for (ORG, BDAY, PHOTO, URL, ...) are one warning per card.
+
+Writing (vobject builds, escapes and folds each card): VERSION, PRODID, UID (``urn:uuid:`` in
+4.0), then the properties in vobject's order (alphabetical). Phones are text in both versions
+(4.0 says so with ``VALUE=text``) holding the number as the form shows it, TYPE work, home or
+cell (Other is ``voice``) plus ``text`` when it accepts SMS; emails have TYPE work, home
+(Personal) or none (Other). The address has no TYPE, as contact-tui does not know it. REV is
+``modifyDate`` rounded up to the second (vCard 4 has no fractions; rounding up keeps an
+unchanged contact from looking changed after the file's REV). vobject folds by characters, not
+octets, when a line is under 75 characters; such lines are refolded here so that no line is over
+75 octets and no character is split. Lines end in CRLF: write the text as bytes or with
+``newline=""``.
+
+contact-tui's own properties, so that an export round-trips exactly:
+
+* ``X-CONTACT-TUI-TYPE`` (Ephemeral, Identified, Curated), ``X-CONTACT-TUI-VERSION``,
+  ``X-CONTACT-TUI-CREATED`` and ``X-CONTACT-TUI-MODIFIED`` (ISO-8601 with milliseconds, as
+  Genesys writes dates; it wins over REV), ``X-CONTACT-TUI-SURVEY-OPT-OUT`` (true or false),
+  ``X-CONTACT-TUI-EXTERNAL-URL``.
+* One ``IMPP`` per messaging id: ``IMPP;X-CONTACT-TUI-DISPLAY-NAME=Sam;X-CONTACT-TUI-HANDLE=sam:
+  whatsapp:+447700900123``, schemes whatsapp, facebook, twitter (x is read too), line,
+  instagram and webchat; the display name and handle ride on the platform's first IMPP. vCard
+  parameters cannot hold a double quote or a line break, and vobject has no RFC 6868 ``^``
+  escapes (it refuses a ``"`` and writes a line break raw, breaking the card), so in the two
+  parameters and in the id ``%``, ``"``, ``^``, control, format and line-separator characters
+  are written as UTF-8 percent escapes (``%22``); the id also escapes every kind of space,
+  ``,``, ``;`` and ``\\`` so it stays a clean URI. Reading undoes the escapes. An IMPP with
+  another scheme (sip, xmpp, skype) is a warning.
+
+Readers do not apply the contact rules (see :mod:`contact_tui.exchange.rows`): names, phones and
+emails are passed on as text for the importer to check with the form's rules, and hostile text
+(escape sequences, markup) is carried as data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import vobject  # type: ignore[import-untyped]
+
+from contact_tui.domain.draft import ADDRESS_FIELDS, NAME_FIELDS, ContactDraft, PhoneDraft
+from contact_tui.domain.model import (
+    IDENTITY_PLATFORMS,
+    Contact,
+    ContactType,
+    EmailKind,
+    MessagingIdentity,
+    PhoneKind,
+    Platform,
+)
+from contact_tui.exchange.rows import (
+    ADDRESS_FIELD_IDS,
+    ALL_FIELDS,
+    EMAIL_FIELDS,
+    PHONE_FIELDS,
+    SMS_FIELDS,
+    FileFormatError,
+    FileProblem,
+    ImportRow,
+    ParsedFile,
+    decode,
+)
+from contact_tui.store.documents import format_date, parse_date
+
+VERSIONS = ("3.0", "4.0")
+PRODID = "-//contact-tui//EN"
+
+X_TYPE = "X-CONTACT-TUI-TYPE"
+X_VERSION = "X-CONTACT-TUI-VERSION"
+X_CREATED = "X-CONTACT-TUI-CREATED"
+X_MODIFIED = "X-CONTACT-TUI-MODIFIED"
+X_SURVEY_OPT_OUT = "X-CONTACT-TUI-SURVEY-OPT-OUT"
+X_EXTERNAL_URL = "X-CONTACT-TUI-EXTERNAL-URL"
+X_DISPLAY_NAME = "X-CONTACT-TUI-DISPLAY-NAME"
+X_HANDLE = "X-CONTACT-TUI-HANDLE"
+
+# IMPP URI schemes of the messaging platforms; the first scheme of a platform is written.
+SCHEMES: dict[str, Platform] = {
+    "whatsapp": Platform.WHATSAPP,
+    "facebook": Platform.FACEBOOK,
+    "twitter": Platform.TWITTER,
+    "x": Platform.TWITTER,
+    "line": Platform.LINE,
+    "instagram": Platform.INSTAGRAM,
+    "webchat": Platform.WEBCHAT,
+}
+_SCHEME_OF = {platform: scheme for scheme, platform in reversed(SCHEMES.items())}
+
+# What every card carries: a vCard is a whole address-book entry.
+_ALWAYS_PRESENT = frozenset(
+    (
+        *NAME_FIELDS,
+        "salutation",
+        "title",
+        "notes",
+        *PHONE_FIELDS,
+        *SMS_FIELDS,
+        *EMAIL_FIELDS,
+        *ADDRESS_FIELD_IDS,
+    )
+)
+# Properties that are read (or deliberately ignored) and so never "not imported".
+_HANDLED = frozenset(
+    (
+        *("VERSION", "PRODID", "REV", "UID", "N", "FN", "KIND"),
+        *("TITLE", "NOTE", "ADR", "TEL", "EMAIL", "IMPP"),
+        *(X_TYPE, X_VERSION, X_CREATED, X_MODIFIED, X_SURVEY_OPT_OUT, X_EXTERNAL_URL),
+    )
+)
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_UNESCAPE = re.compile(r"\\([\\,;nN])")
+_FOLD_OCTETS = 75
+_SMS_TYPES = frozenset(("text", "sms", "msg"))
+_CELL_TYPES = frozenset(("cell", "mobile", "iphone"))
+_NOT_A_PHONE_TYPES = frozenset(("fax", "pager"))
+_NOT_PREFERRED = 101  # RFC 6350 PREF runs from 1 (most preferred) to 100
+
+_Slot = TypeVar("_Slot", PhoneKind, EmailKind)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_vcard(data: bytes) -> ParsedFile:
+    """The contacts in a vCard file (3.0, 4.0, or what vobject reads of 2.1), one row per card.
+
+    Raises FileFormatError when the file is not UTF-8 or holds no BEGIN:VCARD at all; every
+    other problem is a FileProblem at its line, and the cards around it are still read.
+    """
+    text = decode(data)
+    parsed = ParsedFile()
+    cards = _split_cards(text, parsed.problems)
+    if cards is None:
+        raise FileFormatError(1, "no BEGIN:VCARD found; is this a vCard file?")
+    for card in cards:
+        props = _parse_card(card, parsed.problems)
+        if props is not None:
+            parsed.rows.append(_CardReader(card.start, props).read())
+    parsed.problems.sort(key=lambda p: p.line)
+    return parsed
+
+
+@dataclass
+class _Card:
+    """The physical lines between one BEGIN:VCARD and its END:VCARD, with their numbers."""
+
+    start: int
+    lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _split_cards(text: str, problems: list[FileProblem]) -> list[_Card] | None:
+    """The complete cards of a file (None when there is no BEGIN:VCARD at all).
+
+    A line starting with a space or tab inside a card is a folded continuation, never the
+    card's END (a long note can fold so that a continuation reads " END:VCARD").
+    """
+    cards: list[_Card] = []
+    current: _Card | None = None
+    seen_begin = False
+    in_stray_text = False
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
+        bare = line.strip().upper()
+        continuation = line[:1] in (" ", "\t")
+        if current is not None and not continuation and bare in ("END:VCARD", "BEGIN:VCARD"):
+            if bare == "END:VCARD":
+                cards.append(current)
+                current = None
+                continue
+            problems.append(_no_end(current))
+            current = _Card(number)
+        elif current is not None:
+            current.lines.append((number, line))
+        elif bare == "BEGIN:VCARD":
+            seen_begin = True
+            in_stray_text = False
+            current = _Card(number)
+        elif bare and not in_stray_text:
+            in_stray_text = True
+            problems.append(
+                FileProblem(
+                    number,
+                    "text outside any card; a vCard file holds only BEGIN:VCARD ... "
+                    "END:VCARD blocks and blank lines",
+                )
+            )
+    if current is not None:
+        problems.append(_no_end(current))
+    return cards if seen_begin else None
+
+
+def _no_end(card: _Card) -> FileProblem:
+    return FileProblem(
+        card.start, "this card has no END:VCARD; add one after its last line, then try again"
+    )
+
+
+@dataclass(frozen=True)
+class _Prop:
+    """One content line of a card, as plain typed values."""
+
+    name: str  # upper case, without its group
+    params: dict[str, list[str]]  # parameter names upper case
+    bare: tuple[str, ...]  # vCard 2.1 parameters without a name: TEL;CELL;PREF:
+    value: str  # as written (QUOTED-PRINTABLE decoded), not yet unescaped
+    line: int
+
+    @property
+    def types(self) -> frozenset[str]:
+        """TYPE values in lower case, from TYPE=a,b, repeated TYPE= and 2.1 bare params."""
+        values = [*self.params.get("TYPE", ()), *self.bare]
+        return frozenset(t.strip().lower() for v in values for t in v.split(",") if t.strip())
+
+    @property
+    def pref(self) -> int:
+        """1 for the most preferred (PREF=1 or TYPE=pref) up to 101 for not preferred."""
+        for value in self.params.get("PREF", ()):
+            try:
+                return max(1, min(int(value), 100))
+            except ValueError:
+                continue
+        return 1 if "pref" in self.types else _NOT_PREFERRED
+
+    def param(self, name: str) -> str:
+        """One parameter's value (several values joined by commas, as written), or ''."""
+        return ",".join(self.params.get(name, ()))
+
+    @property
+    def text(self) -> str:
+        """The value with vCard text escapes undone."""
+        return _unescape(self.value)
+
+    @property
+    def empty(self) -> bool:
+        return not self.value.strip(" ;,")
+
+
+def _parse_card(card: _Card, problems: list[FileProblem]) -> list[_Prop] | None:
+    """The properties of a card, or None (and a problem) when vobject cannot read a line."""
+    props: list[_Prop] = []
+    depth = 0  # inside a component nested in the card (2.1 AGENT), which is not read
+    for number, text in _logical_lines(card.lines):
+        try:
+            line = vobject.base.textLineToContentLine(text, number)
+        except vobject.base.VObjectError:
+            problems.append(
+                FileProblem(number, "not a vCard property; expected NAME:value or NAME;PARAM:value")
+            )
+            return None
+        except (ValueError, LookupError, TypeError) as err:  # QUOTED-PRINTABLE or CHARSET
+            problems.append(
+                FileProblem(
+                    number,
+                    f"the QUOTED-PRINTABLE text of this line cannot be decoded ({err}); "
+                    "export the contacts again as vCard 3.0 or 4.0",
+                )
+            )
+            return None
+        prop = _Prop(
+            name=str(line.name).upper(),
+            params={str(k).upper(): [str(v) for v in vs] for k, vs in line.params.items()},
+            bare=tuple(str(v) for v in line.singletonparams),
+            value=str(line.value),
+            line=number,
+        )
+        if prop.name == "BEGIN":
+            depth += 1
+            if depth == 1:
+                props.append(_Prop(prop.text.upper() or "BEGIN", {}, (), "(component)", number))
+        elif prop.name == "END":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            props.append(prop)
+    return props
+
+
+def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Unfold a card's physical lines: a line starting with a space or tab continues the one
+    before (minus that one character); in 2.1, a QUOTED-PRINTABLE value ending in "=" continues
+    on the next line (vobject then decodes the soft line break)."""
+    out: list[tuple[int, list[str]]] = []  # parts joined at the end: a photo has many lines
+    qp_open = False
+    for number, line in lines:
+        if qp_open and out:
+            out[-1][1].extend(("\n", line))
+        elif line[:1] in (" ", "\t") and out:
+            out[-1][1].append(line[1:])
+        elif line.strip():
+            out.append((number, [line.lstrip(" \t")]))
+        else:
+            qp_open = False
+            continue
+        parts = out[-1][1]
+        qp_open = (
+            parts[-1].endswith("=") and "QUOTED-PRINTABLE" in parts[0].split(":", 1)[0].upper()
+        )
+    return [(number, "".join(parts)) for number, parts in out]
+
+
+def _unescape(text: str) -> str:
+    """Undo vCard text escaping: \\\\ \\, \\; \\n \\N. Any other backslash is kept."""
+    return _UNESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def _components(value: str, count: int) -> list[str]:
+    """A structured value (N, ADR) split on unescaped semicolons into ``count`` parts."""
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\" and i + 1 < len(value):
+            current.append(value[i : i + 2])
+            i += 2
+            continue
+        if char == ";":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    if len(parts) > count:  # a malformed value: keep the surplus in the last part
+        parts[count - 1 :] = [";".join(parts[count - 1 :])]
+    return [_unescape(p) for p in parts] + [""] * (count - len(parts))
+
+
+def _shown(text: str) -> str:
+    """A value quoted for a message: control characters escaped, long text shortened."""
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return repr(text)
+
+
+class _CardReader:
+    """Turns the properties of one card into an ImportRow."""
+
+    def __init__(self, start: int, props: list[_Prop]) -> None:
+        self.start = start
+        self.props = props
+        self.ours = any(p.name == X_TYPE for p in props)
+        self.draft = ContactDraft(address={part: "" for part in ADDRESS_FIELDS})
+        self.result = ImportRow(line=start, draft=self.draft)
+        self.present: set[str] = set(_ALWAYS_PRESENT)
+        self.warnings: list[tuple[int, str]] = []
+
+    def of(self, name: str) -> list[_Prop]:
+        return [p for p in self.props if p.name == name]
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append((line, f"line {line}: {message}"))
+
+    def read(self) -> ImportRow:
+        self._version()
+        self._names()
+        self._texts()
+        self._address()
+        self._phones()
+        self._emails()
+        self._identities()
+        self._extensions()
+        self._dates()
+        self._not_imported()
+        row = self.result
+        row.present = ALL_FIELDS if self.ours else frozenset(self.present)
+        row.warnings = [message for _, message in sorted(self.warnings, key=lambda w: w[0])]
+        return row
+
+    def _version(self) -> None:
+        for prop in self.of("VERSION")[:1]:
+            if prop.text.strip() not in ("2.1", *VERSIONS):
+                self.warn(prop.line, f"vCard version {_shown(prop.text)} is not known; read as 4.0")
+
+    def _names(self) -> None:
+        names = self.of("N")
+        for extra in names[1:]:
+            if not extra.empty:
+                self.warn(extra.line, "a second name (N) was not imported")
+        family, given, additional, prefix, suffix = (
+            _components(names[0].value, 5) if names else [""] * 5
+        )
+        if names and suffix.strip():
+            self.warn(
+                names[0].line,
+                f"the name suffix {_shown(suffix)} was not imported "
+                "(contact-tui has no such field)",
+            )
+        draft = self.draft
+        if self.ours or any(p.strip() for p in (family, given, additional, prefix)):
+            draft.last_name, draft.first_name = family, given
+            draft.middle_name, draft.salutation = additional, prefix
+            return
+        formatted = next((p.text.strip() for p in self.of("FN") if p.text.strip()), "")
+        first, _, last = formatted.rpartition(" ")
+        draft.first_name, draft.last_name = (first, last) if first else (last, "")
+
+    def _texts(self) -> None:
+        titles = [p for p in self.of("TITLE") if p.value]
+        if titles:
+            self.draft.title = titles[0].text
+        for extra in titles[1:]:
+            if not extra.empty:
+                self.warn(extra.line, f"a second title {_shown(extra.text)} was not imported")
+        notes = [p.text for p in self.of("NOTE")]
+        self.draft.notes = (
+            notes[0] if len(notes) == 1 else "\n\n".join(n for n in notes if n.strip())
+        )
+        for prop in self.of("UID")[:1]:
+            uid = prop.text.strip()
+            self.result.contact_id = uid[9:] if uid.lower().startswith("urn:uuid:") else uid
+
+    def _address(self) -> None:
+        addresses = sorted(
+            (p for p in self.of("ADR") if p.value.replace(";", "")), key=lambda p: p.pref
+        )
+        if not addresses:
+            return
+        for extra in sorted(addresses[1:], key=lambda p: p.line):
+            self.warn(
+                extra.line,
+                "a second address was not imported (contact-tui keeps one address per contact)",
+            )
+        chosen = addresses[0]
+        box, extended, street, city, region, code, country = _components(chosen.value, 7)
+        self.draft.address.update(
+            address1=street,
+            address2=extended,
+            city=city,
+            state=region,
+            postalCode=code,
+            countryCode=country,
+        )
+        if box.strip():
+            self.warn(
+                chosen.line,
+                f"the PO box {_shown(box)} of the address was not imported "
+                "(contact-tui has no such field)",
+            )
+
+    def _phones(self) -> None:
+        phones = self.draft.phones
+        for prop in sorted((p for p in self.of("TEL") if p.value), key=lambda p: p.pref):
+            number = _phone_text(prop)
+            slot = _free_slot(_phone_kind(prop.types), set(phones), list(PhoneKind))
+            if slot is None:
+                self.warn(
+                    prop.line,
+                    f"the phone number {_shown(number)} was not imported "
+                    "(all four phone slots are taken)",
+                )
+            else:
+                phones[slot] = PhoneDraft(number, bool(prop.types & _SMS_TYPES))
+
+    def _emails(self) -> None:
+        emails = self.draft.emails
+        for prop in sorted((p for p in self.of("EMAIL") if p.value), key=lambda p: p.pref):
+            slot = _free_slot(_email_kind(prop.types), set(emails), list(EmailKind))
+            if slot is None:
+                self.warn(
+                    prop.line,
+                    f"the email address {_shown(prop.text)} was not imported "
+                    "(all three email slots are taken)",
+                )
+            else:
+                emails[slot] = prop.text
+
+    def _identities(self) -> None:
+        ids: dict[Platform, list[str]] = {}
+        display: dict[Platform, str] = {}
+        handle: dict[Platform, str] = {}
+        for prop in self.of("IMPP"):
+            value = prop.text
+            scheme, colon, rest = value.partition(":")
+            platform = SCHEMES.get(scheme.strip().lower()) if colon else None
+            if platform is None:
+                if value:
+                    self.warn(
+                        prop.line,
+                        f"IMPP {_shown(value)} was not imported "
+                        "(contact-tui has no such messaging platform)",
+                    )
+                continue
+            platform_ids = ids.setdefault(platform, [])
+            if rest and unquote(rest) not in platform_ids:
+                platform_ids.append(unquote(rest))
+            if not display.get(platform):
+                display[platform] = unquote(prop.param(X_DISPLAY_NAME))
+            if not handle.get(platform):
+                handle[platform] = unquote(prop.param(X_HANDLE))
+        for platform, platform_ids in ids.items():
+            self.result.identities[platform] = MessagingIdentity(
+                platform, tuple(platform_ids), display[platform], handle[platform]
+            )
+            self.present.add(f"identity.{platform.value}")
+
+    def _extensions(self) -> None:
+        row = self.result
+        for prop in self.of(X_TYPE)[:1]:
+            value = prop.text.strip()
+            known = {t.value.lower(): t for t in ContactType}
+            if value.lower() in known:
+                row.type = known[value.lower()]
+            else:
+                row.errors["type"] = (
+                    f"{_shown(value)} is not a contact type; use Ephemeral, Identified or Curated"
+                )
+        for prop in self.of(X_SURVEY_OPT_OUT)[:1]:
+            self.present.add("surveyOptOut")
+            flag = prop.text.strip().lower()
+            if flag in ("true", "yes", "1"):
+                self.draft.survey_opt_out = True
+            elif flag not in ("false", "no", "0", ""):
+                row.errors["surveyOptOut"] = f"{_shown(prop.text)} is not true or false"
+        for prop in self.of(X_EXTERNAL_URL)[:1]:
+            self.present.add("externalSystemUrl")
+            self.draft.external_system_url = prop.text
+        for prop in self.of(X_VERSION)[:1]:
+            try:
+                row.version = int(prop.text.strip())
+            except ValueError:
+                self.warn(
+                    prop.line,
+                    f"{X_VERSION} {_shown(prop.text)} is not a whole number and was ignored",
+                )
+
+    def _dates(self) -> None:
+        row = self.result
+        for prop in self.of(X_CREATED)[:1]:
+            row.create_date = self._date(prop)
+        for prop in (*self.of(X_MODIFIED), *self.of("REV"))[:1]:
+            row.modify_date = self._date(prop)
+
+    def _date(self, prop: _Prop) -> datetime | None:
+        try:
+            return parse_date(prop.text.strip())
+        except (ValueError, OverflowError):
+            self.warn(prop.line, f"{prop.name} {_shown(prop.text)} is not a date and was ignored")
+            return None
+
+    def _not_imported(self) -> None:
+        names: list[str] = []
+        for prop in self.props:
+            if prop.name not in _HANDLED and not prop.empty and prop.name not in names:
+                names.append(prop.name)
+        if names:
+            self.warn(
+                self.start, f"{', '.join(names)} not imported (contact-tui has no such field)"
+            )
+
+
+def _phone_kind(types: frozenset[str]) -> PhoneKind:
+    if types & _NOT_A_PHONE_TYPES:
+        return PhoneKind.OTHER
+    if types & _CELL_TYPES:
+        return PhoneKind.CELL
+    if "work" in types:
+        return PhoneKind.WORK
+    if "home" in types:
+        return PhoneKind.HOME
+    return PhoneKind.OTHER
+
+
+def _email_kind(types: frozenset[str]) -> EmailKind:
+    if "work" in types:
+        return EmailKind.WORK
+    if types & {"home", "personal"}:
+        return EmailKind.PERSONAL
+    return EmailKind.OTHER
+
+
+def _free_slot(wanted: _Slot, taken: set[_Slot], order: list[_Slot]) -> _Slot | None:
+    """The slot a value goes to: the one its type names, else Other, else any free one."""
+    for slot in (wanted, order[-1]):
+        if slot not in taken:
+            return slot
+    return next((slot for slot in order if slot not in taken), None)
+
+
+def _phone_text(prop: _Prop) -> str:
+    """A TEL value as text: a tel: URI becomes its number, with ' ext. N' for an extension."""
+    text = prop.text
+    if not text.strip().lower().startswith("tel:"):
+        return text  # as written: the importer parses it with the form's rules
+    number, *params = text.strip()[4:].split(";")
+    number = unquote(number)
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "ext" and value.strip():
+            return f"{number} ext. {unquote(value.strip())}"
+    return number
+
+
+# --- writing -------------------------------------------------------------------------------
+
+_PHONE_TYPE = {
+    PhoneKind.WORK: "work",
+    PhoneKind.HOME: "home",
+    PhoneKind.CELL: "cell",
+    PhoneKind.OTHER: "voice",
+}
+_EMAIL_TYPE = {EmailKind.WORK: "work", EmailKind.PERSONAL: "home", EmailKind.OTHER: ""}
+# Characters a parameter value (and an IMPP id) cannot carry as they are: see the module notes.
+_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+_PARAM_SPECIALS = '%"^'
+_ID_SPECIALS = _PARAM_SPECIALS + ",;\\"
+
+
+def write_vcard(contacts: Iterable[Contact], version: str = "4.0") -> str:
+    """The contacts as vCards, one after another, with CRLF line ends.
+
+    ``version`` is "4.0" (RFC 6350) or "3.0" (RFC 2426); anything else is a ValueError.
+    """
+    if version not in VERSIONS:
+        raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
+    return "".join(_write_card(contact, version) for contact in contacts)
+
+
+def _write_card(contact: Contact, version: str) -> str:
+    card: Any = vobject.vCard()
+    _add(card, "VERSION", version)
+    _add(card, "PRODID", PRODID)
+    _add(card, "UID", _uid(contact.id, version))
+    _add(card, "FN", contact.display_name)
+    card.add("n").value = vobject.vcard.Name(
+        family=contact.last_name,
+        given=contact.first_name,
+        additional=contact.middle_name,
+        prefix=contact.salutation,
+        suffix="",
+    )
+    if contact.title:
+        _add(card, "TITLE", contact.title)
+    if contact.notes:
+        _add(card, "NOTE", contact.notes)
+    for kind, phone in contact.phones():
+        tel_params = {"TYPE": [_PHONE_TYPE[kind], *(["text"] if phone.accepts_sms else [])]}
+        if version == "4.0":
+            tel_params["VALUE"] = ["text"]  # RFC 6350 6.4.1: TEL may be text instead of a tel: URI
+        # The text the form shows (ContactDraft.from_contact), so a round trip gives the same
+        # draft: the international form of a searchable number, else the number as typed.
+        shown = phone.display if phone.searchable else phone.user_input or phone.display
+        _add(card, "TEL", shown, tel_params)
+    for email_kind, email in contact.emails():
+        email_type = _EMAIL_TYPE[email_kind]
+        _add(card, "EMAIL", email, {"TYPE": [email_type]} if email_type else {})
+    a = contact.address
+    if not a.is_empty():
+        card.add("adr").value = vobject.vcard.Address(
+            box="",
+            extended=a.address2,
+            street=a.address1,
+            city=a.city,
+            region=a.state,
+            code=a.postal_code,
+            country=a.country_code,
+        )
+    if contact.modify_date is not None:
+        _add(card, "REV", _rev(contact.modify_date, version))
+        _add(card, X_MODIFIED, format_date(contact.modify_date))
+    if contact.create_date is not None:
+        _add(card, X_CREATED, format_date(contact.create_date))
+    _add(card, X_TYPE, contact.type.value)
+    _add(card, X_VERSION, str(contact.version))
+    _add(card, X_SURVEY_OPT_OUT, "true" if contact.survey_opt_out else "false")
+    if contact.external_system_url:
+        _add(card, X_EXTERNAL_URL, contact.external_system_url)
+    for identity in contact.identities:
+        if identity.platform not in IDENTITY_PLATFORMS:
+            continue
+        for i, platform_id in enumerate(identity.ids or ("",)):
+            params: dict[str, list[str]] = {}
+            if i == 0 and identity.display_name:
+                params[X_DISPLAY_NAME] = [_escape(identity.display_name, _PARAM_SPECIALS)]
+            if i == 0 and identity.handle:
+                params[X_HANDLE] = [_escape(identity.handle, _PARAM_SPECIALS)]
+            scheme = _SCHEME_OF[identity.platform]
+            uri = f"{scheme}:{_escape(platform_id, _ID_SPECIALS, spaces=True)}"
+            _add(card, "IMPP", uri, params)
+    return _refold(str(card.serialize()))
+
+
+def _add(card: Any, name: str, value: str, params: dict[str, list[str]] | None = None) -> None:
+    line = card.add(name.lower())
+    line.value = value
+    for key, values in (params or {}).items():
+        line.params[key] = values
+
+
+def _uid(contact_id: str, version: str) -> str:
+    if version == "4.0":
+        try:
+            return f"urn:uuid:{uuid.UUID(contact_id)}"
+        except ValueError:
+            pass
+    return contact_id
+
+
+def _rev(value: datetime, version: str) -> str:
+    """REV rounded up to the whole second (never earlier than the real modifyDate)."""
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        value = value.replace(microsecond=0) + timedelta(seconds=1)
+    return value.strftime("%Y%m%dT%H%M%SZ" if version == "4.0" else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _escape(text: str, specials: str, *, spaces: bool = False) -> str:
+    """``text`` with ``specials``, invisible or control characters (and, if ``spaces``, every
+    kind of space) as %XX escapes of their UTF-8 octets."""
+    return "".join(
+        "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+        if c in specials
+        or unicodedata.category(c) in _ESCAPED_CATEGORIES
+        or (spaces and c.isspace())
+        else c
+        for c in text
+    )
+
+
+def _refold(text: str) -> str:
+    """Fold the lines vobject left over 75 octets (it checks characters first, so a line of
+    fewer than 75 multi-byte characters is not folded), never splitting a character."""
+    out: list[str] = []
+    for line in text.split("\r\n"):
+        if len(line.encode("utf-8", "surrogatepass")) <= _FOLD_OCTETS:
+            out.append(line)
+            continue
+        chunk, size = "", 0
+        for char in line:
+            width = len(char.encode("utf-8", "surrogatepass"))
+            if size + width > _FOLD_OCTETS:
+                out.append(chunk)
+                chunk, size = " ", 1
+            chunk += char
+            size += width
+        out.append(chunk)
+    return "\r\n".join(out)

@@ -1,0 +1,250 @@
+"""`contact-tui import` and `contact-tui export`: files in and out, and what goes wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contact_tui.cli import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, EXIT_PERMISSION
+from contact_tui.exchange.csv_format import HEADER
+from tests.cli.conftest import Runner, run_process, write_config
+
+AddContact = Callable[..., dict[str, Any]]
+
+CSV_HEADER = "First Name,Last Name,Work Phone,Work Phone SMS,Personal Email,City,Notes\r\n"
+
+
+def count(run: Runner, config: Path | None = None) -> int:
+    result = run("--json", "export", "--format", "genesys", config_path=config)
+    assert result.code == EXIT_OK, result.err
+    return len(result.json())
+
+
+@pytest.fixture
+def people(add_contact: AddContact) -> list[dict[str, Any]]:
+    """Two contacts with a good spread of fields."""
+    return [
+        add_contact(
+            "--first", "Zoë", "--last", "Nguyễn", "--title", "Buyer, EMEA",
+            "--work-phone", "+1 212 555 0100 x42", "--work-sms", "--cell-phone", "+881 6 3211 2345",
+            "--personal-email", "zoe@example.com", "--city", "Montréal", "--country", "CA",
+            "--survey-opt-out",
+        ),
+        add_contact("--first", "山田", "--last", "太郎", "--other-phone", "12"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extra"),
+    [("genesys", ()), ("csv", ()), ("vcard", ()), ("vcard", ("--vcard-version", "3.0"))],
+)
+def test_an_export_imported_into_another_store_exports_the_same(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path, fmt: str, extra: tuple[str, ...]
+) -> None:
+    out = tmp_path / f"contacts.{fmt}"
+    exported = run("export", "--format", fmt, *extra, "-o", str(out))
+    assert exported.code == EXIT_OK, exported.err
+    assert exported.out == ""
+    assert f"Exported 2 contacts to {out}" in exported.err
+    other = write_config(tmp_path / "other")
+
+    imported = run("import", str(out), "--format", fmt, config_path=other)
+
+    assert imported.code == EXIT_OK, imported.err
+    assert "2 created, 0 updated, 0 unchanged" in imported.out
+    again = run("export", "--format", fmt, *extra, config_path=other)
+    assert again.out == out.read_bytes().decode("utf-8")
+    # And a second import of the same file changes nothing.
+    repeat = run("import", str(out), "--format", fmt, config_path=other)
+    assert "0 created, 0 updated, 2 unchanged" in repeat.out, repeat.err
+
+
+def test_export_to_standard_output_is_the_genesys_shape_without_local_keys(
+    run: Runner, people: list[dict[str, Any]]
+) -> None:
+    result = run("export", "--format", "genesys")
+
+    assert result.code == EXIT_OK, result.err
+    data = json.loads(result.out)
+    assert [c["firstName"] for c in data] == ["Zoë", "山田"]
+    for key in ("version", "createdBy", "modifiedBy", "lastInteractionDate"):
+        assert all(key not in c for c in data)
+    phone = data[0]["workPhone"]
+    assert phone["e164"] == "+12125550100" and phone["extension"] == 42
+    assert phone["acceptsSMS"] is True and phone["countryCode"] == "1"
+    assert data[0]["createDate"].endswith("Z")
+
+
+def test_a_bad_row_stops_the_import_and_names_the_file_and_line(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        CSV_HEADER
+        + "Ana,Silva,+44 20 7946 0000,yes,ana@example.com,Leeds,\r\n"
+        + '"Multi\nLine",Person,,,,,"a note"\r\n'
+        + ",NoFirst,,,,,\r\n"
+        + "Kim,Park,x123,maybe,not-an-email,,\r\n",
+        encoding="utf-8",
+    )
+
+    result = run("import", str(path))
+
+    assert result.code == EXIT_INVALID
+    lines = result.err.splitlines()
+    assert any(f"{path} line 3: First name" in line for line in lines), result.err
+    assert any(f"{path} line 5: First name" in line for line in lines), result.err
+    bad = next(line for line in lines if f"{path} line 6:" in line)
+    assert "extension" in bad.lower() and "'maybe' is not yes or no" in bad
+    assert "email" in bad.lower()
+    assert "Nothing was imported" in result.out
+    assert count(run) == 2
+
+
+def test_dry_run_checks_everything_and_writes_nothing(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text(CSV_HEADER + "Ana,Silva,,,,,\r\n", encoding="utf-8")
+
+    result = run("import", str(path), "--dry-run")
+
+    assert result.code == EXIT_OK, result.err
+    assert "Dry run: nothing was written" in result.out
+    assert "1 created" in result.out
+    assert count(run) == 2
+
+
+def test_skip_invalid_imports_the_good_rows_and_lists_the_bad(run: Runner, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(CSV_HEADER + "Ana,Silva,,,,,\r\n,Broken,,,,,\r\n", encoding="utf-8")
+
+    result = run("import", str(path), "--skip-invalid")
+
+    assert result.code == EXIT_OK, result.err
+    assert f"{path} line 3:" in result.err
+    assert "1 rows with problems were skipped" in result.out
+    assert count(run) == 1
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(run: Runner, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"First Name,Last Name\r\nAna,Silva\r\nZo\xeb,Brown\r\n")
+
+    result = run("import", str(path))
+
+    assert result.code == EXIT_INVALID
+    assert f"{path} line 3: byte 0xEB is not UTF-8" in result.err
+    assert "Nothing was imported" in result.err
+
+
+def test_the_format_is_taken_from_the_suffix_or_the_content(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    vcard = run("export", "--format", "vcard").out
+    path = tmp_path / "no-suffix"
+    path.write_text(vcard, encoding="utf-8")
+
+    result = run("--json", "import", str(path))
+
+    assert result.code == EXIT_OK, result.err
+    assert result.json()["format"] == "vcard"
+    assert result.json()["unchanged"] == 2
+
+
+def test_a_changed_contact_is_a_conflict_with_exit_4(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    run("export", "--format", "csv", "-o", str(path))
+    run("contact", "edit", people[0]["id"], "--title", "CEO")
+    path.write_text(path.read_text(encoding="utf-8").replace("Buyer, EMEA", "CFO"), "utf-8")
+
+    result = run("import", str(path))
+
+    assert result.code == EXIT_CONFLICT
+    assert "is at version 2" in result.err and "the file has version 1" in result.err
+    shown = run("--json", "contact", "show", people[0]["id"]).json()
+    assert shown["title"] == "CEO"
+
+
+def test_a_viewer_cannot_import(run: Runner, tmp_path: Path) -> None:
+    viewer = write_config(tmp_path / "viewer", role="viewer", store="../store.json")
+    path = tmp_path / "new.csv"
+    path.write_text(CSV_HEADER + "Ana,Silva,,,,,\r\n", encoding="utf-8")
+
+    result = run("import", str(path), config_path=viewer)
+
+    assert result.code == EXIT_PERMISSION
+    assert "add contacts" in result.err
+
+
+def test_a_refused_export_leaves_the_old_file_untouched(run: Runner, tmp_path: Path) -> None:
+    blind = write_config(
+        tmp_path / "blind",
+        role="adder",
+        extra='\n[roles]\nadder = ["externalContacts:contact:add"]\n',
+    )
+    target = tmp_path / "precious.csv"
+    target.write_text("yesterday's export\n", encoding="utf-8")
+
+    result = run("export", "--format", "csv", "-o", str(target), config_path=blind)
+
+    assert result.code == EXIT_PERMISSION
+    assert target.read_text(encoding="utf-8") == "yesterday's export\n"
+
+
+def test_an_export_to_a_missing_folder_says_so(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    result = run("export", "--format", "csv", "-o", str(tmp_path / "nope" / "x.csv"))
+
+    assert result.code == EXIT_INVALID
+    assert "nope" in result.err and "Nothing was exported" in result.err
+
+
+def test_an_export_replaces_the_file_keeping_its_mode(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    target = tmp_path / "shared.csv"
+    target.write_text("old\n", encoding="utf-8")
+    os.chmod(target, 0o640)
+
+    result = run("export", "--format", "csv", "-o", str(target))
+
+    assert result.code == EXIT_OK, result.err
+    assert target.read_text(encoding="utf-8").startswith(",".join(HEADER))
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".shared")] == []
+
+
+def test_customer_text_in_problems_is_shown_not_obeyed(run: Runner, tmp_path: Path) -> None:
+    path = tmp_path / "hostile.csv"
+    path.write_text(CSV_HEADER + "\x1b[2JEvil,[bold red]Markup[/],,,,,\r\n", encoding="utf-8")
+
+    result = run("import", str(path))
+
+    assert result.code == EXIT_INVALID
+    assert "\x1b" not in result.err
+    assert "line 2: First name" in result.err
+
+
+def test_a_real_process_imports_and_exports_without_a_terminal(
+    config: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "in.csv"
+    rows = "".join(f"Person,Number{n:04d},+1 212 555 {n:04d},,,,\r\n" for n in range(400))
+    path.write_text(CSV_HEADER + rows, encoding="utf-8")
+
+    imported = run_process(config, "import", str(path))
+    exported = run_process(config, "export", "--format", "csv")
+
+    assert imported.returncode == EXIT_OK, imported.stderr
+    assert b"400 created" in imported.stdout
+    assert imported.stderr == b""  # no progress bar drawn without a terminal
+    assert exported.stdout.count(b"\r\n") == 401

@@ -1,0 +1,117 @@
+"""Import/export benchmark: prints figures for 10,000 and 100,000 contacts in each format.
+
+Not a test: nothing here asserts. Run ``make bench-exchange`` (or this file with
+``--sizes 1000 --formats csv``). For each size and format, in a fresh process:
+
+* export: every contact out of a store of that size (service.export_contacts + the writer)
+* read: parsing the exported file into rows
+* import: importing it into an empty store (check every row, match, save: one transaction)
+* re-import: importing the same file again into that store (every row matched, unchanged)
+* peak RSS of the process
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from contact_tui.exchange import formats  # noqa: E402
+from tests.perf.bench_store import build_store, open_service  # noqa: E402
+
+
+def child(size: int, fmt: str, workdir: Path) -> dict[str, Any]:
+    source = workdir / "source.json"
+    build_store(source, size)
+    service = open_service(source)
+    t = time.perf_counter()
+    contacts = service.export_contacts()
+    text = formats.writer(fmt)(contacts)
+    export_s = time.perf_counter() - t
+    path = workdir / f"export.{fmt}"
+    formats.write_atomically(str(path), text)
+    data = path.read_bytes()
+    service.repo.close()
+
+    target = open_service(workdir / "target.json")
+    t = time.perf_counter()
+    _, parsed = formats.parse(str(path), data, fmt)
+    read_s = time.perf_counter() - t
+    phases: dict[str, float] = {}
+    last = [time.perf_counter()]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if done == total:
+            now = time.perf_counter()
+            phases[phase] = now - last[0]
+            last[0] = now
+
+    t = time.perf_counter()
+    last[0] = t
+    report = target.import_contacts(parsed, progress=progress)
+    import_s = time.perf_counter() - t
+    assert not report.problems, report.problems[:3]
+    assert len(report.created) == size, len(report.created)
+    t = time.perf_counter()
+    again = target.import_contacts(formats.parse(str(path), data, fmt)[1])
+    reimport_s = time.perf_counter() - t
+    assert again.unchanged == size and not again.written, again.summary()
+    return {
+        "size": size,
+        "format": fmt,
+        "file_mb": len(data) / 1e6,
+        "export_s": export_s,
+        "read_s": read_s,
+        "import_s": import_s,
+        "check_s": phases.get("Checking", 0.0),
+        "match_s": phases.get("Matching", 0.0),
+        "save_s": phases.get("Saving", 0.0),
+        "reimport_s": reimport_s,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--formats", nargs="+", default=list(formats.FORMATS))
+    parser.add_argument("--child", nargs=2, metavar=("SIZE", "FORMAT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(child(int(args.child[0]), args.child[1], Path(tmp))))
+        return
+    header = (
+        f"{'contacts':>8} {'format':>7} {'file':>8} {'export':>7} {'read':>6} {'import':>7} "
+        f"{'(check':>7} {'match':>6} {'save)':>6} {'re-import':>9} {'RSS':>7}"
+    )
+    print(header)
+    for size in args.sizes:
+        for fmt in args.formats:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(size), fmt],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            print(
+                f"{r['size']:>8,} {r['format']:>7} {r['file_mb']:>6.1f}MB {r['export_s']:>6.2f}s "
+                f"{r['read_s']:>5.2f}s {r['import_s']:>6.2f}s {r['check_s']:>6.2f}s "
+                f"{r['match_s']:>5.2f}s {r['save_s']:>5.2f}s {r['reimport_s']:>8.2f}s "
+                f"{r['rss_mb']:>5.0f}MB",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

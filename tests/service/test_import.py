@@ -1,0 +1,483 @@
+"""Importing and exporting contacts through the service: matching, one transaction, conflicts,
+permissions and the audit trail, against a real temporary store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import (
+    Address,
+    Channel,
+    Contact,
+    ContactType,
+    EmailKind,
+    MessagingIdentity,
+    Participant,
+    Permission,
+    PhoneKind,
+    Platform,
+)
+from contact_tui.domain.rules import parse_phone
+from contact_tui.exchange.genesys import read_genesys, write_genesys
+from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
+from contact_tui.service import ContactService, NewInteraction, PermissionDenied
+from tests.conftest import FixedClock
+
+Factory = Callable[..., ContactService]
+EVERYTHING = (Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE)
+
+
+def full_contact(contact_id: str = "7f1c2a9e-0000-4000-8000-000000000001") -> Contact:
+    """A contact with every kind of field filled, non-ASCII and unusual numbers included."""
+    when = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+    return Contact(
+        id=contact_id,
+        type=ContactType.CURATED,
+        first_name="Zoë",
+        middle_name="Łucja",
+        last_name="Nguyễn-O'Brien",
+        salutation="Dr",
+        title="Head of Ops, EMEA",
+        work_phone=parse_phone("(212) 555-0100 ext. 42", "US"),
+        home_phone=parse_phone("+44 20 7946 0958", "US"),
+        cell_phone=parse_phone("+1 317 555 0123", "US", accepts_sms=True),
+        other_phone=parse_phone("+881 6 3211 2345", "US"),
+        work_email="zoe@example.com",
+        personal_email="zoë@exämple.org",
+        other_email="z.nguyen@example.net",
+        address=Address("1 Rue de l'Église", "Bât. B", "Montréal", "QC", "H2X 1Y4", "CA"),
+        identities=(
+            MessagingIdentity(Platform.WHATSAPP, ("+13175550123",), "Zoë"),
+            MessagingIdentity(Platform.FACEBOOK, ("fb-1", "fb-2"), "Zoë N"),
+            MessagingIdentity(Platform.TWITTER, ("12345",), "Zoë", "zoe_n"),
+        ),
+        survey_opt_out=True,
+        external_system_url="https://crm.example.com/c/1",
+        notes="Prefers email.\nCall after 5pm, not on Fridays.",
+        create_date=when,
+        modify_date=when,
+    )
+
+
+def kept_as_typed() -> Contact:
+    """A contact whose only number is not searchable (kept as typed)."""
+    return Contact(
+        id="7f1c2a9e-0000-4000-8000-000000000002",
+        type=ContactType.EPHEMERAL,
+        first_name="山田",
+        last_name="太郎",
+        other_phone=parse_phone("12", "US"),
+        create_date=datetime(2025, 1, 1, tzinfo=UTC),
+        modify_date=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+
+
+def store_contacts(service: ContactService, *contacts: Contact) -> None:
+    with service.repo.write("seed") as uow:
+        for contact in contacts:
+            uow.save_contact(contact, 0)
+
+
+def customer_fields(contact: Contact) -> Contact:
+    """A contact without the bookkeeping a store adds (version, who, last interaction)."""
+    return replace(contact, version=0, created_by="", modified_by="", last_interaction_date=None)
+
+
+def journal_bytes(store_path: Path) -> bytes:
+    journal = store_path.with_name(store_path.name + ".journal")
+    return journal.read_bytes() if journal.exists() else b""
+
+
+def row(line: int, draft: ContactDraft, *present: str, **kwargs: object) -> ImportRow:
+    return ImportRow(line=line, draft=draft, present=frozenset(present) or ALL_FIELDS, **kwargs)  # type: ignore[arg-type]
+
+
+def names(first: str, last: str, **kwargs: object) -> ContactDraft:
+    return ContactDraft(first_name=first, last_name=last, **kwargs)  # type: ignore[arg-type]
+
+
+# --- the Genesys round trip -------------------------------------------------------------------
+
+
+def test_a_genesys_export_imported_into_an_empty_store_gives_the_same_contacts(
+    service: ContactService, service_for: Factory, tmp_path: Path, clock: FixedClock
+) -> None:
+    originals = [full_contact(), kept_as_typed()]
+    store_contacts(service, *originals)
+    exported = write_genesys(service.export_contacts())
+
+    other = ContactService(
+        type(service.repo).open(tmp_path / "other.json"), service.config, service.agent, clock
+    )
+    report = other.import_contacts(read_genesys(exported.encode()))
+
+    assert report.problems == []
+    assert len(report.created) == 2 and report.written
+    again = other.export_contacts()
+    # Notes are not part of a Genesys contact (Genesys keeps notes apart), so they stay behind.
+    expected = sorted((replace(c, notes="") for c in originals), key=lambda c: str(c.create_date))
+    assert [customer_fields(c) for c in again] == [customer_fields(c) for c in expected]
+    assert write_genesys(again) == exported  # the same bytes out again
+    other.repo.close()
+
+
+def test_reimporting_the_same_file_creates_nothing_and_changes_nothing(
+    service: ContactService, store_path: Path
+) -> None:
+    store_contacts(service, full_contact(), kept_as_typed())
+    data = write_genesys(service.export_contacts()).encode()
+    before = journal_bytes(store_path)
+
+    report = service.import_contacts(read_genesys(data))
+
+    assert (len(report.created), len(report.updated), report.unchanged) == (0, 0, 2)
+    assert not report.written
+    assert journal_bytes(store_path) == before
+    assert len(service.repo.contact_ids()) == 2
+
+
+# --- one transaction, all or nothing ------------------------------------------------------------
+
+
+def test_one_bad_row_writes_nothing_and_names_its_line(
+    service: ContactService, store_path: Path
+) -> None:
+    store_contacts(service, full_contact())
+    before = journal_bytes(store_path)
+    parsed = ParsedFile(
+        rows=[
+            row(2, names("Ana", "Silva")),
+            row(3, names("", "Nobody")),
+            row(4, names("Kim", "Park", phones={PhoneKind.WORK: PhoneDraft("x123")})),
+        ]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert not report.written
+    assert [(p.line, p.kind) for p in report.problems] == [(3, "invalid"), (4, "invalid")]
+    assert "First name" in report.problems[0].message
+    assert "extension" in report.problems[1].message.lower()
+    assert journal_bytes(store_path) == before
+    assert "Nothing was imported" in report.summary()
+
+
+def test_skip_invalid_writes_the_good_rows_only(service: ContactService) -> None:
+    parsed = ParsedFile(rows=[row(2, names("Ana", "Silva")), row(3, names("", "Nobody"))])
+
+    report = service.import_contacts(parsed, skip_invalid=True)
+
+    assert report.written and [w.line for w in report.created] == [2]
+    assert [c.display_name for c in service.export_contacts()] == ["Ana Silva"]
+    assert "1 rows with problems were skipped" in report.summary()
+
+
+def test_an_import_is_one_journal_record_so_no_one_sees_half_of_it(
+    service: ContactService, store_path: Path
+) -> None:
+    service.import_contacts(ParsedFile(rows=[row(2, names("Seed", "Row"))]))
+    lines_before = journal_bytes(store_path).count(b"\n")
+    parsed = ParsedFile(rows=[row(n, names("Person", f"Number{chr(65 + n)}")) for n in range(20)])
+
+    service.import_contacts(parsed)
+
+    assert journal_bytes(store_path).count(b"\n") == lines_before + 1
+    assert len(service.repo.contact_ids()) == 21
+
+
+def test_a_dry_run_reports_what_would_happen_and_writes_nothing(
+    service: ContactService, store_path: Path
+) -> None:
+    store_contacts(service, full_contact())
+    before = journal_bytes(store_path)
+    parsed = ParsedFile(
+        rows=[
+            row(2, names("Ana", "Silva")),
+            row(
+                3,
+                names("Zoë", "Renamed", emails={EmailKind.WORK: "ZOE@example.com"}),
+                "firstName",
+                "lastName",
+                "workEmail",
+            ),
+        ]
+    )
+
+    report = service.import_contacts(parsed, dry_run=True)
+
+    assert (len(report.created), len(report.updated), report.problems) == (1, 1, [])
+    assert not report.written
+    assert journal_bytes(store_path) == before
+    assert report.summary().startswith("Dry run: nothing was written.")
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+
+def test_a_row_without_an_id_updates_the_contact_with_its_phone_typed_another_way(
+    service: ContactService,
+) -> None:
+    store_contacts(service, full_contact())
+    parsed = ParsedFile(
+        rows=[
+            row(
+                2,
+                names("Zoë", "Nguyen", phones={PhoneKind.CELL: PhoneDraft("317.555.0123", True)}),
+                "firstName",
+                "lastName",
+                "cellPhone",
+                "cellPhone.acceptsSMS",
+            )
+        ]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert len(report.updated) == 1 and not report.created
+    contact = service.contact(full_contact().id)
+    assert contact.last_name == "Nguyen"
+    # Fields the file has no column for are kept, not wiped.
+    assert contact.address == full_contact().address
+    assert contact.work_email == "zoe@example.com"
+    assert contact.notes == full_contact().notes
+    assert contact.identities == full_contact().identities
+    assert contact.version == 2 and contact.modified_by == "alice"
+
+
+def test_a_row_matching_by_email_ignores_case(service: ContactService) -> None:
+    store_contacts(service, full_contact())
+    parsed = ParsedFile(
+        rows=[
+            row(
+                2,
+                names("Zoë", "N", emails={EmailKind.OTHER: "Z.Nguyen@EXAMPLE.net"}),
+                "firstName",
+                "lastName",
+                "otherEmail",
+            )
+        ]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert [w.contact.id for w in report.updated] == [full_contact().id]
+
+
+def test_a_row_matching_two_contacts_is_refused_and_names_both(service: ContactService) -> None:
+    first = replace(full_contact(), id="a-1", other_phone=None)
+    second = Contact(
+        id="b-2",
+        type=ContactType.CURATED,
+        first_name="Kim",
+        last_name="Park",
+        work_email="kim@example.com",
+    )
+    store_contacts(service, first, second)
+    parsed = ParsedFile(
+        rows=[
+            row(
+                7,
+                names(
+                    "X",
+                    "Y",
+                    phones={PhoneKind.CELL: PhoneDraft("+13175550123")},
+                    emails={EmailKind.WORK: "kim@example.com"},
+                ),
+            )
+        ]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert len(report.problems) == 1
+    message = str(report.problems[0])
+    assert message.startswith("line 7: matches 2 contacts")
+    assert "a-1" in message and "b-2" in message
+
+
+def test_two_rows_for_one_customer_are_refused_rather_than_made_twice(
+    service: ContactService,
+) -> None:
+    phone = {PhoneKind.CELL: PhoneDraft("+44 7700 900123")}
+    parsed = ParsedFile(
+        rows=[
+            row(2, names("Ana", "Silva", phones=phone)),
+            row(5, names("Ana", "S", phones=dict(phone))),
+        ]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert [str(p) for p in report.problems] == [
+        "line 5: describes the same contact as line 2 (both have phone +447700900123); "
+        "merge the two rows"
+    ]
+    assert service.repo.contact_ids() == []
+
+
+def test_an_id_from_the_file_is_kept_when_creating(service: ContactService) -> None:
+    parsed = ParsedFile(rows=[row(2, names("Ana", "Silva"), contact_id="crm-000123")])
+
+    service.import_contacts(parsed)
+
+    assert service.contact("crm-000123").display_name == "Ana Silva"
+
+
+def test_a_hostile_id_is_refused(service: ContactService) -> None:
+    parsed = ParsedFile(rows=[row(2, names("Ana", "Silva"), contact_id="../../etc/passwd\x1b[2J")])
+
+    report = service.import_contacts(parsed)
+
+    assert report.problems and "is not an id" in report.problems[0].message
+    assert service.repo.contact_ids() == []
+
+
+# --- types, conflicts, permissions, audit -----------------------------------------------------
+
+
+def test_a_row_matching_an_ephemeral_caller_adds_them_to_contacts_keeping_the_id_and_link(
+    service: ContactService,
+) -> None:
+    interaction = service.handle_interaction(
+        NewInteraction("alice", Channel.VOICE, Participant("+1 317 555 0199"))
+    )
+    parsed = ParsedFile(
+        rows=[row(2, names("Robin", "Okafor", phones={PhoneKind.WORK: PhoneDraft("3175550199")}))]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert [w.action for w in report.updated] == ["promote"]
+    contact = service.contact(interaction.contact_id or "")
+    assert contact.type == ContactType.CURATED and contact.display_name == "Robin Okafor"
+    assert service.interaction(interaction.id).contact_id == contact.id
+
+
+def test_an_imported_genesys_type_is_kept(service: ContactService) -> None:
+    parsed = ParsedFile(rows=[row(2, names("Ana", "Silva"), type=ContactType.IDENTIFIED)])
+
+    service.import_contacts(parsed)
+
+    assert service.export_contacts()[0].type == ContactType.IDENTIFIED
+
+
+def test_a_contact_changed_after_the_export_is_a_conflict_not_an_overwrite(
+    service: ContactService, service_for: Factory, clock: FixedClock
+) -> None:
+    store_contacts(service, full_contact())
+    exported = write_genesys(service.export_contacts())
+    # Another agent changes the contact after the export was taken.
+    bob = service_for("bob")
+    clock.now = clock.now.replace(hour=10)
+    current = bob.contact(full_contact().id)
+    bob.edit(current.id, replace(ContactDraft.from_contact(current), title="CEO"), current.version)
+    # The file is edited and imported: its row is older than Bob's change.
+    changed = exported.replace('"Head of Ops, EMEA"', '"COO"')
+
+    report = service.import_contacts(read_genesys(changed.encode()))
+
+    assert [p.kind for p in report.problems] == ["conflict"]
+    assert "changed by bob" in report.problems[0].message
+    assert service.contact(full_contact().id).title == "CEO"
+
+
+def test_a_version_in_the_file_must_match_the_stored_one(service: ContactService) -> None:
+    store_contacts(service, full_contact())  # version 1
+    parsed = ParsedFile(
+        rows=[
+            row(
+                2,
+                names("Zoë", "Changed"),
+                "firstName",
+                "lastName",
+                contact_id=full_contact().id,
+                version=3,
+            )
+        ]
+    )
+
+    report = service.import_contacts(parsed)
+
+    assert [p.kind for p in report.problems] == ["conflict"]
+    assert "is at version 1" in report.problems[0].message
+    assert service.contact(full_contact().id).last_name == "Nguyễn-O'Brien"
+
+
+def test_importing_needs_the_add_permission(service_for: Factory) -> None:
+    viewer = service_for("vic", Permission.VIEW, Permission.EDIT)
+    with pytest.raises(PermissionDenied, match="add contacts"):
+        viewer.import_contacts(ParsedFile(rows=[row(2, names("Ana", "Silva"))]))
+    assert viewer.repo.contact_ids() == []
+
+
+def test_updates_in_an_import_need_the_edit_permission(
+    service: ContactService, service_for: Factory
+) -> None:
+    store_contacts(service, full_contact())
+    adder = service_for("ada", Permission.VIEW, Permission.ADD)
+    parsed = ParsedFile(
+        rows=[
+            row(2, names("Ana", "Silva")),
+            row(3, names("Zoë", "X"), "firstName", "lastName", contact_id=full_contact().id),
+        ]
+    )
+
+    report = adder.import_contacts(parsed)
+
+    assert [(p.line, p.kind) for p in report.problems] == [(3, "permission")]
+    assert "externalContacts:contact:edit" in report.problems[0].message
+    assert not report.written
+    assert adder.import_contacts(parsed, skip_invalid=True).written
+
+
+def test_adding_an_ephemeral_contact_to_contacts_by_import_needs_promote(
+    service: ContactService, service_for: Factory
+) -> None:
+    store_contacts(service, kept_as_typed())
+    editor = service_for("eve", Permission.VIEW, Permission.ADD, Permission.EDIT)
+    parsed = ParsedFile(rows=[row(2, names("山田", "太郎"), contact_id=kept_as_typed().id)])
+
+    report = editor.import_contacts(parsed)
+
+    assert [p.kind for p in report.problems] == ["permission"]
+    assert "externalContacts:identity:promote" in report.problems[0].message
+
+
+def test_imported_contacts_are_attributed_to_the_importer_in_the_audit_log(
+    service_for: Factory,
+) -> None:
+    ivy = service_for("ivy", *EVERYTHING)
+    report = ivy.import_contacts(ParsedFile(rows=[row(2, names("Ana", "Silva"))]))
+    contact_id = report.created[0].contact.id
+
+    trail = ivy.audit(contact_id)
+
+    assert [(r.action, r.agent, r.version) for r in trail] == [("import", "ivy", 1)]
+    assert "firstName" in trail[0].fields
+    assert ivy.contact(contact_id).created_by == "ivy"
+
+
+def test_export_needs_the_view_permission(service: ContactService, service_for: Factory) -> None:
+    store_contacts(service, full_contact())
+    blind = service_for("bo", Permission.ADD)
+    with pytest.raises(PermissionDenied, match="view contacts"):
+        blind.export_contacts()
+
+
+def test_a_file_level_problem_is_reported_with_its_line_and_stops_the_import(
+    service: ContactService,
+) -> None:
+    parsed = read_genesys(b'[\n {"firstName": "Ana", "lastName": "Silva"},\n 42\n]\n')
+
+    report = service.import_contacts(parsed)
+
+    assert [str(p) for p in report.problems] == [
+        "line 3: expected a contact object, found a number"
+    ]
+    assert not report.written

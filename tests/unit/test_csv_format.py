@@ -1,0 +1,626 @@
+"""CSV import and export: what agents and admins rely on when moving contacts through a sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contact_tui.domain.draft import ContactDraft, PhoneDraft, check_draft
+from contact_tui.domain.model import (
+    Address,
+    Contact,
+    ContactType,
+    EmailKind,
+    MessagingIdentity,
+    PhoneKind,
+    PhoneNumber,
+    Platform,
+)
+from contact_tui.domain.rules import parse_phone
+from contact_tui.exchange.csv_format import (
+    COLUMNS,
+    HEADER,
+    columns_markdown,
+    read_csv,
+    write_csv,
+)
+from contact_tui.exchange.rows import ALL_FIELDS, FileFormatError, FileProblem, ImportRow
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "exchange"
+CREATED = datetime(2025, 3, 1, 8, 0, 0, 250000, tzinfo=UTC)
+MODIFIED = datetime(2026, 11, 28, 9, 30, 15, 123000, tzinfo=UTC)
+
+
+def phone(text: str, sms: bool = False) -> PhoneNumber:
+    return parse_phone(text, "US", accepts_sms=sms)
+
+
+def full_contact() -> Contact:
+    """A contact with every kind of field filled, in several scripts."""
+    return Contact(
+        id="c-0001",
+        type=ContactType.CURATED,
+        first_name="Zoë",
+        middle_name="Łukasz",
+        last_name="O'Brien-Smith",
+        salutation="Dr",
+        title="Head of Buying, EMEA",
+        work_phone=phone("212-555-0199 x12", sms=True),
+        home_phone=phone("+881 6 3211 2345"),  # satellite, no region
+        cell_phone=phone("+44 7700 900123", sms=True),
+        other_phone=phone("ext 5 desk"),  # kept as typed, not searchable
+        work_email="zoe@example.com",
+        personal_email="zoe.personal@example.org",
+        other_email="z@example.net",
+        address=Address("1 Main St, Suite 4", "Building B", "Springfield", "IL", "62701", "US"),
+        identities=(
+            MessagingIdentity(Platform.WHATSAPP, ("+447700900123",), "Zoë"),
+            MessagingIdentity(Platform.FACEBOOK, ("fb-111", "fb-222"), "Zoë O."),
+            MessagingIdentity(Platform.TWITTER, ("1234567890",), "Zoë B", "zoe_b"),
+            MessagingIdentity(Platform.LINE, ("U4af4980629",), "ゾーイ"),
+            MessagingIdentity(Platform.INSTAGRAM, ("ig-1", "ig-2"), "Zoë", "zoe.b"),
+            MessagingIdentity(Platform.WEBCHAT, ("cookie-abc",)),
+        ),
+        survey_opt_out=True,
+        external_system_url="https://crm.example.com/c/1?a=1,b=2",
+        notes='Call after 5pm, not before.\nPrefers "Zoë", not Zoe.',
+        create_date=CREATED,
+        modify_date=MODIFIED,
+        version=7,
+    )
+
+
+def other_contacts() -> list[Contact]:
+    return [
+        Contact(id="c-0002", type=ContactType.EPHEMERAL, first_name="Nguyễn", last_name="山田"),
+        Contact(
+            id="c-0003",
+            type=ContactType.IDENTIFIED,
+            first_name="Łukasz",
+            last_name="Nowak",
+            cell_phone=phone("+48 22 123 45 67"),
+            version=2,
+            modify_date=MODIFIED,
+        ),
+    ]
+
+
+def identities_of(contact: Contact) -> dict[Platform, MessagingIdentity]:
+    return {identity.platform: identity for identity in contact.identities}
+
+
+def read_text(text: str) -> list[ImportRow]:
+    parsed = read_csv(text.encode())
+    assert parsed.problems == []
+    return parsed.rows
+
+
+# --- round trip ------------------------------------------------------------------------------
+
+
+def test_exported_contacts_read_back_as_the_same_drafts_identities_and_bookkeeping() -> None:
+    contacts = [full_contact(), *other_contacts()]
+
+    parsed = read_csv(write_csv(contacts).encode())
+
+    assert parsed.problems == [] and parsed.warnings == []
+    assert [row.line for row in parsed.rows] == [2, 4, 5]  # the first notes span two lines
+    for row, contact in zip(parsed.rows, contacts, strict=True):
+        assert row.errors == {} and row.warnings == []
+        assert row.draft.complete() == ContactDraft.from_contact(contact).complete()
+        assert row.identities == identities_of(contact)
+        assert row.contact_id == contact.id
+        assert row.type == contact.type
+        assert row.version == contact.version
+        assert row.create_date == contact.create_date
+        assert row.modify_date == contact.modify_date
+        assert row.present == ALL_FIELDS
+
+
+def test_exported_phones_give_the_same_number_under_any_default_country() -> None:
+    contact = full_contact()
+    [row] = read_csv(write_csv([contact]).encode()).rows
+
+    for region in ("US", "GB", "DE", "JP"):
+        fields = check_draft(row.draft, region).fields
+        assert fields is not None
+        for kind, number in contact.phones():
+            again = fields.phones[kind]
+            assert again is not None
+            assert (again.e164, again.extension, again.accepts_sms) == (
+                number.e164,
+                number.extension,
+                number.accepts_sms,
+            )
+
+
+def test_export_writes_the_documented_header_and_readable_cells() -> None:
+    text = write_csv([full_contact()])
+
+    assert text.startswith(",".join(HEADER) + "\r\n")
+    assert not text.startswith("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    assert tuple(header) == HEADER == tuple(c.name for c in COLUMNS)
+    cell = dict(zip(header, row, strict=True))
+    assert cell["workPhone"] == "+1 212-555-0199 ext. 12"  # a plain number is not guarded
+    assert cell["homePhone"] == "+881 6 321 12345"
+    assert cell["otherPhone"] == "ext 5 desk"
+    assert cell["workPhoneAcceptsSMS"] == "true"
+    assert cell["homePhoneAcceptsSMS"] == "false"
+    assert cell["facebookIds"] == "fb-111 fb-222"
+    assert cell["twitterScreenName"] == "zoe_b" and cell["twitterName"] == "Zoë B"
+    assert cell["surveyOptOut"] == "true"
+    assert cell["createDate"] == "2025-03-01T08:00:00.250Z"
+    assert cell["version"] == "7"
+    assert cell["type"] == "Curated"
+    assert cell["notes"] == 'Call after 5pm, not before.\nPrefers "Zoë", not Zoe.'
+
+
+def test_sms_columns_are_blank_for_empty_phones() -> None:
+    text = write_csv(other_contacts()[:1])
+
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    cell = dict(zip(header, row, strict=True))
+    assert [cell[f"{k.value}AcceptsSMS"] for k in PhoneKind] == ["", "", "", ""]
+    assert cell["surveyOptOut"] == "false"
+    assert cell["createDate"] == "" and cell["version"] == "0"
+
+
+def test_export_of_no_contacts_is_just_the_header() -> None:
+    assert write_csv([]) == ",".join(HEADER) + "\r\n"
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"])).filter(lambda s: s == s.strip()))
+def test_any_name_survives_a_round_trip(name: str) -> None:
+    contact = Contact(id="c-1", type=ContactType.CURATED, first_name=name, last_name="X")
+
+    [row] = read_csv(write_csv([contact]).encode()).rows
+
+    assert row.draft.first_name == name
+
+
+# --- formula guard and hostile text ----------------------------------------------------------
+
+
+def test_a_formula_is_written_as_text_and_reads_back_unchanged() -> None:
+    formula = '=HYPERLINK("http://evil.example","click")'
+    contact = Contact(id="c-1", type=ContactType.CURATED, first_name=formula, last_name="@SUM(1)")
+
+    text = write_csv([contact])
+
+    assert "'=HYPERLINK(" in text and "'@SUM(1)" in text
+    [row] = read_csv(text.encode()).rows
+    assert row.draft.first_name == formula
+    assert row.draft.last_name == "@SUM(1)"
+
+
+@pytest.mark.parametrize("value", ["-1+1", "+1 555", "'=already quoted", "''@x", "'plain"])
+def test_guarded_and_apostrophe_values_round_trip_exactly(value: str) -> None:
+    contact = Contact(id="c-1", type=ContactType.CURATED, first_name=value, last_name="X")
+
+    [row] = read_csv(write_csv([contact]).encode()).rows
+
+    assert row.draft.first_name == value
+
+
+def test_a_sheet_apostrophe_before_a_phone_number_is_removed() -> None:
+    rows = read_text("firstName,cellPhone\nAnn,'+44 7700 900123\nBob,'0800 12\n")
+
+    assert [r.draft.phones[PhoneKind.CELL].text for r in rows] == [
+        "+44 7700 900123",
+        "'0800 12",  # only the formula guard is undone, not every apostrophe
+    ]
+
+
+def test_hostile_text_is_carried_as_data_unchanged() -> None:
+    ansi = "\x1b[31mRed\x1b[0m"
+    markup = "[bold red]x[/]"
+    contact = Contact(
+        id="c-1", type=ContactType.CURATED, first_name=ansi, last_name=markup, notes=markup
+    )
+
+    [row] = read_csv(write_csv([contact]).encode()).rows
+
+    assert row.draft.first_name == ansi
+    assert row.draft.last_name == markup
+    assert row.draft.notes == markup
+    assert row.errors == {}  # the importer's rules judge it, not the reader
+
+
+# --- a real CRM export -----------------------------------------------------------------------
+
+
+def expected_crm_rows() -> list[ContactDraft]:
+    return [
+        ContactDraft(
+            first_name="Zoë",
+            last_name="O'Brien-Smith",
+            title="Buyer, EMEA",
+            phones={
+                PhoneKind.CELL: PhoneDraft("+44 7700 900123"),
+                PhoneKind.WORK: PhoneDraft("(212) 555-0199 x12", True),
+            },
+            emails={EmailKind.OTHER: "zoe@example.com"},
+            address={
+                "address1": "1 Main St\nApt 4",
+                "city": "Springfield",
+                "state": "IL",
+                "postalCode": "01234",
+                "countryCode": "US",
+            },
+            notes="Prefers email, not calls",
+        ),
+        ContactDraft(
+            first_name="Łukasz",
+            last_name="Nowak",
+            phones={
+                PhoneKind.CELL: PhoneDraft("07700900123"),
+                PhoneKind.WORK: PhoneDraft("+48 22 123 45 67"),
+            },
+            emails={EmailKind.OTHER: "lukasz@example.pl"},
+            address={
+                "address1": "ul. Długa 5",
+                "city": "Warszawa",
+                "state": "",
+                "postalCode": "00-950",
+                "countryCode": "PL",
+            },
+            survey_opt_out=True,
+        ),
+        ContactDraft(
+            first_name="Nguyễn",
+            last_name="山田",
+            phones={PhoneKind.CELL: PhoneDraft(""), PhoneKind.WORK: PhoneDraft("")},
+            emails={EmailKind.OTHER: ""},
+            address={p: "" for p in ("address1", "city", "state", "postalCode", "countryCode")},
+            notes='VIP; "gold" tier',
+        ),
+    ]
+
+
+def test_a_crm_export_with_friendly_headers_reads_correctly() -> None:
+    parsed = read_csv((FIXTURES / "crm_export.csv").read_bytes())
+
+    assert parsed.problems == []
+    assert parsed.warnings == [
+        "column 4 'Company' is not a contact-tui field; its values are not imported"
+    ]
+    assert [row.line for row in parsed.rows] == [2, 4, 5]
+    assert [row.draft for row in parsed.rows] == expected_crm_rows()
+    assert [row.errors for row in parsed.rows] == [{}, {}, {}]
+    assert parsed.rows[0].present == {
+        "firstName",
+        "lastName",
+        "title",
+        "cellPhone",
+        "workPhone",
+        "workPhone.acceptsSMS",
+        "otherEmail",
+        "address.address1",
+        "address.city",
+        "address.state",
+        "address.postalCode",
+        "address.countryCode",
+        "surveyOptOut",
+        "notes",
+    }
+    assert parsed.rows[0].contact_id == "" and parsed.rows[0].type is None
+
+
+def test_a_semicolon_separated_export_reads_the_same_and_says_so() -> None:
+    comma = read_csv((FIXTURES / "crm_export.csv").read_bytes())
+    semicolon = read_csv((FIXTURES / "crm_export_semicolon.csv").read_bytes())
+
+    assert [row.draft for row in semicolon.rows] == [row.draft for row in comma.rows]
+    assert [row.line for row in semicolon.rows] == [2, 4, 5]
+    assert semicolon.problems == []
+    assert "semicolons" in semicolon.warnings[0]
+    assert semicolon.warnings[1:] == comma.warnings
+
+
+def test_a_tab_separated_file_is_read_with_tabs() -> None:
+    parsed = read_csv(b"First name\tLast name\tCity\nAnn\tLee\tLeeds, West Yorkshire\n")
+
+    assert parsed.rows[0].draft.address == {"city": "Leeds, West Yorkshire"}
+    assert parsed.warnings == [
+        "the header has no commas but has tabs (as European Excel saves CSV), "
+        "so the file is read as separated by tabs"
+    ]
+
+
+def test_an_excel_sep_line_chooses_the_delimiter_and_keeps_line_numbers() -> None:
+    parsed = read_csv(b"sep=;\r\nfirstName;lastName\r\nAnn;Lee, Jr\r\n")
+
+    assert [(r.line, r.draft.last_name) for r in parsed.rows] == [(3, "Lee, Jr")]
+
+
+@pytest.mark.parametrize(
+    ("header", "field_id"),
+    [
+        ("first_name", "firstName"),
+        ("FIRST NAME", "firstName"),
+        ("Work phone accepts SMS", "workPhone.acceptsSMS"),
+        ("work-phone-sms", "workPhone.acceptsSMS"),
+        ("Mobile", "cellPhone"),
+        ("Mobile Phone", "cellPhone"),
+        ("cell", "cellPhone"),
+        ("postal.code", "address.postalCode"),
+        ("Address line 1", "address.address1"),
+        ("Country", "address.countryCode"),
+        ("Job Title", "title"),
+        ("E-mail", "otherEmail"),
+        ("Web chat IDs", "identity.webchat"),
+        ("X", None),
+    ],
+)
+def test_header_names_match_forgivingly(header: str, field_id: str | None) -> None:
+    parsed = read_csv(f"lastName,{header}\nLee,x\n".encode())
+
+    expected = {"lastName"} if field_id is None else {"lastName", field_id}
+    assert parsed.rows[0].present == expected
+
+
+def test_an_email_column_next_to_other_email_columns_is_not_guessed() -> None:
+    parsed = read_csv(b"lastName,Work Email,Email\nLee,a@example.com,b@example.com\n")
+
+    assert parsed.rows[0].draft.emails == {EmailKind.WORK: "a@example.com"}
+    assert parsed.warnings == [
+        "column 3 'Email' could be any of the email columns; its values are not imported"
+    ]
+
+
+# --- file problems and line numbers ----------------------------------------------------------
+
+
+def test_a_row_after_a_multi_line_cell_reports_its_own_start_line() -> None:
+    rows = read_text('firstName,notes\r\nAnn,"one\r\ntwo\r\n\r\nthree"\r\n\r\nBob,x\r\n')
+
+    assert [(r.line, r.draft.first_name) for r in rows] == [(2, "Ann"), (7, "Bob")]
+    assert rows[0].draft.notes == "one\r\ntwo\r\n\r\nthree"
+
+
+def test_an_unclosed_quote_is_a_problem_at_the_record_that_opened_it() -> None:
+    parsed = read_csv(b'firstName,lastName\nAnn,Lee\nBob,"Ray\nCid,Dee\n')
+
+    assert [r.draft.first_name for r in parsed.rows] == ["Ann"]
+    [problem] = parsed.problems
+    assert problem.line == 3
+    assert "never closed" in problem.message and "reading stopped" in problem.message
+
+
+def test_text_after_a_closing_quote_is_a_problem_at_its_line() -> None:
+    parsed = read_csv(b'firstName,lastName\nAnn,Lee\nBob,"Ray"son\nCid,Dee\n')
+
+    assert [r.draft.first_name for r in parsed.rows] == ["Ann"]
+    assert [p.line for p in parsed.problems] == [3]
+    assert 'doubled ("")' in str(parsed.problems[0])
+
+
+def test_a_runaway_cell_is_a_problem_not_a_crash() -> None:
+    huge = "x" * (csv.field_size_limit() + 1)
+    parsed = read_csv(f"firstName,notes\nAnn,a\nBob,{huge}\nCid,c\n".encode())
+
+    assert [r.draft.first_name for r in parsed.rows] == ["Ann"]
+    [problem] = parsed.problems
+    assert problem.line == 3 and "longer than" in problem.message
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_the_line() -> None:
+    with pytest.raises(FileFormatError) as caught:
+        read_csv("firstName\nAnn\nZoë\n".encode("cp1252"))
+
+    assert caught.value.line == 3
+    assert "0xEB" in caught.value.message and "UTF-8" in caught.value.message
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b" \r\n\t\n"])
+def test_an_empty_file_is_refused(data: bytes) -> None:
+    with pytest.raises(FileFormatError) as caught:
+        read_csv(data)
+
+    assert (caught.value.line, caught.value.message) == (1, "the file is empty")
+
+
+def test_a_column_given_twice_is_refused() -> None:
+    with pytest.raises(FileFormatError) as caught:
+        read_csv(b"firstName,lastName,First Name\nAnn,Lee,Ann\n")
+
+    assert caught.value.line == 1
+    assert caught.value.message == (
+        "column 3 'First Name' repeats column 1 'firstName' (both are firstName); "
+        "remove one of them"
+    )
+
+
+def test_an_alias_and_its_column_together_are_a_repeat() -> None:
+    with pytest.raises(FileFormatError, match="column 3 'Mobile' repeats column 2 'cellPhone'"):
+        read_csv(b"lastName,cellPhone,Mobile\n")
+
+
+def test_a_header_without_names_or_ids_lists_the_expected_header() -> None:
+    with pytest.raises(FileFormatError) as caught:
+        read_csv(b"Ann,Lee,+44 7700 900123\nBob,Ray,\n")
+
+    assert caught.value.line == 1
+    assert ",".join(HEADER) in caught.value.message
+
+
+def test_an_unknown_column_is_reported_once() -> None:
+    parsed = read_csv(b"firstName,lastName,Birthday\nAnn,Lee,1990-01-01\nBob,Ray,1985-05-05\n")
+
+    assert parsed.warnings == [
+        "column 3 'Birthday' is not a contact-tui field; its values are not imported"
+    ]
+    assert len(parsed.rows) == 2
+
+
+def test_values_under_an_unnamed_column_are_reported() -> None:
+    parsed = read_csv(b"firstName,lastName,\nAnn,Lee,\nBob,Ray,secret\nCid,Dee,more\n")
+
+    assert len(parsed.rows) == 3
+    assert parsed.warnings == ["column 3 has no name in the header; its values are not imported"]
+
+
+def test_a_row_with_too_many_cells_is_a_problem() -> None:
+    parsed = read_csv(b"firstName,lastName\nAnn,Lee\nBob,Ray,extra\nCid,Dee\n")
+
+    assert parsed.problems == [FileProblem(3, "3 cells but the header has 2 columns")]
+    assert [r.draft.first_name for r in parsed.rows] == ["Ann", "Cid"]  # reading goes on
+
+
+def test_a_row_with_too_few_cells_is_a_problem() -> None:
+    parsed = read_csv(b"firstName,lastName,city\nAnn\n")
+
+    assert [str(p) for p in parsed.problems] == ["line 2: 1 cell but the header has 3 columns"]
+
+
+def test_empty_trailing_cells_and_blank_rows_are_fine() -> None:
+    rows = read_text("firstName,lastName\nAnn,Lee,,\n\n,\n ,  \nBob,Ray\n")
+
+    assert [(r.line, r.draft.first_name) for r in rows] == [(2, "Ann"), (6, "Bob")]
+
+
+# --- cell values -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("Yes", True),
+        ("y", True),
+        ("1", True),
+        ("x", True),
+        ("X", True),
+        ("false", False),
+        ("No", False),
+        ("n", False),
+        ("0", False),
+        ("", False),
+    ],
+)
+def test_yes_no_columns_accept_the_usual_spellings(cell: str, value: bool) -> None:
+    [row] = read_text(f"lastName,workPhone,Work phone SMS,surveyOptOut\nLee,555,{cell},{cell}\n")
+
+    assert row.draft.phones[PhoneKind.WORK] == PhoneDraft("555", value)
+    assert row.draft.survey_opt_out is value
+    assert row.errors == {}
+
+
+def test_a_yes_no_column_with_anything_else_is_a_row_error() -> None:
+    rows = read_text("lastName,workPhoneAcceptsSMS,surveyOptOut\nLee,maybe,sometimes\nRay,no,no\n")
+
+    assert rows[0].errors == {
+        "workPhone.acceptsSMS": "'maybe' is not yes or no",
+        "surveyOptOut": "'sometimes' is not yes or no",
+    }
+    assert rows[1].errors == {}  # every row comes back, so all bad rows are reported at once
+
+
+@pytest.mark.parametrize("cell", ["1.21255E+10", "4.47701E+11", "4,47701E+11", "7.7009E9"])
+def test_a_phone_excel_turned_into_scientific_notation_is_a_row_error(cell: str) -> None:
+    [row] = read_text(f'lastName,Mobile\nLee,"{cell}"\n')
+
+    assert row.errors == {
+        "cellPhone": f"Excel turned this number into {cell}; "
+        "format the column as Text and export again"
+    }
+
+
+def test_excel_text_formula_cells_keep_leading_zeros() -> None:
+    [row] = read_text('lastName,homePhone,postalCode\nLee,="0123",="00-950"\n')
+
+    assert row.draft.phones[PhoneKind.HOME].text == "0123"
+    assert row.draft.address == {"postalCode": "00-950"}
+
+
+def test_cells_are_trimmed_but_notes_keep_their_inner_layout() -> None:
+    [row] = read_text('firstName,lastName,notes\n  Ann  , Lee ,"\n\n  indented\n\nlast  \n\n"\n')
+
+    assert (row.draft.first_name, row.draft.last_name) == ("Ann", "Lee")
+    assert row.draft.notes == "  indented\n\nlast"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("Curated", ContactType.CURATED), ("ephemeral", ContactType.EPHEMERAL), ("", None)],
+)
+def test_the_type_column_is_read_case_insensitively(cell: str, expected: ContactType) -> None:
+    [row] = read_text(f"id,type\nc-1,{cell}\n")
+
+    assert row.type == expected and row.errors == {}
+
+
+def test_bookkeeping_values_that_are_wrong_are_row_errors() -> None:
+    [row] = read_text("id,type,version,createDate,modifyDate\nc-1,VIP,-1,yesterday,28/11/2026\n")
+
+    assert row.errors == {
+        "type": "'VIP' is not Ephemeral, Identified or Curated",
+        "version": "'-1' is not a whole number (0, 1, 2, ...)",
+        "createDate": "'yesterday' is not a date and time like 2026-11-28T09:30:15.123Z",
+        "modifyDate": "'28/11/2026' is not a date and time like 2026-11-28T09:30:15.123Z",
+    }
+    assert (row.type, row.version, row.create_date, row.modify_date) == (None, None, None, None)
+
+
+def test_dates_with_offsets_are_read_as_utc() -> None:
+    [row] = read_text("id,modifyDate,version\n c-1 ,2026-11-28T10:30:15.123+01:00,3\n")
+
+    assert row.contact_id == "c-1"
+    assert row.modify_date == MODIFIED
+    assert row.version == 3
+
+
+def test_identity_columns_build_identities_and_count_as_present() -> None:
+    [row] = read_text(
+        "lastName,Facebook IDs,facebookDisplayName,twitterScreenName,lineDisplayName\n"
+        "Lee,  fb-1   fb-2 ,Ann L,ann,Ann\n"
+    )
+
+    assert row.identities == {
+        Platform.FACEBOOK: MessagingIdentity(Platform.FACEBOOK, ("fb-1", "fb-2"), "Ann L"),
+    }
+    assert {"identity.facebook", "identity.twitter", "identity.line"} <= row.present
+    assert row.warnings == [
+        "X: twitterId is empty, so the X name and handle on this row are not imported",
+        "LINE: lineIds is empty, so the LINE name and handle on this row are not imported",
+    ]
+
+
+def test_a_single_id_platform_with_two_ids_is_a_row_error() -> None:
+    [row] = read_text("lastName,whatsAppId\nLee,+447700900123 +447700900124\n")
+
+    assert row.identities == {}
+    assert row.errors == {
+        "identity.whatsapp": "WhatsApp holds one id; whatsAppId has 2: +447700900123 +447700900124"
+    }
+
+
+def test_only_the_columns_in_the_file_are_present() -> None:
+    [row] = read_text("First Name,Last Name,Mobile\nAnn,Lee,07700 900123\n")
+
+    assert row.present == {"firstName", "lastName", "cellPhone"}
+    assert row.draft == ContactDraft(
+        first_name="Ann", last_name="Lee", phones={PhoneKind.CELL: PhoneDraft("07700 900123")}
+    )
+    assert row.identities == {} and row.version is None
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+
+def test_the_column_table_documents_every_column_in_order() -> None:
+    table = columns_markdown().splitlines()
+
+    assert table[0] == "| Column | What it holds | Also read from |"
+    assert len(table) == 2 + len(HEADER)
+    assert [line.split("|")[1].strip().strip("`") for line in table[2:]] == list(HEADER)
+    assert "| `cellPhone` | Cell (mobile) phone | `mobile`, `mobilePhone`, `cell` |" in table
+    assert all(column.description for column in COLUMNS)
