@@ -87,10 +87,11 @@ class ContactApp(App[None]):
         )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette lists the screen's actions that apply now, with their keys."""
+        """The palette lists the screen's actions that apply now, with their keys: those in
+        the footer, and those kept out of it for room but given a tooltip."""
         yield from super().get_system_commands(screen)
         for binding in screen.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.show:
+            if not isinstance(binding, Binding) or not (binding.show or binding.tooltip):
                 continue
             if screen.check_action(binding.action, ()) is not True:
                 continue

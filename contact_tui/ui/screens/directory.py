@@ -17,6 +17,7 @@ from contact_tui.service import ContactService, SearchResult
 from contact_tui.store.errors import StoreError
 from contact_tui.ui.actions import FormOpener
 from contact_tui.ui.render import cell, safe
+from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
 # A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
@@ -46,8 +47,31 @@ class DirectoryScreen(Screen[str | None]):
             id="directory.link",
             tooltip="Link the highlighted contact to the current interaction",
         ),
+        Binding(
+            "f6,ctrl+o",
+            "import",
+            "Import",
+            id="directory.import",
+            tooltip="Import contacts from a Genesys JSON, CSV or vCard file",
+        ),
+        Binding(
+            "f7,ctrl+t",
+            "export",
+            "Export",
+            id="directory.export",
+            tooltip="Export the contacts as Genesys JSON, CSV or vCard",
+        ),
         Binding("down", "to_results", "Results", show=False, id="directory.results"),
-        Binding("ctrl+f", "to_search", "Search", id="directory.search"),
+        # Not in the footer (it would push Quit off an 80-column line): the search box is in
+        # plain sight, and the key is in the help panel and the command palette.
+        Binding(
+            "ctrl+f",
+            "to_search",
+            "Search",
+            show=False,
+            id="directory.search",
+            tooltip="Back to the search box",
+        ),
     ]
 
     def __init__(
@@ -97,8 +121,10 @@ class DirectoryScreen(Screen[str | None]):
             if self.highlighted is None:
                 return False
             return True if self.service.can(Permission.EDIT) else None
-        if action == "new":
+        if action in ("new", "import"):
             return True if self.service.can(Permission.ADD) else None
+        if action == "export":
+            return True if self.service.can(Permission.VIEW) else None
         if action == "link":
             return self.interaction is not None and self.highlighted is not None
         return True
@@ -219,6 +245,18 @@ class DirectoryScreen(Screen[str | None]):
         FormOpener(self.app, self.service).create(
             self.interaction if self.picking else None, self._saved
         )
+
+    def action_import(self) -> None:
+        """Import contacts from a file; the results show what arrived."""
+        self.app.push_screen(ExchangeDialog(self.service, Direction.IMPORT), self._exchanged)
+
+    def action_export(self) -> None:
+        """Export the contacts to a file."""
+        self.app.push_screen(ExchangeDialog(self.service, Direction.EXPORT), self._exchanged)
+
+    def _exchanged(self, imported: bool | None) -> None:
+        if imported:
+            self._search(self.query_one("#directory-search", Input).value)
 
     def action_edit(self) -> None:
         """Edit the highlighted contact."""

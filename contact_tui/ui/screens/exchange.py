@@ -1,0 +1,322 @@
+"""Import and export from the directory: a file, a format, and what happened, row by row.
+
+Import is two steps, so nothing lands by surprise: the first Ctrl+S checks every row (a dry
+run through the same service call the command line uses) and shows what would be created,
+updated and left alone, and each problem with its line; the second Ctrl+S imports, in one store
+transaction. Export writes the file all at once and asks before replacing one.
+
+The work runs in a thread worker with a progress bar; the dialog stays responsive and Escape
+closes it once the worker has finished.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Footer, Input, ProgressBar, Select, Static
+
+from contact_tui.exchange import formats
+from contact_tui.exchange.importer import ImportReport
+from contact_tui.service import ContactService, PermissionDenied
+from contact_tui.store.errors import ConflictError, StoreError
+from contact_tui.ui.render import safe
+from contact_tui.ui.screens.dialogs import ConfirmDialog
+
+# Problems listed in the dialog; the command line's --dry-run lists every one.
+MAX_SHOWN = 200
+AUTO = "auto"
+
+
+class Direction(Enum):
+    """Which way the contacts go."""
+
+    IMPORT = "Import contacts"
+    EXPORT = "Export contacts"
+
+
+FORMAT_CHOICES: dict[Direction, list[tuple[str, str]]] = {
+    Direction.IMPORT: [
+        ("From the file name or content", AUTO),
+        ("Genesys Cloud JSON", "genesys"),
+        ("CSV", "csv"),
+        ("vCard (3.0 or 4.0)", "vcard"),
+    ],
+    Direction.EXPORT: [
+        ("CSV", "csv"),
+        ("Genesys Cloud JSON", "genesys"),
+        ("vCard 4.0", "vcard:4.0"),
+        ("vCard 3.0", "vcard:3.0"),
+    ],
+}
+SUFFIXES = {"csv": ".csv", "genesys": ".json", "vcard:4.0": ".vcf", "vcard:3.0": ".vcf"}
+
+
+class ExchangeDialog(ModalScreen[bool]):
+    """Import or export contacts; dismissed with True when an import wrote something."""
+
+    BINDINGS = [
+        Binding("ctrl+s,f2", "run", "Run", id="exchange.run"),
+        Binding("escape", "close", "Close", id="exchange.close"),
+    ]
+
+    def __init__(self, service: ContactService, direction: Direction) -> None:
+        super().__init__()
+        self.service = service
+        self.direction = direction
+        self.checked: tuple[str, str] | None = None  # (path, format) the last dry run passed
+        self.busy = False
+        self.imported = False
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Title, file, format, options, the result area with a progress bar, buttons."""
+        importing = self.direction == Direction.IMPORT
+        with Vertical(id="exchange-dialog"):
+            yield Static(Text(self.direction.value, style="bold"), id="exchange-title")
+            with Horizontal(classes="field-row"):
+                yield Static("File", classes="field-label")
+                yield Input(
+                    value="" if importing else self._default_path("csv"),
+                    placeholder="path to a .json, .csv or .vcf file" if importing else "",
+                    id="exchange-path",
+                    compact=True,
+                )
+            with Horizontal(classes="field-row"):
+                yield Static("Format", classes="field-label")
+                yield Select(
+                    FORMAT_CHOICES[self.direction],
+                    allow_blank=False,
+                    compact=True,
+                    id="exchange-format",
+                )
+            if importing:
+                with Horizontal(classes="field-row"):
+                    yield Static("", classes="field-label")
+                    yield Checkbox(
+                        "Import the good rows even if some are bad",
+                        id="exchange-skip",
+                        compact=True,
+                    )
+            yield ProgressBar(id="exchange-progress", show_eta=False, classes="hidden")
+            with VerticalScroll(id="exchange-result"):
+                yield Static(self._hint(), id="exchange-report")
+            with Horizontal(id="exchange-buttons"):
+                yield Button(Text(self._run_label()), id="exchange-run", variant="primary",
+                             compact=True)  # fmt: skip
+                yield Button(Text("Close [esc]"), id="exchange-close", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Focus the file name."""
+        path = self.query_one("#exchange-path", Input)
+        path.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+        path.focus()
+
+    def _default_path(self, fmt: str) -> str:
+        return str(Path.cwd() / f"contacts-{date.today():%Y%m%d}{SUFFIXES[fmt]}")
+
+    def _hint(self) -> Text:
+        if self.direction == Direction.EXPORT:
+            return Text(
+                "Every contact you may view is written. If the file exists, you are asked "
+                "before it is replaced."
+            )
+        return Text(
+            "Ctrl+S checks every row first and shows what would change; "
+            "Ctrl+S again imports it, all at once."
+        )
+
+    def _run_label(self) -> str:
+        if self.direction == Direction.EXPORT:
+            return "Export [ctrl+s]"
+        return "Import now [ctrl+s]" if self.checked else "Check [ctrl+s]"
+
+    def _set_report(self, text: Text) -> None:
+        self.query_one("#exchange-report", Static).update(text)
+        self.query_one("#exchange-result", VerticalScroll).scroll_home(animate=False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        bar = self.query_one("#exchange-progress", ProgressBar)
+        bar.set_class(not busy, "hidden")
+        if busy:
+            bar.update(total=None, progress=0)
+        self.query_one("#exchange-run", Button).disabled = busy
+        self.query_one("#exchange-run", Button).label = Text(self._run_label())
+
+    # --- reading the fields ----------------------------------------------------------------
+
+    def _path(self) -> str:
+        return os.path.expanduser(self.query_one("#exchange-path", Input).value.strip())
+
+    def _format(self) -> str:
+        value = self.query_one("#exchange-format", Select).value
+        return str(value)
+
+    @on(Input.Changed, "#exchange-path")
+    @on(Select.Changed, "#exchange-format")
+    @on(Checkbox.Changed, "#exchange-skip")
+    def _changed(self) -> None:
+        """Any change means the next run checks again."""
+        if self.checked is not None:
+            self.checked = None
+            self.query_one("#exchange-run", Button).label = Text(self._run_label())
+
+    @on(Select.Changed, "#exchange-format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        if self.direction != Direction.EXPORT:
+            return
+        path_input = self.query_one("#exchange-path", Input)
+        current = Path(path_input.value)
+        if current.suffix.lower() in (".csv", ".json", ".vcf"):
+            path_input.value = str(current.with_suffix(SUFFIXES[str(event.value)]))
+
+    @on(Input.Submitted, "#exchange-path")
+    @on(Button.Pressed, "#exchange-run")
+    def _run_pressed(self) -> None:
+        self.action_run()
+
+    @on(Button.Pressed, "#exchange-close")
+    def _close_pressed(self) -> None:
+        self.action_close()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        """Close, unless an import or export is still running."""
+        if self.busy:
+            self.notify("Still working; the dialog closes when it is done.", markup=False)
+            return
+        self.dismiss(self.imported)
+
+    def action_run(self) -> None:
+        """Check, import, or export, depending on the dialog and the step."""
+        if self.busy:
+            return
+        path = self._path()
+        if not path:
+            self._set_report(Text("Give a file name.", style="bold"))
+            self.query_one("#exchange-path", Input).focus()
+            return
+        if self.direction == Direction.EXPORT:
+            self._confirm_export(path)
+            return
+        fmt = self._format()
+        really = self.checked == (path, fmt)
+        skip = self.query_one("#exchange-skip", Checkbox).value
+        self._set_busy(True)
+        self._set_report(Text("Importing…" if really else "Checking every row…"))
+        self._import(path, None if fmt == AUTO else fmt, dry_run=not really, skip=skip)
+
+    def _confirm_export(self, path: str) -> None:
+        if Path(path).exists():
+            question = Text(f"{path} exists. Replace it with the export?")
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._start_export(path)
+
+            self.app.push_screen(ConfirmDialog(question, "Replace [y]", "Keep it [n]"), answered)
+        else:
+            self._start_export(path)
+
+    def _start_export(self, path: str) -> None:
+        self._set_busy(True)
+        self._set_report(Text("Exporting…"))
+        fmt, _, version = self._format().partition(":")
+        self._export(path, fmt, version or "4.0")
+
+    # --- workers ---------------------------------------------------------------------------
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        self.app.call_from_thread(self._show_progress, phase, done, total)
+
+    def _show_progress(self, phase: str, done: int, total: int) -> None:
+        self.query_one("#exchange-progress", ProgressBar).update(total=total, progress=done)
+        self.query_one("#exchange-report", Static).update(Text(f"{phase}… {done:,} of {total:,}"))
+
+    @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
+    def _import(self, path: str, fmt: str | None, *, dry_run: bool, skip: bool) -> None:
+        try:
+            data = formats.read_bytes(path)
+            name, parsed = formats.parse(path, data, fmt)
+            self.service.repo.refresh()
+            report = self.service.import_contacts(
+                parsed, dry_run=dry_run, skip_invalid=skip, progress=self._progress
+            )
+        except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
+            self.app.call_from_thread(self._failed, str(err))
+            return
+        self.app.call_from_thread(self._imported, path, fmt or AUTO, name, report, skip)
+
+    @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
+    def _export(self, path: str, fmt: str, version: str) -> None:
+        try:
+            self.service.repo.refresh()
+            contacts = self.service.export_contacts()
+            formats.write_atomically(path, formats.writer(fmt, version)(contacts))
+        except (formats.ExchangeError, PermissionDenied, StoreError) as err:
+            self.app.call_from_thread(self._failed, str(err))
+            return
+        plural = "s" if len(contacts) != 1 else ""
+        self.app.call_from_thread(
+            self._done, Text(f"Exported {len(contacts):,} contact{plural} to {safe(path, 200)}.")
+        )
+
+    # --- results ---------------------------------------------------------------------------
+
+    def _failed(self, message: str) -> None:
+        self._set_busy(False)
+        self._set_report(Text(message, style="bold"))
+
+    def _done(self, text: Text) -> None:
+        self._set_busy(False)
+        self._set_report(text)
+        self.notify(text.plain, markup=False)
+
+    def _imported(self, path: str, fmt: str, name: str, report: ImportReport, skip: bool) -> None:
+        can_import = not report.problems or skip
+        self.checked = (path, fmt) if report.dry_run and can_import else None
+        if report.written:
+            self.imported = True
+        self._set_busy(False)
+        text = Text()
+        title = formats.FORMATS[name].title if name in formats.FORMATS else name
+        if report.dry_run:
+            summary = (
+                f"Checked {report.rows:,} rows: importing would create {len(report.created):,}, "
+                f"update {len(report.updated):,} and leave {report.unchanged:,} unchanged."
+            )
+            if report.problems:
+                summary += f" {report.skipped:,} rows have problems."
+        else:
+            summary = report.summary()
+        text.append(f"{summary}\n", style="bold")
+        text.append(f"Read {safe(path, 120)} as {title}, {report.rows:,} rows.\n")
+        if report.dry_run and self.checked:
+            text.append("Press Ctrl+S again to import.\n", style="bold")
+        for problem in report.problems[:MAX_SHOWN]:
+            text.append(f"line {problem.line}: ", style="bold")
+            text.append(f"{safe(problem.message, 400)}\n")
+        for warning in report.warnings[: max(0, MAX_SHOWN - len(report.problems))]:
+            text.append(f"{safe(warning, 400)}\n", style="dim")
+        hidden = len(report.problems) + len(report.warnings) - MAX_SHOWN
+        if hidden > 0:
+            text.append(
+                f"… and {hidden:,} more; 'contact-tui import FILE --dry-run' lists every one.",
+                style="dim",
+            )
+        text.rstrip()
+        self._set_report(text)
+        if report.written:
+            self.notify(report.summary(), markup=False)
