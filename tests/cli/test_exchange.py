@@ -248,3 +248,41 @@ def test_a_real_process_imports_and_exports_without_a_terminal(
     assert b"400 created" in imported.stdout
     assert imported.stderr == b""  # no progress bar drawn without a terminal
     assert exported.stdout.count(b"\r\n") == 401
+
+
+BROKEN = [
+    # Cut short after line 3: JSON reports the line where the missing value should be.
+    pytest.param("bad.json", b'[\n {"firstName": "Ana", "lastName": "S"},\n {"firstName": \n', 4,
+                 id="json-cut-short"),
+    pytest.param("bad.json", b'[\n {"firstName": "Ana", "lastName": "S"},\n {"workPhone": 5}\n]',
+                 3, id="json-wrong-type"),
+    pytest.param("bad.json", b'[\n {"firstName": "Ana", "lastName": "S", "x": NaN}\n]', 2,
+                 id="json-nan"),
+    pytest.param("bad.vcf", b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Silva;Ana\r\nFN:Ana Silva\r\n"
+                 b"END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:No End\r\n", 6,
+                 id="vcard-no-end"),
+    pytest.param("bad.vcf", b"BEGIN:VCARD\r\nVERSION:4.0\r\nN:Silva;Ana\r\nFN:Ana Silva\r\n"
+                 b"EMAIL:not an address\r\nEND:VCARD\r\n", 1, id="vcard-bad-email"),
+    pytest.param("bad.csv", b'First Name,Last Name\r\nAna,Silva\r\n"Open,Quote\r\n', 3,
+                 id="csv-open-quote"),
+    pytest.param("bad.csv", b"First Name,Last Name,Cell Phone\r\nAna,Silva,1.21255E+10\r\n", 2,
+                 id="csv-excel-number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "data", "line"), BROKEN)
+def test_a_broken_file_is_reported_by_line_and_the_store_is_untouched(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path, name: str, data: bytes, line: int
+) -> None:
+    store = tmp_path / "store.json"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("store")}
+    path = tmp_path / name
+    path.write_bytes(data)
+
+    result = run("import", str(path))
+
+    assert result.code == EXIT_INVALID, result.err
+    assert f"{path} line {line}:" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("store")}
+    assert after == before and store.exists()
