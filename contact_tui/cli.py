@@ -936,7 +936,8 @@ def cmd_import(ctx: Context) -> int:
     args = ctx.args
     path = args.file
     service = ctx.service()
-    service.require(Permission.ADD)  # refuse before reading a big file
+    service.require(Permission.VIEW)  # refuse before reading a big file
+    service.require(Permission.ADD)
     try:
         data = sys.stdin.buffer.read() if path == "-" else formats.read_bytes(path)
         name, parsed = formats.parse(path, data, args.format)

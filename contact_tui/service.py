@@ -552,13 +552,16 @@ class ContactService:
 
         Every row is checked with the form's rules and matched by id, then by E.164 phone or
         email. By default nothing is written if any row has a problem (``skip_invalid`` writes
-        the good rows). Importing needs the add permission; a row that updates a contact needs
-        edit, and one that makes an ephemeral contact curated needs promote. A row whose
-        contact changed after the file's version or modifyDate is a conflict, never a silent
-        overwrite.
+        the good rows). Importing needs the view and add permissions; a row that updates a
+        contact needs edit, and one that makes an ephemeral contact curated needs promote. A row
+        whose contact changed after the file's version or modifyDate is a conflict, never a
+        silent overwrite.
         """
+        # View too: matching names the stored contacts a row touches, and reports what is
+        # unchanged, which would let an agent without view probe the directory.
+        self.require(Permission.VIEW)
         self.require(Permission.ADD)
-        report = ImportReport(rows=len(parsed.rows), dry_run=dry_run)
+        report = ImportReport(rows=len(parsed.rows) + len(parsed.problems), dry_run=dry_run)
         report.problems.extend(RowProblem(p.line, p.message) for p in parsed.problems)
         report.warnings.extend(parsed.warnings)
         region = self.region
@@ -614,6 +617,7 @@ class ContactService:
                 (report.created if result.before is None else report.updated).append(result)
             if n % 200 == 0 or n == len(checked):
                 progress("Matching", n, len(checked))
+        report.warnings.extend(planner.warnings)
         return writes
 
     # --- helpers -------------------------------------------------------------------------

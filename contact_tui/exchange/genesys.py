@@ -110,6 +110,9 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         warnings.append(f"line {line}: {listed} not imported (contact-tui has no such field)")
     for key in _QUIET_KEYS:
         obj.pop(key, None)
+    kind = obj.get("type")
+    if isinstance(kind, str):  # "curated" is as clear as "Curated", as in the CSV and vCard
+        obj["type"] = {t.value.lower(): t.value for t in ContactType}.get(kind.lower(), kind)
     raw_id = obj.get("id", "")
     contact_id = raw_id if isinstance(raw_id, str) else ""
     # The document reader checks every key's type and names the one that is wrong.
@@ -117,9 +120,12 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         contact = docs.contact_from_doc({**obj, "id": contact_id or "new"}, contact_id)
     except docs.DocumentError as err:
         key, _, reason = err.reason.partition(": ")
+        # Nothing else of the object is checked (present is empty), so the one wrong key is
+        # the whole message, not followed by "First name is required".
         return ImportRow(
             line=line,
             draft=ContactDraft(),
+            present=frozenset(),
             contact_id=contact_id,
             warnings=warnings,
             errors={key or "contact": reason or err.reason},
@@ -215,7 +221,10 @@ class _Cursor:
             message = f"not valid JSON: {err.msg} (column {err.colno})"
             raise FileFormatError(err.lineno, message) from None
         except ValueError as err:
-            raise FileFormatError(self.line, str(err)) from None
+            message = str(err)
+            if "int_max_str_digits" in message or "Exceeds the limit" in message:
+                message = "a number with thousands of digits is not a contact field"
+            raise FileFormatError(self.line, message) from None
         except RecursionError:
             raise FileFormatError(self.line, "the JSON is nested too deeply") from None
         start = self.line
@@ -262,9 +271,13 @@ def _object_or_page(cur: _Cursor) -> Iterator[tuple[int, Any]]:
         cur.move(cur.pos + 1)
     else:
         while True:
-            _, key = cur.value()
+            line, key = cur.value()
+            if not isinstance(key, str):
+                raise FileFormatError(line, "expected a key in double quotes")
             cur.expect(":", "':'")
-            if key == "entities" and cur.skip_space() == "[":
+            if key == "entities":
+                if cur.skip_space() != "[":
+                    raise FileFormatError(cur.line, '"entities" must be an array of contacts')
                 page = True
                 yield from _array_items(cur)
             else:

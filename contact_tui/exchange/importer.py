@@ -16,11 +16,10 @@ Nothing here imports Textual or touches a store document.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from contact_tui.domain.draft import (
@@ -44,12 +43,25 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.domain.rules import RuleError, phone_key, validate_text
-from contact_tui.exchange.rows import ImportRow
+from contact_tui.domain.text import fold
+from contact_tui.exchange.rows import ID_PATTERN, ImportRow
 
 # A name that passes the name rule, standing in for a name column the file does not have while
 # the other fields are checked (it is never saved: absent fields keep the stored value).
 _STAND_IN_NAME = "Name"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+# Dates before or after these are a mistake (or an attack on the date formatter), not a contact.
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+# Labels for the field ids readers report that are not form fields.
+_LABELS = {
+    "id": "Id",
+    "type": "Type",
+    "version": "Version",
+    "createDate": "Created (createDate)",
+    "modifyDate": "Modified (modifyDate)",
+    "surveyOptOut": "Survey opt-out",
+    "contact": "Contact",
+}
 
 _TEXT_ATTRS = {
     "firstName": "first_name",
@@ -161,20 +173,39 @@ def no_progress(phase: str, done: int, total: int) -> None:
 def _problem(row: ImportRow, errors: dict[str, str]) -> RowProblem:
     parts = []
     for field_id, message in errors.items():
-        label = field_label(field_id)
+        label = _label(field_id)
         # "Last name is required." already names its field; "not yes or no" does not.
         parts.append(message if message.startswith(label) else f"{label}: {message}")
     return RowProblem(row.line, " ".join(p if p.endswith(".") else p + "." for p in parts))
 
 
+def _label(field_id: str) -> str:
+    """What to call a field in a message: 'Work phone', 'Work phone SMS', 'WhatsApp identity'."""
+    if field_id in _LABELS:
+        return _LABELS[field_id]
+    base, _, part = field_id.partition(".")
+    if part == "acceptsSMS":
+        return f"{field_label(base)} SMS"
+    if base == "identity" and part in Platform._value2member_map_:
+        return f"{Platform(part).label} identity"
+    if part and base in PhoneKind._value2member_map_:
+        return f"{field_label(base)} {part}"
+    return field_label(field_id)
+
+
 def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
     """Apply the form's rules to the fields a row carries; a problem names each bad field."""
     errors: dict[str, str] = {}
-    if row.contact_id and not _ID.match(row.contact_id):
+    if row.contact_id and not ID_PATTERN.fullmatch(row.contact_id):
         errors["id"] = (
             f"{row.contact_id[:60]!r} is not an id (letters, digits, '.', '_', ':' and '-', "
             "up to 128)"
         )
+    if row.version is not None and row.version < 0:
+        errors["version"] = f"{row.version} is not a version (0 or more)"
+    for key, value in (("createDate", row.create_date), ("modifyDate", row.modify_date)):
+        if value is not None and not _EARLIEST <= value < _LATEST:
+            errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
     draft = _checkable(row)
     result = check_draft(draft, region)
     errors.update({k: v for k, v in result.errors.items() if _present(row, k)})
@@ -263,6 +294,7 @@ class Planner:
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
     _planned: dict[str, int] = field(default_factory=dict)  # contact id -> line
     _planned_keys: dict[str, str] = field(default_factory=dict)  # key -> contact id
+    warnings: list[str] = field(default_factory=list)
 
     def plan(self, checked: CheckedRow) -> PlannedWrite | RowProblem | None:
         """The write one row needs; None when the stored contact already says the same."""
@@ -273,9 +305,11 @@ class Planner:
         if found is None:
             result: PlannedWrite | RowProblem | None = self._create(checked)
         else:
-            result = self._update(checked, found)
-        contact = result.contact if isinstance(result, PlannedWrite) else found
-        if contact is not None and not isinstance(result, RowProblem):
+            result = self._update(checked, found[0], by_id=found[1])
+        contact = result.contact if isinstance(result, PlannedWrite) else None
+        if contact is None and found is not None and result is None:
+            contact = found[0]
+        if contact is not None:
             self._planned[contact.id] = row.line
             for key in _keys(contact):
                 self._planned_keys.setdefault(key, contact.id)
@@ -283,22 +317,32 @@ class Planner:
 
     # --- matching ----------------------------------------------------------------------
 
-    def _match(self, checked: CheckedRow) -> Contact | RowProblem | None:
+    def _match(self, checked: CheckedRow) -> tuple[Contact, bool] | RowProblem | None:
+        """The stored contact a row describes, and whether its id said so; a problem when
+        the row is ambiguous or repeats an earlier row."""
         row = checked.row
+        by_id = None
         if row.contact_id:
             if row.contact_id in self._planned:
                 return self._twice(row, row.contact_id, f"the id {row.contact_id}")
             by_id = self.view.contact(row.contact_id)
-            if by_id is not None:
-                return by_id
         matches: dict[str, Contact] = {}
         how: dict[str, str] = {}
-        for key, shown in _row_keys(checked):
-            if key in self._planned_keys:
+        keys = _row_keys(checked)
+        for key, shown in keys:
+            if key in self._planned_keys and by_id is None:
                 return self._twice(row, self._planned_keys[key], shown)
             for contact in self.view.contacts_by_key(key):
                 matches.setdefault(contact.id, contact)
                 how.setdefault(contact.id, shown)
+        if by_id is not None:
+            for other in matches.values():
+                if other.id != by_id.id:
+                    self.warnings.append(
+                        f"line {row.line}: {how[other.id]} also belongs to {_name(other)}; "
+                        f"both contacts now have it"
+                    )
+            return by_id, True
         if len(matches) > 1:
             listed = "; ".join(
                 f"{c.display_name or '(no name)'} (id {c.id}, by {how[c.id]})"
@@ -308,7 +352,29 @@ class Planner:
                 row.line,
                 f"matches {len(matches)} contacts: {listed}. Give the row an id to say which.",
             )
-        return next(iter(matches.values()), None)
+        if not matches:
+            if not row.contact_id and not keys:
+                self.warnings.append(
+                    f"line {row.line}: has no id, searchable phone or email to match on, so "
+                    "importing the file again adds it again"
+                )
+            return None
+        contact = next(iter(matches.values()))
+        if contact.id in self._planned:
+            return self._twice(row, contact.id, how[contact.id])
+        if row.contact_id:
+            self.warnings.append(
+                f"line {row.line}: no contact has the id {row.contact_id}; matched "
+                f"{_name(contact)} by {how[contact.id]}"
+            )
+        if "firstName" in row.present and "lastName" in row.present:
+            named = f"{checked.fields.first_name} {checked.fields.last_name}".strip()
+            if named and fold(named) != fold(f"{contact.first_name} {contact.last_name}"):
+                self.warnings.append(
+                    f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
+                    f"the file names them {named}"
+                )
+        return contact, False
 
     def _twice(self, row: ImportRow, contact_id: str, shown: str) -> RowProblem:
         return RowProblem(
@@ -345,7 +411,9 @@ class Planner:
         contact = _with_inputs(replace(contact, identities=_identities((), row)), row, self.region)
         return PlannedWrite(row.line, contact, None, "create")
 
-    def _update(self, checked: CheckedRow, current: Contact) -> PlannedWrite | RowProblem | None:
+    def _update(
+        self, checked: CheckedRow, current: Contact, *, by_id: bool
+    ) -> PlannedWrite | RowProblem | None:
         row = checked.row
         updated = _with_inputs(_merge(current, checked.fields, row), row, self.region)
         new_type = row.type or (
@@ -373,7 +441,9 @@ class Planner:
             return RowProblem(
                 row.line, f"would {what}, which needs the {needed.value} permission", "permission"
             )
-        conflict = _conflict(row, current)
+        # The file's version and modifyDate describe the record its id names; a row matched by
+        # phone or email came from some other record, so they say nothing about this one.
+        conflict = _conflict(row, current) if by_id else ""
         if conflict:
             return RowProblem(row.line, conflict, "conflict")
         updated = replace(updated, modify_date=self.now, modified_by=self.user)
@@ -443,7 +513,7 @@ def _identities(
 
 def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
     """``current`` with the row's present fields applied and every absent one kept."""
-    present = row.present
+    present = _unmoved(current, fields, row.present)
     updated = fields.apply_to(current)
     keep: dict[str, object] = {
         attr: getattr(current, attr) for fid, attr in _TEXT_ATTRS.items() if fid not in present
@@ -472,6 +542,28 @@ def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
         keep["survey_opt_out"] = current.survey_opt_out
     keep["identities"] = _identities(current.identities, row)
     return replace(updated, **keep)  # type: ignore[arg-type]
+
+
+def _unmoved(current: Contact, fields: CheckedFields, present: frozenset[str]) -> frozenset[str]:
+    """``present`` without the phone and email slots whose value the contact already holds in
+    a slot the file does not mention: a phone's vCard calling a number "cell" that is stored as
+    the work number leaves it where it is instead of storing it twice."""
+    drop: set[str] = set()
+    stored_phones = {
+        (p.e164 or p.display): k for k, p in current.phones() if k.value not in present
+    }
+    for kind, phone in fields.phones.items():
+        if phone is not None and kind.value in present:
+            where = stored_phones.get(phone.e164 or phone.display)
+            if where is not None and where != kind:
+                drop.update((kind.value, f"{kind.value}.acceptsSMS"))
+    stored_emails = {e.lower(): k for k, e in current.emails() if k.value not in present}
+    for email_kind, email in fields.emails.items():
+        if email and email_kind.value in present:
+            where_e = stored_emails.get(email.lower())
+            if where_e is not None and where_e != email_kind:
+                drop.add(email_kind.value)
+    return present - drop if drop else present
 
 
 def _with_inputs(contact: Contact, row: ImportRow, region: str) -> Contact:

@@ -11,6 +11,7 @@ Nothing here imports Textual or touches the store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +41,11 @@ ALL_FIELDS = frozenset(
         *FLAG_FIELDS,
     )
 )
+
+
+# What an id from a file may look like (a Genesys UUID, a CRM key): no spaces, slashes or
+# control characters, so it can never be mistaken for anything but an id.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
 @dataclass

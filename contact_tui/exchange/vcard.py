@@ -22,11 +22,11 @@ quoted parameter values, QUOTED-PRINTABLE and CHARSET in 2.1):
   work, home/personal; anything else Other), a taken slot falls back to Other and then to any
   free slot, and what does not fit is a warning. TEL types text, sms and msg mean the number
   accepts SMS; a fax or pager number goes to Other even when it is also "work".
-* ``present``: a card is a whole address-book entry, so names, title, notes, phones, emails and
-  the address are always present (an update clears what the card does not have). The survey
-  opt-out, external URL and each platform's identity are present only when the card has the
-  property for them, so a vCard from a phone cannot wipe a contact's WhatsApp identity -- except
-  in contact-tui's own export (it has X-CONTACT-TUI-TYPE), where every field is present.
+* ``present``: a card from elsewhere (a phone, khard) always names the contact; its title,
+  notes, address and each phone and email slot are present only when the card has them, and
+  the survey opt-out, external URL and identities only with our properties, so such a card adds
+  and changes but never wipes what it does not mention. contact-tui's own export (it has
+  X-CONTACT-TUI-TYPE) describes the whole contact: every field is present.
 * Properties contact-tui has no field for (ORG, BDAY, PHOTO, URL, ...) are one warning per card.
 
 Writing (vobject builds, escapes and folds each card): VERSION, PRODID, UID (``urn:uuid:`` in
@@ -87,9 +87,7 @@ from contact_tui.domain.model import (
 from contact_tui.exchange.rows import (
     ADDRESS_FIELD_IDS,
     ALL_FIELDS,
-    EMAIL_FIELDS,
-    PHONE_FIELDS,
-    SMS_FIELDS,
+    ID_PATTERN,
     FileFormatError,
     FileProblem,
     ImportRow,
@@ -123,18 +121,9 @@ SCHEMES: dict[str, Platform] = {
 _SCHEME_OF = {platform: scheme for scheme, platform in reversed(SCHEMES.items())}
 
 # What every card carries: a vCard is a whole address-book entry.
-_ALWAYS_PRESENT = frozenset(
-    (
-        *NAME_FIELDS,
-        "salutation",
-        "title",
-        "notes",
-        *PHONE_FIELDS,
-        *SMS_FIELDS,
-        *EMAIL_FIELDS,
-        *ADDRESS_FIELD_IDS,
-    )
-)
+# A card from elsewhere (a phone, khard) always names the contact; every other field is present
+# only when the card has it, so a phone's card never wipes a number, address or note it lacks.
+_ALWAYS_PRESENT = frozenset((*NAME_FIELDS, "salutation"))
 # Properties that are read (or deliberately ignored) and so never "not imported".
 _HANDLED = frozenset(
     (
@@ -398,6 +387,17 @@ class _CardReader:
         self._dates()
         self._not_imported()
         row = self.result
+        if not self.ours:
+            self.present.update(("title",) if self.of("TITLE") else ())
+            self.present.update(("notes",) if self.of("NOTE") else ())
+            self.present.update(ADDRESS_FIELD_IDS if self.of("ADR") else ())
+            for kind, phone in self.draft.phones.items():
+                # Phones rarely mark numbers "text": no SMS type here means "not said", and a
+                # stored SMS flag on the same number is kept.
+                self.present.add(kind.value)
+                if phone.accepts_sms:
+                    self.present.add(f"{kind.value}.acceptsSMS")
+            self.present.update(kind.value for kind in self.draft.emails)
         row.present = ALL_FIELDS if self.ours else frozenset(self.present)
         row.warnings = [message for _, message in sorted(self.warnings, key=lambda w: w[0])]
         return row
@@ -443,7 +443,13 @@ class _CardReader:
         )
         for prop in self.of("UID")[:1]:
             uid = prop.text.strip()
-            self.result.contact_id = uid[9:] if uid.lower().startswith("urn:uuid:") else uid
+            uid = uid[9:] if uid.lower().startswith("urn:uuid:") else uid
+            if self.ours or ID_PATTERN.fullmatch(uid):
+                self.result.contact_id = uid
+            else:
+                # Another app's UID ("...@host", a URL) is its own business: match by phone
+                # or email instead of refusing the card.
+                self.warn(prop.line, f"the UID {_shown(uid)} is not used as an id")
 
     def _address(self) -> None:
         addresses = sorted(

@@ -57,7 +57,11 @@ class DocumentError(ValueError):
 def format_date(value: datetime) -> str:
     """ISO-8601 in UTC with milliseconds and a Z, as Genesys writes dates."""
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): on Linux it writes the year 999 as "999", which no reader accepts.
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+        f"{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_date(value: object) -> datetime | None:
@@ -69,7 +73,10 @@ def parse_date(value: object) -> datetime | None:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is past the last datetime in UTC
+        raise ValueError(f"{value} is out of range") from None
 
 
 # --- small readers that name what is wrong ---------------------------------------------------
@@ -170,8 +177,15 @@ def _phone_from_doc(r: _Reader, key: str, doc: Mapping[str, Any]) -> PhoneNumber
         e164=e164,
         country_code=_country_code(r, key, doc),
         accepts_sms=r.flag("acceptsSMS", doc),
-        extension=r.integer("extension", doc),
+        extension=_extension(r, key, doc),
     )
+
+
+def _extension(r: _Reader, key: str, doc: Mapping[str, Any]) -> int | None:
+    value = r.integer("extension", doc)
+    if value is not None and value < 0:
+        raise r.fail(f"{key}.extension", f"{value} is not an extension")
+    return value
 
 
 def _country_code(r: _Reader, key: str, doc: Mapping[str, Any]) -> int | None:

@@ -267,6 +267,12 @@ BROKEN = [
                  id="csv-open-quote"),
     pytest.param("bad.csv", b"First Name,Last Name,Cell Phone\r\nAna,Silva,1.21255E+10\r\n", 2,
                  id="csv-excel-number"),
+    pytest.param("bad.json", b'[\n {"firstName": "A", "lastName": "B"},\n {1: 2}\n]', 3,
+                 id="json-number-key"),
+    pytest.param("bad.csv", b"firstName,lastName,createDate\r\nA,B,9999-12-31T23:59:59-01:00\r\n",
+                 2, id="csv-date-past-the-end-of-time"),
+    pytest.param("bad.json", b'[{"firstName": "A", "lastName": "B", "modifyDate": "0999-01-01"}]',
+                 1, id="json-year-999"),
 ]  # fmt: skip
 
 

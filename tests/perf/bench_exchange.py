@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import subprocess
 import sys
@@ -25,8 +26,52 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from contact_tui.domain.clock import utcnow  # noqa: E402
+from contact_tui.domain.model import (  # noqa: E402
+    Address,
+    Contact,
+    ContactType,
+    MessagingIdentity,
+    Platform,
+)
+from contact_tui.domain.rules import parse_phone  # noqa: E402
 from contact_tui.exchange import formats  # noqa: E402
-from tests.perf.bench_store import build_store, open_service  # noqa: E402
+from contact_tui.store.documents import contact_to_doc  # noqa: E402
+from contact_tui.store.jsonstore import JsonStore  # noqa: E402
+from tests.perf.bench_store import FIRST, LAST, e164_for, open_service  # noqa: E402
+
+
+def build_store(path: Path, size: int) -> None:
+    """``size`` curated contacts as agents make them: two searchable phones, an email, an
+    address, and on every tenth a note and a WhatsApp identity."""
+    rng = random.Random(size)
+    now = utcnow()
+    contacts: dict[str, Any] = {}
+    for n in range(size):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        cell = e164_for(n)
+        contact = Contact(
+            id=f"00000000-0000-4000-8000-{n:012d}",
+            type=ContactType.CURATED,
+            first_name=first,
+            last_name=f"{last}{n}",
+            title="Buyer",
+            cell_phone=parse_phone(cell, "US", accepts_sms=True),
+            work_phone=parse_phone(f"+44 20 {7000 + n // 10_000} {n % 10_000:04d}", "US"),
+            work_email=f"{first.lower()}.{n}@example.com",
+            address=Address("1 Main St", "", "Springfield", "IL", "62701", "US"),
+            identities=(
+                (MessagingIdentity(Platform.WHATSAPP, (cell,), first),) if n % 10 == 0 else ()
+            ),
+            notes="Prefers email.\nCall after 5pm." if n % 10 == 0 else "",
+            create_date=now,
+            modify_date=now,
+            version=1,
+            created_by="bench",
+            modified_by="bench",
+        )
+        contacts[contact.id] = contact_to_doc(contact)
+    JsonStore(path, seed=lambda: {"contacts": contacts}).close()
 
 
 def child(size: int, fmt: str, workdir: Path) -> dict[str, Any]:
@@ -97,13 +142,16 @@ def main() -> None:
     print(header)
     for size in args.sizes:
         for fmt in args.formats:
-            out = subprocess.run(
+            done = subprocess.run(
                 [sys.executable, __file__, "--child", str(size), fmt],
-                check=True,
                 capture_output=True,
                 text=True,
-            ).stdout
-            r = json.loads(out.strip().splitlines()[-1])
+                check=False,
+            )
+            if done.returncode:
+                print(f"{size:>8,} {fmt:>7} failed:\n{done.stderr}", flush=True)
+                continue
+            r = json.loads(done.stdout.strip().splitlines()[-1])
             print(
                 f"{r['size']:>8,} {r['format']:>7} {r['file_mb']:>6.1f}MB {r['export_s']:>6.2f}s "
                 f"{r['read_s']:>5.2f}s {r['import_s']:>6.2f}s {r['check_s']:>6.2f}s "

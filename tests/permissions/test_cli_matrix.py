@@ -321,8 +321,8 @@ COMMANDS = [
     ),
     Command("expire", lambda s: ["expire"], (ADMIN,), _expired, True),
     Command("doctor", lambda s: ["doctor"], (), _doctor, False),
-    # Import needs add; rows that update or promote need edit or promote too (tests/service).
-    Command("import", _contacts_import_argv, (ADD,), _contacts_imported, True),
+    # Import needs view and add; rows that update or promote need edit or promote (tests/service).
+    Command("import", _contacts_import_argv, (VIEW, ADD), _contacts_imported, True),
     Command("export", lambda s: ["export", "--format", "genesys"], (VIEW,), _exported, False),
 ]
 

@@ -26,6 +26,7 @@ from contact_tui.domain.model import (
 from contact_tui.domain.rules import parse_phone
 from contact_tui.exchange.genesys import read_genesys, write_genesys
 from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
+from contact_tui.exchange.vcard import read_vcard
 from contact_tui.service import ContactService, NewInteraction, PermissionDenied
 from tests.conftest import FixedClock
 
@@ -481,3 +482,127 @@ def test_a_file_level_problem_is_reported_with_its_line_and_stops_the_import(
         "line 3: expected a contact object, found a number"
     ]
     assert not report.written
+
+
+# --- found in review: each of these once lost data, leaked or crashed ---------------------------
+
+
+def test_a_date_before_1900_is_refused_so_the_store_stays_readable(
+    service: ContactService,
+) -> None:
+    data = b'[{"firstName": "Old", "lastName": "Date", "createDate": "0999-01-01T00:00:00Z"}]'
+
+    report = service.import_contacts(read_genesys(data))
+
+    assert [str(p) for p in report.problems] == [
+        "line 1: Created (createDate): 0999-01-01 is not a plausible date (1900 to 2199)."
+    ]
+    assert service.export_contacts() == []
+
+
+def test_a_phones_vcard_adds_to_a_contact_without_wiping_what_it_lacks(
+    service: ContactService,
+) -> None:
+    store_contacts(service, full_contact())
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Nguyễn-O'Brien;Zoë;Łucja;Dr;\r\nFN:Zoë Nguyen\r\n"
+        "EMAIL;TYPE=INTERNET:zoe@example.com\r\nTEL;TYPE=CELL:+1 317 555 0123\r\n"
+        "TEL;TYPE=HOME:+44 7700 900555\r\nEND:VCARD\r\n"
+    )
+
+    report = service.import_contacts(read_vcard(card.encode()))
+
+    assert report.problems == [] and len(report.updated) == 1
+    contact = service.contact(full_contact().id)
+    before = full_contact()
+    # The new home number lands; the work number, the address, notes and the email the card
+    # filed under another type stay where they were, and nothing is stored twice.
+    assert contact.home_phone is not None and contact.home_phone.e164 == "+447700900555"
+    assert contact.work_phone == before.work_phone and contact.cell_phone == before.cell_phone
+    assert contact.address == before.address and contact.notes == before.notes
+    assert contact.work_email == "zoe@example.com" and contact.other_email == before.other_email
+    assert contact.identities == before.identities
+
+
+def test_two_rows_reaching_one_contact_by_id_and_by_phone_are_refused(
+    service: ContactService,
+) -> None:
+    store_contacts(service, full_contact())
+    parsed = ParsedFile(
+        rows=[
+            row(2, names("Zoë", "N"), "firstName", "lastName", contact_id=full_contact().id),
+            row(3, names("Carl", "New", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
+                "firstName", "lastName", "cellPhone"),
+        ]
+    )  # fmt: skip
+
+    dry = service.import_contacts(parsed, dry_run=True)
+    real = service.import_contacts(parsed)
+
+    for report in (dry, real):
+        assert [str(p) for p in report.problems] == [
+            "line 3: describes the same contact as line 2 (both have phone +13175550123); "
+            "merge the two rows"
+        ]
+    assert service.contact(full_contact().id).first_name == "Zoë"
+
+
+def test_importing_needs_the_view_permission_too(service_for: Factory) -> None:
+    adder = service_for("ada", Permission.ADD, Permission.EDIT)
+    with pytest.raises(PermissionDenied, match="view contacts"):
+        adder.import_contacts(ParsedFile(rows=[row(2, names("Ana", "Silva"))]), dry_run=True)
+
+
+def test_a_version_from_another_record_is_not_a_conflict_but_the_id_is_mentioned(
+    service: ContactService,
+) -> None:
+    store_contacts(service, full_contact())  # version 1
+    parsed = ParsedFile(
+        rows=[row(2, names("Zoë", "Nguyen", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
+                  "firstName", "lastName", "cellPhone", contact_id="crm-77", version=7)]
+    )  # fmt: skip
+
+    report = service.import_contacts(parsed)
+
+    assert report.problems == [] and len(report.updated) == 1
+    assert any("no contact has the id crm-77" in w for w in report.warnings)
+    assert any("the file names them Zoë Nguyen" in w for w in report.warnings)
+
+
+def test_a_row_with_nothing_to_match_on_is_imported_with_a_warning(
+    service: ContactService,
+) -> None:
+    report = service.import_contacts(ParsedFile(rows=[row(4, names("Zed", "Nophone"))]))
+
+    assert len(report.created) == 1
+    assert report.warnings == [
+        "line 4: has no id, searchable phone or email to match on, so importing the file "
+        "again adds it again"
+    ]
+
+
+def test_a_row_giving_one_contact_anothers_number_says_so(service: ContactService) -> None:
+    other = Contact(
+        id="b-2", type=ContactType.CURATED, first_name="Kim", last_name="Park",
+        work_phone=parse_phone("+1 212 555 0142", "US"),
+    )  # fmt: skip
+    store_contacts(service, full_contact(), other)
+    parsed = ParsedFile(
+        rows=[row(2, names("Zoë", "N", phones={PhoneKind.HOME: PhoneDraft("+12125550142")}),
+                  "firstName", "lastName", "homePhone", contact_id=full_contact().id)]
+    )  # fmt: skip
+
+    report = service.import_contacts(parsed)
+
+    assert len(report.updated) == 1
+    assert any("phone +12125550142 also belongs to Kim Park (id b-2)" in w for w in report.warnings)
+
+
+def test_one_badly_typed_genesys_key_is_the_whole_message(service: ContactService) -> None:
+    data = b'[{"firstName": "A", "lastName": "B", "workPhone": {"e164": "+1"}}]'
+
+    report = service.import_contacts(read_genesys(data))
+
+    assert [str(p) for p in report.problems] == [
+        "line 1: Work phone e164: '+1' is not in E.164 form."
+    ]

@@ -393,8 +393,25 @@ def test_a_phones_vcard_leaves_identities_survey_flag_and_url_alone() -> None:
             assert not set(IDENTITY_FIELDS) & row.present
             assert "surveyOptOut" not in row.present
             assert "externalSystemUrl" not in row.present
-            assert {"firstName", "lastName", "otherPhone", "otherPhone.acceptsSMS"} <= row.present
-            assert {"workEmail", "address.city", "notes", "title", "salutation"} <= row.present
+            assert {"firstName", "lastName", "salutation"} <= row.present
+            # Only the slots the card fills: a phone's card adds, it does not wipe.
+            filled = {k.value for k in row.draft.phones} | {k.value for k in row.draft.emails}
+            slots = {f for f in row.present if f.endswith(("Phone", "Email"))}
+            assert slots == filled
+
+
+def test_a_foreign_card_carries_only_what_it_has() -> None:
+    row = only_row(card("N:Smith;Ann;;;", "FN:Ann Smith", "EMAIL;TYPE=INTERNET:ann@example.com"))
+    assert row.present == {
+        "firstName", "middleName", "lastName", "salutation", "otherEmail"
+    }  # fmt: skip
+    assert row.draft.emails == {EmailKind.OTHER: "ann@example.com"}
+
+
+def test_another_apps_uid_is_not_used_as_an_id() -> None:
+    row = only_row(card("N:Smith;Ann;;;", "UID:1234-abcd@host.example.com"))
+    assert row.contact_id == ""
+    assert any("is not used as an id" in w for w in row.warnings)
 
 
 def test_an_impp_from_another_app_sets_only_that_platform() -> None:

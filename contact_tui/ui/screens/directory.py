@@ -121,8 +121,11 @@ class DirectoryScreen(Screen[str | None]):
             if self.highlighted is None:
                 return False
             return True if self.service.can(Permission.EDIT) else None
-        if action in ("new", "import"):
+        if action == "new":
             return True if self.service.can(Permission.ADD) else None
+        if action == "import":
+            permitted = self.service.can(Permission.ADD) and self.service.can(Permission.VIEW)
+            return True if permitted else None
         if action == "export":
             return True if self.service.can(Permission.VIEW) else None
         if action == "link":

@@ -257,6 +257,9 @@ class ExchangeDialog(ModalScreen[bool]):
         except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
             return
+        except Exception as err:  # a bug must not leave the dialog busy for ever
+            self.app.call_from_thread(self._failed, f"Import failed: {type(err).__name__}: {err}")
+            raise
         self.app.call_from_thread(self._imported, path, fmt or AUTO, name, report, skip)
 
     @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
@@ -268,6 +271,9 @@ class ExchangeDialog(ModalScreen[bool]):
         except (formats.ExchangeError, PermissionDenied, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
             return
+        except Exception as err:  # a bug must not leave the dialog busy for ever
+            self.app.call_from_thread(self._failed, f"Export failed: {type(err).__name__}: {err}")
+            raise
         plural = "s" if len(contacts) != 1 else ""
         self.app.call_from_thread(
             self._done, Text(f"Exported {len(contacts):,} contact{plural} to {safe(path, 200)}.")
@@ -277,7 +283,8 @@ class ExchangeDialog(ModalScreen[bool]):
 
     def _failed(self, message: str) -> None:
         self._set_busy(False)
-        self._set_report(Text(message, style="bold"))
+        # Messages quote the file (a header, a path): shown, never obeyed.
+        self._set_report(Text(safe(message, 2000), style="bold"))
 
     def _done(self, text: Text) -> None:
         self._set_busy(False)
