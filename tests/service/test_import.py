@@ -26,7 +26,7 @@ from contact_tui.domain.model import (
 from contact_tui.domain.rules import parse_phone
 from contact_tui.exchange.genesys import read_genesys, write_genesys
 from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
-from contact_tui.exchange.vcard import read_vcard
+from contact_tui.exchange.vcard import read_vcard, write_vcard
 from contact_tui.service import ContactService, NewInteraction, PermissionDenied
 from tests.conftest import FixedClock
 
@@ -606,3 +606,45 @@ def test_one_badly_typed_genesys_key_is_the_whole_message(service: ContactServic
     assert [str(p) for p in report.problems] == [
         "line 1: Work phone e164: '+1' is not in E.164 form."
     ]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exchange"
+
+
+@pytest.mark.parametrize("name", ["khard.vcf", "iphone.vcf", "android.vcf", "v4.vcf"])
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_cards_from_khard_and_phones_survive_our_export_and_a_second_import(
+    service: ContactService, tmp_path: Path, clock: FixedClock, name: str, version: str
+) -> None:
+    data = (FIXTURES / name).read_bytes()
+    first = service.import_contacts(read_vcard(data))
+    assert first.problems == [] and first.created, first.problems
+    imported = service.export_contacts()
+
+    # The same file again changes nothing ...
+    again = service.import_contacts(read_vcard(data))
+    assert (len(again.created), len(again.updated)) == (0, 0)
+    # ... and our export of those contacts, read into an empty store, gives them back.
+    exported = write_vcard(imported, version)
+    other = ContactService(
+        type(service.repo).open(tmp_path / "other.json"), service.config, service.agent, clock
+    )
+    second = other.import_contacts(read_vcard(exported.encode()))
+    assert second.problems == [] and second.warnings == []
+    # A vCard carries each number, not how it was first typed (Genesys userInput).
+    assert [untyped(c) for c in other.export_contacts()] == [untyped(c) for c in imported]
+    other.repo.close()
+
+
+def untyped(contact: Contact) -> Contact:
+    """Customer fields, with each phone's userInput set aside."""
+    phones = {
+        attr: replace(phone, user_input="") if phone is not None else None
+        for attr, phone in (
+            ("work_phone", contact.work_phone),
+            ("home_phone", contact.home_phone),
+            ("cell_phone", contact.cell_phone),
+            ("other_phone", contact.other_phone),
+        )
+    }
+    return replace(customer_fields(contact), **phones)  # type: ignore[arg-type]
