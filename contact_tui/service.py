@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from contact_tui.bulk import paused_gc
 from contact_tui.config import SETTINGS, Agent, Config, ConfigError, check_setting
 from contact_tui.domain.clock import utcnow
 from contact_tui.domain.draft import (
@@ -58,11 +59,12 @@ from contact_tui.exchange.importer import (
     Progress,
     RowProblem,
     check_row,
+    contact_keys_of,
     no_progress,
 )
 from contact_tui.exchange.rows import ParsedFile
 from contact_tui.store.errors import NotFound
-from contact_tui.store.repository import Repository, UnitOfWork
+from contact_tui.store.repository import Repository, UnitOfWork, prepare_save
 
 SYSTEM_ACTOR = "system"
 MAX_TRANSCRIPT_LINES = 10_000
@@ -561,47 +563,71 @@ class ContactService:
         # unchanged, which would let an agent without view probe the directory.
         self.require(Permission.VIEW)
         self.require(Permission.ADD)
-        report = ImportReport(rows=len(parsed.rows) + len(parsed.problems), dry_run=dry_run)
-        report.problems.extend(RowProblem(p.line, p.message) for p in parsed.problems)
-        report.warnings.extend(parsed.warnings)
+        with paused_gc():
+            return self._import(parsed, dry_run, skip_invalid, progress)
+
+    def _import(
+        self, parsed: ParsedFile, dry_run: bool, skip_invalid: bool, progress: Progress
+    ) -> ImportReport:
+        base = ImportReport(rows=len(parsed.rows) + len(parsed.problems), dry_run=dry_run)
+        base.problems.extend(RowProblem(p.line, p.message) for p in parsed.problems)
+        base.warnings.extend(parsed.warnings)
         region = self.region
         checked: list[CheckedRow] = []
         total = len(parsed.rows)
         for n, row in enumerate(parsed.rows, 1):
-            report.warnings.extend(row.warnings)
+            base.warnings.extend(row.warnings)
             result = check_row(row, region)
             if isinstance(result, RowProblem):
-                report.problems.append(result)
+                base.problems.append(result)
             else:
                 checked.append(result)
             if n % 200 == 0 or n == total:
                 progress("Checking", n, total)
-        if dry_run:
-            self._plan(checked, self.repo, report, progress)
-            report.problems.sort(key=lambda p: p.line)
+        # Match and work out every save before taking the store lock, against the store as
+        # it is now; other agents wait only for the write (seconds at 100,000 rows, where
+        # planning under the lock held it for over 15 s and their saves timed out).
+        self.repo.refresh()
+        started_at = self.repo.position()
+        report, writes = self._plan(checked, self.repo, base, progress)
+        if dry_run or (report.problems and not skip_invalid):
             return report
+        saves = [prepare_save(w.contact, w.before) for w in writes]
         with self.repo.write(self.agent.user) as uow:
-            writes = self._plan(checked, uow, report, progress)
-            report.problems.sort(key=lambda p: p.line)
-            if report.problems and not skip_invalid:
-                return report
-            for n, write in enumerate(writes, 1):
-                expected = 0 if write.before is None else write.before.version
-                saved = uow.save_contact(write.contact, expected)
-                changed = uow.changed_fields(write.before, saved)
-                uow.add_audit(self._audit("import", saved.id, changed, saved.version))
-                if n % 500 == 0 or n == len(writes):
-                    progress("Saving", n, len(writes))
-            report.written = bool(writes)
+            if uow.position() != started_at and not _still_valid(uow, writes):
+                # Someone changed a contact this import touches meanwhile: plan again, now
+                # under the lock, so nothing they saved is overwritten.
+                report, writes = self._plan(checked, uow, base, progress)
+                if report.problems and not skip_invalid:
+                    return report
+                saves = [prepare_save(w.contact, w.before) for w in writes]
+            for n, save in enumerate(saves, 1):
+                uow.apply_prepared(save)
+                uow.add_audit(
+                    self._audit("import", save.contact.id, save.fields, save.contact.version)
+                )
+                if n % 1000 == 0 or n == len(saves):
+                    progress("Saving", n, len(saves))
+            report.written = bool(saves)
         return report
 
     def _plan(
         self,
         checked: list[CheckedRow],
         view: Repository | UnitOfWork,
-        report: ImportReport,
+        base: ImportReport,
         progress: Progress,
-    ) -> list[PlannedWrite]:
+    ) -> tuple[ImportReport, list[PlannedWrite]]:
+        """What the checked rows would do to the store as ``view`` shows it: a report (the
+        checking problems and warnings of ``base`` plus the matching ones) and the writes."""
+        report = replace(
+            base,
+            problems=list(base.problems),
+            warnings=list(base.warnings),
+            created=[],
+            updated=[],
+            unchanged=0,
+        )
         planner = Planner(
             view=view, region=self.region, user=self.agent.user, now=self.clock(), can=self.can
         )
@@ -618,7 +644,8 @@ class ContactService:
             if n % 200 == 0 or n == len(checked):
                 progress("Matching", n, len(checked))
         report.warnings.extend(planner.warnings)
-        return writes
+        report.problems.sort(key=lambda p: p.line)
+        return report, writes
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -648,6 +675,22 @@ class ContactService:
             version=version,
             interaction_id=interaction_id,
         )
+
+
+def _still_valid(uow: UnitOfWork, writes: list[PlannedWrite]) -> bool:
+    """True when the store, changed since an import was planned, changed nothing it touches:
+    every contact it updates is at the version planned from, and no contact it creates has an
+    id or a phone or email that another contact now holds."""
+    for write in writes:
+        if write.before is not None:
+            if uow.contact_version(write.contact.id) != write.before.version:
+                return False
+            continue
+        if uow.contact_version(write.contact.id) is not None:
+            return False
+        if any(uow.contact_ids_by_key(key) for key in contact_keys_of(write.contact)):
+            return False
+    return True
 
 
 def _split_name(name: str) -> tuple[str, str]:

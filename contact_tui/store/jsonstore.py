@@ -47,6 +47,7 @@ from typing import Any
 
 import orjson
 
+from contact_tui.bulk import paused_gc
 from contact_tui.domain.clock import utcnow
 from contact_tui.domain.text import fold
 from contact_tui.store import documents as docs
@@ -307,6 +308,10 @@ class JsonStore:
 
     def _read_records(self) -> list[Change]:
         """Apply every complete record past our offset in the journal we follow."""
+        with paused_gc():  # another agent's import can be one record of 100,000 contacts
+            return self._read_records_now()
+
+    def _read_records_now(self) -> list[Change]:
         j = self._journal
         if j is None:
             return []
@@ -473,8 +478,9 @@ class JsonStore:
             with contextlib.suppress(OSError):
                 os.ftruncate(j.fd, j.offset)
             raise StoreUnavailable(describe_os_error(err, self.journal_path)) from err
-        for op in ops:
-            self._apply(op)
+        with paused_gc():  # an import applies 200,000 operations here, under the lock
+            for op in ops:
+                self._apply(op)
         self._seq += 1
         j.offset += len(line)
 
@@ -486,14 +492,20 @@ class JsonStore:
         Writes are staged on the Transaction and committed as one journal record when the
         block ends without an exception; otherwise nothing is written.
         """
-        with self._mutex, self._lock.held():
-            self._prepare_write_or_explain()
-            tx = Transaction(self)
-            yield tx
-            if tx.ops:
-                self._append(tx.ops, actor)
-                if self._should_compact():
-                    self._compact_after_commit()
+        with self._mutex:
+            # Catch up before taking the lock: after another agent's big import that is
+            # seconds of reading, which every other writer would otherwise wait out too.
+            # Whatever this cannot read is met again, and explained, under the lock.
+            with contextlib.suppress(StoreError, OSError):
+                self._follow()
+            with self._lock.held():
+                self._prepare_write_or_explain()
+                tx = Transaction(self)
+                yield tx
+                if tx.ops:
+                    self._append(tx.ops, actor)
+                    if self._should_compact():
+                        self._compact_after_commit()
 
     def _prepare_write_or_explain(self) -> None:
         """``_prepare_write``, turning a bare OS error into a sentence naming the file."""
@@ -631,6 +643,11 @@ class JsonStore:
 
     # --- reads -----------------------------------------------------------------------------
 
+    def position(self) -> tuple[int, int]:
+        """Where this process has read up to: (snapshot generation, journal record). It
+        changes with every commit, from any process, once it has been taken in."""
+        return (self._gen, self._seq)
+
     def doc(self, table: str, doc_id: str) -> Doc | None:
         """A raw document (for the conversion layer and doctor only)."""
         with self._mutex:
@@ -729,9 +746,11 @@ class Transaction:
     def __init__(self, store: JsonStore) -> None:
         self._store = store
         self._staged: dict[tuple[str, str], Doc | None] = {}
-        # Identity keys of staged contacts, kept as they are staged, so a lookup costs the
-        # same whether the transaction holds one contact or a 100,000-row import.
+        # Identity keys of staged contacts, indexed when first looked up (and then as contacts
+        # are staged), so a lookup costs the same whether the transaction holds one contact or
+        # a 100,000-row import, and a transaction that never looks up pays nothing.
         self._staged_keys: dict[str, set[str]] = {}
+        self._unindexed: list[tuple[str, Doc | None, Doc | None]] = []
         self.ops: list[Op] = []
 
     def get(self, table: str, doc_id: str) -> Doc | None:
@@ -752,17 +771,22 @@ class Transaction:
 
     def _stage(self, table: str, doc_id: str, doc: Doc | None) -> None:
         if table == "contacts":
-            before = self._staged.get((table, doc_id))
+            self._unindexed.append((doc_id, self._staged.get((table, doc_id)), doc))
+        self._staged[(table, doc_id)] = doc
+
+    def _index_staged(self) -> None:
+        for doc_id, before, doc in self._unindexed:
             if before is not None:
                 for key in docs.contact_doc_keys(before):
                     self._staged_keys.get(key, set()).discard(doc_id)
             if doc is not None:
                 for key in docs.contact_doc_keys(doc):
                     self._staged_keys.setdefault(key, set()).add(doc_id)
-        self._staged[(table, doc_id)] = doc
+        self._unindexed.clear()
 
     def contact_ids_by_key(self, key: str) -> list[str]:
         """Like :meth:`JsonStore.contact_ids_by_key`, counting staged contacts too."""
+        self._index_staged()
         # Committed contacts under the key, unless this transaction changed them; then the
         # staged contacts under it.
         ids = {
@@ -772,6 +796,10 @@ class Transaction:
         found = [(i, d) for i in ids if (d := self.get("contacts", i)) is not None]
         found.sort(key=lambda pair: docs.created_order_key(pair[1]))
         return [i for i, _ in found]
+
+    def position(self) -> tuple[int, int]:
+        """The committed position this transaction reads (see JsonStore.position)."""
+        return self._store.position()
 
     def table_ids(self, table: str) -> list[str]:
         """Every id in a table as this transaction sees it."""

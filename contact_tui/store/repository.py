@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,29 @@ from contact_tui.domain.model import AuditRecord, Contact, Interaction
 from contact_tui.store import documents as docs
 from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
 from contact_tui.store.jsonstore import Change, JsonStore, StoreStats, Transaction
+
+
+@dataclass(frozen=True)
+class PreparedSave:
+    """A contact's save worked out ahead of the store lock (see :func:`prepare_save`)."""
+
+    contact: Contact  # as it will be stored, its version already one up
+    expected_version: int  # the stored version it replaces (0: a new contact)
+    fields: tuple[str, ...]  # the Genesys keys it changes, for the audit record
+    _doc: dict[str, Any]
+
+
+def prepare_save(contact: Contact, before: Contact | None) -> PreparedSave:
+    """Everything a save computes that needs no store: the document and what changed.
+
+    A bulk import prepares its saves outside the lock and applies them with
+    :meth:`UnitOfWork.apply_prepared`, so other agents wait for the write, not the work.
+    """
+    expected = 0 if before is None else before.version
+    saved = replace(contact, version=expected + 1)
+    doc = docs.contact_to_doc(saved)
+    old = docs.contact_to_doc(before) if before is not None else None
+    return PreparedSave(saved, expected, docs.changed_fields(old, doc), doc)
 
 
 class UnitOfWork:
@@ -46,21 +69,29 @@ class UnitOfWork:
         Returns the contact as saved, with its version increased by one. A stale
         ``expected_version`` raises ConflictError naming who changed it and when.
         """
-        current = self._tx.get("contacts", contact.id)
-        current_version = int(current.get("version", 0)) if current is not None else 0
-        if current is None and expected_version != 0:
-            raise NotFound(f"No contact has the id {contact.id}; it may have been removed.")
-        if current is not None and current_version != expected_version:
-            raise ConflictError(
-                contact.id,
-                expected_version,
-                current_version,
-                str(current.get("modifiedBy", "")),
-                docs.parse_date(current.get("modifyDate")),
-            )
+        current_version = self._check_version(contact.id, expected_version)
         saved = replace(contact, version=current_version + 1)
         self._tx.put("contacts", saved.id, docs.contact_to_doc(saved))
         return saved
+
+    def apply_prepared(self, prepared: PreparedSave) -> None:
+        """Write a prepared save; ConflictError if the contact is no longer at the version it
+        was prepared from (see :meth:`save_contact`)."""
+        self._check_version(prepared.contact.id, prepared.expected_version)
+        self._tx.put("contacts", prepared.contact.id, prepared._doc)
+
+    def contact_version(self, contact_id: str) -> int | None:
+        """A contact's stored version, or None when there is no such contact."""
+        doc = self._tx.get("contacts", contact_id)
+        return None if doc is None else int(doc.get("version", 0))
+
+    def contact_ids_by_key(self, key: str) -> list[str]:
+        """The ids of the contacts indexed under a key, without reading the contacts."""
+        return self._tx.contact_ids_by_key(key)
+
+    def position(self) -> tuple[int, int]:
+        """The store's position this transaction started from (see JsonStore.position)."""
+        return self._tx.position()
 
     def touch_contact(self, contact_id: str, when: datetime) -> None:
         """Renew a contact's last-interaction date without a new version.
@@ -73,6 +104,23 @@ class UnitOfWork:
             self._tx.put(
                 "contacts", contact_id, {**current, "lastInteractionDate": docs.format_date(when)}
             )
+
+    def _check_version(self, contact_id: str, expected_version: int) -> int:
+        """The stored version, which must be ``expected_version``; else NotFound or
+        ConflictError naming who changed it and when."""
+        current = self._tx.get("contacts", contact_id)
+        current_version = int(current.get("version", 0)) if current is not None else 0
+        if current is None and expected_version != 0:
+            raise NotFound(f"No contact has the id {contact_id}; it may have been removed.")
+        if current is not None and current_version != expected_version:
+            raise ConflictError(
+                contact_id,
+                expected_version,
+                current_version,
+                str(current.get("modifiedBy", "")),
+                docs.parse_date(current.get("modifyDate")),
+            )
+        return current_version
 
     def changed_fields(self, before: Contact | None, after: Contact) -> tuple[str, ...]:
         """The Genesys keys that differ between two versions of a contact."""
@@ -130,6 +178,10 @@ class Repository:
     def refresh(self) -> list[Change]:
         """Take in other processes' changes; see :meth:`JsonStore.refresh`."""
         return self.store.refresh()
+
+    def position(self) -> tuple[int, int]:
+        """How far this process has read the store (see JsonStore.position)."""
+        return self.store.position()
 
     def contact(self, contact_id: str) -> Contact | None:
         """A contact by id."""

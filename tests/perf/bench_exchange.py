@@ -6,8 +6,9 @@ Not a test: nothing here asserts. Run ``make bench-exchange`` (or this file with
 * export: every contact out of a store of that size (service.export_contacts + the writer)
 * read: parsing the exported file into rows
 * import: importing it into an empty store (check every row, match, save: one transaction)
+* lock: the longest the import held the store lock (other agents' saves wait this long)
 * re-import: importing the same file again into that store (every row matched, unchanged)
-* peak RSS of the process
+* peak RSS of the process (it holds both stores, the file and its rows)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from contact_tui.domain.model import (  # noqa: E402
 from contact_tui.domain.rules import parse_phone  # noqa: E402
 from contact_tui.exchange import formats  # noqa: E402
 from contact_tui.store.documents import contact_to_doc  # noqa: E402
+from contact_tui.store.files import InterProcessLock  # noqa: E402
 from contact_tui.store.jsonstore import JsonStore  # noqa: E402
 from tests.perf.bench_store import FIRST, LAST, e164_for, open_service  # noqa: E402
 
@@ -74,6 +76,26 @@ def build_store(path: Path, size: int) -> None:
     JsonStore(path, seed=lambda: {"contacts": contacts}).close()
 
 
+def lock_holds() -> list[float]:
+    """Record how long each store lock is held in this process, from now on."""
+    held: list[float] = []
+    acquire, release = InterProcessLock.acquire, InterProcessLock.release
+    taken: dict[int, float] = {}
+
+    def timed_acquire(self: InterProcessLock) -> None:
+        acquire(self)
+        taken[id(self)] = time.perf_counter()
+
+    def timed_release(self: InterProcessLock) -> None:
+        if id(self) in taken:
+            held.append(time.perf_counter() - taken.pop(id(self)))
+        release(self)
+
+    InterProcessLock.acquire = timed_acquire  # type: ignore[method-assign]
+    InterProcessLock.release = timed_release  # type: ignore[method-assign]
+    return held
+
+
 def child(size: int, fmt: str, workdir: Path) -> dict[str, Any]:
     source = workdir / "source.json"
     build_store(source, size)
@@ -100,9 +122,11 @@ def child(size: int, fmt: str, workdir: Path) -> dict[str, Any]:
             phases[phase] = now - last[0]
             last[0] = now
 
+    held = lock_holds()
     t = time.perf_counter()
     last[0] = t
     report = target.import_contacts(parsed, progress=progress)
+    lock_s = max(held, default=0.0)
     import_s = time.perf_counter() - t
     assert not report.problems, report.problems[:3]
     assert len(report.created) == size, len(report.created)
@@ -120,6 +144,7 @@ def child(size: int, fmt: str, workdir: Path) -> dict[str, Any]:
         "check_s": phases.get("Checking", 0.0),
         "match_s": phases.get("Matching", 0.0),
         "save_s": phases.get("Saving", 0.0),
+        "lock_s": lock_s,
         "reimport_s": reimport_s,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -137,7 +162,7 @@ def main() -> None:
         return
     header = (
         f"{'contacts':>8} {'format':>7} {'file':>8} {'export':>7} {'read':>6} {'import':>7} "
-        f"{'(check':>7} {'match':>6} {'save)':>6} {'re-import':>9} {'RSS':>7}"
+        f"{'(check':>7} {'match':>6} {'save)':>6} {'lock':>6} {'re-import':>9} {'RSS':>7}"
     )
     print(header)
     for size in args.sizes:
@@ -155,7 +180,8 @@ def main() -> None:
             print(
                 f"{r['size']:>8,} {r['format']:>7} {r['file_mb']:>6.1f}MB {r['export_s']:>6.2f}s "
                 f"{r['read_s']:>5.2f}s {r['import_s']:>6.2f}s {r['check_s']:>6.2f}s "
-                f"{r['match_s']:>5.2f}s {r['save_s']:>5.2f}s {r['reimport_s']:>8.2f}s "
+                f"{r['match_s']:>5.2f}s {r['save_s']:>5.2f}s {r['lock_s']:>5.2f}s "
+                f"{r['reimport_s']:>8.2f}s "
                 f"{r['rss_mb']:>5.0f}MB",
                 flush=True,
             )

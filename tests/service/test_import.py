@@ -648,3 +648,57 @@ def untyped(contact: Contact) -> Contact:
         )
     }
     return replace(customer_fields(contact), **phones)  # type: ignore[arg-type]
+
+
+# --- planning happens before the store lock; a change made meanwhile is not overwritten --------
+
+
+def test_an_edit_made_while_an_import_was_being_planned_is_kept(
+    service: ContactService, service_for: Factory
+) -> None:
+    store_contacts(service, full_contact())
+    bob = service_for("bob")
+    done_once: list[bool] = []
+
+    def bob_edits_meanwhile(phase: str, done: int, total: int) -> None:
+        # Planning runs twice (the second time under the lock, which Bob cannot then take).
+        if phase == "Matching" and done == total and not done_once:
+            done_once.append(True)
+            current = bob.contact(full_contact().id)
+            draft = replace(ContactDraft.from_contact(current), notes="Bob was here")
+            bob.edit(current.id, draft, current.version)
+
+    parsed = ParsedFile(
+        rows=[row(2, names("Zoë", "Nguyen", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
+                  "firstName", "lastName", "cellPhone")]
+    )  # fmt: skip
+
+    report = service.import_contacts(parsed, progress=bob_edits_meanwhile)
+
+    assert report.written and report.problems == []
+    contact = service.contact(full_contact().id)
+    assert (contact.last_name, contact.notes, contact.version) == ("Nguyen", "Bob was here", 3)
+
+
+def test_a_contact_created_while_an_import_was_being_planned_is_matched_not_duplicated(
+    service: ContactService, service_for: Factory
+) -> None:
+    bob = service_for("bob")
+    done_once: list[bool] = []
+
+    def bob_adds_meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "Matching" and done == total and not done_once:
+            done_once.append(True)
+            bob.create_contact(
+                names("Ana", "Silva", phones={PhoneKind.CELL: PhoneDraft("+44 7700 900111")})
+            )
+
+    parsed = ParsedFile(
+        rows=[row(2, names("Ana", "Silva", phones={PhoneKind.CELL: PhoneDraft("+447700900111")}),
+                  "firstName", "lastName", "cellPhone")]
+    )  # fmt: skip
+
+    report = service.import_contacts(parsed, progress=bob_adds_meanwhile)
+
+    assert report.problems == [] and not report.created
+    assert len(service.repo.contact_ids()) == 1
