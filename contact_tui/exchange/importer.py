@@ -150,16 +150,19 @@ class ImportReport:
         if self.dry_run:
             verdict = "Dry run: nothing was written."
             if self.problems:
-                verdict += f" {self.skipped} of {self.rows} rows have problems."
+                have = "row has a problem" if self.skipped == 1 else "rows have problems"
+                verdict += f" {self.skipped} of {self.rows} {have}."
             return f"{verdict} Importing would give: {counts}."
         if not self.written and self.problems:
+            have = "row has a problem" if self.skipped == 1 else "rows have problems"
             return (
-                f"Nothing was imported: {self.skipped} of {self.rows} rows have problems. "
+                f"Nothing was imported: {self.skipped} of {self.rows} {have}. "
                 "Fix them, or use --skip-invalid to import the other rows."
             )
         text = f"Imported {self.rows - self.skipped} of {self.rows} rows: {counts}."
         if self.problems:
-            text += f" {self.skipped} rows with problems were skipped."
+            rows = "row with a problem was" if self.skipped == 1 else "rows with problems were"
+            text += f" {self.skipped} {rows} skipped."
         return text
 
 
@@ -367,9 +370,11 @@ class Planner:
                 f"line {row.line}: no contact has the id {row.contact_id}; matched "
                 f"{_name(contact)} by {how[contact.id]}"
             )
-        if "firstName" in row.present and "lastName" in row.present:
+        stored = f"{contact.first_name} {contact.last_name}".strip()
+        # Naming a nameless (ephemeral) contact is what an import is for; renaming is news.
+        if stored and "firstName" in row.present and "lastName" in row.present:
             named = f"{checked.fields.first_name} {checked.fields.last_name}".strip()
-            if named and fold(named) != fold(f"{contact.first_name} {contact.last_name}"):
+            if named and fold(named) != fold(stored):
                 self.warnings.append(
                     f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
                     f"the file names them {named}"

@@ -128,7 +128,7 @@ def test_skip_invalid_imports_the_good_rows_and_lists_the_bad(run: Runner, tmp_p
 
     assert result.code == EXIT_OK, result.err
     assert f"{path} line 3:" in result.err
-    assert "1 rows with problems were skipped" in result.out
+    assert "1 row with a problem was skipped" in result.out
     assert count(run) == 1
 
 

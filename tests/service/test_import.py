@@ -176,7 +176,7 @@ def test_skip_invalid_writes_the_good_rows_only(service: ContactService) -> None
 
     assert report.written and [w.line for w in report.created] == [2]
     assert [c.display_name for c in service.export_contacts()] == ["Ana Silva"]
-    assert "1 rows with problems were skipped" in report.summary()
+    assert "1 row with a problem was skipped" in report.summary()
 
 
 def test_an_import_is_one_journal_record_so_no_one_sees_half_of_it(
@@ -355,6 +355,7 @@ def test_a_row_matching_an_ephemeral_caller_adds_them_to_contacts_keeping_the_id
     report = service.import_contacts(parsed)
 
     assert [w.action for w in report.updated] == ["promote"]
+    assert report.warnings == []  # naming a nameless caller is not a "rename"
     contact = service.contact(interaction.contact_id or "")
     assert contact.type == ContactType.CURATED and contact.display_name == "Robin Okafor"
     assert service.interaction(interaction.id).contact_id == contact.id

@@ -305,7 +305,8 @@ class ExchangeDialog(ModalScreen[bool]):
                 f"update {len(report.updated):,} and leave {report.unchanged:,} unchanged."
             )
             if report.problems:
-                summary += f" {report.skipped:,} rows have problems."
+                have = "row has a problem" if report.skipped == 1 else "rows have problems"
+                summary += f" {report.skipped:,} {have}."
         else:
             summary = report.summary()
         text.append(f"{summary}\n", style="bold")
