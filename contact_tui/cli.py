@@ -39,7 +39,7 @@ from typing import Any, TextIO
 
 from contact_tui.bootstrap import open_service
 from contact_tui.config import SETTINGS, Config, ConfigError, load_config
-from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.draft import TEXT_ATTRS, ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
     AuditRecord,
     Channel,
@@ -291,14 +291,6 @@ SMS_FLAGS: dict[PhoneKind, str] = {
     PhoneKind.OTHER: "--other-sms",
 }
 FLAG_FOR_FIELD: dict[str, str] = {field_id: flag for flag, field_id, _ in CONTACT_FIELDS}
-_DRAFT_ATTRS = {
-    "firstName": "first_name",
-    "middleName": "middle_name",
-    "lastName": "last_name",
-    "salutation": "salutation",
-    "title": "title",
-    "externalSystemUrl": "external_system_url",
-}
 _PHONE_FIELDS = {kind.value: kind for kind in PhoneKind}
 _EMAIL_FIELDS = {kind.value: kind for kind in EmailKind}
 
@@ -314,8 +306,8 @@ def flag_for(field_id: str) -> str:
 
 
 def _set_field(draft: ContactDraft, field_id: str, value: str) -> None:
-    if field_id in _DRAFT_ATTRS:
-        setattr(draft, _DRAFT_ATTRS[field_id], value)
+    if field_id in TEXT_ATTRS:
+        setattr(draft, TEXT_ATTRS[field_id], value)
     elif field_id in _PHONE_FIELDS:
         draft.phones.setdefault(_PHONE_FIELDS[field_id], PhoneDraft()).text = value
     elif field_id in _EMAIL_FIELDS:

@@ -32,6 +32,16 @@ TEXT_FIELDS = {
     "externalSystemUrl": ("External system URL", 2000),
     "notes": ("Notes", 10000),
 }
+# The attribute (on ContactDraft, CheckedFields and Contact alike) holding each text field.
+TEXT_ATTRS = {
+    "firstName": "first_name",
+    "middleName": "middle_name",
+    "lastName": "last_name",
+    "salutation": "salutation",
+    "title": "title",
+    "externalSystemUrl": "external_system_url",
+    "notes": "notes",
+}
 ADDRESS_FIELDS = {
     "address1": "Address line 1",
     "address2": "Address line 2",
@@ -121,14 +131,7 @@ class ContactDraft:
     def text_of(self, field_id: str) -> str:
         """The raw text of one field, by its id."""
         if field_id in NAME_FIELDS or field_id in TEXT_FIELDS:
-            attr = {
-                "firstName": "first_name",
-                "middleName": "middle_name",
-                "lastName": "last_name",
-                "externalSystemUrl": "external_system_url",
-                "notes": "notes",
-            }.get(field_id, field_id)
-            return str(getattr(self, attr))
+            return str(getattr(self, TEXT_ATTRS[field_id]))
         if field_id in PhoneKind._value2member_map_:
             return self.phones.get(PhoneKind(field_id), PhoneDraft()).text
         if field_id in EmailKind._value2member_map_:

@@ -25,6 +25,7 @@ from typing import Protocol
 from contact_tui.domain.draft import (
     ADDRESS_FIELDS,
     NAME_FIELDS,
+    TEXT_ATTRS,
     CheckedFields,
     ContactDraft,
     PhoneDraft,
@@ -63,15 +64,6 @@ _LABELS = {
     "contact": "Contact",
 }
 
-_TEXT_ATTRS = {
-    "firstName": "first_name",
-    "middleName": "middle_name",
-    "lastName": "last_name",
-    "salutation": "salutation",
-    "title": "title",
-    "externalSystemUrl": "external_system_url",
-    "notes": "notes",
-}
 _PHONE_ATTRS = {
     PhoneKind.WORK: "work_phone",
     PhoneKind.HOME: "home_phone",
@@ -526,7 +518,7 @@ def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
     present = _unmoved(current, fields, row.present)
     updated = fields.apply_to(current)
     keep: dict[str, object] = {
-        attr: getattr(current, attr) for fid, attr in _TEXT_ATTRS.items() if fid not in present
+        attr: getattr(current, attr) for fid, attr in TEXT_ATTRS.items() if fid not in present
     }
     for kind, attr in _PHONE_ATTRS.items():
         phone = updated.phone(kind)
