@@ -78,7 +78,13 @@ class UnitOfWork:
         """Write a prepared save; ConflictError if the contact is no longer at the version it
         was prepared from (see :meth:`save_contact`)."""
         self._check_version(prepared.contact.id, prepared.expected_version)
-        self._tx.put("contacts", prepared.contact.id, prepared._doc)
+        doc = prepared._doc
+        current = self._tx.get("contacts", prepared.contact.id)
+        renewed = current.get("lastInteractionDate") if current is not None else None
+        if renewed is not None and renewed != doc.get("lastInteractionDate"):
+            # A call renewed it after the save was prepared (a renewal bumps no version).
+            doc = {**doc, "lastInteractionDate": renewed}
+        self._tx.put("contacts", prepared.contact.id, doc)
 
     def contact_version(self, contact_id: str) -> int | None:
         """A contact's stored version, or None when there is no such contact."""

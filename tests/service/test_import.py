@@ -703,3 +703,30 @@ def test_a_contact_created_while_an_import_was_being_planned_is_matched_not_dupl
 
     assert report.problems == [] and not report.created
     assert len(service.repo.contact_ids()) == 1
+
+
+def test_a_call_during_an_import_keeps_its_last_interaction_date(
+    service: ContactService, service_for: Factory, clock: FixedClock
+) -> None:
+    store_contacts(service, full_contact())
+    calls = service_for("system")
+    done_once: list[bool] = []
+
+    def customer_calls_meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "Matching" and done == total and not done_once:
+            done_once.append(True)
+            clock.now = clock.now.replace(hour=11)
+            calls.handle_interaction(
+                NewInteraction("alice", Channel.VOICE, Participant("+1 317 555 0123"))
+            )
+
+    parsed = ParsedFile(
+        rows=[row(2, names("Zoë", "Nguyen"), "firstName", "lastName",
+                  contact_id=full_contact().id)]
+    )  # fmt: skip
+
+    service.import_contacts(parsed, progress=customer_calls_meanwhile)
+
+    contact = service.contact(full_contact().id)
+    assert contact.last_name == "Nguyen"
+    assert contact.last_interaction_date == clock.now
