@@ -323,6 +323,7 @@ class JsonStore:
         if end < 0:
             return []  # only a partial line: a write under way, or a torn tail
         changes: list[Change] = []
+        base = j.offset
         start = 0
         while start <= end:
             stop = chunk.index(b"\n", start)
@@ -332,13 +333,15 @@ class JsonStore:
                 ops = self._check_record(record)
             except FrameError as err:
                 raise JournalDamaged(
-                    self.journal_path, j.offset + start, self._seq + 2, str(err)
+                    self.journal_path, base + start, self._seq + 2, str(err)
                 ) from None
             for op in ops:
                 changes.append(self._apply(op))
+            # Offset and record number move together, record by record: after a damaged line
+            # the next read starts at that line, not at records already applied.
             self._seq = record["seq"]
+            j.offset = base + stop + 1
             start = stop + 1
-        j.offset += end + 1
         return changes
 
     def _check_record(self, record: Any) -> list[Op]:

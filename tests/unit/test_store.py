@@ -300,3 +300,27 @@ def test_the_lock_of_a_killed_holder_is_free_at_once(store_path: Path) -> None:
     started = time.monotonic()
     InterProcessLock(lock_path, timeout=5).acquire()
     assert time.monotonic() - started < 1.0
+
+
+def test_a_damaged_record_is_named_and_after_repair_an_open_store_saves_again(
+    store_path: Path,
+) -> None:
+    reader, writer = JsonStore(store_path), JsonStore(store_path)
+    for i in range(3):
+        with writer.transaction("w") as tx:
+            tx.put("settings", f"k{i}", {"value": i})
+    journal = store_path.with_name(store_path.name + ".journal")
+    lines = journal.read_bytes().split(b"\n")
+    good = len(b"\n".join(lines[:3])) + 1  # the header and records 1 and 2
+    lines[3] = lines[3][:-3] + b"XX}"  # damage record 3
+    journal.write_bytes(b"\n".join(lines))
+
+    with pytest.raises(JournalDamaged, match=f"byte {good}"), reader.transaction("r") as tx:
+        tx.put("settings", "mine", {"value": 1})
+    assert reader.setting("k1") == 1  # the good records were taken in
+    os.truncate(journal, good)  # what doctor --repair does
+    with reader.transaction("r") as tx:
+        tx.put("settings", "mine", {"value": 1})
+    assert JsonStore(store_path).setting("mine") == 1
+    reader.close()
+    writer.close()
