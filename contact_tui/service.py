@@ -594,7 +594,7 @@ class ContactService:
             return report
         saves = [prepare_save(w.contact, w.before) for w in writes]
         with self.repo.write(self.agent.user) as uow:
-            if uow.position() != started_at and not _still_valid(uow, writes):
+            if uow.position() != started_at and not _still_valid(uow, writes, started_at):
                 # Someone changed a contact this import touches meanwhile: plan again, now
                 # under the lock, so nothing they saved is overwritten.
                 report, writes = self._plan(checked, uow, base, progress)
@@ -677,18 +677,36 @@ class ContactService:
         )
 
 
-def _still_valid(uow: UnitOfWork, writes: list[PlannedWrite]) -> bool:
-    """True when the store, changed since an import was planned, changed nothing it touches:
-    every contact it updates is at the version planned from, and no contact it creates has an
-    id or a phone or email that another contact now holds."""
+def _still_valid(uow: UnitOfWork, writes: list[PlannedWrite], planned_at: tuple[int, int]) -> bool:
+    """True when nothing other processes committed since ``planned_at`` touches the plan:
+    no contact it writes was changed (a renewed last-interaction date aside, which the write
+    keeps), removed or made again differently, and no other changed contact now has a phone
+    or email the plan matched on or gives out. Unrelated saves by busy agents leave the plan
+    standing."""
+    changed = uow.contact_ids_changed_since(planned_at)
+    if changed is None:
+        return False  # the store was read afresh: assume the worst
+    if not changed:
+        return True
+    planned = {w.contact.id: w for w in writes}
+    keys: set[str] = set()
     for write in writes:
+        keys.update(contact_keys_of(write.contact))
         if write.before is not None:
-            if uow.contact_version(write.contact.id) != write.before.version:
+            keys.update(contact_keys_of(write.before))
+    for contact_id in changed:
+        mine = planned.get(contact_id)
+        if mine is None:
+            if keys & uow.contact_keys(contact_id):
                 return False
             continue
-        if uow.contact_version(write.contact.id) is not None:
+        now = uow.contact(contact_id)
+        before = mine.before
+        if now is None or before is None:
             return False
-        if any(uow.contact_ids_by_key(key) for key in contact_keys_of(write.contact)):
+        # Exactly as planned from (version and content: a contact removed and made again
+        # under its id can be at the same version), a call's renewed date aside.
+        if replace(now, last_interaction_date=None) != replace(before, last_interaction_date=None):
             return False
     return True
 

@@ -119,6 +119,8 @@ class _Indexes:
     by_agent: dict[str, set[str]] = field(default_factory=dict)
     audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
     sorted_ids: list[tuple[tuple[str, str, str], str]] | None = None
+    # The position of the last record that changed each contact, since the store was loaded.
+    changed_at: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class JsonStore:
@@ -159,6 +161,7 @@ class JsonStore:
         self._snap_ino: tuple[int, int] = (0, 0)
         self._snap_bytes = 0
         self._seq = 0
+        self._loaded_at: tuple[int, int] = (0, 0)
         self._journal: _Journal | None = None
         self._idx = _Indexes()
         # Why the last compaction after a save failed (the save itself stood), or None.
@@ -254,6 +257,7 @@ class JsonStore:
                 try:
                     self._read_records()
                     self._rebuild_indexes()
+                    self._loaded_at = self.position()
                 finally:
                     if gc_was_enabled:
                         gc.enable()
@@ -595,6 +599,7 @@ class JsonStore:
             rows.pop(doc_id, None)
         if table == "contacts":
             self._index_contact(doc_id, old, new)
+            self._idx.changed_at[doc_id] = (self._gen, self._seq + 1)
         elif table == "interactions":
             self._index_interaction(doc_id, old, new)
         elif table == "audit" and new is not None and old is None:
@@ -650,6 +655,13 @@ class JsonStore:
         """Where this process has read up to: (snapshot generation, journal record). It
         changes with every commit, from any process, once it has been taken in."""
         return (self._gen, self._seq)
+
+    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
+        """The contacts any process changed after ``position`` (as taken in so far), or None
+        when the store was read afresh since, and so cannot tell."""
+        if self._loaded_at > position:
+            return None
+        return {i for i, at in self._idx.changed_at.items() if at > position}
 
     def doc(self, table: str, doc_id: str) -> Doc | None:
         """A raw document (for the conversion layer and doctor only)."""
@@ -803,6 +815,10 @@ class Transaction:
     def position(self) -> tuple[int, int]:
         """The committed position this transaction reads (see JsonStore.position)."""
         return self._store.position()
+
+    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
+        """See :meth:`JsonStore.contact_ids_changed_since` (committed changes only)."""
+        return self._store.contact_ids_changed_since(position)
 
     def table_ids(self, table: str) -> list[str]:
         """Every id in a table as this transaction sees it."""

@@ -27,6 +27,7 @@ class PreparedSave:
     expected_version: int  # the stored version it replaces (0: a new contact)
     fields: tuple[str, ...]  # the Genesys keys it changes, for the audit record
     _doc: dict[str, Any]
+    _created: object  # the createDate of the contact it replaces: a re-created id differs
 
 
 def prepare_save(contact: Contact, before: Contact | None) -> PreparedSave:
@@ -39,7 +40,8 @@ def prepare_save(contact: Contact, before: Contact | None) -> PreparedSave:
     saved = replace(contact, version=expected + 1)
     doc = docs.contact_to_doc(saved)
     old = docs.contact_to_doc(before) if before is not None else None
-    return PreparedSave(saved, expected, docs.changed_fields(old, doc), doc)
+    created = old.get("createDate") if old is not None else None
+    return PreparedSave(saved, expected, docs.changed_fields(old, doc), doc, created)
 
 
 class UnitOfWork:
@@ -80,6 +82,16 @@ class UnitOfWork:
         self._check_version(prepared.contact.id, prepared.expected_version)
         doc = prepared._doc
         current = self._tx.get("contacts", prepared.contact.id)
+        if current is not None and current.get("createDate") != prepared._created:
+            # Removed and made again under the same id since: the same version number, but
+            # not the contact this save was worked out from.
+            raise ConflictError(
+                prepared.contact.id,
+                prepared.expected_version,
+                int(current.get("version", 0)),
+                str(current.get("modifiedBy", "")),
+                docs.parse_date(current.get("modifyDate")),
+            )
         renewed = current.get("lastInteractionDate") if current is not None else None
         if renewed is not None and renewed != doc.get("lastInteractionDate"):
             # A call renewed it after the save was prepared (a renewal bumps no version).
@@ -98,6 +110,15 @@ class UnitOfWork:
     def position(self) -> tuple[int, int]:
         """The store's position this transaction started from (see JsonStore.position)."""
         return self._tx.position()
+
+    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
+        """Contacts any process changed after ``position``; None when it cannot tell."""
+        return self._tx.contact_ids_changed_since(position)
+
+    def contact_keys(self, contact_id: str) -> set[str]:
+        """The identity keys a contact is indexed under now (none if it is gone)."""
+        doc = self._tx.get("contacts", contact_id)
+        return set() if doc is None else docs.contact_doc_keys(doc)
 
     def touch_contact(self, contact_id: str, when: datetime) -> None:
         """Renew a contact's last-interaction date without a new version.

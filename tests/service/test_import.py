@@ -730,3 +730,84 @@ def test_a_call_during_an_import_keeps_its_last_interaction_date(
     contact = service.contact(full_contact().id)
     assert contact.last_name == "Nguyen"
     assert contact.last_interaction_date == clock.now
+
+
+def meanwhile(action: Callable[[], object], log: list[str]) -> Callable[[str, int, int], None]:
+    """A progress callback that runs ``action`` once, when matching first finishes (outside the
+    lock), and logs each finished phase (planning under the lock shows as a second one)."""
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if done == total:
+            log.append(phase)
+            if phase == "Matching" and log.count("Matching") == 1:
+                action()
+
+    return progress
+
+
+def test_an_email_that_arrives_during_planning_makes_the_row_ambiguous_not_shared(
+    service: ContactService, service_for: Factory
+) -> None:
+    store_contacts(service, full_contact())
+    router = service_for("system")
+    log: list[str] = []
+    email = NewInteraction("alice", Channel.EMAIL, Participant("zoe.new@example.com"))
+    parsed = ParsedFile(
+        rows=[row(2, names("Zoë", "N", phones={PhoneKind.CELL: PhoneDraft("+13175550123")},
+                           emails={EmailKind.OTHER: "zoe.new@example.com"}),
+                  "firstName", "lastName", "cellPhone", "otherEmail")]
+    )  # fmt: skip
+
+    report = service.import_contacts(
+        parsed, progress=meanwhile(lambda: router.handle_interaction(email), log)
+    )
+
+    assert [p.message.split(":")[0] for p in report.problems] == ["matches 2 contacts"]
+    assert not report.written
+    assert log.count("Matching") == 2  # planned again, under the lock
+
+
+def test_a_contact_removed_and_made_again_under_its_id_is_not_overwritten_blindly(
+    service: ContactService,
+) -> None:
+    old = replace(full_contact(), type=ContactType.CURATED)
+    store_contacts(service, old)
+    log: list[str] = []
+    made_again = replace(old, first_name="Dana", last_name="New", notes="", version=0)
+
+    def remove_and_make_again() -> None:
+        with service.repo.write("admin") as uow:
+            uow.delete_contact(old.id)
+        store_contacts(service, made_again)  # version 1 again
+
+    parsed = ParsedFile(
+        rows=[row(2, names("", "", notes="VIP"), "notes", contact_id=old.id)]
+    )  # fmt: skip
+
+    report = service.import_contacts(parsed, progress=meanwhile(remove_and_make_again, log))
+
+    assert report.written and log.count("Matching") == 2
+    contact = service.contact(old.id)
+    assert (contact.first_name, contact.notes, contact.version) == ("Dana", "VIP", 2)
+
+
+def test_saves_to_other_contacts_during_planning_do_not_make_the_import_plan_again(
+    service: ContactService, service_for: Factory
+) -> None:
+    other = Contact(id="b-2", type=ContactType.CURATED, first_name="Kim", last_name="Park")
+    store_contacts(service, full_contact(), other)
+    bob = service_for("bob")
+    log: list[str] = []
+
+    def bob_edits_kim() -> None:
+        kim = bob.contact("b-2")
+        bob.edit(kim.id, replace(ContactDraft.from_contact(kim), title="Chef"), kim.version)
+
+    parsed = ParsedFile(
+        rows=[row(2, names("Zoë", "Nguyen"), "firstName", "lastName", contact_id=full_contact().id)]
+    )  # fmt: skip
+
+    report = service.import_contacts(parsed, progress=meanwhile(bob_edits_kim, log))
+
+    assert report.written and log.count("Matching") == 1
+    assert service.contact("b-2").title == "Chef"
