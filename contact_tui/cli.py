@@ -984,8 +984,17 @@ def cmd_export(ctx: Context) -> int:
     """Write every contact the user may view, to a file (atomically) or standard output."""
     args = ctx.args
     contacts = ctx.service().export_contacts()
-    text = formats.writer(args.format, args.vcard_version)(contacts)
-    what = f"{len(contacts)} contact{'s' if len(contacts) != 1 else ''}"
+    write = formats.writer(args.format, args.vcard_version)
+    bar = _progress_bar(ctx, len(contacts))
+    if bar is None:
+        text = write(contacts)
+    else:
+        with bar:
+            task = bar.add_task("Writing", total=len(contacts))
+            text = write(
+                formats.tracked(contacts, lambda _, done, __: bar.update(task, completed=done))
+            )
+    what = f"{len(contacts):,} contact{'s' if len(contacts) != 1 else ''}"
     if args.output and args.output != "-":
         try:
             formats.write_atomically(args.output, text)

@@ -267,7 +267,8 @@ class ExchangeDialog(ModalScreen[bool]):
         try:
             self.service.repo.refresh()
             contacts = self.service.export_contacts()
-            formats.write_atomically(path, formats.writer(fmt, version)(contacts))
+            write = formats.writer(fmt, version)
+            formats.write_atomically(path, write(formats.tracked(contacts, self._progress)))
         except (formats.ExchangeError, PermissionDenied, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
             return
