@@ -25,12 +25,13 @@ Exit codes (also printed by ``contact-tui --help``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -64,7 +65,7 @@ from contact_tui.domain.text import (
     terminal_text,
 )
 from contact_tui.exchange import formats
-from contact_tui.exchange.importer import ImportReport
+from contact_tui.exchange.importer import ImportReport, Progress, no_progress
 from contact_tui.service import (
     ContactService,
     InvalidInput,
@@ -202,6 +203,10 @@ class Output:
     def warn(self, message: str) -> None:
         """A warning on stderr; it does not change the exit code."""
         self._write(self.stderr, f"warning: {printable(message)}")
+
+    def text(self, line: str) -> None:
+        """One line of text on stdout, made printable (whatever --json says)."""
+        self._write(self.stdout, printable(line))
 
     def warn_info(self, message: str) -> None:
         """A note on stderr (stdout may carry data); it does not change the exit code."""
@@ -616,22 +621,9 @@ def cmd_contact_unlink(ctx: Context) -> int:
 def _read_limited(path: str, limit: int) -> bytes:
     """At most ``limit`` bytes of a file ('-' for standard input); CliError if it is larger."""
     try:
-        if path == "-":
-            raw = sys.stdin.buffer.read(limit + 1)
-        else:
-            with open(path, "rb") as f:
-                raw = f.read(limit + 1)
-    except FileNotFoundError:
-        raise CliError(EXIT_INVALID, f"The file {path} does not exist.") from None
-    except IsADirectoryError:
-        raise CliError(EXIT_INVALID, f"{path} is a folder, not a file.") from None
-    except OSError as err:
-        raise CliError(EXIT_INVALID, f"Cannot read {path}: {err.strerror or err}.") from None
-    if len(raw) > limit:
-        raise CliError(
-            EXIT_INVALID, f"The file {path} is larger than {limit:,} bytes; it was not read."
-        )
-    return raw
+        return formats.read_bytes(path, limit)
+    except formats.ExchangeError as err:
+        raise CliError(EXIT_INVALID, str(err)) from None
 
 
 def _decode_text(raw: bytes, path: str) -> str:
@@ -886,21 +878,33 @@ PROGRESS_ROWS = 300
 MAX_PRINTED = 200
 
 
-def _progress_bar(ctx: Context, rows: int) -> Any:
-    """A rich progress bar on stderr for big imports run at a terminal, else None."""
+@contextlib.contextmanager
+def _progress(ctx: Context, count: int) -> Iterator[Progress]:
+    """A progress callback drawing a rich bar per phase on stderr, for imports and exports of
+    more than a few hundred contacts run at a terminal; otherwise one that says nothing."""
     stderr = ctx.out.stderr
-    if rows <= PROGRESS_ROWS or ctx.out.json_mode or not stderr.isatty():
-        return None
+    if count <= PROGRESS_ROWS or ctx.out.json_mode or not stderr.isatty():
+        yield no_progress
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    return Progress(
+    bar = Progress(
         TextColumn("{task.description:<9}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=Console(file=stderr),
         transient=True,
     )
+    tasks: dict[str, Any] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total)
+        bar.update(tasks[phase], completed=done)
+
+    with bar:
+        yield progress
 
 
 def _report_lines(path: str, report: ImportReport) -> list[str]:
@@ -931,27 +935,14 @@ def cmd_import(ctx: Context) -> int:
     service.require(Permission.VIEW)  # refuse before reading a big file
     service.require(Permission.ADD)
     try:
-        data = sys.stdin.buffer.read() if path == "-" else formats.read_bytes(path)
+        data = formats.read_bytes(path)
         name, parsed = formats.parse(path, data, args.format)
     except formats.ExchangeError as err:
         raise CliError(EXIT_INVALID, str(err), "Nothing was imported.") from None
-    bar = _progress_bar(ctx, len(parsed.rows))
-    if bar is None:
+    with _progress(ctx, len(parsed.rows)) as progress:
         report = service.import_contacts(
-            parsed, dry_run=args.dry_run, skip_invalid=args.skip_invalid
+            parsed, dry_run=args.dry_run, skip_invalid=args.skip_invalid, progress=progress
         )
-    else:
-        with bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(phase, total=total)
-                bar.update(tasks[phase], completed=done)
-
-            report = service.import_contacts(
-                parsed, dry_run=args.dry_run, skip_invalid=args.skip_invalid, progress=progress
-            )
     for problem in report.problems[:MAX_PRINTED]:
         ctx.out.error(f"{path} {problem}")
     if len(report.problems) > MAX_PRINTED:
@@ -985,15 +976,8 @@ def cmd_export(ctx: Context) -> int:
     args = ctx.args
     contacts = ctx.service().export_contacts()
     write = formats.writer(args.format, args.vcard_version)
-    bar = _progress_bar(ctx, len(contacts))
-    if bar is None:
-        text = write(contacts)
-    else:
-        with bar:
-            task = bar.add_task("Writing", total=len(contacts))
-            text = write(
-                formats.tracked(contacts, lambda _, done, __: bar.update(task, completed=done))
-            )
+    with _progress(ctx, len(contacts)) as progress:
+        text = write(formats.tracked(contacts, progress))
     what = f"{len(contacts):,} contact{'s' if len(contacts) != 1 else ''}"
     if args.output and args.output != "-":
         try:
@@ -1008,7 +992,7 @@ def cmd_export(ctx: Context) -> int:
     if stdout.isatty():
         # On a terminal the export is for reading: customer text is shown, not obeyed.
         for line in text.splitlines():
-            ctx.out._write(stdout, printable(line))
+            ctx.out.text(line)
     else:
         stdout.write(text)
         stdout.flush()

@@ -59,7 +59,7 @@ from contact_tui.exchange.importer import (
     Progress,
     RowProblem,
     check_row,
-    contact_keys_of,
+    match_keys,
     no_progress,
 )
 from contact_tui.exchange.rows import ParsedFile
@@ -691,9 +691,9 @@ def _still_valid(uow: UnitOfWork, writes: list[PlannedWrite], planned_at: tuple[
     planned = {w.contact.id: w for w in writes}
     keys: set[str] = set()
     for write in writes:
-        keys.update(contact_keys_of(write.contact))
+        keys.update(match_keys(write.contact))
         if write.before is not None:
-            keys.update(contact_keys_of(write.before))
+            keys.update(match_keys(write.before))
     for contact_id in changed:
         mine = planned.get(contact_id)
         if mine is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -82,10 +83,14 @@ def guess_format(path: str, data: bytes) -> str:
 
 
 def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
-    """A whole file's bytes; ExchangeError with a sentence when it cannot be read."""
+    """A whole file's bytes ('-' is standard input); ExchangeError with a sentence when it
+    cannot be read or is larger than ``limit``."""
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(limit + 1)
     except FileNotFoundError:
         raise ExchangeError(f"The file {path} does not exist.") from None
     except IsADirectoryError:

@@ -32,7 +32,7 @@ from contact_tui.domain.draft import (
     check_draft,
     field_label,
 )
-from contact_tui.domain.identity import phone_identity, stored_email_identity
+from contact_tui.domain.identity import contact_keys, phone_identity, stored_email_identity
 from contact_tui.domain.model import (
     Address,
     Contact,
@@ -203,7 +203,7 @@ def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
             errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
     draft = _checkable(row)
     result = check_draft(draft, region)
-    errors.update({k: v for k, v in result.errors.items() if _present(row, k)})
+    errors.update({k: v for k, v in result.errors.items() if k in row.present})
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
     for platform, identity in row.identities.items():
@@ -228,10 +228,6 @@ def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
 def _nameless(row: ImportRow) -> bool:
     """True when the row may lack the names the form requires: an ephemeral contact."""
     return row.type == ContactType.EPHEMERAL
-
-
-def _present(row: ImportRow, field_id: str) -> bool:
-    return field_id in row.present
 
 
 def _checkable(row: ImportRow) -> ContactDraft:
@@ -306,7 +302,7 @@ class Planner:
             contact = found[0]
         if contact is not None:
             self._planned[contact.id] = row.line
-            for key in _keys(contact):
+            for key in match_keys(contact):
                 self._planned_keys.setdefault(key, contact.id)
         return result
 
@@ -488,17 +484,11 @@ def _row_keys(checked: CheckedRow) -> list[tuple[str, str]]:
     return keys
 
 
-def contact_keys_of(contact: Contact) -> Iterable[str]:
-    """The phone and email keys a contact is matched by."""
-    return _keys(contact)
-
-
-def _keys(contact: Contact) -> Iterable[str]:
-    for _, phone in contact.phones():
-        if phone.e164:
-            yield phone_identity(phone.e164)
-    for _, email in contact.emails():
-        yield stored_email_identity(email)
+def match_keys(contact: Contact) -> set[str]:
+    """The phone and email keys an import matches a contact by (not messaging ids)."""
+    return contact_keys(
+        (p.e164 for _, p in contact.phones() if p.e164), (e for _, e in contact.emails()), ()
+    )
 
 
 def _identities(
