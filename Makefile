@@ -7,11 +7,15 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint bench bench-exchange test-genesys-sdk seed clean
 
 # The venv is rebuilt when pyproject.toml changes; pip then installs only what is missing.
+# pip's own output (and setuptools' editable-install notice) goes to a log, shown only when
+# the set-up fails, so the first `make run` opens on the app rather than a warning box.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "contact-tui needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@echo "Setting up $(VENV) (pip's log: $(VENV)/install.log)..."
+	@{ $(BIN)/python -m pip install --disable-pip-version-check --upgrade pip \
+	  && $(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'; } \
+	  > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; echo "Set-up failed; the log above is in $(VENV)/install.log."; exit 1; }
 	@touch $(STAMP)
 
 ## Set up and start the app on the bundled demo data (data/store.json, made from data/seed.json).
