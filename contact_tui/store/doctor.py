@@ -19,26 +19,42 @@ The backup journal is used only if its header names the backup's generation (a c
 the two backup links can leave a pair from different compactions); the inode in a header is
 not required to match, because copies of the folder have new inodes (see jsonstore). Anything
 not replayed is reported, and stays on disk in the ``.damaged-N`` files and the backups.
+
+On a shared host the folder is writable by the whole group, so doctor is careful in the same
+ways as the store (see ``safefs``): it opens nothing that is not a regular file, keeps files
+aside by hard link only, and reports a symlink, FIFO or device where a store file should be
+as an error, leaving it alone. It also warns when a store file can be read through a hard
+link outside the folder or has a mode wider than the folder's. ``--repair`` is not meant to
+run as root (see :func:`repair_refusal`, which the command line enforces); plain ``doctor``
+only reads, so root may run it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import fcntl
+import grp
 import os
-import shutil
+import pwd
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from contact_tui.store import documents as docs
-from contact_tui.store.errors import JournalDamaged, StoreError, StoreUnreadable
+from contact_tui.store.errors import (
+    JournalDamaged,
+    StoreError,
+    StoreUnavailable,
+    StoreUnreadable,
+)
 from contact_tui.store.files import (
     InterProcessLock,
+    LockHolder,
     atomic_write,
     describe_os_error,
-    fsync_dir,
-    is_store_tmp,
+    lock_holder,
+    open_lock_file,
     remove_orphans,
 )
 from contact_tui.store.jsonstore import (
@@ -50,6 +66,8 @@ from contact_tui.store.jsonstore import (
     read_snapshot,
     snapshot_bytes,
 )
+from contact_tui.store.layout import DAMAGED, STALE, StoreLayout
+from contact_tui.store.safefs import Folder
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs"}
 # Below this much free space (or twice the snapshot, if more) doctor warns that saves and
@@ -85,10 +103,70 @@ def filesystem_type(path: Path) -> str | None:
     return best_type
 
 
+def repair_refusal(path: Path) -> str | None:
+    """Why ``doctor --repair`` must not run in this process, or None when it may.
+
+    Run as root, a repair would create, link and rename files in a folder that everyone in the
+    store's group can write to: whatever they planted there would have root's power behind it.
+    The store's owner (or a member of its group) can repair everything root could.
+    """
+    if os.geteuid() != 0:
+        return None
+    user = _repairer(path.parent)
+    return (
+        f"doctor --repair does not run as root, because files someone planted in {path.parent} "
+        f"could turn root's writes against the system; run it as the store's owner instead: "
+        f"sudo -u {user} contact-tui doctor --repair"
+    )
+
+
+def _repairer(folder: Path) -> str:
+    """Who should run a repair: the folder's owner, or else a member of its group."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return "<a member of the store's group>"
+    if st.st_uid != 0:
+        try:
+            return pwd.getpwuid(st.st_uid).pw_name
+        except KeyError:
+            return f"#{st.st_uid}"
+    try:
+        group = grp.getgrgid(st.st_gid)
+    except KeyError:
+        return f"<a member of group {st.st_gid}>"
+    return group.gr_mem[0] if group.gr_mem else f"<a member of group {group.gr_name}>"
+
+
 def diagnose(path: Path, repair: bool = False) -> list[Finding]:
-    """Check the store at ``path``; with ``repair``, fix what can be fixed without loss."""
+    """Check the store at ``path``; with ``repair``, fix what can be fixed without loss.
+
+    The command line refuses ``repair`` as root (see :func:`repair_refusal`); this function
+    does what it is asked.
+    """
     path = Path(path)
     found: list[Finding] = []
+    if not path.parent.is_dir():
+        found.append(
+            Finding(
+                "error",
+                f"The store folder {path.parent} does not exist; create it or fix [store] path.",
+            )
+        )
+        return found
+    folder = Folder(path.parent)
+    try:
+        return _diagnose(StoreLayout(path), folder, repair, found)
+    except StoreUnavailable as err:  # the folder itself cannot be opened
+        return [*found, Finding("error", str(err))]
+    finally:
+        folder.close()
+
+
+def _diagnose(
+    layout: StoreLayout, folder: Folder, repair: bool, found: list[Finding]
+) -> list[Finding]:
+    path = layout.path
 
     def ok(msg: str) -> None:
         found.append(Finding("ok", msg))
@@ -99,68 +177,72 @@ def diagnose(path: Path, repair: bool = False) -> list[Finding]:
     def error(msg: str) -> None:
         found.append(Finding("error", msg))
 
-    folder = path.parent
-    if not folder.is_dir():
-        error(f"The store folder {folder} does not exist; create it or fix [store] path.")
-        return found
-    fs = filesystem_type(folder)
+    fs = filesystem_type(folder.path)
     if fs in NETWORK_FILESYSTEMS:
         error(
-            f"{folder} is on {fs}: file locks are unreliable there. Move the store to a local "
-            "filesystem."
+            f"{folder.path} is on {fs}: file locks are unreliable there. Move the store to a "
+            "local filesystem."
         )
     elif fs:
-        ok(f"{folder} is on a local filesystem ({fs}).")
-    _check_writable(path, warn)
-    _check_space(path, warn)
-    lock_path = path.with_name(path.name + ".lock")
-    _check_lock(lock_path, warn)
+        ok(f"{folder.path} is on a local filesystem ({fs}).")
+    unsafe = _check_kinds(folder, layout, error)
+    if unsafe & {layout.snapshot, layout.journal, layout.lock}:
+        return found  # nothing more can be checked, or repaired, without opening it
+    _check_writable(folder, layout, warn)
+    _check_space(folder, layout, warn)
+    _check_lock(folder, layout, warn)
 
-    orphans = [e for e in folder.iterdir() if is_store_tmp(path, e.name)]
+    orphans = [name for name in folder.names() if layout.is_tmp(name)]
     if orphans:
         if repair:
-            with InterProcessLock(lock_path).held():
-                removed = remove_orphans(path)
-            ok(f"Removed {len(removed)} temporary file(s) left by an interrupted save.")
+            try:
+                with InterProcessLock(layout.at(layout.lock), folder=folder).held():
+                    removed = remove_orphans(folder, layout)
+                ok(f"Removed {len(removed)} temporary file(s) left by an interrupted save.")
+            except StoreError as err:
+                error(f"{err} The temporary files were left alone.")
         else:
             warn(
                 f"{len(orphans)} temporary file(s) left by an interrupted save "
-                f"(e.g. {folder / orphans[0].name}); the next open or save, or "
+                f"(e.g. {folder.path_of(orphans[0])}); the next open or save, or "
                 "'doctor --repair', removes them."
             )
-    for stale in sorted(folder.glob(f"{path.name}.journal.stale-*")):
+    stale_prefix = f"{layout.journal}.{STALE}-"
+    for stale in sorted(n for n in folder.names() if n.startswith(stale_prefix)):
         warn(
-            f"{stale} is a journal set aside after a crash during compaction; its records are "
-            "already in the store, so delete it once you no longer want it."
+            f"{folder.path_of(stale)} is a journal set aside after a crash during compaction; "
+            "its records are already in the store, so delete it once you no longer want it."
         )
 
-    journal = path.with_name(path.name + ".journal")
-    backup = path.with_name(path.name + ".bak")
-    if not path.exists():
-        if not journal.exists():
+    journal = layout.at(layout.journal)
+    backup = layout.at(layout.backup)
+    has_backup = folder.lstat(layout.backup) is not None
+    if folder.lstat(layout.snapshot) is None:
+        if folder.lstat(layout.journal) is None:
             error(f"The store file {path} does not exist; the app creates it on first start.")
             return found
         # The app refuses to start a new store over a journal: that would hide its records.
-        if repair and backup.exists():
+        if repair and has_backup:
             warn(f"The store file {path} is missing but its journal {journal} is there.")
-            if _restore_from_backup(path, found):
+            if _restore_from_backup(layout, folder, found):
                 return found + diagnose(path, repair=False)
             return found
         hint = (
             "run 'contact-tui doctor --repair' to rebuild it from the backup and the journal"
-            if backup.exists()
+            if has_backup
             else "put the file back from your own backups (no backup of it is here)"
         )
         error(f"The store file {path} is missing but its journal {journal} is there; {hint}.")
         return found
-    _check_modes(path, warn)
+    _check_modes(folder, layout, warn)
 
     try:
         store = JsonStore(path, create=False, tidy=False)
     except JournalDamaged as err:
         if repair:
-            _cut_journal(err, found)
-            return found + diagnose(path, repair=False)
+            if _cut_journal(err, folder, layout, found):
+                return found + diagnose(path, repair=False)
+            return found
         error(str(err))
         return found
     except StoreError as err:
@@ -171,14 +253,14 @@ def diagnose(path: Path, repair: bool = False) -> list[Finding]:
             and err.path == path
             and not isinstance(err.__cause__, OSError)
         )
-        if repair and snapshot_bad and backup.exists():
+        if repair and snapshot_bad and has_backup:
             assert isinstance(err, StoreUnreadable)
             warn(f"The store file {path} was unusable: {err.reason}.")  # errors follow on failure
-            if _restore_from_backup(path, found):
+            if _restore_from_backup(layout, folder, found):
                 return found + diagnose(path, repair=False)
             return found
         error(str(err))
-        if snapshot_bad and backup.exists():
+        if snapshot_bad and has_backup:
             warn(
                 f"A backup from the last compaction is at {backup}; run 'contact-tui doctor "
                 "--repair' to rebuild the store from it and the journals (the damaged files "
@@ -222,103 +304,162 @@ def diagnose(path: Path, repair: bool = False) -> list[Finding]:
     return found
 
 
-def _check_writable(path: Path, warn: Callable[[str], None]) -> None:
+def _check_kinds(folder: Folder, layout: StoreLayout, error: Callable[[str], None]) -> set[str]:
+    """Report every store file name that holds something other than a regular file; the
+    names. Such a thing is never opened: following it is how a planted link or FIFO would
+    turn a user's (or root's) process against them."""
+    unsafe = set()
+    for name in layout.regular_files:
+        kind = folder.kind(name)
+        if kind is None:
+            continue
+        unsafe.add(name)
+        error(
+            f"{folder.path_of(name)} is {kind}, not a regular file, so the store never opens "
+            f"it (nor does doctor --repair); someone who can write to {folder.path} may have "
+            "put it there to attack the store's users: check it (ls -l), move it out of the "
+            "folder, then run 'contact-tui doctor' again."
+        )
+    return unsafe
+
+
+def _check_writable(folder: Folder, layout: StoreLayout, warn: Callable[[str], None]) -> None:
     """Warn when saves will fail: a read-only filesystem, or store files we cannot write.
 
     The lock and the journal are opened for writing (and closed, unchanged) rather than
     checked with ``os.access``, which answers yes to root even on a read-only filesystem.
     """
-    folder = path.parent
-    with contextlib.suppress(OSError):
-        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+    with_folder = folder.path
+    try:
+        if os.statvfs(with_folder).f_flag & os.ST_RDONLY:
             warn(
-                f"{folder} is on a read-only filesystem: the store can be read but not saved "
-                "to; ask your admin to mount it read-write or to move the store."
+                f"{with_folder} is on a read-only filesystem: the store can be read but not "
+                "saved to; ask your admin to mount it read-write or to move the store."
             )
             return
-    for name in (".lock", ".journal"):
-        target = path.with_name(path.name + name)
+    except OSError:
+        pass
+    for name in (layout.lock, layout.journal):
         try:
-            fd = os.open(target, os.O_RDWR)
+            fd, _ = folder.open(name, os.O_RDWR)
         except FileNotFoundError:
             continue
         except OSError as err:
-            warn(f"Saves will fail: {describe_os_error(err, target)}")
+            warn(f"Saves will fail: {describe_os_error(err, folder.path_of(name))}")
             return
+        except StoreError:
+            continue  # not a regular file: reported by _check_kinds
         os.close(fd)
-    if not os.access(folder, os.W_OK):
+    if not os.access(with_folder, os.W_OK):
         warn(
-            f"You cannot write to {folder}: the store can be read but saves or compactions "
-            "fail; ask your admin to give the store's group write access to the folder."
+            f"You cannot write to {with_folder}: the store can be read but saves or "
+            "compactions fail; ask your admin to give the store's group write access to the "
+            "folder."
         )
 
 
-def _check_space(path: Path, warn: Callable[[str], None]) -> None:
+def _check_space(folder: Folder, layout: StoreLayout, warn: Callable[[str], None]) -> None:
     try:
-        vfs = os.statvfs(path.parent)
-        size = path.stat().st_size if path.exists() else 0
+        vfs = os.statvfs(folder.path)
+        st = folder.lstat(layout.snapshot)
     except OSError:
         return
+    size = st.st_size if st is not None else 0
     free = vfs.f_bavail * vfs.f_frsize
     if free < max(LOW_SPACE_BYTES, 2 * size):
         warn(
-            f"The disk holding {path.parent} has only {free // 1024} KB free: saves fail once "
+            f"The disk holding {folder.path} has only {free // 1024} KB free: saves fail once "
             "it is full and compactions need room for a second copy of the store; free some "
             "space."
         )
 
 
-def _check_lock(lock_path: Path, warn: Callable[[str], None]) -> None:
-    """Say who holds the store's lock if it stays held (a dead holder releases it at once)."""
-    if not lock_path.exists():
-        return
-    lock = InterProcessLock(lock_path, timeout=LOCK_WAIT)
-    try:
-        lock.acquire()
-    except StoreError:
-        holder = lock_holder(lock_path)
-        who = f"process {holder[0]} ({holder[1]})" if holder else "another process"
-        warn(
-            f"The lock {lock_path} is held by {who} for over {LOCK_WAIT:g} s, so saves wait "
-            "for it; if that process is stuck, end it (a process that ends, even by kill -9, "
-            "releases the lock at once)."
-        )
-    else:
-        lock.release()
+def _check_lock(folder: Folder, layout: StoreLayout, warn: Callable[[str], None]) -> None:
+    """Say who holds the store's lock if it stays held (a dead holder releases it at once).
 
-
-def lock_holder(lock_path: Path) -> tuple[int, str] | None:
-    """The pid and command line of the process holding a ``flock`` on ``lock_path``, from
-    /proc/locks (Linux), or None when unknown."""
+    Waits at most LOCK_WAIT, and opens the lock file only if it exists (never makes it).
+    """
     try:
-        ino = os.stat(lock_path).st_ino
-        lines = Path("/proc/locks").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        parts = line.split()
-        # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; waiters read "1: -> FLOCK ...".
-        if len(parts) < 6 or parts[1] != "FLOCK":
-            continue
-        dev_ino = parts[5].split(":")
-        if len(dev_ino) == 3 and dev_ino[2] == str(ino) and parts[4].isdigit():
-            pid = int(parts[4])
+        fd = open_lock_file(folder, layout.lock, create=False)
+    except (OSError, StoreError):
+        return  # missing, or not ours to open: reported elsewhere
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
             try:
-                raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-                cmd = raw.replace(b"\0", b" ").decode(errors="replace").strip()
-            except OSError:
-                cmd = ""
-            return pid, cmd[:80] or "command unknown"
-    return None
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                holder: LockHolder | None = lock_holder(os.fstat(fd).st_ino)
+                who = str(holder) if holder else "another process"
+                warn(
+                    f"The lock {folder.path_of(layout.lock)} is held by {who} for over "
+                    f"{LOCK_WAIT:g} s, so saves wait for it; if that process is stuck, end it (a "
+                    "process that ends, even by kill -9, releases the lock at once)."
+                )
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+    finally:
+        os.close(fd)
 
 
-def _check_modes(path: Path, warn: Callable[[str], None]) -> None:
-    st = path.stat()
-    if not st.st_mode & stat.S_IWGRP:
-        warn(
-            f"{path} is not group-writable (mode {stat.filemode(st.st_mode)}): other agents "
-            "cannot save. Run: chmod 660 on the store files."
-        )
+def _check_modes(folder: Folder, layout: StoreLayout, warn: Callable[[str], None]) -> None:
+    """Warn about store files other agents cannot write, and about files readable beyond the
+    folder's policy: a mode wider than the folder's, another group, or a hard link elsewhere
+    (through which a user keeps reading the store after leaving the group)."""
+    dir_st = os.fstat(folder.fd)
+    # Owner and group read and write by design (FILE_MODE); others only if the folder lets
+    # them in anyway.
+    policy = 0o660 | (0o006 if dir_st.st_mode & 0o007 else 0)
+    for name in (layout.snapshot, layout.journal):
+        st = folder.lstat(name)
+        if st is None or not stat.S_ISREG(st.st_mode):
+            continue
+        p = folder.path_of(name)
+        if name == layout.snapshot and not st.st_mode & stat.S_IWGRP:
+            warn(
+                f"{p} is not group-writable (mode {stat.filemode(st.st_mode)}): other agents "
+                "cannot save. Run: chmod 660 on the store files."
+            )
+        if st.st_mode & 0o777 & ~policy:
+            warn(
+                f"{p} has mode {stat.filemode(st.st_mode)}, wider than its folder "
+                f"({stat.filemode(dir_st.st_mode)}) allows, so anyone with a link to it "
+                f"elsewhere can use that access; run: chmod {st.st_mode & policy & 0o777:o} {p}"
+            )
+        if dir_st.st_mode & stat.S_ISGID and st.st_gid != dir_st.st_gid:
+            group, folder_group = _group_name(st.st_gid), _group_name(dir_st.st_gid)
+            warn(
+                f"{p} belongs to group {group}, not to the folder's group {folder_group}, so "
+                f"members of {group} may read it; run: chgrp {folder_group} {p}"
+            )
+        if st.st_nlink > 1:
+            inside = sum(
+                1
+                for other in folder.names()
+                if (o := folder.lstat(other)) is not None and _ino(o) == _ino(st)
+            )
+            if st.st_nlink > inside:
+                warn(
+                    f"{p} has {st.st_nlink - inside} hard link(s) outside its folder, through "
+                    "which someone can keep reading it even after leaving the group; the next "
+                    "save moves the store to new files, and 'find / -xdev -samefile "
+                    f"{p}' lists the links to delete."
+                )
+
+
+def _ino(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def _torn_tail(store: JsonStore) -> int:
@@ -328,76 +469,73 @@ def _torn_tail(store: JsonStore) -> int:
     return max(0, os.fstat(j.fd).st_size - j.offset)
 
 
-def _cut_journal(err: JournalDamaged, found: list[Finding]) -> None:
-    """Copy the journal aside, then cut it at the damaged record, under the store's lock."""
+def _cut_journal(
+    err: JournalDamaged, folder: Folder, layout: StoreLayout, found: list[Finding]
+) -> bool:
+    """Under the store's lock, keep the journal aside (a hard link) and replace it with its
+    part before the damaged record. False, with an error finding, when that cannot be done;
+    nothing is changed then."""
     journal = err.path
-    store_path = journal.with_name(journal.name.removesuffix(".journal"))
-    with InterProcessLock(store_path.with_name(store_path.name + ".lock")).held():
-        n = 1
-        while (copy := journal.with_name(f"{journal.name}.damaged-{n}")).exists():
-            n += 1
-        shutil.copy2(journal, copy)
-        with open(journal, "r+b") as f:
-            f.truncate(err.offset)
-            f.flush()
-            with contextlib.suppress(OSError):
-                os.fsync(f.fileno())
+    try:
+        with InterProcessLock(layout.at(layout.lock), folder=folder).held():
+            raw, _ = folder.read(layout.journal)
+            good = raw[: err.offset]
+            if len(raw) <= err.offset or not good.endswith(b"\n"):
+                found.append(
+                    Finding(
+                        "error",
+                        f"The journal {journal} changed while being repaired; run 'contact-tui "
+                        "doctor' again. Nothing was changed.",
+                    )
+                )
+                return False
+            (kept,) = folder.link_aside([layout.journal], DAMAGED)
+            atomic_write(journal, good, folder)
+    except OSError as oserr:
+        found.append(Finding("error", f"{describe_os_error(oserr, journal)} Nothing was repaired."))
+        return False
+    except StoreError as store_err:
+        found.append(Finding("error", f"{store_err} Nothing was repaired."))
+        return False
     found.append(
         Finding(
             "ok",
             f"Cut the journal back to before line {err.line} (byte {err.offset}); the full "
-            f"journal, damaged part included, is kept as {copy}.",
+            f"journal, damaged part included, is kept as {folder.path_of(kept)}.",
         )
     )
+    return True
 
 
-def _damaged_name(path: Path, journal: Path) -> int:
-    """The first N for which neither ``path.damaged-N`` nor ``journal.damaged-N`` exists."""
-    n = 1
-    while any(p.with_name(f"{p.name}.damaged-{n}").exists() for p in (path, journal)):
-        n += 1
-    return n
-
-
-def _keep_aside(src: Path, n: int) -> Path | None:
-    """Keep ``src`` under the name ``src.damaged-N`` (a hard link, so that the rewrite that
-    follows replaces ``src`` atomically and there is never a moment without it)."""
-    if not src.exists():
-        return None
-    dst = src.with_name(f"{src.name}.damaged-{n}")
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-    return dst
-
-
-def _read_backup_journal(jbak: Path, gen: int) -> tuple[JournalFile | None, str]:
+def _read_backup_journal(
+    folder: Folder, layout: StoreLayout, gen: int
+) -> tuple[JournalFile | None, str]:
     """The backup journal if it continues backup generation ``gen``, else why not."""
-    if not jbak.exists():
-        return None, f"there is no {jbak.name}"
+    name = layout.journal_backup
+    if folder.lstat(name) is None:
+        return None, f"there is no {name}"
     try:
-        jf = read_journal(jbak)
+        jf = read_journal(layout.at(name), folder)
     except StoreUnreadable as err:
         return None, str(err)
     if jf.header.get("generation") != gen:
         return None, (
-            f"{jbak.name} is of generation {jf.header.get('generation')}, not {gen} (its "
+            f"{name} is of generation {jf.header.get('generation')}, not {gen} (its "
             "compaction was interrupted)"
         )
     return jf, ""
 
 
-def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
+def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Finding]) -> bool:
     """Rebuild an unreadable or missing snapshot from the backup pair and the journals.
 
     See the module docstring for why this is correct. Returns False (with an error finding)
     when the backup cannot be used; nothing is changed then.
     """
-    journal = path.with_name(path.name + ".journal")
-    bak = path.with_name(path.name + ".bak")
-    jbak = path.with_name(path.name + ".journal.bak")
-    lock = InterProcessLock(path.with_name(path.name + ".lock"))
+    path = layout.path
+    journal = layout.at(layout.journal)
+    bak = layout.at(layout.backup)
+    lock = InterProcessLock(layout.at(layout.lock), folder=folder)
     try:
         lock.acquire()
     except StoreError as err:
@@ -405,7 +543,7 @@ def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
         return False
     try:
         try:
-            tables, gen, _, _ = read_snapshot(bak)
+            tables, gen, _, _ = read_snapshot(bak, folder)
         except StoreUnreadable as err:
             found.append(
                 Finding(
@@ -420,20 +558,20 @@ def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
         # The generation whose journal continues the state rebuilt so far (None: no journal
         # does, because a journal stopped at a damaged record).
         state_gen: int | None = gen
-        bj, why = _read_backup_journal(jbak, gen)
+        bj, why = _read_backup_journal(folder, layout, gen)
         if bj is not None:
             for record in bj.records:
                 apply_ops(tables, record["ops"])
-            replayed.append(f"{len(bj.records)} record(s) of {jbak.name}")
+            replayed.append(f"{len(bj.records)} record(s) of {layout.journal_backup}")
             state_gen = None if bj.damage else gen + 1
             if bj.damage:
-                notes.append(f"{jbak.name} stops early: {bj.damage}")
+                notes.append(f"{layout.journal_backup} stops early: {bj.damage}")
         gen_now = gen
         up_to_date = False  # proven to hold every record of the current journal?
         cur: JournalFile | None = None
-        if journal.exists():
+        if folder.lstat(layout.journal) is not None:
             try:
-                cur = read_journal(journal)
+                cur = read_journal(journal, folder)
             except StoreUnreadable as err:
                 notes.append(f"the journal was not used: {err}")
         if cur is not None:
@@ -446,19 +584,19 @@ def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
             elif cur_gen == state_gen:
                 for record in cur.records:
                     apply_ops(tables, record["ops"])
-                replayed.append(f"{len(cur.records)} record(s) of {journal.name}")
+                replayed.append(f"{len(cur.records)} record(s) of {layout.journal}")
                 up_to_date = cur.damage is None
                 if cur.damage:
-                    notes.append(f"{journal.name} stops early: {cur.damage}")
+                    notes.append(f"{layout.journal} stops early: {cur.damage}")
             else:
                 if bj is None:
                     notes.append(f"the backup's journal was not used: {why}")
                 notes.append(
-                    f"{journal.name} (generation {cur_gen}, {len(cur.records)} record(s)) does "
-                    "not continue the backup"
+                    f"{layout.journal} (generation {cur_gen}, {len(cur.records)} record(s)) "
+                    "does not continue the backup"
                 )
         elif not notes:
-            notes.append(f"there is no {journal.name} to replay")
+            notes.append(f"there is no {layout.journal} to replay")
         if not up_to_date and not notes:
             notes.append("the journals could not be joined up")
         # Skip a generation: the damaged snapshot's own generation is unknown (at most
@@ -466,13 +604,14 @@ def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
         # be new so that running readers reload rather than follow.
         new_gen = gen_now + 2
         data = snapshot_bytes(tables, new_gen)
-        n = _damaged_name(path, journal)
-        kept = [k for k in (_keep_aside(path, n), _keep_aside(journal, n)) if k is not None]
-        atomic_write(path, data)
-        atomic_write(journal, journal_header(new_gen, path))
-        fsync_dir(path.parent)
+        # Keep the damaged files under new names (hard links, so that the rewrites that follow
+        # replace each name atomically and there is never a moment without it).
+        present = [n for n in (layout.snapshot, layout.journal) if folder.lstat(n) is not None]
+        kept = folder.link_aside(present, DAMAGED)
+        st = atomic_write(path, data, folder)
+        atomic_write(journal, journal_header(new_gen, st), folder)
     except OSError as err:
-        found.append(Finding("error", describe_os_error(err, path)))
+        found.append(Finding("error", f"{describe_os_error(err, path)} Nothing was repaired."))
         return False
     except StoreError as err:
         found.append(Finding("error", str(err)))
@@ -482,7 +621,7 @@ def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
     counts = ", ".join(
         f"{len(tables.get(t, {}))} {t}" for t in ("contacts", "interactions", "audit")
     )
-    aside = " and ".join(str(k) for k in kept) or "nothing"
+    aside = " and ".join(str(folder.path_of(k)) for k in kept) or "nothing"
     found.append(
         Finding(
             "ok",
@@ -510,4 +649,4 @@ def _restore_from_backup(path: Path, found: list[Finding]) -> bool:
     return True
 
 
-__all__ = ["Finding", "diagnose", "filesystem_type", "lock_holder"]
+__all__ = ["Finding", "diagnose", "filesystem_type", "lock_holder", "repair_refusal"]

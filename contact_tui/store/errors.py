@@ -20,6 +20,21 @@ class StoreUnreadable(StoreError):
         super().__init__(f"Cannot read the store file {path}: {reason}. {hint}")
 
 
+class UnsafeStoreFile(StoreUnreadable):
+    """Something other than a regular file where a store file should be: a symlink, a FIFO, a
+    device, a socket or a folder. It is never followed, read or written through: on a shared
+    host it is how someone in the group would turn another user's process against them."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self.kind = kind
+        super().__init__(
+            path,
+            f"it is {kind}, not a regular file, so it was not opened",
+            "Someone who can write to the folder may have put it there: check it (ls -l), move "
+            "it out of the folder, then run 'contact-tui doctor'.",
+        )
+
+
 class StoreUnavailable(StoreError):
     """The store cannot be written or locked right now (busy lock, full disk, no permission)."""
 

@@ -10,36 +10,25 @@ import contextlib
 import errno
 import fcntl
 import os
+import pwd
 import secrets
+import stat
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from contact_tui.store.errors import StoreUnavailable
+from contact_tui.store.errors import StoreError, StoreUnavailable
+from contact_tui.store.layout import TMP_MARK, StoreLayout
+from contact_tui.store.safefs import Folder, shown
 
 # New store files are readable and writable by owner and group only: agents share a group.
+# A replaced file keeps its mode within these bits, so "other" access is never carried over.
 FILE_MODE = 0o660
-TMP_MARK = ".tmp-"
-
-
-def tmp_prefix(path: Path) -> str:
-    """The name prefix of temporary files made beside ``path``; used to clean up orphans."""
-    return f".{path.name}{TMP_MARK}"
-
-
-def store_tmp_prefixes(path: Path) -> tuple[str, ...]:
-    """The prefixes of every temporary file a store at ``path`` makes: its snapshot's (and
-    backups') and its journal's (``atomic_write`` names a temporary file after its target)."""
-    return (tmp_prefix(path), tmp_prefix(path.with_name(path.name + ".journal")))
-
-
-def is_store_tmp(path: Path, name: str) -> bool:
-    """Whether ``name`` is a temporary file of the store at ``path``."""
-    return name.startswith(store_tmp_prefixes(path))
 
 
 def describe_os_error(err: OSError, path: Path) -> str:
@@ -63,6 +52,77 @@ def describe_os_error(err: OSError, path: Path) -> str:
     return f"Cannot write {path}: {err.strerror or err}."
 
 
+@dataclass(frozen=True)
+class LockHolder:
+    """The process holding a store's lock, as far as /proc tells."""
+
+    pid: int
+    user: str
+    command: str
+
+    def __str__(self) -> str:
+        return f"process {self.pid} (user {self.user}, command '{self.command}')"
+
+
+def lock_holder(ino: int) -> LockHolder | None:
+    """The process holding a ``flock`` on the file with inode ``ino``, from /proc/locks
+    (Linux), or None when unknown (no /proc, or ``hidepid`` hides the holder)."""
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; waiters read "1: -> FLOCK ...".
+        if len(parts) < 6 or parts[1] != "FLOCK":
+            continue
+        dev_ino = parts[5].split(":")
+        if len(dev_ino) == 3 and dev_ino[2] == str(ino) and parts[4].isdigit():
+            pid = int(parts[4])
+            try:
+                uid = os.stat(f"/proc/{pid}").st_uid
+                try:
+                    user = pwd.getpwuid(uid).pw_name
+                except KeyError:
+                    user = str(uid)
+            except OSError:
+                user = "unknown"
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    raw = f.read(4096)
+                cmd = raw.replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                cmd = ""
+            # The command line is the holder's to choose: escape it before printing it.
+            return LockHolder(pid, user, shown(cmd, 80) or "unknown")
+    return None
+
+
+def open_lock_file(folder: Folder, name: str, create: bool) -> int:
+    """Open the lock file ``name`` for writing; with ``create``, make it if it is missing.
+
+    Only a regular file is opened (a symlink or FIFO there raises UnsafeStoreFile), and its
+    mode is set only when this call made it: chmod through a file someone planted would
+    change whatever it points to.
+    """
+    for _ in range(5):
+        try:
+            fd, _ = folder.open(name, os.O_RDWR)
+            return fd
+        except FileNotFoundError:
+            if not create:
+                raise
+        try:
+            return folder.create(name, os.O_RDWR, FILE_MODE)
+        except FileExistsError:
+            continue  # made meanwhile, or a dangling symlink, which the next open refuses
+    raise StoreUnavailable(
+        f"The lock file {folder.path_of(name)} kept appearing and disappearing; try again, "
+        "and if it persists, ask your admin to check who is changing the folder."
+    )
+
+
 class InterProcessLock:
     """An exclusive ``flock`` on a separate lock file, shared by every agent process.
 
@@ -71,20 +131,27 @@ class InterProcessLock:
     could not time out), which hands the lock over within about a millisecond.
     """
 
-    def __init__(self, path: Path, timeout: float = 10.0) -> None:
+    def __init__(self, path: Path, timeout: float = 10.0, folder: Folder | None = None) -> None:
         self.path = path
         self.timeout = timeout
+        self._folder = folder
         self._fd: int | None = None
 
-    def acquire(self) -> None:
-        """Take the lock, or raise StoreUnavailable after ``timeout`` seconds."""
+    def _open(self, create: bool) -> int:
+        folder = self._folder or Folder(self.path.parent)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            return open_lock_file(folder, self.path.name, create)
+        finally:
+            if self._folder is None:
+                folder.close()
+
+    def acquire(self) -> None:
+        """Take the lock, or raise StoreUnavailable after ``timeout`` seconds (naming the
+        holder), or UnsafeStoreFile when the lock file is not a regular file."""
+        try:
+            fd = self._open(create=True)
         except OSError as err:
             raise StoreUnavailable(describe_os_error(err, self.path)) from err
-        with contextlib.suppress(OSError):
-            if os.fstat(fd).st_uid == os.getuid():
-                os.fchmod(fd, FILE_MODE)
         deadline = time.monotonic() + self.timeout
         delay = 0.0005
         while True:
@@ -93,11 +160,13 @@ class InterProcessLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    holder = lock_holder(os.fstat(fd).st_ino)
                     os.close(fd)
+                    who = str(holder) if holder else "another process"
                     raise StoreUnavailable(
-                        f"The store is busy: another process has held {self.path} for over "
-                        f"{self.timeout:g} s; try again, and if it persists, run 'contact-tui "
-                        "doctor' to see which process holds it."
+                        f"The store is busy: {who} has held {self.path} for over "
+                        f"{self.timeout:g} s; try again, and if it persists, ask its user or "
+                        "your admin to end that process ('contact-tui doctor' names it too)."
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.01)
@@ -105,10 +174,10 @@ class InterProcessLock:
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free now, without waiting; False if it is held or the lock
-        file cannot be opened (a reader in a read-only folder)."""
+        file cannot be opened (a reader in a read-only folder, or no lock file yet)."""
         try:
-            fd = os.open(self.path, os.O_RDWR)
-        except OSError:
+            fd = self._open(create=False)
+        except (OSError, StoreError):
             return False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -135,62 +204,74 @@ class InterProcessLock:
             self.release()
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+@contextlib.contextmanager
+def _folder_of(path: Path, folder: Folder | None) -> Iterator[Folder]:
+    """``folder`` if given, else the folder of ``path`` opened for the block."""
+    if folder is not None:
+        yield folder
+        return
+    opened = Folder(path.parent)
     try:
-        os.fsync(fd)
+        yield opened
     finally:
-        os.close(fd)
+        opened.close()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix.
+def atomic_write(path: Path, data: bytes, folder: Folder | None = None) -> os.stat_result:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix;
+    return the new file's status.
 
-    Temporary file in the same folder, fsync, rename, fsync of the folder. The new file keeps
-    the old one's mode and group (``mkstemp``'s 0600 would lock the other agents out); a new
-    file gets FILE_MODE.
+    A new temporary file (O_EXCL, no symlink followed) in the same folder, fsync, rename, fsync
+    of the folder. The new file keeps the old one's mode within FILE_MODE (``mkstemp``'s 0600
+    would lock the other agents out, and access someone gave "other" is not carried over); a
+    new file gets FILE_MODE. In a setgid folder it takes the folder's group; elsewhere it keeps
+    the old file's group if it can.
     """
     try:
-        old = os.stat(path)
-    except FileNotFoundError:
-        old = None
-    tmp = path.with_name(f"{tmp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        try:
-            mode = (old.st_mode & 0o777) if old is not None else FILE_MODE
-            os.fchmod(fd, mode)
-            if old is not None and old.st_gid != os.getegid():
+        with _folder_of(path, folder) as d:
+            old = d.lstat(path.name)
+            if old is not None and not stat.S_ISREG(old.st_mode):
+                old = None  # a planted entry: nothing of it is carried over
+            setgid_folder = bool(os.fstat(d.fd).st_mode & stat.S_ISGID)
+            tmp = f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+            mode = (old.st_mode & FILE_MODE) if old is not None else FILE_MODE
+            fd = d.create(tmp, os.O_WRONLY, mode)
+            try:
+                try:
+                    if old is not None and not setgid_folder and old.st_gid != os.getegid():
+                        with contextlib.suppress(OSError):
+                            os.fchown(fd, -1, old.st_gid)
+                    view = memoryview(data)
+                    while view:
+                        written = os.write(fd, view)
+                        view = view[written:]
+                    os.fsync(fd)
+                    st = os.fstat(fd)
+                finally:
+                    os.close(fd)
+                d.replace(tmp, path.name)
+                d.fsync()
+            except OSError:
                 with contextlib.suppress(OSError):
-                    os.fchown(fd, -1, old.st_gid)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+                    d.unlink(tmp)
+                raise
+            return st
     except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise StoreUnavailable(describe_os_error(err, path)) from err
 
 
-def remove_orphans(path: Path) -> list[Path]:
-    """Delete temporary files a crashed writer left beside the store at ``path``.
+def remove_orphans(folder: Folder, layout: StoreLayout) -> list[str]:
+    """Delete temporary files a crashed writer left beside the store; their names.
 
     Call only under the lock: temporary files are written only under it, so while we hold it
     every one that exists belongs to a writer that died.
     """
     removed = []
-    for entry in path.parent.iterdir():
-        if is_store_tmp(path, entry.name):
+    for name in folder.names():
+        if layout.is_tmp(name):
             with contextlib.suppress(OSError):
-                entry.unlink()
-                removed.append(entry)
+                folder.unlink(name)
+                removed.append(name)
     return removed
 
 

@@ -1,12 +1,16 @@
 """The embedded store: a TinyDB-format JSON snapshot plus a JSON-lines journal.
 
-Layout, for a store at ``data/store.json``::
+Layout, for a store at ``data/store.json`` (``layout.StoreLayout`` has every name)::
 
     store.json            snapshot in TinyDB's format: {"table": {"doc id": {...}}}
     store.json.journal    header line, then one line per committed transaction
     store.json.lock       flock'ed by writers; never deleted
     store.json.bak, store.json.journal.bak
                           the snapshot and journal as they were before the last compaction
+
+Every file is opened relative to the folder's descriptor, never through a symlink, and only
+if it is a regular file of bounded size (``safefs``): on a shared host the folder is writable
+by the whole group.
 
 Why not TinyDB's own JSONStorage: it rewrites the whole file on every insert and re-reads it on
 every query (5.9 s and 3.9 s at 100,000 contacts), and it is not safe across processes. This
@@ -30,6 +34,8 @@ Concurrency, in short (README "How the store stays safe" has the long form):
 * A journal belongs to the snapshot whose generation its header names. The header also names
   the snapshot's inode, but that is not required to match: copying the folder (a restore from
   backup, a move to another disk) changes inode numbers, and it must not drop the journal.
+* A snapshot or journal with a hard link outside the store's files is moved to a new file at
+  the next save (a compaction), so a link someone made stops receiving new records.
 """
 
 from __future__ import annotations
@@ -64,11 +70,11 @@ from contact_tui.store.files import (
     atomic_write,
     describe_os_error,
     frame,
-    is_store_tmp,
     remove_orphans,
-    tmp_prefix,
     unframe,
 )
+from contact_tui.store.layout import STALE, StoreLayout
+from contact_tui.store.safefs import Folder, check_size
 
 FORMAT = 1
 META = "_meta"
@@ -149,12 +155,14 @@ class JsonStore:
         Raises StoreUnreadable when a file exists but cannot be parsed; it is left untouched.
         """
         self.path = Path(path)
-        self.journal_path = self.path.with_name(self.path.name + ".journal")
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self.backup_path = self.path.with_name(self.path.name + ".bak")
+        self.layout = StoreLayout(self.path)
+        self.journal_path = self.layout.at(self.layout.journal)
+        self.lock_path = self.layout.at(self.layout.lock)
+        self.backup_path = self.layout.at(self.layout.backup)
         self.compact_min_bytes = compact_min_bytes
         self.compact_ratio = compact_ratio
-        self._lock = InterProcessLock(self.lock_path, lock_timeout)
+        self._folder = Folder(self.path.parent)
+        self._lock = InterProcessLock(self.lock_path, lock_timeout, self._folder)
         self._mutex = threading.RLock()
         self._tables: dict[str, dict[str, Doc]] = {}
         self._gen = 0
@@ -166,12 +174,11 @@ class JsonStore:
         self._idx = _Indexes()
         # Why the last compaction after a save failed (the save itself stood), or None.
         self.compaction_error: str | None = None
-        if not self.path.parent.is_dir():
-            raise StoreUnavailable(
-                f"The store folder {self.path.parent} does not exist; create it "
-                "(on a local filesystem) or point the admin config at another path."
-            )
-        if not self.path.exists():
+        # Set under the lock when the snapshot or journal has another hard link: the save
+        # then compacts, moving the store to new files (see _prepare_write).
+        self._linked = False
+        # The first look opens the folder: a missing one is reported here (StoreUnavailable).
+        if self._folder.lstat(self.layout.snapshot) is None:
             if not create:
                 raise StoreUnreadable(self.path, "the file does not exist", "Nothing was created.")
             self._create(seed)
@@ -183,9 +190,9 @@ class JsonStore:
 
     def _create(self, seed: Callable[[], Mapping[str, Mapping[str, Doc]]] | None) -> None:
         with self._lock.held():
-            if self.path.exists():
+            if self._folder.lstat(self.layout.snapshot) is not None:
                 return  # another process created it while we waited
-            if self.journal_path.exists():
+            if self._folder.lstat(self.layout.journal) is not None:
                 raise StoreUnreadable(
                     self.path,
                     "the file is missing but its journal exists",
@@ -197,8 +204,8 @@ class JsonStore:
                 for name, table in seed().items():
                     tables.setdefault(name, {}).update(table)
             tables[META] = {"store": {"format": FORMAT, "generation": 1}}
-            atomic_write(self.path, orjson.dumps(tables))
-            self._write_journal_header(1, _ino(os.stat(self.path)))
+            st = atomic_write(self.path, orjson.dumps(tables), self._folder)
+            self._write_journal_header(1, _ino(st))
 
     def _tidy(self) -> None:
         """Remove temporary files left by a writer that died, if the lock is free right now.
@@ -208,20 +215,20 @@ class JsonStore:
         while we hold it, any that exist are orphans.
         """
         try:
-            if not any(is_store_tmp(self.path, e.name) for e in self.path.parent.iterdir()):
+            if not any(self.layout.is_tmp(name) for name in self._folder.names()):
                 return
         except OSError:
             return
-        lock = InterProcessLock(self.lock_path)
+        lock = InterProcessLock(self.lock_path, folder=self._folder)
         if lock.try_acquire():
             try:
                 with contextlib.suppress(OSError):
-                    remove_orphans(self.path)
+                    remove_orphans(self._folder, self.layout)
             finally:
                 lock.release()
 
     def _read_snapshot(self) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
-        return read_snapshot(self.path)
+        return read_snapshot(self.path, self._folder)
 
     def _load(self) -> None:
         """Read the snapshot and replay its journal; retry if a compaction ran meanwhile."""
@@ -267,8 +274,9 @@ class JsonStore:
         raise StoreUnreadable(self.path, "it kept changing while being read (compactions racing)")
 
     def _open_journal(self) -> tuple[_Journal | None, dict[str, Any] | None]:
+        name = self.layout.journal
         try:
-            fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+            fd, st = self._folder.open(name, os.O_RDWR | os.O_APPEND)
             writable = True
         except FileNotFoundError:
             return None, None
@@ -276,11 +284,15 @@ class JsonStore:
             if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise StoreUnreadable(self.journal_path, err.strerror or str(err)) from err
             try:
-                fd = os.open(self.journal_path, os.O_RDONLY)
+                fd, st = self._folder.open(name, os.O_RDONLY)
             except OSError as err2:
                 raise StoreUnreadable(self.journal_path, err2.strerror or str(err2)) from err2
             writable = False
-        st = os.fstat(fd)
+        try:
+            check_size(self.journal_path, st.st_size)
+        except StoreError:
+            os.close(fd)
+            raise
         head = os.pread(fd, 4096, 0)
         end = head.find(b"\n")
         if end < 0:
@@ -300,7 +312,7 @@ class JsonStore:
 
     def _write_journal_header(self, gen: int, snap_ino: tuple[int, int]) -> None:
         header = {"contactTuiJournal": FORMAT, "generation": gen, "snapshot": list(snap_ino)}
-        atomic_write(self.journal_path, frame(header))
+        atomic_write(self.journal_path, frame(header), self._folder)
 
     def _close_journal(self) -> None:
         if self._journal is not None:
@@ -322,6 +334,7 @@ class JsonStore:
         size = os.fstat(j.fd).st_size
         if size <= j.offset:
             return []
+        check_size(self.journal_path, size)  # someone's gigabytes must not reach our memory
         chunk = os.pread(j.fd, size - j.offset, j.offset)
         end = chunk.rfind(b"\n")
         if end < 0:
@@ -353,11 +366,19 @@ class JsonStore:
 
     def _follow(self) -> list[Change]:
         """Catch up with other processes: new records, or a switch to a compacted journal."""
-        changes = self._read_records()
         try:
-            st = os.stat(self.journal_path)
-        except FileNotFoundError:
-            st = None
+            changes = self._read_records()
+        except JournalDamaged:
+            j = self._journal
+            st = self._folder.lstat(self.layout.journal)
+            if j is None or st is None or _ino(st) == j.ino:
+                raise
+            # ``doctor --repair`` replaced the damaged journal with its good part (keeping
+            # this one aside): start again from what is on disk now.
+            self._load()
+            return [Change(t, "*") for t in TABLES]
+        # lstat: a symlink put in the journal's place is a new file to open (and refuse).
+        st = self._folder.lstat(self.layout.journal)
         if self._journal is not None and st is not None and _ino(st) == self._journal.ino:
             return changes
         expected = self._gen
@@ -390,7 +411,7 @@ class JsonStore:
     def refresh(self) -> list[Change]:
         """Take in what other processes committed since the last look; return what changed.
 
-        Costs one ``fstat`` and one ``stat`` when nothing changed, and otherwise time in
+        Costs one ``fstat`` and one ``lstat`` when nothing changed, and otherwise time in
         proportion to the new records.
         """
         with self._mutex:
@@ -400,17 +421,17 @@ class JsonStore:
 
     def _prepare_write(self) -> None:
         """Under the lock: be fully caught up, with a journal of our generation to append to."""
-        remove_orphans(self.path)
+        remove_orphans(self._folder, self.layout)
         self._follow()
-        try:
-            snap_ino = _ino(os.stat(self.path))
-        except FileNotFoundError:
+        snap = self._folder.lstat(self.layout.snapshot)
+        if snap is None:
             raise StoreUnreadable(
                 self.path,
                 "the file has disappeared",
                 "Run 'contact-tui doctor --repair' to rebuild it from the backup and the journal; "
                 "nothing was written.",
-            ) from None
+            )
+        snap_ino = _ino(snap)
         if snap_ino != self._snap_ino:
             # The snapshot was replaced without a new journal: a compaction crashed between its
             # two renames, or someone restored a file. Start again from what is on disk.
@@ -420,8 +441,9 @@ class JsonStore:
             if self._seq > 0:
                 self._compact()  # our memory holds records whose journal is gone: keep them
                 return
-            if self.journal_path.exists():
-                self._set_aside(self.journal_path)
+            if self._folder.lstat(self.layout.journal) is not None:
+                # Not ours to use, nor to lose: keep it under a new name.
+                self._folder.set_aside(self.layout.journal, STALE)
             self._write_journal_header(self._gen, self._snap_ino)
             journal, _ = self._open_journal()
             self._journal = journal
@@ -429,7 +451,12 @@ class JsonStore:
         assert j is not None
         if not j.writable:
             self._reopen_for_writing(j)
-        size = os.fstat(j.fd).st_size
+        jst = os.fstat(j.fd)
+        size = jst.st_size
+        # A second name for the snapshot or journal is a backup link after a compaction that
+        # stopped half way, or a link someone made to keep reading the store (perhaps after
+        # leaving the group). Either way this save compacts: new files, which no link reaches.
+        self._linked = snap.st_nlink > 1 or jst.st_nlink > 1
         if size < j.offset:
             # Cut back under us (``doctor --repair``): what we applied past the cut is gone.
             self._load()
@@ -446,23 +473,16 @@ class JsonStore:
         why saving is impossible. Without this, a reader that opened the store during the
         fault could never save again."""
         try:
-            fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+            fd, st = self._folder.open(self.layout.journal, os.O_RDWR | os.O_APPEND)
         except OSError as err:
             raise StoreUnavailable(describe_os_error(err, self.journal_path)) from err
-        if _ino(os.fstat(fd)) != j.ino:  # replaced meanwhile (we follow it under the lock)
+        if _ino(st) != j.ino:  # replaced meanwhile (we follow it under the lock)
             os.close(fd)
             raise StoreUnavailable(
                 f"The journal {self.journal_path} was replaced while being reopened; try again."
             )
         os.close(j.fd)
         j.fd, j.writable = fd, True
-
-    def _set_aside(self, path: Path) -> None:
-        """Rename a file we will not use so that nothing in it is lost."""
-        n = 1
-        while (target := path.with_name(f"{path.name}.stale-{n}")).exists():
-            n += 1
-        os.replace(path, target)
 
     def _append(self, ops: list[Op], actor: str) -> None:
         j = self._journal
@@ -511,7 +531,7 @@ class JsonStore:
                 yield tx
                 if tx.ops:
                     self._append(tx.ops, actor)
-                    if self._should_compact():
+                    if self._linked or self._should_compact():
                         self._compact_after_commit()
 
     def _prepare_write_or_explain(self) -> None:
@@ -562,29 +582,28 @@ class JsonStore:
         tables[META] = {"store": {"format": FORMAT, "generation": gen}}
         data = orjson.dumps(tables)
         self._backup()
-        atomic_write(self.path, data)
-        snap_ino = _ino(os.stat(self.path))
+        snap_ino = _ino(atomic_write(self.path, data, self._folder))
         self._write_journal_header(gen, snap_ino)
         self._close_journal()
         self._gen, self._snap_ino, self._snap_bytes, self._seq = gen, snap_ino, len(data), 0
+        self._linked = False
         journal, _ = self._open_journal()
         self._journal = journal
 
     def _backup(self) -> None:
         """Keep the snapshot and journal being replaced as .bak (hard links: no copying)."""
-        for src in (self.path, self.journal_path):
-            if not src.exists():
-                continue
-            dst = src.with_name(src.name + ".bak")
-            tmp = src.with_name(f"{tmp_prefix(self.path)}bak-{os.getpid()}")
+        folder, layout = self._folder, self.layout
+        tmp = layout.backup_tmp(os.getpid())
+        for src, dst in ((layout.snapshot, layout.backup), (layout.journal, layout.journal_backup)):
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                folder.unlink(tmp)
             try:
-                os.link(src, tmp)
-                os.replace(tmp, dst)
+                # Not following a symlink: what is linked is the name's own file.
+                os.link(src, tmp, src_dir_fd=folder.fd, dst_dir_fd=folder.fd, follow_symlinks=False)
+                folder.replace(tmp, dst)
             except OSError:
                 with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+                    folder.unlink(tmp)
 
     # --- applying operations and keeping indexes -------------------------------------------
 
@@ -747,9 +766,11 @@ class JsonStore:
             )
 
     def close(self) -> None:
-        """Release the journal file handle."""
+        """Release the journal's and the folder's file handles (used again, the store reopens
+        them)."""
         with self._mutex:
             self._close_journal()
+            self._folder.close()
 
 
 class Transaction:
@@ -867,19 +888,31 @@ def check_record(record: Any, seq: int) -> list[Op]:
     return checked
 
 
-def read_snapshot(path: Path) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
-    """Parse a snapshot file: its tables, generation, (device, inode) and size in bytes.
-
-    Raises StoreUnreadable naming ``path`` and what is wrong with it.
-    """
+def _read_file(path: Path, folder: Folder | None) -> tuple[bytes, os.stat_result]:
+    """The whole of the store file ``path``, read safely (see ``safefs``) from ``folder`` (its
+    folder, or opened here). Raises StoreUnreadable naming ``path``; one caused by the OS
+    (no permission) has that OSError as its cause."""
+    opened = folder or Folder(path.parent)
     try:
-        with open(path, "rb") as f:
-            ino = _ino(os.fstat(f.fileno()))
-            raw = f.read()
+        return opened.read(path.name)
     except FileNotFoundError:
         raise StoreUnreadable(path, "the file does not exist") from None
     except OSError as err:
         raise StoreUnreadable(path, err.strerror or str(err)) from err
+    finally:
+        if folder is None:
+            opened.close()
+
+
+def read_snapshot(
+    path: Path, folder: Folder | None = None
+) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
+    """Parse a snapshot file: its tables, generation, (device, inode) and size in bytes.
+
+    Raises StoreUnreadable naming ``path`` and what is wrong with it.
+    """
+    raw, st = _read_file(path, folder)
+    ino = _ino(st)
     if not raw.strip():
         raise StoreUnreadable(path, "the file is empty")
     gc_was_enabled = gc.isenabled()
@@ -907,17 +940,13 @@ class JournalFile:
     torn: int  # bytes of an unfinished last line (never committed)
 
 
-def read_journal(path: Path) -> JournalFile:
+def read_journal(path: Path, folder: Folder | None = None) -> JournalFile:
     """Read a journal file whole, stopping at the first damaged record.
 
     Raises StoreUnreadable when the file cannot be read or its header line is not one.
     """
-    try:
-        with open(path, "rb") as f:
-            ino = _ino(os.fstat(f.fileno()))
-            raw = f.read()
-    except OSError as err:
-        raise StoreUnreadable(path, err.strerror or str(err)) from err
+    raw, st = _read_file(path, folder)
+    ino = _ino(st)
     end = raw.find(b"\n")
     if end < 0:
         raise StoreUnreadable(path, "the first line is not a journal header")
@@ -960,10 +989,10 @@ def snapshot_bytes(tables: Mapping[str, Mapping[str, Doc]], gen: int) -> bytes:
     return orjson.dumps(out)
 
 
-def journal_header(gen: int, snapshot: Path) -> bytes:
-    """The header line of a new journal continuing the snapshot file ``snapshot``."""
-    st = os.stat(snapshot)
-    return frame({"contactTuiJournal": FORMAT, "generation": gen, "snapshot": list(_ino(st))})
+def journal_header(gen: int, snapshot: os.stat_result) -> bytes:
+    """The header line of a new journal continuing the snapshot file whose status is
+    ``snapshot`` (as ``atomic_write`` returns it)."""
+    return frame({"contactTuiJournal": FORMAT, "generation": gen, "snapshot": list(_ino(snapshot))})
 
 
 def _check_snapshot(path: Path, data: Any) -> tuple[dict[str, dict[str, Doc]], int]:

@@ -4,6 +4,9 @@ The snapshot is a TinyDB database whose document ids are UUID strings rather tha
 default integers, so it needs a table class that keeps ids as text. It shows the state as of
 the last compaction: records still in the journal are not in it (``contact-tui doctor`` and
 the app read both).
+
+The file is read the store's way (no symlink followed, a regular file of bounded size, see
+``safefs``) into TinyDB's memory storage, so writes through the database never reach it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tinydb import TinyDB
+from tinydb.storages import MemoryStorage
 from tinydb.table import Table
+
+from contact_tui.store.jsonstore import read_snapshot
 
 
 class StrIdTable(Table):
@@ -27,5 +33,11 @@ class SnapshotDB(TinyDB):
 
 
 def open_tinydb(path: Path) -> TinyDB:
-    """The snapshot at ``path`` as a read-only TinyDB database."""
-    return SnapshotDB(str(path), access_mode="r")
+    """The snapshot at ``path`` as a TinyDB database in memory (the file is never written).
+
+    Raises StoreUnreadable, as the store does, for a file that is not a sound snapshot.
+    """
+    tables = read_snapshot(path)[0]
+    db = SnapshotDB(storage=MemoryStorage)
+    db.storage.write(tables)
+    return db

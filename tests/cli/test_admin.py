@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from contact_tui.cli import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, EXIT_UNREADABLE
 from tests.cli.conftest import USER, Runner, write_config
@@ -94,7 +97,11 @@ def test_doctor_on_a_healthy_store(run: Runner) -> None:
     assert {f["level"] for f in findings} <= {"ok", "warning"}
 
 
-def test_doctor_reports_a_corrupt_store(run: Runner, config: Path) -> None:
+def test_doctor_reports_a_corrupt_store(
+    run: Runner, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --repair refuses root (tests/hostile/test_store_files.py); here it runs as a user would.
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     store = config.parent / "store.json"
     store.write_text("{not json", encoding="utf-8")
     result = run("doctor")

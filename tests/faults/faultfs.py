@@ -37,11 +37,16 @@ def fd_path(fd: int) -> str:
         return ""
 
 
-def _inside(folder: Path, path: Any) -> bool:
+def _inside(folder: Path, path: Any, dir_fd: int | None = None) -> bool:
+    """Whether ``path`` (relative to ``dir_fd`` when given, as the store opens its files)
+    names a file directly in ``folder``."""
     if isinstance(path, int):
         return False
     try:
-        return Path(os.fsdecode(path)).resolve().parent == folder
+        name = Path(os.fsdecode(path))
+        if dir_fd is not None and not name.is_absolute():
+            name = Path(fd_path(dir_fd)) / name
+        return name.resolve().parent == folder
     except (TypeError, ValueError):
         return False
 
@@ -56,7 +61,7 @@ def make_read_only(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int) -> 
         raise OSError(code, os.strerror(code), os.fsdecode(path))
 
     def fake_open(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
-        if active[0] and flags & WRITE_FLAGS and _inside(folder, path):
+        if active[0] and flags & WRITE_FLAGS and _inside(folder, path, kwargs.get("dir_fd")):
             fail(path)
         return real_open(path, flags, mode, **kwargs)
 
@@ -69,8 +74,11 @@ def make_read_only(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int) -> 
         real = getattr(os, name)
 
         def fake(*args: Any, **kwargs: Any) -> Any:
-            for arg in args[:2]:
-                if active[0] and _inside(folder, arg):
+            # (path, dir_fd) pairs as os.link/replace/rename (src_dir_fd, dst_dir_fd) and
+            # os.unlink/mkdir/rmdir (dir_fd) take them.
+            dir_fds = (kwargs.get("src_dir_fd", kwargs.get("dir_fd")), kwargs.get("dst_dir_fd"))
+            for arg, dir_fd in zip(args[:2], dir_fds, strict=False):
+                if active[0] and _inside(folder, arg, dir_fd):
                     fail(arg)
             return real(*args, **kwargs)
 

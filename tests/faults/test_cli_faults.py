@@ -18,16 +18,18 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_OK, EXIT_UNAVAILABLE, EXIT_UNREADABLE
+from contact_tui.cli import EXIT_CONFIG, EXIT_OK, EXIT_UNAVAILABLE, EXIT_UNREADABLE
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.store.jsonstore import JsonStore
 
 ROOT = Path(__file__).resolve().parents[2]
 USER = pwd.getpwuid(os.getuid()).pw_name
 
-# Runs the CLI with a fault installed: argv is KIND FOLDER CLI-ARGS...
+# Runs the CLI with a fault installed: argv is KIND FOLDER CLI-ARGS... The kind "not-root"
+# makes a root process look like an ordinary user to ``doctor --repair``'s guard (tested on
+# its own in tests/hostile/test_store_files.py), so the repair itself runs for real in CI.
 WITH_FAULT = """
-import errno, sys
+import errno, os, sys
 from pathlib import Path
 import pytest
 from tests.faults.faultfs import fill_disk, make_read_only
@@ -35,6 +37,8 @@ kind, folder = sys.argv[1], Path(sys.argv[2]).resolve()
 patch = pytest.MonkeyPatch()
 if kind == "full":
     fill_disk(patch, lambda p: p.startswith(str(folder) + "/"))
+elif kind == "not-root":
+    patch.setattr(os, "geteuid", lambda: 1000)
 else:
     make_read_only(patch, folder, errno.EROFS)
 from contact_tui.cli import main
@@ -105,7 +109,12 @@ def test_a_damaged_store_exits_6_and_doctor_repair_rebuilds_it(tmp_path: Path) -
     assert f"error: Cannot read the store file {path}" in checked.stdout
     assert "doctor --repair" in checked.stdout
 
-    repaired = cli(config, "doctor", "--repair")
+    if os.geteuid() == 0:
+        refused = cli(config, "doctor", "--repair")
+        assert refused.returncode == EXIT_CONFIG
+        assert "does not run as root" in one_line(refused.stderr)
+        assert not (tmp_path / "store.json.damaged-1").exists()
+    repaired = cli(config, "doctor", "--repair", fault="not-root")
     assert repaired.returncode == EXIT_OK, repaired.stdout + repaired.stderr
     assert f"Rebuilt {path}" in repaired.stdout and "4 contacts" in repaired.stdout
     assert (tmp_path / "store.json.damaged-1").exists()

@@ -27,8 +27,8 @@ import pytest
 
 from contact_tui.store.doctor import Finding, diagnose
 from contact_tui.store.errors import JournalDamaged, StoreUnavailable, StoreUnreadable
-from contact_tui.store.files import TMP_MARK
 from contact_tui.store.jsonstore import JsonStore, read_journal, read_snapshot
+from contact_tui.store.layout import TMP_MARK
 from tests.faults.faultfs import fd_path, fill_disk, make_read_only
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,14 +174,15 @@ def test_a_sound_file_we_may_not_read_is_not_rebuilt(
 ) -> None:
     store_with_history(store_path).close()
     before = files(store_path.parent)
-    real_open = open
+    real_open = os.open
 
-    def denied(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if Path(os.fsdecode(file)) == store_path:
-            raise PermissionError(errno.EACCES, "Permission denied", str(file))
-        return real_open(file, mode, *args, **kwargs)
+    def denied(file: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        # The store opens its files by name relative to the folder's descriptor.
+        if os.fsdecode(file) == store_path.name and kwargs.get("dir_fd") is not None:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(file))
+        return real_open(file, flags, mode, **kwargs)
 
-    monkeypatch.setattr("builtins.open", denied)
+    monkeypatch.setattr(os, "open", denied)
     findings = diagnose(store_path, repair=True)
     monkeypatch.undo()
     assert any(
