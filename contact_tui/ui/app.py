@@ -9,15 +9,20 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import HelpPanel
 
 from contact_tui.domain.clock import utcnow
 from contact_tui.service import ContactService
 from contact_tui.ui.keys import load_keymap
+from contact_tui.ui.render import safe
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.main import MainScreen
+
+# Columns of a toast's message, at most (it wraps over a few lines).
+NOTICE_WIDTH = 400
 
 
 class ContactApp(App[None]):
@@ -59,6 +64,29 @@ class ContactApp(App[None]):
         if self._keymap_problem:
             self.notify(self._keymap_problem, severity="warning", markup=False, timeout=10)
         self.push_screen(MainScreen(self.open_service, self.clock))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast, always through the safe helper and never as markup.
+
+        Toasts quote store and customer text (a sender's name, a store error naming a file) and
+        draw their text as given, so every one, whoever raises it, is escaped and clipped here.
+        ``markup`` is accepted for Textual's signature and ignored.
+        """
+        super().notify(
+            safe(message, NOTICE_WIDTH),
+            title=safe(title, 80),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def action_toggle_help(self) -> None:
         """Show or hide the panel listing every key that works here."""

@@ -5,27 +5,96 @@ value goes into a ``rich.text.Text`` as plain text (no markup parsing), after
 :func:`printable` has escaped control and bidi characters and :func:`terminal_text` has dropped
 the few whose width terminals disagree on, and is clipped so a 10,000-character name cannot push
 the layout around. Labels are ours and carry the styling.
+
+Stored text can be anything (a store written by an older version, or edited by hand), so
+nothing here trusts it: every widget that shows store or customer text gets it through
+:func:`safe` (or :func:`cell`, :func:`plain`), and the cost of each call is bounded by the
+columns shown, not by the length of the text (a 20 MB transcript line once made every key
+press take 16-42 s).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
 
-from contact_tui.domain.model import Contact, Interaction, PhoneNumber
-from contact_tui.domain.text import clip, terminal_text
+from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, PhoneNumber
+from contact_tui.domain.text import clip, printable, terminal_text
 
 LABEL_STYLE = "bold"
 DIM = "dim"
 MAX_VALUE = 200
 MAX_NOTE_LINES = 20
+MAX_TRANSCRIPT_LINES = 500
+TRANSCRIPT_WIDTH = 2000
+# Addresses listed on a To or Cc line, at most.
+MAX_RECIPIENTS = 20
+# Characters looked at per column shown. A column holds one character, or a few with the
+# combining marks on them; text with more than this many per column is cut (and marked cut).
+CHARS_PER_COLUMN = 4
+ELLIPSIS = "…"
+# No field's rule allows a longer value, so a longer stored one is never put in a field to edit.
+MAX_EDITABLE = 10_000
 
 
 def safe(value: str, limit: int = MAX_VALUE) -> str:
     """Customer text made printable, without characters of uncertain width (see
-    :func:`terminal_text`), and clipped to ``limit`` columns, with an ellipsis."""
-    return clip(terminal_text(value), limit)
+    :func:`terminal_text`), and clipped to ``limit`` columns, with an ellipsis.
+
+    The text is cut by length before anything measures it, so the cost is bounded by
+    ``limit`` whatever the length of ``value``.
+    """
+    budget = max(1, limit) * CHARS_PER_COLUMN
+    head = value[:budget]
+    # Escaping makes a character up to ten (\U000e0041), so cut again after it.
+    text = terminal_text(head)
+    cut = len(head) < len(value) or len(text) > budget
+    text = text[:budget]
+    if text.isascii():  # escaped: every character is printable and one column wide
+        if len(text) <= limit and not cut:
+            return text
+        return text[: max(0, limit - 1)] + ELLIPSIS
+    if not cut:
+        return clip(text, limit, ELLIPSIS)
+    return clip(text, max(0, limit - 1), "") + ELLIPSIS
+
+
+def editable(value: str) -> bool:
+    """True when ``value`` may be put in an editable field as it is. An ``Input`` draws what it
+    holds raw, so the value must have no character :func:`printable` would escape (ESC, BEL,
+    bidi overrides...), and it must not be longer than any field allows."""
+    return len(value) <= MAX_EDITABLE and printable(value) == value
+
+
+def plain(value: str, limit: int = MAX_VALUE, style: str = "") -> Text:
+    """Customer text as a Rich ``Text``: through :func:`safe`, never parsed as markup."""
+    return Text(safe(value, limit), style=style)
+
+
+def first_lines(text: str, count: int, width: int = MAX_VALUE) -> tuple[list[str], bool]:
+    """The first ``count`` lines of ``text``, each cut to ``width`` columns' worth of
+    characters, and whether there is more; never splits or copies the rest of ``text``."""
+    lines: list[str] = []
+    start = 0
+    while len(lines) < count:
+        end = text.find("\n", start)
+        stop = len(text) if end == -1 else end
+        lines.append(text[start : min(stop, start + width * CHARS_PER_COLUMN + 1)])
+        if end == -1:
+            return lines, False
+        start = end + 1
+    return lines, True
+
+
+def joined(values: Sequence[str], limit: int = MAX_RECIPIENTS) -> str:
+    """The first ``limit`` of ``values`` joined by commas, each cut to what a line can show,
+    with a count of the rest."""
+    shown = ", ".join(v[: MAX_VALUE * CHARS_PER_COLUMN + 1] for v in values[:limit])
+    if len(values) > limit:
+        shown += f" and {len(values) - limit:,} more"
+    return shown
 
 
 def cell(value: str, limit: int = 40) -> Text:
@@ -62,7 +131,7 @@ def phone_line(phone: PhoneNumber) -> Text:
 
 def _row(text: Text, label: str, value: Text | str) -> None:
     text.append(f"{label:<10}", style=LABEL_STYLE)
-    text.append(value if isinstance(value, Text) else Text(safe(value)))
+    text.append(value if isinstance(value, Text) else plain(value))
     text.append("\n")
 
 
@@ -76,40 +145,53 @@ def contact_details(contact: Contact) -> Text:
     for email_kind, email in contact.emails():
         _row(text, email_kind.label, email)
     for identity in contact.identities:
-        _row(text, identity.platform.label, identity.summary())
+        _row(text, identity.platform.label, _identity(identity))
     if not contact.address.is_empty():
         for n, line in enumerate(contact.address.lines()):
             _row(text, "Address" if n == 0 else "", line)
     _row(text, "Surveys", "opted out" if contact.survey_opt_out else "may be surveyed")
-    notes = contact.notes.split("\n") if contact.notes else []
-    for n, line in enumerate(notes[:MAX_NOTE_LINES]):
+    notes, more = first_lines(contact.notes, MAX_NOTE_LINES) if contact.notes else ([], False)
+    for n, line in enumerate(notes):
         _row(text, "Notes" if n == 0 else "", line)
-    if len(notes) > MAX_NOTE_LINES:
-        _row(text, "", Text(f"… {len(notes) - MAX_NOTE_LINES} more lines", style=DIM))
+    if more:
+        # Not counted: counting would read all of a note of any size on every repaint.
+        _row(text, "", Text(f"… more lines after these {MAX_NOTE_LINES}", style=DIM))
     changed_by = contact.modified_by or contact.created_by or "unknown"
     _row(text, "Changed", f"{when(contact.modify_date)} by {safe(changed_by, 40)}")
     text.rstrip()
     return text
 
 
+def _identity(identity: MessagingIdentity) -> Text:
+    """A messaging identity's ids, handle and display name (as its ``summary()`` puts them),
+    each made safe on its own."""
+    line = Text(safe(joined(identity.ids)))
+    if identity.handle:
+        line.append(f" (@{safe(identity.handle, 60)})")
+    if identity.display_name:
+        line.append(f", display name {safe(identity.display_name, 60)}")
+    return line
+
+
 def interaction_details(interaction: Interaction) -> Text:
     """From, to, subject and transcript of the selected interaction."""
     text = Text()
-    sender = interaction.from_.address
+    sender = Text(safe(interaction.from_.address))
     if interaction.from_.name:
-        sender = f"{interaction.from_.name} <{sender}>"
+        sender = Text.assemble(safe(interaction.from_.name, 80), " <", sender, ">")
     _row(text, "From", sender)
     if interaction.to:
-        _row(text, "To", ", ".join(interaction.to))
+        _row(text, "To", joined(interaction.to))
     if interaction.cc:
-        _row(text, "Cc", ", ".join(interaction.cc))
+        _row(text, "Cc", joined(interaction.cc))
     if interaction.subject:
         _row(text, "Subject", interaction.subject)
     _row(text, "State", interaction.state.value)
-    for line in interaction.transcript[:500]:
-        text.append(safe(line, 2000))
+    for line in interaction.transcript[:MAX_TRANSCRIPT_LINES]:
+        text.append(safe(line, TRANSCRIPT_WIDTH))
         text.append("\n")
-    if len(interaction.transcript) > 500:
-        text.append(f"… {len(interaction.transcript) - 500} more lines", style=DIM)
+    if len(interaction.transcript) > MAX_TRANSCRIPT_LINES:
+        more = len(interaction.transcript) - MAX_TRANSCRIPT_LINES
+        text.append(f"… {more} more lines", style=DIM)
     text.rstrip()
     return text

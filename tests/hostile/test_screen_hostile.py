@@ -22,13 +22,14 @@ from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 from textual.widgets._toast import Toast
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import Channel, Interaction, Participant, PhoneKind, Platform
+from contact_tui.domain.rules import MAX_DISPLAY_NAME_LENGTH, MAX_SUBJECT_LENGTH
 from contact_tui.service import NewInteraction
-from contact_tui.ui.render import safe
+from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.widgets.interaction_pane import InteractionPane
@@ -69,14 +70,16 @@ def _us_number() -> str:
 
 def hostile_whatsapp(world: World, text: str) -> Interaction:
     """A WhatsApp message whose sender name (and so display name), subject and transcript are
-    ``text``."""
+    ``text``, the name and subject cut to their intake limits (longer ones are refused, see
+    tests/hostile/test_ingest.py). Intake escapes unsafe characters; the screen must still
+    show what it gets safely."""
     return world.service().handle_interaction(
         NewInteraction(
             AGENT,
             Channel.MESSAGE,
-            Participant(_whatsapp_number(), text),
+            Participant(_whatsapp_number(), text[:MAX_DISPLAY_NAME_LENGTH]),
             platform=Platform.WHATSAPP,
-            subject=text,
+            subject=text[:MAX_SUBJECT_LENGTH],
             transcript=(text, "end of transcript"),
         )
     )
@@ -344,8 +347,11 @@ async def test_a_hostile_display_name_in_the_add_to_contacts_form(world: World) 
             await pilot.press("a")
             await wait_until(pilot, lambda: isinstance(pilot.app.screen, ContactForm), "the form")
             # Inputs show what they hold so the agent can edit it: only unsafe characters are
-            # checked there, not widths.
+            # checked there, not widths. A value with unsafe characters, or too long for its
+            # field, is kept out of the Input and shown escaped below it instead.
             assert_safe_screen(pilot, steady_widths=False)
+            for field in pilot.app.screen.query(Input):
+                assert editable(field.value), f"#{field.id} holds {field.value!r}"
             await pilot.press("escape")
             await settle(pilot)
             if not isinstance(pilot.app.screen, type(main_screen(pilot))):

@@ -7,6 +7,7 @@ fresh repository opened on the same file says (the store), and what the widgets 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from textual._compositor import CompositorUpdate
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
@@ -30,6 +32,7 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
+from contact_tui.domain.text import is_unsafe_char
 from contact_tui.service import ContactService, NewInteraction
 from contact_tui.store.repository import Repository
 from contact_tui.ui.app import ContactApp
@@ -299,3 +302,37 @@ async def save_form(pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+s")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the form to close")
     await settle(pilot)
+
+
+# The escape sequences the app itself sends when it repaints: SGR styling and cursor moves.
+_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;:]*[mH]")
+
+
+def terminal_output(pilot: Pilot[None]) -> str:
+    """What Textual would write to the terminal to repaint the whole screen now: the active
+    screen (over the screens it shows through) turned into escape sequences by the app's own
+    console, as ``App._display`` does for a real terminal."""
+    app = pilot.app
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    assert isinstance(update, CompositorUpdate)
+    return str(update.render_segments(app.console))
+
+
+def assert_no_terminal_commands(pilot: Pilot[None]) -> str:
+    """Fail if a repaint would send the terminal anything but text, styling and cursor moves:
+    no OSC (window title, clipboard, hyperlink), no other CSI or DCS, no BEL or other control
+    or bidi character. Returns the repaint's text, the app's own sequences removed."""
+    output = _OWN_SEQUENCES.sub("", terminal_output(pilot))
+    bad = sorted({ch for ch in output if ch != "\n" and is_unsafe_char(ch)})
+    assert not bad, f"the terminal would be sent {bad!r}:\n" + "\n".join(screen_lines(pilot))
+    return output
+
+
+def write_raw(world: World, table: str, doc_id: str, **fields: object) -> None:
+    """Change a stored document behind the service's back, as a store written by an older
+    version or edited by hand can be: whatever the service would refuse today."""
+    repo = world.service().repo
+    with repo.store.transaction("test") as tx:
+        doc = tx.get(table, doc_id)
+        assert doc is not None, f"no {table} document {doc_id}"
+        tx.put(table, doc_id, {**doc, **fields})

@@ -3,6 +3,13 @@
 The form never loses what the agent typed: saving runs in a worker while the form stays open,
 and it closes only when the store has the contact. A rule broken, a conflict with another
 agent's save, or a store that cannot be written are shown in the form, with every value kept.
+
+A stored value that breaks its field's rule or holds control, format or bidi characters (a
+store written by an older version, or edited by hand, can hold anything) is never put in an
+editable field, where it would be drawn raw: the field starts empty and a read-only line below
+it shows the value escaped. The stored value is kept untouched unless the agent types a
+replacement or ticks "Remove the stored value"; as the rules still apply on save, a kept value
+that breaks them stops the save with a message there (nothing is written, nothing is lost).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
@@ -32,7 +40,7 @@ from contact_tui.domain.model import Contact, EmailKind, PhoneKind
 from contact_tui.domain.rules import RuleError
 from contact_tui.service import InvalidInput, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
-from contact_tui.ui.render import safe, when
+from contact_tui.ui.render import editable, plain, safe, when
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.validators import EmailValidator, NameValidator, PhoneValidator, TextValidator
 from contact_tui.ui.widgets.suggest_input import OfferingInput
@@ -69,6 +77,13 @@ NAME_ROWS = (
     ("lastName", "Last name", True),
 )
 TEXT_ROWS = (("title", "Title", 1000),)
+# Columns of a kept stored value shown escaped under its field.
+STORED_WIDTH = 50
+KEPT_NOTE = "Stored value has characters that cannot be edited; type a new one to replace it."
+INVALID_NOTE = "Stored value breaks this field's rule; type a new one to replace it."
+KEPT_ERROR = (
+    "The stored value cannot be saved as it is: type a new one, or tick 'Remove the stored value'."
+)
 
 
 def widget_id(field_id: str) -> str:
@@ -79,6 +94,16 @@ def widget_id(field_id: str) -> str:
 def message_id(field_id: str) -> str:
     """The id of the message line under a field."""
     return "m-" + field_id.replace(".", "-")
+
+
+def stored_id(field_id: str) -> str:
+    """The id of the read-only line showing a stored value kept out of a field."""
+    return "k-" + field_id.replace(".", "-")
+
+
+def remove_id(field_id: str) -> str:
+    """The id of the checkbox that drops a stored value kept out of a field."""
+    return "r-" + field_id.replace(".", "-")
 
 
 class ContactForm(ModalScreen[Contact | None]):
@@ -107,6 +132,9 @@ class ContactForm(ModalScreen[Contact | None]):
         self.version = request.contact.version if request.contact else 0
         self.saving = False
         self._touched: set[str] = set()
+        # Stored values kept out of their (editable) fields, by field id; see the module doc.
+        self.kept: dict[str, str] = {}
+        self._validators: dict[str, Validator] = {}
 
     # --- layout ------------------------------------------------------------------------
 
@@ -127,26 +155,28 @@ class ContactForm(ModalScreen[Contact | None]):
                         id="identity",
                     )
                 for field_id, label, required in NAME_ROWS:
+                    validator: Validator = NameValidator(label, required)
                     yield from self._row(
                         field_id,
                         f"{label} *" if required else label,
                         Input(
-                            draft.text_of(field_id),
+                            self._prefill(field_id, draft.text_of(field_id), validator),
                             id=widget_id(field_id),
-                            validators=[NameValidator(label, required)],
+                            validators=[validator],
                             validate_on=["changed", "blur"],
                             valid_empty=not required,
                             compact=True,
                         ),
                     )
                 for field_id, label, limit in TEXT_ROWS:
+                    validator = TextValidator(label, limit)
                     yield from self._row(
                         field_id,
                         label,
                         Input(
-                            draft.text_of(field_id),
+                            self._prefill(field_id, draft.text_of(field_id), validator),
                             id=widget_id(field_id),
-                            validators=[TextValidator(label, limit)],
+                            validators=[validator],
                             valid_empty=True,
                             compact=True,
                         ),
@@ -154,13 +184,14 @@ class ContactForm(ModalScreen[Contact | None]):
                 yield Static("Phones", classes="section")
                 for kind in PhoneKind:
                     entry = draft.phones.get(kind, PhoneDraft())
+                    validator = PhoneValidator(self.phone_region)
                     with Horizontal(classes="field-row"):
                         yield Label(kind.label, classes="field-label")
                         yield OfferingInput(
                             self.request.phone_offers,
-                            value=entry.text,
+                            value=self._prefill(kind.value, entry.text, validator),
                             id=widget_id(kind.value),
-                            validators=[PhoneValidator(self.phone_region)],
+                            validators=[validator],
                             validate_on=["changed", "blur"],
                             valid_empty=True,
                             compact=True,
@@ -168,17 +199,19 @@ class ContactForm(ModalScreen[Contact | None]):
                         yield Checkbox(
                             "SMS", entry.accepts_sms, id=f"sms-{kind.value}", compact=True
                         )
-                    yield Static("", id=message_id(kind.value), classes="message hidden")
+                    yield from self._under(kind.value)
                 yield Static("Emails", classes="section")
                 for email_kind in EmailKind:
+                    validator = EmailValidator()
+                    stored = draft.emails.get(email_kind, "")
                     yield from self._row(
                         email_kind.value,
                         email_kind.label,
                         OfferingInput(
                             self.request.email_offers,
-                            value=draft.emails.get(email_kind, ""),
+                            value=self._prefill(email_kind.value, stored, validator),
                             id=widget_id(email_kind.value),
-                            validators=[EmailValidator()],
+                            validators=[validator],
                             validate_on=["changed", "blur"],
                             valid_empty=True,
                             compact=True,
@@ -187,13 +220,14 @@ class ContactForm(ModalScreen[Contact | None]):
                 yield Static("Address", classes="section")
                 for part, label in ADDRESS_FIELDS.items():
                     field_id = f"address.{part}"
+                    validator = TextValidator(label)
                     yield from self._row(
                         field_id,
                         label,
                         Input(
-                            draft.address.get(part, ""),
+                            self._prefill(field_id, draft.address.get(part, ""), validator),
                             id=widget_id(field_id),
-                            validators=[TextValidator(label)],
+                            validators=[validator],
                             valid_empty=True,
                             compact=True,
                         ),
@@ -221,7 +255,51 @@ class ContactForm(ModalScreen[Contact | None]):
         with Horizontal(classes="field-row"):
             yield Label(label, classes="field-label")
             yield widget
+        yield from self._under(field_id)
+
+    def _under(self, field_id: str) -> ComposeResult:
+        """What goes under a field: its message line, and the read-only stored value with
+        its Remove box (hidden unless the stored value was kept out of the field)."""
         yield Static("", id=message_id(field_id), classes="message hidden")
+        kept = field_id in self.kept
+        yield Static(
+            self._stored_note(field_id) if kept else "",
+            id=stored_id(field_id),
+            classes="message stored" + ("" if kept else " hidden"),
+        )
+        yield Checkbox(
+            "Remove the stored value",
+            id=remove_id(field_id),
+            classes="remove-stored" + ("" if kept else " hidden"),
+            compact=True,
+        )
+
+    def _prefill(self, field_id: str, value: str, validator: Validator) -> str:
+        """What an editable field may start with: ``value``, or '' when it may not be edited
+        as is (it is then kept, and shown read-only under the field)."""
+        self._validators[field_id] = validator
+        self.kept.pop(field_id, None)
+        if not value or (editable(value) and validator.validate(value).is_valid):
+            return value
+        self.kept[field_id] = value
+        return ""
+
+    def _stored_note(self, field_id: str) -> Text:
+        value = self.kept[field_id]
+        note = KEPT_NOTE if not editable(value) else INVALID_NOTE
+        return Text.assemble(
+            ("Stored: ", "bold"), safe(value, STORED_WIDTH), "\n", (note, "italic")
+        )
+
+    def _show_kept(self, field_id: str) -> None:
+        """Show or hide the read-only stored value under a field, after a (re)fill."""
+        kept = field_id in self.kept
+        note = self.query_one(f"#{stored_id(field_id)}", Static)
+        note.update(self._stored_note(field_id) if kept else "")
+        note.set_class(not kept, "hidden")
+        remove = self.query_one(f"#{remove_id(field_id)}", Checkbox)
+        remove.value = False
+        remove.set_class(not kept, "hidden")
 
     def _title(self) -> Text:
         title = Text(self.request.mode.value, style="bold")
@@ -235,10 +313,16 @@ class ContactForm(ModalScreen[Contact | None]):
     # --- reading the fields ------------------------------------------------------------
 
     def draft(self) -> ContactDraft:
-        """What is in the form now."""
+        """What is in the form now: what is typed, and each kept stored value the agent has
+        neither replaced nor removed (see the module doc)."""
 
         def value(field_id: str) -> str:
-            return self.query_one(f"#{widget_id(field_id)}", Input).value
+            typed = self.query_one(f"#{widget_id(field_id)}", Input).value
+            if typed or field_id not in self.kept:
+                return typed
+            if self.query_one(f"#{remove_id(field_id)}", Checkbox).value:
+                return ""
+            return self.kept[field_id]
 
         return ContactDraft(
             first_name=value("firstName"),
@@ -260,21 +344,15 @@ class ContactForm(ModalScreen[Contact | None]):
         )
 
     def fill(self, draft: ContactDraft) -> None:
-        """Put a draft's values into the fields (after a reload onto a newer version)."""
-        for field_id, _, _ in NAME_ROWS + tuple((f, lb, 0) for f, lb, _ in TEXT_ROWS):
-            self.query_one(f"#{widget_id(field_id)}", Input).value = draft.text_of(field_id)
+        """Put a draft's values into the fields (after a reload onto a newer version), each
+        one kept out of its field as when the form opened if it may not be edited as is."""
+        for field_id in self._all_fields():
+            value = self._prefill(field_id, draft.text_of(field_id), self._validators[field_id])
+            self.query_one(f"#{widget_id(field_id)}", Input).value = value
+            self._show_kept(field_id)
         for kind in PhoneKind:
             entry = draft.phones.get(kind, PhoneDraft())
-            self.query_one(f"#{widget_id(kind.value)}", Input).value = entry.text
             self.query_one(f"#sms-{kind.value}", Checkbox).value = entry.accepts_sms
-        for email_kind in EmailKind:
-            self.query_one(f"#{widget_id(email_kind.value)}", Input).value = draft.emails.get(
-                email_kind, ""
-            )
-        for part in ADDRESS_FIELDS:
-            self.query_one(f"#{widget_id('address.' + part)}", Input).value = draft.address.get(
-                part, ""
-            )
         self.query_one("#survey", Checkbox).value = draft.survey_opt_out
 
     @property
@@ -287,7 +365,8 @@ class ContactForm(ModalScreen[Contact | None]):
     def show_message(self, field_id: str, message: str, level: str = "error") -> None:
         """Show (or with '' clear) the line under a field."""
         label = self.query_one(f"#{message_id(field_id)}", Static)
-        label.update(Text(message))
+        # Rule messages can quote what was typed or stored: shown through the safe helper.
+        label.update(plain(message, 400))
         label.set_class(not message, "hidden")
         label.set_class(level == "error", "-error")
         label.set_class(level == "warning", "-warning")
@@ -357,7 +436,9 @@ class ContactForm(ModalScreen[Contact | None]):
         result = check_draft(draft, self.phone_region)
         self._touched.update(self._all_fields())
         for field_id in self._all_fields():
-            if field_id in result.errors:
+            if field_id in result.errors and self._is_kept(field_id):
+                self.show_message(field_id, KEPT_ERROR)
+            elif field_id in result.errors:
                 self.show_message(field_id, result.errors[field_id])
             elif field_id in result.warnings:
                 self.show_message(field_id, result.warnings[field_id], "warning")
@@ -376,6 +457,10 @@ class ContactForm(ModalScreen[Contact | None]):
         self.saving = True
         self._banner("Saving…", "info")
         self._save_in_worker(draft, self.version)
+
+    def _is_kept(self, field_id: str) -> bool:
+        """True when the field holds a kept stored value the agent has not replaced."""
+        return field_id in self.kept and not self.query_one(f"#{widget_id(field_id)}", Input).value
 
     def _all_fields(self) -> list[str]:
         return (
@@ -402,7 +487,8 @@ class ContactForm(ModalScreen[Contact | None]):
     def _on_invalid(self, err: InvalidInput) -> None:
         self.saving = False
         for field_id, message in err.errors.items():
-            self.show_message(field_id, message)
+            if field_id in self._validators:
+                self.show_message(field_id, KEPT_ERROR if self._is_kept(field_id) else message)
         self._banner(str(err), "error")
 
     def _on_failed(self, message: str) -> None:
@@ -458,7 +544,8 @@ class ContactForm(ModalScreen[Contact | None]):
 
     def _banner(self, message: str, level: str) -> None:
         banner = self.query_one("#form-banner", Static)
-        banner.update(Text(message))
+        # Store and rule messages can quote stored text: shown through the safe helper.
+        banner.update(plain(message, 1000))
         banner.remove_class("hidden", "-error", "-warning", "-info")
         banner.add_class(f"-{level}")
 

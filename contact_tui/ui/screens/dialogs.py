@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Static
 
+from contact_tui.ui.render import plain
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """A question with two answers: y (or the first button) and n / escape."""
@@ -57,6 +59,7 @@ class FatalScreen(Screen[None]):
         """The message, centred."""
         with Vertical(classes="dialog"):
             yield Static(Text("contact-tui cannot start", style="bold"), classes="dialog-title")
-            yield Static(Text(self.message), classes="dialog-text")
+            # The reason can quote the store (a path, a damaged line): shown, never obeyed.
+            yield Static(plain(self.message, 2000), classes="dialog-text")
             yield Static(Text("Press q to quit."), classes="dialog-text")
         yield Footer(compact=True)

@@ -16,7 +16,7 @@ from contact_tui.domain.model import Contact, Interaction, Permission
 from contact_tui.service import ContactService, SearchResult
 from contact_tui.store.errors import StoreError
 from contact_tui.ui.actions import FormOpener
-from contact_tui.ui.render import cell, safe
+from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
@@ -165,7 +165,8 @@ class DirectoryScreen(Screen[str | None]):
         self.app.call_from_thread(self._show, query, result)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#directory-summary", Static).update(Text(message))
+        # Store errors can quote the store (a path, a damaged line): shown, never obeyed.
+        self.query_one("#directory-summary", Static).update(plain(message, 1000))
 
     def _show(self, query: str, result: SearchResult) -> None:
         if query != self.query_one("#directory-search", Input).value:

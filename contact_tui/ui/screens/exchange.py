@@ -28,7 +28,7 @@ from contact_tui.exchange import formats
 from contact_tui.exchange.importer import ImportReport
 from contact_tui.service import ContactService, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
-from contact_tui.ui.render import safe
+from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 
 # Problems listed in the dialog; the command line's --dry-run lists every one.
@@ -123,7 +123,10 @@ class ExchangeDialog(ModalScreen[bool]):
         path.focus()
 
     def _default_path(self, fmt: str) -> str:
-        return str(Path.cwd() / f"contacts-{date.today():%Y%m%d}{SUFFIXES[fmt]}")
+        name = f"contacts-{date.today():%Y%m%d}{SUFFIXES[fmt]}"
+        full = str(Path.cwd() / name)
+        # An Input draws what it holds raw: a folder name with control characters stays out.
+        return full if editable(full) else name
 
     def _hint(self) -> Text:
         if self.direction == Direction.EXPORT:
@@ -220,7 +223,7 @@ class ExchangeDialog(ModalScreen[bool]):
 
     def _confirm_export(self, path: str) -> None:
         if Path(path).exists():
-            question = Text(f"{path} exists. Replace it with the export?")
+            question = Text(f"{safe(path, 200)} exists. Replace it with the export?")
 
             def answered(yes: bool | None) -> None:
                 if yes:

@@ -46,6 +46,7 @@ GATED = {
     "link": (Permission.VIEW, "Link"),
     "unlink": (Permission.VIEW, "Unlink"),
     "directory": (Permission.VIEW, "Directory"),
+    "end_interaction": (Permission.VIEW, "End"),
 }
 
 
@@ -149,7 +150,9 @@ class MainScreen(Screen[None]):
             if not changes and not force:
                 self.app.call_from_thread(self._tick)
                 return
-            interactions = service.interactions()
+            # Only the agent's own queue, and only with view (the service refuses the rest);
+            # without it the profile notes say why the list is empty.
+            interactions = service.interactions() if service.can(Permission.VIEW) else []
             contacts = self._contacts_for(service, interactions)
         except Exception as err:  # keep polling alive whatever happened; say what it was
             self.app.call_from_thread(self._store_failed, str(err) or type(err).__name__)
@@ -227,12 +230,18 @@ class MainScreen(Screen[None]):
                 missing.setdefault(permission, []).append(label)
         if not missing:
             return ()
+        hidden = (
+            (f"Your interactions are not shown: that needs {Permission.VIEW.value}.",)
+            if Permission.VIEW in missing
+            else ()
+        )
         if len(missing) == len({p for p, _ in GATED.values()}):
             return (
+                *hidden,
                 f"Your roles ({service.agent.role_label}) allow no contact actions. "
                 "Ask your admin for the agent role.",
             )
-        return tuple(
+        return hidden + tuple(
             f"Not allowed for you: {', '.join(labels)} (needs {permission.value})."
             for permission, labels in missing.items()
         )
@@ -241,7 +250,7 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide actions that do not apply; show the ones not permitted as disabled."""
-        if action not in GATED and action != "end_interaction":
+        if action not in GATED:
             return True
         service = self.service
         if service is None:
@@ -259,7 +268,7 @@ class MainScreen(Screen[None]):
         }[action]
         if not applies:
             return False
-        if action in GATED and not service.can(GATED[action][0]):
+        if not service.can(GATED[action][0]):
             return None
         return True
 

@@ -93,7 +93,8 @@ class ProfilePane(VerticalScroll):
             )
         self._show_candidates(view)
         notes = self.query_one("#profile-notes", Static)
-        notes.update(Text("\n".join(view.notes), style="italic"))
+        # Notes quote role names and permissions from the admin config: made safe too.
+        notes.update(Text("\n".join(safe(n, 400) for n in view.notes), style="italic"))
         notes.set_class(not view.notes, "hidden")
 
     def _show_candidates(self, view: ProfileView) -> None:
