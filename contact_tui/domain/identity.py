@@ -17,7 +17,7 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
-from contact_tui.domain.rules import email_key, looks_like_email, phone_key
+from contact_tui.domain.rules import email_key, is_email, phone_key
 
 
 def phone_identity(e164: str) -> str:
@@ -77,7 +77,8 @@ def sender_key(
 
     Voice and SMS match by the number in E.164, email by address, other messages by the
     platform's own id. Web chat carries whatever the visitor gave: an email, a number, or
-    a cookie id.
+    a cookie id. Text that only looks like an email is matched as the web-chat id it then
+    is: an ephemeral contact keeps only a valid address in an email slot.
     """
     address = sender.address.strip()
     if not address:
@@ -93,7 +94,7 @@ def sender_key(
         e164 = phone_key(address, default_region)
         return messaging_identity(platform, e164 or address)
     if platform == Platform.WEBCHAT:
-        if looks_like_email(address):
+        if is_email(address):
             return email_identity(address)
         e164 = phone_key(address, default_region)
         if e164:

@@ -1,4 +1,5 @@
-"""Validation and normalization rules for what agents type: phone numbers, emails, names, text.
+"""Validation and normalization rules for what agents type: phone numbers, emails, names, text;
+and for what arrives in an interaction (:class:`InteractionIntake`).
 
 Every refusal is a :class:`RuleError` whose message is one sentence an agent can act on. Nothing
 here does I/O; the rules follow the "Rules" section of DESIGN.md.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sized
 from typing import Final
 
 import phonenumbers
@@ -15,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from contact_tui.domain.model import PhoneNumber
+from contact_tui.domain.text import describe_surrogate, lone_surrogate, printable
 
 
 class RuleError(ValueError):
@@ -277,6 +280,15 @@ def email_key(address: str) -> str:
         return address.strip().lower()
 
 
+def is_email(text: str) -> bool:
+    """True when ``text`` passes the email rule (:func:`normalize_email`)."""
+    try:
+        normalize_email(text)
+    except RuleError:
+        return False
+    return True
+
+
 def looks_like_email(text: str) -> bool:
     """A cheap guess for search boxes: exactly one "@" with text on both sides."""
     local, at, domain = text.strip().partition("@")
@@ -328,3 +340,84 @@ def validate_notes(text: str, label: str = "Notes", *, max_length: int = 10_000)
     for line in lines:
         _check_characters(line, label, allow_joiners=True)
     return text
+
+
+# --- interactions: what the routing side hands over -------------------------------------------
+
+# Bounds on an arriving interaction, in characters as stored. They keep one customer's message
+# from filling the store or stalling every agent's screen (a 20 MB transcript line made each key
+# press take 16-42 s), and are far above what a real call, email or chat holds.
+MAX_CHANNEL_ADDRESS_LENGTH: Final = 1000  # a sender's number, address or messaging id; a recipient
+MAX_AGENT_NAME_LENGTH: Final = 256  # the user name of the agent it is routed to
+MAX_DISPLAY_NAME_LENGTH: Final = 256  # the sender's name as the channel gives it
+MAX_SUBJECT_LENGTH: Final = 1000
+MAX_RECIPIENTS: Final = 1000  # addresses in To, and again in Cc
+MAX_TRANSCRIPT_LINE_LENGTH: Final = 10_000
+MAX_TRANSCRIPT_LINES: Final = 10_000
+MAX_INTERACTION_LENGTH: Final = 1_000_000  # every field and line together
+
+
+def _check_is_text(text: str, subject: str) -> None:
+    """Raise RuleError if ``text`` holds a lone surrogate: bytes that were not UTF-8."""
+    bad = lone_surrogate(text)
+    if bad is not None:
+        raise RuleError(
+            f"{subject} holds {describe_surrogate(bad)}, which is not text; send UTF-8."
+        )
+
+
+def check_count(items: Sized, subject: str, what: str, limit: int) -> None:
+    """Raise RuleError if ``items`` has more than ``limit`` entries ("lines", "addresses")."""
+    if len(items) > limit:
+        raise RuleError(
+            f"{subject} is too long: at most {limit:,} {what}, this has {len(items):,}."
+        )
+
+
+class InteractionIntake:
+    """Checks and cleans the texts of one arriving interaction, field by field.
+
+    What a customer or a routing system sends is not typed by an agent, so it is not held to the
+    contact rules; but the store never holds a character a terminal would obey or that reorders
+    or hides text. Identifiers (the sender's number, address or messaging id, the agent's name)
+    are matched and copied into contacts, so one holding a control, format, bidi or line-break
+    character (zero-width joiners included: no id needs them, and they make two ids look alike)
+    is refused. Display text (the sender's name, recipients, the subject, transcript lines) is
+    kept with each such character written as a visible escape (``text.printable``, as the
+    screen shows it): refusing would lose a customer's message over one stray character, and
+    the agent sees that it was there. Every value is bounded as stored, and all of them together by
+    MAX_INTERACTION_LENGTH; lengths are checked before any character is looked at, so a huge
+    value is refused at once.
+    """
+
+    def __init__(self) -> None:
+        self._total = 0
+
+    def identifier(self, text: str, subject: str, limit: int) -> str:
+        """``text`` unchanged, or RuleError naming ``subject`` ("The sender address")."""
+        _check_length(text, subject, limit)
+        self._count(len(text))
+        _check_is_text(text, subject)
+        _check_characters(text, subject, allow_joiners=False)
+        return text
+
+    def display_text(self, text: str, subject: str, limit: int) -> str:
+        """``text`` as stored (unsafe characters escaped), or RuleError naming ``subject``."""
+        _check_length(text, subject, limit)  # escaping never shortens: refuse early and cheaply
+        _check_is_text(text, subject)
+        clean = printable(text)
+        if len(clean) > limit:
+            raise RuleError(
+                f"{subject} is too long once its control characters are written as escapes: "
+                f"at most {limit:,} characters, this has {len(clean):,}."
+            )
+        self._count(len(clean))
+        return clean
+
+    def _count(self, length: int) -> None:
+        self._total += length
+        if self._total > MAX_INTERACTION_LENGTH:
+            raise RuleError(
+                f"The interaction is too long: at most {MAX_INTERACTION_LENGTH:,} characters in "
+                "all (sender, recipients, subject and transcript together)."
+            )

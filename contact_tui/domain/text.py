@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
-# Zero-width non-joiner and joiner shape Persian, Indic scripts and emoji; they are harmless.
+# Zero-width non-joiner and joiner are kept: Persian, Sinhala and Devanagari words are spelled
+# with them and emoji sequences (a family, a rainbow flag) are made of them, and all they do is
+# join or keep apart the letters on either side: they cannot move the cursor, reorder text or
+# hide any. Every other format character (bidi controls, word joiner, soft hyphen, byte-order
+# mark, tag characters, which can smuggle invisible text) is unsafe.
 _JOINERS = frozenset("\u200c\u200d")
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
@@ -35,6 +39,18 @@ def printable(text: str) -> str:
     if text.isprintable():  # the common case: one C-level scan
         return text
     return "".join(_escape(ch) if is_unsafe_char(ch) else ch for ch in text)
+
+
+def printable_lines(text: str) -> str:
+    """``text`` as :func:`printable` makes it, but with its line feeds kept.
+
+    For values that are several lines by nature (a contact's notes): a line feed is the one
+    control character such a value holds on purpose, and the formats written (CSV, vCard) carry
+    it as their own. A carriage return, like every other control, is escaped.
+    """
+    if text.isprintable():
+        return text
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def lone_surrogate(text: str) -> str | None:

@@ -23,6 +23,13 @@ is removed from a cell that is one or more apostrophes followed by one of those 
 The two rules are exact inverses, so every value survives a round trip unchanged (a name that
 really starts with ``'=`` is written ``''=`` and read back as ``'=``).
 
+Control characters: whatever the store holds (a store written by an older version can hold an
+escape sequence or a right-to-left override in a name), the written file holds no control,
+format or bidi character but its own line breaks. Each one is written as its visible ``\\x1b``
+or ``\\u202e`` escape (:func:`contact_tui.domain.text.printable`, what the screen shows too);
+notes keep their line feeds. Reading does not undo the escapes: the file re-imports, and the
+text shows what was there.
+
 The written text uses ``\\r\\n`` line ends (RFC 4180; what spreadsheets expect) while newlines
 inside notes are kept as they are, inside quotes. Write it with ``newline=""`` (or as bytes) so
 the line ends are not translated, and encode it as UTF-8 without a byte-order mark.
@@ -51,6 +58,7 @@ from contact_tui.domain.model import (
     PhoneNumber,
     Platform,
 )
+from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange.rows import FileFormatError, FileProblem, ImportRow, ParsedFile, decode
 from contact_tui.store.documents import format_date, parse_date
 
@@ -207,6 +215,12 @@ def _guard(text: str) -> str:
     return "'" + text if _NEEDS_GUARD.match(text) else text
 
 
+def _printable(column: str, text: str) -> str:
+    """A cell's text without control characters (see the module notes); notes keep their
+    line feeds."""
+    return printable_lines(text) if column == "notes" else printable(text)
+
+
 def _phone_text(phone: PhoneNumber | None) -> str:
     if phone is None:
         return ""
@@ -261,15 +275,16 @@ def write_csv(contacts: Iterable[Contact]) -> str:
     """The documented header and one row per contact, as RFC 4180 text (``\\r\\n`` line ends).
 
     Phones are written in international form when searchable, so reading the file back under
-    any default country gives the same E.164; other numbers are written as typed. Every cell is
-    formula-guarded (see the module docstring). Encode the result as UTF-8.
+    any default country gives the same E.164; other numbers are written as typed. Control
+    characters are escaped and every cell is formula-guarded (see the module docstring).
+    Encode the result as UTF-8.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(HEADER)
     for contact in contacts:
         row = _row(contact)
-        writer.writerow([_guard(row.get(name, "")) for name in HEADER])
+        writer.writerow([_guard(_printable(name, row.get(name, ""))) for name in HEADER])
     return out.getvalue()
 
 

@@ -40,6 +40,13 @@ octets, when a line is under 75 characters; such lines are refolded here so that
 75 octets and no character is split. Lines end in CRLF: write the text as bytes or with
 ``newline=""``.
 
+Control characters: whatever the store holds (a store written by an older version can hold an
+escape sequence or a right-to-left override in a name), a card holds no control, format or bidi
+character but its own line breaks. In a text value each one is written as its visible ``\\x1b``
+or ``\\u202e`` escape (:func:`contact_tui.domain.text.printable`, what the screen shows too;
+a note's line feeds are vCard's ``\\n`` as ever), which reading does not undo; in a parameter or
+an IMPP id it is a percent escape (below), which reading does undo.
+
 contact-tui's own properties, so that an export round-trips exactly:
 
 * ``X-CONTACT-TUI-TYPE`` (Ephemeral, Identified, Curated), ``X-CONTACT-TUI-VERSION``,
@@ -84,6 +91,7 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
+from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange.rows import (
     ADDRESS_FIELD_IDS,
     ALL_FIELDS,
@@ -664,10 +672,10 @@ def _write_card(contact: Contact, version: str) -> str:
     _add(card, "UID", _uid(contact.id, version))
     _add(card, "FN", contact.display_name)
     card.add("n").value = vobject.vcard.Name(
-        family=contact.last_name,
-        given=contact.first_name,
-        additional=contact.middle_name,
-        prefix=contact.salutation,
+        family=printable(contact.last_name),
+        given=printable(contact.first_name),
+        additional=printable(contact.middle_name),
+        prefix=printable(contact.salutation),
         suffix="",
     )
     if contact.title:
@@ -689,12 +697,12 @@ def _write_card(contact: Contact, version: str) -> str:
     if not a.is_empty():
         card.add("adr").value = vobject.vcard.Address(
             box="",
-            extended=a.address2,
-            street=a.address1,
-            city=a.city,
-            region=a.state,
-            code=a.postal_code,
-            country=a.country_code,
+            extended=printable(a.address2),
+            street=printable(a.address1),
+            city=printable(a.city),
+            region=printable(a.state),
+            code=printable(a.postal_code),
+            country=printable(a.country_code),
         )
     if contact.modify_date is not None:
         _add(card, "REV", _rev(contact.modify_date, version))
@@ -722,8 +730,10 @@ def _write_card(contact: Contact, version: str) -> str:
 
 
 def _add(card: Any, name: str, value: str, params: dict[str, list[str]] | None = None) -> None:
+    """Add a property whose ``value`` has its control characters written as visible escapes
+    (a note keeps its line feeds, which vobject writes as ``\\n``)."""
     line = card.add(name.lower())
-    line.value = value
+    line.value = printable_lines(value) if name == "NOTE" else printable(value)
     for key, values in (params or {}).items():
         line.params[key] = values
 

@@ -3,7 +3,9 @@
 Every entry is ``(name, category, text)``. The screen must show each one literally or with the
 dangerous characters escaped or stripped, never styled, linked or moving the cursor, and with
 table columns still aligned; the store keeps what was typed where the field's rule allows it
-and refuses the rest with a message.
+and refuses the rest with a message. What a customer sends is taken in by the interaction
+rules instead: identifiers holding unsafe characters are refused, display text is kept with
+them escaped, and both are bounded (tests/hostile/test_ingest.py).
 
 Lone surrogates (what undecodable bytes in ``argv`` become) are not text and cannot be stored
 as UTF-8; they are kept apart in :data:`SURROGATES`.

@@ -1,9 +1,10 @@
 """Hostile text through the service layer: kept as typed where the rule allows it, refused with
 a message naming the field where it does not, and never any other exception.
 
-Names go through the contact rules (ContactService.create_contact); what a customer sends
-(sender name, subject, transcript, messaging display name, web-chat id) is customer data the
-routing side hands over, so handle_interaction keeps it exactly as given.
+Names go through the contact rules (ContactService.create_contact). What a customer sends is
+taken in by handle_interaction's own rules: display text (sender name, subject, transcript,
+recipients) is kept with its control, format and bidi characters escaped; an identifier (the
+sender's number, address or messaging id) holding one is refused; both are bounded in length.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from contact_tui.domain.model import (
     Participant,
     Platform,
 )
+from contact_tui.domain.rules import MAX_CHANNEL_ADDRESS_LENGTH, MAX_DISPLAY_NAME_LENGTH
+from contact_tui.domain.text import is_unsafe_char, printable
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
 from contact_tui.store import documents as docs
 from tests.conftest import FixedClock
@@ -36,6 +39,7 @@ Factory = Callable[..., ContactService]
 
 _ATTRS = {"firstName": "first_name", "middleName": "middle_name", "lastName": "last_name"}
 _numbers = count(100)
+_JOINERS = frozenset("\u200c\u200d")
 
 
 def _whatsapp_number() -> str:
@@ -86,34 +90,54 @@ def test_a_name_that_is_not_text_is_refused(service: ContactService, name: str, 
 # --- what customers send -----------------------------------------------------------------------
 
 
+def _holds_nothing_unsafe(interaction: Interaction) -> bool:
+    """True when no text of ``interaction`` holds a character a terminal would act on."""
+    texts = (
+        interaction.agent,
+        interaction.from_.address,
+        interaction.from_.name,
+        interaction.subject,
+        *interaction.to,
+        *interaction.cc,
+        *interaction.transcript,
+    )
+    return not any(is_unsafe_char(ch) for text in texts for ch in text)
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_a_hostile_whatsapp_message_is_kept_as_sent(service_for: Factory, name: str) -> None:
+def test_a_hostile_whatsapp_message_is_kept_escaped(service_for: Factory, name: str) -> None:
     text = TEXTS[name]
+    kept = printable(text)
     service = service_for()
     number = _whatsapp_number()
-    handed = service.handle_interaction(
-        NewInteraction(
-            "alice",
-            Channel.MESSAGE,
-            Participant(number, text),
-            platform=Platform.WHATSAPP,
-            subject=text,
-            transcript=(text, "next line"),
-        )
+    new = NewInteraction(
+        "alice",
+        Channel.MESSAGE,
+        Participant(number, text),
+        platform=Platform.WHATSAPP,
+        subject=text,
+        transcript=(text, "next line"),
     )
+    if len(kept) > MAX_DISPLAY_NAME_LENGTH:
+        with pytest.raises(InvalidInput, match=r"^The sender name is too long: at most 256 "):
+            service.handle_interaction(new)
+        assert service_for().repo.interaction_ids() == []
+        return
+    handed = service.handle_interaction(new)
     fresh = service_for()
     stored = fresh.interaction(handed.id)
     assert stored == handed
-    assert stored.from_ == Participant(number, text)
-    assert stored.subject == text
-    assert stored.transcript == (text, "next line")
+    assert stored.from_ == Participant(number, kept)
+    assert stored.subject == kept
+    assert stored.transcript == (kept, "next line")
+    assert _holds_nothing_unsafe(stored)
     assert stored.match == MatchKind.NONE
     assert stored.contact_id is not None
     contact = fresh.contact(stored.contact_id)
     assert contact.type == ContactType.EPHEMERAL
     identity = contact.identity(Platform.WHATSAPP)
     assert identity is not None
-    assert identity.display_name == text.strip(), "the display name is kept (trimmed)"
+    assert identity.display_name == kept.strip(), "the display name is kept (escaped, trimmed)"
     # The ephemeral contact's name is a guess from the sender name, and only a valid one.
     if name_rule_accepts(text):
         assert " ".join(p for p in (contact.first_name, contact.last_name) if p) == text.strip()
@@ -122,38 +146,46 @@ def test_a_hostile_whatsapp_message_is_kept_as_sent(service_for: Factory, name: 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_hostile_email_and_voice_fields_are_kept_as_sent(service_for: Factory, name: str) -> None:
+def test_hostile_email_and_voice_fields_are_kept_escaped(service_for: Factory, name: str) -> None:
     text = TEXTS[name]
+    kept = printable(text)
     service = service_for()
-    email = service.handle_interaction(
-        NewInteraction(
-            "alice",
-            Channel.EMAIL,
-            Participant("sam@example.com", text),
-            to=(text,),
-            cc=(text,),
-            subject=text,
-            transcript=(text,),
-        )
+    new_email = NewInteraction(
+        "alice",
+        Channel.EMAIL,
+        Participant("sam@example.com", text),
+        to=(text,),
+        cc=(text,),
+        subject=text,
+        transcript=(text,),
     )
-    call = service.handle_interaction(
-        NewInteraction("alice", Channel.VOICE, Participant("+1 317 555 0123", text))
-    )
+    new_call = NewInteraction("alice", Channel.VOICE, Participant("+1 317 555 0123", text))
+    if len(kept) > MAX_DISPLAY_NAME_LENGTH:
+        for new in (new_email, new_call):
+            with pytest.raises(InvalidInput, match=r"^The sender name is too long"):
+                service.handle_interaction(new)
+        assert service_for().repo.interaction_ids() == []
+        return
+    email = service.handle_interaction(new_email)
+    call = service.handle_interaction(new_call)
     fresh = service_for()
     assert fresh.interaction(email.id) == email
     assert (email.from_.name, email.to, email.cc, email.subject, email.transcript) == (
-        text,
-        (text,),
-        (text,),
-        text,
-        (text,),
+        kept,
+        (kept,),
+        (kept,),
+        kept,
+        (kept,),
     )
-    assert fresh.interaction(call.id).from_.name == text
+    assert fresh.interaction(call.id).from_.name == kept
     assert {i.id for i in fresh.interactions("alice")} == {call.id, email.id}
+    assert all(_holds_nothing_unsafe(i) for i in fresh.interactions("alice"))
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_hostile_web_chat_id_is_kept_and_matches_again(service_for: Factory, name: str) -> None:
+def test_a_web_chat_id_is_kept_and_matches_again_or_is_refused(
+    service_for: Factory, name: str
+) -> None:
     text = TEXTS[name]
     service = service_for()
 
@@ -164,6 +196,18 @@ def test_a_hostile_web_chat_id_is_kept_and_matches_again(service_for: Factory, n
             )
         )
 
+    # An id is matched and copied into a contact: it is refused, never escaped, and may not
+    # hold the joiners display text keeps (two ids that look the same must be the same).
+    if any(is_unsafe_char(ch) or ch in _JOINERS for ch in text) or (
+        len(text) > MAX_CHANNEL_ADDRESS_LENGTH
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            chat()
+        assert str(refused.value).startswith("The sender address ")
+        assert str(refused.value).isprintable()
+        assert service_for().repo.interaction_ids() == []
+        assert service_for().repo.contact_ids() == []
+        return
     first, second = chat(), chat()
     assert service_for().interaction(first.id).from_.address == text
     assert first.match == MatchKind.NONE

@@ -23,6 +23,7 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.domain.rules import parse_phone
+from contact_tui.domain.text import is_unsafe_char, printable, printable_lines
 from contact_tui.exchange.csv_format import (
     COLUMNS,
     HEADER,
@@ -31,6 +32,7 @@ from contact_tui.exchange.csv_format import (
     write_csv,
 )
 from contact_tui.exchange.rows import ALL_FIELDS, FileFormatError, FileProblem, ImportRow
+from tests.hostile.corpus import CORPUS, FORBIDDEN_ON_SCREEN
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "exchange"
 CREATED = datetime(2025, 3, 1, 8, 0, 0, 250000, tzinfo=UTC)
@@ -182,7 +184,7 @@ def test_any_name_survives_a_round_trip(name: str) -> None:
 
     [row] = read_csv(write_csv([contact]).encode()).rows
 
-    assert row.draft.first_name == name
+    assert row.draft.first_name == printable(name)  # control characters escaped, else exact
 
 
 # --- formula guard and hostile text ----------------------------------------------------------
@@ -218,19 +220,51 @@ def test_a_sheet_apostrophe_before_a_phone_number_is_removed() -> None:
     ]
 
 
-def test_hostile_text_is_carried_as_data_unchanged() -> None:
+def test_hostile_text_in_a_file_is_carried_as_data_unchanged() -> None:
     ansi = "\x1b[31mRed\x1b[0m"
     markup = "[bold red]x[/]"
-    contact = Contact(
-        id="c-1", type=ContactType.CURATED, first_name=ansi, last_name=markup, notes=markup
-    )
 
-    [row] = read_csv(write_csv([contact]).encode()).rows
+    [row] = read_text(f"firstName,lastName,notes\r\n{ansi},{markup},{markup}\r\n")
 
     assert row.draft.first_name == ansi
     assert row.draft.last_name == markup
     assert row.draft.notes == markup
     assert row.errors == {}  # the importer's rules judge it, not the reader
+
+
+def test_an_export_holds_no_control_characters_whatever_the_store_holds() -> None:
+    # A store written by an older version can hold any text; `export | cat` must not hand a
+    # terminal an escape sequence, nor a viewer a right-to-left override.
+    every = "".join(text for _, _, text in CORPUS)
+    contact = Contact(
+        id="c-1",
+        type=ContactType.CURATED,
+        first_name=every,
+        last_name="[bold red]x[/]",
+        title=every,
+        other_phone=PhoneNumber(display=every, user_input=every),
+        other_email=every,
+        address=Address(every, every, every, every, every, every),
+        identities=(MessagingIdentity(Platform.LINE, (every,), every),),
+        external_system_url=every,
+        notes=f"{every}\nsecond line\r\nthird",
+    )
+
+    text = write_csv([contact])
+
+    records = text.split("\r\n")
+    assert records[-1] == ""
+    for record in records:
+        for line in record.split("\n"):  # the line feeds inside the quoted notes
+            assert not FORBIDDEN_ON_SCREEN.intersection(line), repr(line)
+            assert not any(is_unsafe_char(ch) for ch in line), repr(line)
+    [row] = read_csv(text.encode()).rows
+    assert row.draft.first_name == printable(every)
+    assert "\\x1b]52;c;" in row.draft.first_name, "escaped visibly, not dropped"
+    assert row.draft.last_name == "[bold red]x[/]"
+    assert row.draft.notes == printable_lines(contact.notes)  # line feeds kept, CR escaped
+    assert row.draft.notes.endswith("\nsecond line\\x0d\nthird")
+    assert row.identities[Platform.LINE].display_name == printable(every)
 
 
 # --- a real CRM export -----------------------------------------------------------------------

@@ -10,12 +10,21 @@ from phonenumbers import PhoneNumberFormat
 
 from contact_tui.domain.model import PhoneNumber
 from contact_tui.domain.rules import (
+    MAX_AGENT_NAME_LENGTH,
+    MAX_CHANNEL_ADDRESS_LENGTH,
+    MAX_DISPLAY_NAME_LENGTH,
     MAX_EMAIL_LENGTH,
+    MAX_INTERACTION_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PHONE_INPUT_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    MAX_TRANSCRIPT_LINE_LENGTH,
     NOT_SEARCHABLE_WARNING,
+    InteractionIntake,
     RuleError,
+    check_count,
     email_key,
+    is_email,
     looks_like_email,
     normalize_email,
     parse_phone,
@@ -747,3 +756,104 @@ def test_reformatted_phone_gives_the_same_key(case: tuple[str, str]) -> None:
     assume(phone.e164 is not None)
     assert phone.e164 is not None
     _assert_reformattings_match(phone.e164, region)
+
+
+# --- interactions: what the routing side hands over --------------------------------------------
+
+_FIELD_LIMITS = [
+    (MAX_AGENT_NAME_LENGTH, "identifier"),
+    (MAX_CHANNEL_ADDRESS_LENGTH, "identifier"),
+    (MAX_CHANNEL_ADDRESS_LENGTH, "display"),
+    (MAX_DISPLAY_NAME_LENGTH, "display"),
+    (MAX_SUBJECT_LENGTH, "display"),
+    (MAX_TRANSCRIPT_LINE_LENGTH, "display"),
+]
+
+
+def _take(intake: InteractionIntake, kind: str, text: str, limit: int) -> str:
+    take = intake.identifier if kind == "identifier" else intake.display_text
+    return take(text, "The field", limit)
+
+
+@pytest.mark.parametrize("hostile", [h for h in HOSTILE if h != "\ud800"])
+def test_an_identifier_with_a_control_format_or_bidi_character_is_refused(hostile: str) -> None:
+    with pytest.raises(RuleError) as refused:
+        InteractionIntake().identifier(f"billing{hostile}@evil.example", "The sender address", 320)
+    message = str(refused.value)
+    assert message.startswith("The sender address contains "), message
+    assert message.endswith("; remove it.")
+    assert message.isprintable(), "the refusal does not echo what it refuses"
+
+
+@pytest.mark.parametrize("joiner", ["\u200c", "\u200d"])
+def test_an_identifier_may_not_hold_a_joiner_but_display_text_may(joiner: str) -> None:
+    with pytest.raises(RuleError, match="invisible formatting character"):
+        InteractionIntake().identifier(f"cookie{joiner}1", "The sender address", 320)
+    persian = f"می{joiner}خواهم"
+    assert InteractionIntake().display_text(persian, "The sender name", 256) == persian
+
+
+def test_display_text_has_its_unsafe_characters_escaped_visibly() -> None:
+    intake = InteractionIntake()
+    osc52 = "billing\x1b]52;c;Y3VybCBldmlsIHwgc2gK\x1b\\\x07 \u202efdp.exe\x7f\x9b\u2028"
+    assert intake.display_text(osc52, "The subject", 1000) == (
+        "billing\\x1b]52;c;Y3VybCBldmlsIHwgc2gK\\x1b\\\\x07 \\u202efdp.exe\\x7f\\x9b\\u2028"
+    )
+    assert intake.display_text("[b]Sam[/b] 山田 😀", "The subject", 1000) == "[b]Sam[/b] 山田 😀"
+
+
+@pytest.mark.parametrize(("limit", "kind"), _FIELD_LIMITS)
+def test_every_interaction_field_is_bounded(limit: int, kind: str) -> None:
+    assert _take(InteractionIntake(), kind, "x" * limit, limit) == "x" * limit
+    with pytest.raises(RuleError) as refused:
+        _take(InteractionIntake(), kind, "x" * (limit + 1), limit)
+    assert str(refused.value) == (
+        f"The field is too long: at most {limit:,} characters, this has {limit + 1:,}."
+    )
+
+
+def test_escaping_that_takes_display_text_over_its_limit_is_refused_saying_so() -> None:
+    with pytest.raises(RuleError) as refused:
+        InteractionIntake().display_text("\x1b" * 100, "The sender name", 256)
+    assert str(refused.value) == (
+        "The sender name is too long once its control characters are written as escapes: "
+        "at most 256 characters, this has 400."
+    )
+
+
+def test_the_whole_interaction_is_bounded() -> None:
+    intake = InteractionIntake()
+    line = "y" * MAX_TRANSCRIPT_LINE_LENGTH
+    for _ in range(MAX_INTERACTION_LENGTH // MAX_TRANSCRIPT_LINE_LENGTH):
+        intake.display_text(line, "A line", MAX_TRANSCRIPT_LINE_LENGTH)
+    with pytest.raises(RuleError) as refused:
+        intake.identifier("x", "The agent", MAX_AGENT_NAME_LENGTH)
+    assert str(refused.value) == (
+        f"The interaction is too long: at most {MAX_INTERACTION_LENGTH:,} characters in all "
+        "(sender, recipients, subject and transcript together)."
+    )
+
+
+@pytest.mark.parametrize("kind", ["identifier", "display"])
+def test_a_lone_surrogate_in_an_interaction_is_refused_as_not_text(kind: str) -> None:
+    with pytest.raises(RuleError) as refused:
+        _take(InteractionIntake(), kind, "Sam\udcffLee", 100)
+    assert str(refused.value) == "The field holds byte 0xFF, which is not text; send UTF-8."
+
+
+def test_check_count_names_what_is_counted() -> None:
+    check_count(["a"] * 3, "The transcript", "lines", 3)
+    with pytest.raises(RuleError) as refused:
+        check_count(["a"] * 10_001, "The transcript", "lines", 10_000)
+    assert (
+        str(refused.value) == "The transcript is too long: at most 10,000 lines, this has 10,001."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [("sam@example.com", True), ("Jo@Example.COM", True), ("billing@@evil.example", False),
+     ("a@b", False), ("not an address", False), ("", False)],
+)  # fmt: skip
+def test_is_email_agrees_with_the_email_rule(text: str, valid: bool) -> None:
+    assert is_email(text) is valid

@@ -21,9 +21,11 @@ from contact_tui.domain.model import (
     EmailKind,
     MessagingIdentity,
     PhoneKind,
+    PhoneNumber,
     Platform,
 )
 from contact_tui.domain.rules import parse_phone
+from contact_tui.domain.text import is_unsafe_char, printable, printable_lines
 from contact_tui.exchange.rows import (
     ALL_FIELDS,
     IDENTITY_FIELDS,
@@ -32,7 +34,7 @@ from contact_tui.exchange.rows import (
     ParsedFile,
 )
 from contact_tui.exchange.vcard import read_vcard, write_vcard
-from tests.hostile.corpus import CORPUS
+from tests.hostile.corpus import CORPUS, FORBIDDEN_ON_SCREEN
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exchange"
 VERSIONS = ("4.0", "3.0")
@@ -119,8 +121,43 @@ def nameless_contact() -> Contact:
     )
 
 
+def as_exported(contact: Contact) -> Contact:
+    """``contact`` as an export carries it: every text value with its control, format and bidi
+    characters written as visible escapes (notes keep their line feeds); messaging identities
+    exactly, as they travel percent-escaped."""
+
+    def phone(number: PhoneNumber | None) -> PhoneNumber | None:
+        if number is None:
+            return None
+        return dataclasses.replace(
+            number, display=printable(number.display), user_input=printable(number.user_input)
+        )
+
+    a = contact.address
+    return dataclasses.replace(
+        contact,
+        first_name=printable(contact.first_name),
+        middle_name=printable(contact.middle_name),
+        last_name=printable(contact.last_name),
+        salutation=printable(contact.salutation),
+        title=printable(contact.title),
+        work_phone=phone(contact.work_phone),
+        cell_phone=phone(contact.cell_phone),
+        home_phone=phone(contact.home_phone),
+        other_phone=phone(contact.other_phone),
+        work_email=printable(contact.work_email),
+        personal_email=printable(contact.personal_email),
+        other_email=printable(contact.other_email),
+        address=Address(*(printable(part) for part in dataclasses.astuple(a))),
+        external_system_url=printable(contact.external_system_url),
+        notes=printable_lines(contact.notes),
+    )
+
+
 def assert_round_trip(contact: Contact, row: ImportRow) -> None:
-    assert row.draft == ContactDraft.from_contact(contact)
+    """``row`` is what an export of ``contact`` reads back as: the same contact, with any
+    control characters it held escaped (see :func:`as_exported`)."""
+    assert row.draft == ContactDraft.from_contact(as_exported(contact))
     assert row.identities == {i.platform: i for i in contact.identities}
     assert row.type == contact.type
     assert row.contact_id == contact.id
@@ -711,6 +748,23 @@ def test_hostile_text_survives_export_and_import(version: str, name: str, text: 
     contact = hostile_contact(text)
     row = read_vcard(write_vcard([contact], version).encode()).rows[0]
     assert_round_trip(contact, row)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_export_holds_no_control_characters_whatever_the_store_holds(version: str) -> None:
+    # A store written by an older version can hold any text; `export | cat` must not hand a
+    # terminal an escape sequence, nor a viewer a right-to-left override.
+    every = "".join(text for _, _, text in CORPUS)
+    written = write_vcard([hostile_contact(every)], version)
+    lines = written.split("\r\n")
+    assert lines[-1] == ""
+    for line in lines:
+        assert not FORBIDDEN_ON_SCREEN.intersection(line), repr(line)
+        assert not any(is_unsafe_char(ch) for ch in line), repr(line)
+    assert "\\x1b]52" in written.replace("\r\n ", ""), "escaped visibly, not dropped"
+    parsed = read_vcard(written.encode())
+    assert parsed.problems == []
+    assert_round_trip(hostile_contact(every), parsed.rows[0])
 
 
 def hostile_contact(text: str) -> Contact:
