@@ -44,13 +44,21 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.domain.rules import (
+    MAX_AGENT_NAME_LENGTH,
+    MAX_CHANNEL_ADDRESS_LENGTH,
+    MAX_DISPLAY_NAME_LENGTH,
+    MAX_RECIPIENTS,
+    MAX_SUBJECT_LENGTH,
+    MAX_TRANSCRIPT_LINE_LENGTH,
+    MAX_TRANSCRIPT_LINES,
+    InteractionIntake,
     RuleError,
+    check_count,
     looks_like_email,
     phone_key,
     region_for_country_code,
     validate_name,
 )
-from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.exchange.importer import (
     CheckedRow,
     ImportReport,
@@ -66,18 +74,20 @@ from contact_tui.exchange.rows import ParsedFile
 from contact_tui.store.errors import NotFound
 from contact_tui.store.repository import Repository, UnitOfWork, prepare_save
 
+# An ephemeral contact's createdBy: made by the matching rule, not by an agent's edit. The audit
+# records name the real user whose intake triggered it.
 SYSTEM_ACTOR = "system"
-MAX_TRANSCRIPT_LINES = 10_000
-MAX_FIELD = 10_000
 
 
 class PermissionDenied(Exception):
-    """The agent lacks the permission an action needs."""
+    """The agent lacks the permission an action needs; ``whose`` says, where it matters, whose
+    thing it was ("Interaction 42 is routed to bob, not to you")."""
 
-    def __init__(self, agent: Agent, permission: Permission) -> None:
+    def __init__(self, agent: Agent, permission: Permission, whose: str = "") -> None:
         self.permission = permission
+        lead = f"{whose}, and " if whose else ""
         super().__init__(
-            f"{agent.user} may not {permission.label}: that needs the {permission.value} "
+            f"{lead}{agent.user} may not {permission.label}: that needs the {permission.value} "
             f"permission (your roles: {agent.role_label}). Ask your admin."
         )
 
@@ -186,15 +196,27 @@ class ContactService:
         return self.repo.contacts(ids)
 
     def interaction(self, interaction_id: str) -> Interaction:
-        """An interaction by id; NotFound when there is none."""
+        """An interaction by id (needs view; another agent's needs view-all, see
+        :meth:`_require_access`); NotFound when there is none."""
+        self.require(Permission.VIEW)
         found = self.repo.interaction(interaction_id)
         if found is None:
             raise NotFound(f"No interaction has the id {interaction_id}.")
+        self._require_access(found)
         return found
 
     def interactions(self, agent: str | None = None) -> list[Interaction]:
-        """An agent's interactions (the current agent's by default), newest first."""
-        return self.repo.interactions_for(agent or self.agent.user)
+        """An agent's interactions (the current agent's by default), newest first (needs view;
+        another agent's need view-all too: transcripts hold what customers said)."""
+        self.require(Permission.VIEW)
+        whose = self.agent.user if agent is None else agent
+        if whose != self.agent.user and not self.can(Permission.VIEW_ALL_INTERACTIONS):
+            raise PermissionDenied(
+                self.agent,
+                Permission.VIEW_ALL_INTERACTIONS,
+                f"Those interactions are routed to {whose}, not to you",
+            )
+        return self.repo.interactions_for(whose)
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
         """Find contacts by name, phone (typed any way, matched by E.164) or email.
@@ -235,14 +257,17 @@ class ContactService:
     def handle_interaction(self, new: NewInteraction) -> Interaction:
         """Record an arriving interaction and link it to its contact.
 
-        No match: an Ephemeral contact holding the sender's identifier is created and linked
-        (the system's act, so no permission is needed). One match: linked. Several: the
-        first-created is linked and the others are kept as candidates for the agent.
+        Who may hand it over is :meth:`require_intake`'s rule. No match: an Ephemeral contact
+        holding the sender's identifier is created and linked (the system's act, so no contact
+        permission is needed; the audit names the user whose intake made it). One match:
+        linked. Several: the first-created is linked and the others are kept as candidates for
+        the agent.
         """
-        self.check_interaction(new)
+        self.require_intake(new.agent)
+        sent, new = new, self.check_interaction(new)
         now = self.clock()
         key = sender_key(new.channel, new.platform, new.sender, self.region)
-        with self.repo.write(SYSTEM_ACTOR) as uow:
+        with self.repo.write(self.agent.user) as uow:
             matches = uow.contacts_by_key(key) if key else []
             interaction = Interaction(
                 id=_new_id(),
@@ -257,7 +282,7 @@ class ContactService:
                 started_at=now,
             )
             if not matches:
-                contact = self._ephemeral_for(interaction, now)
+                contact = self._ephemeral_for(interaction, now, sent.sender.name)
                 contact = uow.save_contact(contact, 0)
                 uow.add_audit(
                     self._audit(
@@ -266,7 +291,6 @@ class ContactService:
                         uow.changed_fields(None, contact),
                         contact.version,
                         interaction.id,
-                        actor=SYSTEM_ACTOR,
                     )
                 )
                 interaction = replace(interaction, contact_id=contact.id, match=MatchKind.NONE)
@@ -280,14 +304,30 @@ class ContactService:
                     candidate_ids=tuple(c.id for c in matches),
                 )
             uow.save_interaction(interaction)
-            uow.add_audit(
-                self._audit(
-                    "link", interaction.contact_id, (), None, interaction.id, actor=SYSTEM_ACTOR
-                )
-            )
+            uow.add_audit(self._audit("link", interaction.contact_id, (), None, interaction.id))
         return interaction
 
-    def check_interaction(self, new: NewInteraction) -> None:
+    def require_intake(self, agent: str) -> None:
+        """Raise PermissionDenied unless the current user may put an interaction in ``agent``'s
+        queue: their own needs view (what their queue is read with, so a user with no role
+        pushes nothing), another agent's needs route (the routing integration, supervisors),
+        since it puts words in front of that agent as if a customer said them."""
+        if agent == self.agent.user:
+            self.require(Permission.VIEW)
+        elif not self.can(Permission.ROUTE):
+            raise PermissionDenied(
+                self.agent, Permission.ROUTE, f"The interaction is for {agent}, not for you"
+            )
+
+    def check_interaction(self, new: NewInteraction) -> NewInteraction:
+        """The interaction as it will be stored; InvalidInput naming the field and the rule.
+
+        Identifiers (the sender's address or messaging id, the agent) that hold control, format
+        or bidi characters are refused; display text (the sender's name, recipients, subject,
+        transcript lines) is kept with such characters escaped; every value, the number of
+        lines and recipients, and the whole are bounded (see
+        :class:`~contact_tui.domain.rules.InteractionIntake` and the limits beside it).
+        """
         if new.channel == Channel.MESSAGE and new.platform is None:
             raise InvalidInput("A message interaction needs a platform (sms, whatsapp, ...).")
         if new.channel != Channel.MESSAGE and new.platform is not None:
@@ -296,34 +336,43 @@ class ContactService:
             raise InvalidInput("The interaction needs a sender (--from).")
         if not new.agent.strip():
             raise InvalidInput("The interaction needs the agent it is routed to (--agent).")
-        for label, value in (
-            ("sender", new.sender.address),
-            ("sender name", new.sender.name),
-            ("subject", new.subject),
-        ):
-            if len(value) > MAX_FIELD:
-                raise InvalidInput(f"The {label} is longer than {MAX_FIELD} characters.")
-        if len(new.transcript) > MAX_TRANSCRIPT_LINES:
-            raise InvalidInput(f"The transcript has more than {MAX_TRANSCRIPT_LINES} lines.")
-        for value in (
-            new.agent,
-            new.sender.address,
-            new.sender.name,
-            new.subject,
-            *new.to,
-            *new.cc,
-            *new.transcript,
-        ):
-            bad = lone_surrogate(value)
-            if bad is not None:
-                raise InvalidInput(
-                    f"The interaction holds {describe_surrogate(bad)}, which is not text; "
-                    "send UTF-8."
-                )
+        intake = InteractionIntake()
+        try:
+            check_count(new.transcript, "The transcript", "lines", MAX_TRANSCRIPT_LINES)
+            check_count(new.to, "The To list", "addresses", MAX_RECIPIENTS)
+            check_count(new.cc, "The Cc list", "addresses", MAX_RECIPIENTS)
+            return replace(
+                new,
+                agent=intake.identifier(new.agent, "The agent", MAX_AGENT_NAME_LENGTH),
+                sender=Participant(
+                    intake.identifier(
+                        new.sender.address, "The sender address", MAX_CHANNEL_ADDRESS_LENGTH
+                    ),
+                    intake.display_text(
+                        new.sender.name, "The sender name", MAX_DISPLAY_NAME_LENGTH
+                    ),
+                ),
+                to=tuple(
+                    intake.display_text(a, f"To address {n}", MAX_CHANNEL_ADDRESS_LENGTH)
+                    for n, a in enumerate(new.to, 1)
+                ),
+                cc=tuple(
+                    intake.display_text(a, f"Cc address {n}", MAX_CHANNEL_ADDRESS_LENGTH)
+                    for n, a in enumerate(new.cc, 1)
+                ),
+                subject=intake.display_text(new.subject, "The subject", MAX_SUBJECT_LENGTH),
+                transcript=tuple(
+                    intake.display_text(line, f"Transcript line {n}", MAX_TRANSCRIPT_LINE_LENGTH)
+                    for n, line in enumerate(new.transcript, 1)
+                ),
+            )
+        except RuleError as err:
+            raise InvalidInput(str(err)) from None
 
-    def _ephemeral_for(self, interaction: Interaction, now: datetime) -> Contact:
-        """A system-made contact holding the sender's identifier and name."""
-        first, last = _split_name(interaction.from_.name)
+    def _ephemeral_for(self, interaction: Interaction, now: datetime, sent_name: str) -> Contact:
+        """A system-made contact holding the sender's identifier and, when the name they sent
+        (``sent_name``, before any escaping) passes the name rule, a guess at their name."""
+        first, last = _split_name(sent_name)
         contact = Contact(
             id=_new_id(),
             type=ContactType.EPHEMERAL,
@@ -342,7 +391,10 @@ class ContactService:
             try:
                 return replace(contact, other_email=check_email(address))
             except RuleError:
-                return replace(contact, other_email=address)
+                # Not an address (the attack of issue 9 sent a From full of escape sequences):
+                # only a valid one goes into an email slot, so the agent types a good one.
+                if interaction.channel == Channel.EMAIL:
+                    return contact
         sms = interaction.platform == Platform.SMS
         if (
             interaction.channel == Channel.VOICE
@@ -389,7 +441,8 @@ class ContactService:
         return interaction
 
     def end_interaction(self, interaction_id: str) -> Interaction:
-        """Mark an interaction ended."""
+        """Mark an interaction ended (needs view; own interactions)."""
+        self.require(Permission.VIEW)
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
             if interaction.state == InteractionState.ENDED:
@@ -399,14 +452,23 @@ class ContactService:
         return interaction
 
     def _own_interaction(self, uow: UnitOfWork, interaction_id: str) -> Interaction:
+        """The interaction to act on, read inside the write; see :meth:`_require_access`."""
         interaction = uow.interaction(interaction_id)
         if interaction is None:
             raise NotFound(f"No interaction has the id {interaction_id}.")
-        if interaction.agent != self.agent.user and not self.can(Permission.ADMIN):
-            raise InvalidInput(
-                f"Interaction {interaction_id} is routed to {interaction.agent}, not to you."
-            )
+        self._require_access(interaction)
         return interaction
+
+    def _require_access(self, interaction: Interaction) -> None:
+        """The one rule for another agent's interaction: reading it, its transcript, or acting
+        on it (link, unlink, end, a contact made from it) needs the view-all permission."""
+        mine = interaction.agent == self.agent.user
+        if not mine and not self.can(Permission.VIEW_ALL_INTERACTIONS):
+            raise PermissionDenied(
+                self.agent,
+                Permission.VIEW_ALL_INTERACTIONS,
+                f"Interaction {interaction.id} is routed to {interaction.agent}, not to you",
+            )
 
     # --- contacts ------------------------------------------------------------------------
 
@@ -662,13 +724,11 @@ class ContactService:
         fields: Sequence[str],
         version: int | None = None,
         interaction_id: str | None = None,
-        *,
-        actor: str | None = None,
     ) -> AuditRecord:
         return AuditRecord(
             id=_new_id(),
             at=self.clock(),
-            agent=actor or self.agent.user,
+            agent=self.agent.user,
             action=action,
             contact_id=contact_id,
             fields=tuple(fields),

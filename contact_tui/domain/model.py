@@ -118,6 +118,10 @@ class Permission(StrEnum):
     EDIT = "externalContacts:contact:edit"
     PROMOTE = "externalContacts:identity:promote"
     ADMIN = "contactTui:settings:edit"
+    # Creating an interaction in another agent's queue: the routing integration's account.
+    ROUTE = "contactTui:interaction:route"
+    # Reading, and acting on, interactions routed to other agents: supervisors.
+    VIEW_ALL_INTERACTIONS = "contactTui:interaction:viewAll"
 
     @property
     def label(self) -> str:
@@ -131,6 +135,8 @@ _PERMISSION_LABELS = {
     Permission.EDIT: "edit contacts",
     Permission.PROMOTE: "promote contacts (Add to Contacts)",
     Permission.ADMIN: "change admin settings",
+    Permission.ROUTE: "hand interactions to other agents",
+    Permission.VIEW_ALL_INTERACTIONS: "see or act on other agents' interactions",
 }
 
 

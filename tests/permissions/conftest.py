@@ -1,4 +1,4 @@
-"""Shared by the permission matrix tiers: every combination of the five permissions, a store
+"""Shared by the permission matrix tiers: every combination of the seven permissions, a store
 with one thing for every action to act on, and a fingerprint proving nothing was written.
 
 The same scene is built for the service, the command line and the screen, for whichever agent
@@ -30,22 +30,32 @@ from tests.conftest import FixedClock, make_agent, make_config
 
 Combo = frozenset[Permission]
 
-VIEW, ADD, EDIT, PROMOTE, ADMIN = (
+VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL = (
     Permission.VIEW,
     Permission.ADD,
     Permission.EDIT,
     Permission.PROMOTE,
     Permission.ADMIN,
+    Permission.ROUTE,
+    Permission.VIEW_ALL_INTERACTIONS,
 )
-SHORT = {VIEW: "view", ADD: "add", EDIT: "edit", PROMOTE: "promote", ADMIN: "admin"}
+SHORT = {
+    VIEW: "view",
+    ADD: "add",
+    EDIT: "edit",
+    PROMOTE: "promote",
+    ADMIN: "admin",
+    ROUTE: "route",
+    VIEW_ALL: "viewAll",
+}
 
-# Every subset of the five permissions: 32 combinations, from none to all.
+# Every subset of the seven permissions: 128 combinations, from none to all.
 COMBOS: list[Combo] = [
     frozenset(chosen)
     for size in range(len(Permission) + 1)
     for chosen in combinations(list(Permission), size)
 ]
-assert len(COMBOS) == 2 ** len(Permission)
+assert len(COMBOS) == 2 ** len(Permission) == 128
 
 
 def combo_id(combo: Combo) -> str:

@@ -2,7 +2,7 @@
 
 The permission column must name exactly the built-in roles' permissions, and the "may" column,
 read as a list of actions below, must be exactly what each role's agent can do through the
-service (plus what needs no permission: ending and handing over their own interactions).
+service (every action needs some permission, so a user with no role can do nothing).
 """
 
 from __future__ import annotations
@@ -14,25 +14,43 @@ import pytest
 
 from contact_tui.config import BUILTIN_ROLES
 from contact_tui.domain.model import Permission
-from contact_tui.service import InvalidInput, PermissionDenied
+from contact_tui.service import PermissionDenied
 from tests.permissions.conftest import build_scene
 from tests.permissions.test_service_matrix import ACTIONS, USER
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 # The README's "may" column, one action name (as in the service matrix) per claim.
-NEEDS_NOTHING = {"end-own", "handle-interaction", "interactions"}
-VIEWER_MAY = {"search", "contact", "audit", "link-own", "unlink-own"}  # see, search, link own
+VIEWER_MAY = {
+    "search",  # see and search contacts
+    "contact",
+    "audit",
+    "interactions",  # see their own interactions
+    "interaction-own",
+    "handle-interaction",  # take in their own
+    "link-own",
+    "unlink-own",
+    "end-own",
+}
 AGENT_MAY = VIEWER_MAY | {"create", "create-linked-own", "edit", "promote"}
 SUPERVISOR_MAY = AGENT_MAY | {
     "set-setting",  # change settings
     "expire",  # expire ephemeral contacts
-    "link-other",  # act on others' interactions
+    "route-interaction",  # hand interactions to other agents
+    "interactions-other",  # see and act on others' interactions
+    "interaction-other",
+    "link-other",
     "unlink-other",
     "end-other",
     "create-linked-other",
 }
-README_MAY = {"viewer": VIEWER_MAY, "agent": AGENT_MAY, "supervisor": SUPERVISOR_MAY}
+ROUTER_MAY = {"route-interaction"}  # hand interactions to any agent, nothing else
+README_MAY = {
+    "viewer": VIEWER_MAY,
+    "agent": AGENT_MAY,
+    "supervisor": SUPERVISOR_MAY,
+    "router": ROUTER_MAY,
+}
 
 
 def readme_roles() -> dict[str, tuple[frozenset[Permission], str]]:
@@ -71,9 +89,21 @@ def test_what_the_table_says_a_role_may_do_is_what_the_service_allows(
         service = scene.service(BUILTIN_ROLES[role])
         try:
             action.run(service, scene)
-        except (PermissionDenied, InvalidInput):
+        except PermissionDenied:
             continue
         finally:
             service.repo.close()
         allowed.add(action.name)
-    assert allowed == README_MAY[role] | NEEDS_NOTHING
+    assert allowed == README_MAY[role]
+
+
+def test_no_role_may_do_nothing(tmp_path: Path) -> None:
+    """A user the config gives no role: every action is refused, interactions included."""
+    for action in ACTIONS:
+        scene = build_scene(tmp_path / action.name, USER)
+        service = scene.service(frozenset())
+        try:
+            with pytest.raises(PermissionDenied):
+                action.run(service, scene)
+        finally:
+            service.repo.close()

@@ -1,11 +1,14 @@
 """The screen's actions under the permission combinations that change their outcome.
 
 At 80x24, with the agent's newest interaction selected (an unknown caller, linked to the
-ephemeral contact made for it, so every main-screen action applies):
+ephemeral contact made for it, so every main-screen action applies). Without the view
+permission the screen lists no interactions at all, so the actions on one do not apply; the
+screen never lists another agent's interactions, view-all or not.
 
-* under all 32 combinations: the footer shows exactly the actions the agent lacks a permission
-  for as disabled, ``#profile-notes`` names each missing permission, and pressing a disabled
-  key opens nothing and writes nothing;
+* under the 16 combinations of the four permissions the screen gates on, each without and
+  with the three it gates nothing on (admin, route, view-all): the footer shows exactly the
+  actions the agent lacks a permission for as disabled, ``#profile-notes`` names each missing
+  permission, and pressing a disabled key opens nothing and writes nothing;
 * per key, under the combinations that decide it: refused keys do nothing, permitted keys open
   the form or the directory (or, for unlink and end, make their change);
 * an action forced past the footer (as a screen bug might) is still refused by the service,
@@ -34,10 +37,12 @@ from contact_tui.ui.screens.main import MainScreen
 from tests.permissions.conftest import (
     ADD,
     ADMIN,
-    COMBOS,
+    BOB_CALLER,
     EDIT,
     PROMOTE,
+    ROUTE,
     VIEW,
+    VIEW_ALL,
     Combo,
     Fingerprint,
     Scene,
@@ -59,8 +64,18 @@ from tests.ui.conftest import (
 
 USER = "alice"
 ALL: Combo = frozenset(Permission)
-# The permissions the main screen gates actions on (admin gates none of them).
+# The permissions the main screen gates actions on (admin, route and view-all gate none).
 SCREEN_PERMISSIONS = (PROMOTE, ADD, EDIT, VIEW)
+OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL})
+SCREEN_COMBOS: list[Combo] = [
+    frozenset(c) | extra
+    for extra in (frozenset(), OTHERS)
+    for c in (
+        {p for i, p in enumerate(SCREEN_PERMISSIONS) if bits >> i & 1}
+        for bits in range(2 ** len(SCREEN_PERMISSIONS))
+    )
+]
+assert len(set(SCREEN_COMBOS)) == 32
 
 
 class RecordingApp(ContactApp):
@@ -85,7 +100,8 @@ def scene(tmp_path: Path) -> Scene:
 
 @asynccontextmanager
 async def running(scene: Scene, combo: Combo) -> AsyncIterator[Pilot[None]]:
-    """The app for alice holding exactly ``combo``, once both her interactions are listed."""
+    """The app for alice holding exactly ``combo``, once both her interactions are listed (and
+    only hers), or, without view, once the notes say why none are."""
     opened: list[Repository] = []
 
     def open_service() -> Any:
@@ -96,17 +112,31 @@ async def running(scene: Scene, combo: Combo) -> AsyncIterator[Pilot[None]]:
     app = RecordingApp(open_service, clock=scene.clock, cursor_blink=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_until(
-                pilot,
-                lambda: (
-                    main_screen(pilot).service is not None
-                    and interaction_table(pilot).row_count == 2
-                ),
-                "the store to open",
-            )
-            await settle(pilot)
-            selected = main_screen(pilot).interaction
-            assert selected is not None and selected.id == scene.own_call.id
+            if VIEW in combo:
+                await wait_until(
+                    pilot,
+                    lambda: (
+                        main_screen(pilot).service is not None
+                        and interaction_table(pilot).row_count == 2
+                    ),
+                    "the store to open",
+                )
+                await settle(pilot)
+                selected = main_screen(pilot).interaction
+                assert selected is not None and selected.id == scene.own_call.id
+            else:
+                await wait_until(
+                    pilot,
+                    lambda: "interactions are not shown" in text_of(pilot, "#profile-notes"),
+                    "the store to open",
+                )
+                await settle(pilot)
+                assert interaction_table(pilot).row_count == 0
+                assert main_screen(pilot).interaction is None
+            # bob's call is never listed, whatever the agent holds (view-all included).
+            shown = "\n".join(screen_lines(pilot))
+            assert scene.other_call.id not in interaction_table(pilot).rows
+            assert "Bob's Caller" not in shown and BOB_CALLER not in shown
             yield pilot
     finally:
         for repo in opened:
@@ -157,8 +187,11 @@ class Key:
 
 
 # Actions on the contact the profile shows: they apply only while a contact is shown, which
-# (once BUG screen-shows-contacts-without-view is fixed) takes the view permission too.
+# takes the view permission too.
 ON_THE_CONTACT = ("add_to_contacts", "edit")
+# Actions on the selected interaction or its contact: without view none is listed, so they do
+# not apply (hidden) rather than being refused.
+ON_AN_INTERACTION = (*ON_THE_CONTACT, "link", "unlink", "end_interaction")
 
 MAIN_KEYS = (
     Key("a", "add_to_contacts", PROMOTE),
@@ -167,29 +200,27 @@ MAIN_KEYS = (
     Key("l", "link", VIEW),
     Key("u", "unlink", VIEW),
     Key("d", "directory", VIEW),
-    Key("x", "end_interaction", None),
+    Key("x", "end_interaction", VIEW),
 )
 
 
 def assert_gated(screen: MainScreen, key: Key, combo: Combo) -> None:
     """The footer offers ``key`` enabled only when permitted; refused, it is shown disabled
-    (check_action None) or, where it no longer applies, hidden (False)."""
+    (check_action None) or, where it does not apply, hidden (False)."""
     state = screen.check_action(key.action, ())
     binding = screen.active_bindings.get(key.key)
-    # Without view, a contact-bound action applies today (the contact is shown) but not once
-    # BUG screen-shows-contacts-without-view is fixed (no contact shown): allow either.
-    either = key.action in ON_THE_CONTACT and VIEW not in combo
-    if key.needs is not None and key.needs not in combo:
-        assert state in ((None, False) if either else (None,)), (key, state)
-        assert binding is None if state is False else binding is not None and not binding.enabled
-    elif either:
-        assert state in (True, False), (key, state)
+    if VIEW not in combo and key.action in ON_AN_INTERACTION:
+        assert state is False, (key, state)
+        assert binding is None, key
+    elif key.needs is not None and key.needs not in combo:
+        assert state is None, (key, state)
+        assert binding is not None and not binding.enabled, key
     else:
         assert state is True, (key, state)
         assert binding is not None and binding.enabled, key
 
 
-@pytest.mark.parametrize("combo", [pytest.param(c, id=combo_id(c)) for c in COMBOS])
+@pytest.mark.parametrize("combo", [pytest.param(c, id=combo_id(c)) for c in SCREEN_COMBOS])
 async def test_footer_notes_and_refused_keys(combo: Combo, scene: Scene) -> None:
     async with running(scene, combo) as pilot:
         screen = main_screen(pilot)
@@ -222,8 +253,8 @@ def _key_cases() -> list[Any]:
         if key.needs is None:
             combos = [frozenset(), ALL]
         else:
-            # Acting on the shown contact also takes seeing it (see ON_THE_CONTACT).
-            least = {key.needs, VIEW} if key.action in ON_THE_CONTACT else {key.needs}
+            # Acting on the shown contact also takes seeing it (see ON_AN_INTERACTION).
+            least = {key.needs, VIEW} if key.action in ON_AN_INTERACTION else {key.needs}
             combos = [frozenset(), ALL - {key.needs}, frozenset(least), ALL]
         cases += [pytest.param(key, c, id=f"{key.key}-{combo_id(c)}") for c in combos]
     return cases
@@ -362,48 +393,49 @@ async def test_a_form_forced_open_is_refused_on_save(key: Key, combo: Combo, sce
         assert_unchanged(before, scene.path)
 
 
+@pytest.mark.parametrize("action", ["unlink", "end_interaction"])
 @pytest.mark.parametrize(
     "combo", [pytest.param(c, id=combo_id(c)) for c in (frozenset(), ALL - {VIEW})]
 )
-async def test_unlink_forced_without_view_is_refused(combo: Combo, scene: Scene) -> None:
+async def test_an_interaction_action_forced_without_view_is_refused(
+    action: str, combo: Combo, scene: Scene
+) -> None:
     async with running(scene, combo) as pilot:
         before = fingerprint(scene.path)
-        main_screen(pilot).action_unlink()
+        screen = main_screen(pilot)
+        screen.interaction = scene.own_call  # what a screen bug might select
+        getattr(screen, f"action_{action}")()
         await wait_until(pilot, lambda: bool(told(pilot)), "the refusal")
         assert len(told(pilot)) == 1 and VIEW.value in told(pilot)[0]
         assert_unchanged(before, scene.path)
-        assert own_call_state(scene)[0] == scene.ephemeral.id
+        assert own_call_state(scene) == (scene.ephemeral.id, scene.own_call.state)
 
 
 @pytest.mark.parametrize(
     "combo", [pytest.param(c, id=combo_id(c)) for c in (frozenset(), ALL - {VIEW}, ALL)]
 )
 async def test_choosing_a_candidate_needs_view(combo: Combo, scene: Scene) -> None:
-    """Without view, the candidate list is either not offered or choosing from it is refused
-    by the service (today it is offered: BUG screen-shows-contacts-without-view)."""
+    """Without view, neither the interaction nor its candidates are offered at all (the
+    service refusing the link is covered above); with it, choosing one links it."""
     assert scene.shared_call.match == MatchKind.MULTIPLE
     async with running(scene, combo) as pilot:
-        await select_interaction(pilot, scene.shared_call.id)
         options = main_screen(pilot).query_one("#candidates", OptionList)
-        if "hidden" in options.classes:
-            assert VIEW not in combo, "an agent who may view contacts is offered no choice"
+        if VIEW not in combo:
+            assert "hidden" in options.classes
             return
+        await select_interaction(pilot, scene.shared_call.id)
+        assert "hidden" not in options.classes, "an agent who may view contacts has no choice"
         await focus_by_tab(pilot, "candidates")
         assert options.highlighted == 0
-        before = fingerprint(scene.path)
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: bool(told(pilot)), "the answer")
-        if VIEW in combo:
-            assert told(pilot) == ["Linked."]
-            repo = stored(scene)
-            try:
-                linked = repo.interaction(scene.shared_call.id)
-            finally:
-                repo.close()
-            assert linked is not None and linked.contact_id == scene.pat_second.id
-        else:
-            assert len(told(pilot)) == 1 and VIEW.value in told(pilot)[0]
-            assert_unchanged(before, scene.path)
+        assert told(pilot) == ["Linked."]
+        repo = stored(scene)
+        try:
+            linked = repo.interaction(scene.shared_call.id)
+        finally:
+            repo.close()
+        assert linked is not None and linked.contact_id == scene.pat_second.id
 
 
 # --- bugs found while building the matrix (fixed) ----------------------------------------
@@ -412,13 +444,18 @@ async def test_choosing_a_candidate_needs_view(combo: Combo, scene: Scene) -> No
 @pytest.mark.parametrize(
     "combo", [pytest.param(c, id=combo_id(c)) for c in (frozenset(), ALL - {VIEW})]
 )
-async def test_without_view_the_screen_shows_no_contact(combo: Combo, scene: Scene) -> None:
+async def test_without_view_the_screen_shows_no_interaction_or_contact(
+    combo: Combo, scene: Scene
+) -> None:
     async with running(scene, combo) as pilot:
-        # Pat Jones (linked) and Pat Smith (candidate) are contact data, not the interaction's.
-        await select_interaction(pilot, scene.shared_call.id)
+        # Una Known is the caller's name on alice's own call; Pat Jones (linked) and Pat Smith
+        # (candidate) are contact data.
         shown = "\n".join(screen_lines(pilot))
-        assert "Jones" not in shown and "Smith" not in shown
+        for hidden in ("Una Known", "Jones", "Smith"):
+            assert hidden not in shown
         assert main_screen(pilot).contact is None
+        notes = text_of(pilot, "#profile-notes")
+        assert "interactions are not shown" in notes and VIEW.value in notes
 
 
 @pytest.mark.parametrize(
@@ -441,6 +478,7 @@ async def test_the_contact_card_offers_no_edit_without_the_permission(
         assert_unchanged(before, scene.path)
 
 
-def test_admin_gates_no_screen_action() -> None:
-    """Admin is not needed for any key here; it only widens whose interactions one may act on."""
-    assert all(key.needs != ADMIN for key in MAIN_KEYS + DIRECTORY_KEYS)
+def test_admin_route_and_view_all_gate_no_screen_action() -> None:
+    """None of them is needed for any key here: the screen shows and acts on the agent's own
+    interactions only."""
+    assert all(key.needs not in OTHERS for key in MAIN_KEYS + DIRECTORY_KEYS)

@@ -61,8 +61,10 @@ def test_an_unknown_caller_gets_an_ephemeral_contact_holding_the_number(
     assert contact.type == ContactType.EPHEMERAL
     assert contact.other_phone is not None and contact.other_phone.e164 == "+13175550123"
     assert (contact.first_name, contact.last_name) == ("Sam", "Lee")
-    assert contact.created_by == "system"
-    assert [a.action for a in service.audit(contact.id)] == ["create", "link"]
+    assert contact.created_by == "system"  # made by the matching rule, not an agent's edit
+    records = service.audit(contact.id)
+    assert [a.action for a in records] == ["create", "link"]
+    assert {a.agent for a in records} == {"alice"}  # whose intake made it: the real user
 
 
 def test_a_known_caller_is_linked_by_e164_however_the_number_was_typed(
@@ -341,12 +343,49 @@ def test_unlink_and_end(service: ContactService) -> None:
     assert ended.state == InteractionState.ENDED and ended.ended_at is not None
 
 
-def test_an_agent_cannot_link_someone_elses_interaction(service_for: Factory) -> None:
-    alice, bob = service_for("alice", Permission.VIEW), service_for("bob", Permission.VIEW)
+AGENT = (Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE)
+
+
+def test_an_agent_cannot_read_or_act_on_someone_elses_interaction(service_for: Factory) -> None:
+    alice, bob = service_for("alice", Permission.VIEW), service_for("bob", *AGENT)
     interaction = alice.handle_interaction(call(alice, "+13175550123"))
     bob.repo.refresh()
-    with pytest.raises(InvalidInput, match="routed to alice"):
-        bob.unlink(interaction.id)
+    for attempt in (
+        lambda: bob.interaction(interaction.id),
+        lambda: bob.interactions("alice"),
+        lambda: bob.link(interaction.id, interaction.contact_id or ""),
+        lambda: bob.unlink(interaction.id),
+        lambda: bob.end_interaction(interaction.id),
+        lambda: bob.create_contact(sam(), interaction_id=interaction.id),
+    ):
+        with pytest.raises(PermissionDenied) as denied:
+            attempt()
+        assert denied.value.permission == Permission.VIEW_ALL_INTERACTIONS
+        assert "alice" in str(denied.value) and "contactTui:interaction:viewAll" in str(
+            denied.value
+        )
+    assert alice.interaction(interaction.id) == interaction
+    assert alice.search("").total == 1  # only the ephemeral contact: bob created nothing
+    assert bob.interactions() == []
+
+
+def test_a_supervisor_reads_and_acts_on_others_interactions(service_for: Factory) -> None:
+    alice = service_for("alice", Permission.VIEW)
+    dana = service_for("dana", Permission.VIEW, Permission.VIEW_ALL_INTERACTIONS)
+    interaction = alice.handle_interaction(call(alice, "+13175550123"))
+    dana.repo.refresh()
+    assert [i.id for i in dana.interactions("alice")] == [interaction.id]
+    assert dana.interaction(interaction.id).agent == "alice"
+    assert dana.end_interaction(interaction.id).state == InteractionState.ENDED
+
+
+def test_admin_alone_no_longer_reaches_others_interactions(service_for: Factory) -> None:
+    alice = service_for("alice", Permission.VIEW)
+    admin = service_for("root-ish", Permission.VIEW, Permission.ADMIN)
+    interaction = alice.handle_interaction(call(alice, "+13175550123"))
+    admin.repo.refresh()
+    with pytest.raises(PermissionDenied, match="routed to alice, not to you"):
+        admin.end_interaction(interaction.id)
 
 
 def test_missing_ids_are_not_found(service: ContactService) -> None:
@@ -442,15 +481,23 @@ def test_without_promote_an_agent_cannot_add_to_contacts(service_for: Factory) -
 
 
 def test_without_view_an_agent_cannot_read_search_or_link(service_for: Factory) -> None:
+    router = service_for("router", Permission.ROUTE)
+    interaction = router.handle_interaction(
+        NewInteraction("alice", Channel.VOICE, Participant("+13175550123"))
+    )
     agent = service_for("alice", *ALL_BUT[Permission.VIEW])
-    interaction = agent.handle_interaction(call(agent, "+13175550123"))
     for attempt in (
         lambda: agent.search("sam"),
         lambda: agent.contact(interaction.contact_id or ""),
         lambda: agent.unlink(interaction.id),
+        lambda: agent.end_interaction(interaction.id),
+        lambda: agent.interaction(interaction.id),
+        lambda: agent.interactions(),
+        lambda: agent.handle_interaction(call(agent, "+13175550124")),
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as denied:
             attempt()
+        assert denied.value.permission == Permission.VIEW
 
 
 def test_only_admins_change_settings_or_expire(service_for: Factory) -> None:
@@ -462,10 +509,25 @@ def test_only_admins_change_settings_or_expire(service_for: Factory) -> None:
     assert agent.setting("default-country-code") == 1
 
 
-def test_creating_ephemeral_contacts_needs_no_permission(service_for: Factory) -> None:
-    nobody = service_for("alice", Permission.VIEW)
-    interaction = nobody.handle_interaction(call(nobody, "+13175550123"))
-    assert nobody.contact(interaction.contact_id or "").type == ContactType.EPHEMERAL
+def test_creating_ephemeral_contacts_needs_no_contact_permission(service_for: Factory) -> None:
+    viewer = service_for("alice", Permission.VIEW)
+    interaction = viewer.handle_interaction(call(viewer, "+13175550123"))
+    assert viewer.contact(interaction.contact_id or "").type == ContactType.EPHEMERAL
+
+
+def test_handing_an_interaction_to_another_agent_needs_route(service_for: Factory) -> None:
+    for_bob = NewInteraction("bob", Channel.VOICE, Participant("+13175550123"))
+    agent = service_for("alice", *ALL_BUT[Permission.ROUTE])
+    with pytest.raises(PermissionDenied, match="is for bob, not for you") as denied:
+        agent.handle_interaction(for_bob)
+    assert denied.value.permission == Permission.ROUTE
+    router = service_for("router", Permission.ROUTE)
+    routed = router.handle_interaction(for_bob)
+    bob = service_for("bob", Permission.VIEW)
+    assert [i.id for i in bob.interactions()] == [routed.id]
+    # The audit names the router's real user for the ephemeral contact and the link.
+    assert {a.agent for a in bob.audit(routed.contact_id or "")} == {"router"}
+    assert bob.audit(routed.contact_id or "")[-1].interaction_id == routed.id
 
 
 def test_a_promote_conflict_when_someone_edited_first(service_for: Factory) -> None:
