@@ -16,8 +16,10 @@ Exit codes (also printed by ``contact-tui --help``):
 4     conflict (the contact changed since the version you started from)
 5     not found (no contact or interaction has that id)
 6     store unreadable (a store file is damaged or cannot be read; see ``contact-tui doctor``)
-7     store unavailable (busy lock, full disk, no write permission, missing folder)
-8     config error (the admin config is missing, unreadable or wrong)
+7     store unavailable (busy lock, full disk, no write permission, missing folder, or the
+      store's folder or files are not open to you: ask the admin to add you to its group)
+8     config error (the admin config is missing, unreadable, not root's alone, or wrong), or a
+      refusal to run where the user can be forged (inside a user namespace)
 141   standard output was closed early (``contact-tui contact list | head``), as for SIGPIPE
 ====  =====================================================================================
 """
@@ -25,8 +27,10 @@ Exit codes (also printed by ``contact-tui --help``):
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import io
+import itertools
 import json
 import os
 import sys
@@ -36,9 +40,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO, cast
 
-from contact_tui.bootstrap import open_service
+from contact_tui.bootstrap import no_access_message, open_service
 from contact_tui.config import SETTINGS, Config, ConfigError, load_config
 from contact_tui.domain.draft import TEXT_ATTRS, ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
@@ -55,6 +59,7 @@ from contact_tui.domain.model import (
     PhoneNumber,
     Platform,
 )
+from contact_tui.domain.rules import MAX_INTERACTION_LENGTH
 from contact_tui.domain.text import (
     clip,
     describe_surrogate,
@@ -73,7 +78,7 @@ from contact_tui.service import (
     PermissionDenied,
     SearchResult,
 )
-from contact_tui.store.doctor import diagnose
+from contact_tui.store.doctor import diagnose, repair_refusal
 from contact_tui.store.documents import audit_to_doc, contact_to_doc, interaction_to_doc
 from contact_tui.store.errors import ConflictError, NotFound, StoreUnavailable, StoreUnreadable
 
@@ -99,8 +104,11 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_CONFLICT, "conflict: the contact changed since the version you started from"),
     (EXIT_NOT_FOUND, "not found"),
     (EXIT_UNREADABLE, "store unreadable (damaged or unreadable file; see 'contact-tui doctor')"),
-    (EXIT_UNAVAILABLE, "store unavailable (busy lock, disk full, no write permission, no folder)"),
-    (EXIT_CONFIG, "config error"),
+    (
+        EXIT_UNAVAILABLE,
+        "store unavailable (busy lock, disk full, no write permission or access, no folder)",
+    ),
+    (EXIT_CONFIG, "config error, or refusing to run in an unsafe environment"),
     (EXIT_BROKEN_PIPE, "standard output closed early (as for SIGPIPE)"),
 )
 
@@ -671,6 +679,13 @@ def _new_interaction_from_args(ctx: Context) -> NewInteraction:
         ("--transcript", args.transcript or []),
     ):
         _check_is_text(flag, values)
+    if args.values == "-" and args.transcript_file == "-":
+        # The values took all of standard input: the transcript would silently be empty.
+        raise CliError(
+            EXIT_INVALID,
+            "--values - and --transcript-file - cannot both read standard input; put the "
+            'transcript in the values as "transcript": ["line", ...] instead.',
+        )
     transcript = tuple(args.transcript or ())
     if args.transcript_file:
         transcript += read_transcript_file(args.transcript_file)
@@ -771,18 +786,32 @@ def parse_import_record(line: str, default_agent: str) -> NewInteraction:
 
 
 def _parse_import_file(
-    path: str, text: str, default_agent: str, check: Callable[[NewInteraction], None]
+    path: str,
+    lines: Iterable[tuple[int, str | None]],
+    default_agent: str,
+    check: Callable[[NewInteraction], None],
 ) -> list[NewInteraction]:
-    """Every record of an import file, each checked with ``check`` (the service's own rules)
-    so that a bad record refuses the whole file before anything is saved."""
+    """Every record of an import file, each checked with ``check`` (the service's own rules
+    and permissions) so that a bad record refuses the whole file before anything is saved; a
+    record the user may not create refuses it at once with exit 3."""
     records: list[NewInteraction] = []
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in lines:
+        if line is None:
+            problems.append(
+                f"{path} line {number}: it is longer than {MAX_IMPORT_LINE_BYTES:,} bytes, "
+                "more than one interaction may hold."
+            )
+            continue
         if not line.strip():
             continue
         try:
             record = parse_import_record(line, default_agent)
             check(record)
+        except PermissionDenied as err:
+            raise CliError(
+                EXIT_PERMISSION, f"{path} line {number}: {err} Nothing was imported."
+            ) from None
         except (ValueError, InvalidInput) as err:
             problems.append(f"{path} line {number}: {str(err).rstrip('.')}.")
         else:
@@ -797,14 +826,87 @@ def _parse_import_file(
 
 # An import file holds many interactions; this bounds the memory one run can take.
 MAX_IMPORT_BYTES = 100_000_000
+# One record (line) of an import file: the largest interaction with every character spelled as
+# a six-byte \uXXXX escape, plus its keys and punctuation. A longer line is refused as it is
+# read, without holding it in memory (a 90 MB transcript line once reached the store).
+MAX_IMPORT_LINE_BYTES = 6 * MAX_INTERACTION_LENGTH + 100_000
+
+
+def _open_input(path: str) -> BinaryIO:
+    """``path`` opened for reading bytes ('-' is standard input); CliError when it cannot be."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise CliError(EXIT_INVALID, f"The file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise CliError(EXIT_INVALID, f"{path} is a folder, not a file.") from None
+    except OSError as err:
+        raise CliError(EXIT_INVALID, f"Cannot read {path}: {err.strerror or err}.") from None
+
+
+def _import_lines(path: str) -> Iterator[tuple[int, str | None]]:
+    """The lines of a JSON-lines file ('-' is standard input), numbered from 1, as text; None
+    for a line longer than MAX_IMPORT_LINE_BYTES, which is skipped unread. Memory stays bounded
+    by one line: CliError when the file is larger than MAX_IMPORT_BYTES, binary, or not UTF-8.
+    """
+    what = "Standard input" if path == "-" else f"The file {path}"
+    stream = _open_input(path)
+    offset = 0  # of the line being read, in the file: for a message naming the byte
+    try:
+        for number in itertools.count(1):
+            raw = stream.readline(MAX_IMPORT_LINE_BYTES + 2)  # the limit, then \r\n
+            if not raw:
+                return
+            size, too_long = len(raw), len(raw.rstrip(b"\r\n")) > MAX_IMPORT_LINE_BYTES
+            while too_long and not raw.endswith(b"\n") and offset + size <= MAX_IMPORT_BYTES:
+                raw = stream.readline(MAX_IMPORT_LINE_BYTES)  # the rest of it, piece by piece
+                size += len(raw)
+                if not raw:
+                    break
+            if offset + size > MAX_IMPORT_BYTES:
+                raise CliError(
+                    EXIT_INVALID,
+                    f"{what} is larger than {MAX_IMPORT_BYTES:,} bytes; it was not read.",
+                )
+            if too_long:
+                yield number, None
+            else:
+                yield number, _decode_line(raw, number, offset, what)
+            offset += size
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _decode_line(raw: bytes, number: int, offset: int, what: str) -> str:
+    """One line of an import file as text, without its line end (or a leading byte-order mark
+    on the first); CliError for binary data or bytes that are not UTF-8."""
+    if b"\x00" in raw:
+        raise CliError(EXIT_INVALID, f"{what} looks binary (it holds NUL bytes); give UTF-8 text.")
+    if number == 1 and raw.startswith(codecs.BOM_UTF8):
+        raw, offset = raw[len(codecs.BOM_UTF8) :], offset + len(codecs.BOM_UTF8)
+    try:
+        return raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as err:
+        raise CliError(
+            EXIT_INVALID,
+            f"{what} is not UTF-8 text (byte {offset + err.start} cannot be decoded).",
+        ) from None
 
 
 def cmd_interaction_import(ctx: Context) -> int:
     """Import a JSON-lines file of interactions: all lines are checked before any is saved."""
     path = ctx.args.file
     service = ctx.service()
-    text = _decode_text(_read_limited(path, MAX_IMPORT_BYTES), path)
-    records = _parse_import_file(path, text, service.agent.user, service.check_interaction)
+    lines = _import_lines(path)
+
+    def check(record: NewInteraction) -> None:
+        service.require_intake(record.agent)
+        service.check_interaction(record)
+
+    records = _parse_import_file(path, lines, service.agent.user, check)
     done: list[Interaction] = []
     try:
         for record in records:
@@ -981,12 +1083,19 @@ def cmd_export(ctx: Context) -> int:
     what = f"{len(contacts):,} contact{'s' if len(contacts) != 1 else ''}"
     if args.output and args.output != "-":
         try:
-            formats.write_atomically(args.output, text)
+            mode = formats.write_atomically(args.output, text)
         except formats.ExchangeError as err:
             raise CliError(EXIT_INVALID, str(err), "Nothing was exported.") from None
         ctx.out.warn_info(
             f"Exported {what} to {args.output} ({formats.FORMATS[args.format].title})."
         )
+        if mode & 0o004:
+            # The replaced file was readable by everyone and kept its mode; say so, since the
+            # export holds customer data, rather than change a share someone set up.
+            ctx.out.warn(
+                f"{args.output} is readable by every user of this host (mode {mode:04o}); "
+                f"run 'chmod o-rwx {args.output}' unless that is meant."
+            )
         return EXIT_OK
     stdout = ctx.out.stdout
     if stdout.isatty():
@@ -1068,6 +1177,8 @@ def cmd_doctor(ctx: Context) -> int:
     exactly the stores the other commands cannot open.
     """
     path = ctx.config().store_path
+    if ctx.args.repair and (refusal := repair_refusal(path)):
+        raise CliError(EXIT_CONFIG, refusal)  # root's writes in a group-writable folder
     findings = diagnose(path, repair=ctx.args.repair)
     ctx.out.result(
         [{"level": f.level, "message": f.message} for f in findings],
@@ -1133,9 +1244,179 @@ def _epilog() -> str:
     return (
         "Run with no command to start the app. The acting user is the operating-system user;\n"
         "their roles come from the admin config. A flag given twice takes its last value,\n"
-        "except --to, --cc and --transcript, which collect every value.\n\n"
+        "except --to, --cc and --transcript, which collect every value. Options that take\n"
+        "customer data can come from --values FILE (- = standard input) instead, out of\n"
+        "sight of other users' ps: contact add/edit/promote and interaction new.\n\n"
         f"exit codes:\n{codes}"
     )
+
+
+# A values file holds one command's options; a 1 MB transcript fits even as escaped JSON.
+MAX_VALUES_BYTES = 2_000_000
+VALUES_HELP = (
+    "read options from FILE (- = standard input) instead of the command line: a JSON object "
+    'keyed by option name without the dashes, e.g. {"first": "Sam", "cell-phone": "+1 317 555 '
+    '0123", "work-sms": true, "transcript": ["line 1"]}; other users can see a command line '
+    "(ps), not a file or standard input"
+)
+# Options a values file may not set: they are not data, and a file cannot name another file.
+_NOT_IN_VALUES = frozenset({"help", "json", "values"})
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in the words a message uses."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else "an object"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would keep the last of two equal keys; which one the author meant is unknown.
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice")
+        seen.add(key)
+    return dict(pairs)
+
+
+class ValuesParser(argparse.ArgumentParser):
+    """A command's parser whose options can also come from a JSON object: ``--values FILE``.
+
+    Customer data on a command line is visible to every user of the host (``ps``,
+    /proc/PID/cmdline); in a file or on standard input it is not. Every option of a command
+    that accepts values is a key, under its long name without the dashes, so an option added
+    to the command later takes part with no second declaration. An option given both on the
+    command line and in the file is refused: neither silently wins. Problems with the file are
+    usage errors, reported as argparse reports a bad flag (exit 2), before anything is opened.
+    """
+
+    takes_values = False
+
+    def accept_values(self) -> None:
+        """Add ``--values FILE`` to this command; call after all its other options."""
+        for action in self._value_options().values():
+            if not isinstance(
+                action,
+                argparse._AppendAction | argparse._StoreAction | argparse.BooleanOptionalAction,
+            ):  # a new kind of option needs a rule for its JSON type below
+                raise TypeError(f"{action.option_strings[0]} cannot be given in --values")
+        self.add_argument("--values", metavar="FILE", help=VALUES_HELP)
+        self.takes_values = True
+
+    def _value_options(self) -> dict[str, argparse.Action]:
+        """Each option a values file may set, by its key: the long name without dashes."""
+        options: dict[str, argparse.Action] = {}
+        for action in self._actions:
+            longs = [o for o in action.option_strings if o.startswith("--")]
+            if longs and action.dest not in _NOT_IN_VALUES:
+                options[longs[0].removeprefix("--")] = action
+        return options
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse the command line, then merge the values file and check required options.
+
+        Required options are checked after the merge, since the file may carry them.
+        """
+        if not self.takes_values:
+            return super().parse_known_args(args, namespace)
+        required = [a for a in self._actions if a.required and a.option_strings]
+        for action in required:
+            action.required = False
+        try:
+            parsed, extras = super().parse_known_args(args, namespace)
+        finally:
+            for action in required:
+                action.required = True
+        if parsed.values is not None:
+            self._merge_values(parsed)
+        missing = [a.option_strings[0] for a in required if getattr(parsed, a.dest) is None]
+        if missing:
+            self.error(
+                f"the following arguments are required: {', '.join(missing)} (on the command "
+                "line or in --values)"
+            )
+        return parsed, extras
+
+    def _merge_values(self, parsed: argparse.Namespace) -> None:
+        where = f"--values {printable(parsed.values)}"
+        given = self._read_values(parsed.values, where)
+        options = self._value_options()
+        unknown = [key for key in given if key not in options]
+        if unknown:
+            self.error(
+                f"{where}: unknown key{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(repr(k) for k in unknown)}; the keys are this command's options "
+                f"without the dashes: {', '.join(options)}"
+            )
+        twice = [key for key in given if getattr(parsed, options[key].dest) != options[key].default]
+        if twice:
+            self.error(
+                f"{', '.join('--' + k for k in twice)} given both on the command line and in "
+                f"{where}; give each in one place"
+            )
+        problems: list[str] = []
+        for key, value in given.items():
+            try:
+                setattr(parsed, options[key].dest, self._convert(key, options[key], value))
+            except ValueError as err:
+                problems.append(str(err))
+        if problems:
+            self.error(f"{where}: {'; '.join(problems)}")
+
+    def _read_values(self, path: str, where: str) -> dict[str, Any]:
+        try:
+            raw = formats.read_bytes(path, MAX_VALUES_BYTES)
+        except formats.ExchangeError as err:
+            self.error(f"{where}: {str(err).rstrip('.')}")
+        try:
+            doc = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_unique_keys)
+        except UnicodeDecodeError as err:
+            self.error(f"{where}: not UTF-8 text (byte {err.start} cannot be decoded)")
+        except RecursionError:
+            self.error(f"{where}: its JSON is nested too deeply")
+        except json.JSONDecodeError as err:
+            self.error(f"{where}: not valid JSON ({err.msg} at line {err.lineno})")
+        except ValueError as err:  # _unique_keys
+            self.error(f"{where}: {err}")
+        if not isinstance(doc, dict):
+            self.error(f"{where}: give a JSON object ({{...}}), not {_json_kind(doc)}")
+        return doc
+
+    @staticmethod
+    def _convert(key: str, action: argparse.Action, value: object) -> Any:
+        """``value`` as the option would hold it had it come from the command line."""
+        if isinstance(action, argparse.BooleanOptionalAction):
+            if not isinstance(value, bool):
+                raise ValueError(f"{key!r} must be true or false, not {_json_kind(value)}")
+            return value
+        if isinstance(action, argparse._AppendAction):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f'{key!r} must be a list of texts, e.g. ["one", "two"]')
+            return [_not_surrogate(key, v) for v in value]
+        # A whole number may be written as a JSON number ("expect-version": 3).
+        if isinstance(value, int) and not isinstance(value, bool) and action.type is not None:
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError(f"{key!r} must be text, not {_json_kind(value)}")
+        converted: Any = _not_surrogate(key, value)
+        if callable(action.type):
+            try:
+                converted = action.type(converted)
+            except (ValueError, argparse.ArgumentTypeError) as err:
+                raise ValueError(f"{key!r}: {err}") from None
+        if action.choices is not None and converted not in action.choices:
+            known = ", ".join(str(c) for c in action.choices)
+            raise ValueError(f"{key!r} is {value!r}; known: {known}")
+        return converted
 
 
 def _add_contact_field_flags(parser: argparse.ArgumentParser) -> None:
@@ -1170,10 +1451,13 @@ def _command(
 
 def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
     contact = sub.add_parser("contact", help="add, show, edit, promote, search, link contacts")
-    csub = contact.add_subparsers(dest="contact_command", required=True, metavar="COMMAND")
+    csub = contact.add_subparsers(
+        dest="contact_command", required=True, metavar="COMMAND", parser_class=ValuesParser
+    )
     add = _command(csub, "add", "contact add", "create a curated contact", common)
     _add_contact_field_flags(add)
     add.add_argument("--interaction", metavar="ID", help="link the new contact to this interaction")
+    cast(ValuesParser, add).accept_values()  # csub's parser_class
     show = _command(csub, "show", "contact show", "show a contact", common)
     show.add_argument("id", metavar="ID")
     show.add_argument("--history", action="store_true", help="add the contact's audit trail")
@@ -1188,6 +1472,7 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
             "version just read is used, so a change made meanwhile is still refused",
         )
         _add_contact_field_flags(parser)
+        cast(ValuesParser, parser).accept_values()
     search = _command(csub, "search", "contact search", "find contacts", common)
     search.add_argument("query", metavar="QUERY", help='name, phone or email; "quoted" = literal')
     listing = _command(csub, "list", "contact list", "list contacts in directory order", common)
@@ -1202,9 +1487,15 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
 
 def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
     interaction = sub.add_parser("interaction", help="hand over, list, show and end interactions")
-    isub = interaction.add_subparsers(dest="interaction_command", required=True, metavar="COMMAND")
+    isub = interaction.add_subparsers(
+        dest="interaction_command", required=True, metavar="COMMAND", parser_class=ValuesParser
+    )
     new = _command(isub, "new", "interaction new", "hand an interaction to an agent", common)
-    new.add_argument("--agent", metavar="USER", help="who it is routed to (default: you)")
+    new.add_argument(
+        "--agent",
+        metavar="USER",
+        help=f"who it is routed to (default: you; another agent needs {Permission.ROUTE.value})",
+    )
     new.add_argument("--channel", required=True, choices=[c.value for c in Channel])
     new.add_argument("--platform", choices=[p.value for p in Platform], help="for messages")
     new.add_argument(
@@ -1218,6 +1509,7 @@ def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]
     new.add_argument(
         "--transcript-file", metavar="PATH", help="UTF-8 text up to 1 MB, one line each; - = stdin"
     )
+    cast(ValuesParser, new).accept_values()  # isub's parser_class
     imp = _command(isub, "import", "interaction import", "import a JSON-lines file", common)
     imp.add_argument(
         "file",
@@ -1225,7 +1517,11 @@ def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]
         help=f"one object per line with keys {', '.join(IMPORT_KEYS)}; - = stdin",
     )
     listing = _command(isub, "list", "interaction list", "list an agent's interactions", common)
-    listing.add_argument("--agent", metavar="USER", help="whose (default: yours)")
+    listing.add_argument(
+        "--agent",
+        metavar="USER",
+        help=f"whose (default: yours; another's needs {Permission.VIEW_ALL_INTERACTIONS.value})",
+    )
     listing.add_argument("--all-states", action="store_true", help="include ended interactions")
     for name, verb in (("show", "show an interaction"), ("end", "end one of your interactions")):
         parser = _command(isub, name, f"interaction {name}", verb, common)
@@ -1368,6 +1664,11 @@ def _run(ctx: Context) -> int:
     except ConfigError as err:
         out.error(str(err))
         return EXIT_CONFIG
+    except PermissionError as err:
+        # The OS refused a file (a user outside the store's group): say which and whom to ask.
+        store_path = ctx._config.store_path if ctx._config is not None else None
+        out.error(no_access_message(err, store_path))
+        return EXIT_UNAVAILABLE
 
 
 def _exit_code(code: object) -> int:

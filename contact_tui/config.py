@@ -1,18 +1,26 @@
 """Admin configuration (TOML) and who the current agent is.
 
-Where a root-owned system config exists (``/etc/contact-tui/config.toml``) it alone decides
-roles and the store location: no flag or environment variable can point elsewhere, so an agent
-cannot grant themselves a permission. Only where there is none do ``--config`` and
+Where a system config is expected (the folder ``/etc/contact-tui`` exists, or the installation
+carries :data:`SYSTEM_CONFIG_MARKER`) its root-owned ``config.toml`` alone decides roles and the
+store location: no flag or environment variable can point elsewhere, so an agent cannot grant
+themselves a permission, and a config that is missing or not safely root-owned stops the app
+rather than letting it fall back. Only where none is expected do ``--config`` and
 ``CONTACT_TUI_CONFIG`` choose a file (single-user installs, tests); with neither, a built-in
 default gives the local user every permission so the demo works.
+
+The agent is the operating-system user, so the app refuses to run where that user is cheap to
+forge: inside a user namespace (``unshare -U``, rootless containers), where anyone can map their
+own uid to any other. This raises the bar; it is not a boundary (see the README's threat model).
 """
 
 from __future__ import annotations
 
+import errno
 import grp
 import os
 import pwd
 import stat
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,9 +29,26 @@ from typing import Any
 
 from contact_tui.domain.model import Permission
 
+# Module attributes, not literals in the functions, so tests can point them at their own files.
 SYSTEM_CONFIG = Path("/etc/contact-tui/config.toml")
+# Created by the admin at install (any kind of entry will do) to say "this installation always
+# runs under the system config": then a missing /etc/contact-tui stops the app too, so hiding
+# that folder (a tmpfs mounted over /etc) cannot bring --config back.
+SYSTEM_CONFIG_MARKER = Path(sys.prefix) / "contact-tui-requires-system-config"
+# Who must own the system config and its folder (tests running as a normal user put their uid).
+SYSTEM_CONFIG_OWNER = 0
+MAX_CONFIG_BYTES = 1 << 20
 CONFIG_ENV = "CONTACT_TUI_CONFIG"
 DEFAULT_STORE = Path("data/store.json")
+
+# The user namespace check reads these; tests point them at files of their own.
+PROC_UID_MAP = Path("/proc/self/uid_map")
+PROC_GID_MAP = Path("/proc/self/gid_map")
+PROC_USER_NS = Path("/proc/self/ns/user")
+# The inode of the kernel's initial user namespace (PROC_USER_INIT_INO in linux/proc_ns.h).
+PROC_USER_INIT_INO = 0xEFFFFFFD
+# What uid_map and gid_map hold in the initial namespace once whitespace is normalised.
+IDENTITY_MAP = "0 0 4294967295"
 
 AGENT_PERMISSIONS = frozenset(
     {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE}
@@ -31,7 +56,10 @@ AGENT_PERMISSIONS = frozenset(
 BUILTIN_ROLES: dict[str, frozenset[Permission]] = {
     "viewer": frozenset({Permission.VIEW}),
     "agent": AGENT_PERMISSIONS,
-    "supervisor": AGENT_PERMISSIONS | {Permission.ADMIN},
+    "supervisor": AGENT_PERMISSIONS
+    | {Permission.ADMIN, Permission.ROUTE, Permission.VIEW_ALL_INTERACTIONS},
+    # The routing integration's account: it hands interactions to agents and reads nothing.
+    "router": frozenset({Permission.ROUTE}),
 }
 
 # Settings an admin may change with `contact-tui admin set`; name -> (type, default, help).
@@ -51,6 +79,10 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
 
 class ConfigError(Exception):
     """The admin config is missing, unreadable or wrong; the message names the file and key."""
+
+
+class UnsafeEnvironment(ConfigError):
+    """The process runs where its operating-system user can be forged, so it will not run."""
 
 
 @dataclass(frozen=True)
@@ -100,14 +132,19 @@ class Agent:
 
 
 def load_config(cli_path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """The config in force: the system config if there is one, else --config, else the env."""
+    """The config in force: the system config where one is expected, else --config, else the env.
+
+    Every entry point (each command, the app, doctor) comes through here first, so the user
+    namespace check runs before anything else.
+    """
+    check_user_namespace()
     env = os.environ if env is None else env
-    if SYSTEM_CONFIG.exists():
-        _check_system_file(SYSTEM_CONFIG)
-        return _parse(SYSTEM_CONFIG, system=True)
+    if system_config_expected():
+        return _parse(SYSTEM_CONFIG, _read_system_config(SYSTEM_CONFIG), system=True)
     chosen = cli_path or env.get(CONFIG_ENV)
     if chosen:
-        return _parse(Path(chosen).expanduser(), system=False)
+        path = Path(chosen).expanduser()
+        return _parse(path, _read_config(path), system=False)
     return Config(
         source=None,
         store_path=(Path.cwd() / DEFAULT_STORE),
@@ -119,24 +156,175 @@ def load_config(cli_path: str | Path | None = None, env: Mapping[str, str] | Non
     )
 
 
-def _check_system_file(path: Path) -> None:
-    """A system config decides who may do what, so only root may be able to change it."""
-    st = path.stat()
-    if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise ConfigError(
-            f"{path} must be owned by root and writable by root only "
-            f"(it is owned by uid {st.st_uid}, mode {stat.filemode(st.st_mode)}); "
-            "ask your admin to fix it: chown root: and chmod 644."
+def check_user_namespace() -> None:
+    """Refuse (UnsafeEnvironment) unless this process is in the kernel's initial user namespace.
+
+    In any other user namespace the uid the process sees is whatever its creator mapped, so
+    ``unshare --user --map-user=<supervisor's uid>`` would make anyone the supervisor. Two
+    signals: the uid and gid maps must be the identity map, and ``/proc/self/ns/user`` must be
+    the initial namespace (in a mount namespace anyone can bind a fake file over a map; faking
+    that link's inode takes a FUSE filesystem). Where /proc cannot be read the check cannot be
+    made, and hiding /proc is itself something a namespace can do, so that refuses too.
+    """
+    for path in (PROC_UID_MAP, PROC_GID_MAP):
+        found = " ".join(_read_proc(path).split())
+        if found != IDENTITY_MAP:
+            raise UnsafeEnvironment(
+                f"Refusing to run inside a user namespace ({path} maps {found[:60]!r}, not "
+                f"{IDENTITY_MAP!r}), where any user can pose as another; run contact-tui "
+                "directly on the host, not under unshare or in a rootless container."
+            )
+    try:
+        inode = os.stat(PROC_USER_NS).st_ino
+    except OSError as err:
+        raise UnsafeEnvironment(_no_proc(PROC_USER_NS, err)) from None
+    if inode != PROC_USER_INIT_INO:
+        raise UnsafeEnvironment(
+            f"Refusing to run inside a user namespace ({PROC_USER_NS} is namespace {inode}, not "
+            "the host's), where any user can pose as another; run contact-tui directly on the "
+            "host, not under unshare or in a rootless container."
         )
 
 
-def _parse(path: Path, *, system: bool) -> Config:
+def _read_proc(path: Path) -> str:
+    """The text of a small /proc file; O_NONBLOCK so a FIFO bound over it cannot hang us."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            return os.read(fd, 4096).decode("ascii", errors="replace")
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise UnsafeEnvironment(_no_proc(path, err)) from None
+
+
+def _no_proc(path: Path, err: OSError) -> str:
+    return (
+        f"Refusing to run: cannot read {path} ({err.strerror or err}) to check that the "
+        "operating-system user is genuine; contact-tui needs /proc mounted."
+    )
+
+
+def system_config_expected() -> bool:
+    """Whether this host must run under the system config: its folder exists (as anything, a
+    symbolic link included) or the installation carries the marker."""
+    for path in (SYSTEM_CONFIG.parent, SYSTEM_CONFIG_MARKER):
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return True  # cannot tell (no access, a file in the way): the strict answer
+        return True
+    return False
+
+
+def _read_system_config(path: Path) -> str:
+    """The system config's text, read only if it and its folder are root's alone.
+
+    Both are opened without following symbolic links and checked through their descriptors, so
+    nothing can be swapped between the check and the read.
+    """
+    folder = path.parent
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"This installation requires the system config {path} ({SYSTEM_CONFIG_MARKER} "
+            f"exists) but the folder {folder} does not exist; ask your admin to restore it."
+        ) from None
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise ConfigError(
+                f"{folder} is a symbolic link or not a folder; ask your admin to make it a "
+                "real folder owned by root (install -d -o root -g root -m 755)."
+            ) from None
+        raise ConfigError(
+            f"Cannot open the system config folder {folder} ({err.strerror}); ask your admin "
+            "to make it readable: chmod 755."
+        ) from None
+    try:
+        _check_root_only(os.fstat(dir_fd), folder, "chmod 755")
+        try:
+            fd = os.open(
+                path.name,
+                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                dir_fd=dir_fd,
+            )
+        except FileNotFoundError:
+            raise ConfigError(
+                f"The folder {folder} exists but holds no {path.name}, so contact-tui cannot "
+                f"tell who may do what; ask your admin to write {path} or remove the folder."
+            ) from None
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise ConfigError(
+                    f"{path} is a symbolic link; ask your admin to make it a regular file "
+                    "owned by root (chown root: and chmod 644)."
+                ) from None
+            raise ConfigError(
+                f"Cannot read the system config {path} ({err.strerror}); ask your admin for "
+                "read access to it."
+            ) from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise ConfigError(
+                    f"{path} is not a regular file ({stat.filemode(st.st_mode)}); ask your "
+                    "admin to make it one, owned by root with mode 644."
+                )
+            _check_root_only(st, path, "chmod 644")
+            raw = _read_bounded(fd, MAX_CONFIG_BYTES + 1)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes; it cannot be a config.")
+    return _decode(path, raw)
+
+
+def _read_bounded(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, reading until the end of the file or the limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := os.read(fd, limit - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _check_root_only(st: os.stat_result, path: Path, mode_fix: str) -> None:
+    """The system config and its folder decide who may do what: only root may change them."""
+    if st.st_uid != SYSTEM_CONFIG_OWNER or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(
+            f"{path} must be owned by root and writable by root only "
+            f"(it is owned by uid {st.st_uid}, mode {stat.filemode(st.st_mode)}); "
+            f"ask your admin to fix it: chown root: and {mode_fix}."
+        )
+
+
+def _read_config(path: Path) -> str:
+    """The text of a config named by --config or the environment."""
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"The config file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise ConfigError(f"Cannot read the config file {path}: {err}.") from None
+    return _decode(path, raw)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"Cannot read the config file {path}: {err}.") from None
+
+
+def _parse(path: Path, text: str, *, system: bool) -> Config:
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"The config file {path} is not valid TOML: {err}.") from None
     where = str(path)
@@ -244,6 +432,7 @@ def check_setting(name: str, value: Any, where: str) -> Any:
 
 def current_agent(config: Config) -> Agent:
     """The agent is the operating-system user of this process, never a flag or $USER."""
+    check_user_namespace()  # an agent is only ever made from a uid the host vouches for
     uid = os.getuid()
     try:
         user = pwd.getpwuid(uid).pw_name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -98,7 +99,8 @@ def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
     except OSError as err:
         raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
     if len(data) > limit:
-        raise ExchangeError(f"The file {path} is larger than {limit:,} bytes; it was not read.")
+        what = "Standard input" if path == "-" else f"The file {path}"
+        raise ExchangeError(f"{what} is larger than {limit:,} bytes; it was not read.")
     return data
 
 
@@ -116,27 +118,63 @@ def parse(path: str, data: bytes, name: str | None = None) -> tuple[str, ParsedF
         ) from None
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` as UTF-8, all at once.
+# A new export holds customer data: readable by its owner only, whatever the umask says.
+NEW_FILE_MODE = 0o600
+
+
+def _replaced_mode(path: str, target: Path) -> tuple[int, int | None]:
+    """The mode a replacement for ``target`` gets, and the group it should keep (None: new).
+
+    A regular file keeps its permission bits (not set-id or sticky ones) and its group, so a
+    share someone set up on purpose survives; anything else there (nothing, a symlink, a
+    FIFO) is replaced by a new file with NEW_FILE_MODE. ``lstat`` because ``os.replace``
+    replaces a symlink itself, never the file it points to, so that file's mode says nothing.
+    """
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return NEW_FILE_MODE, None
+    except OSError as err:
+        raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None
+    if stat.S_ISDIR(info.st_mode) or (stat.S_ISLNK(info.st_mode) and target.is_dir()):
+        raise ExchangeError(f"{path} is a folder; give a file name.")
+    if not stat.S_ISREG(info.st_mode):
+        return NEW_FILE_MODE, None
+    return stat.S_IMODE(info.st_mode) & 0o777, info.st_gid
+
+
+def _settle_mode(fd: int, mode: int, gid: int | None) -> int:
+    """Give the open temporary file ``mode`` and group ``gid``; returns the mode it got.
+
+    Through the descriptor, so a name swapped for a symlink in a shared folder cannot turn
+    this into a chmod of someone else's file. When the old group cannot be kept (a setgid
+    folder gave the file another group, and we are not in the old one), the group bits are
+    dropped: the same bits on a different group would widen who can read the export.
+    """
+    if gid is not None and os.fstat(fd).st_gid != gid:
+        try:
+            os.fchown(fd, -1, gid)
+        except PermissionError:
+            mode &= ~0o070
+    os.fchmod(fd, mode)
+    return mode
+
+
+def write_atomically(path: str, text: str) -> int:
+    """Write ``text`` to ``path`` as UTF-8, all at once; returns the file's mode.
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then takes
     the path's place, so a reader never sees half an export and a failure leaves any old file
-    as it was. A new file gets the usual mode (0666 less the umask); a replaced one keeps its
-    mode.
+    as it was. A new file is created with NEW_FILE_MODE (0600) whatever the umask; a replaced
+    one keeps its mode and group, never wider (see :func:`_settle_mode`). The umask is never
+    read, because reading it means setting it, for every thread of the process (the
+    directory screen exports in a worker thread).
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    mode, gid = _replaced_mode(path, target)
     try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    except OSError as err:
-        raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None
-    if target.is_dir():
-        raise ExchangeError(f"{path} is a folder; give a file name.")
-    try:
+        # mkstemp opens with O_CREAT | O_EXCL | O_NOFOLLOW and mode 0600.
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as err:
         raise ExchangeError(f"Cannot write in {folder}: {err.strerror or err}.") from None
@@ -144,10 +182,11 @@ def write_atomically(path: str, text: str) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(text.encode("utf-8"))
             f.flush()
+            mode = _settle_mode(f.fileno(), mode, gid)
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except OSError as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None
+    return mode

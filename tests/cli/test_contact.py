@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from contact_tui.cli import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
 from tests.cli.conftest import USER, Runner
@@ -260,3 +264,105 @@ def test_control_characters_in_a_name_are_not_printed_raw(run: Runner, config: P
     for raw in ("\x1b", "\x07", "\u202e", "\x9b"):
         assert raw not in as_json.out
     assert as_json.json()["lastName"] == "Name\u202eevil\x9b"
+
+
+# --- fields from a file or standard input (--values) --------------------------------------------
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: dict[str, Any]) -> None:
+    """Give the next run ``data`` as JSON on standard input."""
+    raw = json.dumps(data).encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
+
+
+def _without_ids_and_dates(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in ("id", "createDate", "modifyDate")}
+
+
+def test_add_from_a_values_file_makes_the_same_contact_as_the_flags(
+    run: Runner, add_contact: AddContact, tmp_path: Path
+) -> None:
+    flags = add_contact(
+        "--first", "Sam", "--last", "de Vries", "--title", "Buyer", "--cell-phone",
+        "+1 317 555 0123", "--cell-sms", "--personal-email", "sam@example.com", "--city", "Leeds",
+        "--country", "GB", "--survey-opt-out",
+    )  # fmt: skip
+    values = tmp_path / "sam.json"
+    values.write_text(
+        json.dumps(
+            {
+                "first": "Sam",
+                "last": "de Vries",
+                "title": "Buyer",
+                "cell-phone": "+1 317 555 0123",
+                "cell-sms": True,
+                "personal-email": "sam@example.com",
+                "city": "Leeds",
+                "country": "GB",
+                "survey-opt-out": True,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+    result = run("--json", "contact", "add", "--values", str(values))
+
+    assert result.code == EXIT_OK, result.err
+    assert _without_ids_and_dates(result.json()) == _without_ids_and_dates(flags)
+
+
+def test_edit_takes_fields_and_expected_version_from_standard_input(
+    run: Runner, add_contact: AddContact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = add_contact("--first", "Sam", "--last", "Vries", "--title", "CEO")
+    _stdin(monkeypatch, {"title": "", "work-email": "sam@example.com", "expect-version": 1})
+
+    result = run("--json", "contact", "edit", contact["id"], "--values", "-")
+
+    assert result.code == EXIT_OK, result.err
+    doc = result.json()
+    assert "title" not in doc  # "" clears, as the flag does
+    assert doc["workEmail"] == "sam@example.com"
+    assert doc["version"] == 2
+    _stdin(monkeypatch, {"title": "B", "expect-version": 1})
+    stale = run("contact", "edit", contact["id"], "--values", "-")
+    assert stale.code == EXIT_CONFLICT, stale.err
+
+
+def test_edit_with_an_empty_values_object_has_nothing_to_change(
+    run: Runner, add_contact: AddContact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = add_contact("--first", "Sam", "--last", "Vries")
+    _stdin(monkeypatch, {})
+
+    result = run("contact", "edit", contact["id"], "--values", "-")
+
+    assert result.code == EXIT_INVALID
+    assert "Nothing to change" in result.err
+
+
+def test_promote_takes_the_names_from_standard_input(
+    run: Runner, new_interaction: NewInteraction, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact_id = new_interaction("--channel", "voice", "--from", "+1 317 555 0199")["contactId"]
+    _stdin(monkeypatch, {"first": "Jo", "last": "Park", "other-sms": True})
+
+    result = run("--json", "contact", "promote", contact_id, "--values", "-")
+
+    assert result.code == EXIT_OK, result.err
+    doc = result.json()
+    assert (doc["type"], doc["firstName"], doc["lastName"]) == ("Curated", "Jo", "Park")
+    assert doc["otherPhone"]["acceptsSMS"] is True
+
+
+def test_a_field_rule_broken_in_the_values_names_the_option(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, {"first": "Sam", "work-phone": "x123"})
+
+    result = run("contact", "add", "--values", "-")
+
+    assert result.code == EXIT_INVALID
+    assert "contact-tui: --last: Last name is required." in result.err.splitlines()
+    assert "--work-phone: An extension alone" in result.err
+    assert run("--json", "contact", "list").json() == []

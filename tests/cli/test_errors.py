@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import shutil
 import subprocess
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from contact_tui import cli
+from contact_tui.bootstrap import open_service
 from contact_tui.cli import (
     EXIT_CONFIG,
     EXIT_INTERNAL,
@@ -21,8 +29,10 @@ from contact_tui.cli import (
     json_text,
     main,
 )
+from contact_tui.config import load_config
 from contact_tui.domain.text import printable
 from contact_tui.service import ContactService
+from contact_tui.store.errors import StoreUnavailable
 from tests.cli.conftest import Runner, run_process, write_config
 
 
@@ -85,6 +95,144 @@ def test_missing_store_folder_is_unavailable(run: Runner, tmp_path: Path) -> Non
     result = run("contact", "list", config_path=cfg)
     assert result.code == EXIT_UNAVAILABLE
     assert "does not exist" in result.err
+
+
+# --- a user outside the store's group (security report, finding 10) ---------------------------
+
+OUTSIDER = 65534  # "nobody", in none of the store's groups
+STORE_GROUP = 12345  # the store folder's group, which the outsider is not in
+
+
+@pytest.fixture
+def locked_out(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A config anyone can read, over a store folder the outsider may not enter; yields both.
+
+    As root (CI) the folder is what the README sets up, mode 2770 of a group the outsider is
+    not in, and the commands run in a child process that has become the outsider. As a normal
+    user the folder is mode 000 and the commands run as that user.
+    """
+    base = Path(tempfile.mkdtemp()) if os.geteuid() == 0 else tmp_path
+    base.chmod(0o755)  # the outsider must reach the config
+    store = base / "store" / "store.json"
+    store.parent.mkdir()
+    config = write_config(base / "cfg", store=str(store))
+    config.parent.chmod(0o755)
+    config.chmod(0o644)
+    # Made by a member first, so the open below fails on access, not on a missing store; this
+    # also imports everything the commands need before the child loses access to the venv.
+    for argv in (["contact", "add", "--first", "Sam", "--last", "Vries"], ["doctor"]):
+        assert main(["--config", str(config), *argv]) == EXIT_OK
+    if os.geteuid() == 0:
+        shutil.chown(store.parent, 0, STORE_GROUP)
+        store.parent.chmod(0o2770)
+    else:
+        store.parent.chmod(0o000)
+    yield config, store.parent
+    store.parent.chmod(0o700)
+    if base != tmp_path:
+        shutil.rmtree(base)
+
+
+def as_outsider(task: Callable[[], list[Any]]) -> list[Any]:
+    """``task()``'s JSON-able result, run as the outsider: in a forked child that drops to uid
+    and gid 65534 when we are root, in this process otherwise."""
+    if os.geteuid() != 0:
+        return task()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read_fd)
+            os.setgroups([])
+            os.setgid(OUTSIDER)
+            os.setuid(OUTSIDER)
+            os.write(write_fd, json.dumps(task()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    assert data, "the outsider's process failed before reporting"
+    result: list[Any] = json.loads(data)
+    return result
+
+
+def _cli(config: Path, argv: list[str]) -> Callable[[], list[Any]]:
+    def task() -> list[Any]:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["--config", str(config), *argv])
+        return [code, out.getvalue(), err.getvalue()]
+
+    return task
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["contact", "list"],
+        ["contact", "add", "--first", "Ann", "--last", "Lee"],
+        ["admin", "show"],
+        ["interaction", "list"],
+    ],
+)
+def test_a_user_outside_the_store_group_is_told_whom_to_ask(
+    locked_out: tuple[Path, Path], argv: list[str]
+) -> None:
+    config, folder = locked_out
+    code, out, err = as_outsider(_cli(config, argv))
+    assert code == EXIT_UNAVAILABLE, err
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("contact-tui: No permission to open ")
+    assert str(folder) in err and "ask your admin" in err and "group" in err
+    assert "internal error" not in err and "PermissionError" not in err
+
+
+def test_doctor_reports_the_same_sentence_to_a_user_outside_the_group(
+    locked_out: tuple[Path, Path],
+) -> None:
+    # Doctor lists what it finds and exits 6 when any finding is an error (its documented rule).
+    config, folder = locked_out
+    code, out, err = as_outsider(_cli(config, ["doctor"]))
+    assert code == EXIT_UNREADABLE, (out, err)
+    assert "internal error" not in err and "PermissionError" not in out + err
+    problem = next(line for line in out.splitlines() if line.startswith("error: "))
+    assert "No permission to open" in problem and str(folder) in problem
+    assert "ask your admin" in problem
+
+
+def test_the_app_shows_the_same_sentence_when_the_store_is_out_of_reach(
+    locked_out: tuple[Path, Path],
+) -> None:
+    # The app opens the store through open_service and shows the message of what it raises.
+    config, folder = locked_out
+
+    def task() -> list[Any]:
+        try:
+            open_service(load_config(config))
+        except StoreUnavailable as err:
+            return ["StoreUnavailable", str(err)]
+        return ["opened", ""]
+
+    kind, message = as_outsider(task)
+    assert kind == "StoreUnavailable"
+    assert str(folder) in message and "ask your admin" in message
+
+
+def test_a_file_outside_the_store_is_named_without_blaming_the_group(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied", "/srv/elsewhere/file")
+
+    monkeypatch.setattr(ContactService, "search", denied)
+    result = run("contact", "list")
+    assert result.code == EXIT_UNAVAILABLE
+    assert result.err == (
+        "contact-tui: No permission to open /srv/elsewhere/file; check its owner and mode, "
+        "or ask its owner for access.\n"
+    )
 
 
 def test_broken_config_is_a_config_error(run: Runner, tmp_path: Path) -> None:
@@ -213,15 +361,23 @@ def test_permission_is_checked_before_the_fields(run: Runner, tmp_path: Path) ->
     assert "--work-phone" not in result.err
 
 
-def test_an_integration_without_roles_can_hand_over_interactions(
-    run: Runner, tmp_path: Path
-) -> None:
-    # Routing is the system's act: it needs no permission, and shows ids, not contacts.
-    cfg = write_config(tmp_path / "router", role="router", extra="[roles]\nrouter = []\n")
-    result = run(
-        "interaction", "new", "--agent", "alice", "--channel", "voice",
-        "--from", "+1 317 555 0110", config_path=cfg,
-    )  # fmt: skip
+def test_only_the_routing_role_hands_over_interactions(run: Runner, tmp_path: Path) -> None:
+    # Routing needs its own permission (security report, finding 7); the router sees ids, not
+    # contacts.
+    argv = (
+        "interaction",
+        "new",
+        "--agent",
+        "alice",
+        "--channel",
+        "voice",
+        "--from",
+        "+1 317 555 0110",
+    )
+    no_role = write_config(tmp_path / "none", role="router", extra="[roles]\nrouter = []\n")
+    assert run(*argv, config_path=no_role).code == EXIT_PERMISSION
+    cfg = write_config(tmp_path / "router", role="router")
+    result = run(*argv, config_path=cfg)
     assert result.code == EXIT_OK, result.err
     contact_line = next(line for line in result.out.splitlines() if line.startswith("Contact"))
     assert "Ephemeral" not in contact_line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +292,56 @@ def test_a_broken_file_is_reported_by_line_and_the_store_is_untouched(
     assert "Traceback" not in result.err and "internal error" not in result.err
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("store")}
     assert after == before and store.exists()
+
+
+# --- who can read an export file -----------------------------------------------------------------
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask of a login shell, which makes new files world-readable (0644)."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_a_new_export_is_readable_by_its_owner_only_whatever_the_umask(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path, umask_022: None
+) -> None:
+    target = tmp_path / "new.csv"
+
+    result = run("export", "--format", "csv", "-o", str(target))
+
+    assert result.code == EXIT_OK, result.err
+    assert target.stat().st_mode & 0o7777 == 0o600
+    assert "warning" not in result.err
+
+
+def test_a_replaced_export_keeps_its_mode_under_a_loose_umask(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path, umask_022: None
+) -> None:
+    target = tmp_path / "team.csv"
+    target.write_text("old\n", encoding="utf-8")
+    os.chmod(target, 0o640)
+
+    result = run("export", "--format", "csv", "-o", str(target))
+
+    assert result.code == EXIT_OK, result.err
+    assert target.stat().st_mode & 0o7777 == 0o640
+    assert "warning" not in result.err
+
+
+def test_a_world_readable_export_keeps_its_mode_and_is_warned_about(
+    run: Runner, people: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    target = tmp_path / "public.csv"
+    target.write_text("old\n", encoding="utf-8")
+    os.chmod(target, 0o644)
+
+    result = run("export", "--format", "csv", "-o", str(target))
+
+    assert result.code == EXIT_OK, result.err
+    assert target.stat().st_mode & 0o7777 == 0o644
+    assert f"warning: {target} is readable by every user of this host (mode 0644)" in result.err
