@@ -268,7 +268,7 @@ class ContactService:
         now = self.clock()
         key = sender_key(new.channel, new.platform, new.sender, self.region)
         with self.repo.write(self.agent.user) as uow:
-            matches = uow.contacts_by_key(key) if key else []
+            matches = _preferred_first(uow.contacts_by_key(key) if key else [])
             interaction = Interaction(
                 id=_new_id(),
                 channel=new.channel,
@@ -517,7 +517,36 @@ class ContactService:
             if interaction is not None:
                 uow.save_interaction(replace(interaction, contact_id=contact.id))
                 uow.add_audit(self._audit("link", contact.id, (), None, interaction.id))
+                self._absorb_ephemeral(uow, interaction, contact)
         return contact
+
+    def _absorb_ephemeral(self, uow: UnitOfWork, interaction: Interaction, made: Contact) -> None:
+        """A contact created from an interaction whose linked contact is ephemeral, holding
+        that contact's identity (the caller's number, the sender's address), takes its place as
+        Add to Contacts would: the ephemeral contact is removed and everything linked to it, or
+        offering it as a candidate, points at the new contact. Otherwise it would stay behind
+        and, being first-created, win the next match from that identity."""
+        old_id = interaction.contact_id
+        old = uow.contact(old_id) if old_id else None
+        if old is None or old.type != ContactType.EPHEMERAL:
+            return
+        if not uow.contact_keys(old.id) & uow.contact_keys(made.id):
+            return  # a different person: the ephemeral contact is left for its own caller
+        uow.delete_contact(old.id)
+        uow.add_audit(self._audit("absorb", old.id, (), old.version + 1, interaction.id))
+        for other_id in uow.interaction_ids():
+            other = uow.interaction(other_id)
+            if other is None or other.id == interaction.id:
+                continue
+            if other.contact_id != old.id and old.id not in other.candidate_ids:
+                continue
+            candidates = tuple(
+                dict.fromkeys(made.id if c == old.id else c for c in other.candidate_ids)
+            )
+            linked = made.id if other.contact_id == old.id else other.contact_id
+            uow.save_interaction(replace(other, contact_id=linked, candidate_ids=candidates))
+            if linked != other.contact_id:
+                uow.add_audit(self._audit("link", made.id, (), None, other.id))
 
     def edit(self, contact_id: str, draft: ContactDraft, expected_version: int) -> Contact:
         """Save an agent's edits; a stale ``expected_version`` raises ConflictError (needs edit)."""
@@ -735,6 +764,16 @@ class ContactService:
             version=version,
             interaction_id=interaction_id,
         )
+
+
+_TYPE_RANK = {ContactType.CURATED: 0, ContactType.IDENTIFIED: 1, ContactType.EPHEMERAL: 2}
+
+
+def _preferred_first(matches: list[Contact]) -> list[Contact]:
+    """Several contacts with one identity: curated before identified before ephemeral, and
+    within each, first-created first (the order the store gives). A customer the agents know
+    wins over an ephemeral record of the same caller."""
+    return sorted(matches, key=lambda c: _TYPE_RANK[c.type])
 
 
 def _still_valid(uow: UnitOfWork, writes: list[PlannedWrite], planned_at: tuple[int, int]) -> bool:

@@ -177,8 +177,9 @@ def test_creating_from_a_message_keeps_the_channel_identity_on_the_contact(
             "alice", Channel.MESSAGE, Participant("+447700900123"), platform=Platform.WHATSAPP
         )
     )
-    assert next_message.match == MatchKind.MULTIPLE  # the ephemeral one and the new one
-    assert contact.id in next_message.candidate_ids
+    # The new contact took the ephemeral one's place, so the next message links it alone.
+    assert next_message.match == MatchKind.SINGLE
+    assert next_message.contact_id == contact.id
 
 
 @pytest.mark.parametrize(
