@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 
 from contact_tui.domain.draft import check_email, check_phone
 from contact_tui.domain.model import ContactType, EmailKind, MatchKind, Platform
@@ -165,23 +165,20 @@ async def test_create_from_whatsapp_keeps_the_read_only_channel_identity(world: 
         assert identity_on_contact is not None
         assert identity_on_contact.ids == ("+447700900123",)
 
-        # Kim writes again: the ephemeral contact and the new one both hold the identity.
+        # The new contact took the ephemeral one's place (issue 10, item 3): it is gone, so
+        # when Kim writes again the message links the new contact alone, not a duplicate.
+        assert world.service().repo.contact(world.whatsapp.contact_id or "") is None
         again = world.service().handle_interaction(whatsapp(KIM_WHATSAPP, "Kim"))
-        assert again.match == MatchKind.MULTIPLE
-        assert contact.id in again.candidate_ids
+        assert again.match == MatchKind.SINGLE
+        assert again.contact_id == contact.id
         await wait_until(
             pilot, lambda: interaction_table(pilot).row_count == 6, "the second message"
         )
         await select_interaction(pilot, again.id)
         await wait_until(
-            pilot,
-            lambda: "hidden" not in pilot.app.screen.query_one("#candidates").classes,
-            "the candidate list",
+            pilot, lambda: text_of(pilot, "#profile-name") == "Kim Park", "Kim's profile"
         )
-        assert "2 contacts match" in text_of(pilot, "#profile-matches")
-        options = pilot.app.screen.query_one("#candidates", OptionList)
-        shown_ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        assert contact.id in shown_ids
+        assert "hidden" in pilot.app.screen.query_one("#candidates").classes
 
 
 async def test_invalid_input_keeps_the_form_open_with_every_value_and_writes_nothing(
