@@ -7,20 +7,20 @@ a failed or refused export never leaves half a file, or truncates the one that w
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from contact_tui.domain.model import Contact
 from contact_tui.exchange.csv_format import read_csv, write_csv
 from contact_tui.exchange.genesys import read_genesys, write_genesys
 from contact_tui.exchange.rows import FileFormatError, ParsedFile
 from contact_tui.exchange.vcard import read_vcard, write_vcard
+from contact_tui.store.safefs import replace_file
 
 # An import is read into memory whole; this bounds what one run can take (100,000 contacts as
 # Genesys JSON are about 60 MB).
@@ -83,21 +83,32 @@ def guess_format(path: str, data: bytes) -> str:
     return "csv"
 
 
-def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
-    """A whole file's bytes ('-' is standard input); ExchangeError with a sentence when it
-    cannot be read or is larger than ``limit``."""
+def open_input(path: str) -> BinaryIO:
+    """``path`` opened for reading bytes ('-' is standard input, which the caller leaves
+    open); ExchangeError with a sentence when it cannot be opened."""
+    if path == "-":
+        return sys.stdin.buffer
     try:
-        if path == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with open(path, "rb") as f:
-                data = f.read(limit + 1)
+        return open(path, "rb")
     except FileNotFoundError:
         raise ExchangeError(f"The file {path} does not exist.") from None
     except IsADirectoryError:
         raise ExchangeError(f"{path} is a folder, not a file.") from None
     except OSError as err:
         raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+
+
+def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
+    """A whole file's bytes ('-' is standard input); ExchangeError with a sentence when it
+    cannot be read or is larger than ``limit``."""
+    stream = open_input(path)
+    try:
+        data = stream.read(limit + 1)
+    except OSError as err:
+        raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
     if len(data) > limit:
         what = "Standard input" if path == "-" else f"The file {path}"
         raise ExchangeError(f"{what} is larger than {limit:,} bytes; it was not read.")
@@ -143,50 +154,28 @@ def _replaced_mode(path: str, target: Path) -> tuple[int, int | None]:
     return stat.S_IMODE(info.st_mode) & 0o777, info.st_gid
 
 
-def _settle_mode(fd: int, mode: int, gid: int | None) -> int:
-    """Give the open temporary file ``mode`` and group ``gid``; returns the mode it got.
-
-    Through the descriptor, so a name swapped for a symlink in a shared folder cannot turn
-    this into a chmod of someone else's file. When the old group cannot be kept (a setgid
-    folder gave the file another group, and we are not in the old one), the group bits are
-    dropped: the same bits on a different group would widen who can read the export.
-    """
-    if gid is not None and os.fstat(fd).st_gid != gid:
-        try:
-            os.fchown(fd, -1, gid)
-        except PermissionError:
-            mode &= ~0o070
-    os.fchmod(fd, mode)
-    return mode
-
-
 def write_atomically(path: str, text: str) -> int:
     """Write ``text`` to ``path`` as UTF-8, all at once; returns the file's mode.
 
-    The text goes to a temporary file in the same folder, is flushed to disk, and then takes
-    the path's place, so a reader never sees half an export and a failure leaves any old file
-    as it was. A new file is created with NEW_FILE_MODE (0600) whatever the umask; a replaced
-    one keeps its mode and group, never wider (see :func:`_settle_mode`). The umask is never
-    read, because reading it means setting it, for every thread of the process (the
-    directory screen exports in a worker thread).
+    Through the store's one atomic-write helper (``safefs.replace_file``): a reader never
+    sees half an export, a failure leaves any old file as it was, and the umask is never
+    read (reading it means setting it, for every thread of the process, and the directory
+    screen exports in a worker thread). A new file gets NEW_FILE_MODE (0600); a replaced one
+    keeps its mode and group (see :func:`_replaced_mode`), and loses its group bits if its
+    group cannot be kept: the same bits on a different group would widen who can read it.
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     mode, gid = _replaced_mode(path, target)
     try:
-        # mkstemp opens with O_CREAT | O_EXCL | O_NOFOLLOW and mode 0600.
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as err:
         raise ExchangeError(f"Cannot write in {folder}: {err.strerror or err}.") from None
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            mode = _settle_mode(f.fileno(), mode, gid)
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        data = text.encode("utf-8")
+        st = replace_file(dir_fd, target.name, data, mode, gid, private_unless_gid=True)
     except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None
-    return mode
+    finally:
+        os.close(dir_fd)
+    return stat.S_IMODE(st.st_mode)

@@ -57,16 +57,18 @@ from contact_tui.store.files import (
     open_lock_file,
     remove_orphans,
 )
-from contact_tui.store.jsonstore import (
+from contact_tui.store.format import (
     JournalFile,
-    JsonStore,
     apply_ops,
+    dump_snapshot,
+    file_id,
+    header_continues,
     journal_header,
     read_journal,
     read_snapshot,
-    snapshot_bytes,
 )
-from contact_tui.store.layout import DAMAGED, STALE, StoreLayout
+from contact_tui.store.jsonstore import JsonStore
+from contact_tui.store.layout import DAMAGED, StoreLayout, aside_prefix
 from contact_tui.store.safefs import Folder
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs"}
@@ -207,8 +209,7 @@ def _diagnose(
                 f"(e.g. {folder.path_of(orphans[0])}); the next open or save, or "
                 "'doctor --repair', removes them."
             )
-    stale_prefix = f"{layout.journal}.{STALE}-"
-    for stale in sorted(n for n in folder.names() if n.startswith(stale_prefix)):
+    for stale in sorted(n for n in folder.names() if layout.is_stale_journal(n)):
         warn(
             f"{folder.path_of(stale)} is a journal set aside after a crash during compaction; "
             "its records are already in the store, so delete it once you no longer want it."
@@ -264,7 +265,7 @@ def _diagnose(
             warn(
                 f"A backup from the last compaction is at {backup}; run 'contact-tui doctor "
                 "--repair' to rebuild the store from it and the journals (the damaged files "
-                "are kept as .damaged-N)."
+                f"are kept as {aside_prefix(layout.snapshot, DAMAGED)}N)."
             )
         elif snapshot_bad:
             warn(f"There is no backup ({backup}); put {path} back from your own backups.")
@@ -440,7 +441,7 @@ def _check_modes(folder: Folder, layout: StoreLayout, warn: Callable[[str], None
             inside = sum(
                 1
                 for other in folder.names()
-                if (o := folder.lstat(other)) is not None and _ino(o) == _ino(st)
+                if (o := folder.lstat(other)) is not None and file_id(o) == file_id(st)
             )
             if st.st_nlink > inside:
                 warn(
@@ -449,10 +450,6 @@ def _check_modes(folder: Folder, layout: StoreLayout, warn: Callable[[str], None
                     "save moves the store to new files, and 'find / -xdev -samefile "
                     f"{p}' lists the links to delete."
                 )
-
-
-def _ino(st: os.stat_result) -> tuple[int, int]:
-    return (st.st_dev, st.st_ino)
 
 
 def _group_name(gid: int) -> str:
@@ -518,7 +515,7 @@ def _read_backup_journal(
         jf = read_journal(layout.at(name), folder)
     except StoreUnreadable as err:
         return None, str(err)
-    if jf.header.get("generation") != gen:
+    if not header_continues(jf.header, gen):
         return None, (
             f"{name} is of generation {jf.header.get('generation')}, not {gen} (its "
             "compaction was interrupted)"
@@ -603,13 +600,13 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
         # gen_now + 1, after a crash between a compaction's renames), and every generation must
         # be new so that running readers reload rather than follow.
         new_gen = gen_now + 2
-        data = snapshot_bytes(tables, new_gen)
+        data = dump_snapshot(tables, new_gen)
         # Keep the damaged files under new names (hard links, so that the rewrites that follow
         # replace each name atomically and there is never a moment without it).
         present = [n for n in (layout.snapshot, layout.journal) if folder.lstat(n) is not None]
         kept = folder.link_aside(present, DAMAGED)
         st = atomic_write(path, data, folder)
-        atomic_write(journal, journal_header(new_gen, st), folder)
+        atomic_write(journal, journal_header(new_gen, file_id(st)), folder)
     except OSError as err:
         found.append(Finding("error", f"{describe_os_error(err, path)} Nothing was repaired."))
         return False

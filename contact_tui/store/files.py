@@ -1,4 +1,4 @@
-"""Low-level file handling for the store: the lock, atomic replacement, journal framing.
+"""Low-level file handling for the store: the lock, atomic replacement, left-over files.
 
 Everything here is about bytes on a local POSIX filesystem. ``flock`` does not work reliably
 on NFS, so the store's folder must be local (the README says so).
@@ -11,20 +11,15 @@ import errno
 import fcntl
 import os
 import pwd
-import secrets
 import stat
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import orjson
 
 from contact_tui.store.errors import StoreError, StoreUnavailable
-from contact_tui.store.layout import TMP_MARK, StoreLayout
-from contact_tui.store.safefs import Folder, shown
+from contact_tui.store.layout import StoreLayout
+from contact_tui.store.safefs import Folder, replace_file, shown
 
 # New store files are readable and writable by owner and group only: agents share a group.
 # A replaced file keeps its mode within these bits, so "other" access is never carried over.
@@ -204,60 +199,30 @@ class InterProcessLock:
             self.release()
 
 
-@contextlib.contextmanager
-def _folder_of(path: Path, folder: Folder | None) -> Iterator[Folder]:
-    """``folder`` if given, else the folder of ``path`` opened for the block."""
-    if folder is not None:
-        yield folder
-        return
-    opened = Folder(path.parent)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
 def atomic_write(path: Path, data: bytes, folder: Folder | None = None) -> os.stat_result:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix;
-    return the new file's status.
+    """Replace the store file ``path`` with ``data`` (see ``safefs.replace_file``: readers see
+    the old or the new file, never a mix); return the new file's status, or raise
+    StoreUnavailable saying why it could not be written.
 
-    A new temporary file (O_EXCL, no symlink followed) in the same folder, fsync, rename, fsync
-    of the folder. The new file keeps the old one's mode within FILE_MODE (``mkstemp``'s 0600
-    would lock the other agents out, and access someone gave "other" is not carried over); a
-    new file gets FILE_MODE. In a setgid folder it takes the folder's group; elsewhere it keeps
-    the old file's group if it can.
+    The new file keeps the old one's mode within FILE_MODE (``mkstemp``'s 0600 would lock the
+    other agents out, and access someone gave "other" is not carried over); a new file gets
+    FILE_MODE. In a setgid folder it takes the folder's group; elsewhere it keeps the old
+    file's group if it can (and its mode either way: other agents must still write it).
     """
+    opened = folder or Folder(path.parent)
     try:
-        with _folder_of(path, folder) as d:
-            old = d.lstat(path.name)
-            if old is not None and not stat.S_ISREG(old.st_mode):
-                old = None  # a planted entry: nothing of it is carried over
-            setgid_folder = bool(os.fstat(d.fd).st_mode & stat.S_ISGID)
-            tmp = f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
-            mode = (old.st_mode & FILE_MODE) if old is not None else FILE_MODE
-            fd = d.create(tmp, os.O_WRONLY, mode)
-            try:
-                try:
-                    if old is not None and not setgid_folder and old.st_gid != os.getegid():
-                        with contextlib.suppress(OSError):
-                            os.fchown(fd, -1, old.st_gid)
-                    view = memoryview(data)
-                    while view:
-                        written = os.write(fd, view)
-                        view = view[written:]
-                    os.fsync(fd)
-                    st = os.fstat(fd)
-                finally:
-                    os.close(fd)
-                d.replace(tmp, path.name)
-                d.fsync()
-            except OSError:
-                with contextlib.suppress(OSError):
-                    d.unlink(tmp)
-                raise
-            return st
+        old = opened.lstat(path.name)
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            old = None  # a planted entry: nothing of it is carried over
+        setgid_folder = bool(os.fstat(opened.fd).st_mode & stat.S_ISGID)
+        mode = (old.st_mode & FILE_MODE) if old is not None else FILE_MODE
+        gid = old.st_gid if old is not None and not setgid_folder else None
+        return replace_file(opened.fd, path.name, data, mode, gid)
     except OSError as err:
         raise StoreUnavailable(describe_os_error(err, path)) from err
+    finally:
+        if folder is None:
+            opened.close()
 
 
 def remove_orphans(folder: Folder, layout: StoreLayout) -> list[str]:
@@ -273,38 +238,3 @@ def remove_orphans(folder: Folder, layout: StoreLayout) -> list[str]:
                 folder.unlink(name)
                 removed.append(name)
     return removed
-
-
-# --- journal framing ---------------------------------------------------------------------------
-#
-# One record a line: eight hex digits of CRC-32 over the JSON, a space, the JSON, a newline.
-# A line without its newline is a write still under way (or a crash); a line whose checksum
-# does not match is damage. The first line is a header naming the snapshot generation the
-# records apply to.
-
-
-class FrameError(ValueError):
-    """A complete journal line that does not check out."""
-
-
-def frame(record: Any) -> bytes:
-    """One journal line for ``record``."""
-    payload = orjson.dumps(record)
-    return b"%08x " % zlib.crc32(payload) + payload + b"\n"
-
-
-def unframe(line: bytes) -> Any:
-    """The record in one complete journal line (without its newline)."""
-    if len(line) < 10 or line[8:9] != b" ":
-        raise FrameError("the line is not a journal record")
-    payload = line[9:]
-    try:
-        expected = int(line[:8], 16)
-    except ValueError:
-        raise FrameError("the checksum is not hexadecimal") from None
-    if zlib.crc32(payload) != expected:
-        raise FrameError("the checksum does not match (the line was changed or damaged)")
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError as err:
-        raise FrameError(f"the record is not JSON ({err})") from None

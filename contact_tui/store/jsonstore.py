@@ -1,12 +1,8 @@
 """The embedded store: a TinyDB-format JSON snapshot plus a JSON-lines journal.
 
-Layout, for a store at ``data/store.json`` (``layout.StoreLayout`` has every name)::
-
-    store.json            snapshot in TinyDB's format: {"table": {"doc id": {...}}}
-    store.json.journal    header line, then one line per committed transaction
-    store.json.lock       flock'ed by writers; never deleted
-    store.json.bak, store.json.journal.bak
-                          the snapshot and journal as they were before the last compaction
+This module is the engine: opening, following, writing and compacting. The files' names
+are in ``layout``, their format (snapshot, journal header and records) in ``format``, the
+in-memory indexes in ``indexes`` and the staged writes in ``transaction``.
 
 Every file is opened relative to the folder's descriptor, never through a symlink, and only
 if it is a regular file of bounded size (``safefs``): on a shared host the folder is writable
@@ -40,18 +36,15 @@ Concurrency, in short (README "How the store stays safe" has the long form):
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import errno
 import gc
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from contact_tui.bulk import paused_gc
 from contact_tui.domain.clock import utcnow
@@ -64,24 +57,31 @@ from contact_tui.store.errors import (
     StoreUnreadable,
 )
 from contact_tui.store.files import (
-    FILE_MODE,
-    FrameError,
     InterProcessLock,
     atomic_write,
     describe_os_error,
-    frame,
     remove_orphans,
-    unframe,
 )
+from contact_tui.store.format import (
+    TABLES,
+    DamagedLine,
+    Doc,
+    FrameError,
+    Op,
+    Tables,
+    dump_snapshot,
+    file_id,
+    header_continues,
+    journal_header,
+    parse_header,
+    read_snapshot,
+    record_line,
+    records,
+)
+from contact_tui.store.indexes import Indexes, SortedIds
 from contact_tui.store.layout import STALE, StoreLayout
 from contact_tui.store.safefs import Folder, check_size
-
-FORMAT = 1
-META = "_meta"
-TABLES = ("contacts", "interactions", "audit", "settings")
-
-Doc = dict[str, Any]
-Op = list[Any]
+from contact_tui.store.transaction import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +113,6 @@ class StoreStats:
     journal_records: int
     journal_bytes: int
     snapshot_bytes: int
-
-
-@dataclass
-class _Indexes:
-    """In-memory indexes over the contacts table, rebuilt at load and kept up to date."""
-
-    by_key: dict[str, set[str]] = field(default_factory=dict)
-    keys_of: dict[str, frozenset[str]] = field(default_factory=dict)
-    text: dict[str, str] = field(default_factory=dict)
-    by_agent: dict[str, set[str]] = field(default_factory=dict)
-    audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
-    sorted_ids: list[tuple[tuple[str, str, str], str]] | None = None
-    # The position of the last record that changed each contact, since the store was loaded.
-    changed_at: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class JsonStore:
@@ -164,16 +150,14 @@ class JsonStore:
         self._folder = Folder(self.path.parent)
         self._lock = InterProcessLock(self.lock_path, lock_timeout, self._folder)
         self._mutex = threading.RLock()
-        self._tables: dict[str, dict[str, Doc]] = {}
+        self._tables: Tables = {}
         self._gen = 0
         self._snap_ino: tuple[int, int] = (0, 0)
         self._snap_bytes = 0
         self._seq = 0
         self._loaded_at: tuple[int, int] = (0, 0)
         self._journal: _Journal | None = None
-        self._idx = _Indexes()
-        # Why the last compaction after a save failed (the save itself stood), or None.
-        self.compaction_error: str | None = None
+        self._idx = Indexes()
         # Set under the lock when the snapshot or journal has another hard link: the save
         # then compacts, moving the store to new files (see _prepare_write).
         self._linked = False
@@ -199,13 +183,12 @@ class JsonStore:
                     "Run 'contact-tui doctor --repair' to rebuild it from the backup and the "
                     "journal; nothing was created.",
                 )
-            tables: dict[str, dict[str, Doc]] = {t: {} for t in TABLES}
+            tables: Tables = {t: {} for t in TABLES}
             if seed is not None:
                 for name, table in seed().items():
                     tables.setdefault(name, {}).update(table)
-            tables[META] = {"store": {"format": FORMAT, "generation": 1}}
-            st = atomic_write(self.path, orjson.dumps(tables), self._folder)
-            self._write_journal_header(1, _ino(st))
+            st = atomic_write(self.path, dump_snapshot(tables, 1), self._folder)
+            self._write_journal_header(1, file_id(st))
 
     def _tidy(self) -> None:
         """Remove temporary files left by a writer that died, if the lock is free right now.
@@ -227,14 +210,11 @@ class JsonStore:
             finally:
                 lock.release()
 
-    def _read_snapshot(self) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
-        return read_snapshot(self.path, self._folder)
-
     def _load(self) -> None:
         """Read the snapshot and replay its journal; retry if a compaction ran meanwhile."""
         seen_ino: tuple[int, int] | None = None
         for _ in range(5):
-            tables, gen, ino, size = self._read_snapshot()
+            tables, gen, ino, size = read_snapshot(self.path, self._folder)
             journal, header = self._open_journal()
             if journal is not None and header is not None and header["generation"] > gen:
                 os.close(journal.fd)
@@ -255,19 +235,14 @@ class JsonStore:
                 self._close_journal()
                 self._tables, self._gen, self._snap_ino, self._snap_bytes = tables, gen, ino, size
                 self._seq = 0
-                if journal is not None and header is not None and _header_matches(header, gen):
+                if journal is not None and header is not None and header_continues(header, gen):
                     self._journal = journal
                 elif journal is not None:
                     os.close(journal.fd)  # stale: a writer sets it aside (see _prepare_write)
-                gc_was_enabled = gc.isenabled()
-                gc.disable()
-                try:
+                with paused_gc():
                     self._read_records()
-                    self._rebuild_indexes()
+                    self._idx = Indexes.build(self._tables)
                     self._loaded_at = self.position()
-                finally:
-                    if gc_was_enabled:
-                        gc.enable()
                 # Loaded documents live as long as the process: keep the GC from rescanning them.
                 gc.freeze()
             return
@@ -298,21 +273,18 @@ class JsonStore:
         if end < 0:
             if st.st_size == 0 or len(head) < 4096:
                 # An empty or torn header: a writer crashed while creating it.
-                return _Journal(fd, _ino(st), st.st_size, writable), {"generation": -1}
+                return _Journal(fd, file_id(st), st.st_size, writable), {"generation": -1}
             os.close(fd)
             raise StoreUnreadable(self.journal_path, "the first line is not a journal header")
         try:
-            header = unframe(head[:end])
-            if not isinstance(header, dict) or not isinstance(header.get("generation"), int):
-                raise FrameError("the first line is not a journal header")
+            header = parse_header(head[:end])
         except FrameError as err:
             os.close(fd)
             raise StoreUnreadable(self.journal_path, f"line 1: {err}") from None
-        return _Journal(fd, _ino(st), end + 1, writable), header
+        return _Journal(fd, file_id(st), end + 1, writable), header
 
     def _write_journal_header(self, gen: int, snap_ino: tuple[int, int]) -> None:
-        header = {"contactTuiJournal": FORMAT, "generation": gen, "snapshot": list(snap_ino)}
-        atomic_write(self.journal_path, frame(header), self._folder)
+        atomic_write(self.journal_path, journal_header(gen, snap_ino), self._folder)
 
     def _close_journal(self) -> None:
         if self._journal is not None:
@@ -336,33 +308,22 @@ class JsonStore:
             return []
         check_size(self.journal_path, size)  # someone's gigabytes must not reach our memory
         chunk = os.pread(j.fd, size - j.offset, j.offset)
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return []  # only a partial line: a write under way, or a torn tail
         changes: list[Change] = []
         base = j.offset
-        start = 0
-        while start <= end:
-            stop = chunk.index(b"\n", start)
-            line = chunk[start:stop]
-            try:
-                record = unframe(line)
-                ops = self._check_record(record)
-            except FrameError as err:
-                raise JournalDamaged(
-                    self.journal_path, base + start, self._seq + 2, str(err)
-                ) from None
-            for op in ops:
-                changes.append(self._apply(op))
-            # Offset and record number move together, record by record: after a damaged line
-            # the next read starts at that line, not at records already applied.
-            self._seq = record["seq"]
-            j.offset = base + stop + 1
-            start = stop + 1
+        try:
+            # Complete lines only: a partial last one is a write under way, or a torn tail.
+            for record, end in records(chunk, 0, self._seq):
+                for op in record["ops"]:
+                    changes.append(self._apply(op))
+                # Offset and record number move together, record by record: after a damaged
+                # line the next read starts at that line, not at records already applied.
+                self._seq = record["seq"]
+                j.offset = base + end
+        except DamagedLine as err:
+            raise JournalDamaged(
+                self.journal_path, base + err.offset, self._seq + 2, err.reason
+            ) from None
         return changes
-
-    def _check_record(self, record: Any) -> list[Op]:
-        return check_record(record, self._seq + 1)
 
     def _follow(self) -> list[Change]:
         """Catch up with other processes: new records, or a switch to a compacted journal."""
@@ -371,7 +332,7 @@ class JsonStore:
         except JournalDamaged:
             j = self._journal
             st = self._folder.lstat(self.layout.journal)
-            if j is None or st is None or _ino(st) == j.ino:
+            if j is None or st is None or file_id(st) == j.ino:
                 raise
             # ``doctor --repair`` replaced the damaged journal with its good part (keeping
             # this one aside): start again from what is on disk now.
@@ -379,7 +340,7 @@ class JsonStore:
             return [Change(t, "*") for t in TABLES]
         # lstat: a symlink put in the journal's place is a new file to open (and refuse).
         st = self._folder.lstat(self.layout.journal)
-        if self._journal is not None and st is not None and _ino(st) == self._journal.ino:
+        if self._journal is not None and st is not None and file_id(st) == self._journal.ino:
             return changes
         expected = self._gen
         if self._journal is not None:
@@ -431,7 +392,7 @@ class JsonStore:
                 "Run 'contact-tui doctor --repair' to rebuild it from the backup and the journal; "
                 "nothing was written.",
             )
-        snap_ino = _ino(snap)
+        snap_ino = file_id(snap)
         if snap_ino != self._snap_ino:
             # The snapshot was replaced without a new journal: a compaction crashed between its
             # two renames, or someone restored a file. Start again from what is on disk.
@@ -476,7 +437,7 @@ class JsonStore:
             fd, st = self._folder.open(self.layout.journal, os.O_RDWR | os.O_APPEND)
         except OSError as err:
             raise StoreUnavailable(describe_os_error(err, self.journal_path)) from err
-        if _ino(st) != j.ino:  # replaced meanwhile (we follow it under the lock)
+        if file_id(st) != j.ino:  # replaced meanwhile (we follow it under the lock)
             os.close(fd)
             raise StoreUnavailable(
                 f"The journal {self.journal_path} was replaced while being reopened; try again."
@@ -487,13 +448,7 @@ class JsonStore:
     def _append(self, ops: list[Op], actor: str) -> None:
         j = self._journal
         assert j is not None
-        record = {
-            "seq": self._seq + 1,
-            "at": docs.format_date(utcnow()),
-            "by": actor,
-            "ops": ops,
-        }
-        line = frame(record)
+        line = record_line(self._seq + 1, docs.format_date(utcnow()), actor, ops)
         try:
             view = memoryview(line)
             while view:
@@ -527,7 +482,7 @@ class JsonStore:
                 self._follow()
             with self._lock.held():
                 self._prepare_write_or_explain()
-                tx = Transaction(self)
+                tx = Transaction(self._tables, self._idx, self)
                 yield tx
                 if tx.ops:
                     self._append(tx.ops, actor)
@@ -546,15 +501,10 @@ class JsonStore:
         """Compact after a save. The save is already committed (its record is in the journal
         and fsynced), so a failure here (full disk, read-only folder) must not report it as
         failed: compaction is left for a later save, and every file is still consistent (see
-        ``_compact``). The reason is kept in ``compaction_error``."""
-        try:
+        ``_compact``). The journal goes on growing meanwhile; ``doctor`` says why saves
+        cannot compact it (no space, no write access)."""
+        with contextlib.suppress(StoreError, OSError):
             self._compact()
-        except (StoreError, OSError) as err:
-            if isinstance(err, OSError):
-                err = StoreUnavailable(describe_os_error(err, self.path))
-            self.compaction_error = str(err)
-        else:
-            self.compaction_error = None
 
     def _should_compact(self) -> bool:
         j = self._journal
@@ -578,11 +528,9 @@ class JsonStore:
         writer sets aside.
         """
         gen = self._gen + 1
-        tables: dict[str, Any] = dict(self._tables)
-        tables[META] = {"store": {"format": FORMAT, "generation": gen}}
-        data = orjson.dumps(tables)
+        data = dump_snapshot(self._tables, gen)
         self._backup()
-        snap_ino = _ino(atomic_write(self.path, data, self._folder))
+        snap_ino = file_id(atomic_write(self.path, data, self._folder))
         self._write_journal_header(gen, snap_ino)
         self._close_journal()
         self._gen, self._snap_ino, self._snap_bytes, self._seq = gen, snap_ino, len(data), 0
@@ -605,7 +553,7 @@ class JsonStore:
                 with contextlib.suppress(OSError):
                     folder.unlink(tmp)
 
-    # --- applying operations and keeping indexes -------------------------------------------
+    # --- applying operations ---------------------------------------------------------------
 
     def _apply(self, op: Op) -> Change:
         kind, table, doc_id = op[0], op[1], op[2]
@@ -616,57 +564,8 @@ class JsonStore:
             rows[doc_id] = new
         else:
             rows.pop(doc_id, None)
-        if table == "contacts":
-            self._index_contact(doc_id, old, new)
-            self._idx.changed_at[doc_id] = (self._gen, self._seq + 1)
-        elif table == "interactions":
-            self._index_interaction(doc_id, old, new)
-        elif table == "audit" and new is not None and old is None:
-            cid = new.get("contactId")
-            if isinstance(cid, str):
-                self._idx.audit_by_contact.setdefault(cid, []).append(doc_id)
+        self._idx.update(table, doc_id, old, new, (self._gen, self._seq + 1))
         return Change(table, doc_id)
-
-    def _index_contact(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
-        idx = self._idx
-        for key in idx.keys_of.pop(doc_id, frozenset()):
-            ids = idx.by_key.get(key)
-            if ids is not None:
-                ids.discard(doc_id)
-                if not ids:
-                    del idx.by_key[key]
-        idx.text.pop(doc_id, None)
-        if (
-            old is None
-            or new is None
-            or docs.contact_doc_sort_key(old) != docs.contact_doc_sort_key(new)
-        ):
-            idx.sorted_ids = None
-        if new is None:
-            return
-        keys = frozenset(docs.contact_doc_keys(new))
-        idx.keys_of[doc_id] = keys
-        for key in keys:
-            idx.by_key.setdefault(key, set()).add(doc_id)
-        idx.text[doc_id] = docs.contact_doc_search_text(new)
-
-    def _index_interaction(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
-        by_agent = self._idx.by_agent
-        if old is not None and isinstance(old.get("agent"), str):
-            by_agent.get(old["agent"], set()).discard(doc_id)
-        if new is not None and isinstance(new.get("agent"), str):
-            by_agent.setdefault(new["agent"], set()).add(doc_id)
-
-    def _rebuild_indexes(self) -> None:
-        self._idx = _Indexes()
-        for doc_id, doc in self._tables.get("contacts", {}).items():
-            self._index_contact(doc_id, None, doc)
-        for doc_id, doc in self._tables.get("interactions", {}).items():
-            self._index_interaction(doc_id, None, doc)
-        for doc_id, doc in self._tables.get("audit", {}).items():
-            cid = doc.get("contactId") if isinstance(doc, dict) else None
-            if isinstance(cid, str):
-                self._idx.audit_by_contact.setdefault(cid, []).append(doc_id)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -713,21 +612,8 @@ class JsonStore:
                         hits.append(doc_id)
             return hits, total
 
-    def _sorted(self) -> list[tuple[tuple[str, str, str], str]]:
-        if self._idx.sorted_ids is None:
-            contacts = self._tables.get("contacts", {})
-            self._idx.sorted_ids = sorted(
-                (docs.contact_doc_sort_key(d), i) for i, d in contacts.items()
-            )
-        return self._idx.sorted_ids
-
-    def contact_position(self, doc_id: str) -> int:
-        """Where a contact falls in directory order (for keeping a selection in view)."""
-        with self._mutex:
-            doc = self._tables.get("contacts", {}).get(doc_id)
-            if doc is None:
-                return -1
-            return bisect.bisect_left(self._sorted(), (docs.contact_doc_sort_key(doc), doc_id))
+    def _sorted(self) -> SortedIds:
+        return self._idx.directory_order(self._tables.get("contacts", {}))
 
     def interaction_ids_for(self, agent: str) -> list[str]:
         """Ids of an agent's interactions, newest first."""
@@ -773,269 +659,4 @@ class JsonStore:
             self._folder.close()
 
 
-class Transaction:
-    """Reads and staged writes inside :meth:`JsonStore.transaction`.
-
-    Reads see the committed state plus this transaction's own staged writes.
-    """
-
-    def __init__(self, store: JsonStore) -> None:
-        self._store = store
-        self._staged: dict[tuple[str, str], Doc | None] = {}
-        # Identity keys of staged contacts, indexed when first looked up (and then as contacts
-        # are staged), so a lookup costs the same whether the transaction holds one contact or
-        # a 100,000-row import, and a transaction that never looks up pays nothing.
-        self._staged_keys: dict[str, set[str]] = {}
-        self._unindexed: list[tuple[str, Doc | None, Doc | None]] = []
-        self.ops: list[Op] = []
-
-    def get(self, table: str, doc_id: str) -> Doc | None:
-        """A document as this transaction sees it."""
-        if (table, doc_id) in self._staged:
-            return self._staged[(table, doc_id)]
-        return self._store._tables.get(table, {}).get(doc_id)
-
-    def put(self, table: str, doc_id: str, doc: Doc) -> None:
-        """Stage a whole-document write."""
-        self._stage(table, doc_id, doc)
-        self.ops.append(["put", table, doc_id, doc])
-
-    def delete(self, table: str, doc_id: str) -> None:
-        """Stage a delete."""
-        self._stage(table, doc_id, None)
-        self.ops.append(["del", table, doc_id])
-
-    def _stage(self, table: str, doc_id: str, doc: Doc | None) -> None:
-        if table == "contacts":
-            self._unindexed.append((doc_id, self._staged.get((table, doc_id)), doc))
-        self._staged[(table, doc_id)] = doc
-
-    def _index_staged(self) -> None:
-        for doc_id, before, doc in self._unindexed:
-            if before is not None:
-                for key in docs.contact_doc_keys(before):
-                    self._staged_keys.get(key, set()).discard(doc_id)
-            if doc is not None:
-                for key in docs.contact_doc_keys(doc):
-                    self._staged_keys.setdefault(key, set()).add(doc_id)
-        self._unindexed.clear()
-
-    def contact_ids_by_key(self, key: str) -> list[str]:
-        """Like :meth:`JsonStore.contact_ids_by_key`, counting staged contacts too."""
-        self._index_staged()
-        # Committed contacts under the key, unless this transaction changed them; then the
-        # staged contacts under it.
-        ids = {
-            i for i in self._store._idx.by_key.get(key, ()) if ("contacts", i) not in self._staged
-        }
-        ids.update(self._staged_keys.get(key, ()))
-        found = [(i, d) for i in ids if (d := self.get("contacts", i)) is not None]
-        found.sort(key=lambda pair: docs.created_order_key(pair[1]))
-        return [i for i, _ in found]
-
-    def position(self) -> tuple[int, int]:
-        """The committed position this transaction reads (see JsonStore.position)."""
-        return self._store.position()
-
-    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
-        """See :meth:`JsonStore.contact_ids_changed_since` (committed changes only)."""
-        return self._store.contact_ids_changed_since(position)
-
-    def table_ids(self, table: str) -> list[str]:
-        """Every id in a table as this transaction sees it."""
-        ids = set(self._store._tables.get(table, {}))
-        for (t, doc_id), doc in self._staged.items():
-            if t == table:
-                (ids.add if doc is not None else ids.discard)(doc_id)
-        return list(ids)
-
-
-def _ino(st: os.stat_result) -> tuple[int, int]:
-    return (st.st_dev, st.st_ino)
-
-
-def _header_matches(header: Mapping[str, Any], gen: int) -> bool:
-    """Whether a journal header continues snapshot generation ``gen``.
-
-    Only the generation decides. The inode the header names is not required to match: a copy
-    of the folder (a restore from backup, a move to another disk) has new inode numbers, and
-    ignoring the journal there would silently drop every change since the last compaction.
-    Every writer makes a new generation on disk only through ``_compact`` (snapshot first,
-    then journal), so a journal of generation ``gen`` continues exactly that snapshot.
-    """
-    return header.get("generation") == gen
-
-
-def check_record(record: Any, seq: int) -> list[Op]:
-    """The operations of journal record number ``seq``, or FrameError saying what is off."""
-    if not isinstance(record, dict) or not isinstance(record.get("ops"), list):
-        raise FrameError("the record has no list of operations")
-    if record.get("seq") != seq:
-        raise FrameError(f"expected record {seq}, found {record.get('seq')!r}")
-    ops = record["ops"]
-    for op in ops:
-        ok = (
-            isinstance(op, list)
-            and len(op) in (3, 4)
-            and op[0] in ("put", "del")
-            and isinstance(op[1], str)
-            and isinstance(op[2], str)
-            and (op[0] == "del" or (len(op) == 4 and isinstance(op[3], dict)))
-        )
-        if not ok:
-            raise FrameError(f"malformed operation {str(op)[:80]}")
-    checked: list[Op] = ops
-    return checked
-
-
-def _read_file(path: Path, folder: Folder | None) -> tuple[bytes, os.stat_result]:
-    """The whole of the store file ``path``, read safely (see ``safefs``) from ``folder`` (its
-    folder, or opened here). Raises StoreUnreadable naming ``path``; one caused by the OS
-    (no permission) has that OSError as its cause."""
-    opened = folder or Folder(path.parent)
-    try:
-        return opened.read(path.name)
-    except FileNotFoundError:
-        raise StoreUnreadable(path, "the file does not exist") from None
-    except OSError as err:
-        raise StoreUnreadable(path, err.strerror or str(err)) from err
-    finally:
-        if folder is None:
-            opened.close()
-
-
-def read_snapshot(
-    path: Path, folder: Folder | None = None
-) -> tuple[dict[str, dict[str, Doc]], int, tuple[int, int], int]:
-    """Parse a snapshot file: its tables, generation, (device, inode) and size in bytes.
-
-    Raises StoreUnreadable naming ``path`` and what is wrong with it.
-    """
-    raw, st = _read_file(path, folder)
-    ino = _ino(st)
-    if not raw.strip():
-        raise StoreUnreadable(path, "the file is empty")
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # a 64 MB parse is 2-3x slower with the cyclic GC scanning it
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
-        raise StoreUnreadable(path, f"it is not valid JSON ({err})") from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    tables, gen = _check_snapshot(path, data)
-    return tables, gen, ino, len(raw)
-
-
-@dataclass
-class JournalFile:
-    """A journal read whole (for ``doctor``): its header and its good records, in order."""
-
-    path: Path
-    header: dict[str, Any]
-    ino: tuple[int, int]
-    records: list[dict[str, Any]]
-    damage: str | None  # why reading stopped before the end, or None
-    torn: int  # bytes of an unfinished last line (never committed)
-
-
-def read_journal(path: Path, folder: Folder | None = None) -> JournalFile:
-    """Read a journal file whole, stopping at the first damaged record.
-
-    Raises StoreUnreadable when the file cannot be read or its header line is not one.
-    """
-    raw, st = _read_file(path, folder)
-    ino = _ino(st)
-    end = raw.find(b"\n")
-    if end < 0:
-        raise StoreUnreadable(path, "the first line is not a journal header")
-    try:
-        header = unframe(raw[:end])
-        if not isinstance(header, dict) or not isinstance(header.get("generation"), int):
-            raise FrameError("the first line is not a journal header")
-    except FrameError as err:
-        raise StoreUnreadable(path, f"line 1: {err}") from None
-    records: list[dict[str, Any]] = []
-    damage = None
-    start = end + 1
-    while (stop := raw.find(b"\n", start)) >= 0:
-        try:
-            record = unframe(raw[start:stop])
-            check_record(record, len(records) + 1)
-        except FrameError as err:
-            damage = f"line {len(records) + 2} (byte {start}) is damaged: {err}"
-            break
-        records.append(record)
-        start = stop + 1
-    torn = 0 if damage else len(raw) - start
-    return JournalFile(path, header, ino, records, damage, torn)
-
-
-def apply_ops(tables: dict[str, dict[str, Doc]], ops: Iterable[Op]) -> None:
-    """Apply journal operations to plain tables (no indexes)."""
-    for op in ops:
-        rows = tables.setdefault(op[1], {})
-        if op[0] == "put":
-            rows[op[2]] = op[3]
-        else:
-            rows.pop(op[2], None)
-
-
-def snapshot_bytes(tables: Mapping[str, Mapping[str, Doc]], gen: int) -> bytes:
-    """A snapshot file's content for ``tables`` as generation ``gen``."""
-    out: dict[str, Any] = {k: v for k, v in tables.items() if k != META}
-    out[META] = {"store": {"format": FORMAT, "generation": gen}}
-    return orjson.dumps(out)
-
-
-def journal_header(gen: int, snapshot: os.stat_result) -> bytes:
-    """The header line of a new journal continuing the snapshot file whose status is
-    ``snapshot`` (as ``atomic_write`` returns it)."""
-    return frame({"contactTuiJournal": FORMAT, "generation": gen, "snapshot": list(_ino(snapshot))})
-
-
-def _check_snapshot(path: Path, data: Any) -> tuple[dict[str, dict[str, Doc]], int]:
-    """The tables and generation of a parsed snapshot, or StoreUnreadable saying what is off."""
-    if not isinstance(data, dict):
-        raise StoreUnreadable(path, f"the top level is a JSON {type(data).__name__}, not an object")
-    meta = data.get(META)
-    store_meta = meta.get("store") if isinstance(meta, dict) else None
-    if not isinstance(store_meta, dict) or not isinstance(store_meta.get("generation"), int):
-        raise StoreUnreadable(
-            path,
-            "it is not a contact-tui store (no _meta table)",
-            "Point the config at a contact-tui store, or import this file with "
-            "'contact-tui import'.",
-        )
-    if store_meta.get("format") != FORMAT:
-        raise StoreUnreadable(
-            path, f"it has format {store_meta.get('format')!r}; this version reads {FORMAT}"
-        )
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            raise StoreUnreadable(path, f"table {name!r} is not an object")
-        for doc_id, doc in table.items():
-            if not isinstance(doc, dict):
-                raise StoreUnreadable(
-                    path, f"document {doc_id!r} in table {name!r} is not an object"
-                )
-    for name in TABLES:
-        data.setdefault(name, {})
-    return data, store_meta["generation"]
-
-
-__all__ = [
-    "FILE_MODE",
-    "Change",
-    "JournalFile",
-    "JsonStore",
-    "StoreStats",
-    "Transaction",
-    "apply_ops",
-    "check_record",
-    "journal_header",
-    "read_journal",
-    "read_snapshot",
-    "snapshot_bytes",
-]
+__all__ = ["Change", "JsonStore", "StoreStats"]

@@ -25,6 +25,18 @@ DAMAGED = "damaged"
 STALE = "stale"
 
 
+def aside_prefix(name: str, suffix: str) -> str:
+    """The start of the names the file ``name`` is kept under when set aside as ``suffix``
+    (DAMAGED or STALE); the N-th is this prefix and N."""
+    return f"{name}.{suffix}-"
+
+
+def tmp_prefix(target: str) -> str:
+    """The prefix of the temporary files written to replace the file named ``target`` (any
+    file written by ``safefs.replace_file``: store files and exports alike)."""
+    return f".{target}{TMP_MARK}"
+
+
 @dataclass(frozen=True)
 class StoreLayout:
     """Where each file of the store at ``path`` lives: names inside ``folder``, and paths for
@@ -67,13 +79,17 @@ class StoreLayout:
         """Every name that, when present, must be a regular file the store may open."""
         return (self.snapshot, self.journal, self.lock, self.backup, self.journal_backup)
 
+    def is_stale_journal(self, name: str) -> bool:
+        """Whether ``name`` is a journal set aside after a crash during compaction."""
+        return name.startswith(aside_prefix(self.journal, STALE))
+
     def at(self, name: str) -> Path:
         """The path of ``name`` in the folder (for messages and tests)."""
         return self.folder / name
 
     def tmp_prefix(self, target: str) -> str:
         """The prefix of the temporary files written to replace ``target``."""
-        return f".{target}{TMP_MARK}"
+        return tmp_prefix(target)
 
     def is_tmp(self, name: str) -> bool:
         """Whether ``name`` is a temporary file of this store (its snapshot's, backups' or
@@ -85,4 +101,4 @@ class StoreLayout:
         return f"{self.tmp_prefix(self.snapshot)}bak-{pid}"
 
 
-__all__ = ["DAMAGED", "STALE", "TMP_MARK", "StoreLayout"]
+__all__ = ["DAMAGED", "STALE", "TMP_MARK", "StoreLayout", "aside_prefix", "tmp_prefix"]

@@ -16,7 +16,8 @@ from typing import Any
 from contact_tui.domain.model import AuditRecord, Contact, Interaction
 from contact_tui.store import documents as docs
 from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
-from contact_tui.store.jsonstore import Change, JsonStore, StoreStats, Transaction
+from contact_tui.store.jsonstore import Change, JsonStore, StoreStats
+from contact_tui.store.transaction import Transaction
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,6 @@ class UnitOfWork:
             # A call renewed it after the save was prepared (a renewal bumps no version).
             doc = {**doc, "lastInteractionDate": renewed}
         self._tx.put("contacts", prepared.contact.id, doc)
-
-    def contact_version(self, contact_id: str) -> int | None:
-        """A contact's stored version, or None when there is no such contact."""
-        doc = self._tx.get("contacts", contact_id)
-        return None if doc is None else int(doc.get("version", 0))
 
     def contact_ids_by_key(self, key: str) -> list[str]:
         """The ids of the contacts indexed under a key, without reading the contacts."""

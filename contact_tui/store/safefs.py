@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
 from pathlib import Path
 
 from contact_tui.store.errors import StoreUnavailable, StoreUnreadable, UnsafeStoreFile
+from contact_tui.store.layout import aside_prefix, tmp_prefix
 
 # No store file this app writes comes near this (100,000 contacts make a 64 MB snapshot); a
 # bigger one is not ours, and reading it would take the memory of every agent's process.
@@ -187,7 +189,7 @@ class Folder:
             made: list[str] = []
             try:
                 for name in names:
-                    target = f"{name}.{suffix}-{n}"
+                    target = f"{aside_prefix(name, suffix)}{n}"
                     os.link(
                         name,
                         target,
@@ -211,7 +213,7 @@ class Folder:
             # a rename needs only the folder. It never follows a symlink either, and at worst
             # replaces an entry planted at a free-looking name in this very folder.
             n = 1
-            while self.lstat(target := f"{name}.{suffix}-{n}") is not None:
+            while self.lstat(target := f"{aside_prefix(name, suffix)}{n}") is not None:
                 n += 1
             self.replace(name, target)
             return target
@@ -233,6 +235,58 @@ class Folder:
     def fsync(self) -> None:
         """Make renames and new names in the folder durable."""
         os.fsync(self.fd)
+
+
+def replace_file(
+    dir_fd: int,
+    name: str,
+    data: bytes,
+    mode: int,
+    gid: int | None = None,
+    *,
+    private_unless_gid: bool = False,
+) -> os.stat_result:
+    """Replace the file ``name`` in the folder ``dir_fd`` with ``data``, so that readers see
+    the old file or the new one, never a mix, and a failure leaves the old one as it was;
+    return the new file's status. The one way this app writes a whole file: store snapshots
+    and journal headers, and exports.
+
+    The data goes to a new temporary file beside ``name`` (``O_EXCL``, no symlink followed),
+    made 0600 and then given group ``gid`` (None: the group the folder gives it) and
+    ``mode`` through its descriptor, so the umask is never read (reading it means setting it,
+    for every thread of the process) and a name swapped for a symlink cannot turn this into a
+    chmod of someone else's file. When the file cannot get ``gid`` (we are not in that group)
+    it keeps ``mode``, unless ``private_unless_gid``: then it loses the group bits, as the
+    same bits for another group would widen who can read it. Then fsync, rename over
+    ``name`` (a symlink there is replaced, never followed), and fsync of the folder so the
+    rename survives a crash. Raises OSError, having removed the temporary file.
+    """
+    tmp = f"{tmp_prefix(name)}{os.getpid()}-{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_FLAGS, 0o600, dir_fd=dir_fd)
+    try:
+        try:
+            if gid is not None and os.fstat(fd).st_gid != gid:
+                try:
+                    os.fchown(fd, -1, gid)
+                except OSError:
+                    if private_unless_gid:
+                        mode &= ~0o070
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        os.fsync(dir_fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        raise
+    return st
 
 
 def read_bounded(fd: int, size: int, path: Path) -> bytes:
@@ -258,5 +312,6 @@ __all__ = [
     "describe_kind",
     "open_folder",
     "read_bounded",
+    "replace_file",
     "shown",
 ]

@@ -17,7 +17,7 @@ from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
 from tinydb.table import Table
 
-from contact_tui.store.jsonstore import read_snapshot
+from contact_tui.store.format import read_snapshot
 
 
 class StrIdTable(Table):

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_CONFIG, EXIT_OK, EXIT_UNAVAILABLE, EXIT_UNREADABLE
+from contact_tui.cli.exits import EXIT_CONFIG, EXIT_OK, EXIT_UNAVAILABLE, EXIT_UNREADABLE
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.store.jsonstore import JsonStore
 

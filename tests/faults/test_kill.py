@@ -24,7 +24,7 @@ from contact_tui.domain.model import Contact, ContactType
 from contact_tui.store.doctor import diagnose
 from contact_tui.store.documents import contact_to_doc
 from contact_tui.store.errors import StoreError
-from contact_tui.store.jsonstore import read_journal, read_snapshot
+from contact_tui.store.format import read_journal, read_snapshot
 from contact_tui.store.layout import TMP_MARK
 from contact_tui.store.repository import Repository
 from tests.faults.kill_worker import service_for

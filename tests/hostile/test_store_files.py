@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_CONFIG, EXIT_UNREADABLE
+from contact_tui.cli.exits import EXIT_CONFIG, EXIT_UNREADABLE
 from contact_tui.config import CONFIG_ENV
 from contact_tui.store.doctor import Finding, diagnose
 from contact_tui.store.errors import StoreUnavailable, StoreUnreadable, UnsafeStoreFile
-from contact_tui.store.files import frame
+from contact_tui.store.format import frame
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.safefs import MAX_FILE_BYTES
 from tests.cli.conftest import USER, Runner

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from contact_tui.store.doctor import diagnose
-from contact_tui.store.files import frame
+from contact_tui.store.format import frame
 from contact_tui.store.jsonstore import JsonStore
 
 

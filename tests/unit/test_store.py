@@ -15,13 +15,15 @@ import orjson
 import pytest
 
 from contact_tui.domain.model import Contact, ContactType
+from contact_tui.store import jsonstore
 from contact_tui.store.errors import (
     ConflictError,
     JournalDamaged,
     StoreUnavailable,
     StoreUnreadable,
 )
-from contact_tui.store.files import InterProcessLock, atomic_write, frame
+from contact_tui.store.files import InterProcessLock, atomic_write
+from contact_tui.store.format import frame
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.repository import Repository
 from contact_tui.store.tinydb_view import open_tinydb
@@ -93,7 +95,8 @@ def test_refresh_never_rereads_the_snapshot_even_across_compactions(
     def no_reparse(*_: object) -> None:
         raise AssertionError("the snapshot was parsed again")
 
-    monkeypatch.setattr(b, "_read_snapshot", no_reparse)
+    # Neither store parses it again: a compacts it itself, b follows the journals.
+    monkeypatch.setattr(jsonstore, "read_snapshot", no_reparse)
     gen_before = a.stats().generation
     for n in range(10):
         put(a, contact_doc(f"c{n}"))

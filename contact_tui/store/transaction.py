@@ -1,0 +1,113 @@
+"""A transaction of the embedded store: reads, and writes staged until it commits.
+
+``JsonStore.transaction`` makes one under the store's lock and, when the block ends without
+an exception, appends its operations to the journal as one record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from contact_tui.store import documents as docs
+from contact_tui.store.format import Doc, Op
+from contact_tui.store.indexes import Indexes
+
+
+class Committed(Protocol):
+    """What a transaction asks the store about its committed state."""
+
+    def position(self) -> tuple[int, int]:
+        """See :meth:`JsonStore.position`."""
+        ...
+
+    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
+        """See :meth:`JsonStore.contact_ids_changed_since`."""
+        ...
+
+
+class Transaction:
+    """Reads and staged writes inside :meth:`JsonStore.transaction`.
+
+    Reads see the committed state plus this transaction's own staged writes. ``tables`` and
+    ``indexes`` are the store's own (live, not copies): nothing else changes them while the
+    transaction holds the store.
+    """
+
+    def __init__(
+        self,
+        tables: Mapping[str, Mapping[str, Doc]],
+        indexes: Indexes,
+        committed: Committed,
+    ) -> None:
+        self._tables = tables
+        self._idx = indexes
+        self._committed = committed
+        self._staged: dict[tuple[str, str], Doc | None] = {}
+        # Identity keys of staged contacts, indexed when first looked up (and then as contacts
+        # are staged), so a lookup costs the same whether the transaction holds one contact or
+        # a 100,000-row import, and a transaction that never looks up pays nothing.
+        self._staged_keys: dict[str, set[str]] = {}
+        self._unindexed: list[tuple[str, Doc | None, Doc | None]] = []
+        self.ops: list[Op] = []
+
+    def get(self, table: str, doc_id: str) -> Doc | None:
+        """A document as this transaction sees it."""
+        if (table, doc_id) in self._staged:
+            return self._staged[(table, doc_id)]
+        return self._tables.get(table, {}).get(doc_id)
+
+    def put(self, table: str, doc_id: str, doc: Doc) -> None:
+        """Stage a whole-document write."""
+        self._stage(table, doc_id, doc)
+        self.ops.append(["put", table, doc_id, doc])
+
+    def delete(self, table: str, doc_id: str) -> None:
+        """Stage a delete."""
+        self._stage(table, doc_id, None)
+        self.ops.append(["del", table, doc_id])
+
+    def _stage(self, table: str, doc_id: str, doc: Doc | None) -> None:
+        if table == "contacts":
+            self._unindexed.append((doc_id, self._staged.get((table, doc_id)), doc))
+        self._staged[(table, doc_id)] = doc
+
+    def _index_staged(self) -> None:
+        for doc_id, before, doc in self._unindexed:
+            if before is not None:
+                for key in docs.contact_doc_keys(before):
+                    self._staged_keys.get(key, set()).discard(doc_id)
+            if doc is not None:
+                for key in docs.contact_doc_keys(doc):
+                    self._staged_keys.setdefault(key, set()).add(doc_id)
+        self._unindexed.clear()
+
+    def contact_ids_by_key(self, key: str) -> list[str]:
+        """Like :meth:`JsonStore.contact_ids_by_key`, counting staged contacts too."""
+        self._index_staged()
+        # Committed contacts under the key, unless this transaction changed them; then the
+        # staged contacts under it.
+        ids = {i for i in self._idx.by_key.get(key, ()) if ("contacts", i) not in self._staged}
+        ids.update(self._staged_keys.get(key, ()))
+        found = [(i, d) for i in ids if (d := self.get("contacts", i)) is not None]
+        found.sort(key=lambda pair: docs.created_order_key(pair[1]))
+        return [i for i, _ in found]
+
+    def position(self) -> tuple[int, int]:
+        """The committed position this transaction reads (see JsonStore.position)."""
+        return self._committed.position()
+
+    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
+        """See :meth:`JsonStore.contact_ids_changed_since` (committed changes only)."""
+        return self._committed.contact_ids_changed_since(position)
+
+    def table_ids(self, table: str) -> list[str]:
+        """Every id in a table as this transaction sees it."""
+        ids = set(self._tables.get(table, {}))
+        for (t, doc_id), doc in self._staged.items():
+            if t == table:
+                (ids.add if doc is not None else ids.discard)(doc_id)
+        return list(ids)
+
+
+__all__ = ["Committed", "Transaction"]
