@@ -43,6 +43,9 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
+
+# Re-exported: callers of handle_interaction build one.
+from contact_tui.domain.model import NewInteraction as NewInteraction
 from contact_tui.domain.rules import (
     MAX_AGENT_NAME_LENGTH,
     MAX_CHANNEL_ADDRESS_LENGTH,
@@ -59,6 +62,7 @@ from contact_tui.domain.rules import (
     region_for_country_code,
     validate_name,
 )
+from contact_tui.exchange import formats
 from contact_tui.exchange.importer import (
     CheckedRow,
     ImportReport,
@@ -101,26 +105,22 @@ class InvalidInput(Exception):
 
 
 @dataclass(frozen=True)
-class NewInteraction:
-    """What the routing side hands over when an interaction arrives."""
-
-    agent: str
-    channel: Channel
-    sender: Participant
-    platform: Platform | None = None
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    subject: str = ""
-    transcript: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class SearchResult:
     """A page of search hits, how many matched in all, and how the query was read."""
 
     contacts: list[Contact]
     total: int
     kind: str  # "all", "phone", "email", "name", "literal"
+
+
+@dataclass(frozen=True)
+class Export:
+    """Contacts written in an exchange format: how many, the text, and the mode of the file it
+    went to (None when it went to no file)."""
+
+    count: int
+    text: str
+    mode: int | None = None
 
 
 def _new_id() -> str:
@@ -620,6 +620,20 @@ class ContactService:
                         )
         return expired
 
+    def phone_holders(self, text: str, exclude: str | None = None) -> list[Contact]:
+        """The contacts other than ``exclude`` that already hold the number ``text`` names
+        (typed any way, compared in E.164), ephemeral ones left out: the form warns an agent
+        about to save a number someone else has (needs view)."""
+        self.require(Permission.VIEW)
+        e164 = phone_key(text, self.region)
+        if e164 is None:
+            return []
+        return [
+            c
+            for c in self.repo.contacts_by_key(phone_identity(e164))
+            if c.id != exclude and c.type != ContactType.EPHEMERAL
+        ]
+
     # --- import and export ---------------------------------------------------------------
 
     def export_contacts(self) -> list[Contact]:
@@ -656,6 +670,50 @@ class ContactService:
         self.require(Permission.ADD)
         with paused_gc():
             return self._import(parsed, dry_run, skip_invalid, progress)
+
+    def import_file(
+        self,
+        path: str,
+        fmt: str | None = None,
+        *,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        progress: Progress = no_progress,
+    ) -> tuple[str, ImportReport]:
+        """Read ``path`` ('-' is standard input) as format ``fmt`` (None: from its suffix, else
+        its content) and import its rows as :meth:`import_contacts` does; returns the format
+        read and the report. The screen and the command line both import through here.
+
+        The permissions are checked before a possibly large file is read; a file that cannot
+        be read or parsed raises ``formats.ExchangeError`` and nothing is imported.
+        """
+        self.require(Permission.VIEW)
+        self.require(Permission.ADD)
+        name, parsed = formats.parse(path, formats.read_bytes(path), fmt)
+        # A long-running app's view of the store (and of the default country the rows are
+        # checked with) may be behind; the rows are checked against what is stored now.
+        self.repo.refresh()
+        return name, self.import_contacts(
+            parsed, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress
+        )
+
+    def export_text(
+        self, fmt: str, vcard_version: str = "4.0", progress: Progress = no_progress
+    ) -> Export:
+        """Every contact the agent may view (:meth:`export_contacts`), written in format
+        ``fmt``; ``progress`` hears ("Writing", done, total) as the writer takes them."""
+        self.repo.refresh()  # a long-running app exports what is stored now
+        contacts = self.export_contacts()
+        write = formats.writer(fmt, vcard_version)
+        return Export(len(contacts), write(formats.tracked(contacts, progress)))
+
+    def export_file(
+        self, path: str, fmt: str, vcard_version: str = "4.0", progress: Progress = no_progress
+    ) -> Export:
+        """:meth:`export_text` written to ``path`` all at once (``formats.write_atomically``:
+        a failure leaves any old file as it was); ``formats.ExchangeError`` when it cannot be."""
+        export = self.export_text(fmt, vcard_version, progress)
+        return replace(export, mode=formats.write_atomically(path, export.text))
 
     def _import(
         self, parsed: ParsedFile, dry_run: bool, skip_invalid: bool, progress: Progress

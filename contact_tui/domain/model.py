@@ -316,6 +316,21 @@ class Participant:
     name: str = ""
 
 
+@dataclass(frozen=True)
+class NewInteraction:
+    """What the routing side hands over when an interaction arrives (the service checks it,
+    matches its sender and stores it as an :class:`Interaction`)."""
+
+    agent: str
+    channel: Channel
+    sender: Participant
+    platform: Platform | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = ""
+    transcript: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Interaction:
     """A voice call, email or message routed to an agent, and the contact it is linked to."""

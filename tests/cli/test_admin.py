@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contact_tui.cli import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, EXIT_UNREADABLE
+from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, EXIT_UNREADABLE
 from tests.cli.conftest import USER, Runner, write_config
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
+from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
 from tests.cli.conftest import USER, Runner
 
 AddContact = Callable[..., dict[str, Any]]

@@ -17,7 +17,9 @@ import pytest
 
 from contact_tui import cli
 from contact_tui.bootstrap import open_service
-from contact_tui.cli import (
+from contact_tui.cli import main
+from contact_tui.cli.exits import (
+    EXIT_CODES,
     EXIT_CONFIG,
     EXIT_INTERNAL,
     EXIT_INVALID,
@@ -26,9 +28,8 @@ from contact_tui.cli import (
     EXIT_PERMISSION,
     EXIT_UNAVAILABLE,
     EXIT_UNREADABLE,
-    json_text,
-    main,
 )
+from contact_tui.cli.output import json_text
 from contact_tui.config import load_config
 from contact_tui.domain.text import printable
 from contact_tui.service import ContactService
@@ -37,12 +38,12 @@ from tests.cli.conftest import Runner, run_process, write_config
 
 
 def test_exit_codes_are_distinct_and_documented(capsys: pytest.CaptureFixture[str]) -> None:
-    codes = [code for code, _ in cli.EXIT_CODES]
+    codes = [code for code, _ in EXIT_CODES]
     assert len(codes) == len(set(codes))
     assert main(["--help"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "exit codes:" in out
-    for code, meaning in cli.EXIT_CODES:
+    for code, meaning in EXIT_CODES:
         assert f"{code:>3}  {meaning}" in out
     for code in codes:
         assert f"{code} " in (cli.__doc__ or "")

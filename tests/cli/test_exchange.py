@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, EXIT_PERMISSION
+from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, EXIT_PERMISSION
 from contact_tui.exchange.csv_format import HEADER
 from tests.cli.conftest import Runner, run_process, write_config
 

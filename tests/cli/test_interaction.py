@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK, MAX_TRANSCRIPT_BYTES
+from contact_tui.cli.exits import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
+from contact_tui.cli.interaction import MAX_TRANSCRIPT_BYTES
 from tests.cli.conftest import USER, Runner
 
 AddContact = Callable[..., dict[str, Any]]

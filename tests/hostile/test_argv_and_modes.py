@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from contact_tui import cli
-from contact_tui.cli import EXIT_INVALID, EXIT_OK
+from contact_tui.cli import parser
+from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK
 from contact_tui.config import CONFIG_ENV
 from contact_tui.exchange import formats
 from tests.cli.conftest import REPO, Result, Runner
@@ -227,7 +227,7 @@ def test_a_number_option_in_the_values_is_checked_as_on_the_command_line(
 def test_values_larger_than_the_bound_are_not_read(
     run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "MAX_VALUES_BYTES", 100)
+    monkeypatch.setattr(parser, "MAX_VALUES_BYTES", 100)
     _stdin(monkeypatch, json.dumps({"first": "Sam", "notes": "x" * 200}).encode())
 
     line = _refused(run("contact", "add", "--values", "-"), "contact add")

@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 
-from contact_tui import cli
-from contact_tui.cli import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
+from contact_tui.cli.exits import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
+from contact_tui.cli.interaction import MAX_TRANSCRIPT_BYTES
 from contact_tui.domain.rules import MAX_DISPLAY_NAME_LENGTH
 from contact_tui.domain.text import printable
+from contact_tui.exchange import interactions
 from tests.cli.conftest import Result, Runner, run_process
 from tests.cli.conftest import _no_system_config as _no_system_config
 from tests.hostile.conftest import name_rule_accepts, terminal_width
@@ -271,7 +272,7 @@ def _file(tmp_path: Path, kind: str) -> str:
         path.write_bytes(b"")
     elif kind == "huge":
         with path.open("wb") as f:  # sparse: a size over the limit without writing it
-            f.truncate(cli.MAX_TRANSCRIPT_BYTES + 1)
+            f.truncate(MAX_TRANSCRIPT_BYTES + 1)
     elif kind == "not-utf8":
         path.write_bytes(b'{"channel": "voice", "from": "caf\xe9"}\n')
     elif kind == "utf16":
@@ -332,7 +333,7 @@ def test_a_bad_import_file_is_refused_in_one_line(
 ) -> None:
     # The real limit is 100 MB; a smaller one here proves the same check without the I/O
     # (a subprocess test below reads /dev/zero up to the real one).
-    monkeypatch.setattr(cli, "MAX_IMPORT_BYTES", cli.MAX_TRANSCRIPT_BYTES)
+    monkeypatch.setattr(interactions, "MAX_IMPORT_BYTES", MAX_TRANSCRIPT_BYTES)
     path = _file(tmp_path, kind)
     result = run("interaction", "import", path)
     if kind == "empty":

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from contact_tui import config as config_module
-from contact_tui.cli import EXIT_CONFIG, main
+from contact_tui.cli import main
+from contact_tui.cli.exits import EXIT_CONFIG
 from contact_tui.config import CONFIG_ENV, IDENTITY_MAP
 from tests.cli.conftest import REPO, USER, Result, Runner, write_config
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_INVALID, EXIT_OK, MAX_IMPORT_LINE_BYTES, MAX_TRANSCRIPT_BYTES
+from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK
+from contact_tui.cli.interaction import MAX_TRANSCRIPT_BYTES
 from contact_tui.domain.model import (
     Channel,
     Contact,
@@ -42,6 +43,7 @@ from contact_tui.domain.rules import (
     MAX_TRANSCRIPT_LINES,
 )
 from contact_tui.domain.text import is_unsafe_char
+from contact_tui.exchange.interactions import MAX_IMPORT_LINE_BYTES
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
 from contact_tui.store.repository import Repository
 from tests.cli.conftest import Result, Runner

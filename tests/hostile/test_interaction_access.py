@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from contact_tui.cli import EXIT_OK, EXIT_PERMISSION
+from contact_tui.cli.exits import EXIT_OK, EXIT_PERMISSION
 from contact_tui.domain.model import Permission
 from tests.cli.conftest import USER, Result, Runner, run_process, write_config
 from tests.cli.conftest import _no_system_config as _no_system_config

@@ -23,7 +23,6 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
-from textual.widgets._toast import Toast
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import Channel, Interaction, Participant, PhoneKind, Platform
@@ -242,10 +241,10 @@ async def test_hostile_senders_are_announced_safely(world: World) -> None:
                 pilot, partial(_has_toasts, pilot, len(batch)), f"the toasts up to {last}"
             )
             lines = assert_safe_screen(pilot)
+            # On the main screen, messages are in its notice line rather than toasts.
+            notices = pilot.app.screen.query_one("#notices").region
             toasts = "".join(
-                line[toast.region.x : toast.region.right]
-                for toast in pilot.app.screen.query(Toast)
-                for line in lines[toast.region.y : toast.region.bottom]
+                line[notices.x : notices.right] for line in lines[notices.y : notices.bottom]
             )
             for entry, category, text in batch:
                 if category == MARKUP:

@@ -18,6 +18,7 @@ BELOW_UI = [
     "contact_tui.bootstrap",
     "contact_tui.exchange.formats",
     "contact_tui.exchange.importer",
+    "contact_tui.exchange.interactions",
     "contact_tui.cli",
 ]
 

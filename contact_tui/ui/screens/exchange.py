@@ -1,9 +1,9 @@
 """Import and export from the directory: a file, a format, and what happened, row by row.
 
 Import is two steps, so nothing lands by surprise: the first Ctrl+S checks every row (a dry
-run through the same service call the command line uses) and shows what would be created,
-updated and left alone, and each problem with its line; the second Ctrl+S imports, in one store
-transaction. Export writes the file all at once and asks before replacing one.
+run through the service's ``import_file``, as the command line's) and shows what would be
+created, updated and left alone, and each problem with its line; the second Ctrl+S imports, in
+one store transaction. Export writes the file all at once and asks before replacing one.
 
 The work runs in a thread worker with a progress bar; the dialog stays responsive and Escape
 closes it once the worker has finished.
@@ -251,11 +251,8 @@ class ExchangeDialog(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
     def _import(self, path: str, fmt: str | None, *, dry_run: bool, skip: bool) -> None:
         try:
-            data = formats.read_bytes(path)
-            name, parsed = formats.parse(path, data, fmt)
-            self.service.repo.refresh()
-            report = self.service.import_contacts(
-                parsed, dry_run=dry_run, skip_invalid=skip, progress=self._progress
+            name, report = self.service.import_file(
+                path, fmt, dry_run=dry_run, skip_invalid=skip, progress=self._progress
             )
         except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
@@ -268,19 +265,16 @@ class ExchangeDialog(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
     def _export(self, path: str, fmt: str, version: str) -> None:
         try:
-            self.service.repo.refresh()
-            contacts = self.service.export_contacts()
-            write = formats.writer(fmt, version)
-            formats.write_atomically(path, write(formats.tracked(contacts, self._progress)))
+            export = self.service.export_file(path, fmt, version, progress=self._progress)
         except (formats.ExchangeError, PermissionDenied, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
             return
         except Exception as err:  # a bug must not leave the dialog busy for ever
             self.app.call_from_thread(self._failed, f"Export failed: {type(err).__name__}: {err}")
             raise
-        plural = "s" if len(contacts) != 1 else ""
+        plural = "s" if export.count != 1 else ""
         self.app.call_from_thread(
-            self._done, Text(f"Exported {len(contacts):,} contact{plural} to {safe(path, 200)}.")
+            self._done, Text(f"Exported {export.count:,} contact{plural} to {safe(path, 200)}.")
         )
 
     # --- results ---------------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""``contact-tui contact ...``: add, show, edit, promote, search, list, link and unlink."""
+
+from __future__ import annotations
+
+from contact_tui.cli.context import Context
+from contact_tui.cli.exits import EXIT_OK
+from contact_tui.cli.flags import apply_flags, flag_for
+from contact_tui.cli.render import contact_label, contact_lines, history_lines, search_lines
+from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.model import Contact, Permission
+from contact_tui.service import InvalidInput
+from contact_tui.store.documents import audit_to_doc, contact_to_doc, interaction_to_doc
+
+
+def _warn_about(ctx: Context, draft: ContactDraft) -> None:
+    """Print the warnings a saved draft carries (numbers kept as typed, not searchable).
+
+    Called after the save, so that the service checks the permission before any rule: a
+    viewer is told they may not add contacts, not that a number is malformed. The command
+    line cannot ask "save anyway?", so warning after the save loses nothing.
+    """
+    for field_id, message in ctx.service().check(draft).items():
+        ctx.out.warn(f"{flag_for(field_id)}: {message}")
+
+
+def cmd_contact_add(ctx: Context) -> int:
+    """Create a curated contact from the flags; with --interaction, link it too."""
+    ctx.service().require(Permission.ADD)  # permission before any field rule
+    draft = ContactDraft()
+    apply_flags(draft, ctx.args)
+    contact = ctx.service().create_contact(draft, interaction_id=ctx.args.interaction)
+    _warn_about(ctx, draft)
+    lines = [f"Created contact {contact.id}.", *contact_lines(contact)]
+    if ctx.args.interaction:
+        lines.insert(1, f"Linked to interaction {ctx.args.interaction}.")
+    ctx.out.result(contact_to_doc(contact), lines)
+    return EXIT_OK
+
+
+def _read_for_change(
+    ctx: Context, permission: Permission, *, need_change: bool
+) -> tuple[Contact, ContactDraft, int]:
+    """The contact, a draft of it with the flags applied, and the version to save against.
+
+    Without --expect-version the version just read is sent, so a change someone else makes
+    between this read and the write is still a conflict, never silently overwritten.
+    """
+    contact = ctx.service().contact(ctx.args.id)
+    ctx.service().require(permission)  # permission before any field rule
+    draft = ContactDraft.from_contact(contact)
+    given = apply_flags(draft, ctx.args)
+    if given == 0 and need_change:
+        raise InvalidInput("Nothing to change: give at least one field flag, e.g. --title.")
+    expected = ctx.args.expect_version
+    return contact, draft, contact.version if expected is None else expected
+
+
+def cmd_contact_edit(ctx: Context) -> int:
+    """Change the fields given as flags; an empty value clears a field."""
+    _, draft, version = _read_for_change(ctx, Permission.EDIT, need_change=True)
+    contact = ctx.service().edit(ctx.args.id, draft, version)
+    _warn_about(ctx, draft)
+    ctx.out.result(
+        contact_to_doc(contact), [f"Saved contact {contact.id}.", *contact_lines(contact)]
+    )
+    return EXIT_OK
+
+
+def cmd_contact_promote(ctx: Context) -> int:
+    """Add to Contacts: make an ephemeral contact curated, with any field flags applied."""
+    _, draft, version = _read_for_change(ctx, Permission.PROMOTE, need_change=False)
+    contact = ctx.service().promote(ctx.args.id, draft, version)
+    _warn_about(ctx, draft)
+    ctx.out.result(
+        contact_to_doc(contact), [f"Promoted contact {contact.id}.", *contact_lines(contact)]
+    )
+    return EXIT_OK
+
+
+def cmd_contact_show(ctx: Context) -> int:
+    """Show one contact; --history adds its audit trail."""
+    service = ctx.service()
+    contact = service.contact(ctx.args.id)
+    if not ctx.args.history:
+        ctx.out.result(contact_to_doc(contact), contact_lines(contact))
+        return EXIT_OK
+    records = service.audit(contact.id)
+    ctx.out.result(
+        {"contact": contact_to_doc(contact), "history": [audit_to_doc(r) for r in records]},
+        [*contact_lines(contact), "", "History", *history_lines(records)],
+    )
+    return EXIT_OK
+
+
+def _print_search(ctx: Context, query: str) -> int:
+    result = ctx.service().search(query, limit=ctx.args.limit)
+    ctx.out.result([contact_to_doc(c) for c in result.contacts], search_lines(result, query))
+    return EXIT_OK
+
+
+def cmd_contact_search(ctx: Context) -> int:
+    """Find contacts by name, phone (typed any way) or email."""
+    return _print_search(ctx, ctx.args.query)
+
+
+def cmd_contact_list(ctx: Context) -> int:
+    """List contacts in directory order."""
+    return _print_search(ctx, "")
+
+
+def cmd_contact_link(ctx: Context) -> int:
+    """Link one of your interactions to a contact."""
+    service = ctx.service()
+    interaction = service.link(ctx.args.interaction_id, ctx.args.contact_id)
+    ctx.out.result(
+        interaction_to_doc(interaction),
+        [f"Linked interaction {interaction.id} to {contact_label(service, ctx.args.contact_id)}."],
+    )
+    return EXIT_OK
+
+
+def cmd_contact_unlink(ctx: Context) -> int:
+    """Detach one of your interactions from its contact."""
+    interaction = ctx.service().unlink(ctx.args.interaction_id)
+    ctx.out.result(interaction_to_doc(interaction), [f"Unlinked interaction {interaction.id}."])
+    return EXIT_OK

@@ -1,0 +1,175 @@
+"""``contact-tui``'s entry point: parse, run the chosen command, and turn every error a user
+can cause into one sentence on stderr and its exit code (:mod:`contact_tui.cli.exits`)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import traceback
+from collections.abc import Callable
+
+from contact_tui.bootstrap import no_access_message
+from contact_tui.cli.admin import cmd_admin_set, cmd_admin_show, cmd_doctor, cmd_expire
+from contact_tui.cli.app import cmd_app
+from contact_tui.cli.contact import (
+    cmd_contact_add,
+    cmd_contact_edit,
+    cmd_contact_link,
+    cmd_contact_list,
+    cmd_contact_promote,
+    cmd_contact_search,
+    cmd_contact_show,
+    cmd_contact_unlink,
+)
+from contact_tui.cli.context import Context
+from contact_tui.cli.exchange import cmd_export, cmd_import
+from contact_tui.cli.exits import (
+    DEBUG_ENV,
+    EXIT_BROKEN_PIPE,
+    EXIT_CONFIG,
+    EXIT_CONFLICT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_PERMISSION,
+    EXIT_UNAVAILABLE,
+    EXIT_UNREADABLE,
+    CliError,
+)
+from contact_tui.cli.flags import flag_for
+from contact_tui.cli.interaction import (
+    cmd_interaction_end,
+    cmd_interaction_import,
+    cmd_interaction_list,
+    cmd_interaction_new,
+    cmd_interaction_show,
+)
+from contact_tui.cli.output import Output
+from contact_tui.cli.parser import build_parser
+from contact_tui.config import ConfigError
+from contact_tui.service import InvalidInput, PermissionDenied
+from contact_tui.store.errors import ConflictError, NotFound, StoreUnavailable, StoreUnreadable
+
+HANDLERS: dict[str, Callable[[Context], int]] = {
+    "app": cmd_app,
+    "contact add": cmd_contact_add,
+    "contact show": cmd_contact_show,
+    "contact edit": cmd_contact_edit,
+    "contact promote": cmd_contact_promote,
+    "contact search": cmd_contact_search,
+    "contact list": cmd_contact_list,
+    "contact link": cmd_contact_link,
+    "contact unlink": cmd_contact_unlink,
+    "interaction new": cmd_interaction_new,
+    "interaction import": cmd_interaction_import,
+    "interaction list": cmd_interaction_list,
+    "interaction show": cmd_interaction_show,
+    "interaction end": cmd_interaction_end,
+    "admin show": cmd_admin_show,
+    "admin set": cmd_admin_set,
+    "expire": cmd_expire,
+    "doctor": cmd_doctor,
+    "import": cmd_import,
+    "export": cmd_export,
+}
+
+
+def _report_invalid(out: Output, err: InvalidInput) -> None:
+    if not err.errors:
+        out.error(str(err))
+        return
+    for field_id, message in err.errors.items():
+        out.error(f"{flag_for(field_id)}: {message}")
+
+
+def _report_conflict(out: Output, err: ConflictError) -> None:
+    out.error(
+        f"{err} Nothing was saved; see the contact with 'contact-tui contact show "
+        f"{err.contact_id}' and make your change again."
+    )
+
+
+def _run(ctx: Context) -> int:
+    """Run the chosen handler and turn every error a user can cause into its exit code."""
+    out = ctx.out
+    try:
+        return HANDLERS[ctx.args.command](ctx)
+    except CliError as err:
+        for line in err.lines:
+            out.error(line)
+        return err.code
+    except InvalidInput as err:
+        _report_invalid(out, err)
+        return EXIT_INVALID
+    except PermissionDenied as err:
+        out.error(str(err))
+        return EXIT_PERMISSION
+    except ConflictError as err:
+        _report_conflict(out, err)
+        return EXIT_CONFLICT
+    except NotFound as err:
+        out.error(str(err))
+        return EXIT_NOT_FOUND
+    except StoreUnreadable as err:
+        out.error(str(err))
+        return EXIT_UNREADABLE
+    except StoreUnavailable as err:
+        out.error(str(err))
+        return EXIT_UNAVAILABLE
+    except ConfigError as err:
+        out.error(str(err))
+        return EXIT_CONFIG
+    except PermissionError as err:
+        # The OS refused a file (a user outside the store's group): say which and whom to ask.
+        config = ctx.loaded_config()
+        store_path = config.store_path if config is not None else None
+        out.error(no_access_message(err, store_path))
+        return EXIT_UNAVAILABLE
+
+
+def _exit_code(code: object) -> int:
+    """argparse's SystemExit code as an int (None means success)."""
+    if code is None:
+        return EXIT_OK
+    return code if isinstance(code, int) else EXIT_INVALID
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``contact-tui`` with ``argv`` (default: the process's); returns the exit code.
+
+    The console script passes the result to ``sys.exit``; tests call this in-process.
+    """
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # usage errors (2), --help and --version (0)
+        return _exit_code(exit_.code)
+    ctx = Context(args, Output(args.json, stdout, stderr))
+    try:
+        return _run(ctx)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as err:
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc(file=stderr)
+        ctx.out.error(
+            f"internal error: {type(err).__name__}: {err}; rerun with {DEBUG_ENV}=1 for a traceback"
+        )
+        return EXIT_INTERNAL
+    finally:
+        ctx.close()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass

@@ -1,0 +1,210 @@
+"""How contacts, interactions, search hits and audit trails read as plain text.
+
+Only the words and the layout are decided here; :class:`~contact_tui.cli.output.Output`
+makes every line printable as it goes out. With ``--json`` none of this is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from contact_tui.domain.model import (
+    AuditRecord,
+    Contact,
+    Interaction,
+    MatchKind,
+    Permission,
+    PhoneNumber,
+)
+from contact_tui.domain.text import clip, display_width, printable, terminal_text
+from contact_tui.service import ContactService, SearchResult
+from contact_tui.store.errors import NotFound
+
+# Table cells are cut to this many columns so one long value cannot wreck the layout.
+MAX_CELL_WIDTH = 40
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """Rows as aligned plain-text columns under ``headers``; cells are made printable, without
+    the characters terminals disagree on the width of (:func:`terminal_text`).
+
+    Cells are cut to MAX_CELL_WIDTH columns, except in the last column, where a long value
+    cannot push anything out of line.
+    """
+    last = len(headers) - 1
+    cells = [
+        [
+            printable(cell) if i == last else clip(terminal_text(cell), MAX_CELL_WIDTH, "...")
+            for i, cell in enumerate(row)
+        ]
+        for row in rows
+    ]
+    widths = [
+        max([display_width(header), *(display_width(row[i]) for row in cells)])
+        for i, header in enumerate(headers)
+    ]
+    return [
+        "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [list(headers), *cells]
+    ]
+
+
+def fields(pairs: Iterable[tuple[str, str]]) -> list[str]:
+    """Label/value pairs as aligned lines, skipping empty values; an empty label continues."""
+    kept = [(label, value) for label, value in pairs if value]
+    if not kept:
+        return []
+    width = max(len(label) for label, _ in kept)
+    return [f"{label:<{width}}  {printable(value)}" for label, value in kept]
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as the command line prints it, to the second in UTC; empty for none."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment is not None else ""
+
+
+def _phone_text(phone: PhoneNumber) -> str:
+    notes = []
+    if phone.accepts_sms:
+        notes.append("SMS")
+    if not phone.searchable:
+        notes.append("not searchable")
+    return phone.display + (f"  ({', '.join(notes)})" if notes else "")
+
+
+def contact_lines(contact: Contact) -> list[str]:
+    """A contact as aligned label/value lines."""
+    pairs: list[tuple[str, str]] = [
+        ("Id", contact.id),
+        ("Type", contact.type.value),
+        ("Salutation", contact.salutation),
+        ("Name", contact.display_name),
+        ("Title", contact.title),
+    ]
+    pairs += [(f"{kind.label} phone", _phone_text(phone)) for kind, phone in contact.phones()]
+    pairs += [(f"{kind.label} email", email) for kind, email in contact.emails()]
+    pairs += [("Address" if i == 0 else "", line) for i, line in enumerate(contact.address.lines())]
+    pairs += [("Messaging", identity.describe()) for identity in contact.identities]
+    pairs += [
+        ("Survey", "opted out" if contact.survey_opt_out else "may be surveyed"),
+        ("External URL", contact.external_system_url),
+        ("Version", str(contact.version)),
+        ("Created", f"{when(contact.create_date)} by {contact.created_by or 'unknown'}"),
+        ("Changed", f"{when(contact.modify_date)} by {contact.modified_by or 'unknown'}"),
+        ("Last interaction", when(contact.last_interaction_date)),
+    ]
+    return fields(pairs)
+
+
+def history_lines(records: Sequence[AuditRecord]) -> list[str]:
+    """A contact's audit trail as a table, oldest first."""
+    if not records:
+        return ["No history."]
+    return table(
+        ("WHEN", "WHO", "ACTION", "VERSION", "FIELDS"),
+        (
+            (
+                when(r.at),
+                r.agent,
+                r.action,
+                "" if r.version is None else str(r.version),
+                ", ".join(r.fields),
+            )
+            for r in records
+        ),
+    )
+
+
+def _first_phone(contact: Contact) -> str:
+    phones = contact.phones()
+    return phones[0][1].display if phones else ""
+
+
+def _first_email(contact: Contact) -> str:
+    emails = contact.emails()
+    return emails[0][1] if emails else ""
+
+
+def search_lines(result: SearchResult, query: str) -> list[str]:
+    """Search hits as a table under a one-line summary."""
+    how = {"all": "all contacts", "literal": "literal text"}.get(result.kind, f"{result.kind}")
+    shown = len(result.contacts)
+    summary = f"{result.total} contact{'s' if result.total != 1 else ''}"
+    if query.strip():
+        verb = "matches" if result.total == 1 else "match"
+        # Clipped: a 100 KB query should not come back as a 100 KB line.
+        summary += f" {verb} {clip(query.strip(), MAX_CELL_WIDTH, '...')!r} (searched by {how})"
+    if shown < result.total:
+        summary += f"; showing the first {shown} (use --limit for more)"
+    if not result.contacts:
+        return [summary + "."]
+    rows = (
+        (c.id, c.type.value, c.display_name, _first_phone(c), _first_email(c))
+        for c in result.contacts
+    )
+    return [summary + ".", *table(("ID", "TYPE", "NAME", "PHONE", "EMAIL"), rows)]
+
+
+_MATCH_TEXT = {
+    MatchKind.NONE: "none: no contact had this identity, so an ephemeral contact was made for it",
+    MatchKind.SINGLE: "single: one contact has this identity and is linked",
+}
+
+
+def _match_text(interaction: Interaction) -> str:
+    if interaction.match == MatchKind.MULTIPLE:
+        return (
+            f"multiple: {len(interaction.candidate_ids)} contacts share this identity; the "
+            "first-created is linked (choose another with 'contact-tui contact link')"
+        )
+    return _MATCH_TEXT[interaction.match]
+
+
+def contact_label(service: ContactService, contact_id: str) -> str:
+    """'<id> (Sam Vries, Curated)' when the agent may view contacts, else the id alone."""
+    if not service.can(Permission.VIEW):
+        return contact_id
+    try:
+        contact = service.contact(contact_id)
+    except NotFound:
+        return f"{contact_id} (removed)"
+    return f"{contact_id} ({contact.display_name}, {contact.type.value})"
+
+
+def interaction_lines(interaction: Interaction, service: ContactService) -> list[str]:
+    """An interaction, its match result and its linked contact as aligned lines."""
+    sender = interaction.from_
+    pairs: list[tuple[str, str]] = [
+        ("Id", interaction.id),
+        ("Channel", interaction.channel_label),
+        ("From", sender.address + (f" ({sender.name})" if sender.name else "")),
+        ("To", ", ".join(interaction.to)),
+        ("Cc", ", ".join(interaction.cc)),
+        ("Subject", interaction.subject),
+        ("Agent", interaction.agent),
+        ("State", interaction.state.value),
+        ("Started", when(interaction.started_at)),
+        ("Ended", when(interaction.ended_at)),
+        ("Match", _match_text(interaction)),
+        (
+            "Contact",
+            contact_label(service, interaction.contact_id)
+            if interaction.contact_id
+            else "none linked",
+        ),
+    ]
+    if interaction.match == MatchKind.MULTIPLE:
+        pairs += [
+            ("Candidates" if i == 0 else "", contact_label(service, cid))
+            for i, cid in enumerate(interaction.candidate_ids)
+        ]
+    pairs += [
+        ("Transcript" if i == 0 else "", line or " ")
+        for i, line in enumerate(interaction.transcript)
+    ]
+    return fields(pairs)
