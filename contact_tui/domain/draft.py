@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import phonenumbers
+
 from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
 from contact_tui.domain.rules import (
     NOT_SEARCHABLE_WARNING,
@@ -219,6 +221,14 @@ def check_phone(
         return None, ""
     phone = parse_phone(text, region, accepts_sms=accepts_sms)
     return phone, "" if phone.searchable else NOT_SEARCHABLE_WARNING
+
+
+def default_country_note(region: str) -> str:
+    """What a number typed without + is taken as, for the form to say before saving."""
+    code = phonenumbers.country_code_for_region(region)
+    if not code:
+        return "Numbers without + are kept as typed; start them with + and the country code."
+    return f"Numbers without + are taken as +{code} ({region})."
 
 
 def check_email(text: str) -> str:

@@ -16,7 +16,7 @@ from itertools import islice
 
 import phonenumbers
 
-from contact_tui.domain.model import Channel, Interaction, Platform
+from contact_tui.domain.model import Channel, Interaction, PhoneKind, Platform
 from contact_tui.domain.rules import (
     MAX_EMAIL_LENGTH,
     RuleError,
@@ -60,6 +60,42 @@ def transcript_head(interaction: Interaction, limit: int = MAX_SCAN_CHARS) -> st
         parts.append(part)
         room -= len(part) + 1
     return "\n".join(parts)[:limit]
+
+
+# Where a number goes by the kind of line phonenumbers says it is. A mobile (or a number whose
+# plan cannot tell mobile from fixed, as in the US and Canada) is a cell phone. A fixed line
+# goes to Work: calls from landlines to a contact centre in business hours come mostly from
+# offices, and Home is one Tab further on. Anything else (VoIP, toll-free, test ranges the
+# plan does not know) stays in Other rather than being guessed at.
+_KIND_BY_LINE = {
+    phonenumbers.PhoneNumberType.MOBILE: PhoneKind.CELL,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneKind.CELL,
+    phonenumbers.PhoneNumberType.FIXED_LINE: PhoneKind.WORK,
+}
+
+
+def phone_kind_for(e164: str) -> PhoneKind:
+    """The phone slot a number in E.164 belongs in, by the kind of line it is."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return PhoneKind.OTHER
+    return _KIND_BY_LINE.get(phonenumbers.number_type(number), PhoneKind.OTHER)
+
+
+def caller_phone(interaction: Interaction | None, region: str) -> tuple[PhoneKind, str] | None:
+    """The slot and display form of a voice caller's number, for a new contact made from
+    the call: the number the agent is talking to, put where it belongs so they need not
+    Tab to it. None when there is no call or its number cannot be searched."""
+    if interaction is None or interaction.channel != Channel.VOICE:
+        return None
+    try:
+        phone = parse_phone(interaction.from_.address[:MAX_SCAN_CHARS], region)
+    except RuleError:
+        return None
+    if phone.e164 is None:
+        return None
+    return phone_kind_for(phone.e164), phone.display
 
 
 def phone_suggestions(interaction: Interaction | None, region: str) -> list[str]:

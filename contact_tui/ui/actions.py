@@ -1,18 +1,26 @@
 """Opening the contact form for create, promote and edit, shared by the main screen and the
-directory so both behave the same way."""
+directory so both behave the same way.
+
+Each opener returns what ``push_screen`` returns: an action bound to a key can return it, and
+Textual then waits until the form is mounted and its first field has the focus before it
+hands on the next key, so letters typed right after the key land in the form.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from textual.app import App
+from textual.widget import AwaitMount
 
-from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import identity_for_sender
-from contact_tui.domain.model import Channel, Contact, Interaction, Platform
-from contact_tui.domain.suggest import email_suggestions, phone_suggestions
+from contact_tui.domain.model import Channel, Contact, Interaction, Permission, PhoneKind, Platform
+from contact_tui.domain.rules import phone_key
+from contact_tui.domain.suggest import caller_phone, email_suggestions, phone_suggestions
 from contact_tui.service import ContactService
-from contact_tui.ui.screens.contact_form import ContactForm, FormMode, FormRequest
+from contact_tui.ui.screens.contact_form import ContactForm, FormMode, FormRequest, HoldersFunction
 
 Done = Callable[[Contact | None], None]
 
@@ -27,6 +35,45 @@ def identity_line(interaction: Interaction | None, contact: Contact | None, regi
     if contact is not None and (existing := contact.identity(platform)) is not None:
         return existing.describe()
     return identity_for_sender(platform, interaction.from_, region).describe()
+
+
+def own_interaction(interaction: Interaction | None, contact: Contact | None) -> Interaction | None:
+    """``interaction`` when the form is about its own contact (a new contact made from it, or
+    the contact linked to it), else None: another contact's form (opened from the directory
+    during a call) must not show this conversation's identity or offer its numbers."""
+    if interaction is None:
+        return None
+    if contact is None or interaction.contact_id == contact.id:
+        return interaction
+    return None
+
+
+def with_caller_in_place(
+    draft: ContactDraft, interaction: Interaction | None, region: str
+) -> ContactDraft:
+    """``draft`` with a voice caller's number in the slot its kind of line belongs in (Cell
+    for a mobile, Work for a landline), so the agent need not Tab to it.
+
+    A new contact gets the number in that slot; an ephemeral contact, which the system made
+    with the number in Other because it could not know better, has it moved there. A slot the
+    agent or the contact already filled is left alone.
+    """
+    found = caller_phone(interaction, region)
+    if found is None:
+        return draft
+    kind, display = found
+    phones = dict(draft.phones)
+    if phones.get(kind, PhoneDraft()).text:
+        return draft
+    caller = phone_key(display, region)
+    holding = [k for k, p in phones.items() if p.text and phone_key(p.text, region) == caller]
+    if holding == [PhoneKind.OTHER]:
+        phones[kind] = phones.pop(PhoneKind.OTHER)
+    elif holding:
+        return draft  # the number is already where the agent or the contact put it
+    else:
+        phones[kind] = PhoneDraft(display)
+    return replace(draft, phones=phones)
 
 
 class FormOpener:
@@ -44,37 +91,52 @@ class FormOpener:
         interaction: Interaction | None,
     ) -> FormRequest:
         region = self.service.region
+        own = own_interaction(interaction, contact)
+        if mode != FormMode.EDIT:
+            draft = with_caller_in_place(draft, own, region)
         return FormRequest(
             mode=mode,
             draft=draft,
             contact=contact,
-            identity=identity_line(interaction, contact, region),
-            phone_offers=tuple(phone_suggestions(interaction, region)),
-            email_offers=tuple(email_suggestions(interaction)),
+            identity=identity_line(own, contact, region),
+            phone_offers=tuple(phone_suggestions(own, region)),
+            email_offers=tuple(email_suggestions(own)),
         )
 
-    def create(self, interaction: Interaction | None, done: Done) -> None:
-        """Create New Contact, linked to ``interaction`` when there is one."""
+    def _holders(self, contact: Contact | None) -> HoldersFunction | None:
+        """Who else holds a number, for the form's warning; None without view."""
+        service = self.service
+        if not service.can(Permission.VIEW):
+            return None
+        exclude = contact.id if contact is not None else None
+        return lambda text: service.phone_holders(text, exclude)
+
+    def create(
+        self, interaction: Interaction | None, done: Done, start: ContactDraft | None = None
+    ) -> AwaitMount:
+        """Create New Contact, linked to ``interaction`` when there is one, starting from
+        ``start`` (what the directory's search box held) when given."""
         service = self.service
         interaction_id = interaction.id if interaction is not None else None
 
         def save(draft: ContactDraft, _version: int) -> Contact:
             return service.create_contact(draft, interaction_id=interaction_id)
 
-        request = self._request(FormMode.CREATE, ContactDraft(), None, interaction)
-        self.app.push_screen(ContactForm(request, service.region, save), done)
+        request = self._request(FormMode.CREATE, start or ContactDraft(), None, interaction)
+        form = ContactForm(request, service.region, save, holders=self._holders(None))
+        return self.app.push_screen(form, done)
 
-    def promote(self, contact: Contact, interaction: Interaction | None, done: Done) -> None:
+    def promote(self, contact: Contact, interaction: Interaction | None, done: Done) -> AwaitMount:
         """Add to Contacts: the form opens with what the ephemeral contact already holds."""
-        self._change(FormMode.PROMOTE, contact, interaction, done)
+        return self._change(FormMode.PROMOTE, contact, interaction, done)
 
-    def edit(self, contact: Contact, interaction: Interaction | None, done: Done) -> None:
+    def edit(self, contact: Contact, interaction: Interaction | None, done: Done) -> AwaitMount:
         """Edit a contact."""
-        self._change(FormMode.EDIT, contact, interaction, done)
+        return self._change(FormMode.EDIT, contact, interaction, done)
 
     def _change(
         self, mode: FormMode, contact: Contact, interaction: Interaction | None, done: Done
-    ) -> None:
+    ) -> AwaitMount:
         service = self.service
         contact_id = contact.id
 
@@ -87,5 +149,18 @@ class FormOpener:
             service.repo.refresh()
             return service.contact(contact_id)
 
+        def edit(draft: ContactDraft, version: int) -> Contact:
+            return service.edit(contact_id, draft, version)
+
+        # Someone else may add it to Contacts first: the entries can then go on as an edit.
+        fallback = edit if mode == FormMode.PROMOTE and service.can(Permission.EDIT) else None
         request = self._request(mode, ContactDraft.from_contact(contact), contact, interaction)
-        self.app.push_screen(ContactForm(request, service.region, save, reload), done)
+        form = ContactForm(
+            request,
+            service.region,
+            save,
+            reload,
+            holders=self._holders(contact),
+            edit=fallback,
+        )
+        return self.app.push_screen(form, done)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from contact_tui.cli import EXIT_OK, EXIT_PERMISSION, main
+from contact_tui.cli import main
+from contact_tui.cli.exits import EXIT_OK, EXIT_PERMISSION
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.domain.model import Permission
 from tests.cli.conftest import Result, Runner

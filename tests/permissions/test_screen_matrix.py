@@ -196,7 +196,8 @@ ON_AN_INTERACTION = (*ON_THE_CONTACT, "link", "unlink", "end_interaction")
 MAIN_KEYS = (
     Key("a", "add_to_contacts", PROMOTE),
     Key("n", "new_contact", ADD),
-    Key("e", "edit", EDIT),
+    # The selected contact is ephemeral: Edit on it is Add to Contacts (issue 10), so promote.
+    Key("e", "edit", PROMOTE),
     Key("l", "link", VIEW),
     Key("u", "unlink", VIEW),
     Key("d", "directory", VIEW),
@@ -235,6 +236,12 @@ async def test_footer_notes_and_refused_keys(combo: Combo, scene: Scene) -> None
             expect_notes(text_of(pilot, "#profile-notes"), combo)
 
         before = fingerprint(scene.path)
+        # A disabled key says why (issue 10); a key that does not apply here says nothing.
+        disabled = [
+            k
+            for k in MAIN_KEYS
+            if k.needs is not None and screen.check_action(k.action, ()) is None
+        ]
         for key in MAIN_KEYS:
             if key.needs is not None and key.needs not in combo:
                 await pilot.press(key.key)  # returns once the app is idle again
@@ -242,7 +249,9 @@ async def test_footer_notes_and_refused_keys(combo: Combo, scene: Scene) -> None
         await settle(pilot)
         assert pilot.app.screen is screen
         assert_unchanged(before, scene.path)
-        assert told(pilot) == []
+        assert len(told(pilot)) == len(disabled), told(pilot)
+        for key, message in zip(disabled, told(pilot), strict=True):
+            assert key.needs is not None and key.needs.value in message, (key, message)
 
 
 def _key_cases() -> list[Any]:
@@ -268,7 +277,8 @@ async def _expect_opened(pilot: Pilot[None], key: Key, scene: Scene, before: Fin
         if key.action == "new_contact":
             assert mode == FormMode.CREATE and contact is None
         else:
-            assert mode == (FormMode.PROMOTE if key.action == "add_to_contacts" else FormMode.EDIT)
+            # Both Add to Contacts and Edit on the ephemeral contact promote it.
+            assert mode == FormMode.PROMOTE
             assert contact is not None and contact.id == scene.ephemeral.id
         assert_unchanged(before, scene.path)  # opening a form writes nothing
     elif key.action in ("link", "directory"):
@@ -278,6 +288,7 @@ async def _expect_opened(pilot: Pilot[None], key: Key, scene: Scene, before: Fin
     elif key.action == "unlink":
         await wait_until(pilot, lambda: own_call_state(scene)[0] is None, "the unlink")
     else:
+        await pilot.press("y")  # End asks first (issue 10)
         await wait_until(
             pilot, lambda: own_call_state(scene)[1] == InteractionState.ENDED, "the end"
         )
@@ -296,7 +307,10 @@ async def test_main_screen_key(key: Key, combo: Combo, scene: Scene) -> None:
         assert pilot.app.screen is screen, f"{key.key} opened {pilot.app.screen!r}"
         assert_gated(screen, key, combo)
         expect_notes(text_of(pilot, "#profile-notes"), combo)
-        assert told(pilot) == []
+        if screen.check_action(key.action, ()) is None:  # disabled: the key said why
+            assert len(told(pilot)) == 1 and key.needs.value in told(pilot)[0], told(pilot)
+        else:  # does not apply here: nothing to say
+            assert told(pilot) == []
         assert_unchanged(before, scene.path)
 
 
@@ -357,7 +371,7 @@ async def test_directory_key(key: Key, combo: Combo, scene: Scene) -> None:
 FORM_ACTIONS = (
     Key("a", "add_to_contacts", PROMOTE),
     Key("n", "new_contact", ADD),
-    Key("e", "edit", EDIT),
+    Key("e", "edit", PROMOTE),  # on the ephemeral contact: Add to Contacts
 )
 
 
@@ -376,7 +390,7 @@ async def test_a_form_forced_open_is_refused_on_save(key: Key, combo: Combo, sce
     async with running(scene, combo) as pilot:
         screen = main_screen(pilot)
         before = fingerprint(scene.path)
-        getattr(screen, f"action_{key.action}")()  # what a binding bug would do
+        await getattr(screen, f"action_{key.action}")()  # what a binding bug would do
         await settle(pilot)
         form = pilot.app.screen
         assert isinstance(form, ContactForm)
@@ -405,6 +419,9 @@ async def test_an_interaction_action_forced_without_view_is_refused(
         screen = main_screen(pilot)
         screen.interaction = scene.own_call  # what a screen bug might select
         getattr(screen, f"action_{action}")()
+        if action == "end_interaction":
+            await settle(pilot)
+            await pilot.press("y")  # End asks first (issue 10)
         await wait_until(pilot, lambda: bool(told(pilot)), "the refusal")
         assert len(told(pilot)) == 1 and VIEW.value in told(pilot)[0]
         assert_unchanged(before, scene.path)

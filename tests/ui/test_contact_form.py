@@ -66,7 +66,9 @@ async def test_add_to_contacts_promotes_the_callers_ephemeral_contact_then_edit_
         await settle(pilot)
         assert is_form_open(pilot)
         assert "Add to Contacts" in text_of(pilot, "#form-title")
-        assert value_of(pilot, "#f-otherPhone") == before.other_phone.display
+        # The caller's US number (fixed line or mobile) is moved from Other to Cell.
+        assert value_of(pilot, "#f-otherPhone") == ""
+        assert value_of(pilot, "#f-cellPhone") == before.other_phone.display
         assert pilot.app.focused is not None and pilot.app.focused.id == "f-firstName"
 
         await pilot.press(*"Dana")
@@ -77,7 +79,9 @@ async def test_add_to_contacts_promotes_the_callers_ephemeral_contact_then_edit_
         assert promoted.type == ContactType.CURATED
         assert (promoted.first_name, promoted.last_name) == ("Dana", "Reyes")
         assert promoted.version == before.version + 1
-        assert promoted.other_phone == before.other_phone
+        assert promoted.other_phone is None
+        assert promoted.cell_phone is not None
+        assert promoted.cell_phone.e164 == before.other_phone.e164
         assert world.interaction(world.unknown_call.id).contact_id == ephemeral_id
         await wait_until(
             pilot, lambda: text_of(pilot, "#profile-badge").strip() == "CURATED", "CURATED badge"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from contact_tui.domain.model import Permission
 from contact_tui.ui.app import ContactApp
 from contact_tui.ui.keys import load_keymap
 from contact_tui.ui.screens.directory import DirectoryScreen
-from tests.ui.conftest import AGENT, World, main_screen, settle, wait_until
+from tests.ui.conftest import AGENT, World, main_screen, settle, text_of, wait_until
 
 
 def test_a_keys_file_maps_binding_ids_to_keys(tmp_path: Path) -> None:
@@ -46,3 +50,37 @@ async def test_a_rebound_key_runs_the_action(world: World) -> None:
         await wait_until(
             pilot, lambda: isinstance(pilot.app.screen, DirectoryScreen), "the directory"
         )
+
+
+async def test_a_rebound_forbidden_key_says_why_and_the_profile_names_the_agents_keys(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    original = ContactApp.notify
+
+    def recording(self: ContactApp, message: str, **kwargs: Any) -> None:
+        told.append(message)
+        original(self, message, **kwargs)
+
+    monkeypatch.setattr(ContactApp, "notify", recording)
+    app = ContactApp(
+        lambda: world.service(AGENT, Permission.VIEW),
+        clock=world.clock,
+        cursor_blink=False,
+        keymap={"main.new_contact": "f3", "main.link": "f5"},
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: main_screen(pilot).service is not None, "the store")
+        await settle(pilot)
+        await pilot.press("f3")  # a viewer's Create New Contact, on the agent's own key
+        await settle(pilot)
+        assert any(Permission.ADD.value in m and "ask your admin" in m for m in told), told
+        assert isinstance(pilot.app.screen, type(main_screen(pilot)))
+
+        await pilot.press("u")  # the newest interaction, now with no contact
+        await wait_until(
+            pilot,
+            lambda: "No contact is linked" in text_of(pilot, "#profile-name"),
+            "the unlink",
+        )
+        assert text_of(pilot, "#profile-details") == "Press f5 to link one from the directory."

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, OptionList
 
 from contact_tui.domain.model import Channel, InteractionState, MatchKind, Participant
 from contact_tui.service import NewInteraction
+from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
 from tests.ui.conftest import (
@@ -157,6 +158,10 @@ async def test_ending_an_interaction_stores_it_ended_and_hides_the_key(world: Wo
         screen = main_screen(pilot)
         assert screen.check_action("end_interaction", ()) is True
         await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog), "x must ask before ending"
+        assert world.interaction(world.sam_call.id).state != InteractionState.ENDED
+        await pilot.press("y")
         await wait_until(
             pilot,
             lambda: world.interaction(world.sam_call.id).state == InteractionState.ENDED,

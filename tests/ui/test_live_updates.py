@@ -81,7 +81,7 @@ async def test_an_interaction_handed_over_by_the_cli_appears_within_a_second(
         waited = time.monotonic() - handed_over
         assert table.row_count == rows + 1, f"no new row after {waited:.2f} s"
         row = [str(c) for c in table.get_row(new_id)]
-        assert row[0] == "Voice" and row[1] == "+1 212 555 0142"
+        assert row[0] == "Voice" and row[1] == "+1 212-555-0142"
         stored = world.interaction(new_id)
         assert stored.agent == AGENT and stored.contact_id is not None
 

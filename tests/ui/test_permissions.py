@@ -44,16 +44,20 @@ async def test_an_agent_without_promote_can_edit_but_not_add_to_contacts(world: 
         await select_interaction(pilot, world.unknown_call.id)
         screen = main_screen(pilot)
         assert screen.check_action("add_to_contacts", ()) is None
-        assert screen.check_action("edit", ()) is True
+        # Edit on an ephemeral contact is Add to Contacts: not allowed either.
+        assert screen.check_action("edit", ()) is None
 
-        await pilot.press("a")
-        await settle(pilot)
-        assert pilot.app.screen is screen
+        for key in ("a", "e"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert pilot.app.screen is screen
         notes = text_of(pilot, "#profile-notes")
         assert Permission.PROMOTE.value in notes
         assert Permission.ADD.value not in notes and Permission.EDIT.value not in notes
         assert world.state() == before
 
+        await select_interaction(pilot, world.sam_call.id)  # Sam Lee, curated
+        assert screen.check_action("edit", ()) is True
         await pilot.press("e")
         await settle(pilot)
         assert is_form_open(pilot)

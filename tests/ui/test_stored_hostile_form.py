@@ -19,6 +19,7 @@ from textual.widgets import Input
 from contact_tui.domain.model import Channel, Contact, ContactType, Interaction, Participant
 from contact_tui.service import NewInteraction
 from contact_tui.ui.render import editable
+from contact_tui.ui.screens.conflict import ConflictDialog
 from contact_tui.ui.screens.contact_form import (
     INVALID_NOTE,
     KEPT_ERROR,
@@ -27,7 +28,6 @@ from contact_tui.ui.screens.contact_form import (
     ContactForm,
     stored_id,
 )
-from contact_tui.ui.screens.dialogs import ConfirmDialog
 from tests.ui.conftest import (
     AGENT,
     World,
@@ -214,10 +214,10 @@ async def test_a_reload_onto_a_newer_version_keeps_hostile_values_out(world: Wor
         await replace_text(pilot, "f-title", "Manager")
         await pilot.press("ctrl+s")
         await wait_until(
-            pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the conflict question"
+            pilot, lambda: isinstance(pilot.app.screen, ConflictDialog), "the conflict dialog"
         )
         assert_no_terminal_commands(pilot)
-        await pilot.press("y")  # reload onto their version
+        await pilot.press("enter")  # their changes taken, mine kept
         await wait_until(pilot, lambda: screen.version == 2, "the reload")
         await settle(pilot)
         assert value_of(pilot, "#f-title") == "Manager", "what was typed is kept"

@@ -150,8 +150,14 @@ async def test_toasts_show_hostile_text_escaped(world: World) -> None:
         # Whoever raises a toast (a store error, a sender's name), it goes through the app.
         for name, (text, shown) in PAYLOADS.items():
             pilot.app.notify(text, title=text, markup=True)
+            # On the main screen messages go to its notice line, not a toast (issue 10).
             await wait_until(
-                pilot, lambda: bool(pilot.app.screen.query(Toast)), f"the {name} toast"
+                pilot,
+                lambda: (
+                    has_toast(pilot)
+                    or "hidden" not in pilot.app.screen.query_one("#notices").classes
+                ),
+                f"the {name} message",
             )
             await settle(pilot)
             output = assert_no_terminal_commands(pilot)

@@ -15,8 +15,9 @@ that breaks them stops the save with a message there (nothing is written, nothin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -34,13 +35,14 @@ from contact_tui.domain.draft import (
     PhoneDraft,
     check_draft,
     check_phone,
-    merge_drafts,
+    default_country_note,
 )
-from contact_tui.domain.model import Contact, EmailKind, PhoneKind
+from contact_tui.domain.model import Contact, ContactType, EmailKind, PhoneKind
 from contact_tui.domain.rules import RuleError
 from contact_tui.service import InvalidInput, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
 from contact_tui.ui.render import editable, plain, safe, when
+from contact_tui.ui.screens.conflict import Conflict, ConflictAnswer, ConflictDialog, Resolution
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.validators import EmailValidator, NameValidator, PhoneValidator, TextValidator
 from contact_tui.ui.widgets.suggest_input import OfferingInput
@@ -70,6 +72,8 @@ class FormRequest:
 SaveFunction = Callable[[ContactDraft, int], Contact]
 # The latest stored version of the contact being edited. Runs in a worker thread.
 ReloadFunction = Callable[[], Contact]
+# The other contacts holding the number a phone field names. Runs in a worker thread.
+HoldersFunction = Callable[[str], list[Contact]]
 
 NAME_ROWS = (
     ("firstName", "First name", True),
@@ -84,6 +88,35 @@ INVALID_NOTE = "Stored value breaks this field's rule; type a new one to replace
 KEPT_ERROR = (
     "The stored value cannot be saved as it is: type a new one, or tick 'Remove the stored value'."
 )
+
+
+# The sections the jump keys move to: (action, binding id, label in the help line).
+JUMPS = (
+    ("jump('phones')", "form.phones", "phones"),
+    ("jump('emails')", "form.emails", "emails"),
+    ("jump('address')", "form.address", "address"),
+    ("jump('survey')", "form.survey", "survey"),
+)
+FIX_BANNER = "{count} field{s} need{verb} fixing; nothing was saved yet."
+
+
+class Tick(Checkbox):
+    """A checkbox whose box is blank when off: Textual's draws an X in both states and tells
+    them apart by colour alone, which 16-colour and monochrome terminals lose."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.BUTTON_INNER = self._inner(self.value)
+
+    @staticmethod
+    def _inner(value: bool) -> str:
+        return "X" if value else " "
+
+    def watch_value(self) -> None:
+        """Redraw the box for the new state (Textual's watcher sets the -on class)."""
+        super().watch_value()
+        self.BUTTON_INNER = self._inner(self.value)
+        self.refresh()
 
 
 def widget_id(field_id: str) -> str:
@@ -109,12 +142,48 @@ def remove_id(field_id: str) -> str:
 class ContactForm(ModalScreen[Contact | None]):
     """Create, promote or edit a contact; dismisses with the saved contact, or None."""
 
+    # The jump keys set the focus at once (set_focus); the app hands on the next key only
+    # when this one is done (ui.keyorder), so what is typed after a jump lands where it went.
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save the contact"),
         Binding("f2", "save", "Save", show=False, id="form.save_f2"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding(
+            "f5,alt+p",
+            "jump('phones')",
+            "Phones",
+            id="form.phones",
+            tooltip="Jump to the phone numbers",
+        ),
+        Binding(
+            "f6,alt+m",
+            "jump('emails')",
+            "Emails",
+            id="form.emails",
+            tooltip="Jump to the email addresses",
+        ),
+        Binding(
+            "f7,alt+a",
+            "jump('address')",
+            "Address",
+            id="form.address",
+            tooltip="Jump to the address",
+        ),
+        Binding(
+            "f8,alt+s",
+            "jump('survey')",
+            "Survey",
+            id="form.survey",
+            tooltip="Jump to the survey opt-out",
+        ),
+        Binding(
+            "f9,alt+o",
+            "open_holder",
+            "Who has it",
+            id="form.open_holder",
+            tooltip="Show the contact that already has the number in this phone field",
+        ),
     ]
-    AUTO_FOCUS = "#f-firstName"
 
     def __init__(
         self,
@@ -122,12 +191,23 @@ class ContactForm(ModalScreen[Contact | None]):
         region: str,
         save: SaveFunction,
         reload: ReloadFunction | None = None,
+        holders: HoldersFunction | None = None,
+        edit: SaveFunction | None = None,
     ) -> None:
         super().__init__()
         self.request = request
         self.phone_region = region
         self._save = save
         self._reload = reload
+        # Add to Contacts only: saves the entries as an edit once someone else has added the
+        # contact first (None when the agent may not edit).
+        self._edit = edit
+        self._find_holders = holders
+        # Phone field id -> (the text looked up, the other contacts holding that number).
+        self.holders: dict[str, tuple[str, list[Contact]]] = {}
+        # Fields showing an error now, and whether the banner is counting them.
+        self._errors: set[str] = set()
+        self._counting = False
         self.base = request.draft
         self.version = request.contact.version if request.contact else 0
         self.saving = False
@@ -143,6 +223,7 @@ class ContactForm(ModalScreen[Contact | None]):
         draft = self.request.draft
         with Vertical(id="form-dialog"):
             yield Static(self._title(), id="form-title")
+            yield Static("", id="form-help")
             yield Static("", id="form-banner", classes="hidden")
             with VerticalScroll(id="form-body"):
                 if self.request.identity:
@@ -181,7 +262,13 @@ class ContactForm(ModalScreen[Contact | None]):
                             compact=True,
                         ),
                     )
-                yield Static("Phones", classes="section")
+                yield Static(
+                    Text.assemble(
+                        "Phones   ", (default_country_note(self.phone_region), "not bold")
+                    ),
+                    id="section-phones",
+                    classes="section",
+                )
                 for kind in PhoneKind:
                     entry = draft.phones.get(kind, PhoneDraft())
                     validator = PhoneValidator(self.phone_region)
@@ -196,11 +283,9 @@ class ContactForm(ModalScreen[Contact | None]):
                             valid_empty=True,
                             compact=True,
                         )
-                        yield Checkbox(
-                            "SMS", entry.accepts_sms, id=f"sms-{kind.value}", compact=True
-                        )
+                        yield Tick("SMS", entry.accepts_sms, id=f"sms-{kind.value}", compact=True)
                     yield from self._under(kind.value)
-                yield Static("Emails", classes="section")
+                yield Static("Emails", id="section-emails", classes="section")
                 for email_kind in EmailKind:
                     validator = EmailValidator()
                     stored = draft.emails.get(email_kind, "")
@@ -217,7 +302,7 @@ class ContactForm(ModalScreen[Contact | None]):
                             compact=True,
                         ),
                     )
-                yield Static("Address", classes="section")
+                yield Static("Address", id="section-address", classes="section")
                 for part, label in ADDRESS_FIELDS.items():
                     field_id = f"address.{part}"
                     validator = TextValidator(label)
@@ -232,8 +317,8 @@ class ContactForm(ModalScreen[Contact | None]):
                             compact=True,
                         ),
                     )
-                yield Static("Surveys", classes="section")
-                yield Checkbox(
+                yield Static("Surveys", id="section-survey", classes="section")
+                yield Tick(
                     "Customer opted out of surveys",
                     draft.survey_opt_out,
                     id="survey",
@@ -246,10 +331,31 @@ class ContactForm(ModalScreen[Contact | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        """Cursor blink follows the app (snapshot tests turn it off)."""
+        """Focus First name at once, say the jump keys; cursor blink follows the app
+        (snapshot tests turn it off)."""
+        # Set here, before the mount completes, not by AUTO_FOCUS (which runs a message
+        # later): the key that opened the form waits for the mount, so the letters typed
+        # after it find First name focused.
+        self.set_focus(self.query_one(f"#{widget_id('firstName')}", Input))
         blink = bool(getattr(self.app, "cursor_blink", True))
         for widget in self.query(Input):
             widget.cursor_blink = blink
+        self.query_one("#form-help", Static).update(self._help_line())
+
+    def _help_line(self) -> Text:
+        """The jump keys, as the agent's keymap has them."""
+        keys: dict[str, list[str]] = {}
+        for active in self.active_bindings.values():
+            binding = active.binding
+            shown = self.app.get_key_display(binding)
+            if active.node is self and binding.id and shown not in keys.get(binding.id, []):
+                keys.setdefault(binding.id, []).append(shown)
+        line = Text("Jump: ", style="dim")
+        for _action, binding_id, label in JUMPS:
+            if binding_id in keys:
+                line.append("/".join(keys[binding_id]), style="bold")
+                line.append(f" {label}  ")
+        return line  # Save and Cancel are on the buttons and in the footer
 
     def _row(self, field_id: str, label: str, widget: Widget) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -267,7 +373,7 @@ class ContactForm(ModalScreen[Contact | None]):
             id=stored_id(field_id),
             classes="message stored" + ("" if kept else " hidden"),
         )
-        yield Checkbox(
+        yield Tick(
             "Remove the stored value",
             id=remove_id(field_id),
             classes="remove-stored" + ("" if kept else " hidden"),
@@ -363,7 +469,8 @@ class ContactForm(ModalScreen[Contact | None]):
     # --- messages under fields ---------------------------------------------------------
 
     def show_message(self, field_id: str, message: str, level: str = "error") -> None:
-        """Show (or with '' clear) the line under a field."""
+        """Show (or with '' clear) the line under a field; the banner's count of fields to
+        fix follows, so it never outlives the errors it counts."""
         label = self.query_one(f"#{message_id(field_id)}", Static)
         # Rule messages can quote what was typed or stored: shown through the safe helper.
         label.update(plain(message, 400))
@@ -371,6 +478,26 @@ class ContactForm(ModalScreen[Contact | None]):
         label.set_class(level == "error", "-error")
         label.set_class(level == "warning", "-warning")
         label.set_class(level == "hint", "-hint")
+        if message and level == "error":
+            self._errors.add(field_id)
+        else:
+            self._errors.discard(field_id)
+        if self._counting:
+            self._count_errors()
+
+    def _count_errors(self) -> None:
+        """Say how many fields still need fixing, or take the banner down when none do."""
+        count = len(self._errors)
+        if not count:
+            self._counting = False
+            self.query_one("#form-banner", Static).add_class("hidden")
+            return
+        many = count > 1
+        self._banner(
+            FIX_BANNER.format(count=count, s="s" if many else "", verb="" if many else "s"),
+            "error",
+        )
+        self._counting = True
 
     def _field_of(self, widget: Widget) -> str | None:
         wid = widget.id or ""
@@ -391,14 +518,67 @@ class ContactForm(ModalScreen[Contact | None]):
             self.show_message(field_id, event.validation_result.failure_descriptions[0])
             return
         if field_id in PhoneKind._value2member_map_ and event.value.strip():
-            try:
-                _, warning = check_phone(event.value, self.phone_region)
-            except RuleError as err:  # the validator passed, so this cannot happen
-                self.show_message(field_id, str(err))
-                return
-            self.show_message(field_id, warning, "warning")
+            self._phone_note(field_id, event.value)
             return
         self.show_message(field_id, "")
+
+    def _phone_note(self, field_id: str, value: str) -> None:
+        """The warning under a phone field that passed its rule: not searchable, or already
+        on other contacts (looked up in a worker; the answer shows when it comes)."""
+        try:
+            phone, warning = check_phone(value, self.phone_region)
+        except RuleError as err:  # the validator passed, so this cannot happen
+            self.show_message(field_id, str(err))
+            return
+        if warning or phone is None or phone.e164 is None:
+            self.holders.pop(field_id, None)
+            self.show_message(field_id, warning, "warning")
+            return
+        looked_up, holders = self.holders.get(field_id, ("", []))
+        if looked_up == value:
+            self.show_message(field_id, self._holders_note(holders), "warning")
+            return
+        self.holders.pop(field_id, None)
+        self.show_message(field_id, "")
+        if self._find_holders is not None:
+            self._holders_worker(field_id, value)
+        self.refresh_bindings()
+
+    def _holders_note(self, holders: list[Contact]) -> str:
+        if not holders:
+            return ""
+        first = holders[0]
+        who = f"{safe(first.display_name, 40)}" + (
+            " (ephemeral)" if first.type == ContactType.EPHEMERAL else ""
+        )
+        more = f" and {len(holders) - 1} more" if len(holders) > 1 else ""
+        key = self._key_for("form.open_holder")
+        opens = f"; {key} shows them" if key else ""
+        return f"This number is already on {who}{more}{opens}. You can still save it here."
+
+    def _key_for(self, binding_id: str) -> str:
+        """The first key that runs a binding of this form now (after the agent's keymap)."""
+        for active in self.active_bindings.values():
+            if active.node is self and active.binding.id == binding_id:
+                return self.app.get_key_display(active.binding)
+        return ""
+
+    @work(thread=True, exclusive=True, group="form-holders", exit_on_error=False)
+    def _holders_worker(self, field_id: str, value: str) -> None:
+        assert self._find_holders is not None
+        try:
+            holders = self._find_holders(value)
+        except (PermissionDenied, StoreError):
+            return  # the warning is a courtesy: without it the save still works
+        self.app.call_from_thread(self._got_holders, field_id, value, holders)
+
+    def _got_holders(self, field_id: str, value: str, holders: list[Contact]) -> None:
+        if self.query_one(f"#{widget_id(field_id)}", Input).value != value:
+            return  # typed on meanwhile; the lookup for the new text gives its own answer
+        self.holders[field_id] = (value, holders)
+        if field_id not in self._errors:
+            self.show_message(field_id, self._holders_note(holders), "warning")
+        self.refresh_bindings()
 
     def on_descendant_focus(self, event: object) -> None:
         """An empty field with an offer says what → would put in."""
@@ -417,6 +597,63 @@ class ContactForm(ModalScreen[Contact | None]):
             label = self.query_one(f"#{message_id(field_id or '')}", Static)
             if label.has_class("-hint") and widget is not self.focused:
                 self.show_message(field_id or "", "")
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def action_jump(self, section: str) -> None:
+        """Move to a section: its first field holding something, else its first field."""
+        if section == "survey":
+            self.set_focus(self.query_one("#survey", Checkbox))
+            return
+        ids = {
+            "phones": [k.value for k in PhoneKind],
+            "emails": [k.value for k in EmailKind],
+            "address": [f"address.{p}" for p in ADDRESS_FIELDS],
+        }[section]
+        inputs = [self.query_one(f"#{widget_id(f)}", Input) for f in ids]
+        if section != "address":  # the address is filled top down; phones and emails are not
+            inputs = [i for i in inputs if i.value] + inputs
+        # set_focus, not focus(): focus() waits a message, and the next key must find it moved.
+        self.set_focus(inputs[0])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The holder key applies only while a phone field's number is on other contacts."""
+        if action == "open_holder":
+            return self._holder_to_show() is not None
+        return True
+
+    def _holder_to_show(self) -> Contact | None:
+        """The contact holding the focused phone field's number, else the first phone
+        field's holder."""
+        focused = self.focused
+        field_id = self._field_of(focused) if focused is not None else None
+        order = [k.value for k in PhoneKind]
+        if field_id in order:
+            order.remove(field_id)
+            order.insert(0, field_id)
+        for phone in order:
+            typed = self.query_one(f"#{widget_id(phone)}", Input).value
+            looked_up, holders = self.holders.get(phone, ("", []))
+            if holders and looked_up == typed:
+                return holders[0]
+        return None
+
+    def action_open_holder(self) -> None:
+        """Show, read-only, the contact that already has this number."""
+        contact = self._holder_to_show()
+        if contact is None:
+            return
+        # Imported here: the directory imports this module (through the form opener).
+        from contact_tui.ui.screens.directory import ContactCard
+
+        self.app.push_screen(ContactCard(contact, can_link=False, can_edit=False))
+
+    @on(Checkbox.Changed, ".remove-stored")
+    def _remove_toggled(self, event: Checkbox.Changed) -> None:
+        """Ticking Remove answers a kept value's error, so the error goes (Save checks again)."""
+        field_id = (event.checkbox.id or "")[2:].replace("-", ".", 1)
+        if event.value and field_id in self._errors:
+            self.show_message(field_id, "")
 
     # --- saving --------------------------------------------------------------------------
 
@@ -442,17 +679,16 @@ class ContactForm(ModalScreen[Contact | None]):
                 self.show_message(field_id, result.errors[field_id])
             elif field_id in result.warnings:
                 self.show_message(field_id, result.warnings[field_id], "warning")
+            elif field_id in self.holders:
+                self.show_message(
+                    field_id, self._holders_note(self.holders[field_id][1]), "warning"
+                )
             else:
                 self.show_message(field_id, "")
         if result.errors:
             first = next(f for f in self._all_fields() if f in result.errors)
-            self.query_one(f"#{widget_id(first)}").focus()
-            count = len(result.errors)
-            self._banner(
-                f"{count} field{'s' if count > 1 else ''} need{'' if count > 1 else 's'} fixing; "
-                "nothing was saved yet.",
-                "error",
-            )
+            self.set_focus(self.query_one(f"#{widget_id(first)}"))
+            self._count_errors()
             return
         self.saving = True
         self._banner("Saving…", "info")
@@ -486,10 +722,18 @@ class ContactForm(ModalScreen[Contact | None]):
 
     def _on_invalid(self, err: InvalidInput) -> None:
         self.saving = False
+        if self.request.mode == FormMode.PROMOTE and not err.errors and self._reload:
+            # No field at fault: someone else may have added it to Contacts first; find who.
+            self._banner(f"Not saved: {err}", "warning")
+            self._reload_in_worker(self._stored_base(), self.draft(), refused=str(err))
+            return
         for field_id, message in err.errors.items():
             if field_id in self._validators:
                 self.show_message(field_id, KEPT_ERROR if self._is_kept(field_id) else message)
-        self._banner(str(err), "error")
+        if err.errors and all(f in self._validators for f in err.errors):
+            self._count_errors()  # every one is shown under its field, and counted down
+        else:
+            self._banner(str(err), "error")
 
     def _on_failed(self, message: str) -> None:
         self.saving = False
@@ -497,28 +741,22 @@ class ContactForm(ModalScreen[Contact | None]):
 
     def _on_conflict(self, err: ConflictError) -> None:
         self.saving = False
-        question = Text.assemble(
-            ("Someone else saved this contact first.\n\n", "bold"),
-            (safe(str(err)), ""),
-            "\n\nReload your edits onto their version (fields you changed keep your values, "
-            "the rest take theirs), then review and save again?",
-        )
+        self._banner(f"Not saved: {err} Loading their version…", "warning")
+        self._reload_in_worker(self._stored_base(), self.draft())
 
-        def answered(reload: bool | None) -> None:
-            if reload:
-                self._reload_in_worker(self.draft())
-            else:
-                self._banner(
-                    "Not saved. Your entries are still here; Cancel discards them.", "warning"
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(question, yes="Reload onto new version [y]", no="Keep as is [n]"),
-            answered,
-        )
+    def _stored_base(self) -> ContactDraft:
+        """The stored version the entries started from, as it was stored: what each agent's
+        changes are measured against (the form's own base may hold a number moved to its
+        slot, which is this agent's change, not theirs)."""
+        contact = self.request.contact
+        if contact is not None and contact.version == self.version:
+            return ContactDraft.from_contact(contact)
+        return self.base
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
-    def _reload_in_worker(self, mine: ContactDraft) -> None:
+    def _reload_in_worker(self, base: ContactDraft, mine: ContactDraft, refused: str = "") -> None:
+        """Read the version saved meanwhile and put the conflict to the agent. ``refused`` is
+        a promote's refusal: a race only if the contact is now in Contacts."""
         if self._reload is None:
             return
         try:
@@ -526,23 +764,63 @@ class ContactForm(ModalScreen[Contact | None]):
         except StoreError as err:
             self.app.call_from_thread(self._on_failed, str(err))
             return
-        self.app.call_from_thread(self._apply_reload, mine, latest)
+        if refused and latest.type != ContactType.CURATED:
+            self.app.call_from_thread(self._on_failed, refused)
+            return
+        conflict = Conflict(base, mine, latest, promoted=bool(refused))
+        self.app.call_from_thread(self._show_conflict, conflict)
 
-    def _apply_reload(self, mine: ContactDraft, latest: Contact) -> None:
-        theirs = ContactDraft.from_contact(latest)
-        merged = merge_drafts(self.base, mine, theirs)
-        self.base = theirs
-        self.version = latest.version
-        self.fill(merged)
-        self.query_one("#form-title", Static).update(self._title())
-        who = latest.modified_by or "someone"
-        self._banner(
-            f"Reloaded onto version {latest.version} ({safe(who, 40)}, {when(latest.modify_date)})."
-            " Review, then save.",
-            "warning",
+    def _show_conflict(self, conflict: Conflict) -> None:
+        latest = conflict.latest
+        if conflict.promoted and self._edit is None:
+            self._banner(
+                f"Not saved: {safe(conflict.who, 40)} added this contact to Contacts first "
+                f"({when(latest.modify_date)}), and your role may not edit it, so your entries "
+                "cannot go onto it. Cancel closes the form.",
+                "error",
+            )
+            return
+        # Named as the form shows it: their save may have changed the name.
+        shown = self.request.contact or latest
+        self.app.push_screen(
+            ConflictDialog(conflict, shown.display_name),
+            lambda answer: self._resolved(conflict, answer),
         )
 
+    def _resolved(self, conflict: Conflict, answer: ConflictAnswer | None) -> None:
+        latest = conflict.latest
+        saved = f"{safe(conflict.who, 40)}, {when(latest.modify_date)}"
+        if answer is None:
+            self._banner(
+                f"Not saved: version {latest.version} ({saved}) is newer. Your entries are "
+                "still here; save to choose again, or Cancel discards them.",
+                "warning",
+            )
+            return
+        if conflict.promoted and self._edit is not None:
+            # It is in Contacts now: from here on the form saves onto it as an edit.
+            self._save = self._edit
+            self.request = replace(self.request, mode=FormMode.EDIT, contact=latest)
+        self.base = conflict.theirs
+        self.version = latest.version
+        self.query_one("#form-title", Static).update(self._title())
+        if answer.resolution == Resolution.OVERWRITE:
+            self.action_save()  # the form as it is, over their version: this agent's edit
+        elif answer.resolution == Resolution.THEIRS:
+            self.fill(conflict.theirs)
+            self._banner(
+                f"Showing version {latest.version} as {saved} saved it; your entries were "
+                "dropped. Edit and save, or Cancel.",
+                "warning",
+            )
+        else:
+            self.fill(conflict.merged(answer.theirs_for))
+            self._banner(
+                f"Merged onto version {latest.version} ({saved}). Review, then save.", "warning"
+            )
+
     def _banner(self, message: str, level: str) -> None:
+        self._counting = False
         banner = self.query_one("#form-banner", Static)
         # Store and rule messages can quote stored text: shown through the safe helper.
         banner.update(plain(message, 1000))

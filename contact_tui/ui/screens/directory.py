@@ -12,7 +12,12 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
-from contact_tui.domain.model import Contact, Interaction, Permission
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.identity import email_identity, stored_email_identity
+from contact_tui.domain.model import Contact, EmailKind, Interaction, Permission
+from contact_tui.domain.rules import looks_like_email, phone_key
+from contact_tui.domain.suggest import phone_kind_for
+from contact_tui.domain.text import fold
 from contact_tui.service import ContactService, SearchResult
 from contact_tui.store.errors import StoreError
 from contact_tui.ui.actions import FormOpener
@@ -23,6 +28,15 @@ from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 # A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
 RESULT_LIMIT = 200
 DEBOUNCE_SECONDS = 0.15
+
+# Columns of the Type and Phone cells; Name and Email share the rest of the width.
+TYPE_WIDTH = 10  # "Identified"
+PHONE_WIDTH = 17  # "+1 317-555-0123" and a little room
+# Left and right padding of the four cells, and the vertical scrollbar, which appears only
+# once the rows overflow; kept free always, so a cell's edge is never cut off by it.
+CELL_PADDING = 2 * 4
+SCROLLBAR = 1
+MIN_NAME, MIN_EMAIL = 12, 14
 
 KIND_WORDS = {
     "all": "all contacts",
@@ -83,6 +97,9 @@ class DirectoryScreen(Screen[str | None]):
         self.picking = picking
         self.results: list[Contact] = []
         self._timer: Timer | None = None
+        # The query the results are for, as the search read it ("phone", "email", ...).
+        self._shown: tuple[str, str] = ("", "all")
+        self._widths: tuple[int, int] = (0, 0)
 
     def compose(self) -> ComposeResult:
         """Title, search box, summary, results, footer."""
@@ -98,17 +115,12 @@ class DirectoryScreen(Screen[str | None]):
             compact=True,
         )
         yield Static("", id="directory-summary")
-        table: DataTable[Text | str] = DataTable(id="directory-results", cursor_type="row")
-        # Widths add up to 80 columns with the cell padding.
-        table.add_column("Name", key="name", width=24)
-        table.add_column("Type", key="type", width=9)
-        table.add_column("Phone", key="phone", width=17)
-        table.add_column("Email", key="email", width=22)
-        yield table
+        yield DataTable(id="directory-results", cursor_type="row")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Show the first page of the directory at once."""
+        self._fit_columns()
         search = self.query_one("#directory-search", Input)
         search.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
         search.focus()
@@ -168,23 +180,53 @@ class DirectoryScreen(Screen[str | None]):
         # Store errors can quote the store (a path, a damaged line): shown, never obeyed.
         self.query_one("#directory-summary", Static).update(plain(message, 1000))
 
+    def on_resize(self) -> None:
+        """Give Name and Email the width there is (more of each at 120 columns than 80),
+        once the table has its new size."""
+        self.call_after_refresh(self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        width = table.size.width or self.app.size.width
+        rest = max(width - CELL_PADDING - SCROLLBAR - TYPE_WIDTH - PHONE_WIDTH, 0)
+        name = max(MIN_NAME, rest // 2 - 1)
+        widths = (name, max(MIN_EMAIL, rest - name))
+        if widths == self._widths:
+            return
+        self._widths = widths
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Name", key="name", width=widths[0])
+        table.add_column("Type", key="type", width=TYPE_WIDTH)
+        table.add_column("Phone", key="phone", width=PHONE_WIDTH)
+        table.add_column("Email", key="email", width=widths[1])
+        self._fill_rows()
+        if self.results:
+            table.move_cursor(row=min(cursor, len(self.results) - 1))
+
+    def _fill_rows(self) -> None:
+        """One row per result. Each cell is clipped with an ellipsis to its column, so a cut
+        address never passes for another one; the phone and email shown are the ones the
+        search matched, so the agent sees why a row is there."""
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        table.clear()
+        name_width, email_width = self._widths
+        query, kind = self._shown
+        for contact in self.results:
+            table.add_row(
+                cell(contact.display_name, name_width),
+                contact.type.value,
+                cell(matched_phone(contact, query, kind, self.service.region), PHONE_WIDTH),
+                cell(matched_email(contact, query, kind), email_width),
+                key=contact.id,
+            )
+
     def _show(self, query: str, result: SearchResult) -> None:
         if query != self.query_one("#directory-search", Input).value:
             return  # the agent has typed on; a newer search is coming
         self.results = result.contacts
-        table: DataTable[Text | str] = self.query_one(DataTable)
-        table.clear()
-        for contact in result.contacts:
-            phones = sorted(contact.phones(), key=lambda kp: not kp[1].searchable)
-            phone = phones[0][1].display if phones else ""
-            email = next((e for _, e in contact.emails()), "")
-            table.add_row(
-                cell(contact.display_name, 24),
-                contact.type.value,
-                cell(phone, 17),
-                cell(email, 22),
-                key=contact.id,
-            )
+        self._shown = (query, result.kind)
+        self._fill_rows()
         shown = len(result.contacts)
         create_hint = " F3 creates one." if self.service.can(Permission.ADD) else ""
         if result.total == 0:
@@ -225,9 +267,9 @@ class DirectoryScreen(Screen[str | None]):
                 self._card_closed,
             )
 
-    def _card_closed(self, action: str | None) -> None:
+    async def _card_closed(self, action: str | None) -> None:
         if action == "edit" and self.check_action("edit", ()) is True:
-            self.action_edit()
+            await self.action_edit()
         elif action == "link":
             self.action_link()
 
@@ -244,10 +286,15 @@ class DirectoryScreen(Screen[str | None]):
         """Back to where the agent came from, picking nothing."""
         self.dismiss(None)
 
-    def action_new(self) -> None:
-        """Create a contact; when opened from an interaction, it is linked to it."""
-        FormOpener(self.app, self.service).create(
-            self.interaction if self.picking else None, self._saved
+    async def action_new(self) -> None:
+        """Create a contact from what is in the search box (a name, a number or an address
+        goes in its field); when picking for an interaction, it is linked to it. Awaiting the
+        form's mount means letters typed right after F3 land in its first field."""
+        query = self.query_one("#directory-search", Input).value
+        await FormOpener(self.app, self.service).create(
+            self.interaction if self.picking else None,
+            self._saved,
+            draft_from_search(query, self.service.region),
         )
 
     def action_import(self) -> None:
@@ -262,11 +309,11 @@ class DirectoryScreen(Screen[str | None]):
         if imported:
             self._search(self.query_one("#directory-search", Input).value)
 
-    def action_edit(self) -> None:
-        """Edit the highlighted contact."""
+    async def action_edit(self) -> None:
+        """Edit the highlighted contact (the form's mount is awaited, as for F3)."""
         contact = self.highlighted
         if contact is not None:
-            FormOpener(self.app, self.service).edit(contact, self.interaction, self._saved)
+            await FormOpener(self.app, self.service).edit(contact, self.interaction, self._saved)
 
     def action_link(self) -> None:
         """Link the highlighted contact to the current interaction and go back."""
@@ -296,6 +343,57 @@ class DirectoryScreen(Screen[str | None]):
             return
         self.notify(f"Saved {safe(contact.display_name, 40)}.", markup=False)
         self._search(self.query_one("#directory-search", Input).value)
+
+
+def matched_phone(contact: Contact, query: str, kind: str, region: str) -> str:
+    """The number to show for a contact: the one a phone search matched, else the first
+    searchable one, else the first."""
+    phones = [phone for _, phone in contact.phones()]
+    if not phones:
+        return ""
+    if kind == "phone":
+        e164 = phone_key(query, region)
+        hit = next((p for p in phones if e164 is not None and p.e164 == e164), None)
+        if hit is not None:
+            return hit.display
+    return next((p for p in phones if p.searchable), phones[0]).display
+
+
+def matched_email(contact: Contact, query: str, kind: str) -> str:
+    """The address to show for a contact: the one an email search matched, or the first that
+    holds a searched word, else the first."""
+    emails = [email for _, email in contact.emails()]
+    if not emails:
+        return ""
+    if kind == "email":
+        key = email_identity(query)
+        hit = next((e for e in emails if stored_email_identity(e) == key), None)
+        if hit is not None:
+            return hit
+    text = query.strip()
+    words = [fold(text[1:-1])] if kind == "literal" else [fold(w) for w in text.split()]
+    return next((e for e in emails if any(w and w in fold(e) for w in words)), emails[0])
+
+
+def draft_from_search(query: str, region: str) -> ContactDraft:
+    """A new contact holding what the agent searched for: an address in Work email, a number
+    in the slot its kind of line belongs in (as for a caller), words as first and last names.
+    The form checks every field as usual."""
+    text = query.strip()
+    literal = len(text) >= 2 and text[0] == text[-1] == '"'
+    if literal:
+        text = text[1:-1].strip()
+    if not text:
+        return ContactDraft()
+    if "@" in text and (looks_like_email(text) or literal) and " " not in text:
+        return ContactDraft(emails={EmailKind.WORK: text})
+    e164 = None if literal or any(ch.isalpha() for ch in text) else phone_key(text, region)
+    if e164 is not None:
+        return ContactDraft(phones={phone_kind_for(e164): PhoneDraft(text)})
+    first, _, last = text.rpartition(" ")
+    if first:
+        return ContactDraft(first_name=first.strip(), last_name=last)
+    return ContactDraft(first_name=text)
 
 
 class ContactCard(ModalScreen[str | None]):

@@ -2,20 +2,29 @@
 
 The panes only show things and post messages; this screen calls the service (in worker
 threads, never on the event loop) and hands the panes what to show.
+
+An idle screen costs next to nothing and sends the terminal nothing: the store's folder is
+watched (inotify, see ``store.watch``) and the store is read in a worker only when a file in it
+changed; ages are repainted only when one of their texts changes, and then only those cells.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.timer import Timer
+from textual.widgets import Footer, OptionList, Static
+from textual.worker import Worker
 
 from contact_tui.domain.model import (
     Contact,
@@ -26,15 +35,17 @@ from contact_tui.domain.model import (
 )
 from contact_tui.service import ContactService, InvalidInput, PermissionDenied
 from contact_tui.store.errors import StoreError
+from contact_tui.store.watch import InotifyWatch, StatWatch, StoreWatch
 from contact_tui.ui.actions import FormOpener
+from contact_tui.ui.protocols import ForwardsWorkerErrors
 from contact_tui.ui.render import safe
-from contact_tui.ui.screens.dialogs import FatalScreen
+from contact_tui.ui.screens.dialogs import ConfirmDialog, FatalScreen
 from contact_tui.ui.screens.directory import DirectoryScreen
-from contact_tui.ui.widgets.interaction_pane import InteractionPane
-from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
+from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
+from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView, several_match
 
-# How often the screen looks for other agents' changes. A look costs two stat calls when
-# nothing changed; the brief is "within a second".
+# Where inotify cannot be had, how often the screen compares the store files' sizes and times
+# (two lstat calls on the event loop; the store is read in a worker only when they differ).
 POLL_SECONDS = 0.5
 
 # action -> (permission it needs, what the agent would be doing), for the reasons shown
@@ -45,12 +56,18 @@ GATED = {
     "edit": (Permission.EDIT, "Edit"),
     "link": (Permission.VIEW, "Link"),
     "unlink": (Permission.VIEW, "Unlink"),
+    "choose_contact": (Permission.VIEW, "Choose a matching contact"),
     "directory": (Permission.VIEW, "Directory"),
     "end_interaction": (Permission.VIEW, "End"),
 }
 
+# Seconds a notice stays in the notice line when its sender gave no time.
+NOTICE_SECONDS: dict[SeverityLevel, float] = {"information": 4, "warning": 8, "error": 12}
+# Notices shown at once (the newest); older ones wait out their time unseen.
+MAX_NOTICES = 3
 
-class MainScreen(Screen[None]):
+
+class MainScreen(ForwardsWorkerErrors, Screen[None]):
     """Interactions, profile, and every action on them."""
 
     BINDINGS = [
@@ -59,9 +76,17 @@ class MainScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="main.edit"),
         Binding("l", "link", "Link", id="main.link", tooltip="Link or change the contact"),
         Binding("u", "unlink", "Unlink", id="main.unlink"),
+        Binding(
+            "c",
+            "choose_contact",
+            "Choose",
+            id="main.choose_contact",
+            tooltip="Choose among the contacts that match",
+        ),
         Binding("d", "directory", "Directory", id="main.directory"),
         Binding("x", "end_interaction", "End", id="main.end", tooltip="End the interaction"),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
+        Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
 
     def __init__(
@@ -74,17 +99,30 @@ class MainScreen(Screen[None]):
         self.interaction: Interaction | None = None
         self.contact: Contact | None = None
         self._refreshing = False
-        self._pending_force = False
+        # A look asked for while one ran: None for none, else whether it must be forced.
+        self._pending: bool | None = None
         self._known: set[str] | None = None
         self._contacts: dict[str, Contact] = {}
+        self._region = "US"
         self._last_error: str | None = None
+        self._watch: StoreWatch | None = None
+        self._watch_fd: int | None = None
+        self._poll: Timer | None = None
+        self._ages: Timer | None = None
+        self._bindings_shown: tuple[bool | None, ...] = ()
+        # Notices shown in the notice line: (number, text, severity), oldest first.
+        self._notices: list[tuple[int, Text, SeverityLevel]] = []
+        self._notice_count = 0
 
     def compose(self) -> ComposeResult:
-        """Agent bar, the two panes, footer."""
+        """Agent bar, the two panes, the notice line, footer."""
         yield Static("contact-tui  opening the store…", id="agent-bar")
         with Container(id="panes"):
             yield InteractionPane(id="interaction-pane")
             yield ProfilePane(id="profile-pane")
+        # Notices (saved, linked, a new interaction, errors) go here rather than in toasts:
+        # a toast would cover the profile at 80x24; this line pushes it up instead.
+        yield Static("", id="notices", classes="hidden")
         # The palette (ctrl+p) is left out of this footer: at 80 columns every column counts.
         yield Footer(compact=True, show_command_palette=False)
 
@@ -93,6 +131,10 @@ class MainScreen(Screen[None]):
         self.query_one(ProfilePane).show(ProfileView(None, None, loading=True))
         self.query_one("#interaction-pane").loading = True
         self._open()
+
+    def on_unmount(self) -> None:
+        """Stop watching the store."""
+        self._stop_watching()
 
     @work(thread=True, exclusive=True, group="store-open", exit_on_error=False)
     def _open(self) -> None:
@@ -119,45 +161,88 @@ class MainScreen(Screen[None]):
         )
         self.query_one("#interaction-pane").loading = False
         self.query_one("#interaction-list").focus()
+        self._start_watching()
         self.reload(force=True)
-        self.set_interval(POLL_SECONDS, self.reload)
 
     # --- keeping up with the store -------------------------------------------------------
+
+    def _start_watching(self) -> None:
+        """Wake when the store's files change: inotify where there is one, else a timer
+        comparing two lstat results."""
+        assert self.service is not None
+        path = self.service.repo.path
+        watch = InotifyWatch.open(path)
+        if watch is not None:
+            self._watch, self._watch_fd = watch, watch.fileno()
+            asyncio.get_running_loop().add_reader(watch.fileno(), self._store_touched)
+            return
+        self._watch = StatWatch(path)
+        self._poll = self.set_interval(POLL_SECONDS, self._store_touched)
+
+    def _stop_watching(self) -> None:
+        if self._watch_fd is not None:
+            asyncio.get_running_loop().remove_reader(self._watch_fd)
+            self._watch_fd = None
+        if self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+
+    def _store_touched(self) -> None:
+        """The watch fired (or the fallback timer ticked): read the store if it changed."""
+        watch = self._watch
+        if watch is None or not watch.changed():
+            return
+        if isinstance(watch, InotifyWatch) and not watch.alive:
+            # The folder itself was moved or removed: carry on with the lstat comparison.
+            self._stop_watching()
+            assert self.service is not None
+            self._watch = StatWatch(self.service.repo.path)
+            self._poll = self.set_interval(POLL_SECONDS, self._store_touched)
+        self.call_later(self.reload)
 
     def reload(self, force: bool = False) -> None:
         """Look for changes (ours or other agents') and repaint what changed."""
         if self.service is None:
             return
         if self._refreshing:
-            # One look is under way; a forced one (after our own save) runs right after it.
-            self._pending_force = self._pending_force or force
+            # One look is under way; another runs right after it (forced if either asked).
+            self._pending = bool(self._pending) or force
             return
         self._refreshing = True
         self._reload_worker(force)
 
     def _done_refreshing(self) -> None:
         self._refreshing = False
-        if self._pending_force:
-            self._pending_force = False
-            self.reload(force=True)
+        if self._pending is not None:
+            force, self._pending = self._pending, None
+            self.reload(force=force)
 
-    @work(thread=True, group="store-refresh", exit_on_error=False)
+    @work(
+        thread=True,
+        group="store-refresh",
+        exit_on_error=False,
+        name="Looking for changes in the store",
+    )
     def _reload_worker(self, force: bool) -> None:
         service = self.service
         assert service is not None
         try:
             changes = service.repo.refresh()
             if not changes and not force:
-                self.app.call_from_thread(self._tick)
+                self.app.call_from_thread(self._done_refreshing)
                 return
             # Only the agent's own queue, and only with view (the service refuses the rest);
             # without it the profile notes say why the list is empty.
             interactions = service.interactions() if service.can(Permission.VIEW) else []
             contacts = self._contacts_for(service, interactions)
-        except Exception as err:  # keep polling alive whatever happened; say what it was
+            region = service.region
+        except Exception as err:  # keep watching whatever happened; say what it was
             self.app.call_from_thread(self._store_failed, str(err) or type(err).__name__)
             return
-        self.app.call_from_thread(self._apply, interactions, contacts)
+        self.app.call_from_thread(self._apply, interactions, contacts, region)
 
     @staticmethod
     def _contacts_for(
@@ -169,33 +254,38 @@ class MainScreen(Screen[None]):
         ids.update(c for i in interactions for c in i.candidate_ids)
         return {c.id: c for c in service.contacts(ids)}
 
-    def _tick(self) -> None:
-        """Nothing changed: only the ages move on."""
-        self._done_refreshing()
-        pane = self.query_one(InteractionPane)
-        pane.show(pane.interactions, self.clock())
-
     def _store_failed(self, message: str) -> None:
         self._done_refreshing()
         if self._last_error != message:
             self._last_error = message
             self.notify(message, title="Store problem", severity="error", markup=False, timeout=15)
 
-    def _apply(self, interactions: list[Interaction], contacts: dict[str, Contact]) -> None:
+    def _apply(
+        self, interactions: list[Interaction], contacts: dict[str, Contact], region: str
+    ) -> None:
         self._last_error = None
         self._contacts = contacts
+        self._region = region
         if self._known is not None:
             for interaction in interactions:
                 if interaction.id not in self._known:
+                    sender = interaction.from_.name or sender_address(interaction, region)
                     self.notify(
-                        f"New {interaction.channel_label} from "
-                        f"{safe(interaction.from_.name or interaction.from_.address, 40)}",
-                        markup=False,
+                        f"New {interaction.channel_label} from {safe(sender, 40)}", markup=False
                     )
         self._known = {i.id for i in interactions}
-        self.query_one(InteractionPane).show(interactions, self.clock())
+        self.query_one(InteractionPane).show(interactions, self.clock(), contacts, region)
         self._show_profile()
+        self._ages_due()
         self._done_refreshing()
+
+    def _ages_due(self) -> None:
+        """Repaint the ages that changed, and come back when the next one will."""
+        if self._ages is not None:
+            self._ages.stop()
+        wait = self.query_one(InteractionPane).refresh_ages(self.clock())
+        # A little after the change, so the clock has surely passed it.
+        self._ages = None if wait is None else self.set_timer(wait + 0.05, self._ages_due)
 
     @on(InteractionPane.Selected)
     def _selected(self, event: InteractionPane.Selected) -> None:
@@ -209,15 +299,62 @@ class MainScreen(Screen[None]):
             contacts.get(interaction.contact_id) if interaction and interaction.contact_id else None
         )
         self.contact = contact
-        candidates = (
-            tuple(contacts[c] for c in interaction.candidate_ids if c in contacts)
-            if interaction
-            else ()
-        )
+        may_choose = self.check_action("choose_contact", ()) is True
         self.query_one(ProfilePane).show(
-            ProfileView(interaction, contact, candidates, self._denied_notes())
+            ProfileView(
+                interaction,
+                contact,
+                self._candidates(),
+                self._denied_notes(),
+                hint=self._hint(),
+                choose_key=self._key_for("choose_contact") if may_choose else "",
+            )
         )
-        self.refresh_bindings()
+        self._refresh_bindings()
+
+    def _candidates(self) -> tuple[Contact, ...]:
+        """The contacts the selected interaction matched on arrival that still exist."""
+        interaction = self.interaction
+        if interaction is None:
+            return ()
+        return tuple(self._contacts[c] for c in interaction.candidate_ids if c in self._contacts)
+
+    def _refresh_bindings(self) -> None:
+        """Have the footer redrawn, only when an action's state changed (a footer repaint is
+        a full line of bytes on every cursor move otherwise)."""
+        states = tuple(self.check_action(action, ()) for action in GATED)
+        if states != self._bindings_shown:
+            self._bindings_shown = states
+            self.refresh_bindings()
+
+    def _key_for(self, action: str) -> str:
+        """The key that runs one of this screen's actions, as the agent's keymap has it."""
+        for active in self.active_bindings.values():
+            if active.node is self and active.binding.action == action:
+                return self.app.get_key_display(active.binding)
+        return ""
+
+    def _hint(self) -> str:
+        """What the profile suggests for an interaction with no contact: only what this agent
+        may do, with the keys that do it."""
+        offers = []
+        if self._may("new_contact"):
+            offers.append(f"{self._key_for('new_contact')} to create a contact")
+        if self._may("link"):
+            offers.append(f"{self._key_for('link')} to link one from the directory")
+        return f"Press {', or '.join(offers)}." if offers else ""
+
+    def _may(self, action: str) -> bool:
+        """True when this agent holds the permission ``action`` needs."""
+        return self.service is not None and self.service.can(self._needs(action))
+
+    def _needs(self, action: str) -> Permission:
+        """The permission ``action`` needs now: Edit on a contact not yet in Contacts is Add
+        to Contacts, so it needs promote."""
+        contact = self.contact
+        if action == "edit" and contact is not None and contact.type != ContactType.CURATED:
+            return Permission.PROMOTE
+        return GATED[action][0]
 
     def _denied_notes(self) -> tuple[str, ...]:
         """Which actions this agent may not take, grouped by the permission they need."""
@@ -248,15 +385,11 @@ class MainScreen(Screen[None]):
 
     # --- which actions apply now ---------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide actions that do not apply; show the ones not permitted as disabled."""
-        if action not in GATED:
-            return True
-        service = self.service
-        if service is None:
-            return None
+    def _applies(self, action: str) -> bool:
         interaction, contact = self.interaction, self.contact
-        applies = {
+        if action == "choose_contact":
+            return several_match(ProfileView(interaction, contact, self._candidates()))
+        return {
             "add_to_contacts": contact is not None and contact.type != ContactType.CURATED,
             "new_contact": True,
             "edit": contact is not None,
@@ -266,11 +399,70 @@ class MainScreen(Screen[None]):
             "end_interaction": interaction is not None
             and interaction.state != InteractionState.ENDED,
         }[action]
-        if not applies:
-            return False
-        if not service.can(GATED[action][0]):
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide actions that do not apply; show the ones not permitted as disabled (their
+        key then says why: :meth:`disabled_reason`)."""
+        if action == "to_list":
+            return self.app.focused is not self.query_one("#interaction-list")
+        if action not in GATED:
+            return True
+        if self.service is None:
             return None
-        return True
+        if not self._applies(action):
+            return False
+        return True if self._may(action) else None
+
+    def disabled_reason(self, action: str) -> str | None:
+        """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
+        service = self.service
+        if service is None:
+            return "The store is still opening; try again in a moment." if action in GATED else None
+        if action not in GATED or not self._applies(action) or self._may(action):
+            return None
+        label = GATED[action][1]
+        if action == "edit" and self._needs(action) == Permission.PROMOTE:
+            label = "Add to Contacts (Edit on a contact not yet in Contacts)"
+        return (
+            f"{label} is not allowed for you: it needs the {self._needs(action).value} "
+            f"permission, which your roles ({service.agent.role_label}) do not give; "
+            "ask your admin for it."
+        )
+
+    # --- notices -------------------------------------------------------------------------
+
+    def show_notice(self, message: str, severity: SeverityLevel, timeout: float | None) -> None:
+        """Show ``message`` (already made safe) in the notice line for ``timeout`` seconds."""
+        self._notice_count += 1
+        entry = (
+            self._notice_count,
+            Text(message, style="" if severity == "information" else "bold"),
+            severity,
+        )
+        self._notices.append(entry)
+        self._paint_notices()
+        seconds = timeout if timeout is not None else NOTICE_SECONDS[severity]
+        self.set_timer(seconds, lambda: self._expire_notice(entry[0]))
+
+    def clear_notices(self) -> None:
+        """Empty the notice line now."""
+        self._notices.clear()
+        self._paint_notices()
+
+    def _expire_notice(self, number: int) -> None:
+        self._notices = [n for n in self._notices if n[0] != number]
+        self._paint_notices()
+
+    def _paint_notices(self) -> None:
+        line = self.query_one("#notices", Static)
+        # Newest first: when older ones wrap, the line's height cuts them, not the newest.
+        shown = self._notices[-MAX_NOTICES:][::-1]
+        line.set_class(not shown, "hidden")
+        severities = {severity for _, _, severity in shown}
+        worst = next((s for s in ("error", "warning") if s in severities), "information")
+        for severity in ("information", "warning", "error"):
+            line.set_class(severity == worst, f"-{severity}")
+        line.update(Text("\n").join(text for _, text, _ in shown))
 
     # --- actions -------------------------------------------------------------------------
 
@@ -287,19 +479,27 @@ class MainScreen(Screen[None]):
             )
         self.reload(force=True)
 
-    def action_add_to_contacts(self) -> None:
+    # The form actions await the form's mount (its first field is focused by then): the app
+    # hands on the key typed next only after that (ui.keyorder), so it lands in the form.
+    async def action_add_to_contacts(self) -> None:
         """Promote the linked ephemeral contact: the form opens with what it holds."""
         if self.contact is not None:
-            self._forms().promote(self.contact, self.interaction, self._saved)
+            await self._forms().promote(self.contact, self.interaction, self._saved)
 
-    def action_new_contact(self) -> None:
+    async def action_new_contact(self) -> None:
         """Create a contact, linked to the selected interaction."""
-        self._forms().create(self.interaction, self._saved)
+        await self._forms().create(self.interaction, self._saved)
 
-    def action_edit(self) -> None:
-        """Edit the linked contact."""
-        if self.contact is not None:
-            self._forms().edit(self.contact, self.interaction, self._saved)
+    async def action_edit(self) -> None:
+        """Edit the linked contact; one not yet in Contacts is added to them (as in Genesys,
+        an ephemeral contact is never edited in place: it would still expire)."""
+        contact = self.contact
+        if contact is None:
+            return
+        if contact.type != ContactType.CURATED:
+            await self._forms().promote(contact, self.interaction, self._saved)
+        else:
+            await self._forms().edit(contact, self.interaction, self._saved)
 
     def action_link(self) -> None:
         """Pick a contact from the directory for this interaction."""
@@ -329,14 +529,37 @@ class MainScreen(Screen[None]):
             self._run(lambda s: s.unlink(interaction.id), "Unlinked.")
 
     def action_end_interaction(self) -> None:
-        """Mark the selected interaction ended."""
+        """Mark the selected interaction ended, once the agent confirms (one key ends a
+        live call otherwise)."""
         interaction = self.interaction
-        if interaction is not None:
-            self._run(lambda s: s.end_interaction(interaction.id), "Interaction ended.")
+        if interaction is None:
+            return
+
+        def answered(end: bool | None) -> None:
+            if end:
+                self._run(lambda s: s.end_interaction(interaction.id), "Interaction ended.")
+
+        sender = interaction.from_.name or sender_address(interaction, self._region)
+        question = Text.assemble(
+            f"End the {interaction.channel_label} interaction with ",
+            (safe(sender, 60), "bold"),
+            "? It stays in your list, marked ended.",
+        )
+        self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
+
+    def action_choose_contact(self) -> None:
+        """Go to the list of contacts that match, to pick the one to link."""
+        self.query_one("#candidates", OptionList).focus()
+
+    def action_to_list(self) -> None:
+        """Back to the interaction list from the profile."""
+        self.query_one("#interaction-list").focus()
+        self.query_one(ProfilePane).scroll_home(animate=False)
 
     @on(ProfilePane.CandidateChosen)
     def _candidate_chosen(self, event: ProfilePane.CandidateChosen) -> None:
         interaction = self.interaction
+        self.action_to_list()
         if interaction is not None and event.contact_id != interaction.contact_id:
             contact_id = event.contact_id
             self._run(lambda s: s.link(interaction.id, contact_id), "Linked.")
@@ -345,7 +568,7 @@ class MainScreen(Screen[None]):
         if self.service is not None:
             self._run_worker(change, done)
 
-    @work(thread=True, group="store-write", exit_on_error=False)
+    @work(thread=True, group="store-write", exit_on_error=False, name="Saving your change")
     def _run_worker(self, change: Callable[[ContactService], object], done: str) -> None:
         assert self.service is not None
         try:
@@ -357,3 +580,11 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self.notify, done, markup=False)
         self.app.call_from_thread(self.reload, True)
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """A worker raised what it did not expect (the app has said so): never stay busy."""
+        if worker.group == "store-refresh":
+            self._done_refreshing()
+        elif worker.group == "store-write":
+            # The change may or may not have been made: show the store as it is.
+            self.reload(force=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -18,13 +18,19 @@ from contact_tui.ui.render import contact_details, safe
 
 @dataclass(frozen=True)
 class ProfileView:
-    """What the profile pane shows: a contact, the candidates to choose from, and notes."""
+    """What the profile pane shows: a contact, the candidates to choose from, and notes.
+
+    ``hint`` is what the agent may do about an interaction with no contact ("" when nothing
+    is allowed); ``choose_key`` is the key that opens the candidate list ("" when choosing is
+    not allowed). The screen builds both from what this agent may do, with their own keys."""
 
     interaction: Interaction | None
     contact: Contact | None
     candidates: tuple[Contact, ...] = ()
     notes: tuple[str, ...] = ()
     loading: bool = False
+    hint: str = ""
+    choose_key: str = ""
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -39,6 +45,32 @@ def candidate_label(contact: Contact) -> Text:
     )
 
 
+def several_match(view: ProfileView) -> bool:
+    """True when the interaction matched more than one contact that still exists."""
+    return (
+        view.interaction is not None
+        and view.interaction.match == MatchKind.MULTIPLE
+        and len(view.candidates) > 1
+    )
+
+
+def matches_line(view: ProfileView) -> Text:
+    """What the profile says about several matching contacts, true to the link as it is now:
+    the first created is linked at arrival, but the agent may have chosen or unlinked since."""
+    count = len(view.candidates)
+    linked = view.contact.id if view.contact else None
+    if linked is None:
+        state, verb = "none is linked", "choose one"
+    elif linked == view.candidates[0].id:
+        state, verb = "linked: the first created", "choose another"
+    else:
+        state, verb = "linked: the one chosen", "change it"
+    line = Text.assemble((f"{count} contacts match", "bold"), f"; {state}.")
+    if view.choose_key:
+        line.append(f" Press {view.choose_key} to {verb}.")
+    return line
+
+
 class ProfilePane(VerticalScroll):
     """Shows a :class:`ProfileView`; posts :class:`ProfilePane.CandidateChosen`."""
 
@@ -49,73 +81,82 @@ class ProfilePane(VerticalScroll):
             super().__init__()
             self.contact_id = contact_id
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        # What each part shows now: a part is repainted only when its text changes, so moving
+        # between interactions of one contact sends the terminal nothing for the profile.
+        self._shown: dict[str, object] = {}
+
     def compose(self) -> ComposeResult:
-        """Badge, name, details, candidates, notes."""
+        """Badge and name, the several-matches line, details, candidates, notes."""
         yield Static("Profile", classes="pane-title")
-        yield Static("", id="profile-badge")
-        yield Static("", id="profile-name")
-        yield Static("", id="profile-details")
+        with Horizontal(id="profile-head"):
+            yield Static("", id="profile-badge")
+            yield Static("", id="profile-name")
         yield Static("", id="profile-matches", classes="hidden")
+        yield Static("", id="profile-details")
         yield OptionList(id="candidates", classes="hidden")
         yield Static("", id="profile-notes")
 
+    def _set(self, widget_id: str, content: Text | str, hidden: bool | None = None) -> None:
+        """Put ``content`` in a Static (and show or hide it) unless it already shows that."""
+        widget = self.query_one(f"#{widget_id}", Static)
+        if hidden is not None:
+            widget.set_class(hidden, "hidden")
+        if self._shown.get(widget_id) != content:
+            self._shown[widget_id] = content
+            widget.update(content)
+
     def show(self, view: ProfileView) -> None:
-        """Repaint from ``view``."""
-        badge = self.query_one("#profile-badge", Static)
-        name = self.query_one("#profile-name", Static)
-        details = self.query_one("#profile-details", Static)
+        """Repaint from ``view``, only the parts that changed."""
         contact = view.contact
-        badge.remove_class("-ephemeral", "-curated", "-identified", "-none")
+        badge = self.query_one("#profile-badge", Static)
+        kind = "" if view.loading or (contact is None and view.interaction is None) else "-none"
+        badge_text = ""
         if view.loading:
-            badge.update("")
-            name.update(Text("Opening the store…"))
-            details.update("")
+            self._set("profile-name", Text("Opening the store…"))
+            self._set("profile-details", "")
         elif contact is not None:
-            badge.add_class(f"-{contact.type.value.lower()}")
-            badge.update(Text(f" {contact.type.value.upper()} "))
-            name.update(Text(safe(contact.display_name, 120), style="bold"))
-            details.update(contact_details(contact))
+            kind, badge_text = f"-{contact.type.value.lower()}", f" {contact.type.value.upper()} "
+            self._set("profile-name", Text(safe(contact.display_name, 120), style="bold"))
+            self._set("profile-details", contact_details(contact))
         elif view.interaction is None:
-            badge.update("")
-            name.update(Text("No interaction selected."))
-            details.update("")
+            self._set("profile-name", Text("No interaction selected."))
+            self._set("profile-details", "")
         elif view.interaction.contact_id is not None:
-            badge.add_class("-identified")
-            badge.update(Text(" LINKED "))
-            name.update(Text("A contact is linked to this interaction."))
-            details.update(Text("Seeing it needs the externalContacts:contact:view permission."))
-        else:
-            badge.add_class("-none")
-            badge.update(Text(" NO CONTACT "))
-            name.update(Text("No contact is linked to this interaction."))
-            details.update(
-                Text("Press n to create a contact, or l to link one from the directory.")
+            kind, badge_text = "-identified", " LINKED "
+            self._set("profile-name", Text("A contact is linked to this interaction."))
+            self._set(
+                "profile-details",
+                Text("Seeing it needs the externalContacts:contact:view permission."),
             )
+        else:
+            badge_text = " NO CONTACT "
+            self._set("profile-name", Text("No contact is linked to this interaction."))
+            self._set("profile-details", Text(view.hint))
+        for name in ("-ephemeral", "-curated", "-identified", "-none"):
+            badge.set_class(name == kind, name)
+        badge.set_class(not badge_text, "hidden")
+        self._set("profile-badge", Text(badge_text))
         self._show_candidates(view)
-        notes = self.query_one("#profile-notes", Static)
         # Notes quote role names and permissions from the admin config: made safe too.
-        notes.update(Text("\n".join(safe(n, 400) for n in view.notes), style="italic"))
-        notes.set_class(not view.notes, "hidden")
+        notes = Text("\n".join(safe(n, 400) for n in view.notes), style="italic")
+        self._set("profile-notes", notes, hidden=not view.notes)
 
     def _show_candidates(self, view: ProfileView) -> None:
-        title = self.query_one("#profile-matches", Static)
         options = self.query_one("#candidates", OptionList)
-        several = (
-            view.interaction is not None
-            and view.interaction.match == MatchKind.MULTIPLE
-            and len(view.candidates) > 1
-        )
-        title.set_class(not several, "hidden")
+        several = several_match(view)
         options.set_class(not several, "hidden")
         if not several:
+            self._set("profile-matches", "", hidden=True)
+            self._shown.pop("candidates", None)
             return
-        title.update(
-            Text.assemble(
-                (f"{len(view.candidates)} contacts match. ", "bold"),
-                "Linked: the first created. Choose another with Enter:",
-            )
-        )
+        self._set("profile-matches", matches_line(view), hidden=False)
         current = view.contact.id if view.contact else None
+        listed = (current, tuple((c.id, c.version) for c in view.candidates))
+        if self._shown.get("candidates") == listed:
+            return
+        self._shown["candidates"] = listed
         highlighted = options.highlighted
         options.clear_options()
         for candidate in view.candidates:
