@@ -15,9 +15,12 @@ is asked why when such a key is pressed, and the app shows the answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from textual.worker import Worker, WorkerState
+
+from contact_tui.domain.model import Permission
 
 
 @runtime_checkable
@@ -40,6 +43,18 @@ class ExplainsDisabled(Protocol):
         ...
 
 
+def not_allowed(label: str, needs: Sequence[Permission], roles: str) -> str:
+    """The sentence :meth:`ExplainsDisabled.disabled_reason` gives for an action the agent's
+    roles do not permit: what it is, the permissions it needs, and whom to ask. One wording
+    for every screen."""
+    names = " and ".join(p.value for p in needs)
+    plural = "s" if len(needs) > 1 else ""
+    return (
+        f"{label} is not allowed for you: it needs the {names} permission{plural}, which your "
+        f"roles ({roles}) do not give; ask your admin for it."
+    )
+
+
 class ForwardsWorkerErrors:
     """Mix into a Screen (before the Textual base) to hand its failed workers to the app."""
 
@@ -51,4 +66,4 @@ class ForwardsWorkerErrors:
                 app.post_message(event)
 
 
-__all__ = ["ExplainsDisabled", "ForwardsWorkerErrors", "WorkerOwner"]
+__all__ = ["ExplainsDisabled", "ForwardsWorkerErrors", "WorkerOwner", "not_allowed"]

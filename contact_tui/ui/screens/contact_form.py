@@ -28,6 +28,7 @@ from textual.screen import ModalScreen
 from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+from textual.worker import Worker
 
 from contact_tui.domain.draft import (
     ADDRESS_FIELDS,
@@ -41,6 +42,7 @@ from contact_tui.domain.model import Contact, ContactType, EmailKind, PhoneKind
 from contact_tui.domain.rules import RuleError
 from contact_tui.service import InvalidInput, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
+from contact_tui.ui.protocols import ForwardsWorkerErrors
 from contact_tui.ui.render import editable, plain, safe, when
 from contact_tui.ui.screens.conflict import Conflict, ConflictAnswer, ConflictDialog, Resolution
 from contact_tui.ui.screens.dialogs import ConfirmDialog
@@ -139,8 +141,12 @@ def remove_id(field_id: str) -> str:
     return "r-" + field_id.replace(".", "-")
 
 
-class ContactForm(ModalScreen[Contact | None]):
-    """Create, promote or edit a contact; dismisses with the saved contact, or None."""
+class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
+    """Create, promote or edit a contact; dismisses with the saved contact, or None.
+
+    A worker that raises what it does not expect is reported by the app, which then calls
+    :meth:`worker_failed`: the form is never left on "Saving…" with Ctrl+S ignored.
+    """
 
     # The jump keys set the focus at once (set_focus); the app hands on the next key only
     # when this one is done (ui.keyorder), so what is typed after a jump lands where it went.
@@ -563,7 +569,14 @@ class ContactForm(ModalScreen[Contact | None]):
                 return self.app.get_key_display(active.binding)
         return ""
 
-    @work(thread=True, exclusive=True, group="form-holders", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="form-holders",
+        exit_on_error=False,
+        name="Looking up who has this number",
+        description="the contact form's check for other contacts holding a phone number",
+    )
     def _holders_worker(self, field_id: str, value: str) -> None:
         assert self._find_holders is not None
         try:
@@ -707,7 +720,14 @@ class ContactForm(ModalScreen[Contact | None]):
             + [f"address.{p}" for p in ADDRESS_FIELDS]
         )
 
-    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="form-save",
+        exit_on_error=False,
+        name="Saving the contact",
+        description="the contact form's save",
+    )
     def _save_in_worker(self, draft: ContactDraft, version: int) -> None:
         try:
             saved = self._save(draft, version)
@@ -753,7 +773,14 @@ class ContactForm(ModalScreen[Contact | None]):
             return ContactDraft.from_contact(contact)
         return self.base
 
-    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="form-save",
+        exit_on_error=False,
+        name="Loading the version saved meanwhile",
+        description="the contact form's read of the newer version after a refused save",
+    )
     def _reload_in_worker(self, base: ContactDraft, mine: ContactDraft, refused: str = "") -> None:
         """Read the version saved meanwhile and put the conflict to the agent. ``refused`` is
         a promote's refusal: a race only if the contact is now in Contacts."""
@@ -818,6 +845,22 @@ class ContactForm(ModalScreen[Contact | None]):
             self._banner(
                 f"Merged onto version {latest.version} ({saved}). Review, then save.", "warning"
             )
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """A save (or the read after a refused one) raised what it did not expect, and the app
+        has said so: the form takes Ctrl+S again, every entry still in its field. A failed
+        number lookup held nothing busy; its warning is a courtesy."""
+        if worker.group != "form-save":
+            return
+        self.saving = False
+        what = type(error).__name__ if error is not None else "no detail"
+        # The key as the agent's keymap has it (the button keeps Textual's default label).
+        key = self._key_for("form.save") or "Save"
+        self._banner(
+            f"The save stopped with an unexpected error ({what}), so it may not have been "
+            f"made; your entries are still here: press {key} to try again, or Cancel.",
+            "error",
+        )
 
     def _banner(self, message: str, level: str) -> None:
         self._counting = False

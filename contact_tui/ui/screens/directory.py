@@ -3,6 +3,8 @@ or pick one to link to the current interaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,16 +13,19 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import email_identity, stored_email_identity
 from contact_tui.domain.model import Contact, EmailKind, Interaction, Permission
+from contact_tui.domain.present import first_phone
 from contact_tui.domain.rules import looks_like_email, phone_key
 from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.domain.text import fold
-from contact_tui.service import ContactService, SearchResult
+from contact_tui.service import ContactService, InvalidInput, PermissionDenied, SearchResult
 from contact_tui.store.errors import StoreError
 from contact_tui.ui.actions import FormOpener
+from contact_tui.ui.protocols import ForwardsWorkerErrors, not_allowed
 from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
@@ -38,6 +43,15 @@ CELL_PADDING = 2 * 4
 SCROLLBAR = 1
 MIN_NAME, MIN_EMAIL = 12, 14
 
+# action -> (what the agent would be doing, the permissions it needs), for the reason a
+# viewer is given when the key does nothing (check_action below shows these dimmed).
+GATED: dict[str, tuple[str, tuple[Permission, ...]]] = {
+    "new": ("Create New Contact", (Permission.ADD,)),
+    "edit": ("Edit", (Permission.EDIT,)),
+    "import": ("Import", (Permission.VIEW, Permission.ADD)),
+    "export": ("Export", (Permission.VIEW,)),
+}
+
 KIND_WORDS = {
     "all": "all contacts",
     "name": "by name",
@@ -47,8 +61,11 @@ KIND_WORDS = {
 }
 
 
-class DirectoryScreen(Screen[str | None]):
-    """Search and act on contacts. When ``picking``, Enter returns the chosen contact's id."""
+class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
+    """Search and act on contacts. When ``picking``, Enter returns the chosen contact's id.
+
+    Its workers' unexpected failures reach the app's one handler, then :meth:`worker_failed`;
+    a key not permitted says why (:meth:`disabled_reason`)."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="directory.back"),
@@ -127,22 +144,26 @@ class DirectoryScreen(Screen[str | None]):
         self._search("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Edit needs a highlighted contact and the edit permission; link needs an
-        interaction; new needs the add permission."""
-        if action == "edit":
-            if self.highlighted is None:
-                return False
-            return True if self.service.can(Permission.EDIT) else None
-        if action == "new":
-            return True if self.service.can(Permission.ADD) else None
-        if action == "import":
-            permitted = self.service.can(Permission.ADD) and self.service.can(Permission.VIEW)
-            return True if permitted else None
-        if action == "export":
-            return True if self.service.can(Permission.VIEW) else None
+        """Edit needs a highlighted contact; link needs an interaction. New, edit, import
+        and export show dimmed without their permissions (their key then says why)."""
+        if action == "edit" and self.highlighted is None:
+            return False
+        if action in GATED:
+            return True if not self._missing(action) else None
         if action == "link":
             return self.interaction is not None and self.highlighted is not None
         return True
+
+    def _missing(self, action: str) -> list[Permission]:
+        """The permissions ``action`` needs that this agent does not hold."""
+        return [p for p in GATED[action][1] if not self.service.can(p)]
+
+    def disabled_reason(self, action: str) -> str | None:
+        """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
+        missing = self._missing(action) if action in GATED else []
+        if not missing:
+            return None
+        return not_allowed(GATED[action][0], missing, self.service.agent.role_label)
 
     @property
     def highlighted(self) -> Contact | None:
@@ -166,7 +187,14 @@ class DirectoryScreen(Screen[str | None]):
         if self.results:
             self.query_one(DataTable).focus()
 
-    @work(thread=True, exclusive=True, group="directory-search", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="directory-search",
+        exit_on_error=False,
+        name="Searching the directory",
+        description="the directory's search as the agent types",
+    )
     def _search(self, query: str) -> None:
         try:
             self.service.repo.refresh()
@@ -326,14 +354,34 @@ class DirectoryScreen(Screen[str | None]):
         interaction_id = self.interaction.id
         self._link(interaction_id, contact.id)
 
-    @work(thread=True, group="directory-write", exit_on_error=False)
+    @work(
+        thread=True,
+        group="directory-write",
+        exit_on_error=False,
+        name="Linking the contact",
+        description="the directory's link of a contact to the current interaction",
+    )
     def _link(self, interaction_id: str, contact_id: str) -> None:
         try:
             self.service.link(interaction_id, contact_id)
-        except Exception as err:
+        except (InvalidInput, PermissionDenied, StoreError) as err:
             self.app.call_from_thread(self.notify, str(err), severity="error", markup=False)
             return
         self.app.call_from_thread(self.dismiss, None)
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """A worker raised what it did not expect (the app has said so). A failed search
+        says so where the results are counted, so rows left from an earlier search are not
+        taken for its answer; typing searches again. A failed link leaves the directory open
+        for another try."""
+        if worker.group == "directory-search":
+            self.query_one("#directory-summary", Static).update(
+                Text(
+                    "The search failed with an unexpected error, so the rows below may not "
+                    "match it; change the search to try again.",
+                    style="bold",
+                )
+            )
 
     def _saved(self, contact: Contact | None) -> None:
         if contact is None:
@@ -348,15 +396,12 @@ class DirectoryScreen(Screen[str | None]):
 def matched_phone(contact: Contact, query: str, kind: str, region: str) -> str:
     """The number to show for a contact: the one a phone search matched, else the first
     searchable one, else the first."""
-    phones = [phone for _, phone in contact.phones()]
-    if not phones:
-        return ""
     if kind == "phone":
         e164 = phone_key(query, region)
-        hit = next((p for p in phones if e164 is not None and p.e164 == e164), None)
+        hit = next((p for _, p in contact.phones() if e164 is not None and p.e164 == e164), None)
         if hit is not None:
             return hit.display
-    return next((p for p in phones if p.searchable), phones[0]).display
+    return first_phone(contact)
 
 
 def matched_email(contact: Contact, query: str, kind: str) -> str:

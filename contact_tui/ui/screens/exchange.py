@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 from datetime import date
 from enum import Enum
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -23,11 +25,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, ProgressBar, Select, Static
+from textual.worker import Worker
 
 from contact_tui.exchange import formats
 from contact_tui.exchange.importer import ImportReport
 from contact_tui.service import ContactService, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
+from contact_tui.ui.protocols import ForwardsWorkerErrors
 from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 
@@ -58,10 +62,16 @@ FORMAT_CHOICES: dict[Direction, list[tuple[str, str]]] = {
     ],
 }
 SUFFIXES = {"csv": ".csv", "genesys": ".json", "vcard:4.0": ".vcf", "vcard:3.0": ".vcf"}
+# The import worker's names: the app's report of a failure says which step it was.
+CHECKING = "Checking the file to import"
+IMPORTING = "Importing the contacts"
 
 
-class ExchangeDialog(ModalScreen[bool]):
-    """Import or export contacts; dismissed with True when an import wrote something."""
+class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
+    """Import or export contacts; dismissed with True when an import wrote something.
+
+    A worker that raises what it does not expect is reported by the app, which then calls
+    :meth:`worker_failed`: the dialog is never left busy (Escape refused, Ctrl+S ignored)."""
 
     BINDINGS = [
         Binding("ctrl+s,f2", "run", "Run", id="exchange.run"),
@@ -219,7 +229,17 @@ class ExchangeDialog(ModalScreen[bool]):
         skip = self.query_one("#exchange-skip", Checkbox).value
         self._set_busy(True)
         self._set_report(Text("Importing…" if really else "Checking every row…"))
-        self._import(path, None if fmt == AUTO else fmt, dry_run=not really, skip=skip)
+        self.run_worker(
+            partial(
+                self._import, path, None if fmt == AUTO else fmt, dry_run=not really, skip=skip
+            ),
+            name=IMPORTING if really else CHECKING,
+            group="exchange",
+            description="the directory's import (or its check first) from a file",
+            exclusive=True,
+            exit_on_error=False,
+            thread=True,
+        )
 
     def _confirm_export(self, path: str) -> None:
         if Path(path).exists():
@@ -248,8 +268,8 @@ class ExchangeDialog(ModalScreen[bool]):
         self.query_one("#exchange-progress", ProgressBar).update(total=total, progress=done)
         self.query_one("#exchange-report", Static).update(Text(f"{phase}… {done:,} of {total:,}"))
 
-    @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
     def _import(self, path: str, fmt: str | None, *, dry_run: bool, skip: bool) -> None:
+        """Check or import the file (run in a thread worker, see :meth:`action_run`)."""
         try:
             name, report = self.service.import_file(
                 path, fmt, dry_run=dry_run, skip_invalid=skip, progress=self._progress
@@ -257,21 +277,22 @@ class ExchangeDialog(ModalScreen[bool]):
         except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
             return
-        except Exception as err:  # a bug must not leave the dialog busy for ever
-            self.app.call_from_thread(self._failed, f"Import failed: {type(err).__name__}: {err}")
-            raise
         self.app.call_from_thread(self._imported, path, fmt or AUTO, name, report, skip)
 
-    @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="exchange",
+        exit_on_error=False,
+        name="Exporting the contacts",
+        description="the directory's export to a file",
+    )
     def _export(self, path: str, fmt: str, version: str) -> None:
         try:
             export = self.service.export_file(path, fmt, version, progress=self._progress)
         except (formats.ExchangeError, PermissionDenied, StoreError) as err:
             self.app.call_from_thread(self._failed, str(err))
             return
-        except Exception as err:  # a bug must not leave the dialog busy for ever
-            self.app.call_from_thread(self._failed, f"Export failed: {type(err).__name__}: {err}")
-            raise
         plural = "s" if export.count != 1 else ""
         self.app.call_from_thread(
             self._done, Text(f"Exported {export.count:,} contact{plural} to {safe(path, 200)}.")
@@ -283,6 +304,19 @@ class ExchangeDialog(ModalScreen[bool]):
         self._set_busy(False)
         # Messages quote the file (a header, a path): shown, never obeyed.
         self._set_report(Text(safe(message, 2000), style="bold"))
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """The import, its check or the export raised what it did not expect (the app has
+        said so): the dialog is no longer busy, says what stopped, and runs or closes again."""
+        if worker.group != "exchange":
+            return
+        what = worker.name or "The work"
+        detail = type(error).__name__ if error is not None else "no detail"
+        self.checked = None  # the next Ctrl+S checks the file again
+        if worker.name == IMPORTING:
+            # It may have failed after its write: the directory searches again on close.
+            self.imported = True
+        self._failed(f"{what} stopped with an unexpected error ({detail}); Ctrl+S tries again.")
 
     def _done(self, text: Text) -> None:
         self._set_busy(False)

@@ -37,7 +37,7 @@ from contact_tui.service import ContactService, InvalidInput, PermissionDenied
 from contact_tui.store.errors import StoreError
 from contact_tui.store.watch import InotifyWatch, StatWatch, StoreWatch
 from contact_tui.ui.actions import FormOpener
-from contact_tui.ui.protocols import ForwardsWorkerErrors
+from contact_tui.ui.protocols import ForwardsWorkerErrors, not_allowed
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog, FatalScreen
 from contact_tui.ui.screens.directory import DirectoryScreen
@@ -423,11 +423,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         label = GATED[action][1]
         if action == "edit" and self._needs(action) == Permission.PROMOTE:
             label = "Add to Contacts (Edit on a contact not yet in Contacts)"
-        return (
-            f"{label} is not allowed for you: it needs the {self._needs(action).value} "
-            f"permission, which your roles ({service.agent.role_label}) do not give; "
-            "ask your admin for it."
-        )
+        return not_allowed(label, [self._needs(action)], service.agent.role_label)
 
     # --- notices -------------------------------------------------------------------------
 
