@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from contact_tui.domain.model import Permission
 
@@ -62,19 +62,29 @@ BUILTIN_ROLES: dict[str, frozenset[Permission]] = {
     "router": frozenset({Permission.ROUTE}),
 }
 
-# Settings an admin may change with `contact-tui admin set`; name -> (type, default, help).
-SETTINGS: dict[str, tuple[type, Any, str]] = {
-    "default-country-code": (
-        int,
-        1,
-        "country calling code applied to numbers typed without a leading +",
+
+class Setting(NamedTuple):
+    """One setting an admin may change with `contact-tui admin set`: the type its value has,
+    the value in force when neither the config nor the store sets it, and a line of help."""
+
+    kind: type
+    default: Any
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "default-country-code": Setting(
+        int, 1, "country calling code applied to numbers typed without a leading +"
     ),
-    "ephemeral-ttl-days": (
-        int,
-        60,
-        "days after its last interaction that an ephemeral contact is removed",
+    "ephemeral-ttl-days": Setting(
+        int, 60, "days after its last interaction that an ephemeral contact is removed"
     ),
 }
+
+
+def default_settings() -> dict[str, Any]:
+    """Every setting at its built-in default: where a config without [settings] starts."""
+    return {name: setting.default for name, setting in SETTINGS.items()}
 
 
 class ConfigError(Exception):
@@ -148,7 +158,7 @@ def load_config(cli_path: str | Path | None = None, env: Mapping[str, str] | Non
     return Config(
         source=None,
         store_path=(Path.cwd() / DEFAULT_STORE),
-        defaults={name: spec[1] for name, spec in SETTINGS.items()},
+        defaults=default_settings(),
         roles=dict(BUILTIN_ROLES),
         user_roles={},
         group_roles={},
@@ -340,7 +350,7 @@ def _parse(path: Path, text: str, *, system: bool) -> Config:
         store_path = path.parent / store_path
 
     settings = _table(data, "settings", where)
-    defaults = {name: spec[1] for name, spec in SETTINGS.items()}
+    defaults = default_settings()
     for key, value in settings.items():
         name = key.replace("_", "-")
         if name not in SETTINGS:
@@ -414,8 +424,7 @@ def check_setting(name: str, value: Any, where: str) -> Any:
     """A setting's value checked against its rule; ConfigError says what is wrong."""
     from contact_tui.domain.rules import RuleError, region_for_country_code
 
-    kind, _, _ = SETTINGS[name]
-    if kind is int:
+    if SETTINGS[name].kind is int:
         if isinstance(value, str) and value.strip().lstrip("+").isdigit():
             value = int(value.strip().lstrip("+"))
         if isinstance(value, bool) or not isinstance(value, int):

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from contact_tui.bulk import paused_gc
@@ -31,6 +32,7 @@ from contact_tui.domain.identity import (
     sender_key,
 )
 from contact_tui.domain.model import (
+    AuditAction,
     AuditRecord,
     Channel,
     Contact,
@@ -104,13 +106,23 @@ class InvalidInput(Exception):
         super().__init__(message)
 
 
+class SearchKind(StrEnum):
+    """How a search query was read (see :meth:`ContactService.search`)."""
+
+    ALL = "all"  # empty query: every contact
+    PHONE = "phone"  # a number, matched in E.164
+    EMAIL = "email"  # an address, matched exactly (else searched as text)
+    NAME = "name"  # words, each found in a name or an email
+    LITERAL = "literal"  # "quoted" text, found as it is
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """A page of search hits, how many matched in all, and how the query was read."""
 
     contacts: list[Contact]
     total: int
-    kind: str  # "all", "phone", "email", "name", "literal"
+    kind: SearchKind
 
 
 @dataclass(frozen=True)
@@ -177,7 +189,7 @@ class ContactService:
             raise InvalidInput(str(err)) from None
         with self.repo.write(self.agent.user) as uow:
             uow.set_setting(name, checked)
-            uow.add_audit(self._audit("setting", None, (name,)))
+            uow.add_audit(self._audit(AuditAction.SETTING, None, (name,)))
         return checked
 
     # --- reading -------------------------------------------------------------------------
@@ -228,24 +240,24 @@ class ContactService:
         text = query.strip()
         if len(text) >= 2 and text[0] == text[-1] == '"':
             contacts, total = self.repo.search_text([text[1:-1]], limit)
-            return SearchResult(contacts, total, "literal")
+            return SearchResult(contacts, total, SearchKind.LITERAL)
         if not text:
             contacts, total = self.repo.search_text([], limit)
-            return SearchResult(contacts, total, "all")
+            return SearchResult(contacts, total, SearchKind.ALL)
         if looks_like_email(text) and " " not in text:
             exact = self.repo.contacts_by_key(email_identity(text))
             if exact:
-                return SearchResult(exact[:limit], len(exact), "email")
+                return SearchResult(exact[:limit], len(exact), SearchKind.EMAIL)
             contacts, total = self.repo.search_text([text], limit)
-            return SearchResult(contacts, total, "email")
+            return SearchResult(contacts, total, SearchKind.EMAIL)
         number = re.sub(r"^tel:", "", text, flags=re.IGNORECASE)  # RFC 3966
         if sum(ch.isdigit() for ch in text) >= 3 and not re.search(r"[^\W\d_]{2,}", number):
             e164 = phone_key(text, self.region)
             if e164 is not None:
                 exact = self.repo.contacts_by_key(phone_identity(e164))
-                return SearchResult(exact[:limit], len(exact), "phone")
+                return SearchResult(exact[:limit], len(exact), SearchKind.PHONE)
         contacts, total = self.repo.search_text(text.split(), limit)
-        return SearchResult(contacts, total, "name")
+        return SearchResult(contacts, total, SearchKind.NAME)
 
     def audit(self, contact_id: str) -> list[AuditRecord]:
         """A contact's change history, oldest first."""
@@ -286,7 +298,7 @@ class ContactService:
                 contact = uow.save_contact(contact, 0)
                 uow.add_audit(
                     self._audit(
-                        "create",
+                        AuditAction.CREATE,
                         contact.id,
                         uow.changed_fields(None, contact),
                         contact.version,
@@ -304,7 +316,9 @@ class ContactService:
                     candidate_ids=tuple(c.id for c in matches),
                 )
             uow.save_interaction(interaction)
-            uow.add_audit(self._audit("link", interaction.contact_id, (), None, interaction.id))
+            uow.add_audit(
+                self._audit(AuditAction.LINK, interaction.contact_id, (), None, interaction.id)
+            )
         return interaction
 
     def require_intake(self, agent: str) -> None:
@@ -424,7 +438,7 @@ class ContactService:
             uow.touch_contact(contact_id, now)
             interaction = replace(interaction, contact_id=contact_id)
             uow.save_interaction(interaction)
-            uow.add_audit(self._audit("link", contact_id, (), None, interaction_id))
+            uow.add_audit(self._audit(AuditAction.LINK, contact_id, (), None, interaction_id))
         return interaction
 
     def unlink(self, interaction_id: str) -> Interaction:
@@ -437,7 +451,7 @@ class ContactService:
             previous = interaction.contact_id
             interaction = replace(interaction, contact_id=None)
             uow.save_interaction(interaction)
-            uow.add_audit(self._audit("unlink", previous, (), None, interaction_id))
+            uow.add_audit(self._audit(AuditAction.UNLINK, previous, (), None, interaction_id))
         return interaction
 
     def end_interaction(self, interaction_id: str) -> Interaction:
@@ -511,12 +525,15 @@ class ContactService:
             contact = uow.save_contact(contact, 0)
             uow.add_audit(
                 self._audit(
-                    "create", contact.id, uow.changed_fields(None, contact), contact.version
+                    AuditAction.CREATE,
+                    contact.id,
+                    uow.changed_fields(None, contact),
+                    contact.version,
                 )
             )
             if interaction is not None:
                 uow.save_interaction(replace(interaction, contact_id=contact.id))
-                uow.add_audit(self._audit("link", contact.id, (), None, interaction.id))
+                uow.add_audit(self._audit(AuditAction.LINK, contact.id, (), None, interaction.id))
                 self._absorb_ephemeral(uow, interaction, contact)
         return contact
 
@@ -533,7 +550,7 @@ class ContactService:
         if not uow.contact_keys(old.id) & uow.contact_keys(made.id):
             return  # a different person: the ephemeral contact is left for its own caller
         uow.delete_contact(old.id)
-        uow.add_audit(self._audit("absorb", old.id, (), old.version + 1, interaction.id))
+        uow.add_audit(self._audit(AuditAction.ABSORB, old.id, (), old.version + 1, interaction.id))
         for other_id in uow.interaction_ids():
             other = uow.interaction(other_id)
             if other is None or other.id == interaction.id:
@@ -546,7 +563,7 @@ class ContactService:
             linked = made.id if other.contact_id == old.id else other.contact_id
             uow.save_interaction(replace(other, contact_id=linked, candidate_ids=candidates))
             if linked != other.contact_id:
-                uow.add_audit(self._audit("link", made.id, (), None, other.id))
+                uow.add_audit(self._audit(AuditAction.LINK, made.id, (), None, other.id))
 
     def edit(self, contact_id: str, draft: ContactDraft, expected_version: int) -> Contact:
         """Save an agent's edits; a stale ``expected_version`` raises ConflictError (needs edit)."""
@@ -562,7 +579,7 @@ class ContactService:
                 return current
             updated = replace(updated, modify_date=self.clock(), modified_by=self.agent.user)
             saved = uow.save_contact(updated, expected_version)
-            uow.add_audit(self._audit("edit", contact_id, changed, saved.version))
+            uow.add_audit(self._audit(AuditAction.EDIT, contact_id, changed, saved.version))
         return saved
 
     def promote(
@@ -586,7 +603,7 @@ class ContactService:
             )
             changed = uow.changed_fields(current, updated)
             saved = uow.save_contact(updated, expected_version)
-            uow.add_audit(self._audit("promote", contact_id, changed, saved.version))
+            uow.add_audit(self._audit(AuditAction.PROMOTE, contact_id, changed, saved.version))
         return saved
 
     def expire_ephemeral(self, now: datetime | None = None) -> list[str]:
@@ -604,7 +621,9 @@ class ContactService:
                 seen = contact.last_interaction_date or contact.create_date
                 if seen is not None and seen < cutoff:
                     uow.delete_contact(contact_id)
-                    uow.add_audit(self._audit("expire", contact_id, (), contact.version + 1))
+                    uow.add_audit(
+                        self._audit(AuditAction.EXPIRE, contact_id, (), contact.version + 1)
+                    )
                     expired.append(contact_id)
             if expired:
                 gone = set(expired)
@@ -753,7 +772,9 @@ class ContactService:
             for n, save in enumerate(saves, 1):
                 uow.apply_prepared(save)
                 uow.add_audit(
-                    self._audit("import", save.contact.id, save.fields, save.contact.version)
+                    self._audit(
+                        AuditAction.IMPORT, save.contact.id, save.fields, save.contact.version
+                    )
                 )
                 if n % 1000 == 0 or n == len(saves):
                     progress("Saving", n, len(saves))
@@ -806,7 +827,7 @@ class ContactService:
 
     def _audit(
         self,
-        action: str,
+        action: AuditAction,
         contact_id: str | None,
         fields: Sequence[str],
         version: int | None = None,

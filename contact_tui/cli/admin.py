@@ -6,7 +6,7 @@ from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_CONFIG, EXIT_OK, EXIT_UNREADABLE, CliError
 from contact_tui.cli.render import fields, table
 from contact_tui.config import SETTINGS
-from contact_tui.store.doctor import diagnose, repair_refusal
+from contact_tui.store.doctor import Level, diagnose, repair_refusal
 
 
 def cmd_admin_show(ctx: Context) -> int:
@@ -85,4 +85,4 @@ def cmd_doctor(ctx: Context) -> int:
         [{"level": f.level, "message": f.message} for f in findings],
         [f"{f.level}: {f.message}" for f in findings],
     )
-    return EXIT_UNREADABLE if any(f.level == "error" for f in findings) else EXIT_OK
+    return EXIT_UNREADABLE if any(f.level == Level.ERROR for f in findings) else EXIT_OK

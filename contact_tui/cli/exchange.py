@@ -16,7 +16,7 @@ from contact_tui.cli.exits import (
     CliError,
 )
 from contact_tui.exchange import formats
-from contact_tui.exchange.importer import ImportReport, Progress, no_progress
+from contact_tui.exchange.importer import ImportReport, ProblemKind, Progress, no_progress
 
 # Progress is drawn (on a terminal only) for files with more rows than this.
 PROGRESS_ROWS = 300
@@ -85,9 +85,9 @@ def _import_exit_code(report: ImportReport, skip_invalid: bool) -> int:
     if not report.problems or (skip_invalid and not report.dry_run):
         return EXIT_OK
     kinds = {p.kind for p in report.problems}
-    if "invalid" in kinds:
+    if ProblemKind.INVALID in kinds:
         return EXIT_INVALID
-    return EXIT_PERMISSION if "permission" in kinds else EXIT_CONFLICT
+    return EXIT_PERMISSION if ProblemKind.PERMISSION in kinds else EXIT_CONFLICT
 
 
 def cmd_import(ctx: Context) -> int:

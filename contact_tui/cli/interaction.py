@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, CliError
-from contact_tui.cli.render import interaction_lines, table, when
+from contact_tui.cli.render import interaction_lines, table
 from contact_tui.domain.model import Channel, Interaction, InteractionState, Participant, Platform
+from contact_tui.domain.present import timestamp
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import read_records
@@ -181,7 +182,8 @@ def cmd_interaction_list(ctx: Context) -> int:
     which = "" if ctx.args.all_states else "open "
     summary = f"{len(found)} {which}interaction{'s' if len(found) != 1 else ''} for {agent}."
     rows = (
-        (i.id, i.state.value, i.channel_label, when(i.started_at), i.from_.address) for i in found
+        (i.id, i.state.value, i.channel_label, timestamp(i.started_at), i.from_.address)
+        for i in found
     )
     ctx.out.result(
         [interaction_to_doc(i) for i in found],
@@ -203,6 +205,6 @@ def cmd_interaction_end(ctx: Context) -> int:
     interaction = ctx.service().end_interaction(ctx.args.id)
     ctx.out.result(
         interaction_to_doc(interaction),
-        [f"Interaction {interaction.id} ended at {when(interaction.ended_at)}."],
+        [f"Interaction {interaction.id} ended at {timestamp(interaction.ended_at)}."],
     )
     return EXIT_OK

@@ -320,7 +320,7 @@ def _add_admin_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> N
         "name",
         choices=list(SETTINGS),
         metavar="NAME",
-        help="; ".join(f"{n}: {spec[2]}" for n, spec in SETTINGS.items()),
+        help="; ".join(f"{name}: {setting.help}" for name, setting in SETTINGS.items()),
     )
     set_.add_argument("value", metavar="VALUE")
 

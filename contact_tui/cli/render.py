@@ -7,18 +7,11 @@ makes every line printable as it goes out. With ``--json`` none of this is used.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
-from contact_tui.domain.model import (
-    AuditRecord,
-    Contact,
-    Interaction,
-    MatchKind,
-    Permission,
-    PhoneNumber,
-)
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKind, Permission
+from contact_tui.domain.present import first_email, first_phone, phone_text, timestamp
 from contact_tui.domain.text import clip, display_width, printable, terminal_text
-from contact_tui.service import ContactService, SearchResult
+from contact_tui.service import ContactService, SearchKind, SearchResult
 from contact_tui.store.errors import NotFound
 
 # Table cells are cut to this many columns so one long value cannot wreck the layout.
@@ -63,20 +56,6 @@ def fields(pairs: Iterable[tuple[str, str]]) -> list[str]:
     return [f"{label:<{width}}  {printable(value)}" for label, value in kept]
 
 
-def when(moment: datetime | None) -> str:
-    """A moment as the command line prints it, to the second in UTC; empty for none."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment is not None else ""
-
-
-def _phone_text(phone: PhoneNumber) -> str:
-    notes = []
-    if phone.accepts_sms:
-        notes.append("SMS")
-    if not phone.searchable:
-        notes.append("not searchable")
-    return phone.display + (f"  ({', '.join(notes)})" if notes else "")
-
-
 def contact_lines(contact: Contact) -> list[str]:
     """A contact as aligned label/value lines."""
     pairs: list[tuple[str, str]] = [
@@ -86,7 +65,7 @@ def contact_lines(contact: Contact) -> list[str]:
         ("Name", contact.display_name),
         ("Title", contact.title),
     ]
-    pairs += [(f"{kind.label} phone", _phone_text(phone)) for kind, phone in contact.phones()]
+    pairs += [(f"{kind.label} phone", phone_text(phone)) for kind, phone in contact.phones()]
     pairs += [(f"{kind.label} email", email) for kind, email in contact.emails()]
     pairs += [("Address" if i == 0 else "", line) for i, line in enumerate(contact.address.lines())]
     pairs += [("Messaging", identity.describe()) for identity in contact.identities]
@@ -94,9 +73,9 @@ def contact_lines(contact: Contact) -> list[str]:
         ("Survey", "opted out" if contact.survey_opt_out else "may be surveyed"),
         ("External URL", contact.external_system_url),
         ("Version", str(contact.version)),
-        ("Created", f"{when(contact.create_date)} by {contact.created_by or 'unknown'}"),
-        ("Changed", f"{when(contact.modify_date)} by {contact.modified_by or 'unknown'}"),
-        ("Last interaction", when(contact.last_interaction_date)),
+        ("Created", f"{timestamp(contact.create_date)} by {contact.created_by or 'unknown'}"),
+        ("Changed", f"{timestamp(contact.modify_date)} by {contact.modified_by or 'unknown'}"),
+        ("Last interaction", timestamp(contact.last_interaction_date)),
     ]
     return fields(pairs)
 
@@ -109,7 +88,7 @@ def history_lines(records: Sequence[AuditRecord]) -> list[str]:
         ("WHEN", "WHO", "ACTION", "VERSION", "FIELDS"),
         (
             (
-                when(r.at),
+                timestamp(r.at),
                 r.agent,
                 r.action,
                 "" if r.version is None else str(r.version),
@@ -120,19 +99,18 @@ def history_lines(records: Sequence[AuditRecord]) -> list[str]:
     )
 
 
-def _first_phone(contact: Contact) -> str:
-    phones = contact.phones()
-    return phones[0][1].display if phones else ""
-
-
-def _first_email(contact: Contact) -> str:
-    emails = contact.emails()
-    return emails[0][1] if emails else ""
+_SEARCHED_BY = {
+    SearchKind.ALL: "all contacts",
+    SearchKind.PHONE: "phone",
+    SearchKind.EMAIL: "email",
+    SearchKind.NAME: "name",
+    SearchKind.LITERAL: "literal text",
+}
 
 
 def search_lines(result: SearchResult, query: str) -> list[str]:
     """Search hits as a table under a one-line summary."""
-    how = {"all": "all contacts", "literal": "literal text"}.get(result.kind, f"{result.kind}")
+    how = _SEARCHED_BY[result.kind]
     shown = len(result.contacts)
     summary = f"{result.total} contact{'s' if result.total != 1 else ''}"
     if query.strip():
@@ -144,7 +122,7 @@ def search_lines(result: SearchResult, query: str) -> list[str]:
     if not result.contacts:
         return [summary + "."]
     rows = (
-        (c.id, c.type.value, c.display_name, _first_phone(c), _first_email(c))
+        (c.id, c.type.value, c.display_name, first_phone(c), first_email(c))
         for c in result.contacts
     )
     return [summary + ".", *table(("ID", "TYPE", "NAME", "PHONE", "EMAIL"), rows)]
@@ -188,8 +166,8 @@ def interaction_lines(interaction: Interaction, service: ContactService) -> list
         ("Subject", interaction.subject),
         ("Agent", interaction.agent),
         ("State", interaction.state.value),
-        ("Started", when(interaction.started_at)),
-        ("Ended", when(interaction.ended_at)),
+        ("Started", timestamp(interaction.started_at)),
+        ("Ended", timestamp(interaction.ended_at)),
         ("Match", _match_text(interaction)),
         (
             "Contact",

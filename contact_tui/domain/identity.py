@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from contact_tui.domain.model import (
     Channel,
-    Contact,
     MessagingIdentity,
     Participant,
     PhoneKind,
@@ -59,15 +58,6 @@ def contact_keys(
     for platform, ids in identities:
         keys.update(messaging_identity(Platform(platform), i) for i in ids if i)
     return keys
-
-
-def keys_of(contact: Contact) -> set[str]:
-    """Every key a contact is indexed under."""
-    return contact_keys(
-        (p.e164 for _, p in contact.phones() if p.e164),
-        (e for _, e in contact.emails()),
-        ((i.platform.value, i.ids) for i in contact.identities),
-    )
 
 
 def sender_key(

@@ -359,14 +359,41 @@ class Interaction:
         return self.channel.value.capitalize()
 
 
+class AuditAction(StrEnum):
+    """What a write did, as its audit record stores it (the values are the stored words)."""
+
+    CREATE = "create"
+    EDIT = "edit"
+    PROMOTE = "promote"
+    LINK = "link"
+    UNLINK = "unlink"
+    EXPIRE = "expire"
+    IMPORT = "import"
+    ABSORB = "absorb"  # an ephemeral contact's interactions moved to the contact made for it
+    SETTING = "setting"
+
+    @classmethod
+    def read(cls, stored: str) -> AuditAction | str:
+        """The action a stored record names; a word this version does not know (written by a
+        newer one, or by hand) is kept as it is, so the history still says what happened and
+        the record is never refused for it."""
+        try:
+            return cls(stored)
+        except ValueError:
+            return stored
+
+
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """One write to the store: who did what to which contact, and which fields changed."""
+    """One write to the store: who did what to which contact, and which fields changed.
+
+    ``action`` is an :class:`AuditAction` for every record this version writes, and the plain
+    stored word for one it does not know (see :meth:`AuditAction.read`)."""
 
     id: str
     at: datetime
     agent: str
-    action: str
+    action: AuditAction | str
     contact_id: str | None
     fields: tuple[str, ...] = ()
     version: int | None = None

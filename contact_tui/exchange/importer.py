@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Protocol
 
 from contact_tui.domain.draft import (
@@ -43,6 +44,7 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
+from contact_tui.domain.present import short_timestamp
 from contact_tui.domain.rules import RuleError, phone_key, validate_text
 from contact_tui.domain.text import fold
 from contact_tui.exchange.rows import ID_PATTERN, ImportRow
@@ -86,13 +88,21 @@ _ADDRESS_ATTRS = {
 _PLATFORM_ORDER = {p: n for n, p in enumerate(Platform)}
 
 
+class ProblemKind(StrEnum):
+    """Why a row cannot be imported, as the command line's exit code and ``--json`` tell it."""
+
+    INVALID = "invalid"  # the row breaks a rule or matches ambiguously: fix the file
+    PERMISSION = "permission"  # the row would need a permission the agent lacks
+    CONFLICT = "conflict"  # the row would undo a newer change: export again
+
+
 @dataclass(frozen=True)
 class RowProblem:
-    """Why one row cannot be imported. ``kind`` is "invalid", "permission" or "conflict"."""
+    """Why one row cannot be imported."""
 
     line: int
     message: str
-    kind: str = "invalid"
+    kind: ProblemKind = ProblemKind.INVALID
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -432,13 +442,15 @@ class Planner:
                 else f"change {_name(current)}"
             )
             return RowProblem(
-                row.line, f"would {what}, which needs the {needed.value} permission", "permission"
+                row.line,
+                f"would {what}, which needs the {needed.value} permission",
+                ProblemKind.PERMISSION,
             )
         # The file's version and modifyDate describe the record its id names; a row matched by
         # phone or email came from some other record, so they say nothing about this one.
         conflict = _conflict(row, current) if by_id else ""
         if conflict:
-            return RowProblem(row.line, conflict, "conflict")
+            return RowProblem(row.line, conflict, ProblemKind.CONFLICT)
         updated = replace(updated, modify_date=self.now, modified_by=self.user)
         return PlannedWrite(row.line, updated, current, action)
 
@@ -451,7 +463,7 @@ def _conflict(row: ImportRow, current: Contact) -> str:
     """Why applying this row would undo a newer change, or ''."""
     changed = f"changed by {current.modified_by or 'someone'}"
     if current.modify_date is not None:
-        changed += f" at {current.modify_date:%Y-%m-%d %H:%M} UTC"
+        changed += f" at {short_timestamp(current.modify_date)}"
     if row.version is not None and row.version != current.version:
         return (
             f"{_name(current)} is at version {current.version} ({changed}) but the file has "
@@ -465,7 +477,7 @@ def _conflict(row: ImportRow, current: Contact) -> str:
     ):
         return (
             f"{_name(current)} was {changed}, after the file's modifyDate "
-            f"{row.modify_date:%Y-%m-%d %H:%M} UTC; export it again, or clear modifyDate "
+            f"{short_timestamp(row.modify_date)}; export it again, or clear modifyDate "
             "to overwrite"
         )
     return ""

@@ -39,6 +39,7 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from contact_tui.store import documents as docs
@@ -78,11 +79,20 @@ LOW_SPACE_BYTES = 16 * 1024 * 1024
 LOCK_WAIT = 1.0  # a healthy save holds the lock for milliseconds
 
 
+class Level(StrEnum):
+    """How bad a finding is; 'contact-tui doctor' prints it before the message and exits
+    non-zero when any is an error."""
+
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One line of the report: level is 'ok', 'warning' or 'error'."""
+    """One line of the report."""
 
-    level: str
+    level: Level
     message: str
 
 
@@ -151,7 +161,7 @@ def diagnose(path: Path, repair: bool = False) -> list[Finding]:
     if not path.parent.is_dir():
         found.append(
             Finding(
-                "error",
+                Level.ERROR,
                 f"The store folder {path.parent} does not exist; create it or fix [store] path.",
             )
         )
@@ -160,7 +170,7 @@ def diagnose(path: Path, repair: bool = False) -> list[Finding]:
     try:
         return _diagnose(StoreLayout(path), folder, repair, found)
     except StoreUnavailable as err:  # the folder itself cannot be opened
-        return [*found, Finding("error", str(err))]
+        return [*found, Finding(Level.ERROR, str(err))]
     finally:
         folder.close()
 
@@ -171,13 +181,13 @@ def _diagnose(
     path = layout.path
 
     def ok(msg: str) -> None:
-        found.append(Finding("ok", msg))
+        found.append(Finding(Level.OK, msg))
 
     def warn(msg: str) -> None:
-        found.append(Finding("warning", msg))
+        found.append(Finding(Level.WARNING, msg))
 
     def error(msg: str) -> None:
-        found.append(Finding("error", msg))
+        found.append(Finding(Level.ERROR, msg))
 
     fs = filesystem_type(folder.path)
     if fs in NETWORK_FILESYSTEMS:
@@ -480,7 +490,7 @@ def _cut_journal(
             if len(raw) <= err.offset or not good.endswith(b"\n"):
                 found.append(
                     Finding(
-                        "error",
+                        Level.ERROR,
                         f"The journal {journal} changed while being repaired; run 'contact-tui "
                         "doctor' again. Nothing was changed.",
                     )
@@ -489,14 +499,16 @@ def _cut_journal(
             (kept,) = folder.link_aside([layout.journal], DAMAGED)
             atomic_write(journal, good, folder)
     except OSError as oserr:
-        found.append(Finding("error", f"{describe_os_error(oserr, journal)} Nothing was repaired."))
+        found.append(
+            Finding(Level.ERROR, f"{describe_os_error(oserr, journal)} Nothing was repaired.")
+        )
         return False
     except StoreError as store_err:
-        found.append(Finding("error", f"{store_err} Nothing was repaired."))
+        found.append(Finding(Level.ERROR, f"{store_err} Nothing was repaired."))
         return False
     found.append(
         Finding(
-            "ok",
+            Level.OK,
             f"Cut the journal back to before line {err.line} (byte {err.offset}); the full "
             f"journal, damaged part included, is kept as {folder.path_of(kept)}.",
         )
@@ -536,7 +548,7 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
     try:
         lock.acquire()
     except StoreError as err:
-        found.append(Finding("error", f"{err} Nothing was repaired."))
+        found.append(Finding(Level.ERROR, f"{err} Nothing was repaired."))
         return False
     try:
         try:
@@ -544,7 +556,7 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
         except StoreUnreadable as err:
             found.append(
                 Finding(
-                    "error",
+                    Level.ERROR,
                     f"The backup cannot be used either ({err}); put {path} back from your own "
                     "backups. Nothing was changed.",
                 )
@@ -608,10 +620,10 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
         st = atomic_write(path, data, folder)
         atomic_write(journal, journal_header(new_gen, file_id(st)), folder)
     except OSError as err:
-        found.append(Finding("error", f"{describe_os_error(err, path)} Nothing was repaired."))
+        found.append(Finding(Level.ERROR, f"{describe_os_error(err, path)} Nothing was repaired."))
         return False
     except StoreError as err:
-        found.append(Finding("error", str(err)))
+        found.append(Finding(Level.ERROR, str(err)))
         return False
     finally:
         lock.release()
@@ -621,7 +633,7 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
     aside = " and ".join(str(folder.path_of(k)) for k in kept) or "nothing"
     found.append(
         Finding(
-            "ok",
+            Level.OK,
             f"Rebuilt {path} from {', then '.join(replayed)}: {counts}; the damaged files are "
             f"kept as {aside}.",
         )
@@ -629,7 +641,7 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
     if not up_to_date:
         found.append(
             Finding(
-                "warning",
+                Level.WARNING,
                 "Changes saved after the last compaction may be lost: "
                 + "; ".join(notes)
                 + ". The files are kept; restore from your own backups if something is missing.",
@@ -638,7 +650,7 @@ def _restore_from_backup(layout: StoreLayout, folder: Folder, found: list[Findin
     else:
         found.append(
             Finding(
-                "ok",
+                Level.OK,
                 "Nothing saved since the last compaction was lost: every journal record was "
                 "replayed.",
             )

@@ -16,6 +16,7 @@ from typing import Any
 from contact_tui.domain.identity import contact_keys
 from contact_tui.domain.model import (
     Address,
+    AuditAction,
     AuditRecord,
     Channel,
     Contact,
@@ -524,7 +525,7 @@ def audit_to_doc(record: AuditRecord) -> Doc:
         "id": record.id,
         "at": format_date(record.at),
         "agent": record.agent,
-        "action": record.action,
+        "action": str(record.action),  # the stored word, whatever type the record holds
         "fields": list(record.fields),
     }
     if record.contact_id is not None:
@@ -546,7 +547,7 @@ def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
         id=r.text("id") or doc_id,
         at=at,
         agent=r.text("agent"),
-        action=r.text("action"),
+        action=AuditAction.read(r.text("action")),
         contact_id=r.text("contactId") or None,
         fields=r.texts("fields"),
         version=r.integer("version"),

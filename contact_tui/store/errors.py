@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from contact_tui.domain.present import timestamp
+
 
 class StoreError(Exception):
     """Base class for every store failure."""
@@ -55,9 +57,9 @@ class ConflictError(StoreError):
         self.current = current
         self.modified_by = modified_by
         self.modified_at = modified_at
-        when = modified_at.strftime("%Y-%m-%d %H:%M:%S UTC") if modified_at else "an unknown time"
         super().__init__(
-            f"This contact was changed by {modified_by or 'someone'} at {when} "
+            f"This contact was changed by {modified_by or 'someone'} at "
+            f"{timestamp(modified_at, 'an unknown time')} "
             f"(version {current}; you started from version {expected})."
         )
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from rich.text import Text
 
 from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, PhoneNumber
+from contact_tui.domain.present import PhoneNote, phone_notes, short_timestamp
 from contact_tui.domain.text import clip, printable, terminal_text
 
 LABEL_STYLE = "bold"
@@ -115,17 +116,24 @@ def age(then: datetime, now: datetime) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    """A date for 'last changed' lines, in UTC so every agent reads the same thing."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
+    """A date for 'last changed' lines, to the minute in UTC so every agent reads the same
+    thing; 'unknown' for none."""
+    return short_timestamp(moment, "unknown")
+
+
+# How each phone note looks after the number: SMS is a feature, "not searchable" a caveat.
+_PHONE_NOTE_LOOK = {
+    PhoneNote.SMS: ("  {}", "bold"),
+    PhoneNote.NOT_SEARCHABLE: ("  ({})", "italic"),
+}
 
 
 def phone_line(phone: PhoneNumber) -> Text:
     """A number, its extension, its SMS flag, and a marker when it is not searchable."""
     line = Text(safe(phone.display, 60))
-    if phone.accepts_sms:
-        line.append("  SMS", style="bold")
-    if not phone.searchable:
-        line.append("  (not searchable)", style="italic")
+    for note in phone_notes(phone):
+        shape, style = _PHONE_NOTE_LOOK[note]
+        line.append(shape.format(note), style=style)
     return line
 
 

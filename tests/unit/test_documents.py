@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from contact_tui.domain.model import (
     Address,
+    AuditAction,
     AuditRecord,
     Channel,
     Contact,
@@ -113,7 +114,7 @@ def test_interactions_and_audit_round_trip() -> None:
         candidate_ids=("c1", "c2"),
     )
     assert docs.interaction_from_doc(docs.interaction_to_doc(interaction)) == interaction
-    record = AuditRecord("a1", WHEN, "alice", "edit", "c1", ("title",), 2, None)
+    record = AuditRecord("a1", WHEN, "alice", AuditAction.EDIT, "c1", ("title",), 2, None)
     assert docs.audit_from_doc(docs.audit_to_doc(record)) == record
 
 

@@ -12,7 +12,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from contact_tui.domain.model import Contact, ContactType, Interaction, MatchKind
+from contact_tui.domain.model import Contact, Interaction, MatchKind
+from contact_tui.domain.present import first_reachable
 from contact_tui.ui.render import contact_details, safe
 
 
@@ -35,13 +36,10 @@ class ProfileView:
 
 def candidate_label(contact: Contact) -> Text:
     """One line per matching contact: name, type, first phone or email."""
-    first = next((p.display for _, p in contact.phones()), "") or next(
-        (e for _, e in contact.emails()), ""
-    )
     return Text.assemble(
         safe(contact.display_name, 40),
         (f"  {contact.type.value}", "italic"),
-        f"  {safe(first, 30)}",
+        f"  {safe(first_reachable(contact), 30)}",
     )
 
 
@@ -172,8 +170,3 @@ class ProfilePane(VerticalScroll):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.post_message(self.CandidateChosen(event.option.id))
-
-
-def is_curated(contact: Contact | None) -> bool:
-    """True for a curated contact (no Add to Contacts for it)."""
-    return contact is not None and contact.type == ContactType.CURATED

@@ -1,0 +1,78 @@
+"""The words the command line and the screen both use for a contact: dates, phone notes, the
+phone or email a one-line listing shows.
+
+Plain strings only, so the CLI prints them as they are and the screen wraps them in Rich
+``Text`` with its own styles; neither may spell these again, or the two drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from contact_tui.domain.model import Contact, PhoneNumber
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+SHORT_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # Stored dates are already UTC; one with another offset is converted so the label is true.
+    # A naive one is taken as UTC, which is what every date the app makes is.
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment
+
+
+def timestamp(moment: datetime | None, missing: str = "") -> str:
+    """A moment to the second in UTC ('2026-03-01 09:30:15 UTC'), for records and messages
+    where seconds tell writes apart; ``missing`` for none."""
+    return _in_utc(moment).strftime(TIMESTAMP_FORMAT) if moment is not None else missing
+
+
+def short_timestamp(moment: datetime | None, missing: str = "") -> str:
+    """A moment to the minute in UTC ('2026-03-01 09:30 UTC'), for 'last changed' lines;
+    ``missing`` for none."""
+    return _in_utc(moment).strftime(SHORT_TIMESTAMP_FORMAT) if moment is not None else missing
+
+
+class PhoneNote(StrEnum):
+    """Something worth saying next to a phone number."""
+
+    SMS = "SMS"
+    NOT_SEARCHABLE = "not searchable"
+
+
+def phone_notes(phone: PhoneNumber) -> tuple[PhoneNote, ...]:
+    """The notes shown after a number, in the order shown."""
+    notes: list[PhoneNote] = []
+    if phone.accepts_sms:
+        notes.append(PhoneNote.SMS)
+    if not phone.searchable:
+        notes.append(PhoneNote.NOT_SEARCHABLE)
+    return tuple(notes)
+
+
+def phone_text(phone: PhoneNumber) -> str:
+    """A number with its notes in brackets: '+1 317-555-0123  (SMS, not searchable)'."""
+    notes = phone_notes(phone)
+    return phone.display + (f"  ({', '.join(notes)})" if notes else "")
+
+
+def first_phone(contact: Contact) -> str:
+    """The number a one-line listing shows: the first searchable one (the one that finds the
+    contact again), else the first; '' for none."""
+    phones = [phone for _, phone in contact.phones()]
+    if not phones:
+        return ""
+    return next((p for p in phones if p.searchable), phones[0]).display
+
+
+def first_email(contact: Contact) -> str:
+    """The address a one-line listing shows: the first, in form order; '' for none."""
+    emails = contact.emails()
+    return emails[0][1] if emails else ""
+
+
+def first_reachable(contact: Contact) -> str:
+    """One way to reach a contact for a one-line listing: its first phone, else its first
+    email; '' for neither."""
+    return first_phone(contact) or first_email(contact)
