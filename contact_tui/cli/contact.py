@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from contact_tui.cli.context import Context
-from contact_tui.cli.exits import EXIT_OK
+from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
 from contact_tui.cli.render import contact_label, contact_lines, history_lines, search_lines
 from contact_tui.domain.draft import ContactDraft
@@ -98,9 +100,25 @@ def _print_search(ctx: Context, query: str) -> int:
     return EXIT_OK
 
 
+# A search query is a name, a number or an address: a few hundred characters at most.
+MAX_QUERY_BYTES = 10_000
+
+
 def cmd_contact_search(ctx: Context) -> int:
-    """Find contacts by name, phone (typed any way) or email."""
-    return _print_search(ctx, ctx.args.query)
+    """Find contacts by name, phone (typed any way) or email. ``-`` reads the query from
+    standard input, so a script's customer phone or name stays out of ``ps``."""
+    query = ctx.args.query
+    if query == "-":
+        raw = sys.stdin.buffer.read(MAX_QUERY_BYTES + 1)
+        if len(raw) > MAX_QUERY_BYTES:
+            raise CliError(
+                EXIT_INVALID, f"The query on standard input is over {MAX_QUERY_BYTES:,} bytes."
+            )
+        try:
+            query = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise CliError(EXIT_INVALID, "The query on standard input is not UTF-8.") from None
+    return _print_search(ctx, query)
 
 
 def cmd_contact_list(ctx: Context) -> int:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from importlib import metadata
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from contact_tui.cli.exits import EXIT_CODES
 from contact_tui.cli.flags import add_contact_field_flags
 from contact_tui.cli.output import PROG
 from contact_tui.config import SETTINGS
 from contact_tui.domain.model import Channel, Permission, Platform
-from contact_tui.domain.text import printable
+from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import IMPORT_KEYS, not_surrogate
 
@@ -89,7 +90,22 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-class ValuesParser(argparse.ArgumentParser):
+class SafeParser(argparse.ArgumentParser):
+    """An argument parser whose error messages cannot drive the terminal.
+
+    argparse quotes what it could not parse (an unknown option, a bad value, a file name) back
+    to the user; a script that passes customer text or a planted file name could otherwise
+    put an escape sequence (a window title, an OSC 52 clipboard write) on the reader's
+    terminal. Subcommand parsers inherit the class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and ``message`` with unsafe characters escaped; exit 2."""
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable_lines(message)}\n")
+
+
+class ValuesParser(SafeParser):
     """A command's parser whose options can also come from a JSON object: ``--values FILE``.
 
     Customer data on a command line is visible to every user of the host (``ps``,
@@ -257,7 +273,11 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
         add_contact_field_flags(parser)
         cast(ValuesParser, parser).accept_values()
     search = _command(csub, "search", "contact search", "find contacts", common)
-    search.add_argument("query", metavar="QUERY", help='name, phone or email; "quoted" = literal')
+    search.add_argument(
+        "query",
+        metavar="QUERY",
+        help='name, phone or email; "quoted" = literal; - reads it from standard input',
+    )
     listing = _command(csub, "list", "contact list", "list contacts in directory order", common)
     for parser in (search, listing):
         parser.add_argument("--limit", type=_positive_int, default=DEFAULT_LIMIT, metavar="N")
@@ -367,7 +387,7 @@ def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for the whole command tree."""
-    parser = argparse.ArgumentParser(
+    parser = SafeParser(
         prog=PROG,
         description="A terminal app for contact-centre agents, and its scriptable commands.",
         epilog=_epilog(),

@@ -136,10 +136,13 @@ NEW_FILE_MODE = 0o600
 def _replaced_mode(path: str, target: Path) -> tuple[int, int | None]:
     """The mode a replacement for ``target`` gets, and the group it should keep (None: new).
 
-    A regular file keeps its permission bits (not set-id or sticky ones) and its group, so a
-    share someone set up on purpose survives; anything else there (nothing, a symlink, a
-    FIFO) is replaced by a new file with NEW_FILE_MODE. ``lstat`` because ``os.replace``
-    replaces a symlink itself, never the file it points to, so that file's mode says nothing.
+    A regular file of the caller's own keeps its permission bits (not set-id or sticky ones)
+    and its group, so a share they set up on purpose survives. Another user's file does not:
+    its mode is that user's choice, not the caller's, and in a shared folder an attacker could
+    plant a world-readable file for a supervisor's nightly export to take over; it is
+    replaced by a new file with NEW_FILE_MODE, as is anything else there (nothing, a symlink,
+    a FIFO). ``lstat`` because ``os.replace`` replaces a symlink itself, never the file it
+    points to, so that file's mode says nothing.
     """
     try:
         info = os.lstat(target)
@@ -149,7 +152,7 @@ def _replaced_mode(path: str, target: Path) -> tuple[int, int | None]:
         raise ExchangeError(f"Cannot write {path}: {err.strerror or err}.") from None
     if stat.S_ISDIR(info.st_mode) or (stat.S_ISLNK(info.st_mode) and target.is_dir()):
         raise ExchangeError(f"{path} is a folder; give a file name.")
-    if not stat.S_ISREG(info.st_mode):
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
         return NEW_FILE_MODE, None
     return stat.S_IMODE(info.st_mode) & 0o777, info.st_gid
 

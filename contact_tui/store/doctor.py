@@ -133,7 +133,7 @@ def repair_refusal(path: Path) -> str | None:
 
 
 def _repairer(folder: Path) -> str:
-    """Who should run a repair: the folder's owner, or else a member of its group."""
+    """Who should run a repair: the folder's owner, or else a supervisor in its group."""
     try:
         st = os.stat(folder)
     except OSError:
@@ -147,7 +147,9 @@ def _repairer(folder: Path) -> str:
         group = grp.getgrgid(st.st_gid)
     except KeyError:
         return f"<a member of group {st.st_gid}>"
-    return group.gr_mem[0] if group.gr_mem else f"<a member of group {group.gr_name}>"
+    # Not a member by name: the first member listed may be the very user who planted the
+    # files, and the advice would hand them the repair.
+    return f"<a supervisor in group {group.gr_name}>"
 
 
 def diagnose(path: Path, repair: bool = False) -> list[Finding]:

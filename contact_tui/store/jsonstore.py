@@ -264,7 +264,7 @@ class JsonStore:
                 raise StoreUnreadable(self.journal_path, err2.strerror or str(err2)) from err2
             writable = False
         try:
-            check_size(self.journal_path, st.st_size)
+            check_size(self.journal_path, st.st_size, st)
         except StoreError:
             os.close(fd)
             raise
@@ -303,10 +303,11 @@ class JsonStore:
         j = self._journal
         if j is None:
             return []
-        size = os.fstat(j.fd).st_size
+        st = os.fstat(j.fd)
+        size = st.st_size
         if size <= j.offset:
             return []
-        check_size(self.journal_path, size)  # someone's gigabytes must not reach our memory
+        check_size(self.journal_path, size, st)  # someone's gigabytes must not reach our memory
         chunk = os.pread(j.fd, size - j.offset, j.offset)
         changes: list[Change] = []
         base = j.offset

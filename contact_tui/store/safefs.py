@@ -22,9 +22,15 @@ from pathlib import Path
 from contact_tui.store.errors import StoreUnavailable, StoreUnreadable, UnsafeStoreFile
 from contact_tui.store.layout import aside_prefix, tmp_prefix
 
-# No store file this app writes comes near this (100,000 contacts make a 64 MB snapshot); a
-# bigger one is not ours, and reading it would take the memory of every agent's process.
-MAX_FILE_BYTES = 4 * 1024**3
+# No store file this app writes comes near this (100,000 contacts make a 64 MB snapshot, and
+# the embedded store is for far fewer); a bigger one is not ours, and reading it would take
+# the memory of every agent's process on the host.
+MAX_FILE_BYTES = 512 * 1024**2
+# A file this big whose blocks on disk hold under 1/64 of its size is mostly holes
+# (`truncate -s 400M store.json`): cheap to plant, costly to read. Compressing filesystems
+# store JSON in 1/5 to 1/15 of its size, well above this line.
+SPARSE_MIN_BYTES = 64 * 1024**2
+SPARSE_RATIO = 64
 SAFE_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 # Errors an open gives for something that is not a regular file: a symlink under O_NOFOLLOW,
 # a FIFO without a reader or a socket, a device without a driver, a folder opened to write.
@@ -59,15 +65,27 @@ def describe_kind(st: os.stat_result, link_target: str | None = None) -> str:
     return "not a regular file"
 
 
-def check_size(path: Path, size: int) -> None:
-    """Refuse a store file bigger than MAX_FILE_BYTES before reading it."""
+def check_size(path: Path, size: int, st: os.stat_result | None = None) -> None:
+    """Refuse a store file bigger than MAX_FILE_BYTES, or (given its status) one that is
+    mostly holes, before reading it."""
     if size > MAX_FILE_BYTES:
         raise StoreUnreadable(
             path,
-            f"it is {size:,} bytes, more than the {MAX_FILE_BYTES // 1024**3} GiB a store file "
+            f"it is {size:,} bytes, more than the {MAX_FILE_BYTES // 1024**2} MiB a store file "
             "may be, so it was not read",
             "This app never writes a file that big: check what it is (ls -l) and put the store "
             "back from your backups.",
+        )
+    if (
+        st is not None
+        and st.st_size >= SPARSE_MIN_BYTES
+        and st.st_blocks * 512 * SPARSE_RATIO < st.st_size
+    ):
+        raise StoreUnreadable(
+            path,
+            f"it claims {st.st_size:,} bytes but holds only {st.st_blocks * 512:,} on disk (a "
+            "sparse file, mostly holes), which this app never writes, so it was not read",
+            "Check what it is (ls -ls) and put the store back from your backups.",
         )
 
 
@@ -176,6 +194,7 @@ class Folder:
         MAX_FILE_BYTES before reading it (see :meth:`open` for the other refusals)."""
         fd, st = self.open(name, os.O_RDONLY)
         try:
+            check_size(self.path_of(name), st.st_size, st)
             return read_bounded(fd, st.st_size, self.path_of(name)), st
         finally:
             os.close(fd)

@@ -27,7 +27,7 @@ from contact_tui.cli import parser
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK
 from contact_tui.config import CONFIG_ENV
 from contact_tui.exchange import formats
-from tests.cli.conftest import REPO, Result, Runner
+from tests.cli.runner import REPO, Result, Runner
 
 CARD = "4111 1111 1111 1111"
 
@@ -342,3 +342,83 @@ def test_a_replaced_export_keeps_its_group_when_it_can(tmp_path: Path) -> None:
 
     info = target.stat()
     assert (stat.S_IMODE(info.st_mode), info.st_gid) == (0o640, gid)
+
+
+def test_a_world_readable_file_planted_by_another_user_does_not_widen_the_export(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The review's attack: in a team folder, someone plants daily.csv mode 0644 for a
+    # supervisor's nightly `export -o daily.csv` to take over. The mode was their choice,
+    # not the exporter's: the export is private.
+    target = tmp_path / "daily.csv"
+    target.write_text("planted\n", encoding="utf-8")
+    os.chmod(target, 0o644)
+    if os.geteuid() == 0:
+        os.chown(target, 4242, -1)  # root (CI) can make it another user's file for real
+    else:
+        real_lstat = os.lstat
+
+        def planted(path: object, *args: object, **kwargs: object) -> os.stat_result:
+            st = real_lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+            if Path(str(path)) != target:
+                return st
+            fields = list(st)
+            fields[stat.ST_UID] = os.geteuid() + 1
+            return os.stat_result(fields)
+
+        monkeypatch.setattr(os, "lstat", planted)
+
+    assert formats.write_atomically(str(target), "contacts\n") == 0o600
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.stat().st_uid == os.geteuid()
+    assert target.read_text(encoding="utf-8") == "contacts\n"
+
+
+def test_a_searched_phone_given_on_standard_input_is_never_in_the_process_command_line(
+    run: Runner, config: Path
+) -> None:
+    added = run(
+        "contact", "add", "--first", "Sam", "--last", "Vries", "--cell-phone", "+13175550123"
+    )
+    assert added.code == EXIT_OK, added.err
+
+    cmdline, result = _run_with_stdin(
+        config, ["--json", "contact", "search", "-"], b"(317) 555-0123\n"
+    )
+
+    assert result.code == EXIT_OK, result.err
+    assert b"555" not in cmdline
+    assert [c["lastName"] for c in result.json()] == ["Vries"]
+
+
+def test_a_search_query_on_standard_input_is_bounded(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, b"x" * 20_000)
+    result = run("contact", "search", "-")
+    assert result.code == EXIT_INVALID
+    assert "over 10,000 bytes" in result.err
+
+
+ESCAPES = "\x1b]2;PWNED\x07\x1b]52;c;Y3VybCBldmlsIHwgc2gK\x1b\\"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["contact", "add", f"--zz{ESCAPES}"], id="unknown-option"),
+        pytest.param([f"-{ESCAPES}"], id="unknown-short-option"),
+        pytest.param(["contact", "add", "--values", f"v{ESCAPES}.json"], id="values-file-name"),
+        pytest.param(["interaction", "new", "--channel", f"voice{ESCAPES}"], id="bad-choice"),
+        pytest.param(["contact", "search", "--limit", f"1{ESCAPES}"], id="bad-number"),
+    ],
+)
+def test_usage_errors_never_echo_escape_sequences(run: Runner, args: list[str]) -> None:
+    # The review's attack: argparse quoted what it could not parse back to the terminal raw,
+    # so a script passing customer text or a planted file name could retitle the window or
+    # write the clipboard (OSC 52).
+    result = run(*args)
+    assert result.code == EXIT_INVALID
+    assert "\x1b" not in result.err + result.out and "\x07" not in result.err + result.out
+    assert "\\x1b]2;PWNED" in result.err

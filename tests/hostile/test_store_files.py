@@ -28,7 +28,7 @@ from contact_tui.store.errors import StoreUnavailable, StoreUnreadable, UnsafeSt
 from contact_tui.store.format import frame
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.safefs import MAX_FILE_BYTES
-from tests.cli.conftest import USER, Runner
+from tests.cli.runner import USER, Runner
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = 10.0  # seconds: "returns promptly" on a loaded 2-core machine; a hang is for ever
@@ -274,12 +274,42 @@ def test_a_store_file_over_the_size_bound_is_refused_before_reading(
     JsonStore(store_path).close()
     huge = store_path.with_name(name)
     with open(huge, "r+b") as f:
-        f.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used, but reading it would be 4 GiB
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used, but reading it would be 512 MiB
     started = time.monotonic()
     with pytest.raises(StoreUnreadable) as caught:
         JsonStore(store_path)
     assert time.monotonic() - started < 1.0
-    assert str(huge) in str(caught.value) and "GiB a store file may be" in str(caught.value)
+    assert str(huge) in str(caught.value) and "MiB a store file may be" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["store.json", "store.json.journal"])
+def test_a_store_file_padded_with_holes_is_refused_before_reading(
+    store_path: Path, name: str
+) -> None:
+    # The review's attack: `truncate -s` under the bound costs no disk, yet every agent's
+    # process would read (and parse) hundreds of megabytes of zeros.
+    JsonStore(store_path).close()
+    padded = store_path.with_name(name)
+    with open(padded, "r+b") as f:
+        f.truncate(MAX_FILE_BYTES - 1)
+    started = time.monotonic()
+    with pytest.raises(StoreUnreadable) as caught:
+        JsonStore(store_path)
+    assert time.monotonic() - started < 1.0
+    assert str(padded) in str(caught.value) and "sparse file" in str(caught.value)
+
+
+def test_a_journal_padded_with_holes_while_a_process_follows_it_is_refused(
+    store_path: Path,
+) -> None:
+    store = JsonStore(store_path)
+    try:
+        with open(store_path.with_name("store.json.journal"), "r+b") as f:
+            f.truncate(MAX_FILE_BYTES - 1)
+        with pytest.raises(StoreUnreadable, match="sparse file"):
+            store.refresh()
+    finally:
+        store.close()
 
 
 @pytest.fixture
