@@ -8,50 +8,18 @@ typed but not searchable). The form and the CLI share this, so they cannot disag
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import phonenumbers
 
-from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
-from contact_tui.domain.rules import (
-    NOT_SEARCHABLE_WARNING,
-    RuleError,
-    normalize_email,
-    parse_phone,
-    validate_name,
-    validate_notes,
-    validate_text,
+from contact_tui.domain.fields import (
+    ADDRESS_FIELDS,
+    ADDRESS_PARTS,
+    FIELD_BY_ID,
+    TEXT_FIELDS,
 )
-
-# Field ids are the Genesys JSON keys, so messages, the form and the CLI all use one name.
-NAME_FIELDS = {
-    "firstName": ("First name", True),
-    "middleName": ("Middle name", False),
-    "lastName": ("Last name", True),
-}
-TEXT_FIELDS = {
-    "salutation": ("Salutation", 100),
-    "title": ("Title", 1000),
-    "externalSystemUrl": ("External system URL", 2000),
-    "notes": ("Notes", 10000),
-}
-# The attribute (on ContactDraft, CheckedFields and Contact alike) holding each text field.
-TEXT_ATTRS = {
-    "firstName": "first_name",
-    "middleName": "middle_name",
-    "lastName": "last_name",
-    "salutation": "salutation",
-    "title": "title",
-    "externalSystemUrl": "external_system_url",
-    "notes": "notes",
-}
-ADDRESS_FIELDS = {
-    "address1": "Address line 1",
-    "address2": "Address line 2",
-    "city": "City",
-    "state": "State",
-    "postalCode": "Postal code",
-    "countryCode": "Country",
-}
+from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
+from contact_tui.domain.rules import NOT_SEARCHABLE_WARNING, RuleError, normalize_email, parse_phone
 
 
 @dataclass
@@ -85,13 +53,8 @@ class ContactDraft:
         A searchable number is given in international form so that re-checking it under a
         different default country gives the same E.164.
         """
-        a = contact.address
         return cls(
-            first_name=contact.first_name,
-            middle_name=contact.middle_name,
-            last_name=contact.last_name,
-            salutation=contact.salutation,
-            title=contact.title,
+            **_texts(contact),
             phones={
                 kind: PhoneDraft(
                     phone.display if phone.searchable else (phone.user_input or phone.display),
@@ -100,40 +63,26 @@ class ContactDraft:
                 for kind, phone in contact.phones()
             },
             emails=dict(contact.emails()),
-            address={
-                "address1": a.address1,
-                "address2": a.address2,
-                "city": a.city,
-                "state": a.state,
-                "postalCode": a.postal_code,
-                "countryCode": a.country_code,
-            },
+            address={f.part: getattr(contact.address, f.attr) for f in ADDRESS_FIELDS},
             survey_opt_out=contact.survey_opt_out,
-            external_system_url=contact.external_system_url,
-            notes=contact.notes,
         )
 
     def complete(self) -> ContactDraft:
         """The same draft with every phone, email and address slot present (empty where
         unset), so two drafts that show the same form compare equal."""
         return ContactDraft(
-            first_name=self.first_name,
-            middle_name=self.middle_name,
-            last_name=self.last_name,
-            salutation=self.salutation,
-            title=self.title,
+            **_texts(self),
             phones={k: self.phones.get(k, PhoneDraft()) for k in PhoneKind},
             emails={k: self.emails.get(k, "") for k in EmailKind},
-            address={part: self.address.get(part, "") for part in ADDRESS_FIELDS},
+            address={part: self.address.get(part, "") for part in ADDRESS_PARTS},
             survey_opt_out=self.survey_opt_out,
-            external_system_url=self.external_system_url,
-            notes=self.notes,
         )
 
     def text_of(self, field_id: str) -> str:
         """The raw text of one field, by its id."""
-        if field_id in NAME_FIELDS or field_id in TEXT_FIELDS:
-            return str(getattr(self, TEXT_ATTRS[field_id]))
+        spec = FIELD_BY_ID.get(field_id)
+        if spec is not None and spec in TEXT_FIELDS:
+            return str(getattr(self, spec.attr))
         if field_id in PhoneKind._value2member_map_:
             return self.phones.get(PhoneKind(field_id), PhoneDraft()).text
         if field_id in EmailKind._value2member_map_:
@@ -165,26 +114,18 @@ class CheckedFields:
         A number that is the same number as before keeps what the agent first typed
         (``userInput``), so re-saving an unchanged form changes nothing.
         """
-        phones = {k: _same_number(contact.phone(k), p) for k, p in self.phones.items()}
-        return replace(
-            contact,
-            first_name=self.first_name,
-            middle_name=self.middle_name,
-            last_name=self.last_name,
-            salutation=self.salutation,
-            title=self.title,
-            work_phone=phones[PhoneKind.WORK],
-            home_phone=phones[PhoneKind.HOME],
-            cell_phone=phones[PhoneKind.CELL],
-            other_phone=phones[PhoneKind.OTHER],
-            work_email=self.emails[EmailKind.WORK],
-            personal_email=self.emails[EmailKind.PERSONAL],
-            other_email=self.emails[EmailKind.OTHER],
-            address=self.address,
-            survey_opt_out=self.survey_opt_out,
-            external_system_url=self.external_system_url,
-            notes=self.notes,
-        )
+        changes = _texts(self)
+        changes.update({k.attr: _same_number(contact.phone(k), p) for k, p in self.phones.items()})
+        changes.update({k.attr: self.emails[k] for k in EmailKind})
+        return replace(contact, **changes, address=self.address, survey_opt_out=self.survey_opt_out)
+
+
+def _texts(source: object) -> dict[str, Any]:
+    """The text fields held directly on a contact, draft or checked fields, by attribute.
+
+    Any: a ``**`` of this into a constructor is checked against every parameter's type.
+    """
+    return {f.attr: getattr(source, f.attr) for f in TEXT_FIELDS}
 
 
 def _same_number(old: PhoneNumber | None, new: PhoneNumber | None) -> PhoneNumber | None:
@@ -240,19 +181,12 @@ def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
     """Apply every rule to every field, collecting all problems rather than stopping at one."""
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
-    names: dict[str, str] = {}
-    for field_id, (label, required) in NAME_FIELDS.items():
+    texts: dict[str, Any] = {}  # by attribute; Any as in _texts
+    for spec in TEXT_FIELDS:
         try:
-            names[field_id] = validate_name(draft.text_of(field_id), label, required=required)
+            texts[spec.attr] = spec.check_text(draft.text_of(spec.id))
         except RuleError as err:
-            errors[field_id] = str(err)
-    texts: dict[str, str] = {}
-    for field_id, (label, limit) in TEXT_FIELDS.items():
-        check = validate_notes if field_id == "notes" else validate_text
-        try:
-            texts[field_id] = check(draft.text_of(field_id), label, max_length=limit)
-        except RuleError as err:
-            errors[field_id] = str(err)
+            errors[spec.id] = str(err)
     phones: dict[PhoneKind, PhoneNumber | None] = {}
     for kind in PhoneKind:
         entry = draft.phones.get(kind, PhoneDraft())
@@ -268,53 +202,31 @@ def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
             emails[email_kind] = check_email(draft.emails.get(email_kind, ""))
         except RuleError as err:
             errors[email_kind.value] = str(err)
-    address: dict[str, str] = {}
-    for part, label in ADDRESS_FIELDS.items():
+    address: dict[str, str] = {}  # by attribute
+    for spec in ADDRESS_FIELDS:
         try:
-            address[part] = validate_text(draft.address.get(part, ""), label, max_length=1000)
+            address[spec.attr] = spec.check_text(draft.address.get(spec.part, ""))
         except RuleError as err:
-            errors[f"address.{part}"] = str(err)
+            errors[spec.id] = str(err)
     if errors:
         return DraftCheck(errors, warnings, None)
     return DraftCheck(
         errors,
         warnings,
         CheckedFields(
-            first_name=names["firstName"],
-            middle_name=names["middleName"],
-            last_name=names["lastName"],
-            salutation=texts["salutation"],
-            title=texts["title"],
+            **texts,
             phones=phones,
             emails=emails,
-            address=Address(
-                address1=address["address1"],
-                address2=address["address2"],
-                city=address["city"],
-                state=address["state"],
-                postal_code=address["postalCode"],
-                country_code=address["countryCode"],
-            ),
+            address=Address(**address),
             survey_opt_out=draft.survey_opt_out,
-            external_system_url=texts["externalSystemUrl"],
-            notes=texts["notes"],
         ),
     )
 
 
 def field_label(field_id: str) -> str:
     """The label an agent sees for a field id: 'workPhone' -> 'Work phone'."""
-    if field_id in NAME_FIELDS:
-        return NAME_FIELDS[field_id][0]
-    if field_id in TEXT_FIELDS:
-        return TEXT_FIELDS[field_id][0]
-    if field_id in PhoneKind._value2member_map_:
-        return f"{PhoneKind(field_id).label} phone"
-    if field_id in EmailKind._value2member_map_:
-        return f"{EmailKind(field_id).label} email"
-    if field_id.startswith("address."):
-        return ADDRESS_FIELDS.get(field_id.removeprefix("address."), field_id)
-    return field_id
+    spec = FIELD_BY_ID.get(field_id)
+    return spec.label if spec is not None else field_id
 
 
 def merge_drafts(base: ContactDraft, mine: ContactDraft, theirs: ContactDraft) -> ContactDraft:
@@ -328,17 +240,11 @@ def merge_drafts(base: ContactDraft, mine: ContactDraft, theirs: ContactDraft) -
     def pick(b: object, m: object, t: object) -> object:
         return t if m == b else m
 
+    texts = (_texts(base), _texts(mine), _texts(theirs))
+    picked: dict[str, Any] = {attr: str(pick(*(t[attr] for t in texts))) for attr in texts[0]}
     merged = ContactDraft(
-        first_name=str(pick(base.first_name, mine.first_name, theirs.first_name)),
-        middle_name=str(pick(base.middle_name, mine.middle_name, theirs.middle_name)),
-        last_name=str(pick(base.last_name, mine.last_name, theirs.last_name)),
-        salutation=str(pick(base.salutation, mine.salutation, theirs.salutation)),
-        title=str(pick(base.title, mine.title, theirs.title)),
+        **picked,
         survey_opt_out=bool(pick(base.survey_opt_out, mine.survey_opt_out, theirs.survey_opt_out)),
-        external_system_url=str(
-            pick(base.external_system_url, mine.external_system_url, theirs.external_system_url)
-        ),
-        notes=str(pick(base.notes, mine.notes, theirs.notes)),
     )
     for kind in PhoneKind:
         b, m, t = (d.phones.get(kind, PhoneDraft()) for d in (base, mine, theirs))
@@ -350,6 +256,6 @@ def merge_drafts(base: ContactDraft, mine: ContactDraft, theirs: ContactDraft) -
         merged.emails[email_kind] = str(
             pick(*(d.emails.get(email_kind, "") for d in (base, mine, theirs)))
         )
-    for part in ADDRESS_FIELDS:
+    for part in ADDRESS_PARTS:
         merged.address[part] = str(pick(*(d.address.get(part, "") for d in (base, mine, theirs))))
     return merged

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class ContactType(StrEnum):
@@ -34,6 +35,11 @@ class PhoneKind(StrEnum):
             self.value, "Other"
         )
 
+    @property
+    def attr(self) -> str:
+        """The :class:`Contact` attribute holding this slot: 'work_phone'."""
+        return f"{self.value.removesuffix('Phone')}_phone"
+
 
 class EmailKind(StrEnum):
     """The three email slots of a contact; the value is the Genesys JSON key."""
@@ -46,6 +52,11 @@ class EmailKind(StrEnum):
     def label(self) -> str:
         """The word an agent sees next to the field."""
         return {"workEmail": "Work", "personalEmail": "Personal"}.get(self.value, "Other")
+
+    @property
+    def attr(self) -> str:
+        """The :class:`Contact` attribute holding this slot: 'personal_email'."""
+        return f"{self.value.removesuffix('Email')}_email"
 
 
 class Channel(StrEnum):
@@ -251,12 +262,8 @@ class Contact:
 
     def phone(self, kind: PhoneKind) -> PhoneNumber | None:
         """The number in one slot."""
-        return {
-            PhoneKind.WORK: self.work_phone,
-            PhoneKind.HOME: self.home_phone,
-            PhoneKind.CELL: self.cell_phone,
-            PhoneKind.OTHER: self.other_phone,
-        }[kind]
+        phone: PhoneNumber | None = getattr(self, kind.attr)
+        return phone
 
     def phones(self) -> list[tuple[PhoneKind, PhoneNumber]]:
         """The filled phone slots in form order."""
@@ -264,11 +271,8 @@ class Contact:
 
     def email(self, kind: EmailKind) -> str:
         """The address in one slot, or ''."""
-        return {
-            EmailKind.WORK: self.work_email,
-            EmailKind.PERSONAL: self.personal_email,
-            EmailKind.OTHER: self.other_email,
-        }[kind]
+        email: str = getattr(self, kind.attr)
+        return email
 
     def emails(self) -> list[tuple[EmailKind, str]]:
         """The filled email slots in form order."""
@@ -294,13 +298,9 @@ class Contact:
 
     def with_phone(self, kind: PhoneKind, phone: PhoneNumber | None) -> Contact:
         """A copy with ``phone`` in slot ``kind``."""
-        if kind == PhoneKind.WORK:
-            return replace(self, work_phone=phone)
-        if kind == PhoneKind.HOME:
-            return replace(self, home_phone=phone)
-        if kind == PhoneKind.CELL:
-            return replace(self, cell_phone=phone)
-        return replace(self, other_phone=phone)
+        # Any: mypy checks ** against every field's type, not the one this key names.
+        change: dict[str, Any] = {kind.attr: phone}
+        return replace(self, **change)
 
     def with_identity(self, identity: MessagingIdentity) -> Contact:
         """A copy holding ``identity``, replacing any on the same platform."""

@@ -49,10 +49,10 @@ from datetime import datetime
 from typing import Final
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, Field, FieldKind, fields_of
 from contact_tui.domain.model import (
     Contact,
     ContactType,
-    EmailKind,
     MessagingIdentity,
     PhoneKind,
     PhoneNumber,
@@ -74,47 +74,13 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-_BOOL_HINT = "true/false, yes/no, y/n, 1/0 or x; empty is false"
 _IDS_HINT = "separated by spaces"
 
 COLUMNS: Final[tuple[Column, ...]] = (
     Column("id", "Contact id: matched first when importing, and kept for a new contact"),
     Column("type", "Ephemeral, Identified or Curated; empty leaves it to the importer"),
-    Column("firstName", "First name"),
-    Column("middleName", "Middle name"),
-    Column("lastName", "Last name"),
-    Column("salutation", "Salutation, e.g. Dr"),
-    Column("title", "Job title", ("jobTitle",)),
-    Column("workPhone", "Work phone; +country code form (+1 212-555-0199 ext. 12) is searchable"),
-    Column("workPhoneAcceptsSMS", f"Work phone takes SMS: {_BOOL_HINT}", ("workPhoneSMS",)),
-    Column("homePhone", "Home phone"),
-    Column(
-        "homePhoneAcceptsSMS", "Home phone takes SMS (as workPhoneAcceptsSMS)", ("homePhoneSMS",)
-    ),
-    Column("cellPhone", "Cell (mobile) phone", ("mobile", "mobilePhone", "cell")),
-    Column(
-        "cellPhoneAcceptsSMS", "Cell phone takes SMS (as workPhoneAcceptsSMS)", ("cellPhoneSMS",)
-    ),
-    Column("otherPhone", "Other phone"),
-    Column(
-        "otherPhoneAcceptsSMS", "Other phone takes SMS (as workPhoneAcceptsSMS)", ("otherPhoneSMS",)
-    ),
-    Column("workEmail", "Work email address"),
-    Column("personalEmail", "Personal email address"),
-    Column(
-        "otherEmail",
-        "Other email address; an `email` column is read as this one if no other is an email",
-        ("email",),
-    ),
-    Column("address1", "Address line 1", ("addressLine1",)),
-    Column("address2", "Address line 2", ("addressLine2",)),
-    Column("city", "City"),
-    Column("state", "State, county or province"),
-    Column("postalCode", "Postal code"),
-    Column("countryCode", "Country", ("country",)),
-    Column("surveyOptOut", f"Opted out of surveys: {_BOOL_HINT}"),
-    Column("externalSystemUrl", "Link to the contact in another system (a CRM)"),
-    Column("notes", "Free-form notes; may span several lines inside quotes"),
+    # The contact's fields, from the field table: names, phones, emails, address, and more.
+    *(Column(f.column, f.column_help, f.aliases) for f in FIELDS),
     Column("whatsAppId", "WhatsApp number, e.g. +447700900123"),
     Column("whatsAppDisplayName", "WhatsApp display name"),
     Column("facebookIds", f"Facebook page-scoped ids, {_IDS_HINT}"),
@@ -162,26 +128,14 @@ _IDENTITIES: Final[dict[Platform, _Identity]] = {
     Platform.WEBCHAT: _Identity("webChatIds", "webChatDisplayName", None, False),
 }
 
-_NAMES: Final = {"firstName": "first_name", "middleName": "middle_name", "lastName": "last_name"}
-_TEXTS: Final = {
-    "salutation": "salutation",
-    "title": "title",
-    "externalSystemUrl": "external_system_url",
-    "notes": "notes",
-}
-_ADDRESS: Final = ("address1", "address2", "city", "state", "postalCode", "countryCode")
+_FIELD_OF_COLUMN: Final[dict[str, Field]] = {f.column: f for f in FIELDS}
+_SMS_OF_PHONE: Final[dict[PhoneKind, Field]] = {f.phone_kind: f for f in fields_of(FieldKind.SMS)}
 
 
 def _field_id(column: str) -> str | None:
     """The ImportRow field id a column fills (see rows.ALL_FIELDS), or None for bookkeeping."""
-    if column in _NAMES or column in _TEXTS or column == "surveyOptOut":
-        return column
-    if column in PhoneKind._value2member_map_ or column in EmailKind._value2member_map_:
-        return column
-    if column.endswith("AcceptsSMS"):
-        return f"{column.removesuffix('AcceptsSMS')}.acceptsSMS"
-    if column in _ADDRESS:
-        return f"address.{column}"
+    if column in _FIELD_OF_COLUMN:
+        return _FIELD_OF_COLUMN[column].id
     for platform, spec in _IDENTITIES.items():
         if column in (spec.ids, spec.display_name, spec.handle):
             return f"identity.{platform.value}"
@@ -232,35 +186,29 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _cell(contact: Contact, spec: Field) -> str:
+    """One field's cell: text as stored, a phone as :func:`_phone_text`, a flag as true/false
+    (an SMS flag is empty when its slot has no number)."""
+    if spec.kind == FieldKind.PHONE:
+        return _phone_text(contact.phone(spec.phone_kind))
+    if spec.kind == FieldKind.SMS:
+        phone = contact.phone(spec.phone_kind)
+        return "" if phone is None else _flag(phone.accepts_sms)
+    if spec.kind == FieldKind.FLAG:
+        return _flag(getattr(contact, spec.attr))
+    holder = contact.address if spec.kind == FieldKind.ADDRESS else contact
+    return str(getattr(holder, spec.attr))
+
+
 def _row(contact: Contact) -> dict[str, str]:
-    a = contact.address
     row: dict[str, str] = {
         "id": contact.id,
         "type": contact.type.value,
-        "firstName": contact.first_name,
-        "middleName": contact.middle_name,
-        "lastName": contact.last_name,
-        "salutation": contact.salutation,
-        "title": contact.title,
-        "address1": a.address1,
-        "address2": a.address2,
-        "city": a.city,
-        "state": a.state,
-        "postalCode": a.postal_code,
-        "countryCode": a.country_code,
-        "surveyOptOut": _flag(contact.survey_opt_out),
-        "externalSystemUrl": contact.external_system_url,
-        "notes": contact.notes,
+        **{spec.column: _cell(contact, spec) for spec in FIELDS},
         "createDate": format_date(contact.create_date) if contact.create_date else "",
         "modifyDate": format_date(contact.modify_date) if contact.modify_date else "",
         "version": str(contact.version),
     }
-    for kind in PhoneKind:
-        phone = contact.phone(kind)
-        row[kind.value] = _phone_text(phone)
-        row[f"{kind.value}AcceptsSMS"] = "" if phone is None else _flag(phone.accepts_sms)
-    for email_kind in EmailKind:
-        row[email_kind.value] = contact.email(email_kind)
     for platform, spec in _IDENTITIES.items():
         identity = contact.identity(platform)
         if identity is not None:
@@ -302,7 +250,7 @@ _BY_KEY: Final[dict[str, str]] = {
     for alias in (column.name, *column.aliases)
     if alias != _EMAIL_ALIAS
 }
-_EMAIL_COLUMNS: Final = frozenset(kind.value for kind in EmailKind)
+_EMAIL_COLUMNS: Final = frozenset(f.column for f in fields_of(FieldKind.EMAIL))
 
 _EXCEL_TEXT = re.compile(r'="((?:[^"]|"")*)"', re.DOTALL)
 _EXCEL_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
@@ -499,31 +447,32 @@ class _RowReader:
         row, draft = self.row, self.row.draft
         row.contact_id = self.text("id")
         self.read_bookkeeping()
-        for column, attr in (*_NAMES.items(), *_TEXTS.items()):
-            if self.has(column):
-                setattr(draft, attr, self.text(column))
-        for kind in PhoneKind:
-            sms = f"{kind.value}AcceptsSMS"
-            if not (self.has(kind.value) or self.has(sms)):
+        for spec in TEXT_FIELDS:
+            if self.has(spec.column):
+                setattr(draft, spec.attr, self.text(spec.column))
+        for spec in fields_of(FieldKind.PHONE):
+            sms = _SMS_OF_PHONE[spec.phone_kind]
+            if not (self.has(spec.column) or self.has(sms.column)):
                 continue
-            number = self.text(kind.value)
+            number = self.text(spec.column)
             if _EXCEL_SCIENTIFIC.fullmatch(number):
-                row.errors[kind.value] = (
+                row.errors[spec.id] = (
                     f"Excel turned this number into {number}; "
                     "format the column as Text and export again"
                 )
-            accepts = self.flag(sms, f"{kind.value}.acceptsSMS") if self.has(sms) else False
-            draft.phones[kind] = PhoneDraft(number, accepts)
-        for email_kind in EmailKind:
-            if self.has(email_kind.value):
-                draft.emails[email_kind] = self.text(email_kind.value)
-        for part in _ADDRESS:
-            if self.has(part):
-                draft.address[part] = self.text(part)
-        if self.has("surveyOptOut"):
-            draft.survey_opt_out = self.flag("surveyOptOut", "surveyOptOut")
-        for platform, spec in _IDENTITIES.items():
-            self.read_identity(platform, spec)
+            accepts = self.flag(sms.column, sms.id) if self.has(sms.column) else False
+            draft.phones[spec.phone_kind] = PhoneDraft(number, accepts)
+        for spec in fields_of(FieldKind.EMAIL):
+            if self.has(spec.column):
+                draft.emails[spec.email_kind] = self.text(spec.column)
+        for spec in fields_of(FieldKind.ADDRESS):
+            if self.has(spec.column):
+                draft.address[spec.part] = self.text(spec.column)
+        for spec in fields_of(FieldKind.FLAG):
+            if self.has(spec.column):
+                setattr(draft, spec.attr, self.flag(spec.column, spec.id))
+        for platform, columns in _IDENTITIES.items():
+            self.read_identity(platform, columns)
         return row
 
     def read_bookkeeping(self) -> None:

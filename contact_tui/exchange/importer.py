@@ -21,18 +21,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from contact_tui.domain.draft import (
-    ADDRESS_FIELDS,
-    NAME_FIELDS,
-    TEXT_ATTRS,
     CheckedFields,
     ContactDraft,
     PhoneDraft,
     check_draft,
     field_label,
 )
+from contact_tui.domain.fields import ADDRESS_FIELDS, FIELD_BY_ID, NAME_FIELDS, TEXT_FIELDS
 from contact_tui.domain.identity import contact_keys, phone_identity, stored_email_identity
 from contact_tui.domain.model import (
     Address,
@@ -62,29 +60,9 @@ _LABELS = {
     "version": "Version",
     "createDate": "Created (createDate)",
     "modifyDate": "Modified (modifyDate)",
-    "surveyOptOut": "Survey opt-out",
     "contact": "Contact",
 }
 
-_PHONE_ATTRS = {
-    PhoneKind.WORK: "work_phone",
-    PhoneKind.HOME: "home_phone",
-    PhoneKind.CELL: "cell_phone",
-    PhoneKind.OTHER: "other_phone",
-}
-_EMAIL_ATTRS = {
-    EmailKind.WORK: "work_email",
-    EmailKind.PERSONAL: "personal_email",
-    EmailKind.OTHER: "other_email",
-}
-_ADDRESS_ATTRS = {
-    "address1": "address1",
-    "address2": "address2",
-    "city": "city",
-    "state": "state",
-    "postalCode": "postal_code",
-    "countryCode": "country_code",
-}
 _PLATFORM_ORDER = {p: n for n, p in enumerate(Platform)}
 
 
@@ -248,30 +226,25 @@ def _checkable(row: ImportRow) -> ContactDraft:
 
     nameless = _nameless(row)
 
-    def text(field_id: str, value: str) -> str:
-        required = NAME_FIELDS.get(field_id, ("", False))[1]
-        if field_id in present and (value.strip() or not (required and nameless)):
+    def text(field_id: str) -> str:
+        spec = FIELD_BY_ID[field_id]
+        value = d.text_of(field_id)
+        if field_id in present and (value.strip() or not (spec.required and nameless)):
             return value
-        return _STAND_IN_NAME if required else ""
+        return _STAND_IN_NAME if spec.required else ""
 
+    texts: dict[str, Any] = {f.attr: text(f.id) for f in TEXT_FIELDS}  # Any: see draft._texts
     return ContactDraft(
-        first_name=text("firstName", d.first_name),
-        middle_name=text("middleName", d.middle_name),
-        last_name=text("lastName", d.last_name),
-        salutation=text("salutation", d.salutation),
-        title=text("title", d.title),
+        **texts,
         phones={
             k: d.phones.get(k, PhoneDraft()) if k.value in present else PhoneDraft()
             for k in PhoneKind
         },
         emails={k: d.emails.get(k, "") if k.value in present else "" for k in EmailKind},
         address={
-            part: d.address.get(part, "") if f"address.{part}" in present else ""
-            for part in ADDRESS_FIELDS
+            f.part: d.address.get(f.part, "") if f.id in present else "" for f in ADDRESS_FIELDS
         },
         survey_opt_out=d.survey_opt_out,
-        external_system_url=text("externalSystemUrl", d.external_system_url),
-        notes=text("notes", d.notes),
     )
 
 
@@ -390,9 +363,7 @@ class Planner:
 
     def _create(self, checked: CheckedRow) -> PlannedWrite | RowProblem:
         row = checked.row
-        missing = [
-            f for f, (_, required) in NAME_FIELDS.items() if required and f not in row.present
-        ]
+        missing = [f.id for f in NAME_FIELDS if f.required and f.id not in row.present]
         if missing:
             labels = " and ".join(field_label(f) for f in missing)
             return RowProblem(
@@ -520,26 +491,24 @@ def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
     present = _unmoved(current, fields, row.present)
     updated = fields.apply_to(current)
     keep: dict[str, object] = {
-        attr: getattr(current, attr) for fid, attr in TEXT_ATTRS.items() if fid not in present
+        f.attr: getattr(current, f.attr) for f in TEXT_FIELDS if f.id not in present
     }
-    for kind, attr in _PHONE_ATTRS.items():
+    for kind in PhoneKind:
         phone = updated.phone(kind)
         if kind.value not in present:
-            keep[attr] = current.phone(kind)
+            keep[kind.attr] = current.phone(kind)
         elif phone is not None and f"{kind.value}.acceptsSMS" not in present:
             old = current.phone(kind)
             same = old is not None and (old.e164 or old.display) == (phone.e164 or phone.display)
-            keep[attr] = replace(phone, accepts_sms=old.accepts_sms if same and old else False)
-    for email_kind, attr in _EMAIL_ATTRS.items():
+            keep[kind.attr] = replace(phone, accepts_sms=old.accepts_sms if same and old else False)
+    for email_kind in EmailKind:
         if email_kind.value not in present:
-            keep[attr] = current.email(email_kind)
-    if any(f"address.{part}" not in present for part in _ADDRESS_ATTRS):
+            keep[email_kind.attr] = current.email(email_kind)
+    if any(f.id not in present for f in ADDRESS_FIELDS):
         keep["address"] = Address(
             **{
-                attr: getattr(
-                    updated.address if f"address.{part}" in present else current.address, attr
-                )
-                for part, attr in _ADDRESS_ATTRS.items()
+                f.attr: getattr(updated.address if f.id in present else current.address, f.attr)
+                for f in ADDRESS_FIELDS
             }
         )
     if "surveyOptOut" not in present:
@@ -584,7 +553,7 @@ def _with_inputs(contact: Contact, row: ImportRow, region: str) -> Contact:
             or _same_digits(typed, phone.e164)
             or (phone_key(typed, region) == phone.e164)
         ):
-            changes[_PHONE_ATTRS[kind]] = replace(phone, user_input=typed)
+            changes[kind.attr] = replace(phone, user_input=typed)
     return replace(contact, **changes) if changes else contact  # type: ignore[arg-type]
 
 

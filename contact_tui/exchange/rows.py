@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contact_tui.domain.draft import ADDRESS_FIELDS, NAME_FIELDS, TEXT_FIELDS, ContactDraft
+from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.fields import ADDRESS_FIELDS, TEXT_FIELDS
 from contact_tui.domain.model import ContactType, EmailKind, MessagingIdentity, PhoneKind, Platform
 
 # Field ids a row can carry. A row lists the ones its file has in ``present``; on an update,
@@ -24,15 +25,14 @@ from contact_tui.domain.model import ContactType, EmailKind, MessagingIdentity, 
 PHONE_FIELDS = tuple(kind.value for kind in PhoneKind)  # "workPhone", ...
 SMS_FIELDS = tuple(f"{kind.value}.acceptsSMS" for kind in PhoneKind)  # "workPhone.acceptsSMS"
 EMAIL_FIELDS = tuple(kind.value for kind in EmailKind)  # "workEmail", ...
-ADDRESS_FIELD_IDS = tuple(f"address.{part}" for part in ADDRESS_FIELDS)  # "address.city", ...
+ADDRESS_FIELD_IDS = tuple(f.id for f in ADDRESS_FIELDS)  # "address.city", ...
 IDENTITY_FIELDS = tuple(
     f"identity.{p.value}" for p in Platform if p != Platform.SMS
 )  # "identity.whatsapp", ...
 FLAG_FIELDS = ("surveyOptOut",)
 ALL_FIELDS = frozenset(
     (
-        *NAME_FIELDS,
-        *TEXT_FIELDS,  # salutation, title, externalSystemUrl, notes
+        *(f.id for f in TEXT_FIELDS),  # names, salutation, title, externalSystemUrl, notes
         *PHONE_FIELDS,
         *SMS_FIELDS,
         *EMAIL_FIELDS,

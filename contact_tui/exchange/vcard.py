@@ -81,7 +81,8 @@ from urllib.parse import unquote
 
 import vobject  # type: ignore[import-untyped]
 
-from contact_tui.domain.draft import ADDRESS_FIELDS, NAME_FIELDS, ContactDraft, PhoneDraft
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.fields import ADDRESS_PARTS, NAME_FIELDS
 from contact_tui.domain.model import (
     IDENTITY_PLATFORMS,
     Contact,
@@ -131,7 +132,7 @@ _SCHEME_OF = {platform: scheme for scheme, platform in reversed(SCHEMES.items())
 # What every card carries: a vCard is a whole address-book entry.
 # A card from elsewhere (a phone, khard) always names the contact; every other field is present
 # only when the card has it, so a phone's card never wipes a number, address or note it lacks.
-_ALWAYS_PRESENT = frozenset((*NAME_FIELDS, "salutation"))
+_ALWAYS_PRESENT = frozenset((*(f.id for f in NAME_FIELDS), "salutation"))
 # Properties that are read (or deliberately ignored) and so never "not imported".
 _HANDLED = frozenset(
     (
@@ -372,7 +373,7 @@ class _CardReader:
         self.start = start
         self.props = props
         self.ours = any(p.name == X_TYPE for p in props)
-        self.draft = ContactDraft(address={part: "" for part in ADDRESS_FIELDS})
+        self.draft = ContactDraft(address={part: "" for part in ADDRESS_PARTS})
         self.result = ImportRow(line=start, draft=self.draft)
         self.present: set[str] = set(_ALWAYS_PRESENT)
         self.warnings: list[tuple[int, str]] = []

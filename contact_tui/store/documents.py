@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from contact_tui.domain.fields import FieldKind, fields_of
 from contact_tui.domain.identity import contact_keys
 from contact_tui.domain.model import (
     Address,
@@ -428,11 +429,15 @@ def contact_doc_keys(doc: Mapping[str, Any]) -> set[str]:
     return contact_keys(e164s, emails, identities)
 
 
+# The fields search matches by substring: the names and the email addresses.
+_SEARCHED = fields_of(FieldKind.NAME, FieldKind.EMAIL)
+
+
 def contact_doc_search_text(doc: Mapping[str, Any]) -> str:
     """Lower-cased names and emails of a raw document, for substring search."""
     parts = []
-    for key in ("firstName", "middleName", "lastName", "workEmail", "personalEmail", "otherEmail"):
-        value = doc.get(key)
+    for spec in _SEARCHED:
+        value = doc.get(spec.column)
         if isinstance(value, str) and value:
             parts.append(value)
     return fold("\x00".join(parts))

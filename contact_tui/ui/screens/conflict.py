@@ -23,16 +23,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from contact_tui.domain.draft import (
-    ADDRESS_FIELDS,
-    NAME_FIELDS,
-    TEXT_ATTRS,
-    TEXT_FIELDS,
-    ContactDraft,
-    PhoneDraft,
-    field_label,
-    merge_drafts,
-)
+from contact_tui.domain.draft import ContactDraft, PhoneDraft, field_label, merge_drafts
+from contact_tui.domain.fields import ADDRESS_PARTS, FIELD_BY_ID, TEXT_FIELDS
 from contact_tui.domain.model import Contact, EmailKind, PhoneKind
 from contact_tui.ui.render import cell, safe, when
 
@@ -49,15 +41,13 @@ FieldValue = str | bool | tuple[str, bool]
 def field_values(draft: ContactDraft) -> dict[str, FieldValue]:
     """Every field of a draft by its id, in form order; a phone is its text and SMS flag."""
     full = draft.complete()
-    values: dict[str, FieldValue] = {
-        field_id: full.text_of(field_id) for field_id in (*NAME_FIELDS, *TEXT_FIELDS)
-    }
+    values: dict[str, FieldValue] = {f.id: full.text_of(f.id) for f in TEXT_FIELDS}
     for kind in PhoneKind:
         phone = full.phones[kind]
         values[kind.value] = (phone.text, phone.accepts_sms)
     for email_kind in EmailKind:
         values[email_kind.value] = full.emails[email_kind]
-    for part in ADDRESS_FIELDS:
+    for part in ADDRESS_PARTS:
         values[f"address.{part}"] = full.address[part]
     values[SURVEY] = full.survey_opt_out
     return values
@@ -74,8 +64,8 @@ def with_value(draft: ContactDraft, field_id: str, value: FieldValue) -> Contact
         changed.emails[EmailKind(field_id)] = value
     elif field_id.startswith("address.") and isinstance(value, str):
         changed.address[field_id.removeprefix("address.")] = value
-    elif field_id in TEXT_ATTRS and isinstance(value, str):
-        setattr(changed, TEXT_ATTRS[field_id], value)
+    elif (spec := FIELD_BY_ID.get(field_id)) in TEXT_FIELDS and isinstance(value, str):
+        setattr(changed, spec.attr, value)
     else:
         raise KeyError(field_id)
     return changed

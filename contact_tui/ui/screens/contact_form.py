@@ -31,14 +31,14 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 from textual.worker import Worker
 
 from contact_tui.domain.draft import (
-    ADDRESS_FIELDS,
     ContactDraft,
     PhoneDraft,
     check_draft,
     check_phone,
     default_country_note,
 )
-from contact_tui.domain.model import Contact, ContactType, EmailKind, PhoneKind
+from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, FieldKind, fields_of
+from contact_tui.domain.model import Contact, ContactType, PhoneKind
 from contact_tui.domain.rules import RuleError
 from contact_tui.service import InvalidInput, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
@@ -77,12 +77,15 @@ ReloadFunction = Callable[[], Contact]
 # The other contacts holding the number a phone field names. Runs in a worker thread.
 HoldersFunction = Callable[[str], list[Contact]]
 
-NAME_ROWS = (
-    ("firstName", "First name", True),
-    ("middleName", "Middle name", False),
-    ("lastName", "Last name", True),
-)
-TEXT_ROWS = (("title", "Title", 1000),)
+# The form's rows, in the field table's order, section by section.
+FORM_FIELDS = tuple(f for f in FIELDS if f.on_form)
+NAME_ROWS = fields_of(FieldKind.NAME, fields=FORM_FIELDS)
+TEXT_ROWS = fields_of(FieldKind.TEXT, fields=FORM_FIELDS)
+PHONE_ROWS = fields_of(FieldKind.PHONE, fields=FORM_FIELDS)
+EMAIL_ROWS = fields_of(FieldKind.EMAIL, fields=FORM_FIELDS)
+ADDRESS_ROWS = fields_of(FieldKind.ADDRESS, fields=FORM_FIELDS)
+# Every field typed into an input (SMS and survey are ticks), top to bottom.
+INPUT_IDS = tuple(f.id for f in (*NAME_ROWS, *TEXT_ROWS, *PHONE_ROWS, *EMAIL_ROWS, *ADDRESS_ROWS))
 # Columns of a kept stored value shown escaped under its field.
 STORED_WIDTH = 50
 KEPT_NOTE = "Stored value has characters that cannot be edited; type a new one to replace it."
@@ -241,28 +244,28 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                         ),
                         id="identity",
                     )
-                for field_id, label, required in NAME_ROWS:
-                    validator: Validator = NameValidator(label, required)
+                for spec in NAME_ROWS:
+                    validator: Validator = NameValidator(spec.label, spec.required)
                     yield from self._row(
-                        field_id,
-                        f"{label} *" if required else label,
+                        spec.id,
+                        f"{spec.label} *" if spec.required else spec.label,
                         Input(
-                            self._prefill(field_id, draft.text_of(field_id), validator),
-                            id=widget_id(field_id),
+                            self._prefill(spec.id, draft.text_of(spec.id), validator),
+                            id=widget_id(spec.id),
                             validators=[validator],
                             validate_on=["changed", "blur"],
-                            valid_empty=not required,
+                            valid_empty=not spec.required,
                             compact=True,
                         ),
                     )
-                for field_id, label, limit in TEXT_ROWS:
-                    validator = TextValidator(label, limit)
+                for spec in TEXT_ROWS:
+                    validator = TextValidator(spec.label, spec.max_length)
                     yield from self._row(
-                        field_id,
-                        label,
+                        spec.id,
+                        spec.label,
                         Input(
-                            self._prefill(field_id, draft.text_of(field_id), validator),
-                            id=widget_id(field_id),
+                            self._prefill(spec.id, draft.text_of(spec.id), validator),
+                            id=widget_id(spec.id),
                             validators=[validator],
                             valid_empty=True,
                             compact=True,
@@ -275,7 +278,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                     id="section-phones",
                     classes="section",
                 )
-                for kind in PhoneKind:
+                for spec in PHONE_ROWS:
+                    kind = spec.phone_kind
                     entry = draft.phones.get(kind, PhoneDraft())
                     validator = PhoneValidator(self.phone_region)
                     with Horizontal(classes="field-row"):
@@ -292,7 +296,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                         yield Tick("SMS", entry.accepts_sms, id=f"sms-{kind.value}", compact=True)
                     yield from self._under(kind.value)
                 yield Static("Emails", id="section-emails", classes="section")
-                for email_kind in EmailKind:
+                for spec in EMAIL_ROWS:
+                    email_kind = spec.email_kind
                     validator = EmailValidator()
                     stored = draft.emails.get(email_kind, "")
                     yield from self._row(
@@ -309,15 +314,14 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                         ),
                     )
                 yield Static("Address", id="section-address", classes="section")
-                for part, label in ADDRESS_FIELDS.items():
-                    field_id = f"address.{part}"
-                    validator = TextValidator(label)
+                for spec in ADDRESS_ROWS:
+                    validator = TextValidator(spec.label, spec.max_length)
                     yield from self._row(
-                        field_id,
-                        label,
+                        spec.id,
+                        spec.label,
                         Input(
-                            self._prefill(field_id, draft.address.get(part, ""), validator),
-                            id=widget_id(field_id),
+                            self._prefill(spec.id, draft.address.get(spec.part, ""), validator),
+                            id=widget_id(spec.id),
                             validators=[validator],
                             valid_empty=True,
                             compact=True,
@@ -436,35 +440,33 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 return ""
             return self.kept[field_id]
 
+        # Fields the form has no row for keep what the form opened with.
+        texts: dict[str, Any] = {
+            f.attr: value(f.id) if f.on_form else getattr(self.base, f.attr) for f in TEXT_FIELDS
+        }
         return ContactDraft(
-            first_name=value("firstName"),
-            middle_name=value("middleName"),
-            last_name=value("lastName"),
-            title=value("title"),
-            salutation=self.base.salutation,
-            external_system_url=self.base.external_system_url,
-            notes=self.base.notes,
+            **texts,
             phones={
-                kind: PhoneDraft(
-                    value(kind.value), self.query_one(f"#sms-{kind.value}", Checkbox).value
+                f.phone_kind: PhoneDraft(
+                    value(f.id), self.query_one(f"#sms-{f.id}", Checkbox).value
                 )
-                for kind in PhoneKind
+                for f in PHONE_ROWS
             },
-            emails={kind: value(kind.value) for kind in EmailKind},
-            address={part: value(f"address.{part}") for part in ADDRESS_FIELDS},
+            emails={f.email_kind: value(f.id) for f in EMAIL_ROWS},
+            address={f.part: value(f.id) for f in ADDRESS_ROWS},
             survey_opt_out=self.query_one("#survey", Checkbox).value,
         )
 
     def fill(self, draft: ContactDraft) -> None:
         """Put a draft's values into the fields (after a reload onto a newer version), each
         one kept out of its field as when the form opened if it may not be edited as is."""
-        for field_id in self._all_fields():
+        for field_id in INPUT_IDS:
             value = self._prefill(field_id, draft.text_of(field_id), self._validators[field_id])
             self.query_one(f"#{widget_id(field_id)}", Input).value = value
             self._show_kept(field_id)
-        for kind in PhoneKind:
-            entry = draft.phones.get(kind, PhoneDraft())
-            self.query_one(f"#sms-{kind.value}", Checkbox).value = entry.accepts_sms
+        for spec in PHONE_ROWS:
+            entry = draft.phones.get(spec.phone_kind, PhoneDraft())
+            self.query_one(f"#sms-{spec.id}", Checkbox).value = entry.accepts_sms
         self.query_one("#survey", Checkbox).value = draft.survey_opt_out
 
     @property
@@ -618,11 +620,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         if section == "survey":
             self.set_focus(self.query_one("#survey", Checkbox))
             return
-        ids = {
-            "phones": [k.value for k in PhoneKind],
-            "emails": [k.value for k in EmailKind],
-            "address": [f"address.{p}" for p in ADDRESS_FIELDS],
-        }[section]
+        rows = {"phones": PHONE_ROWS, "emails": EMAIL_ROWS, "address": ADDRESS_ROWS}[section]
+        ids = [f.id for f in rows]
         inputs = [self.query_one(f"#{widget_id(f)}", Input) for f in ids]
         if section != "address":  # the address is filled top down; phones and emails are not
             inputs = [i for i in inputs if i.value] + inputs
@@ -640,7 +639,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         field's holder."""
         focused = self.focused
         field_id = self._field_of(focused) if focused is not None else None
-        order = [k.value for k in PhoneKind]
+        order = [f.id for f in PHONE_ROWS]
         if field_id in order:
             order.remove(field_id)
             order.insert(0, field_id)
@@ -684,8 +683,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             return
         draft = self.draft()
         result = check_draft(draft, self.phone_region)
-        self._touched.update(self._all_fields())
-        for field_id in self._all_fields():
+        self._touched.update(INPUT_IDS)
+        for field_id in INPUT_IDS:
             if field_id in result.errors and self._is_kept(field_id):
                 self.show_message(field_id, KEPT_ERROR)
             elif field_id in result.errors:
@@ -699,7 +698,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             else:
                 self.show_message(field_id, "")
         if result.errors:
-            first = next(f for f in self._all_fields() if f in result.errors)
+            first = next(f for f in INPUT_IDS if f in result.errors)
             self.set_focus(self.query_one(f"#{widget_id(first)}"))
             self._count_errors()
             return
@@ -710,15 +709,6 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     def _is_kept(self, field_id: str) -> bool:
         """True when the field holds a kept stored value the agent has not replaced."""
         return field_id in self.kept and not self.query_one(f"#{widget_id(field_id)}", Input).value
-
-    def _all_fields(self) -> list[str]:
-        return (
-            [f for f, _, _ in NAME_ROWS]
-            + [f for f, _, _ in TEXT_ROWS]
-            + [k.value for k in PhoneKind]
-            + [k.value for k in EmailKind]
-            + [f"address.{p}" for p in ADDRESS_FIELDS]
-        )
 
     @work(
         thread=True,
