@@ -23,11 +23,14 @@ run: $(STAMP)
 	@$(BIN)/contact-tui
 
 ## Set up and run every check CI runs: lint, types, the layer rule, and the tests.
+## The tests run on every core (pytest-xdist); plain `pytest` still runs them in one process.
+## With --dist=loadgroup, tests marked @pytest.mark.xdist_group("name") share one worker: for tests
+## that would share a path (none do today; every test works in its own tmp_path).
 test: $(STAMP)
 	$(BIN)/ruff check contact_tui tests scripts
 	$(BIN)/ruff format --check contact_tui tests scripts
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist=loadgroup
 
 ## Benchmarks (not part of the tests): stores of 1,000 / 10,000 / 100,000 contacts.
 bench: $(STAMP)

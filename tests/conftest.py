@@ -1,19 +1,20 @@
-"""Fixtures shared by every tier: a temporary store, configs and agents with chosen roles."""
+"""Fixtures shared by every tier: a temporary store, services for chosen agents, and the
+screen tests' store (the builders themselves are in tests/factories.py)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import textual._wait as textual_wait
 from hypothesis import HealthCheck, settings
 
-from contact_tui.config import BUILTIN_ROLES, SETTINGS, Agent, Config
 from contact_tui.domain.model import Permission
 from contact_tui.service import ContactService
 from contact_tui.store.repository import Repository
+from tests.factories import FixedClock, World, build_world, make_agent, make_config
 
 # Property tests must not flake on a loaded 2-core CI machine: no deadlines, no speed health
 # check, and in CI the same examples every run (locally they keep exploring).
@@ -25,41 +26,18 @@ settings.register_profile(
 )
 settings.load_profile("contact-tui")
 
+# Every key a Pilot test presses waits twice for the app to go idle, and Textual judges idle in
+# windows of 20 ms (under 1 ms of CPU in one): at least 40 ms a key, most of a form test's time.
+# The same judgement in 5 ms windows (the same 5% CPU share) waits for the same work, a
+# quarter as long. The pinned Textual (<8.3) reads both at every wait.
+textual_wait.SLEEP_GRANULARITY = 0.005
+textual_wait.SLEEP_IDLE = textual_wait.SLEEP_GRANULARITY / 20
+
 
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     """Where a test's store lives; nothing is created until something opens it."""
     return tmp_path / "store.json"
-
-
-def make_config(store_path: Path, **defaults: object) -> Config:
-    """A config for tests: the built-in roles and the given setting overrides."""
-    settings = {name: spec[1] for name, spec in SETTINGS.items()}
-    settings.update({k.replace("_", "-"): v for k, v in defaults.items()})
-    return Config(
-        source=None,
-        store_path=store_path,
-        defaults=settings,
-        roles=dict(BUILTIN_ROLES),
-        user_roles={},
-        group_roles={},
-    )
-
-
-def make_agent(user: str = "alice", *permissions: Permission) -> Agent:
-    """An agent with exactly these permissions (all of them when none are given)."""
-    perms = frozenset(permissions) if permissions else frozenset(Permission)
-    return Agent(user=user, groups=frozenset(), roles=("test",), permissions=perms)
-
-
-class FixedClock:
-    """A clock tests move by hand, so dates in assertions are exact."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -89,6 +67,15 @@ def service_for(store_path: Path, clock: FixedClock) -> Iterator[Callable[..., C
 def service(service_for: Callable[..., ContactService]) -> ContactService:
     """A service for agent alice with every permission."""
     return service_for("alice")
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """The store the screen tests start from (see ``build_world``); shared with the hostile
+    tests, which drive the same screens."""
+    built = build_world(tmp_path / "store.json")
+    yield built
+    built.close()
 
 
 @pytest.fixture(autouse=True)

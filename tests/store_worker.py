@@ -16,7 +16,7 @@ from contact_tui.domain.draft import ContactDraft
 from contact_tui.service import ContactService
 from contact_tui.store.errors import ConflictError
 from contact_tui.store.repository import Repository
-from tests.conftest import make_agent, make_config
+from tests.factories import make_agent, make_config
 
 COUNTER_ID_FILE = "counter-id"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, EXIT_UNREADABLE
-from tests.cli.conftest import USER, Runner, write_config
+from tests.cli.runner import USER, Runner, write_config
 
 
 def test_admin_show(run: Runner, config: Path) -> None:

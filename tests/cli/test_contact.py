@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
-from tests.cli.conftest import USER, Runner
+from tests.cli.runner import USER, Runner
 
 AddContact = Callable[..., dict[str, Any]]
 NewInteraction = Callable[..., dict[str, Any]]

@@ -34,7 +34,7 @@ from contact_tui.config import load_config
 from contact_tui.domain.text import printable
 from contact_tui.service import ContactService
 from contact_tui.store.errors import StoreUnavailable
-from tests.cli.conftest import Runner, run_process, write_config
+from tests.cli.runner import Runner, run_process, write_config
 
 
 def test_exit_codes_are_distinct_and_documented(capsys: pytest.CaptureFixture[str]) -> None:

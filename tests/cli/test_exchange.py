@@ -12,7 +12,7 @@ import pytest
 
 from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, EXIT_PERMISSION
 from contact_tui.exchange.csv_format import HEADER
-from tests.cli.conftest import Runner, run_process, write_config
+from tests.cli.runner import Runner, run_process, write_config
 
 AddContact = Callable[..., dict[str, Any]]
 

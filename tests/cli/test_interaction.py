@@ -11,7 +11,7 @@ import pytest
 
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK
 from contact_tui.cli.interaction import MAX_TRANSCRIPT_BYTES
-from tests.cli.conftest import USER, Runner
+from tests.cli.runner import USER, Runner
 
 AddContact = Callable[..., dict[str, Any]]
 NewInteraction = Callable[..., dict[str, Any]]

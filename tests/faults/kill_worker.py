@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from contact_tui.config import BUILTIN_ROLES, SETTINGS, Agent, Config
+from contact_tui.config import BUILTIN_ROLES, Agent, Config, default_settings
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Permission
 from contact_tui.service import ContactService
@@ -31,7 +31,7 @@ def service_for(path: Path, compact_min_bytes: int) -> ContactService:
     config = Config(
         source=None,
         store_path=path,
-        defaults={name: spec[1] for name, spec in SETTINGS.items()},
+        defaults=default_settings(),
         roles=dict(BUILTIN_ROLES),
         user_roles={},
         group_roles={},

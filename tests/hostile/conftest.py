@@ -1,51 +1,51 @@
-"""Fixtures for the hostile-input tests: the screen tests' world, and the CLI tests' runner."""
+"""Fixtures for the hostile-input tests: the command-line tests' config and runner (the screen
+tests' ``world`` comes from tests/conftest.py). The helpers behind them are in
+tests/cli/runner.py; the yardsticks the tests measure against are in tests/hostile/text_rules.py.
+"""
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-from tests.cli.conftest import _no_system_config, add_contact, config, new_interaction, run
-from tests.ui.conftest import world
+import pytest
 
-__all__ = [
-    "_no_system_config",
-    "add_contact",
-    "config",
-    "name_rule_accepts",
-    "new_interaction",
-    "run",
-    "terminal_width",
-    "world",
-]
-
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_JOINERS = frozenset("\u200c\u200d")
+from tests.cli.runner import (
+    Runner,
+    in_process,
+    isolate_from_system_config,
+    json_command,
+    write_config,
+)
 
 
-def name_rule_accepts(text: str, limit: int = 1000) -> bool:
-    """What the README promises for a name: letters of every script and punctuation are fine;
-    control, format (other than zero-width joiners) and line-break characters are refused, as
-    are empty and over-long names."""
-    text = text.strip()
-    if not text or len(text) > limit:
-        return False
-    return not any(
-        unicodedata.category(ch) in _REFUSED_CATEGORIES and ch not in _JOINERS for ch in text
-    )
+@pytest.fixture(autouse=True)
+def _no_system_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A system config would win over --config and point the tests at a real store.
+    isolate_from_system_config(monkeypatch)
+    yield
 
 
-def _char_width(char: str) -> int:
-    code = ord(char)
-    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:  # conjoining Hangul vowels, finals
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A config giving the current user the supervisor role over tmp_path/store.json."""
+    return write_config(tmp_path)
 
 
-def terminal_width(text: str) -> int:
-    """Columns a terminal that measures one code point at a time (wcwidth: xterm, VTE, the
-    Linux console) gives ``text``. Grapheme-aware terminals (kitty, WezTerm, iTerm2) agree with
-    it on everything but emoji sequences joined by ZWJ, variation selectors and skin-tone
-    modifiers, so text that has none of those is measured the same on every terminal."""
-    return sum(_char_width(ch) for ch in text)
+@pytest.fixture
+def run(config: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
+    """Run ``contact-tui --config <config> ARGS...`` in-process; ``config_path=`` overrides it."""
+    return in_process(config, capsys)
+
+
+@pytest.fixture
+def add_contact(run: Runner) -> Callable[..., dict[str, Any]]:
+    """Create a contact through the CLI and return its JSON document."""
+    return json_command(run, "contact", "add")
+
+
+@pytest.fixture
+def new_interaction(run: Runner) -> Callable[..., dict[str, Any]]:
+    """Hand over an interaction through the CLI and return its JSON document."""
+    return json_command(run, "interaction", "new")

@@ -26,10 +26,9 @@ from contact_tui.cli.interaction import MAX_TRANSCRIPT_BYTES
 from contact_tui.domain.rules import MAX_DISPLAY_NAME_LENGTH
 from contact_tui.domain.text import printable
 from contact_tui.exchange import interactions
-from tests.cli.conftest import Result, Runner, run_process
-from tests.cli.conftest import _no_system_config as _no_system_config
-from tests.hostile.conftest import name_rule_accepts, terminal_width
+from tests.cli.runner import Result, Runner, run_process
 from tests.hostile.corpus import FORBIDDEN_ON_SCREEN, NAMES, TEXTS
+from tests.hostile.text_rules import name_rule_accepts, terminal_width
 
 USAGE_ERROR = re.compile(r"^contact-tui( [a-z]+)*: error: \S")
 

@@ -23,7 +23,7 @@ from contact_tui import config as config_module
 from contact_tui.cli import main
 from contact_tui.cli.exits import EXIT_CONFIG
 from contact_tui.config import CONFIG_ENV, IDENTITY_MAP
-from tests.cli.conftest import REPO, USER, Result, Runner, write_config
+from tests.cli.runner import REPO, USER, Result, Runner, write_config
 
 REFUSAL = "Refusing to run inside a user namespace"
 

@@ -46,7 +46,7 @@ from contact_tui.domain.text import is_unsafe_char
 from contact_tui.exchange.interactions import MAX_IMPORT_LINE_BYTES
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
 from contact_tui.store.repository import Repository
-from tests.cli.conftest import Result, Runner
+from tests.cli.runner import Result, Runner
 from tests.hostile.corpus import FORBIDDEN_ON_SCREEN
 
 Factory = Callable[..., ContactService]

@@ -20,8 +20,7 @@ import pytest
 
 from contact_tui.cli.exits import EXIT_OK, EXIT_PERMISSION
 from contact_tui.domain.model import Permission
-from tests.cli.conftest import USER, Result, Runner, run_process, write_config
-from tests.cli.conftest import _no_system_config as _no_system_config
+from tests.cli.runner import USER, Result, Runner, run_process, write_config
 
 BOB = "bob"
 CARD = "4111 1111 1111 1111"

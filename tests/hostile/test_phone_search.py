@@ -21,7 +21,7 @@ from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import PhoneKind
 from contact_tui.service import ContactService, InvalidInput
 from contact_tui.store.repository import Repository
-from tests.conftest import FixedClock, make_agent, make_config
+from tests.factories import FixedClock, make_agent, make_config
 
 _REGIONS = sorted(
     region

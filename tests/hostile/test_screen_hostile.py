@@ -32,12 +32,11 @@ from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.widgets.interaction_pane import InteractionPane
-from tests.hostile.conftest import name_rule_accepts, terminal_width
+from tests.factories import AGENT, World
 from tests.hostile.corpus import CORPUS, FORBIDDEN_ON_SCREEN, MARKUP, TEXTS
-from tests.ui.conftest import (
-    AGENT,
+from tests.hostile.text_rules import name_rule_accepts, terminal_width
+from tests.ui.pilot import (
     WAIT_SECONDS,
-    World,
     interaction_table,
     main_screen,
     running,

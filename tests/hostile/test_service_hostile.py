@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contact_tui.domain.draft import NAME_FIELDS, ContactDraft
+from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.fields import FIELD_BY_ID
 from contact_tui.domain.model import (
     Channel,
     ContactType,
@@ -31,9 +32,9 @@ from contact_tui.domain.rules import MAX_CHANNEL_ADDRESS_LENGTH, MAX_DISPLAY_NAM
 from contact_tui.domain.text import is_unsafe_char, printable
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
 from contact_tui.store import documents as docs
-from tests.conftest import FixedClock
-from tests.hostile.conftest import name_rule_accepts
+from tests.factories import FixedClock
 from tests.hostile.corpus import CORPUS, NAMES, SURROGATES, TEXTS
+from tests.hostile.text_rules import name_rule_accepts
 
 Factory = Callable[..., ContactService]
 
@@ -65,7 +66,7 @@ def test_a_hostile_name_is_kept_as_typed_or_refused_naming_the_field(
         assert not name_rule_accepts(text), f"a valid {field_id} was refused: {err}"
         assert list(err.errors) == [field_id]
         message = err.errors[field_id]
-        assert message.startswith(NAME_FIELDS[field_id][0]), message
+        assert message.startswith(FIELD_BY_ID[field_id].label), message
         assert message.endswith("."), message
         assert message.isprintable(), "the refusal must not echo control characters"
         assert service.repo.contact_ids() == [], "nothing is stored when a field is refused"

@@ -18,7 +18,7 @@ from contact_tui.domain.model import Channel, Participant
 from contact_tui.service import ContactService, NewInteraction
 from contact_tui.store.errors import ConflictError
 from contact_tui.store.repository import Repository
-from tests.conftest import make_agent, make_config
+from tests.factories import make_agent, make_config
 
 # Small, so that compactions happen often while others read and write.
 COMPACT_BYTES = 256 * 1024

@@ -36,7 +36,7 @@ from contact_tui.service import ContactService  # noqa: E402
 from contact_tui.store.documents import contact_to_doc  # noqa: E402
 from contact_tui.store.jsonstore import JsonStore  # noqa: E402
 from contact_tui.store.repository import Repository  # noqa: E402
-from tests.conftest import make_agent, make_config  # noqa: E402
+from tests.factories import make_agent, make_config  # noqa: E402
 
 FIRST = [
     "Sam",

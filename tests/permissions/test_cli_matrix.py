@@ -8,6 +8,7 @@ with nothing on stdout and the store's files untouched.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pwd
@@ -17,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+import contact_tui.cli.entry
 from contact_tui.cli import main
 from contact_tui.cli.exits import EXIT_OK, EXIT_PERMISSION
+from contact_tui.cli.parser import build_parser
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.domain.model import Permission
-from tests.cli.conftest import Result, Runner
-from tests.permissions.conftest import (
+from tests.cli.runner import Result, Runner
+from tests.permissions.matrix import (
     ADD,
     ADMIN,
     COMBOS,
@@ -34,8 +37,8 @@ from tests.permissions.conftest import (
     VIEW_ALL,
     Combo,
     Scene,
+    SceneTemplates,
     assert_unchanged,
-    build_scene,
     combo_id,
     fingerprint,
     first_missing,
@@ -71,13 +74,19 @@ def write_matrix_config(folder: Path, combo: Combo) -> Path:
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Scene:
-    return build_scene(tmp_path / "store", USER)
+def scene(tmp_path: Path, scene_templates: SceneTemplates) -> Scene:
+    return scene_templates.copy(USER, tmp_path / "store")
+
+
+# Building the argparse tree takes ~9 ms, more than most commands here take to run, and the
+# matrix runs thousands: they share one parser (parsing leaves it as it was built).
+_one_parser = functools.cache(build_parser)
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Runner:
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
     """Run ``contact-tui --config <config> ARGS...`` in-process."""
+    monkeypatch.setattr(contact_tui.cli.entry, "build_parser", _one_parser)
 
     def runner(config: Path, *args: str) -> Result:
         code = main(["--config", str(config), *args])

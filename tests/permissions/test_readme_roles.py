@@ -15,7 +15,7 @@ import pytest
 from contact_tui.config import BUILTIN_ROLES
 from contact_tui.domain.model import Permission
 from contact_tui.service import PermissionDenied
-from tests.permissions.conftest import build_scene
+from tests.permissions.matrix import SceneTemplates
 from tests.permissions.test_service_matrix import ACTIONS, USER
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -81,11 +81,11 @@ def test_the_table_lists_each_built_in_role_with_its_permissions() -> None:
 
 @pytest.mark.parametrize("role", list(BUILTIN_ROLES))
 def test_what_the_table_says_a_role_may_do_is_what_the_service_allows(
-    role: str, tmp_path: Path
+    role: str, tmp_path: Path, scene_templates: SceneTemplates
 ) -> None:
     allowed = set()
     for action in ACTIONS:
-        scene = build_scene(tmp_path / action.name, USER)
+        scene = scene_templates.copy(USER, tmp_path / action.name)
         service = scene.service(BUILTIN_ROLES[role])
         try:
             action.run(service, scene)
@@ -97,10 +97,10 @@ def test_what_the_table_says_a_role_may_do_is_what_the_service_allows(
     assert allowed == README_MAY[role]
 
 
-def test_no_role_may_do_nothing(tmp_path: Path) -> None:
+def test_no_role_may_do_nothing(tmp_path: Path, scene_templates: SceneTemplates) -> None:
     """A user the config gives no role: every action is refused, interactions included."""
     for action in ACTIONS:
-        scene = build_scene(tmp_path / action.name, USER)
+        scene = scene_templates.copy(USER, tmp_path / action.name)
         service = scene.service(frozenset())
         try:
             with pytest.raises(PermissionDenied):

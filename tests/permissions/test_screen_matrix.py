@@ -34,7 +34,7 @@ from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens.contact_form import ContactForm, FormMode
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
-from tests.permissions.conftest import (
+from tests.permissions.matrix import (
     ADD,
     ADMIN,
     BOB_CALLER,
@@ -46,18 +46,19 @@ from tests.permissions.conftest import (
     Combo,
     Fingerprint,
     Scene,
+    SceneTemplates,
     assert_unchanged,
-    build_scene,
     combo_id,
     fingerprint,
 )
-from tests.ui.conftest import (
+from tests.ui.pilot import (
     focus_by_tab,
     interaction_table,
     main_screen,
     screen_lines,
     select_interaction,
     settle,
+    store_open,
     text_of,
     wait_until,
 )
@@ -94,8 +95,8 @@ class RecordingApp(ContactApp):
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Scene:
-    return build_scene(tmp_path / "store", USER)
+def scene(tmp_path: Path, scene_templates: SceneTemplates) -> Scene:
+    return scene_templates.copy(USER, tmp_path / "store")
 
 
 @asynccontextmanager
@@ -116,7 +117,7 @@ async def running(scene: Scene, combo: Combo) -> AsyncIterator[Pilot[None]]:
                 await wait_until(
                     pilot,
                     lambda: (
-                        main_screen(pilot).service is not None
+                        store_open(pilot)
                         and interaction_table(pilot).row_count == 2
                     ),
                     "the store to open",
@@ -362,7 +363,9 @@ async def test_directory_key(key: Key, combo: Combo, scene: Scene) -> None:
                 assert form.request.contact.id == highlighted.id
         else:
             assert pilot.app.screen is directory, f"{key.key} opened {pilot.app.screen!r}"
-            assert told(pilot) == []
+            # A refused key says why (issue 10, item 8), naming the permission.
+            await wait_until(pilot, lambda: bool(told(pilot)), "the refusal")
+            assert len(told(pilot)) == 1 and key.needs.value in told(pilot)[0]
         assert_unchanged(before, scene.path)
 
 

@@ -24,7 +24,7 @@ from contact_tui.domain.model import (
     Permission,
 )
 from contact_tui.service import ContactService, NewInteraction, PermissionDenied
-from tests.permissions.conftest import (
+from tests.permissions.matrix import (
     ADD,
     ADMIN,
     COMBOS,
@@ -36,8 +36,8 @@ from tests.permissions.conftest import (
     VIEW_ALL,
     Combo,
     Scene,
+    SceneTemplates,
     assert_unchanged,
-    build_scene,
     combo_id,
     fingerprint,
     first_missing,
@@ -323,8 +323,8 @@ CASES = [
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Scene:
-    return build_scene(tmp_path / "store", USER)
+def scene(tmp_path: Path, scene_templates: SceneTemplates) -> Scene:
+    return scene_templates.copy(USER, tmp_path / "store")
 
 
 @pytest.mark.parametrize(("action", "combo"), CASES)

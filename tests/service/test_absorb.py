@@ -19,7 +19,7 @@ from contact_tui.domain.model import (
     PhoneKind,
 )
 from contact_tui.service import ContactService, NewInteraction
-from tests.conftest import FixedClock
+from tests.factories import FixedClock
 
 CALLER = "+1 317 555 0199"
 

@@ -28,7 +28,7 @@ from contact_tui.exchange.genesys import read_genesys, write_genesys
 from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
 from contact_tui.exchange.vcard import read_vcard, write_vcard
 from contact_tui.service import ContactService, NewInteraction, PermissionDenied
-from tests.conftest import FixedClock
+from tests.factories import FixedClock
 
 Factory = Callable[..., ContactService]
 EVERYTHING = (Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE)

@@ -27,7 +27,7 @@ from contact_tui.service import (
     PermissionDenied,
 )
 from contact_tui.store.errors import ConflictError, NotFound
-from tests.conftest import FixedClock
+from tests.factories import FixedClock
 
 Factory = Callable[..., ContactService]
 

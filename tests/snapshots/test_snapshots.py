@@ -19,8 +19,10 @@ from contact_tui.domain.model import Channel, EmailKind, Participant, PhoneKind,
 from contact_tui.service import ContactService, NewInteraction
 from contact_tui.store.repository import Repository
 from contact_tui.ui.app import ContactApp
+from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
-from tests.conftest import FixedClock, make_agent, make_config
+from tests.factories import FixedClock, make_agent, make_config
+from tests.ui.pilot import wait_until
 
 # Relative to a per-test working folder: the agent bar shows the path as given, so it is the
 # same in every run, and concurrent runs on one host do not share a store.
@@ -83,25 +85,28 @@ def make_app() -> ContactApp:
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait until the store is open and the first look at it is on screen."""
-    for _ in range(100):
-        await pilot.pause(0.02)
+
+    def opened() -> bool:
         screen = pilot.app.screen
-        if isinstance(screen, MainScreen) and screen.service is not None and not screen._refreshing:
-            break
+        return (
+            isinstance(screen, MainScreen) and screen.service is not None and not screen._refreshing
+        )
+
+    await wait_until(pilot, opened, "the store to open")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
 def steps(*keys: str) -> Callable[[Pilot[Any]], Any]:
-    """Settle, then press keys, letting each screen settle in between."""
+    """Settle, then press keys, letting each screen settle in between (its workers done and
+    their messages handled: waits, not sleeps)."""
 
     async def run(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
-            await pilot.pause(0.05)
             await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+            await pilot.pause()
 
     return run
 
@@ -138,8 +143,11 @@ def test_directory_search(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await steps("d")(pilot)
         await pilot.press(*"lee")
-        await pilot.pause(0.3)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        # The search waits for typing to stop, then runs in a worker: wait for its results.
+        await wait_until(pilot, lambda: directory._shown[0] == "lee", "the search for lee")
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+        await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run)

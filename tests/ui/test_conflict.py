@@ -10,9 +10,8 @@ from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import ContactType, EmailKind, Permission
 from contact_tui.ui.screens.conflict import ConflictDialog
 from contact_tui.ui.screens.contact_form import ContactForm
-from tests.ui.conftest import (
-    AGENT,
-    World,
+from tests.factories import AGENT, World
+from tests.ui.pilot import (
     is_form_open,
     replace_text,
     running,

@@ -15,10 +15,8 @@ from contact_tui.domain.rules import RuleError, validate_name
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import (
-    JO,
-    KIM_WHATSAPP,
-    World,
+from tests.factories import JO, KIM_WHATSAPP, World, whatsapp
+from tests.ui.pilot import (
     focus_by_tab,
     interaction_table,
     is_form_open,
@@ -31,7 +29,6 @@ from tests.ui.conftest import (
     text_of,
     value_of,
     wait_until,
-    whatsapp,
 )
 
 

@@ -11,15 +11,8 @@ from contact_tui.domain.model import EmailKind, PhoneKind
 from contact_tui.domain.rules import phone_key
 from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.ui.screens.directory import DirectoryScreen
-from tests.ui.conftest import (
-    World,
-    is_form_open,
-    running,
-    screen_lines,
-    settle,
-    value_of,
-    wait_until,
-)
+from tests.factories import World
+from tests.ui.pilot import is_form_open, running, screen_lines, settle, value_of, wait_until
 
 LONG_EMAIL = "christopher.montgomery@example.com"
 

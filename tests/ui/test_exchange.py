@@ -11,7 +11,8 @@ from contact_tui.domain.model import Permission
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.exchange import ExchangeDialog
-from tests.ui.conftest import World, running, screen_lines, settle, text_of, wait_until
+from tests.factories import World
+from tests.ui.pilot import running, screen_lines, settle, text_of, wait_until
 
 HEADER = "First Name,Last Name,Cell Phone,Notes\r\n"
 

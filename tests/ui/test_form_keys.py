@@ -12,8 +12,8 @@ from textual.widgets import Checkbox, Input
 from contact_tui.domain.model import ContactType, PhoneKind
 from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.ui.screens.contact_form import ContactForm
-from tests.ui.conftest import (
-    World,
+from tests.factories import World
+from tests.ui.pilot import (
     is_form_open,
     main_screen,
     running,

@@ -10,8 +10,8 @@ from contact_tui.domain.model import Platform
 from contact_tui.ui.screens.contact_form import ContactForm, Tick
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.widgets.suggest_input import OfferingInput
-from tests.ui.conftest import (
-    World,
+from tests.factories import World
+from tests.ui.pilot import (
     focus_by_tab,
     is_form_open,
     replace_text,

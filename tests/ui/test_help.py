@@ -8,15 +8,14 @@ from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.help import HelpScreen
-from tests.ui.conftest import (
-    AGENT,
-    World,
+from tests.factories import AGENT, World
+from tests.ui.pilot import (
     is_form_open,
-    main_screen,
     running,
     screen_lines,
     select_interaction,
     settle,
+    store_open,
     wait_until,
 )
 
@@ -81,7 +80,7 @@ async def test_help_and_the_palette_show_a_key_rebound_in_keys_toml(world: World
         keymap={"main.directory": "f6", "directory.new": "f9"},
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: main_screen(pilot).service is not None, "the store")
+        await wait_until(pilot, lambda: store_open(pilot), "the store")
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from contact_tui.domain.model import Channel, Participant
 from contact_tui.service import NewInteraction
-from tests.ui.conftest import (
-    AGENT,
-    World,
+from tests.factories import AGENT, World
+from tests.ui.pilot import (
     interaction_table,
     main_screen,
     running,

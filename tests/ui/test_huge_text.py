@@ -25,8 +25,8 @@ from contact_tui.domain.suggest import (
 )
 from contact_tui.ui.render import CHARS_PER_COLUMN, TRANSCRIPT_WIDTH, interaction_details, safe
 from contact_tui.ui.screens.contact_form import ContactForm
-from tests.ui.conftest import (
-    World,
+from tests.factories import World
+from tests.ui.pilot import (
     interaction_table,
     is_form_open,
     main_screen,

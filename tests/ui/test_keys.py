@@ -11,7 +11,8 @@ from contact_tui.domain.model import Permission
 from contact_tui.ui.app import ContactApp
 from contact_tui.ui.keys import load_keymap
 from contact_tui.ui.screens.directory import DirectoryScreen
-from tests.ui.conftest import AGENT, World, main_screen, settle, text_of, wait_until
+from tests.factories import AGENT, World
+from tests.ui.pilot import main_screen, settle, store_open, text_of, wait_until
 
 
 def test_a_keys_file_maps_binding_ids_to_keys(tmp_path: Path) -> None:
@@ -41,7 +42,7 @@ async def test_a_rebound_key_runs_the_action(world: World) -> None:
         keymap={"main.directory": "f6"},
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: main_screen(pilot).service is not None, "the store")
+        await wait_until(pilot, lambda: store_open(pilot), "the store")
         await settle(pilot)
         await pilot.press("d")  # the default key no longer opens it
         await settle(pilot)
@@ -70,7 +71,7 @@ async def test_a_rebound_forbidden_key_says_why_and_the_profile_names_the_agents
         keymap={"main.new_contact": "f3", "main.link": "f5"},
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: main_screen(pilot).service is not None, "the store")
+        await wait_until(pilot, lambda: store_open(pilot), "the store")
         await settle(pilot)
         await pilot.press("f3")  # a viewer's Create New Contact, on the agent's own key
         await settle(pilot)

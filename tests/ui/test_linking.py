@@ -13,16 +13,8 @@ from contact_tui.service import NewInteraction
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import (
-    AGENT,
-    World,
-    main_screen,
-    running,
-    select_interaction,
-    settle,
-    text_of,
-    wait_until,
-)
+from tests.factories import AGENT, World
+from tests.ui.pilot import main_screen, running, select_interaction, settle, text_of, wait_until
 
 
 def candidates(pilot: Pilot[None]) -> OptionList:

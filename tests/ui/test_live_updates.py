@@ -15,9 +15,8 @@ import pytest
 
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.domain.draft import ContactDraft
-from tests.ui.conftest import (
-    AGENT,
-    World,
+from tests.factories import AGENT, World
+from tests.ui.pilot import (
     interaction_table,
     running,
     select_interaction,

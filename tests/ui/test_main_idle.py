@@ -16,15 +16,8 @@ from textual.widgets.data_table import ColumnKey
 from contact_tui.store.watch import InotifyWatch, StatWatch
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.widgets.interaction_pane import InteractionTable, seconds_to_next_age
-from tests.ui.conftest import (
-    World,
-    interaction_table,
-    main_screen,
-    running,
-    settle,
-    voice,
-    wait_until,
-)
+from tests.factories import World, voice
+from tests.ui.pilot import interaction_table, main_screen, running, settle, wait_until
 
 
 def test_inotify_says_when_the_journal_changes_and_only_then(tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from contact_tui.ui.screens import main as main_module
 from contact_tui.ui.screens.contact_form import ContactForm, FormMode
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import (
-    World,
+from tests.factories import World, voice
+from tests.ui.pilot import (
     interaction_table,
     main_screen,
     running,
@@ -28,7 +28,6 @@ from tests.ui.conftest import (
     select_interaction,
     settle,
     text_of,
-    voice,
     wait_until,
 )
 

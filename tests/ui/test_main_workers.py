@@ -18,14 +18,13 @@ from contact_tui.service import ContactService
 from contact_tui.ui.app import ContactApp
 from contact_tui.ui.protocols import ForwardsWorkerErrors
 from contact_tui.ui.widgets.interaction_pane import InteractionPane
-from tests.ui.conftest import (
-    World,
+from tests.factories import World, voice
+from tests.ui.pilot import (
     interaction_table,
     main_screen,
     running,
     select_interaction,
     settle,
-    voice,
     wait_until,
 )
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from contact_tui.domain.model import Permission
 from contact_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import (
-    World,
-    is_form_open,
-    main_screen,
-    running,
-    select_interaction,
-    settle,
-    text_of,
-)
+from tests.factories import World
+from tests.ui.pilot import is_form_open, main_screen, running, select_interaction, settle, text_of
 
 
 async def test_a_view_only_agent_cannot_add_create_or_edit(world: World) -> None:

@@ -28,9 +28,8 @@ from contact_tui.ui.screens.contact_form import (
     ContactForm,
     stored_id,
 )
-from tests.ui.conftest import (
-    AGENT,
-    World,
+from tests.factories import AGENT, World
+from tests.ui.pilot import (
     assert_no_terminal_commands,
     focus_by_tab,
     is_form_open,

@@ -28,9 +28,8 @@ from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens.dialogs import FatalScreen
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.exchange import ExchangeDialog
-from tests.ui.conftest import (
-    SHARED_NUMBER,
-    World,
+from tests.factories import SHARED_NUMBER, World
+from tests.ui.pilot import (
     assert_no_terminal_commands,
     interaction_table,
     main_screen,

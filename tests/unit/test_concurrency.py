@@ -11,7 +11,7 @@ from contact_tui.domain.draft import ContactDraft
 from contact_tui.service import ContactService
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.repository import Repository
-from tests.conftest import make_agent, make_config
+from tests.factories import make_agent, make_config
 from tests.store_worker import COUNTER_ID_FILE
 
 PROCESSES = 8

@@ -1,181 +1,32 @@
-"""Fixtures for the screen tests: a store with known data, and the app running over it.
+"""Driving the app in the screen tests: run it at 80x24, wait for it, press keys as an agent
+would, and read what the widgets and the terminal show.
 
-The store is built through the service layer, as the routing side and agents would build it.
-Every test drives the app with keys (``pilot.press``) and then checks two things: what a
-fresh repository opened on the same file says (the store), and what the widgets show.
+Shared by the screen, hostile and permission tiers; the store they run over is built by
+``tests.factories.build_world`` (the ``world`` fixture).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from rich.text import Text
 from textual._compositor import CompositorUpdate
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from contact_tui.domain.draft import ContactDraft, PhoneDraft
-from contact_tui.domain.model import (
-    Channel,
-    Contact,
-    Interaction,
-    Participant,
-    Permission,
-    PhoneKind,
-    Platform,
-)
+from contact_tui.domain.model import Permission
 from contact_tui.domain.text import is_unsafe_char
-from contact_tui.service import ContactService, NewInteraction
-from contact_tui.store.repository import Repository
 from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.main import MainScreen
-from tests.conftest import FixedClock, make_agent, make_config
-
-AGENT = "alice"
-SAM_CELL = "+1 317 555 0123"
-SHARED_NUMBER = "+1 317 555 0188"
-UNKNOWN_CALLER = "+1 212 555 0100"
-JO = "jo@example.com"
-KIM_WHATSAPP = "+44 7700 900123"
+from tests.factories import AGENT, World
 
 # How long a wait for the app may take before a test fails (it normally takes ~0.1 s).
 WAIT_SECONDS = 5.0
-
-
-@dataclass
-class World:
-    """A store with known contacts and interactions, and a way to open more services on it."""
-
-    path: Path
-    clock: FixedClock
-    sam: Contact
-    pat_first: Contact
-    pat_second: Contact
-    unknown_call: Interaction
-    sam_call: Interaction
-    shared_call: Interaction
-    email: Interaction
-    whatsapp: Interaction
-    _repos: list[Repository] = field(default_factory=list)
-
-    def service(self, user: str = AGENT, *permissions: Permission) -> ContactService:
-        """A fresh service (its own repository) on the store; every permission by default."""
-        repo = Repository.open(self.path)
-        self._repos.append(repo)
-        return ContactService(
-            repo, make_config(self.path), make_agent(user, *permissions), self.clock
-        )
-
-    def contact(self, contact_id: str) -> Contact:
-        """A contact as stored now, read through a freshly opened repository."""
-        found = self.service().repo.contact(contact_id)
-        assert found is not None, f"no contact {contact_id} in the store"
-        return found
-
-    def interaction(self, interaction_id: str) -> Interaction:
-        """An interaction as stored now, read through a freshly opened repository."""
-        return self.service().interaction(interaction_id)
-
-    def contacts(self) -> dict[str, Contact]:
-        """Every stored contact by id, read through a freshly opened repository."""
-        repo = self.service().repo
-        return {c.id: c for c in repo.contacts(repo.contact_ids())}
-
-    def state(self) -> tuple[dict[str, Contact], dict[str, Interaction]]:
-        """Every contact and interaction as stored now (to prove nothing was written)."""
-        repo = self.service().repo
-        interactions = (repo.interaction(i) for i in repo.interaction_ids())
-        return self.contacts(), {i.id: i for i in interactions if i is not None}
-
-    def close(self) -> None:
-        """Close every repository opened for this test."""
-        for repo in self._repos:
-            repo.close()
-
-
-def voice(number: str, name: str = "") -> NewInteraction:
-    """A voice call from ``number`` routed to alice."""
-    return NewInteraction(AGENT, Channel.VOICE, Participant(number, name))
-
-
-def whatsapp(number: str, name: str = "") -> NewInteraction:
-    """A WhatsApp message from ``number`` routed to alice."""
-    return NewInteraction(
-        AGENT, Channel.MESSAGE, Participant(number, name), platform=Platform.WHATSAPP
-    )
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    """The store every screen test starts from.
-
-    Contacts: Sam Lee (cell +1 317 555 0123), then Pat Jones and Pat Smith a minute apart,
-    both holding +1 317 555 0188. Interactions for alice, a minute apart so the table's
-    newest-first order is fixed: an unknown caller, Sam calling, the shared number calling,
-    an email from unknown jo@example.com, and a WhatsApp message from Kim.
-    """
-    clock = FixedClock()
-    path = tmp_path / "store.json"
-    repo = Repository.open(path)
-    service = ContactService(repo, make_config(path), make_agent(AGENT), clock)
-
-    def curated(first: str, last: str, kind: PhoneKind, number: str) -> Contact:
-        contact = service.create_contact(
-            ContactDraft(first_name=first, last_name=last, phones={kind: PhoneDraft(number)})
-        )
-        clock.now += timedelta(minutes=1)
-        return contact
-
-    def arrive(new: NewInteraction) -> Interaction:
-        interaction = service.handle_interaction(new)
-        clock.now += timedelta(minutes=1)
-        return interaction
-
-    sam = curated("Sam", "Lee", PhoneKind.CELL, SAM_CELL)
-    pat_first = curated("Pat", "Jones", PhoneKind.CELL, SHARED_NUMBER)
-    pat_second = curated("Pat", "Smith", PhoneKind.WORK, SHARED_NUMBER)
-    unknown_call = arrive(voice(UNKNOWN_CALLER))
-    sam_call = arrive(voice(SAM_CELL, "Sam Lee"))
-    shared_call = arrive(voice(SHARED_NUMBER))
-    email = arrive(
-        NewInteraction(
-            AGENT,
-            Channel.EMAIL,
-            Participant(JO, "Jo"),
-            to=("support@example.com",),
-            cc=("boss@example.com",),
-            subject="My order",
-        )
-    )
-    chat = arrive(whatsapp(KIM_WHATSAPP, "Kim"))
-    clock.now += timedelta(minutes=5)
-    repo.close()
-    built = World(
-        path=path,
-        clock=clock,
-        sam=sam,
-        pat_first=pat_first,
-        pat_second=pat_second,
-        unknown_call=unknown_call,
-        sam_call=sam_call,
-        shared_call=shared_call,
-        email=email,
-        whatsapp=chat,
-    )
-    yield built
-    built.close()
-
-
-# --- driving the app ---------------------------------------------------------------------------
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -202,6 +53,12 @@ def main_screen(pilot: Pilot[None]) -> MainScreen:
     return next(s for s in pilot.app.screen_stack if isinstance(s, MainScreen))
 
 
+def store_open(pilot: Pilot[None]) -> bool:
+    """True once the store is open: the main screen has taken the opening screen's place and
+    is mounted."""
+    return any(isinstance(s, MainScreen) and s.is_mounted for s in pilot.app.screen_stack)
+
+
 def interaction_table(pilot: Pilot[None]) -> DataTable[Text | str]:
     """The main screen's interaction table."""
     table: DataTable[Text | str] = main_screen(pilot).query_one("#interaction-list", DataTable)
@@ -224,7 +81,7 @@ async def running(
         await wait_until(
             pilot,
             lambda: (
-                main_screen(pilot).service is not None
+                store_open(pilot)
                 and interaction_table(pilot).row_count == rows
             ),
             "the store to open",
