@@ -25,6 +25,7 @@ from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.help import HelpScreen
 from contact_tui.ui.screens.main import MainScreen
+from contact_tui.ui.screens.opening import OpeningScreen
 
 # Columns of a toast's message, at most (it wraps over a few lines).
 NOTICE_WIDTH = 400
@@ -80,12 +81,12 @@ class ContactApp(InOrderKeys[None]):
         self.animation_level = "none"
 
     def on_mount(self) -> None:
-        """Apply the agent's keys and show the main screen."""
+        """Apply the agent's keys, and open the store (then the main screen shows)."""
         if self._keymap:
             self.set_keymap(self._keymap)
         if self._keymap_problem:
             self.notify(self._keymap_problem, severity="warning", markup=False, timeout=10)
-        self.push_screen(MainScreen(self.open_service, self.clock))
+        self.push_screen(OpeningScreen(self.open_service, self.clock))
 
     def notify(
         self,
@@ -142,12 +143,14 @@ class ContactApp(InOrderKeys[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker that raised what it did not expect (its screen forwards it here, see
-        ``protocols``): say so in one sentence, and have the screen that owns it drop the busy
-        state it held, so nothing waits for it forever."""
-        if event.state != WorkerState.ERROR:
-            return
-        worker: Worker[Any] = event.worker
-        error = worker.error
+        ``protocols``): report it."""
+        if event.state == WorkerState.ERROR:
+            self.report_worker_failure(event.worker, event.worker.error)
+
+    def report_worker_failure(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """Say in one sentence that ``worker`` failed (or the handler of what it posted), and
+        have the screen that owns it drop the busy state it held, so nothing waits for it
+        forever."""
         for node in worker.node.ancestors_with_self:
             if isinstance(node, WorkerOwner):
                 node.worker_failed(worker, error)

@@ -8,6 +8,12 @@ failures to the app. The app then tells the agent in one sentence and calls the 
 held ("Saving…", a refresh under way), so a screen is never left waiting for a worker that is
 gone. Name a worker (``@work(name="saving the contact")``) to have the message say what failed.
 
+A worker hands its result to its screen as a :class:`WorkerResult` message (Harlequin's way),
+not by ``call_from_thread`` into a private method. Made in the worker's thread, the message
+names that worker, so a handler that raises on it is reported as that worker's failure, as a
+``call_from_thread`` callback's error was: a bug in painting a refresh is told to the agent
+and clears the busy state, and never takes the app down.
+
 Disabled actions: ``check_action`` returning None shows a binding dimmed and makes Textual
 ignore its key silently. A screen that implements :meth:`ExplainsDisabled.disabled_reason`
 is asked why when such a key is pressed, and the app shows the answer.
@@ -18,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from textual.worker import Worker, WorkerState
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from contact_tui.domain.model import Permission
 
@@ -30,6 +38,16 @@ class WorkerOwner(Protocol):
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
         """``worker`` raised ``error`` (already reported to the agent): clear the busy state
         it held, so the screen takes keys and work again."""
+        ...
+
+
+@runtime_checkable
+class ReportsWorkerFailures(Protocol):
+    """The app: tells the agent a worker failed and has its owner clear its busy state."""
+
+    def report_worker_failure(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """Say in one sentence that ``worker`` failed with ``error``, and call the
+        :meth:`WorkerOwner.worker_failed` of the screen that owns it."""
         ...
 
 
@@ -55,8 +73,19 @@ def not_allowed(label: str, needs: Sequence[Permission], roles: str) -> str:
     )
 
 
-class ForwardsWorkerErrors:
-    """Mix into a Screen (before the Textual base) to hand its failed workers to the app."""
+class WorkerResult(Message):
+    """What a worker posts to the screen that started it; made in the worker's thread."""
+
+    bubble = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.worker: Worker[Any] = get_current_worker()
+
+
+class ForwardsWorkerErrors(MessagePump):
+    """Mix into a Screen (before the Textual base) to hand its failed workers to the app,
+    and the failures of the handlers of their :class:`WorkerResult` messages."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Pass a failure on to the app, which reports it and calls ``worker_failed``."""
@@ -65,5 +94,23 @@ class ForwardsWorkerErrors:
             if event.worker.node is not app:
                 app.post_message(event)
 
+    async def _on_message(self, message: Message) -> None:
+        """Handle a message as usual; a :class:`WorkerResult` whose handler raises is its
+        worker's failure (see the module doc), anything else raises as Textual has it."""
+        try:
+            await super()._on_message(message)
+        except Exception as error:
+            app = self.app
+            if not isinstance(message, WorkerResult) or not isinstance(app, ReportsWorkerFailures):
+                raise
+            app.report_worker_failure(message.worker, error)
 
-__all__ = ["ExplainsDisabled", "ForwardsWorkerErrors", "WorkerOwner", "not_allowed"]
+
+__all__ = [
+    "ExplainsDisabled",
+    "ForwardsWorkerErrors",
+    "ReportsWorkerFailures",
+    "WorkerOwner",
+    "WorkerResult",
+    "not_allowed",
+]

@@ -1,10 +1,13 @@
-"""Thin Textual validators over the domain's rules, so the form and the service agree.
+"""The domain's field rules as Textual validators, so the form and the service agree.
 
-Each returns the domain's own message as the failure description. Optional fields are left
-to ``valid_empty`` on the Input.
+One validator runs any rule that raises :class:`RuleError`, and fails with the rule's own
+message. Optional fields are left to ``valid_empty`` on the Input.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 from textual.validation import ValidationResult, Validator
 
@@ -12,63 +15,38 @@ from contact_tui.domain.draft import check_email, check_phone
 from contact_tui.domain.rules import RuleError, validate_name, validate_text
 
 
-class NameValidator(Validator):
+class RuleValidator(Validator):
+    """A domain rule (a function of the field's text that raises :class:`RuleError`) as a
+    validator whose failure description is the rule's message."""
+
+    def __init__(self, rule: Callable[[str], object]) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def validate(self, value: str) -> ValidationResult:
+        """Apply the rule."""
+        try:
+            self.rule(value)
+        except RuleError as err:
+            return self.failure(str(err))
+        return self.success()
+
+
+def name_rule(label: str, required: bool) -> RuleValidator:
     """First, middle or last name."""
-
-    def __init__(self, label: str, required: bool) -> None:
-        super().__init__()
-        self.label = label
-        self.required = required
-
-    def validate(self, value: str) -> ValidationResult:
-        """Apply the name rule."""
-        try:
-            validate_name(value, self.label, required=self.required)
-        except RuleError as err:
-            return self.failure(str(err))
-        return self.success()
+    return RuleValidator(partial(validate_name, label=label, required=required))
 
 
-class TextValidator(Validator):
+def text_rule(label: str, max_length: int = 1000) -> RuleValidator:
     """Other free text: title, address parts."""
-
-    def __init__(self, label: str, max_length: int = 1000) -> None:
-        super().__init__()
-        self.label = label
-        self.max_length = max_length
-
-    def validate(self, value: str) -> ValidationResult:
-        """Apply the free-text rule."""
-        try:
-            validate_text(value, self.label, max_length=self.max_length)
-        except RuleError as err:
-            return self.failure(str(err))
-        return self.success()
+    return RuleValidator(partial(validate_text, label=label, max_length=max_length))
 
 
-class PhoneValidator(Validator):
+def phone_rule(region: str) -> RuleValidator:
     """A phone field. Kept-but-not-searchable numbers pass: the form shows them a warning."""
-
-    def __init__(self, region: str) -> None:
-        super().__init__()
-        self.region = region
-
-    def validate(self, value: str) -> ValidationResult:
-        """Apply the phone rule."""
-        try:
-            check_phone(value, self.region)
-        except RuleError as err:
-            return self.failure(str(err))
-        return self.success()
+    return RuleValidator(partial(check_phone, region=region))
 
 
-class EmailValidator(Validator):
+def email_rule() -> RuleValidator:
     """An email field."""
-
-    def validate(self, value: str) -> ValidationResult:
-        """Apply the email rule."""
-        try:
-            check_email(value)
-        except RuleError as err:
-            return self.failure(str(err))
-        return self.success()
+    return RuleValidator(check_email)

@@ -116,10 +116,7 @@ async def running(scene: Scene, combo: Combo) -> AsyncIterator[Pilot[None]]:
             if VIEW in combo:
                 await wait_until(
                     pilot,
-                    lambda: (
-                        store_open(pilot)
-                        and interaction_table(pilot).row_count == 2
-                    ),
+                    lambda: store_open(pilot) and interaction_table(pilot).row_count == 2,
                     "the store to open",
                 )
                 await settle(pilot)
@@ -128,7 +125,10 @@ async def running(scene: Scene, combo: Combo) -> AsyncIterator[Pilot[None]]:
             else:
                 await wait_until(
                     pilot,
-                    lambda: "interactions are not shown" in text_of(pilot, "#profile-notes"),
+                    lambda: (
+                        store_open(pilot)
+                        and "interactions are not shown" in text_of(pilot, "#profile-notes")
+                    ),
                     "the store to open",
                 )
                 await settle(pilot)

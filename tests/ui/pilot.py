@@ -80,10 +80,7 @@ async def running(
     async with app.run_test(size=(80, 24), notifications=notifications) as pilot:
         await wait_until(
             pilot,
-            lambda: (
-                store_open(pilot)
-                and interaction_table(pilot).row_count == rows
-            ),
+            lambda: store_open(pilot) and interaction_table(pilot).row_count == rows,
             "the store to open",
         )
         await settle(pilot)

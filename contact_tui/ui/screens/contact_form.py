@@ -42,11 +42,12 @@ from contact_tui.domain.model import Contact, ContactType, PhoneKind
 from contact_tui.domain.rules import RuleError
 from contact_tui.service import InvalidInput, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
-from contact_tui.ui.protocols import ForwardsWorkerErrors
+from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, plain, safe, when
 from contact_tui.ui.screens.conflict import Conflict, ConflictAnswer, ConflictDialog, Resolution
 from contact_tui.ui.screens.dialogs import ConfirmDialog
-from contact_tui.ui.validators import EmailValidator, NameValidator, PhoneValidator, TextValidator
+from contact_tui.ui.validators import email_rule, name_rule, phone_rule, text_rule
+from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.suggest_input import OfferingInput
 
 
@@ -151,6 +152,51 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     :meth:`worker_failed`: the form is never left on "Saving…" with Ctrl+S ignored.
     """
 
+    class Saved(WorkerResult):
+        """The store has the contact: the form closes with it."""
+
+        def __init__(self, contact: Contact) -> None:
+            super().__init__()
+            self.contact = contact
+
+    class Conflicted(WorkerResult):
+        """Another agent saved the contact first: their version is read next."""
+
+        def __init__(self, error: ConflictError) -> None:
+            super().__init__()
+            self.error = error
+
+    class Refused(WorkerResult):
+        """The service refused the entries (a rule broken, or a promote refused)."""
+
+        def __init__(self, error: InvalidInput) -> None:
+            super().__init__()
+            self.error = error
+
+    class Failed(WorkerResult):
+        """Nothing was saved, for the reason given (permission, store, or a refused promote
+        that was no race)."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    class ConflictLoaded(WorkerResult):
+        """The version saved meanwhile, read after a refused save: put to the agent."""
+
+        def __init__(self, conflict: Conflict) -> None:
+            super().__init__()
+            self.conflict = conflict
+
+    class HoldersFound(WorkerResult):
+        """The other contacts holding the number typed in a phone field."""
+
+        def __init__(self, field_id: str, value: str, holders: list[Contact]) -> None:
+            super().__init__()
+            self.field_id = field_id
+            self.value = value
+            self.holders = holders
+
     # The jump keys set the focus at once (set_focus); the app hands on the next key only
     # when this one is done (ui.keyorder), so what is typed after a jump lands where it went.
     BINDINGS = [
@@ -245,11 +291,11 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                         id="identity",
                     )
                 for spec in NAME_ROWS:
-                    validator: Validator = NameValidator(spec.label, spec.required)
+                    validator: Validator = name_rule(spec.label, spec.required)
                     yield from self._row(
                         spec.id,
                         f"{spec.label} *" if spec.required else spec.label,
-                        Input(
+                        AppInput(
                             self._prefill(spec.id, draft.text_of(spec.id), validator),
                             id=widget_id(spec.id),
                             validators=[validator],
@@ -259,11 +305,11 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                         ),
                     )
                 for spec in TEXT_ROWS:
-                    validator = TextValidator(spec.label, spec.max_length)
+                    validator = text_rule(spec.label, spec.max_length)
                     yield from self._row(
                         spec.id,
                         spec.label,
-                        Input(
+                        AppInput(
                             self._prefill(spec.id, draft.text_of(spec.id), validator),
                             id=widget_id(spec.id),
                             validators=[validator],
@@ -281,7 +327,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 for spec in PHONE_ROWS:
                     kind = spec.phone_kind
                     entry = draft.phones.get(kind, PhoneDraft())
-                    validator = PhoneValidator(self.phone_region)
+                    validator = phone_rule(self.phone_region)
                     with Horizontal(classes="field-row"):
                         yield Label(kind.label, classes="field-label")
                         yield OfferingInput(
@@ -298,7 +344,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 yield Static("Emails", id="section-emails", classes="section")
                 for spec in EMAIL_ROWS:
                     email_kind = spec.email_kind
-                    validator = EmailValidator()
+                    validator = email_rule()
                     stored = draft.emails.get(email_kind, "")
                     yield from self._row(
                         email_kind.value,
@@ -315,11 +361,11 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                     )
                 yield Static("Address", id="section-address", classes="section")
                 for spec in ADDRESS_ROWS:
-                    validator = TextValidator(spec.label, spec.max_length)
+                    validator = text_rule(spec.label, spec.max_length)
                     yield from self._row(
                         spec.id,
                         spec.label,
-                        Input(
+                        AppInput(
                             self._prefill(spec.id, draft.address.get(spec.part, ""), validator),
                             id=widget_id(spec.id),
                             validators=[validator],
@@ -336,20 +382,24 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 )
             with Horizontal(id="form-buttons"):
                 # Text, not str: a str label is markup, and "[esc]" would vanish as a tag.
-                yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
-                yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
+                yield Button(
+                    Text("Save [ctrl+s]"),
+                    id="save",
+                    variant="primary",
+                    compact=True,
+                    action="screen.save",
+                )
+                yield Button(
+                    Text("Cancel [esc]"), id="cancel", compact=True, action="screen.cancel"
+                )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        """Focus First name at once, say the jump keys; cursor blink follows the app
-        (snapshot tests turn it off)."""
+        """Focus First name at once, say the jump keys."""
         # Set here, before the mount completes, not by AUTO_FOCUS (which runs a message
         # later): the key that opened the form waits for the mount, so the letters typed
         # after it find First name focused.
         self.set_focus(self.query_one(f"#{widget_id('firstName')}", Input))
-        blink = bool(getattr(self.app, "cursor_blink", True))
-        for widget in self.query(Input):
-            widget.cursor_blink = blink
         self.query_one("#form-help", Static).update(self._help_line())
 
     def _help_line(self) -> Text:
@@ -585,9 +635,11 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             holders = self._find_holders(value)
         except (PermissionDenied, StoreError):
             return  # the warning is a courtesy: without it the save still works
-        self.app.call_from_thread(self._got_holders, field_id, value, holders)
+        self.post_message(self.HoldersFound(field_id, value, holders))
 
-    def _got_holders(self, field_id: str, value: str, holders: list[Contact]) -> None:
+    @on(HoldersFound)
+    def _got_holders(self, event: HoldersFound) -> None:
+        field_id, value, holders = event.field_id, event.value, event.holders
         if self.query_one(f"#{widget_id(field_id)}", Input).value != value:
             return  # typed on meanwhile; the lookup for the new text gives its own answer
         self.holders[field_id] = (value, holders)
@@ -669,14 +721,6 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
 
     # --- saving --------------------------------------------------------------------------
 
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     def action_save(self) -> None:
         """Check every field again, move to the first problem, or save in a worker."""
         if self.saving:
@@ -722,15 +766,21 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         try:
             saved = self._save(draft, version)
         except ConflictError as err:
-            self.app.call_from_thread(self._on_conflict, err)
+            self.post_message(self.Conflicted(err))
         except InvalidInput as err:
-            self.app.call_from_thread(self._on_invalid, err)
+            self.post_message(self.Refused(err))
         except (PermissionDenied, StoreError) as err:
-            self.app.call_from_thread(self._on_failed, str(err))
+            self.post_message(self.Failed(str(err)))
         else:
-            self.app.call_from_thread(self.dismiss, saved)
+            self.post_message(self.Saved(saved))
 
-    def _on_invalid(self, err: InvalidInput) -> None:
+    @on(Saved)
+    def _on_saved(self, event: Saved) -> None:
+        self.dismiss(event.contact)
+
+    @on(Refused)
+    def _on_invalid(self, event: Refused) -> None:
+        err = event.error
         self.saving = False
         if self.request.mode == FormMode.PROMOTE and not err.errors and self._reload:
             # No field at fault: someone else may have added it to Contacts first; find who.
@@ -745,13 +795,15 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         else:
             self._banner(str(err), "error")
 
-    def _on_failed(self, message: str) -> None:
+    @on(Failed)
+    def _on_failed(self, event: Failed) -> None:
         self.saving = False
-        self._banner(f"Not saved: {message} Your entries are still here.", "error")
+        self._banner(f"Not saved: {event.message} Your entries are still here.", "error")
 
-    def _on_conflict(self, err: ConflictError) -> None:
+    @on(Conflicted)
+    def _on_conflict(self, event: Conflicted) -> None:
         self.saving = False
-        self._banner(f"Not saved: {err} Loading their version…", "warning")
+        self._banner(f"Not saved: {event.error} Loading their version…", "warning")
         self._reload_in_worker(self._stored_base(), self.draft())
 
     def _stored_base(self) -> ContactDraft:
@@ -779,15 +831,16 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         try:
             latest = self._reload()
         except StoreError as err:
-            self.app.call_from_thread(self._on_failed, str(err))
+            self.post_message(self.Failed(str(err)))
             return
         if refused and latest.type != ContactType.CURATED:
-            self.app.call_from_thread(self._on_failed, refused)
+            self.post_message(self.Failed(refused))
             return
-        conflict = Conflict(base, mine, latest, promoted=bool(refused))
-        self.app.call_from_thread(self._show_conflict, conflict)
+        self.post_message(self.ConflictLoaded(Conflict(base, mine, latest, promoted=bool(refused))))
 
-    def _show_conflict(self, conflict: Conflict) -> None:
+    @on(ConflictLoaded)
+    def _show_conflict(self, event: ConflictLoaded) -> None:
+        conflict = event.conflict
         latest = conflict.latest
         if conflict.promoted and self._edit is None:
             self._banner(

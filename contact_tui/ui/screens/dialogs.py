@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -33,17 +32,19 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text(self.yes), id="yes", variant="primary", compact=True)
-                yield Button(Text(self.no), id="no", compact=True)
+                yield Button(
+                    Text(self.yes),
+                    id="yes",
+                    variant="primary",
+                    compact=True,
+                    action="screen.answer(True)",
+                )
+                yield Button(Text(self.no), id="no", compact=True, action="screen.answer(False)")
         yield Footer(compact=True)
 
     def action_answer(self, answer: bool) -> None:
         """Close with the answer."""
         self.dismiss(answer)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 class FatalScreen(Screen[None]):

@@ -25,9 +25,10 @@ from contact_tui.domain.text import fold
 from contact_tui.service import ContactService, InvalidInput, PermissionDenied, SearchResult
 from contact_tui.store.errors import StoreError
 from contact_tui.ui.actions import FormOpener
-from contact_tui.ui.protocols import ForwardsWorkerErrors, not_allowed
+from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult, not_allowed
 from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
+from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
 # A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
@@ -66,6 +67,31 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
 
     Its workers' unexpected failures reach the app's one handler, then :meth:`worker_failed`;
     a key not permitted says why (:meth:`disabled_reason`)."""
+
+    class Searched(WorkerResult):
+        """A search's answer, for the query it ran."""
+
+        def __init__(self, query: str, result: SearchResult) -> None:
+            super().__init__()
+            self.query = query
+            self.result = result
+
+    class SearchFailed(WorkerResult):
+        """The store could not be searched, for the reason given."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    class Linked(WorkerResult):
+        """The highlighted contact is linked to the interaction: the directory closes."""
+
+    class LinkFailed(WorkerResult):
+        """The link was refused or could not be written, for the reason given."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="directory.back"),
@@ -126,7 +152,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                 f" to {safe(self.interaction.from_.name or self.interaction.from_.address, 40)}"
             )
         yield Static(Text(title, style="bold"), id="directory-title")
-        yield Input(
+        yield AppInput(
             placeholder='Name, phone (any format) or email; "quotes" for exact text',
             id="directory-search",
             compact=True,
@@ -138,9 +164,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     def on_mount(self) -> None:
         """Show the first page of the directory at once."""
         self._fit_columns()
-        search = self.query_one("#directory-search", Input)
-        search.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
-        search.focus()
+        self.query_one("#directory-search", Input).focus()
         self._search("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -200,13 +224,14 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             self.service.repo.refresh()
             result = self.service.search(query, limit=RESULT_LIMIT)
         except StoreError as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.post_message(self.SearchFailed(str(err)))
             return
-        self.app.call_from_thread(self._show, query, result)
+        self.post_message(self.Searched(query, result))
 
-    def _failed(self, message: str) -> None:
+    @on(SearchFailed)
+    def _failed(self, event: SearchFailed) -> None:
         # Store errors can quote the store (a path, a damaged line): shown, never obeyed.
-        self.query_one("#directory-summary", Static).update(plain(message, 1000))
+        self.query_one("#directory-summary", Static).update(plain(event.message, 1000))
 
     def on_resize(self) -> None:
         """Give Name and Email the width there is (more of each at 120 columns than 80),
@@ -249,7 +274,9 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                 key=contact.id,
             )
 
-    def _show(self, query: str, result: SearchResult) -> None:
+    @on(Searched)
+    def _show(self, event: Searched) -> None:
+        query, result = event.query, event.result
         if query != self.query_one("#directory-search", Input).value:
             return  # the agent has typed on; a newer search is coming
         self.results = result.contacts
@@ -365,9 +392,17 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         try:
             self.service.link(interaction_id, contact_id)
         except (InvalidInput, PermissionDenied, StoreError) as err:
-            self.app.call_from_thread(self.notify, str(err), severity="error", markup=False)
+            self.post_message(self.LinkFailed(str(err)))
             return
-        self.app.call_from_thread(self.dismiss, None)
+        self.post_message(self.Linked())
+
+    @on(Linked)
+    def _linked(self) -> None:
+        self.dismiss(None)
+
+    @on(LinkFailed)
+    def _link_failed(self, event: LinkFailed) -> None:
+        self.notify(event.message, severity="error", markup=False)
 
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
         """A worker raised what it did not expect (the app has said so). A failed search
@@ -464,7 +499,7 @@ class ContactCard(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         """Show the contact."""
-        self.query_one(ProfilePane).show(ProfileView(None, self.contact))
+        self.query_one(ProfilePane).view = ProfileView(None, self.contact)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Link only applies when there is an interaction to link to."""

@@ -31,9 +31,10 @@ from contact_tui.exchange import formats
 from contact_tui.exchange.importer import ImportReport
 from contact_tui.service import ContactService, PermissionDenied
 from contact_tui.store.errors import ConflictError, StoreError
-from contact_tui.ui.protocols import ForwardsWorkerErrors
+from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.widgets.app_input import AppInput
 
 # Problems listed in the dialog; the command line's --dry-run lists every one.
 MAX_SHOWN = 200
@@ -73,6 +74,42 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
     A worker that raises what it does not expect is reported by the app, which then calls
     :meth:`worker_failed`: the dialog is never left busy (Escape refused, Ctrl+S ignored)."""
 
+    class Progressed(WorkerResult):
+        """How far an import, its check or an export has got."""
+
+        def __init__(self, phase: str, done: int, total: int) -> None:
+            super().__init__()
+            self.phase = phase
+            self.done = done
+            self.total = total
+
+    class Imported(WorkerResult):
+        """An import (or its check) finished, with its report."""
+
+        def __init__(
+            self, path: str, fmt: str, name: str, report: ImportReport, skip: bool
+        ) -> None:
+            super().__init__()
+            self.path = path
+            self.fmt = fmt
+            self.name = name
+            self.report = report
+            self.skip = skip
+
+    class Exported(WorkerResult):
+        """An export finished: what it wrote."""
+
+        def __init__(self, text: Text) -> None:
+            super().__init__()
+            self.text = text
+
+    class Failed(WorkerResult):
+        """An import, its check or an export stopped, for the reason given."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
     BINDINGS = [
         Binding("ctrl+s,f2", "run", "Run", id="exchange.run"),
         Binding("escape", "close", "Close", id="exchange.close"),
@@ -95,7 +132,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             yield Static(Text(self.direction.value, style="bold"), id="exchange-title")
             with Horizontal(classes="field-row"):
                 yield Static("File", classes="field-label")
-                yield Input(
+                yield AppInput(
                     value="" if importing else self._default_path("csv"),
                     placeholder="path to a .json, .csv or .vcf file" if importing else "",
                     id="exchange-path",
@@ -122,15 +159,15 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                 yield Static(self._hint(), id="exchange-report")
             with Horizontal(id="exchange-buttons"):
                 yield Button(Text(self._run_label()), id="exchange-run", variant="primary",
-                             compact=True)  # fmt: skip
-                yield Button(Text("Close [esc]"), id="exchange-close", compact=True)
+                             compact=True, action="screen.run")  # fmt: skip
+                yield Button(
+                    Text("Close [esc]"), id="exchange-close", compact=True, action="screen.close"
+                )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Focus the file name."""
-        path = self.query_one("#exchange-path", Input)
-        path.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
-        path.focus()
+        self.query_one("#exchange-path", Input).focus()
 
     def _default_path(self, fmt: str) -> str:
         name = f"contacts-{date.today():%Y%m%d}{SUFFIXES[fmt]}"
@@ -195,13 +232,8 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             path_input.value = str(current.with_suffix(SUFFIXES[str(event.value)]))
 
     @on(Input.Submitted, "#exchange-path")
-    @on(Button.Pressed, "#exchange-run")
-    def _run_pressed(self) -> None:
+    def _path_submitted(self) -> None:
         self.action_run()
-
-    @on(Button.Pressed, "#exchange-close")
-    def _close_pressed(self) -> None:
-        self.action_close()
 
     # --- actions -------------------------------------------------------------------------
 
@@ -262,11 +294,16 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
     # --- workers ---------------------------------------------------------------------------
 
     def _progress(self, phase: str, done: int, total: int) -> None:
-        self.app.call_from_thread(self._show_progress, phase, done, total)
+        """Called in the worker's thread by the import or export as it goes."""
+        self.post_message(self.Progressed(phase, done, total))
 
-    def _show_progress(self, phase: str, done: int, total: int) -> None:
+    @on(Progressed)
+    def _show_progress(self, event: Progressed) -> None:
+        done, total = event.done, event.total
         self.query_one("#exchange-progress", ProgressBar).update(total=total, progress=done)
-        self.query_one("#exchange-report", Static).update(Text(f"{phase}… {done:,} of {total:,}"))
+        self.query_one("#exchange-report", Static).update(
+            Text(f"{event.phase}… {done:,} of {total:,}")
+        )
 
     def _import(self, path: str, fmt: str | None, *, dry_run: bool, skip: bool) -> None:
         """Check or import the file (run in a thread worker, see :meth:`action_run`)."""
@@ -275,9 +312,9 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                 path, fmt, dry_run=dry_run, skip_invalid=skip, progress=self._progress
             )
         except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.post_message(self.Failed(str(err)))
             return
-        self.app.call_from_thread(self._imported, path, fmt or AUTO, name, report, skip)
+        self.post_message(self.Imported(path, fmt or AUTO, name, report, skip))
 
     @work(
         thread=True,
@@ -291,14 +328,18 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         try:
             export = self.service.export_file(path, fmt, version, progress=self._progress)
         except (formats.ExchangeError, PermissionDenied, StoreError) as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.post_message(self.Failed(str(err)))
             return
         plural = "s" if export.count != 1 else ""
-        self.app.call_from_thread(
-            self._done, Text(f"Exported {export.count:,} contact{plural} to {safe(path, 200)}.")
+        self.post_message(
+            self.Exported(Text(f"Exported {export.count:,} contact{plural} to {safe(path, 200)}."))
         )
 
     # --- results ---------------------------------------------------------------------------
+
+    @on(Failed)
+    def _stopped(self, event: Failed) -> None:
+        self._failed(event.message)
 
     def _failed(self, message: str) -> None:
         self._set_busy(False)
@@ -318,12 +359,15 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             self.imported = True
         self._failed(f"{what} stopped with an unexpected error ({detail}); Ctrl+S tries again.")
 
-    def _done(self, text: Text) -> None:
+    @on(Exported)
+    def _done(self, event: Exported) -> None:
         self._set_busy(False)
-        self._set_report(text)
-        self.notify(text.plain, markup=False)
+        self._set_report(event.text)
+        self.notify(event.text.plain, markup=False)
 
-    def _imported(self, path: str, fmt: str, name: str, report: ImportReport, skip: bool) -> None:
+    @on(Imported)
+    def _imported(self, event: Imported) -> None:
+        path, fmt, name, report, skip = event.path, event.fmt, event.name, event.report, event.skip
         can_import = not report.problems or skip
         self.checked = (path, fmt) if report.dry_run and can_import else None
         if report.written:

@@ -1,7 +1,8 @@
 """The agent's screen: interactions on one side, the linked contact's profile on the other.
 
 The panes only show things and post messages; this screen calls the service (in worker
-threads, never on the event loop) and hands the panes what to show.
+threads, never on the event loop; they post their results back as messages) and hands the
+panes what to show. It is made with the service already open (``screens.opening`` opens it).
 
 An idle screen costs next to nothing and sends the terminal nothing: the store's folder is
 watched (inotify, see ``store.watch``) and the store is read in a worker only when a file in it
@@ -21,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
@@ -37,9 +39,9 @@ from contact_tui.service import ContactService, InvalidInput, PermissionDenied
 from contact_tui.store.errors import StoreError
 from contact_tui.store.watch import InotifyWatch, StatWatch, StoreWatch
 from contact_tui.ui.actions import FormOpener
-from contact_tui.ui.protocols import ForwardsWorkerErrors, not_allowed
+from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult, not_allowed
 from contact_tui.ui.render import safe
-from contact_tui.ui.screens.dialogs import ConfirmDialog, FatalScreen
+from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView, several_match
@@ -67,8 +69,57 @@ NOTICE_SECONDS: dict[SeverityLevel, float] = {"information": 4, "warning": 8, "e
 MAX_NOTICES = 3
 
 
+def main_layout(agent_bar: Text | str) -> ComposeResult:
+    """Agent bar, the two panes, the notice line, footer: the main screen, and the opening
+    screen while the store opens (so nothing moves once it is open)."""
+    yield Static(agent_bar, id="agent-bar")
+    with Container(id="panes"):
+        yield InteractionPane(id="interaction-pane")
+        yield ProfilePane(id="profile-pane")
+    # Notices (saved, linked, a new interaction, errors) go here rather than in toasts:
+    # a toast would cover the profile at 80x24; this line pushes it up instead.
+    yield Static("", id="notices", classes="hidden")
+    # The palette (ctrl+p) is left out of this footer: at 80 columns every column counts.
+    yield Footer(compact=True, show_command_palette=False)
+
+
 class MainScreen(ForwardsWorkerErrors, Screen[None]):
-    """Interactions, profile, and every action on them."""
+    """Interactions, profile, and every action on them, over an open service."""
+
+    class StoreRefreshed(WorkerResult):
+        """A look at the store found changes (or was forced): what to show now."""
+
+        def __init__(
+            self, interactions: list[Interaction], contacts: dict[str, Contact], region: str
+        ) -> None:
+            super().__init__()
+            self.interactions = interactions
+            self.contacts = contacts
+            self.region = region
+
+    class StoreUnchanged(WorkerResult):
+        """A look at the store found nothing new."""
+
+    class StoreFailed(WorkerResult):
+        """The store could not be read, for the reason given."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    class ChangeSaved(WorkerResult):
+        """A change (link, unlink, end) is stored; ``done`` says which."""
+
+        def __init__(self, done: str) -> None:
+            super().__init__()
+            self.done = done
+
+    class ChangeRefused(WorkerResult):
+        """A change was refused or could not be written, for the reason given."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
 
     BINDINGS = [
         Binding("a", "add_to_contacts", "Add to Contacts", id="main.add_to_contacts"),
@@ -89,16 +140,19 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
 
-    def __init__(
-        self, open_service: Callable[[], ContactService], clock: Callable[[], datetime]
-    ) -> None:
+    # What the footer shows of each gated action (True shown, False hidden, None dimmed). The
+    # footer redraws itself when this changes, and only then: a footer repaint is a full line
+    # of bytes, on every cursor move otherwise.
+    gates: reactive[tuple[bool | None, ...]] = reactive((), repaint=False, bindings=True)
+
+    def __init__(self, service: ContactService, clock: Callable[[], datetime]) -> None:
         super().__init__()
-        self._open_service = open_service
+        self.service = service
         self.clock = clock
-        self.service: ContactService | None = None
         self.interaction: Interaction | None = None
         self.contact: Contact | None = None
-        self._refreshing = False
+        # The first look at the store is under way from the start (it starts on mount).
+        self._refreshing = True
         # A look asked for while one ran: None for none, else whether it must be forced.
         self._pending: bool | None = None
         self._known: set[str] | None = None
@@ -109,67 +163,40 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._watch_fd: int | None = None
         self._poll: Timer | None = None
         self._ages: Timer | None = None
-        self._bindings_shown: tuple[bool | None, ...] = ()
         # Notices shown in the notice line: (number, text, severity), oldest first.
         self._notices: list[tuple[int, Text, SeverityLevel]] = []
         self._notice_count = 0
 
     def compose(self) -> ComposeResult:
-        """Agent bar, the two panes, the notice line, footer."""
-        yield Static("contact-tui  opening the store…", id="agent-bar")
-        with Container(id="panes"):
-            yield InteractionPane(id="interaction-pane")
-            yield ProfilePane(id="profile-pane")
-        # Notices (saved, linked, a new interaction, errors) go here rather than in toasts:
-        # a toast would cover the profile at 80x24; this line pushes it up instead.
-        yield Static("", id="notices", classes="hidden")
-        # The palette (ctrl+p) is left out of this footer: at 80 columns every column counts.
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        """Draw at once, then open the store in a worker (a big store takes a moment)."""
-        self.query_one(ProfilePane).show(ProfileView(None, None, loading=True))
-        self.query_one("#interaction-pane").loading = True
-        self._open()
-
-    def on_unmount(self) -> None:
-        """Stop watching the store."""
-        self._stop_watching()
-
-    @work(thread=True, exclusive=True, group="store-open", exit_on_error=False)
-    def _open(self) -> None:
-        try:
-            service = self._open_service()
-        except Exception as err:  # any failure to open is shown, not a traceback
-            message = str(err) or type(err).__name__
-            self.app.call_from_thread(self.app.push_screen, FatalScreen(message))
-            return
-        self.app.call_from_thread(self._ready, service)
-
-    def _ready(self, service: ContactService) -> None:
-        self.service = service
-        agent = service.agent
-        self.query_one("#agent-bar", Static).update(
+        """Agent bar (who, and which store), the two panes, the notice line, footer."""
+        agent = self.service.agent
+        yield from main_layout(
             Text.assemble(
                 ("contact-tui", "bold"),
                 f"  {safe(agent.user, 30)} ({safe(agent.role_label, 40)})",
                 ("  store ", "dim"),
-                safe(str(service.repo.path), 500),
+                safe(str(self.service.repo.path), 500),
                 no_wrap=True,
                 overflow="ellipsis",
             )
         )
-        self.query_one("#interaction-pane").loading = False
+
+    def on_mount(self) -> None:
+        """Take the first look at the store, and watch it for changes from then on."""
+        self.query_one(ProfilePane).view = ProfileView(None, None, loading=True)
         self.query_one("#interaction-list").focus()
         self._start_watching()
-        self.reload(force=True)
+        self._reload_worker(True)
+
+    def on_unmount(self) -> None:
+        """Stop watching the store."""
+        self._stop_watching()
 
     # --- keeping up with the store -------------------------------------------------------
 
     def _start_watching(self) -> None:
         """Wake when the store's files change: inotify where there is one, else a timer
         comparing two lstat results."""
-        assert self.service is not None
         path = self.service.repo.path
         watch = InotifyWatch.open(path)
         if watch is not None:
@@ -198,15 +225,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if isinstance(watch, InotifyWatch) and not watch.alive:
             # The folder itself was moved or removed: carry on with the lstat comparison.
             self._stop_watching()
-            assert self.service is not None
             self._watch = StatWatch(self.service.repo.path)
             self._poll = self.set_interval(POLL_SECONDS, self._store_touched)
         self.call_later(self.reload)
 
     def reload(self, force: bool = False) -> None:
         """Look for changes (ours or other agents') and repaint what changed."""
-        if self.service is None:
-            return
         if self._refreshing:
             # One look is under way; another runs right after it (forced if either asked).
             self._pending = bool(self._pending) or force
@@ -214,6 +238,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._refreshing = True
         self._reload_worker(force)
 
+    @on(StoreUnchanged)
     def _done_refreshing(self) -> None:
         self._refreshing = False
         if self._pending is not None:
@@ -225,14 +250,14 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         group="store-refresh",
         exit_on_error=False,
         name="Looking for changes in the store",
+        description="the main screen's look at the store after its files changed",
     )
     def _reload_worker(self, force: bool) -> None:
         service = self.service
-        assert service is not None
         try:
             changes = service.repo.refresh()
             if not changes and not force:
-                self.app.call_from_thread(self._done_refreshing)
+                self.post_message(self.StoreUnchanged())
                 return
             # Only the agent's own queue, and only with view (the service refuses the rest);
             # without it the profile notes say why the list is empty.
@@ -240,9 +265,9 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             contacts = self._contacts_for(service, interactions)
             region = service.region
         except Exception as err:  # keep watching whatever happened; say what it was
-            self.app.call_from_thread(self._store_failed, str(err) or type(err).__name__)
+            self.post_message(self.StoreFailed(str(err) or type(err).__name__))
             return
-        self.app.call_from_thread(self._apply, interactions, contacts, region)
+        self.post_message(self.StoreRefreshed(interactions, contacts, region))
 
     @staticmethod
     def _contacts_for(
@@ -254,15 +279,17 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         ids.update(c for i in interactions for c in i.candidate_ids)
         return {c.id: c for c in service.contacts(ids)}
 
-    def _store_failed(self, message: str) -> None:
+    @on(StoreFailed)
+    def _store_failed(self, event: StoreFailed) -> None:
+        message = event.message
         self._done_refreshing()
         if self._last_error != message:
             self._last_error = message
             self.notify(message, title="Store problem", severity="error", markup=False, timeout=15)
 
-    def _apply(
-        self, interactions: list[Interaction], contacts: dict[str, Contact], region: str
-    ) -> None:
+    @on(StoreRefreshed)
+    def _apply(self, event: StoreRefreshed) -> None:
+        interactions, contacts, region = event.interactions, event.contacts, event.region
         self._last_error = None
         self._contacts = contacts
         self._region = region
@@ -300,17 +327,15 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.contact = contact
         may_choose = self.check_action("choose_contact", ()) is True
-        self.query_one(ProfilePane).show(
-            ProfileView(
-                interaction,
-                contact,
-                self._candidates(),
-                self._denied_notes(),
-                hint=self._hint(),
-                choose_key=self._key_for("choose_contact") if may_choose else "",
-            )
+        self.query_one(ProfilePane).view = ProfileView(
+            interaction,
+            contact,
+            self._candidates(),
+            self._denied_notes(),
+            hint=self._hint(),
+            choose_key=self._key_for("choose_contact") if may_choose else "",
         )
-        self._refresh_bindings()
+        self.gates = tuple(self.check_action(action, ()) for action in GATED)
 
     def _candidates(self) -> tuple[Contact, ...]:
         """The contacts the selected interaction matched on arrival that still exist."""
@@ -318,14 +343,6 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if interaction is None:
             return ()
         return tuple(self._contacts[c] for c in interaction.candidate_ids if c in self._contacts)
-
-    def _refresh_bindings(self) -> None:
-        """Have the footer redrawn, only when an action's state changed (a footer repaint is
-        a full line of bytes on every cursor move otherwise)."""
-        states = tuple(self.check_action(action, ()) for action in GATED)
-        if states != self._bindings_shown:
-            self._bindings_shown = states
-            self.refresh_bindings()
 
     def _key_for(self, action: str) -> str:
         """The key that runs one of this screen's actions, as the agent's keymap has it."""
@@ -346,7 +363,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     def _may(self, action: str) -> bool:
         """True when this agent holds the permission ``action`` needs."""
-        return self.service is not None and self.service.can(self._needs(action))
+        return self.service.can(self._needs(action))
 
     def _needs(self, action: str) -> Permission:
         """The permission ``action`` needs now: Edit on a contact not yet in Contacts is Add
@@ -359,8 +376,6 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
     def _denied_notes(self) -> tuple[str, ...]:
         """Which actions this agent may not take, grouped by the permission they need."""
         service = self.service
-        if service is None:
-            return ()
         missing: dict[Permission, list[str]] = {}
         for permission, label in GATED.values():
             if not service.can(permission):
@@ -407,23 +422,18 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             return self.app.focused is not self.query_one("#interaction-list")
         if action not in GATED:
             return True
-        if self.service is None:
-            return None
         if not self._applies(action):
             return False
         return True if self._may(action) else None
 
     def disabled_reason(self, action: str) -> str | None:
         """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
-        service = self.service
-        if service is None:
-            return "The store is still opening; try again in a moment." if action in GATED else None
         if action not in GATED or not self._applies(action) or self._may(action):
             return None
         label = GATED[action][1]
         if action == "edit" and self._needs(action) == Permission.PROMOTE:
             label = "Add to Contacts (Edit on a contact not yet in Contacts)"
-        return not_allowed(label, [self._needs(action)], service.agent.role_label)
+        return not_allowed(label, [self._needs(action)], self.service.agent.role_label)
 
     # --- notices -------------------------------------------------------------------------
 
@@ -463,7 +473,6 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
     # --- actions -------------------------------------------------------------------------
 
     def _forms(self) -> FormOpener:
-        assert self.service is not None
         return FormOpener(self.app, self.service)
 
     def _saved(self, contact: Contact | None) -> None:
@@ -499,7 +508,6 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     def action_link(self) -> None:
         """Pick a contact from the directory for this interaction."""
-        assert self.service is not None
         interaction = self.interaction
         if interaction is None:
             return
@@ -512,7 +520,6 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     def action_directory(self) -> None:
         """Open the directory to search, open, edit or create contacts."""
-        assert self.service is not None
         self.app.push_screen(
             DirectoryScreen(self.service, self.interaction, picking=False),
             lambda _: self.reload(force=True),
@@ -560,22 +567,29 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             contact_id = event.contact_id
             self._run(lambda s: s.link(interaction.id, contact_id), "Linked.")
 
+    @work(
+        thread=True,
+        group="store-write",
+        exit_on_error=False,
+        name="Saving your change",
+        description="the main screen's link, unlink or end of an interaction",
+    )
     def _run(self, change: Callable[[ContactService], object], done: str) -> None:
-        if self.service is not None:
-            self._run_worker(change, done)
-
-    @work(thread=True, group="store-write", exit_on_error=False, name="Saving your change")
-    def _run_worker(self, change: Callable[[ContactService], object], done: str) -> None:
-        assert self.service is not None
         try:
             change(self.service)
         except (InvalidInput, PermissionDenied, StoreError) as err:
-            self.app.call_from_thread(
-                self.notify, str(err), severity="error", markup=False, timeout=10
-            )
+            self.post_message(self.ChangeRefused(str(err)))
             return
-        self.app.call_from_thread(self.notify, done, markup=False)
-        self.app.call_from_thread(self.reload, True)
+        self.post_message(self.ChangeSaved(done))
+
+    @on(ChangeSaved)
+    def _change_saved(self, event: ChangeSaved) -> None:
+        self.notify(event.done, markup=False)
+        self.reload(force=True)
+
+    @on(ChangeRefused)
+    def _change_refused(self, event: ChangeRefused) -> None:
+        self.notify(event.message, severity="error", markup=False, timeout=10)
 
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
         """A worker raised what it did not expect (the app has said so): never stay busy."""

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -70,7 +71,12 @@ def matches_line(view: ProfileView) -> Text:
 
 
 class ProfilePane(VerticalScroll):
-    """Shows a :class:`ProfileView`; posts :class:`ProfilePane.CandidateChosen`."""
+    """Shows its :attr:`view`, which its screen assigns; posts
+    :class:`ProfilePane.CandidateChosen`."""
+
+    # What the pane shows. Assigning an equal view does nothing; a new one repaints the parts
+    # that changed (see watch_view).
+    view: var[ProfileView] = var(ProfileView(None, None), init=False)
 
     class CandidateChosen(Message):
         """The agent picked one of several matching contacts."""
@@ -105,8 +111,8 @@ class ProfilePane(VerticalScroll):
             self._shown[widget_id] = content
             widget.update(content)
 
-    def show(self, view: ProfileView) -> None:
-        """Repaint from ``view``, only the parts that changed."""
+    def watch_view(self, view: ProfileView) -> None:
+        """Repaint from the new ``view``, only the parts that changed."""
         contact = view.contact
         badge = self.query_one("#profile-badge", Static)
         kind = "" if view.loading or (contact is None and view.interaction is None) else "-none"

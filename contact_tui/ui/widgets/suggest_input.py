@@ -7,10 +7,11 @@ from typing import Any
 
 from textual import events
 from textual.suggester import SuggestFromList, SuggestionReady
-from textual.widgets import Input
+
+from contact_tui.ui.widgets.app_input import AppInput
 
 
-class OfferingInput(Input):
+class OfferingInput(AppInput):
     """Shows the first offer as ghost text when focused empty; → accepts it (Input's own key).
 
     While the agent types, offers that start with what was typed complete the same way.
