@@ -48,6 +48,8 @@ from contact_tui.domain.model import (
 
 # Re-exported: callers of handle_interaction build one.
 from contact_tui.domain.model import NewInteraction as NewInteraction
+from contact_tui.domain.permissions import UseCase, in_check_order
+from contact_tui.domain.permissions import missing as missing_for
 from contact_tui.domain.rules import (
     MAX_AGENT_NAME_LENGTH,
     MAX_CHANNEL_ADDRESS_LENGTH,
@@ -173,14 +175,26 @@ class ContactService:
         """True when the agent holds ``permission`` (for showing or hiding actions)."""
         return self.agent.can(permission)
 
-    def require(self, permission: Permission) -> None:
-        """Raise PermissionDenied unless the agent holds ``permission``."""
-        if not self.agent.can(permission):
-            raise PermissionDenied(self.agent, permission)
+    def allowed(self, use_case: UseCase) -> bool:
+        """True when the agent holds every permission ``use_case`` needs (the table in
+        :mod:`contact_tui.domain.permissions`): what screens and the CLI show or offer."""
+        return not self.missing(use_case)
+
+    def missing(self, use_case: UseCase) -> frozenset[Permission]:
+        """The permissions ``use_case`` needs that the agent lacks, for "needs X" messages."""
+        return missing_for(self.agent.permissions, use_case)
+
+    def require_use_case(self, use_case: UseCase, whose: str = "") -> None:
+        """Raise PermissionDenied for the first permission ``use_case`` needs that the agent
+        lacks, in :func:`~contact_tui.domain.permissions.in_check_order`; ``whose`` as in
+        :class:`PermissionDenied`."""
+        lacking = in_check_order(self.missing(use_case))
+        if lacking:
+            raise PermissionDenied(self.agent, lacking[0], whose)
 
     def set_setting(self, name: str, value: Any) -> Any:
         """Change an admin setting for everyone using this store (needs the admin permission)."""
-        self.require(Permission.ADMIN)
+        self.require_use_case(UseCase.CHANGE_SETTINGS)
         if name not in SETTINGS:
             raise InvalidInput(f"There is no setting {name!r}; known: {', '.join(SETTINGS)}.")
         try:
@@ -196,7 +210,7 @@ class ContactService:
 
     def contact(self, contact_id: str) -> Contact:
         """A contact by id; NotFound when there is none."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.VIEW_CONTACTS)
         found = self.repo.contact(contact_id)
         if found is None:
             raise NotFound(f"No contact has the id {contact_id}.")
@@ -204,13 +218,13 @@ class ContactService:
 
     def contacts(self, ids: Iterable[str]) -> list[Contact]:
         """Several contacts by id, skipping ids that no longer exist (needs view)."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.VIEW_CONTACTS)
         return self.repo.contacts(ids)
 
     def interaction(self, interaction_id: str) -> Interaction:
         """An interaction by id (needs view; another agent's needs view-all, see
         :meth:`_require_access`); NotFound when there is none."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.READ_INTERACTIONS)
         found = self.repo.interaction(interaction_id)
         if found is None:
             raise NotFound(f"No interaction has the id {interaction_id}.")
@@ -220,13 +234,11 @@ class ContactService:
     def interactions(self, agent: str | None = None) -> list[Interaction]:
         """An agent's interactions (the current agent's by default), newest first (needs view;
         another agent's need view-all too: transcripts hold what customers said)."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.READ_INTERACTIONS)
         whose = self.agent.user if agent is None else agent
-        if whose != self.agent.user and not self.can(Permission.VIEW_ALL_INTERACTIONS):
-            raise PermissionDenied(
-                self.agent,
-                Permission.VIEW_ALL_INTERACTIONS,
-                f"Those interactions are routed to {whose}, not to you",
+        if whose != self.agent.user:
+            self.require_use_case(
+                UseCase.OTHERS_INTERACTION, f"Those interactions are routed to {whose}, not to you"
             )
         return self.repo.interactions_for(whose)
 
@@ -236,7 +248,7 @@ class ContactService:
         Text in double quotes is searched literally in names and emails, without reading
         it as a phone number.
         """
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.SEARCH)
         text = query.strip()
         if len(text) >= 2 and text[0] == text[-1] == '"':
             contacts, total = self.repo.search_text([text[1:-1]], limit)
@@ -261,7 +273,7 @@ class ContactService:
 
     def audit(self, contact_id: str) -> list[AuditRecord]:
         """A contact's change history, oldest first."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.VIEW_CONTACTS)
         return self.repo.audit_for(contact_id)
 
     # --- interactions --------------------------------------------------------------------
@@ -327,10 +339,10 @@ class ContactService:
         pushes nothing), another agent's needs route (the routing integration, supervisors),
         since it puts words in front of that agent as if a customer said them."""
         if agent == self.agent.user:
-            self.require(Permission.VIEW)
-        elif not self.can(Permission.ROUTE):
-            raise PermissionDenied(
-                self.agent, Permission.ROUTE, f"The interaction is for {agent}, not for you"
+            self.require_use_case(UseCase.TAKE_IN_INTERACTION)
+        else:
+            self.require_use_case(
+                UseCase.ROUTE_INTERACTION, f"The interaction is for {agent}, not for you"
             )
 
     def check_interaction(self, new: NewInteraction) -> NewInteraction:
@@ -428,7 +440,7 @@ class ContactService:
 
     def link(self, interaction_id: str, contact_id: str) -> Interaction:
         """Link an interaction to a contact the agent picked (needs view; own interactions)."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.LINK)
         now = self.clock()
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
@@ -443,7 +455,7 @@ class ContactService:
 
     def unlink(self, interaction_id: str) -> Interaction:
         """Detach an interaction from its contact (needs view; own interactions)."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.UNLINK)
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
             if interaction.contact_id is None:
@@ -456,7 +468,7 @@ class ContactService:
 
     def end_interaction(self, interaction_id: str) -> Interaction:
         """Mark an interaction ended (needs view; own interactions)."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.END_INTERACTION)
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
             if interaction.state == InteractionState.ENDED:
@@ -476,11 +488,9 @@ class ContactService:
     def _require_access(self, interaction: Interaction) -> None:
         """The one rule for another agent's interaction: reading it, its transcript, or acting
         on it (link, unlink, end, a contact made from it) needs the view-all permission."""
-        mine = interaction.agent == self.agent.user
-        if not mine and not self.can(Permission.VIEW_ALL_INTERACTIONS):
-            raise PermissionDenied(
-                self.agent,
-                Permission.VIEW_ALL_INTERACTIONS,
+        if interaction.agent != self.agent.user:
+            self.require_use_case(
+                UseCase.OTHERS_INTERACTION,
                 f"Interaction {interaction.id} is routed to {interaction.agent}, not to you",
             )
 
@@ -496,7 +506,7 @@ class ContactService:
     def create_contact(self, draft: ContactDraft, interaction_id: str | None = None) -> Contact:
         """Create a curated contact; when made from an interaction, link it and, for a message,
         keep the sender's channel identity on it (needs add)."""
-        self.require(Permission.ADD)
+        self.require_use_case(UseCase.CREATE_CONTACT)
         fields = self._checked(draft)
         now = self.clock()
         with self.repo.write(self.agent.user) as uow:
@@ -567,7 +577,7 @@ class ContactService:
 
     def edit(self, contact_id: str, draft: ContactDraft, expected_version: int) -> Contact:
         """Save an agent's edits; a stale ``expected_version`` raises ConflictError (needs edit)."""
-        self.require(Permission.EDIT)
+        self.require_use_case(UseCase.EDIT_CONTACT)
         fields = self._checked(draft)
         with self.repo.write(self.agent.user) as uow:
             current = uow.contact(contact_id)
@@ -587,7 +597,7 @@ class ContactService:
     ) -> Contact:
         """Add to Contacts: make an ephemeral (or identified) contact curated, same id and
         links, with the agent's edits from ``draft`` (needs promote)."""
-        self.require(Permission.PROMOTE)
+        self.require_use_case(UseCase.PROMOTE_CONTACT)
         with self.repo.write(self.agent.user) as uow:
             current = uow.contact(contact_id)
             if current is None:
@@ -609,7 +619,7 @@ class ContactService:
     def expire_ephemeral(self, now: datetime | None = None) -> list[str]:
         """Remove ephemeral contacts older than the TTL since their last interaction, and
         unlink their interactions; curated contacts never expire (needs admin)."""
-        self.require(Permission.ADMIN)
+        self.require_use_case(UseCase.EXPIRE_EPHEMERAL)
         now = now or self.clock()
         cutoff = now - timedelta(days=int(self.setting("ephemeral-ttl-days")))
         expired: list[str] = []
@@ -643,7 +653,7 @@ class ContactService:
         """The contacts other than ``exclude`` that already hold the number ``text`` names
         (typed any way, compared in E.164), ephemeral ones left out: the form warns an agent
         about to save a number someone else has (needs view)."""
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.VIEW_CONTACTS)
         e164 = phone_key(text, self.region)
         if e164 is None:
             return []
@@ -661,7 +671,7 @@ class ContactService:
         Visibility is all or nothing today (one view permission, no divisions), so an agent
         without it gets PermissionDenied and never a partial list.
         """
-        self.require(Permission.VIEW)
+        self.require_use_case(UseCase.EXPORT_CONTACTS)
         contacts = self.repo.contacts(self.repo.contact_ids())
         contacts.sort(key=lambda c: (c.create_date or datetime.min.replace(tzinfo=UTC), c.id))
         return contacts
@@ -683,10 +693,7 @@ class ContactService:
         whose contact changed after the file's version or modifyDate is a conflict, never a
         silent overwrite.
         """
-        # View too: matching names the stored contacts a row touches, and reports what is
-        # unchanged, which would let an agent without view probe the directory.
-        self.require(Permission.VIEW)
-        self.require(Permission.ADD)
+        self.require_use_case(UseCase.IMPORT_CONTACTS)  # view too: see its row in the table
         with paused_gc():
             return self._import(parsed, dry_run, skip_invalid, progress)
 
@@ -706,8 +713,7 @@ class ContactService:
         The permissions are checked before a possibly large file is read; a file that cannot
         be read or parsed raises ``formats.ExchangeError`` and nothing is imported.
         """
-        self.require(Permission.VIEW)
-        self.require(Permission.ADD)
+        self.require_use_case(UseCase.IMPORT_CONTACTS)
         name, parsed = formats.parse(path, formats.read_bytes(path), fmt)
         # A long-running app's view of the store (and of the default country the rows are
         # checked with) may be behind; the rows are checked against what is stored now.

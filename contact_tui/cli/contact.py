@@ -9,7 +9,8 @@ from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
 from contact_tui.cli.render import contact_label, contact_lines, history_lines, search_lines
 from contact_tui.domain.draft import ContactDraft
-from contact_tui.domain.model import Contact, Permission
+from contact_tui.domain.model import Contact
+from contact_tui.domain.permissions import UseCase
 from contact_tui.service import InvalidInput
 from contact_tui.store.documents import audit_to_doc, contact_to_doc, interaction_to_doc
 
@@ -27,7 +28,7 @@ def _warn_about(ctx: Context, draft: ContactDraft) -> None:
 
 def cmd_contact_add(ctx: Context) -> int:
     """Create a curated contact from the flags; with --interaction, link it too."""
-    ctx.service().require(Permission.ADD)  # permission before any field rule
+    ctx.service().require_use_case(UseCase.CREATE_CONTACT)  # permission before any field rule
     draft = ContactDraft()
     apply_flags(draft, ctx.args)
     contact = ctx.service().create_contact(draft, interaction_id=ctx.args.interaction)
@@ -40,7 +41,7 @@ def cmd_contact_add(ctx: Context) -> int:
 
 
 def _read_for_change(
-    ctx: Context, permission: Permission, *, need_change: bool
+    ctx: Context, use_case: UseCase, *, need_change: bool
 ) -> tuple[Contact, ContactDraft, int]:
     """The contact, a draft of it with the flags applied, and the version to save against.
 
@@ -48,7 +49,7 @@ def _read_for_change(
     between this read and the write is still a conflict, never silently overwritten.
     """
     contact = ctx.service().contact(ctx.args.id)
-    ctx.service().require(permission)  # permission before any field rule
+    ctx.service().require_use_case(use_case)  # permission before any field rule
     draft = ContactDraft.from_contact(contact)
     given = apply_flags(draft, ctx.args)
     if given == 0 and need_change:
@@ -59,7 +60,7 @@ def _read_for_change(
 
 def cmd_contact_edit(ctx: Context) -> int:
     """Change the fields given as flags; an empty value clears a field."""
-    _, draft, version = _read_for_change(ctx, Permission.EDIT, need_change=True)
+    _, draft, version = _read_for_change(ctx, UseCase.EDIT_CONTACT, need_change=True)
     contact = ctx.service().edit(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(
@@ -70,7 +71,7 @@ def cmd_contact_edit(ctx: Context) -> int:
 
 def cmd_contact_promote(ctx: Context) -> int:
     """Add to Contacts: make an ephemeral contact curated, with any field flags applied."""
-    _, draft, version = _read_for_change(ctx, Permission.PROMOTE, need_change=False)
+    _, draft, version = _read_for_change(ctx, UseCase.PROMOTE_CONTACT, need_change=False)
     contact = ctx.service().promote(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(

@@ -17,13 +17,19 @@ from contact_tui.cli.exits import EXIT_CODES
 from contact_tui.cli.flags import add_contact_field_flags
 from contact_tui.cli.output import PROG
 from contact_tui.config import SETTINGS
-from contact_tui.domain.model import Channel, Permission, Platform
+from contact_tui.domain.model import Channel, Platform
+from contact_tui.domain.permissions import NEEDS, UseCase, in_check_order
 from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import IMPORT_KEYS, not_surrogate
 
 # Contacts a search or list prints unless --limit says otherwise.
 DEFAULT_LIMIT = 50
+
+
+def _needs(use_case: UseCase) -> str:
+    """The permissions ``use_case`` needs, as its help text names them (from the table)."""
+    return " and ".join(p.value for p in in_check_order(NEEDS[use_case]))
 
 
 def _positive_int(text: str) -> int:
@@ -297,7 +303,8 @@ def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]
     new.add_argument(
         "--agent",
         metavar="USER",
-        help=f"who it is routed to (default: you; another agent needs {Permission.ROUTE.value})",
+        help="who it is routed to (default: you; another agent needs "
+        f"{_needs(UseCase.ROUTE_INTERACTION)})",
     )
     new.add_argument("--channel", required=True, choices=[c.value for c in Channel])
     new.add_argument("--platform", choices=[p.value for p in Platform], help="for messages")
@@ -323,7 +330,7 @@ def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]
     listing.add_argument(
         "--agent",
         metavar="USER",
-        help=f"whose (default: yours; another's needs {Permission.VIEW_ALL_INTERACTIONS.value})",
+        help=f"whose (default: yours; another's needs {_needs(UseCase.OTHERS_INTERACTION)})",
     )
     listing.add_argument("--all-states", action="store_true", help="include ended interactions")
     for name, verb in (("show", "show an interaction"), ("end", "end one of your interactions")):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKind, Permission
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKind
+from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import first_email, first_phone, phone_text, timestamp
 from contact_tui.domain.text import clip, display_width, printable, terminal_text
 from contact_tui.service import ContactService, SearchKind, SearchResult
@@ -145,7 +146,7 @@ def _match_text(interaction: Interaction) -> str:
 
 def contact_label(service: ContactService, contact_id: str) -> str:
     """'<id> (Sam Vries, Curated)' when the agent may view contacts, else the id alone."""
-    if not service.can(Permission.VIEW):
+    if not service.allowed(UseCase.VIEW_CONTACTS):
         return contact_id
     try:
         contact = service.contact(contact_id)

@@ -26,6 +26,7 @@ from contact_tui.domain.model import (
     Permission,
     PhoneKind,
 )
+from contact_tui.domain.permissions import NEEDS, UseCase, in_check_order
 from contact_tui.service import ContactService, NewInteraction
 from contact_tui.store.repository import Repository
 from tests.factories import (
@@ -81,6 +82,14 @@ def exactly(user: str, combo: Combo) -> Agent:
 def first_missing(combo: Combo, needs: tuple[Permission, ...]) -> Permission | None:
     """The first permission of ``needs`` (in the order the code checks them) not in ``combo``."""
     return next((p for p in needs if p not in combo), None)
+
+
+def needs_of(uses: tuple[UseCase, ...]) -> tuple[Permission, ...]:
+    """What an action going through ``uses`` in turn needs, in the order it is refused for:
+    each use case's permissions as the table has them, in check order. The matrices expect
+    this rather than spelling the permissions again; tests/permissions/test_readme_roles.py
+    holds the table to the README."""
+    return tuple(dict.fromkeys(p for use in uses for p in in_check_order(NEEDS[use])))
 
 
 # --- the scene every tier acts on -----------------------------------------------------------

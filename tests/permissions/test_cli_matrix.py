@@ -24,14 +24,13 @@ from contact_tui.cli.exits import EXIT_OK, EXIT_PERMISSION
 from contact_tui.cli.parser import build_parser
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.domain.model import Permission
+from contact_tui.domain.permissions import UseCase
 from tests.cli.runner import Result, Runner
 from tests.permissions.matrix import (
     ADD,
-    ADMIN,
     COMBOS,
     EDIT,
     OTHER_AGENT,
-    PROMOTE,
     ROUTE,
     VIEW,
     VIEW_ALL,
@@ -42,6 +41,7 @@ from tests.permissions.matrix import (
     combo_id,
     fingerprint,
     first_missing,
+    needs_of,
 )
 
 USER = pwd.getpwuid(os.getuid()).pw_name
@@ -233,33 +233,45 @@ def _expired(result: Result, scene: Scene, combo: Combo) -> None:
 
 @dataclass(frozen=True)
 class Command:
-    """One command line: the permissions the CLI checks, in order, and what success shows."""
+    """One command line: the use cases it goes through, in order (the table says what they
+    need), and what success shows."""
 
     name: str
     argv: Argv
-    needs: tuple[Permission, ...]
+    uses: tuple[UseCase, ...]
     check: Check
     writes: bool
     others_interaction: bool = False
     json: bool = True
+
+    @property
+    def needs(self) -> tuple[Permission, ...]:
+        """The permissions it needs, in the order it is refused for them."""
+        return needs_of(self.uses)
+
+
+CREATE, SHOW, SEARCH = UseCase.CREATE_CONTACT, UseCase.VIEW_CONTACTS, UseCase.SEARCH
+LINK, UNLINK, END = UseCase.LINK, UseCase.UNLINK, UseCase.END_INTERACTION
+READ, OTHERS = UseCase.READ_INTERACTIONS, UseCase.OTHERS_INTERACTION
+TAKE_IN, ROUTE_IT = UseCase.TAKE_IN_INTERACTION, UseCase.ROUTE_INTERACTION
 
 
 NEW = ["--first", "New", "--last", "Person"]
 NEW_CALL = ["--channel", "voice", "--from", "+1 212 555 0142"]
 
 COMMANDS = [
-    Command("contact-add", lambda s: ["contact", "add", *NEW], (ADD,), _created, True),
+    Command("contact-add", lambda s: ["contact", "add", *NEW], (CREATE,), _created, True),
     Command(
         "contact-add-own",
         lambda s: ["contact", "add", *NEW, "--interaction", s.own_call.id],
-        (ADD,),
+        (CREATE,),
         _created,
         True,
     ),
     Command(
         "contact-add-other",
         lambda s: ["contact", "add", *NEW, "--interaction", s.other_call.id],
-        (ADD, VIEW_ALL),
+        (CREATE, OTHERS),
         _created,
         True,
         others_interaction=True,
@@ -268,38 +280,38 @@ COMMANDS = [
     Command(
         "contact-edit",
         lambda s: ["contact", "edit", s.sam.id, "--title", "Head of Matrices"],
-        (VIEW, EDIT),
+        (SHOW, UseCase.EDIT_CONTACT),
         _edited,
         True,
     ),
     Command(
         "contact-promote",
         lambda s: ["contact", "promote", s.ephemeral.id],
-        (VIEW, PROMOTE),
+        (SHOW, UseCase.PROMOTE_CONTACT),
         _promoted,
         True,
     ),
-    Command("contact-show", lambda s: ["contact", "show", s.sam.id], (VIEW,), _shown, False),
+    Command("contact-show", lambda s: ["contact", "show", s.sam.id], (SHOW,), _shown, False),
     Command(
         "contact-history",
         lambda s: ["contact", "show", s.sam.id, "--history"],
-        (VIEW,),
+        (SHOW,),
         _history,
         False,
     ),
-    Command("contact-search", lambda s: ["contact", "search", "Sam"], (VIEW,), _found_sam, False),
-    Command("contact-list", lambda s: ["contact", "list"], (VIEW,), _listed, False),
+    Command("contact-search", lambda s: ["contact", "search", "Sam"], (SEARCH,), _found_sam, False),
+    Command("contact-list", lambda s: ["contact", "list"], (SEARCH,), _listed, False),
     Command(
         "contact-link-own",
         lambda s: ["contact", "link", s.own_call.id, s.sam.id],
-        (VIEW,),
+        (LINK,),
         _linked_to_sam,
         True,
     ),
     Command(
         "contact-link-other",
         lambda s: ["contact", "link", s.other_call.id, s.sam.id],
-        (VIEW, VIEW_ALL),
+        (LINK, OTHERS),
         _linked_to_sam,
         True,
         others_interaction=True,
@@ -307,14 +319,14 @@ COMMANDS = [
     Command(
         "contact-unlink-own",
         lambda s: ["contact", "unlink", s.own_call.id],
-        (VIEW,),
+        (UNLINK,),
         _unlinked,
         True,
     ),
     Command(
         "contact-unlink-other",
         lambda s: ["contact", "unlink", s.other_call.id],
-        (VIEW, VIEW_ALL),
+        (UNLINK, OTHERS),
         _unlinked,
         True,
         others_interaction=True,
@@ -322,32 +334,32 @@ COMMANDS = [
     Command(
         "interaction-new",
         lambda s: ["interaction", "new", *NEW_CALL],
-        (VIEW,),
+        (TAKE_IN,),
         _handed_over,
         True,
     ),
     Command(
         "interaction-new-other",
         lambda s: ["interaction", "new", "--agent", OTHER_AGENT, *NEW_CALL],
-        (ROUTE,),
+        (ROUTE_IT,),
         _routed,
         True,
         others_interaction=True,
     ),
-    Command("interaction-import", _import_argv, (VIEW,), _imported, True),
+    Command("interaction-import", _import_argv, (TAKE_IN,), _imported, True),
     Command(
         "interaction-import-other",
         _route_import_argv,
-        (ROUTE,),
+        (ROUTE_IT,),
         _route_imported,
         True,
         others_interaction=True,
     ),
-    Command("interaction-list", lambda s: ["interaction", "list"], (VIEW,), _interactions, False),
+    Command("interaction-list", lambda s: ["interaction", "list"], (READ,), _interactions, False),
     Command(
         "interaction-list-other",
         lambda s: ["interaction", "list", "--agent", OTHER_AGENT],
-        (VIEW, VIEW_ALL),
+        (READ, OTHERS),
         _others_listed,
         False,
         others_interaction=True,
@@ -355,7 +367,7 @@ COMMANDS = [
     Command(
         "interaction-show",
         lambda s: ["interaction", "show", s.own_call.id],
-        (VIEW,),
+        (READ,),
         _interaction_shown,
         False,
         json=False,
@@ -363,7 +375,7 @@ COMMANDS = [
     Command(
         "interaction-show-other",
         lambda s: ["interaction", "show", s.other_call.id],
-        (VIEW, VIEW_ALL),
+        (READ, OTHERS),
         _other_shown,
         False,
         others_interaction=True,
@@ -371,14 +383,14 @@ COMMANDS = [
     Command(
         "interaction-end-own",
         lambda s: ["interaction", "end", s.own_call.id],
-        (VIEW,),
+        (END,),
         _ended,
         True,
     ),
     Command(
         "interaction-end-other",
         lambda s: ["interaction", "end", s.other_call.id],
-        (VIEW, VIEW_ALL),
+        (END, OTHERS),
         _ended,
         True,
         others_interaction=True,
@@ -387,15 +399,21 @@ COMMANDS = [
     Command(
         "admin-set",
         lambda s: ["admin", "set", "ephemeral-ttl-days", "30"],
-        (ADMIN,),
+        (UseCase.CHANGE_SETTINGS,),
         _set,
         True,
     ),
-    Command("expire", lambda s: ["expire"], (ADMIN,), _expired, True),
+    Command("expire", lambda s: ["expire"], (UseCase.EXPIRE_EPHEMERAL,), _expired, True),
     Command("doctor", lambda s: ["doctor"], (), _doctor, False),
     # Import needs view and add; rows that update or promote need edit or promote (tests/service).
-    Command("import", _contacts_import_argv, (VIEW, ADD), _contacts_imported, True),
-    Command("export", lambda s: ["export", "--format", "genesys"], (VIEW,), _exported, False),
+    Command("import", _contacts_import_argv, (UseCase.IMPORT_CONTACTS,), _contacts_imported, True),
+    Command(
+        "export",
+        lambda s: ["export", "--format", "genesys"],
+        (UseCase.EXPORT_CONTACTS,),
+        _exported,
+        False,
+    ),
 ]
 
 CASES = [
@@ -444,6 +462,7 @@ def test_command_under_combination(
 
 def test_the_matrix_covers_every_permission() -> None:
     assert {p for command in COMMANDS for p in command.needs} == set(Permission)
+    assert {u for command in COMMANDS for u in command.uses} == set(UseCase)
     # Another agent's interactions: reading or acting takes view-all, creating takes route.
     for command in COMMANDS:
         assert command.others_interaction == bool({VIEW_ALL, ROUTE} & set(command.needs))

@@ -2,7 +2,10 @@
 
 The permission column must name exactly the built-in roles' permissions, and the "may" column,
 read as a list of actions below, must be exactly what each role's agent can do through the
-service (every action needs some permission, so a user with no role can do nothing).
+service (every action needs some permission, so a user with no role can do nothing). The
+same column, with the README's import and export rules, is written out once more as use cases
+(``README_USE_CASES``), by hand, to hold the permission table
+(:mod:`contact_tui.domain.permissions`), which the matrices derive their expectations from.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pytest
 
 from contact_tui.config import BUILTIN_ROLES
 from contact_tui.domain.model import Permission
+from contact_tui.domain.permissions import UseCase, in_check_order, missing
 from contact_tui.service import PermissionDenied
 from tests.permissions.matrix import SceneTemplates
 from tests.permissions.test_service_matrix import ACTIONS, USER
@@ -50,6 +54,38 @@ README_MAY = {
     "agent": AGENT_MAY,
     "supervisor": SUPERVISOR_MAY,
     "router": ROUTER_MAY,
+}
+
+
+# The same claims as use cases, plus "Import and export": import needs view and add, export
+# view. Written out, not computed from the table: this is what the table is checked against.
+VIEWER_USE_CASES = {
+    UseCase.VIEW_CONTACTS,  # see and search contacts
+    UseCase.SEARCH,
+    UseCase.READ_INTERACTIONS,  # see, take in, link, unlink and end their own interactions
+    UseCase.TAKE_IN_INTERACTION,
+    UseCase.LINK,
+    UseCase.UNLINK,
+    UseCase.END_INTERACTION,
+    UseCase.EXPORT_CONTACTS,
+}
+AGENT_USE_CASES = VIEWER_USE_CASES | {
+    UseCase.CREATE_CONTACT,  # also create, edit and Add to Contacts (promote)
+    UseCase.EDIT_CONTACT,
+    UseCase.PROMOTE_CONTACT,
+    UseCase.IMPORT_CONTACTS,
+}
+README_USE_CASES = {
+    "viewer": VIEWER_USE_CASES,
+    "agent": AGENT_USE_CASES,
+    "supervisor": AGENT_USE_CASES
+    | {
+        UseCase.CHANGE_SETTINGS,  # change settings
+        UseCase.EXPIRE_EPHEMERAL,  # expire ephemeral contacts
+        UseCase.ROUTE_INTERACTION,  # hand interactions to other agents
+        UseCase.OTHERS_INTERACTION,  # see and act on others' interactions
+    },
+    "router": {UseCase.ROUTE_INTERACTION},
 }
 
 
@@ -107,3 +143,20 @@ def test_no_role_may_do_nothing(tmp_path: Path, scene_templates: SceneTemplates)
                 action.run(service, scene)
         finally:
             service.repo.close()
+
+
+@pytest.mark.parametrize("role", list(BUILTIN_ROLES))
+def test_the_permission_table_gives_each_role_what_the_readme_says(role: str) -> None:
+    held = BUILTIN_ROLES[role]
+    assert {u for u in UseCase if not missing(held, u)} == README_USE_CASES[role]
+
+
+def test_the_permission_table_gives_no_role_nothing() -> None:
+    assert all(missing(frozenset(), u) for u in UseCase)
+
+
+def test_import_needs_view_and_add_and_names_view_first() -> None:
+    """As the README says; a user with neither is told about view, as before the table."""
+    lacking = missing(frozenset(), UseCase.IMPORT_CONTACTS)
+    assert in_check_order(lacking) == (Permission.VIEW, Permission.ADD)
+    assert missing({Permission.VIEW}, UseCase.IMPORT_CONTACTS) == {Permission.ADD}

@@ -23,16 +23,12 @@ from contact_tui.domain.model import (
     Participant,
     Permission,
 )
+from contact_tui.domain.permissions import UseCase
 from contact_tui.service import ContactService, NewInteraction, PermissionDenied
 from tests.permissions.matrix import (
-    ADD,
-    ADMIN,
     COMBOS,
-    EDIT,
     OTHER_AGENT,
-    PROMOTE,
     ROUTE,
-    VIEW,
     VIEW_ALL,
     Combo,
     Scene,
@@ -41,6 +37,7 @@ from tests.permissions.matrix import (
     combo_id,
     fingerprint,
     first_missing,
+    needs_of,
 )
 
 USER = "alice"
@@ -238,76 +235,97 @@ def _check_shown_other(result: Any, scene: Scene, s: ContactService) -> None:
 
 @dataclass(frozen=True)
 class Action:
-    """One use case: the permissions it checks, in order, and whether it needs ownership."""
+    """One service call: the use cases it goes through, in order (the table says what they
+    need), and whether it acts on another agent's interaction."""
 
     name: str
-    needs: tuple[Permission, ...]
+    uses: tuple[UseCase, ...]
     run: Run
     check: Check
     writes: bool
     others_interaction: bool = False
 
+    @property
+    def needs(self) -> tuple[Permission, ...]:
+        """The permissions it needs, in the order it is refused for them."""
+        return needs_of(self.uses)
+
+
+CREATE, LINK, UNLINK, END = (
+    UseCase.CREATE_CONTACT,
+    UseCase.LINK,
+    UseCase.UNLINK,
+    UseCase.END_INTERACTION,
+)
+READ, OTHERS = UseCase.READ_INTERACTIONS, UseCase.OTHERS_INTERACTION
+
 
 ACTIONS = [
-    Action("create", (ADD,), _create, _check_created, writes=True),
-    Action("create-linked-own", (ADD,), _create_own, _check_created_own, writes=True),
+    Action("create", (CREATE,), _create, _check_created, writes=True),
+    Action("create-linked-own", (CREATE,), _create_own, _check_created_own, writes=True),
     Action(
         "create-linked-other",
-        (ADD, VIEW_ALL),
+        (CREATE, OTHERS),
         _create_other,
         _check_created_other,
         writes=True,
         others_interaction=True,
     ),
-    Action("edit", (EDIT,), _edit, _check_edited, writes=True),
-    Action("promote", (PROMOTE,), _promote, _check_promoted, writes=True),
-    Action("link-own", (VIEW,), _link_own, _check_linked, writes=True),
+    Action("edit", (UseCase.EDIT_CONTACT,), _edit, _check_edited, writes=True),
+    Action("promote", (UseCase.PROMOTE_CONTACT,), _promote, _check_promoted, writes=True),
+    Action("link-own", (LINK,), _link_own, _check_linked, writes=True),
     Action(
         "link-other",
-        (VIEW, VIEW_ALL),
+        (LINK, OTHERS),
         _link_other,
         _check_linked,
         writes=True,
         others_interaction=True,
     ),
-    Action("unlink-own", (VIEW,), _unlink_own, _check_unlinked, writes=True),
+    Action("unlink-own", (UNLINK,), _unlink_own, _check_unlinked, writes=True),
     Action(
         "unlink-other",
-        (VIEW, VIEW_ALL),
+        (UNLINK, OTHERS),
         _unlink_other,
         _check_unlinked,
         writes=True,
         others_interaction=True,
     ),
-    Action("end-own", (VIEW,), _end_own, _check_ended, writes=True),
+    Action("end-own", (END,), _end_own, _check_ended, writes=True),
     Action(
         "end-other",
-        (VIEW, VIEW_ALL),
+        (END, OTHERS),
         _end_other,
         _check_ended,
         writes=True,
         others_interaction=True,
     ),
-    Action("search", (VIEW,), _search, _check_found, writes=False),
-    Action("contact", (VIEW,), _show, _check_shown, writes=False),
-    Action("audit", (VIEW,), _audit, _check_audit, writes=False),
-    Action("set-setting", (ADMIN,), _set_setting, _check_setting, writes=True),
-    Action("expire", (ADMIN,), _expire, _check_expired, writes=True),
-    Action("handle-interaction", (VIEW,), _hand_over, _check_handed_over, writes=True),
-    Action("route-interaction", (ROUTE,), _route, _check_routed, writes=True),
-    Action("interactions", (VIEW,), _list_interactions, _check_listed, writes=False),
+    Action("search", (UseCase.SEARCH,), _search, _check_found, writes=False),
+    Action("contact", (UseCase.VIEW_CONTACTS,), _show, _check_shown, writes=False),
+    Action("audit", (UseCase.VIEW_CONTACTS,), _audit, _check_audit, writes=False),
+    Action("set-setting", (UseCase.CHANGE_SETTINGS,), _set_setting, _check_setting, writes=True),
+    Action("expire", (UseCase.EXPIRE_EPHEMERAL,), _expire, _check_expired, writes=True),
+    Action(
+        "handle-interaction",
+        (UseCase.TAKE_IN_INTERACTION,),
+        _hand_over,
+        _check_handed_over,
+        writes=True,
+    ),
+    Action("route-interaction", (UseCase.ROUTE_INTERACTION,), _route, _check_routed, writes=True),
+    Action("interactions", (READ,), _list_interactions, _check_listed, writes=False),
     Action(
         "interactions-other",
-        (VIEW, VIEW_ALL),
+        (READ, OTHERS),
         _list_others,
         _check_listed_others,
         writes=False,
         others_interaction=True,
     ),
-    Action("interaction-own", (VIEW,), _show_own, _check_shown_own, writes=False),
+    Action("interaction-own", (READ,), _show_own, _check_shown_own, writes=False),
     Action(
         "interaction-other",
-        (VIEW, VIEW_ALL),
+        (READ, OTHERS),
         _show_other,
         _check_shown_other,
         writes=False,
@@ -333,6 +351,8 @@ def test_action_under_combination(action: Action, combo: Combo, scene: Scene) ->
     service = scene.service(combo)
     try:
         missing = first_missing(combo, action.needs)
+        # What screens and the CLI ask before offering an action is what the service does.
+        assert all(service.allowed(use) for use in action.uses) is (missing is None)
         if missing is not None:
             with pytest.raises(PermissionDenied) as denied:
                 action.run(service, scene)
@@ -357,9 +377,12 @@ def test_action_under_combination(action: Action, combo: Combo, scene: Scene) ->
 
 
 def test_the_matrix_covers_every_permission_and_refusal() -> None:
-    """Each permission gates at least one action, every combination is present, and every
-    action on another agent's interaction takes the view-all permission."""
+    """Each permission gates at least one action, each use case but import and export (their
+    own tests are in tests/service and the CLI matrix) is gone through, every combination is
+    present, and every action on another agent's interaction takes the view-all permission."""
     assert {p for action in ACTIONS for p in action.needs} == set(Permission)
+    exchange = {UseCase.IMPORT_CONTACTS, UseCase.EXPORT_CONTACTS}
+    assert {u for action in ACTIONS for u in action.uses} == set(UseCase) - exchange
     assert len({combo_id(c) for c in COMBOS}) == 128
     assert all(VIEW_ALL in a.needs for a in ACTIONS if a.others_interaction)
     assert all(VIEW_ALL not in a.needs for a in ACTIONS if not a.others_interaction)

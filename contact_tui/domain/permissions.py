@@ -1,0 +1,80 @@
+"""Which permissions each use case needs: the one table the service, the screens, the command
+line and the tests all ask (``ContactService.allowed``/``missing``/``require_use_case``).
+
+An interaction routed to another agent is a qualifier, not a use case of its own: reading or
+acting on one (link, unlink, end, a contact made from it, its listing) needs
+``UseCase.OTHERS_INTERACTION`` on top of the action's own permissions; putting one in another
+agent's queue is ``UseCase.ROUTE_INTERACTION`` instead of ``TAKE_IN_INTERACTION``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from contact_tui.domain.model import Permission
+
+
+class UseCase(StrEnum):
+    """An action an agent takes, named as the agent would name it."""
+
+    VIEW_CONTACTS = "view contacts"  # a contact, its history, who holds a number
+    SEARCH = "search contacts"  # the directory, `contact search` and `contact list`
+    CREATE_CONTACT = "create a contact"
+    EDIT_CONTACT = "edit a contact"
+    PROMOTE_CONTACT = "add a contact to Contacts"
+    LINK = "link an interaction to a contact"  # choosing a candidate is a link too
+    UNLINK = "unlink an interaction"
+    END_INTERACTION = "end an interaction"
+    READ_INTERACTIONS = "read your own interactions"
+    OTHERS_INTERACTION = "read or act on another agent's interaction"
+    TAKE_IN_INTERACTION = "take in an interaction of your own"
+    ROUTE_INTERACTION = "hand an interaction to another agent"
+    IMPORT_CONTACTS = "import contacts"
+    EXPORT_CONTACTS = "export contacts"
+    CHANGE_SETTINGS = "change admin settings"
+    EXPIRE_EPHEMERAL = "expire ephemeral contacts"
+
+
+_VIEW = frozenset({Permission.VIEW})
+
+NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
+    {
+        UseCase.VIEW_CONTACTS: _VIEW,
+        UseCase.SEARCH: _VIEW,
+        UseCase.CREATE_CONTACT: frozenset({Permission.ADD}),
+        UseCase.EDIT_CONTACT: frozenset({Permission.EDIT}),
+        UseCase.PROMOTE_CONTACT: frozenset({Permission.PROMOTE}),
+        # Linking, unlinking and ending an interaction of your own are part of handling it.
+        UseCase.LINK: _VIEW,
+        UseCase.UNLINK: _VIEW,
+        UseCase.END_INTERACTION: _VIEW,
+        UseCase.READ_INTERACTIONS: _VIEW,
+        # Transcripts hold what customers said: another agent's are a supervisor's to read.
+        UseCase.OTHERS_INTERACTION: frozenset({Permission.VIEW_ALL_INTERACTIONS}),
+        # Your own queue is read with view, so a user with no role pushes nothing into it.
+        UseCase.TAKE_IN_INTERACTION: _VIEW,
+        # It puts words in front of another agent as if a customer said them.
+        UseCase.ROUTE_INTERACTION: frozenset({Permission.ROUTE}),
+        # View too: matching names the stored contacts a row touches, and reports what is
+        # unchanged, which would let an agent without view probe the directory.
+        UseCase.IMPORT_CONTACTS: frozenset({Permission.VIEW, Permission.ADD}),
+        UseCase.EXPORT_CONTACTS: _VIEW,
+        UseCase.CHANGE_SETTINGS: frozenset({Permission.ADMIN}),
+        UseCase.EXPIRE_EPHEMERAL: frozenset({Permission.ADMIN}),
+    }
+)
+assert set(NEEDS) == set(UseCase), "every use case has its row"
+
+
+def in_check_order(permissions: Iterable[Permission]) -> tuple[Permission, ...]:
+    """``permissions`` in the order they are checked and named (Permission's own order: view
+    before add), so a refusal names the same permission whichever caller asked."""
+    chosen = set(permissions)
+    return tuple(p for p in Permission if p in chosen)
+
+
+def missing(held: Iterable[Permission], use_case: UseCase) -> frozenset[Permission]:
+    """The permissions ``use_case`` needs that ``held`` lacks (empty: allowed)."""
+    return NEEDS[use_case] - frozenset(held)
