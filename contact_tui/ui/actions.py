@@ -16,7 +16,8 @@ from textual.widget import AwaitMount
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import identity_for_sender
-from contact_tui.domain.model import Channel, Contact, Interaction, Permission, PhoneKind, Platform
+from contact_tui.domain.model import Channel, Contact, Interaction, PhoneKind, Platform
+from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.rules import phone_key
 from contact_tui.domain.suggest import caller_phone, email_suggestions, phone_suggestions
 from contact_tui.service import ContactService
@@ -106,7 +107,7 @@ class FormOpener:
     def _holders(self, contact: Contact | None) -> HoldersFunction | None:
         """Who else holds a number, for the form's warning; None without view."""
         service = self.service
-        if not service.can(Permission.VIEW):
+        if not service.allowed(UseCase.VIEW_CONTACTS):
             return None
         exclude = contact.id if contact is not None else None
         return lambda text: service.phone_holders(text, exclude)
@@ -153,7 +154,9 @@ class FormOpener:
             return service.edit(contact_id, draft, version)
 
         # Someone else may add it to Contacts first: the entries can then go on as an edit.
-        fallback = edit if mode == FormMode.PROMOTE and service.can(Permission.EDIT) else None
+        fallback = (
+            edit if mode == FormMode.PROMOTE and service.allowed(UseCase.EDIT_CONTACT) else None
+        )
         request = self._request(mode, ContactDraft.from_contact(contact), contact, interaction)
         form = ContactForm(
             request,

@@ -18,6 +18,7 @@ from textual.worker import Worker
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import email_identity, stored_email_identity
 from contact_tui.domain.model import Contact, EmailKind, Interaction, Permission
+from contact_tui.domain.permissions import UseCase, in_check_order
 from contact_tui.domain.present import first_phone
 from contact_tui.domain.rules import looks_like_email, phone_key
 from contact_tui.domain.suggest import phone_kind_for
@@ -44,13 +45,14 @@ CELL_PADDING = 2 * 4
 SCROLLBAR = 1
 MIN_NAME, MIN_EMAIL = 12, 14
 
-# action -> (what the agent would be doing, the permissions it needs), for the reason a
-# viewer is given when the key does nothing (check_action below shows these dimmed).
-GATED: dict[str, tuple[str, tuple[Permission, ...]]] = {
-    "new": ("Create New Contact", (Permission.ADD,)),
-    "edit": ("Edit", (Permission.EDIT,)),
-    "import": ("Import", (Permission.VIEW, Permission.ADD)),
-    "export": ("Export", (Permission.VIEW,)),
+# action -> (what the agent would be doing, the use case it is), for the reason a viewer is
+# given when the key does nothing (check_action below shows these dimmed); the permissions
+# each use case needs are in domain/permissions.py.
+GATED: dict[str, tuple[str, UseCase]] = {
+    "new": ("Create New Contact", UseCase.CREATE_CONTACT),
+    "edit": ("Edit", UseCase.EDIT_CONTACT),
+    "import": ("Import", UseCase.IMPORT_CONTACTS),
+    "export": ("Export", UseCase.EXPORT_CONTACTS),
 }
 
 KIND_WORDS = {
@@ -179,8 +181,8 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         return True
 
     def _missing(self, action: str) -> list[Permission]:
-        """The permissions ``action`` needs that this agent does not hold."""
-        return [p for p in GATED[action][1] if not self.service.can(p)]
+        """The permissions ``action`` needs that this agent does not hold, in check order."""
+        return list(in_check_order(self.service.missing(GATED[action][1])))
 
     def disabled_reason(self, action: str) -> str | None:
         """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
@@ -283,7 +285,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         self._shown = (query, result.kind)
         self._fill_rows()
         shown = len(result.contacts)
-        create_hint = " F3 creates one." if self.service.can(Permission.ADD) else ""
+        create_hint = " F3 creates one." if self.service.allowed(UseCase.CREATE_CONTACT) else ""
         if result.total == 0:
             summary = f"No contact matches.{create_hint}"
         elif shown < result.total:
@@ -317,7 +319,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                 ContactCard(
                     contact,
                     can_link=self.interaction is not None,
-                    can_edit=self.service.can(Permission.EDIT),
+                    can_edit=self.service.allowed(UseCase.EDIT_CONTACT),
                 ),
                 self._card_closed,
             )

@@ -35,6 +35,7 @@ from contact_tui.domain.model import (
     InteractionState,
     Permission,
 )
+from contact_tui.domain.permissions import UseCase, in_check_order
 from contact_tui.service import ContactService, InvalidInput, PermissionDenied
 from contact_tui.store.errors import StoreError
 from contact_tui.store.watch import InotifyWatch, StatWatch, StoreWatch
@@ -50,17 +51,17 @@ from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView, severa
 # (two lstat calls on the event loop; the store is read in a worker only when they differ).
 POLL_SECONDS = 0.5
 
-# action -> (permission it needs, what the agent would be doing), for the reasons shown
-# when an action is not allowed.
-GATED = {
-    "add_to_contacts": (Permission.PROMOTE, "Add to Contacts"),
-    "new_contact": (Permission.ADD, "Create New Contact"),
-    "edit": (Permission.EDIT, "Edit"),
-    "link": (Permission.VIEW, "Link"),
-    "unlink": (Permission.VIEW, "Unlink"),
-    "choose_contact": (Permission.VIEW, "Choose a matching contact"),
-    "directory": (Permission.VIEW, "Directory"),
-    "end_interaction": (Permission.VIEW, "End"),
+# action -> (the use case it is, what the agent would be doing), for the reasons shown when
+# an action is not allowed; the permissions each use case needs are in domain/permissions.py.
+GATED: dict[str, tuple[UseCase, str]] = {
+    "add_to_contacts": (UseCase.PROMOTE_CONTACT, "Add to Contacts"),
+    "new_contact": (UseCase.CREATE_CONTACT, "Create New Contact"),
+    "edit": (UseCase.EDIT_CONTACT, "Edit"),
+    "link": (UseCase.LINK, "Link"),
+    "unlink": (UseCase.UNLINK, "Unlink"),
+    "choose_contact": (UseCase.LINK, "Choose a matching contact"),
+    "directory": (UseCase.SEARCH, "Directory"),
+    "end_interaction": (UseCase.END_INTERACTION, "End"),
 }
 
 # Seconds a notice stays in the notice line when its sender gave no time.
@@ -261,7 +262,9 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                 return
             # Only the agent's own queue, and only with view (the service refuses the rest);
             # without it the profile notes say why the list is empty.
-            interactions = service.interactions() if service.can(Permission.VIEW) else []
+            interactions = (
+                service.interactions() if service.allowed(UseCase.READ_INTERACTIONS) else []
+            )
             contacts = self._contacts_for(service, interactions)
             region = service.region
         except Exception as err:  # keep watching whatever happened; say what it was
@@ -273,7 +276,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
     def _contacts_for(
         service: ContactService, interactions: list[Interaction]
     ) -> dict[str, Contact]:
-        if not service.can(Permission.VIEW):
+        if not service.allowed(UseCase.VIEW_CONTACTS):
             return {}  # the profile says a contact is linked but not who
         ids = {i.contact_id for i in interactions if i.contact_id}
         ids.update(c for i in interactions for c in i.candidate_ids)
@@ -362,32 +365,36 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         return f"Press {', or '.join(offers)}." if offers else ""
 
     def _may(self, action: str) -> bool:
-        """True when this agent holds the permission ``action`` needs."""
-        return self.service.can(self._needs(action))
+        """True when this agent holds every permission ``action`` needs now."""
+        return self.service.allowed(self._needs(action))
 
-    def _needs(self, action: str) -> Permission:
-        """The permission ``action`` needs now: Edit on a contact not yet in Contacts is Add
-        to Contacts, so it needs promote."""
+    def _needs(self, action: str) -> UseCase:
+        """The use case ``action`` is now: Edit on a contact not yet in Contacts is Add to
+        Contacts, so it needs what promoting needs."""
         contact = self.contact
         if action == "edit" and contact is not None and contact.type != ContactType.CURATED:
-            return Permission.PROMOTE
+            return UseCase.PROMOTE_CONTACT
         return GATED[action][0]
 
     def _denied_notes(self) -> tuple[str, ...]:
         """Which actions this agent may not take, grouped by the permission they need."""
         service = self.service
         missing: dict[Permission, list[str]] = {}
-        for permission, label in GATED.values():
-            if not service.can(permission):
+        for use_case, label in GATED.values():
+            for permission in in_check_order(service.missing(use_case)):
                 missing.setdefault(permission, []).append(label)
         if not missing:
             return ()
+        unread = in_check_order(service.missing(UseCase.READ_INTERACTIONS))
         hidden = (
-            (f"Your interactions are not shown: that needs {Permission.VIEW.value}.",)
-            if Permission.VIEW in missing
+            (
+                "Your interactions are not shown: that needs "
+                f"{' and '.join(p.value for p in unread)}.",
+            )
+            if not service.allowed(UseCase.READ_INTERACTIONS)
             else ()
         )
-        if len(missing) == len({p for p, _ in GATED.values()}):
+        if not any(service.allowed(use_case) for use_case, _ in GATED.values()):
             return (
                 *hidden,
                 f"Your roles ({service.agent.role_label}) allow no contact actions. "
@@ -431,9 +438,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if action not in GATED or not self._applies(action) or self._may(action):
             return None
         label = GATED[action][1]
-        if action == "edit" and self._needs(action) == Permission.PROMOTE:
+        needs = self._needs(action)
+        if action == "edit" and needs == UseCase.PROMOTE_CONTACT:
             label = "Add to Contacts (Edit on a contact not yet in Contacts)"
-        return not_allowed(label, [self._needs(action)], self.service.agent.role_label)
+        return not_allowed(
+            label, in_check_order(self.service.missing(needs)), self.service.agent.role_label
+        )
 
     # --- notices -------------------------------------------------------------------------
 
