@@ -16,6 +16,9 @@ from contact_tui.service import ContactService
 from contact_tui.store.repository import Repository
 from tests.factories import FixedClock, World, build_world, make_agent, make_config
 
+# The command-line tests' config and runner, also used by the hostile-input tests.
+pytest_plugins = ["tests.cli.fixtures"]
+
 # Property tests must not flake on a loaded 2-core CI machine: no deadlines, no speed health
 # check, and in CI the same examples every run (locally they keep exploring).
 settings.register_profile(

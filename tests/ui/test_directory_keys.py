@@ -3,33 +3,15 @@ whom to ask, as on the main screen (issue 10, item 8); an agent who may is told 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from textual.pilot import Pilot
 
 from contact_tui.domain.model import Permission
-from contact_tui.ui.app import ContactApp
 from contact_tui.ui.protocols import not_allowed
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.exchange import ExchangeDialog
 from tests.factories import World
 from tests.ui.pilot import is_form_open, running, settle, wait_until
-
-
-@pytest.fixture
-def told(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every message the app shows (notice line or toast), in order."""
-    messages: list[str] = []
-    original = ContactApp.notify
-
-    def recording(self: ContactApp, message: str, **kwargs: Any) -> None:
-        messages.append(message)
-        original(self, message, **kwargs)
-
-    monkeypatch.setattr(ContactApp, "notify", recording)
-    yield messages
 
 
 async def open_directory(pilot: Pilot[None]) -> DirectoryScreen:

@@ -4,7 +4,6 @@ in one sentence; the screen that owned the worker takes keys and work again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from textual.pilot import Pilot
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Contact
 from contact_tui.service import ContactService, SearchResult
-from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.exchange import ExchangeDialog
@@ -30,20 +28,6 @@ from tests.ui.pilot import (
     value_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def told(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every message the app shows (notice line or toast), in order."""
-    messages: list[str] = []
-    original = ContactApp.notify
-
-    def recording(self: ContactApp, message: str, **kwargs: Any) -> None:
-        messages.append(message)
-        original(self, message, **kwargs)
-
-    monkeypatch.setattr(ContactApp, "notify", recording)
-    yield messages
 
 
 def failures(told: list[str], what: str) -> list[str]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from contact_tui.domain.model import Permission
 from contact_tui.ui.app import ContactApp
@@ -54,16 +51,8 @@ async def test_a_rebound_key_runs_the_action(world: World) -> None:
 
 
 async def test_a_rebound_forbidden_key_says_why_and_the_profile_names_the_agents_keys(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, told: list[str]
 ) -> None:
-    told: list[str] = []
-    original = ContactApp.notify
-
-    def recording(self: ContactApp, message: str, **kwargs: Any) -> None:
-        told.append(message)
-        original(self, message, **kwargs)
-
-    monkeypatch.setattr(ContactApp, "notify", recording)
     app = ContactApp(
         lambda: world.service(AGENT, Permission.VIEW),
         clock=world.clock,

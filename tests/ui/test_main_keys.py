@@ -5,16 +5,13 @@ and messages never cover the profile nor outlive their truth."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from textual.widgets import OptionList
 
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import ContactType, InteractionState, Permission
-from contact_tui.ui.app import ContactApp
 from contact_tui.ui.screens import main as main_module
 from contact_tui.ui.screens.contact_form import ContactForm, FormMode
 from contact_tui.ui.screens.dialogs import ConfirmDialog
@@ -30,20 +27,6 @@ from tests.ui.pilot import (
     text_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def told(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every message the app shows, in order."""
-    messages: list[str] = []
-    original = ContactApp.notify
-
-    def recording(self: ContactApp, message: str, **kwargs: Any) -> None:
-        messages.append(message)
-        original(self, message, **kwargs)
-
-    monkeypatch.setattr(ContactApp, "notify", recording)
-    yield messages
 
 
 async def test_e_on_an_ephemeral_contact_opens_add_to_contacts(world: World) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from textual.worker import Worker
 
 from contact_tui.domain.model import Interaction
 from contact_tui.service import ContactService
-from contact_tui.ui.app import ContactApp
 from contact_tui.ui.protocols import ForwardsWorkerErrors
 from contact_tui.ui.widgets.interaction_pane import InteractionPane
 from tests.factories import World, voice
@@ -27,20 +25,6 @@ from tests.ui.pilot import (
     settle,
     wait_until,
 )
-
-
-@pytest.fixture
-def told(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every message the app shows (notice line or toast), in order."""
-    messages: list[str] = []
-    original = ContactApp.notify
-
-    def recording(self: ContactApp, message: str, **kwargs: Any) -> None:
-        messages.append(message)
-        original(self, message, **kwargs)
-
-    monkeypatch.setattr(ContactApp, "notify", recording)
-    yield messages
 
 
 class BusyScreen(ForwardsWorkerErrors, Screen[None]):
