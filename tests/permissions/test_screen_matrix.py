@@ -52,7 +52,7 @@ from tests.permissions.matrix import (
     fingerprint,
 )
 from tests.ui.pilot import (
-    focus_by_tab,
+    focus_on,
     interaction_table,
     main_screen,
     screen_lines,
@@ -445,7 +445,7 @@ async def test_choosing_a_candidate_needs_view(combo: Combo, scene: Scene) -> No
             return
         await select_interaction(pilot, scene.shared_call.id)
         assert "hidden" not in options.classes, "an agent who may view contacts has no choice"
-        await focus_by_tab(pilot, "candidates")
+        await focus_on(pilot, "candidates")
         assert options.highlighted == 0
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: bool(told(pilot)), "the answer")

@@ -121,6 +121,27 @@ async def replace_text(pilot: Pilot[None], widget_id: str, text: str) -> None:
     await pilot.press("home", "ctrl+k", *text)
 
 
+async def focus_on(pilot: Pilot[None], widget_id: str) -> None:
+    """Give ``widget_id`` on the active screen the focus directly, for tests where reaching it
+    is not the point (tests/ui/test_form_keys.py and test_keys.py prove, key by key at 80x24,
+    that an agent reaches every field): walking Tab costs two idle waits a key."""
+    widget = pilot.app.screen.query_one(f"#{widget_id}")
+    widget.focus()
+    await pilot.pause()
+    assert pilot.app.focused is widget, f"#{widget_id} did not take the focus"
+
+
+async def fill(pilot: Pilot[None], widget_id: str, text: str) -> None:
+    """Focus an input and put ``text`` in it at once, the cursor at its end as typing leaves it,
+    for tests where typing is not the point: the input posts one ``Changed`` for the new text
+    (typing posts one a key), so whatever checks a field on a change checks the final text."""
+    await focus_on(pilot, widget_id)
+    field = pilot.app.screen.query_one(f"#{widget_id}", Input)
+    field.value = text
+    field.cursor_position = len(text)
+    await pilot.pause()
+
+
 def shown(widget: Widget) -> str:
     """The plain text a Static shows (never markup: the app puts Text objects in them)."""
     assert isinstance(widget, Static)

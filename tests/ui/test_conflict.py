@@ -12,8 +12,8 @@ from contact_tui.ui.screens.conflict import ConflictDialog
 from contact_tui.ui.screens.contact_form import ContactForm
 from tests.factories import AGENT, World
 from tests.ui.pilot import (
+    fill,
     is_form_open,
-    replace_text,
     running,
     save_form,
     screen_lines,
@@ -44,9 +44,9 @@ async def alice_saves_into_a_conflict(pilot: Pilot[None], world: World) -> None:
     await settle(pilot)
     assert is_form_open(pilot)
     bob_edits_sam(world)
-    await replace_text(pilot, "f-firstName", "Sammy")
-    await replace_text(pilot, "f-lastName", "Leeson")
-    await replace_text(pilot, "f-title", "Director")
+    await fill(pilot, "f-firstName", "Sammy")
+    await fill(pilot, "f-lastName", "Leeson")
+    await fill(pilot, "f-title", "Director")
     await pilot.press("ctrl+s")
     await wait_until(
         pilot, lambda: isinstance(pilot.app.screen, ConflictDialog), "the conflict dialog"
@@ -174,8 +174,8 @@ async def bob_promotes_first(pilot: Pilot[None], world: World) -> str:
     theirs = ContactDraft.from_contact(ephemeral)
     theirs.first_name, theirs.last_name, theirs.title = "Robin", "Banks", "Buyer"
     bob.promote(contact_id, theirs, ephemeral.version)
-    await replace_text(pilot, "f-firstName", "Pat")
-    await replace_text(pilot, "f-lastName", "Kim")
+    await fill(pilot, "f-firstName", "Pat")
+    await fill(pilot, "f-lastName", "Kim")
     await pilot.press("ctrl+s")
     return contact_id
 

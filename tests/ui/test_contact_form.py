@@ -17,11 +17,11 @@ from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.main import MainScreen
 from tests.factories import JO, KIM_WHATSAPP, World, whatsapp
 from tests.ui.pilot import (
-    focus_by_tab,
+    fill,
+    focus_on,
     interaction_table,
     is_form_open,
     main_screen,
-    replace_text,
     running,
     save_form,
     select_interaction,
@@ -69,7 +69,7 @@ async def test_add_to_contacts_promotes_the_callers_ephemeral_contact_then_edit_
         assert pilot.app.focused is not None and pilot.app.focused.id == "f-firstName"
 
         await pilot.press(*"Dana")
-        await replace_text(pilot, "f-lastName", "Reyes")
+        await fill(pilot, "f-lastName", "Reyes")
         await save_form(pilot)
 
         promoted = world.contact(ephemeral_id)
@@ -90,7 +90,7 @@ async def test_add_to_contacts_promotes_the_callers_ephemeral_contact_then_edit_
         await settle(pilot)
         assert is_form_open(pilot)
         assert "Edit contact" in text_of(pilot, "#form-title")
-        await replace_text(pilot, "f-title", "Head buyer")
+        await fill(pilot, "f-title", "Head buyer")
         await save_form(pilot)
 
         edited = world.contact(ephemeral_id)
@@ -113,8 +113,8 @@ async def test_create_from_email_offers_the_sender_and_links_the_new_contact(
         assert "New contact" in text_of(pilot, "#form-title")
 
         await pilot.press(*"Jo")
-        await replace_text(pilot, "f-lastName", "Ng")
-        await focus_by_tab(pilot, "f-workEmail")
+        await fill(pilot, "f-lastName", "Ng")
+        await focus_on(pilot, "f-workEmail")
         assert value_of(pilot, "#f-workEmail") == ""
         assert JO in text_of(pilot, "#m-workEmail")
         assert "-hint" in message_classes(pilot, "workEmail")
@@ -154,7 +154,7 @@ async def test_create_from_whatsapp_keeps_the_read_only_channel_identity(world: 
         assert all("447700900123" not in i.value for i in pilot.app.screen.query(Input))
 
         await pilot.press(*"Kim")
-        await replace_text(pilot, "f-lastName", "Park")
+        await fill(pilot, "f-lastName", "Park")
         await save_form(pilot)
 
         linked_id = world.interaction(world.whatsapp.id).contact_id
@@ -193,8 +193,8 @@ async def test_invalid_input_keeps_the_form_open_with_every_value_and_writes_not
         assert is_form_open(pilot)
 
         await pilot.press(*"   ")
-        await replace_text(pilot, "f-workPhone", "x123")
-        await replace_text(pilot, "f-workEmail", "sam@")
+        await fill(pilot, "f-workPhone", "x123")
+        await fill(pilot, "f-workEmail", "sam@")
         await pilot.press("ctrl+s")
         await settle(pilot)
 
@@ -217,12 +217,12 @@ async def test_invalid_input_keeps_the_form_open_with_every_value_and_writes_not
         assert world.state() == before
 
         # Fixed, with a number that is kept but not searchable: a warning, and it saves.
-        await replace_text(pilot, "f-firstName", "Ann")
-        await replace_text(pilot, "f-lastName", "Bee")
-        await replace_text(pilot, "f-workPhone", "12")
+        await fill(pilot, "f-firstName", "Ann")
+        await fill(pilot, "f-lastName", "Bee")
+        await fill(pilot, "f-workPhone", "12")
         assert message_classes(pilot, "workPhone") == {"-warning"}
         assert text_of(pilot, "#m-workPhone") == check_phone("12", "US")[1]
-        await replace_text(pilot, "f-workEmail", "sam@ex.co")
+        await fill(pilot, "f-workEmail", "sam@ex.co")
         await save_form(pilot)
 
         contacts = world.contacts()

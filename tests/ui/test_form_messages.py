@@ -12,7 +12,8 @@ from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.widgets.suggest_input import OfferingInput
 from tests.factories import World
 from tests.ui.pilot import (
-    focus_by_tab,
+    fill,
+    focus_on,
     is_form_open,
     replace_text,
     running,
@@ -104,8 +105,8 @@ async def test_errors_are_louder_than_warnings_and_hints_without_colour(world: W
         await select_interaction(pilot, world.email.id)
         await pilot.press("n")
         await settle(pilot)
-        await replace_text(pilot, "f-workPhone", "12")  # kept, not searchable: a warning
-        await focus_by_tab(pilot, "f-workEmail")  # a hint: the sender's address is offered
+        await fill(pilot, "f-workPhone", "12")  # kept, not searchable: a warning
+        await focus_on(pilot, "f-workEmail")  # a hint: the sender's address is offered
         await pilot.press("ctrl+s")  # First and Last name missing: errors
         await settle(pilot)
         form = form_of(pilot.app.screen)
@@ -116,7 +117,7 @@ async def test_errors_are_louder_than_warnings_and_hints_without_colour(world: W
 
         assert style("firstName") == {"bold", "reverse"}  # a bar even in monochrome
         assert style("workPhone") == {"bold"}
-        await focus_by_tab(pilot, "f-personalEmail")
+        await focus_on(pilot, "f-personalEmail")
         assert style("personalEmail") == {"italic"}
         banner = form.query_one("#form-banner", Static)
         assert {"bold", "reverse"} <= set(str(banner.styles.text_style).split())
@@ -147,7 +148,7 @@ async def test_the_fields_to_fix_banner_counts_down_and_goes(world: World) -> No
 
         await pilot.press(*"Ann")
         assert text_of(pilot, "#form-banner").startswith("1 field needs fixing")
-        await replace_text(pilot, "f-lastName", "Lee")
+        await fill(pilot, "f-lastName", "Lee")
         assert "hidden" in banner.classes
         assert "hidden" in pilot.app.screen.query_one("#m-lastName", Static).classes
 

@@ -18,8 +18,8 @@ from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.exchange import ExchangeDialog
 from tests.factories import World
 from tests.ui.pilot import (
+    fill,
     is_form_open,
-    replace_text,
     running,
     save_form,
     select_interaction,
@@ -60,8 +60,8 @@ async def test_a_save_that_raises_leaves_the_form_working_with_every_value(
         form = pilot.app.screen
         assert isinstance(form, ContactForm)
         await pilot.press(*"Ann")
-        await replace_text(pilot, "f-lastName", "Bee")
-        await replace_text(pilot, "f-workEmail", "ann@example.com")
+        await fill(pilot, "f-lastName", "Bee")
+        await fill(pilot, "f-workEmail", "ann@example.com")
 
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: attempts == 1 and not form.saving, "the save to fail")
@@ -157,7 +157,7 @@ async def test_an_import_that_raises_leaves_the_dialog_working(
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, ExchangeDialog)
-        await pilot.press(*str(path))
+        await fill(pilot, "exchange-path", str(path))
 
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: calls == 1 and not dialog.busy, "the check to fail")
@@ -191,7 +191,7 @@ async def test_an_export_that_raises_leaves_the_dialog_closable(
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, ExchangeDialog)
-        await pilot.press(*str(tmp_path / "out.csv"))
+        await fill(pilot, "exchange-path", str(tmp_path / "out.csv"))
 
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: bool(failures(told, "Exporting the contacts")), "report")

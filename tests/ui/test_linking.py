@@ -110,8 +110,8 @@ async def test_unlink_then_link_sam_from_the_directory(world: World) -> None:
         assert pilot.app.focused is directory.query_one("#directory-search")
 
         await pilot.press(*"Sam")
-        await pilot.pause(0.3)  # the search waits for typing to stop (0.15 s)
-        await settle(pilot)
+        # The search waits for typing to stop (0.15 s); wait for it to have run, not longer.
+        await wait_until(pilot, lambda: directory._shown[0] == "Sam", "the search for Sam")
         results = directory.query_one("#directory-results", DataTable)
         await wait_until(pilot, lambda: results.row_count == 1, "one search result")
         assert text_of(pilot, "#directory-summary") == "1 match (by name)."

@@ -31,7 +31,8 @@ from contact_tui.ui.screens.contact_form import (
 from tests.factories import AGENT, World
 from tests.ui.pilot import (
     assert_no_terminal_commands,
-    focus_by_tab,
+    fill,
+    focus_on,
     is_form_open,
     replace_text,
     running,
@@ -141,7 +142,7 @@ async def test_remove_drops_the_stored_value(world: World) -> None:
     interaction, contact = hostile_email(world)
     async with running(world, rows=6) as pilot:
         screen = await open_form(pilot, interaction, "e")
-        await focus_by_tab(pilot, "r-otherEmail")
+        await focus_on(pilot, "r-otherEmail")
         await pilot.press("space")
         assert screen.dirty
         await save_form(pilot)
@@ -210,7 +211,7 @@ async def test_a_reload_onto_a_newer_version_keeps_hostile_values_out(world: Wor
         screen = await open_form(pilot, world.sam_call, "e")
         # Another agent's save (as an older version would have written it) lands meanwhile.
         write_raw(world, "contacts", world.sam.id, lastName="Lee\x1b]2;PWNED\x07", version=2)
-        await replace_text(pilot, "f-title", "Manager")
+        await fill(pilot, "f-title", "Manager")
         await pilot.press("ctrl+s")
         await wait_until(
             pilot, lambda: isinstance(pilot.app.screen, ConflictDialog), "the conflict dialog"
