@@ -19,6 +19,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from contact_tui.domain.text import printable
 from contact_tui.store.errors import StoreUnavailable, StoreUnreadable, UnsafeStoreFile
 from contact_tui.store.layout import aside_prefix, tmp_prefix
 
@@ -39,12 +40,12 @@ _READ_CHUNK = 1 << 30
 
 
 def shown(text: str, limit: int = 200) -> str:
-    """``text`` safe to print in a message: control, format and other unprintable characters
-    escaped (a planted file name or link target must not drive the reader's terminal), and at
-    most ``limit`` characters."""
+    """``text`` safe to print in a message: control, format and bidi characters escaped by the
+    project's one escape, ``domain.text.printable`` (a planted file name or link target must
+    not drive the reader's terminal), and at most ``limit`` characters."""
     if len(text) > limit:
         text = text[:limit] + "..."
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return printable(text)
 
 
 def describe_kind(st: os.stat_result, link_target: str | None = None) -> str:
