@@ -12,26 +12,31 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from itertools import count
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import Channel, Interaction, Participant, PhoneKind, Platform
 from contact_tui.domain.rules import MAX_DISPLAY_NAME_LENGTH, MAX_SUBJECT_LENGTH
-from contact_tui.service import NewInteraction
+from contact_tui.service import ContactService, NewInteraction
 from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.contact_form import ContactForm
+from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
+from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.widgets.interaction_pane import InteractionPane
+from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 from tests.factories import AGENT, World
 from tests.hostile.corpus import CORPUS, FORBIDDEN_ON_SCREEN, MARKUP, TEXTS
 from tests.hostile.text_rules import name_rule_accepts, terminal_width
@@ -66,12 +71,13 @@ def _us_number() -> str:
     return f"+1 646 555 {next(_phones):04d}"
 
 
-def hostile_whatsapp(world: World, text: str) -> Interaction:
+def hostile_whatsapp(service: ContactService, text: str) -> Interaction:
     """A WhatsApp message whose sender name (and so display name), subject and transcript are
     ``text``, the name and subject cut to their intake limits (longer ones are refused, see
-    tests/hostile/test_ingest.py). Intake escapes unsafe characters; the screen must still
-    show what it gets safely."""
-    return world.service().handle_interaction(
+    tests/hostile/test_ingest.py), taken in by ``service`` (one per test: opening a service
+    reads the whole store). Intake escapes unsafe characters; the screen must still show what
+    it gets safely."""
+    return service.handle_interaction(
         NewInteraction(
             AGENT,
             Channel.MESSAGE,
@@ -86,25 +92,36 @@ def hostile_whatsapp(world: World, text: str) -> Interaction:
 # --- what may and may not reach the screen -----------------------------------------------------
 
 
-def drawn(pilot: Pilot[None]) -> Iterator[tuple[int, str, object]]:
-    """Every segment the compositor draws: (screen line, text, style)."""
-    for y, strip in enumerate(pilot.app.screen._compositor.render_strips()):
+def frame(pilot: Pilot[None]) -> list[Strip]:
+    """The screen as the compositor draws it now, one strip a line. A full render costs a few
+    milliseconds, so each state is rendered once and every check of it reads that render."""
+    return pilot.app.screen._compositor.render_strips()
+
+
+def lines_of(strips: list[Strip]) -> list[str]:
+    """The text of a render's lines: what the agent sees."""
+    return [strip.text for strip in strips]
+
+
+def assert_safe_frame(strips: list[Strip], *, steady_widths: bool = True) -> list[str]:
+    """No control, escape or bidi character and no hyperlink is in a render of the screen;
+    with ``steady_widths``, no character whose width terminals disagree on either. Returns the
+    render's lines."""
+    for y, strip in enumerate(strips):
         for segment in strip:
-            yield y, segment.text, segment.style
+            text = segment.text
+            bad = FORBIDDEN_ON_SCREEN.intersection(text)
+            assert not bad, f"line {y} sends {sorted(bad)!r} in {text!r}"
+            assert getattr(segment.style, "link", None) is None, f"line {y} links {text!r}"
+            if steady_widths:
+                odd = WIDTH_AMBIGUOUS.intersection(text)
+                assert not odd, f"line {y} sends width-ambiguous {sorted(odd)!r} in {text!r}"
+    return lines_of(strips)
 
 
 def assert_safe_screen(pilot: Pilot[None], *, steady_widths: bool = True) -> list[str]:
-    """No control, escape or bidi character and no hyperlink reaches the terminal; with
-    ``steady_widths``, no character whose width terminals disagree on either. Returns the
-    screen's lines."""
-    for y, text, style in drawn(pilot):
-        bad = FORBIDDEN_ON_SCREEN.intersection(text)
-        assert not bad, f"line {y} sends {sorted(bad)!r} in {text!r}"
-        assert getattr(style, "link", None) is None, f"line {y} links {text!r}"
-        if steady_widths:
-            odd = WIDTH_AMBIGUOUS.intersection(text)
-            assert not odd, f"line {y} sends width-ambiguous {sorted(odd)!r} in {text!r}"
-    return screen_lines(pilot)
+    """:func:`assert_safe_frame` on the screen as drawn now. Returns the screen's lines."""
+    return assert_safe_frame(frame(pilot), steady_widths=steady_widths)
 
 
 def assert_columns_in_line(lines: list[str], header_word: str, cell: re.Pattern[str]) -> int:
@@ -127,15 +144,49 @@ def assert_columns_in_line(lines: list[str], header_word: str, cell: re.Pattern[
     return rows
 
 
-def table_lines(pilot: Pilot[None], table: DataTable[Any]) -> list[str]:
-    """The screen lines a DataTable occupies, its header first."""
+def table_lines(lines: list[str], table: DataTable[Any]) -> list[str]:
+    """The part of the screen's ``lines`` a DataTable occupies, its header first."""
     region = table.region
-    return [line[region.x : region.right] for line in screen_lines(pilot)][region.y : region.bottom]
+    return [line[region.x : region.right] for line in lines[region.y : region.bottom]]
+
+
+def in_region(widget: Widget, snippet: str, lines: list[str]) -> bool:
+    """True when the screen's ``lines`` show ``snippet`` where ``widget`` is drawn."""
+    region = widget.region
+    return any(snippet in line[region.x : region.right] for line in lines[region.y : region.bottom])
+
+
+def _always() -> bool:
+    return True
+
+
+async def until_drawn(
+    pilot: Pilot[None],
+    shows: Callable[[list[str]], bool],
+    what: str,
+    ready: Callable[[], bool] = _always,
+) -> list[Strip]:
+    """Wait in short steps (no idle detection: the poll keeps a 2-core machine busy) until
+    ``ready()`` holds (cheap checks of the app's state, before any render) and a render of the
+    screen ``shows`` it; return that render, for the checks of this state to read. Pauses
+    first, so the screen has laid out what changed. Fails naming ``what`` after WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        await pilot.pause(0.01)
+        if ready():
+            strips = frame(pilot)
+            if shows(lines_of(strips)):
+                return strips
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"timed out after {WAIT_SECONDS} s waiting for {what}:\n"
+                + "\n".join(screen_lines(pilot))
+            )
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    """Wait in short steps (no idle detection: the poll keeps a 2-core machine busy) until
-    ``condition()`` holds; fail naming ``what`` after WAIT_SECONDS."""
+    """Wait in short steps, as :func:`until_drawn` does, until ``condition()`` holds (it
+    renders nothing)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
         if time.monotonic() >= deadline:
@@ -144,13 +195,6 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) ->
                 + "\n".join(screen_lines(pilot))
             )
         await pilot.pause(0.01)
-
-
-def in_region(pilot: Pilot[None], widget: Widget, snippet: str) -> bool:
-    """True when the screen shows ``snippet`` where ``widget`` is drawn."""
-    region = widget.region
-    lines = screen_lines(pilot)[region.y : region.bottom]
-    return any(snippet in line[region.x : region.right] for line in lines)
 
 
 async def scroll_to_end(pilot: Pilot[None], *scrollers: VerticalScroll) -> None:
@@ -168,7 +212,8 @@ async def test_hostile_interactions_on_the_main_screen(world: World) -> None:
     From line and the ephemeral contact's display name and, where valid, its name in the
     profile), subject and transcript line. Curated contacts' names are in the profile of the
     directory's contact card below: the same pane."""
-    made = {hostile_whatsapp(world, text).id: name for name, _, text in CORPUS}
+    service = world.service()
+    made = {hostile_whatsapp(service, text).id: name for name, _, text in CORPUS}
     total = 5 + len(made)
     async with running(world, rows=total) as pilot:
         table = interaction_table(pilot)
@@ -184,13 +229,14 @@ async def test_hostile_interactions_on_the_main_screen(world: World) -> None:
             # here, with the store poll running): the keys are tested in tests/ui.
             table.move_cursor(row=index)
             sender = safe(interaction.from_.name or interaction.from_.address, 200)[:8]
-            await until(
+            strips = await until_drawn(
                 pilot,
-                partial(_shows_detail, pilot, interaction, detail, sender),
+                partial(in_region, detail, sender),
                 f"the detail of {sender}",
+                ready=partial(_selected, screen, interaction),
             )
-            lines = assert_safe_screen(pilot)
-            rows_checked += assert_columns_in_line(table_lines(pilot, table), "State", STATE)
+            lines = assert_safe_frame(strips)
+            rows_checked += assert_columns_in_line(table_lines(lines, table), "State", STATE)
             text = "\n".join(lines)
             for name, category, value in CORPUS:
                 if category == MARKUP and value[:14] in text:
@@ -199,12 +245,12 @@ async def test_hostile_interactions_on_the_main_screen(world: World) -> None:
                 # The rest of the detail (subject, transcript) and of the profile.
                 for scroller in (detail, profile):
                     scroller.scroll_end(animate=False, immediate=True)
-                await until(
+                strips = await until_drawn(
                     pilot,
-                    partial(in_region, pilot, detail, "end of transcript"),
+                    partial(in_region, detail, "end of transcript"),
                     f"the end of the transcript of {made[interaction.id]}",
                 )
-                assert_safe_screen(pilot)
+                assert_safe_frame(strips)
                 for scroller in (detail, profile):  # the next one is read from its top
                     scroller.scroll_home(animate=False, immediate=True)
         assert rows_checked >= total, "every row was checked (most of them several times)"
@@ -212,13 +258,9 @@ async def test_hostile_interactions_on_the_main_screen(world: World) -> None:
         assert literal_seen == markup, f"markup not shown literally: {markup - literal_seen}"
 
 
-def _shows_detail(
-    pilot: Pilot[None], interaction: Interaction, detail: Widget, sender: str
-) -> bool:
-    selected = main_screen(pilot).interaction
-    return (
-        selected is not None and selected.id == interaction.id and in_region(pilot, detail, sender)
-    )
+def _selected(screen: MainScreen, interaction: Interaction) -> bool:
+    selected = screen.interaction
+    return selected is not None and selected.id == interaction.id
 
 
 # As many arrival toasts as fit on an 80x24 screen at once, long names wrapped.
@@ -226,20 +268,22 @@ TOASTS_AT_ONCE = 3
 
 
 async def test_hostile_senders_are_announced_safely(world: World) -> None:
+    service = world.service()
     async with running(world, notifications=True) as pilot:
         rows = 5
         for start in range(0, len(CORPUS), TOASTS_AT_ONCE):
             batch = CORPUS[start : start + TOASTS_AT_ONCE]
             for _, _, text in batch:
-                hostile_whatsapp(world, text)
+                hostile_whatsapp(service, text)
             rows += len(batch)
             main_screen(pilot).reload(force=True)  # what the half-second poll would do
+            await settle(pilot)  # the look at the store, then what it found
             last = batch[-1][0]
             await wait_until(pilot, partial(_has_rows, pilot, rows), f"the batch ending {last}")
-            await wait_until(
-                pilot, partial(_has_toasts, pilot, len(batch)), f"the toasts up to {last}"
+            strips = await until_drawn(
+                pilot, partial(_has_toasts, len(batch)), f"the toasts up to {last}"
             )
-            lines = assert_safe_screen(pilot)
+            lines = assert_safe_frame(strips)
             # On the main screen, messages are in its notice line rather than toasts.
             notices = pilot.app.screen.query_one("#notices").region
             toasts = "".join(
@@ -248,16 +292,16 @@ async def test_hostile_senders_are_announced_safely(world: World) -> None:
             for entry, category, text in batch:
                 if category == MARKUP:
                     assert text[:10] in toasts, (entry, toasts)
+            # Gone at once: the next batch's messages are only counted once they are drawn.
             pilot.app.clear_notifications()
-            await settle(pilot)
 
 
 def _has_rows(pilot: Pilot[None], rows: int) -> bool:
     return interaction_table(pilot).row_count == rows
 
 
-def _has_toasts(pilot: Pilot[None], toasts: int) -> bool:
-    return sum("New WhatsApp from" in line for line in screen_lines(pilot)) >= toasts
+def _has_toasts(toasts: int, lines: list[str]) -> bool:
+    return sum("New WhatsApp from" in line for line in lines) >= toasts
 
 
 # --- the directory and the contact card --------------------------------------------------------
@@ -287,36 +331,52 @@ async def test_hostile_names_in_the_directory_and_the_contact_card(world: World)
         # The table, a page at a time: every row comes into view once.
         rows_checked = 0
         while True:
-            assert_safe_screen(pilot)
-            rows_checked += assert_columns_in_line(table_lines(pilot, results), "Type", TYPE)
+            lines = assert_safe_screen(pilot)
+            rows_checked += assert_columns_in_line(table_lines(lines, results), "Type", TYPE)
             if results.cursor_row == contacts - 1:
                 break
             await pilot.press("pagedown")
             await pilot.pause()
         assert rows_checked >= contacts, "every row was checked"
-        # The contact card of each: the profile pane the main screen shows, for this contact.
-        for index in range(contacts):
-            results.move_cursor(row=index)
-            name = safe(directory.results[index].display_name, 120)[:8]
-            results.action_select_cursor()  # Enter, without the key's waits (see above)
-            await until(pilot, partial(_shows_card, pilot, name), f"the card of {name}")
-            card = pilot.app.screen
-            assert isinstance(card, ContactCard)
-            assert_safe_screen(pilot)
-            pane = card.query_one("#card-profile", VerticalScroll)
+        # The contact card, opened on the first row (Enter, without the key's waits: see
+        # above), then showing each contact in turn as a card opened on it would: its
+        # on_mount gives the card's profile pane the same view. A card opened and closed per
+        # contact costs about 0.1 s of CPU each and draws nothing more.
+        results.move_cursor(row=0)
+        results.action_select_cursor()
+        await until(pilot, partial(_card_open, pilot), "the card")
+        card = pilot.app.screen
+        assert isinstance(card, ContactCard)
+        pane = card.query_one("#card-profile", ProfilePane)
+        name_line = card.query_one("#profile-name", Static)
+        assert len(directory.results) == contacts
+        for index, contact in enumerate(directory.results):
+            if index:
+                pane.view = ProfileView(None, contact)
+            shown = safe(contact.display_name, 120)
+            strips = await until_drawn(
+                pilot,
+                partial(in_region, name_line, shown[:8]),
+                f"the card of {shown[:8]}",
+                ready=partial(_shows_name, name_line, shown),
+            )
+            assert_safe_frame(strips)
             if pane.max_scroll_y:
                 await scroll_to_end(pilot, pane)
                 assert_safe_screen(pilot)
-            card.action_dismiss_card()  # Escape
-            await until(pilot, partial(_is_active, pilot, directory), "the list")
+                pane.scroll_home(animate=False, immediate=True)  # the next one from its top
+        card.action_dismiss_card()  # Escape
+        await until(pilot, partial(_is_active, pilot, directory), "the list")
 
 
-def _shows_card(pilot: Pilot[None], name: str) -> bool:
+def _card_open(pilot: Pilot[None]) -> bool:
     card = pilot.app.screen
-    if not isinstance(card, ContactCard) or not card.is_mounted:
-        return False
-    widgets = card.query("#profile-name")
-    return bool(widgets) and in_region(pilot, widgets.first(), name)
+    return isinstance(card, ContactCard) and card.is_mounted and bool(card.query("#profile-name"))
+
+
+def _shows_name(name_line: Static, shown: str) -> bool:
+    content = name_line.content
+    return isinstance(content, Text) and content.plain == shown
 
 
 def _is_active(pilot: Pilot[None], screen: Screen[Any]) -> bool:
@@ -336,12 +396,14 @@ async def test_a_hostile_display_name_in_the_add_to_contacts_form(world: World) 
         "emoji-zwj",
         "zwj-sinhala",
     ]
-    made = [hostile_whatsapp(world, TEXTS[name]) for name in chosen]
+    service = world.service()
+    made = [hostile_whatsapp(service, TEXTS[name]) for name in chosen]
     async with running(world, rows=5 + len(made)) as pilot:
         table = interaction_table(pilot)
+        screen = main_screen(pilot)
         for interaction in made:
             table.move_cursor(row=table.get_row_index(interaction.id))
-            await settle(pilot)
+            await until(pilot, partial(_selected, screen, interaction), "the selection")
             await pilot.press("a")
             await wait_until(pilot, lambda: isinstance(pilot.app.screen, ContactForm), "the form")
             # Inputs show what they hold so the agent can edit it: only unsafe characters are
@@ -351,9 +413,11 @@ async def test_a_hostile_display_name_in_the_add_to_contacts_form(world: World) 
             for field in pilot.app.screen.query(Input):
                 assert editable(field.value), f"#{field.id} holds {field.value!r}"
             await pilot.press("escape")
-            await settle(pilot)
-            if not isinstance(pilot.app.screen, type(main_screen(pilot))):
+            await until(pilot, partial(_form_closing, pilot, screen), "the form to answer")
+            if isinstance(pilot.app.screen, ConfirmDialog):
                 await pilot.press("y")  # "discard what you typed?" (the form was prefilled)
-            await wait_until(
-                pilot, lambda: pilot.app.screen is main_screen(pilot), "the form to close"
-            )
+            await until(pilot, partial(_is_active, pilot, screen), "the form to close")
+
+
+def _form_closing(pilot: Pilot[None], main: MainScreen) -> bool:
+    return pilot.app.screen is main or isinstance(pilot.app.screen, ConfirmDialog)

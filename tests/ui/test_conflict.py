@@ -125,26 +125,11 @@ async def test_overwrite_with_mine_saves_the_form_as_it_is_and_audits_it_as_an_e
     assert {"title", "workEmail"} <= set(last.fields)
 
 
-async def test_see_theirs_puts_their_version_in_the_form_and_saves_nothing(
+async def test_back_from_the_conflict_keeps_the_entries_then_see_theirs_saves_nothing(
     world: World,
 ) -> None:
-    async with running(world) as pilot:
-        await alice_saves_into_a_conflict(pilot, world)
-        await pilot.press("s")
-        await wait_until(pilot, lambda: is_form_open(pilot), "the form again")
-        assert value_of(pilot, "#f-firstName") == "Samuel"
-        assert value_of(pilot, "#f-title") == "Ops manager"
-        assert value_of(pilot, "#f-workEmail") == "sam@work.example"
-        assert "Showing version 2" in text_of(pilot, "#form-banner")
-        # What is shown is what is stored: Escape closes without asking.
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: not is_form_open(pilot), "the form to close")
-    assert world.contact(world.sam.id).version == 2
-
-
-async def test_back_from_the_conflict_keeps_the_entries_and_saving_asks_again(
-    world: World,
-) -> None:
+    """Back (Escape) keeps alice's entries and Ctrl+S asks again; in that same dialog, See
+    theirs puts bob's version in the form and saves nothing."""
     async with running(world) as pilot:
         await alice_saves_into_a_conflict(pilot, world)
         await pilot.press("escape")
@@ -156,8 +141,19 @@ async def test_back_from_the_conflict_keeps_the_entries_and_saving_asks_again(
         await wait_until(
             pilot, lambda: isinstance(pilot.app.screen, ConflictDialog), "the dialog again"
         )
-    stored = world.contact(world.sam.id)
-    assert (stored.version, stored.title) == (2, "Ops manager")
+        stored = world.contact(world.sam.id)
+        assert (stored.version, stored.title) == (2, "Ops manager")
+
+        await pilot.press("s")
+        await wait_until(pilot, lambda: is_form_open(pilot), "the form with theirs")
+        assert value_of(pilot, "#f-firstName") == "Samuel"
+        assert value_of(pilot, "#f-title") == "Ops manager"
+        assert value_of(pilot, "#f-workEmail") == "sam@work.example"
+        assert "Showing version 2" in text_of(pilot, "#form-banner")
+        # What is shown is what is stored: Escape closes without asking.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not is_form_open(pilot), "the form to close")
+    assert world.contact(world.sam.id).version == 2
 
 
 async def bob_promotes_first(pilot: Pilot[None], world: World) -> str:

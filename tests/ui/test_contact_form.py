@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -233,9 +232,24 @@ async def test_invalid_input_keeps_the_form_open_with_every_value_and_writes_not
         assert created[0].email(EmailKind.WORK) == "sam@ex.co"
 
 
-async def test_escape_on_a_changed_form_asks_first(world: World) -> None:
+async def test_escape_closes_an_unchanged_form_at_once_and_asks_first_on_a_changed_one(
+    world: World,
+) -> None:
     async with running(world) as pilot:
         before = world.state()
+        await select_interaction(pilot, world.sam_call.id)
+        for key, case in (("n", "create"), ("e", "edit")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert is_form_open(pilot), case
+            form = pilot.app.screen
+            assert isinstance(form, ContactForm), case
+            assert not form.dirty, case
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(pilot.app.screen, MainScreen), case
+
+        # Something typed: Escape asks, n keeps editing, y discards.
         await pilot.press("n")
         await settle(pilot)
         assert is_form_open(pilot)
@@ -260,18 +274,3 @@ async def test_escape_on_a_changed_form_asks_first(world: World) -> None:
         assert not any(isinstance(s, ContactForm) for s in pilot.app.screen_stack)
         assert world.state() == before
         assert main_screen(pilot).service is not None
-
-
-@pytest.mark.parametrize("key", ["n", "e"], ids=["create", "edit"])
-async def test_escape_on_an_unchanged_form_closes_it_without_asking(world: World, key: str) -> None:
-    async with running(world) as pilot:
-        await select_interaction(pilot, world.sam_call.id)
-        await pilot.press(key)
-        await settle(pilot)
-        assert is_form_open(pilot)
-        form = pilot.app.screen
-        assert isinstance(form, ContactForm)
-        assert not form.dirty
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, MainScreen)

@@ -3,7 +3,6 @@ the search matched, and F3 starts the new contact from what was searched for."""
 
 from __future__ import annotations
 
-import pytest
 from textual.pilot import Pilot
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
@@ -12,7 +11,15 @@ from contact_tui.domain.rules import phone_key
 from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.ui.screens.directory import DirectoryScreen
 from tests.factories import World
-from tests.ui.pilot import is_form_open, running, screen_lines, settle, value_of, wait_until
+from tests.ui.pilot import (
+    fill,
+    is_form_open,
+    running,
+    screen_lines,
+    settle,
+    value_of,
+    wait_until,
+)
 
 LONG_EMAIL = "christopher.montgomery@example.com"
 
@@ -33,8 +40,9 @@ async def open_directory(pilot: Pilot[None]) -> DirectoryScreen:
 
 
 async def search(pilot: Pilot[None], screen: DirectoryScreen, text: str) -> None:
-    """Type ``text`` in the (empty) search box and wait for its results."""
-    await pilot.press(*text)
+    """Put ``text`` in the search box at once (typing in it is proved in
+    tests/ui/test_linking.py) and wait for its results."""
+    await fill(pilot, "directory-search", text)
     await wait_until(
         pilot, lambda: screen._shown[0] == text, f"the results for {text!r}", timeout=5
     )
@@ -85,43 +93,34 @@ async def test_the_row_shows_the_phone_and_email_that_matched(world: World) -> N
         await search(pilot, screen, "317.555.0199")
         row = row_of(pilot, "Chris Lee")
         assert "+1 317-555-0199" in row and "0100" not in row, row
-        await pilot.press("ctrl+u")
         await search(pilot, screen, "chris@home.example")
         row = row_of(pilot, "Chris Lee")
         assert "chris@home.example" in row and "chris@work" not in row, row
-        await pilot.press("ctrl+u")
         await search(pilot, screen, "home")
         assert "chris@home.example" in row_of(pilot, "Chris Lee")
 
 
-@pytest.mark.parametrize(
-    ("typed", "field", "expected"),
-    [
-        ("Robin Banks", "f-firstName", "Robin"),
-        ("Robin Banks", "f-lastName", "Banks"),
-        ("robin@example.com", "f-workEmail", "robin@example.com"),
-    ],
-)
-async def test_f3_starts_the_new_contact_from_the_search(
-    world: World, typed: str, field: str, expected: str
-) -> None:
-    async with running(world) as pilot:
-        screen = await open_directory(pilot)
-        await search(pilot, screen, typed)
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: is_form_open(pilot), "the form")
-        assert value_of(pilot, f"#{field}") == expected
-
-
-async def test_f3_puts_a_searched_number_in_its_phone_slot(world: World) -> None:
-    typed = "(317) 555-0142"
-    e164 = phone_key(typed, "US")
+async def test_f3_starts_the_new_contact_from_the_search(world: World) -> None:
+    """A name, an address and a number searched for, one after the other in one directory:
+    F3 puts each in its field (a number in the slot of its kind of line), Escape closes the
+    untouched form without asking."""
+    number = "(317) 555-0142"
+    e164 = phone_key(number, "US")
     assert e164 is not None
     slot = phone_kind_for(e164).value
+    cases = (
+        ("Robin Banks", {"f-firstName": "Robin", "f-lastName": "Banks"}),
+        ("robin@example.com", {"f-workEmail": "robin@example.com"}),
+        (number, {f"f-{slot}": number, "f-firstName": ""}),
+    )
     async with running(world) as pilot:
         screen = await open_directory(pilot)
-        await search(pilot, screen, typed)
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: is_form_open(pilot), "the form")
-        assert value_of(pilot, f"#f-{slot}") == typed
-        assert value_of(pilot, "#f-firstName") == ""
+        for typed, fields in cases:
+            await search(pilot, screen, typed)
+            await pilot.press("f3")
+            await wait_until(pilot, lambda: is_form_open(pilot), f"the form for {typed!r}")
+            for field, expected in fields.items():
+                got = value_of(pilot, f"#{field}")
+                assert got == expected, f"searched {typed!r}: #{field} holds {got!r}"
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: pilot.app.screen is screen, "the directory again")

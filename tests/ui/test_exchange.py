@@ -73,14 +73,18 @@ async def test_an_import_is_checked_first_then_imported_on_the_second_ctrl_s(
         await wait_until(pilot, lambda: table.row_count == len(contacts), "the new contact")
 
 
-async def test_bad_rows_are_listed_by_line_and_nothing_is_imported(
+async def test_bad_rows_are_listed_by_line_and_an_unreadable_file_is_explained(
     world: World, tmp_path: Path
 ) -> None:
+    """Two imports from one directory: a file with bad rows (opened with Ctrl+O) imports
+    nothing; a file that is not UTF-8 (opened with F6) is explained and the dialog stays."""
     path = tmp_path / "bad.csv"
     path.write_text(
         HEADER + "Ana,Silva,,\r\n" + ",[bold red]NoFirst[/],,\r\n" + "Kim,Park,x12,\r\n",
         encoding="utf-8",
     )
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(HEADER.encode() + b"Zo\xeb,Brown,,\r\n")
     before = world.state()
     async with running(world) as pilot:
         dialog = await open_dialog(pilot, "ctrl+o")
@@ -95,15 +99,14 @@ async def test_bad_rows_are_listed_by_line_and_nothing_is_imported(
         assert world.state() == before
         assert dialog.checked is None
 
-
-async def test_an_unreadable_file_is_explained_and_the_dialog_stays(
-    world: World, tmp_path: Path
-) -> None:
-    path = tmp_path / "latin1.csv"
-    path.write_bytes(HEADER.encode() + b"Zo\xeb,Brown,,\r\n")
-    async with running(world) as pilot:
-        await open_dialog(pilot, "f6")
-        await type_path(pilot, path)
+        await pilot.press("escape")
+        await settle(pilot)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ExchangeDialog) and pilot.app.screen is not dialog
+        await type_path(pilot, latin1)
         report = await run_step(pilot, "is not UTF-8")
         assert "line 2" in report
         assert isinstance(pilot.app.screen, ExchangeDialog)

@@ -14,6 +14,7 @@ from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.ui.screens.contact_form import ContactForm
 from tests.factories import World
 from tests.ui.pilot import (
+    focus_on,
     is_form_open,
     main_screen,
     running,
@@ -96,22 +97,18 @@ async def test_the_seed_walk_sent_as_one_burst_saves_exactly_what_was_typed(
         assert not is_form_open(pilot)
 
 
-async def test_letters_typed_right_after_n_go_to_first_name(world: World) -> None:
-    async with running(world) as pilot:
-        burst(pilot, "n", *"Pat")
-        await drain(pilot)
-        assert is_form_open(pilot)
-        assert value_of(pilot, "#f-firstName") == "Pat"
-        assert main_screen(pilot).interaction is not None
-
-
-async def test_editing_keys_in_a_burst_act_on_the_field_they_were_typed_in(world: World) -> None:
-    """Backspace and space are bindings of the focused widget, run when the key comes back up
+async def test_letters_right_after_n_and_editing_keys_in_a_burst_act_where_typed(
+    world: World,
+) -> None:
+    """The letters typed right after n, while the form is still opening, go to First name.
+    Backspace and space are bindings of the focused widget, run when the key comes back up
     to the app: in a burst they must still act on the widget they were typed in."""
     async with running(world) as pilot:
         burst(pilot, "n", *"Patx", "backspace", "tab", "tab", *"Kim", "shift+tab", *"J")
         burst(pilot, "f5", "tab", "space", "tab", *"1", "backspace", "f8", "space")
         await drain(pilot)
+        assert is_form_open(pilot)
+        assert main_screen(pilot).interaction is not None
         assert (value_of(pilot, "#f-firstName"), value_of(pilot, "#f-middleName")) == ("Pat", "J")
         assert value_of(pilot, "#f-lastName") == "Kim"
         form = pilot.app.screen
@@ -130,34 +127,25 @@ async def test_pilot_keys_without_pauses_fill_each_field(world: World) -> None:
         assert [(c.first_name, c.last_name, c.title) for c in saved] == [("Ann", "Lee", "Boss")]
 
 
-@pytest.mark.parametrize(
-    ("key", "focused"),
-    [
-        ("f5", "f-cellPhone"),
-        ("alt+p", "f-cellPhone"),
-        ("f6", "f-workEmail"),
-        ("alt+m", "f-workEmail"),
-        ("f7", "f-address-address1"),
-        ("alt+a", "f-address-address1"),
-        ("f8", "survey"),
-        ("alt+s", "survey"),
-    ],
+# Each jump key and the section field it must focus (from First name, where the form opens).
+JUMPS = (
+    ("f5", "f-cellPhone"),
+    ("alt+p", "f-cellPhone"),
+    ("f6", "f-workEmail"),
+    ("alt+m", "f-workEmail"),
+    ("f7", "f-address-address1"),
+    ("alt+a", "f-address-address1"),
+    ("f8", "survey"),
+    ("alt+s", "survey"),
 )
-async def test_jump_keys_reach_each_section_and_are_shown(
-    world: World, key: str, focused: str
+
+
+async def test_the_callers_number_is_in_cell_and_jump_keys_reach_each_section(
+    world: World,
 ) -> None:
-    async with running(world) as pilot:
-        await select_interaction(pilot, world.unknown_call.id)
-        await pilot.press("n")
-        await settle(pilot)
-        help_line = text_of(pilot, "#form-help")
-        for shown in ("f5/alt+p phones", "f6/alt+m emails", "f7/alt+a address", "f8/alt+s survey"):
-            assert shown in help_line
-        await pilot.press(key)
-        assert pilot.app.focused is not None and pilot.app.focused.id == focused
-
-
-async def test_the_voice_callers_number_is_in_cell_not_other(world: World) -> None:
+    """One form on the voice caller, opened once: the number is in Cell, not Other, the help
+    line shows every jump key, and each jump key, pressed from First name, focuses its
+    section."""
     async with running(world) as pilot:
         await select_interaction(pilot, world.unknown_call.id)
         await pilot.press("n")
@@ -170,6 +158,16 @@ async def test_the_voice_callers_number_is_in_cell_not_other(world: World) -> No
         )
         form = pilot.app.screen
         assert isinstance(form, ContactForm) and not form.dirty  # Escape closes without asking
+
+        help_line = text_of(pilot, "#form-help")
+        for shown in ("f5/alt+p phones", "f6/alt+m emails", "f7/alt+a address", "f8/alt+s survey"):
+            assert shown in help_line, f"{shown!r} not in the help line {help_line!r}"
+        for key, focused in JUMPS:
+            # Back to where the form opens (how is not under test), so every key must move.
+            await focus_on(pilot, "f-firstName")
+            await pilot.press(key)
+            now = pilot.app.focused
+            assert now is not None and now.id == focused, f"{key} focused {now!r}, not #{focused}"
 
 
 @pytest.mark.parametrize(

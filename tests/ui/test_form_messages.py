@@ -15,7 +15,6 @@ from tests.ui.pilot import (
     fill,
     focus_on,
     is_form_open,
-    replace_text,
     running,
     select_interaction,
     settle,
@@ -38,7 +37,7 @@ async def test_editing_another_contact_from_the_directory_shows_none_of_the_conv
         await select_interaction(pilot, world.whatsapp.id)
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, DirectoryScreen), "directory")
-        await pilot.press(*"Sam Lee")
+        await fill(pilot, "directory-search", "Sam Lee")
         table = pilot.app.screen.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, "the search result")
         await pilot.press("down", "f4")
@@ -50,13 +49,6 @@ async def test_editing_another_contact_from_the_directory_shows_none_of_the_conv
         assert "447700900123" not in "".join(str(s.render()) for s in form.query(Static))
 
 
-async def test_the_default_country_is_said_before_saving(world: World) -> None:
-    async with running(world) as pilot:
-        await pilot.press("n")
-        await settle(pilot)
-        assert "Numbers without + are taken as +1 (US)." in text_of(pilot, "#section-phones")
-
-
 async def test_a_number_already_on_another_contact_is_named_with_a_key_to_see_them(
     world: World,
 ) -> None:
@@ -64,8 +56,10 @@ async def test_a_number_already_on_another_contact_is_named_with_a_key_to_see_th
         await select_interaction(pilot, world.email.id)
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press(*"Jo", "tab", "tab", *"Ng")
-        await replace_text(pilot, "f-workPhone", "317 555 0123")  # Sam Lee's cell, typed as local
+        # Typing and Tab are not under test here (tests/ui/test_form_keys.py proves them).
+        await fill(pilot, "f-firstName", "Jo")
+        await fill(pilot, "f-lastName", "Ng")
+        await fill(pilot, "f-workPhone", "317 555 0123")  # Sam Lee's cell, written as local
         await wait_until(
             pilot, lambda: "Sam Lee" in text_of(pilot, "#m-workPhone"), "the holder warning"
         )
@@ -123,20 +117,6 @@ async def test_errors_are_louder_than_warnings_and_hints_without_colour(world: W
         assert {"bold", "reverse"} <= set(str(banner.styles.text_style).split())
 
 
-async def test_checkboxes_show_on_and_off_without_colour(world: World) -> None:
-    async with running(world) as pilot:
-        await pilot.press("n")
-        await settle(pilot)
-        await pilot.press("f8")
-        box = pilot.app.screen.query_one("#survey", Tick)
-        off = box.render()
-        await pilot.press("space")
-        assert box.value
-        on = box.render()
-        assert str(off) != str(on)
-        assert "X" in str(on) and "X" not in str(off)
-
-
 async def test_the_fields_to_fix_banner_counts_down_and_goes(world: World) -> None:
     async with running(world) as pilot:
         await pilot.press("n")
@@ -160,9 +140,23 @@ async def test_the_fields_to_fix_banner_counts_down_and_goes(world: World) -> No
         assert text_of(pilot, "#form-banner").startswith("1 field needs fixing")
 
 
-async def test_new_from_a_message_still_shows_its_identity(world: World) -> None:
+async def test_a_new_form_from_a_message_shows_its_identity_the_country_and_plain_ticks(
+    world: World,
+) -> None:
+    """One new form on the WhatsApp message: it still shows the message's identity, says the
+    default country before saving, and its checkboxes show on and off without colour."""
     async with running(world) as pilot:
         await select_interaction(pilot, world.whatsapp.id)
         await pilot.press("n")
         await settle(pilot)
         assert Platform.WHATSAPP.value.lower() in text_of(pilot, "#identity").lower()
+        assert "Numbers without + are taken as +1 (US)." in text_of(pilot, "#section-phones")
+
+        await pilot.press("f8")
+        box = pilot.app.screen.query_one("#survey", Tick)
+        off = box.render()
+        await pilot.press("space")
+        assert box.value
+        on = box.render()
+        assert str(off) != str(on)
+        assert "X" in str(on) and "X" not in str(off)

@@ -24,7 +24,9 @@ def seen(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-async def test_help_lists_the_main_screens_keys_first_and_no_cursor_keys(world: World) -> None:
+async def test_help_lists_the_main_screens_keys_first_then_f1_over_the_form_the_forms(
+    world: World,
+) -> None:
     async with running(world) as pilot:
         await select_interaction(pilot, world.sam_call.id)
         await pilot.press("question_mark")
@@ -43,10 +45,7 @@ async def test_help_lists_the_main_screens_keys_first_and_no_cursor_keys(world: 
         await settle(pilot)
         assert not isinstance(pilot.app.screen, HelpScreen)
 
-
-async def test_f1_opens_help_over_the_form_with_the_forms_keys(world: World) -> None:
-    async with running(world) as pilot:
-        await select_interaction(pilot, world.sam_call.id)
+        # F1 over the form: the form's keys, not the main screen's.
         await pilot.press("e")
         await settle(pilot)
         assert is_form_open(pilot)

@@ -22,7 +22,9 @@ def candidates(pilot: Pilot[None]) -> OptionList:
     return main_screen(pilot).query_one("#candidates", OptionList)
 
 
-async def test_choosing_another_matching_contact_links_it(world: World) -> None:
+async def test_the_candidates_start_on_the_linked_one_and_choosing_another_links_it(
+    world: World,
+) -> None:
     assert world.shared_call.match == MatchKind.MULTIPLE
     assert world.shared_call.contact_id == world.pat_first.id
 
@@ -40,6 +42,7 @@ async def test_choosing_another_matching_contact_links_it(world: World) -> None:
 
         await pilot.press("shift+tab")
         assert pilot.app.focused is options
+        assert options.highlighted == 0  # the list starts on the linked contact
         while options.highlighted != 1:
             await pilot.press("down")
             assert options.highlighted is not None
@@ -56,21 +59,6 @@ async def test_choosing_another_matching_contact_links_it(world: World) -> None:
         )
         stored = world.interaction(world.shared_call.id)
         assert stored.candidate_ids == (world.pat_first.id, world.pat_second.id)
-
-
-async def test_the_candidate_list_starts_on_the_linked_contact(world: World) -> None:
-    async with running(world) as pilot:
-        await select_interaction(pilot, world.shared_call.id)
-        await pilot.press("shift+tab")
-        options = candidates(pilot)
-        assert pilot.app.focused is options
-        assert options.highlighted == 0  # the linked contact, marked with a dot
-        await pilot.press("down", "enter")
-        await wait_until(
-            pilot,
-            lambda: world.interaction(world.shared_call.id).contact_id == world.pat_second.id,
-            "the link to the second contact",
-        )
 
 
 async def test_tab_moves_from_the_interaction_table_to_the_next_pane(world: World) -> None:

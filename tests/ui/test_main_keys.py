@@ -29,7 +29,9 @@ from tests.ui.pilot import (
 )
 
 
-async def test_e_on_an_ephemeral_contact_opens_add_to_contacts(world: World) -> None:
+async def test_e_on_an_ephemeral_contact_opens_add_to_contacts_and_unlinked_invites_to_create(
+    world: World,
+) -> None:
     async with running(world) as pilot:
         await select_interaction(pilot, world.unknown_call.id)
         assert main_screen(pilot).contact is not None
@@ -40,6 +42,21 @@ async def test_e_on_an_ephemeral_contact_opens_add_to_contacts(world: World) -> 
         assert isinstance(form, ContactForm)
         assert form.request.mode == FormMode.PROMOTE
         assert FormMode.PROMOTE.value in text_of(pilot, "#form-title")
+
+        # Back on the main screen (nothing typed: Escape closes at once), unlinked, an agent
+        # with every permission is invited to create a contact.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, MainScreen)
+        await pilot.press("u")
+        await wait_until(
+            pilot,
+            lambda: "No contact is linked" in text_of(pilot, "#profile-name"),
+            "the unlink",
+        )
+        assert text_of(pilot, "#profile-details") == (
+            "Press n to create a contact, or l to link one from the directory."
+        )
 
 
 async def test_x_asks_first_and_escape_or_n_keeps_the_interaction(world: World) -> None:
@@ -134,20 +151,6 @@ async def test_a_viewer_is_told_why_on_each_forbidden_key_and_never_invited(
         )
         hint = text_of(pilot, "#profile-details")
         assert "l to link one" in hint and "create" not in hint
-
-
-async def test_an_agent_with_every_permission_is_invited_to_create(world: World) -> None:
-    async with running(world) as pilot:
-        await select_interaction(pilot, world.unknown_call.id)
-        await pilot.press("u")
-        await wait_until(
-            pilot,
-            lambda: "No contact is linked" in text_of(pilot, "#profile-name"),
-            "the unlink",
-        )
-        assert text_of(pilot, "#profile-details") == (
-            "Press n to create a contact, or l to link one from the directory."
-        )
 
 
 async def test_the_list_shows_contact_names_formatted_numbers_seven_rows_and_home_end(
