@@ -30,6 +30,7 @@ test: $(STAMP)
 	$(BIN)/ruff check contact_tui tests scripts
 	$(BIN)/ruff format --check contact_tui tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q -n auto --dist=loadgroup
 
 ## Benchmarks (not part of the tests): stores of 1,000 / 10,000 / 100,000 contacts.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grp
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -11,11 +12,27 @@ from typing import Any
 
 import orjson
 
-from contact_tui.config import Config, current_agent, load_config
+from contact_tui.config import (
+    Agent,
+    Config,
+    ConfigError,
+    check_user_namespace,
+    current_agent,
+    load_config,
+)
 from contact_tui.domain.clock import utcnow
-from contact_tui.service import ContactService
-from contact_tui.store.documents import format_date, parse_date
+from contact_tui.domain.codec import format_date, parse_date
+from contact_tui.service import ContactService, InvalidInput
+
+# Re-exported for the command line, which reaches the store only through this layer: the
+# database's own refusal of an action (exit 3).
+from contact_tui.store.errors import StoreRefused as StoreRefused
 from contact_tui.store.errors import StoreUnavailable, StoreUnreadable
+from contact_tui.store.postgres import admin as pg_admin
+from contact_tui.store.postgres.copy import CopyRefused, CopyReport, is_url, url_problem
+from contact_tui.store.postgres.copy import copy_store as _copy_store
+from contact_tui.store.postgres.schema import ROLE_PREFIX
+from contact_tui.store.postgres.store import PostgresStore, describe
 from contact_tui.store.repository import Repository
 
 SEED_NAME = "seed.json"
@@ -75,12 +92,86 @@ def open_service(
     access to the store (a user outside the store's group).
     """
     config = config or load_config(config_path)
+    if config.store_url is not None:
+        return _open_postgres(config, config.store_url)
     agent = current_agent(config)
     try:
         repo = Repository.open(config.store_path, seed=seed_loader(config.store_path, agent.user))
     except PermissionError as err:
         raise StoreUnavailable(no_access_message(err, config.store_path)) from err
     return ContactService(repo, config, agent)
+
+
+def _open_postgres(config: Config, url: str) -> ContactService:
+    """The PostgreSQL store: the user is the database's session user (peer authentication
+    makes that the operating-system user on the shared host) and the permissions are the
+    roles the database grants, never the config's or the client's word."""
+    check_user_namespace()
+    if problem := url_problem(url):
+        raise ConfigError(f"{config.describe_source()} [store] url: {problem}.")
+    store = PostgresStore.open(url)
+    try:
+        permissions = store.permissions()
+        roles = store.roles()
+    except BaseException:
+        store.close()
+        raise
+    agent = Agent(user=store.user, groups=frozenset(), roles=roles, permissions=permissions)
+    return ContactService(store, config, agent)
+
+
+# --- the database admin's commands (contact-tui db ..., store copy) --------------------------
+
+# A login role an agent connects as: the Unix user names peer authentication maps, within
+# PostgreSQL's 63 bytes. Names PostgreSQL reserves (pg_) and the store's own roles are refused.
+_LOGIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
+
+
+def admin_url(url: str) -> str:
+    """``url`` checked as a PostgreSQL store's URL given on the command line; InvalidInput
+    says what is wrong with it."""
+    if problem := url_problem(url):
+        # Described, not quoted: the URL may hold the very password it is refused for.
+        raise InvalidInput(f"The URL of {describe(url)} cannot be used: {problem}.")
+    return url
+
+
+def _login_name(user: str) -> str:
+    if not _LOGIN_NAME.fullmatch(user) or user.startswith(("pg_", ROLE_PREFIX)):
+        raise InvalidInput(
+            f"{user!r} is not a user name this store grants roles to: use the agent's login "
+            "name (letters, digits, _ . -; not starting with pg_ or "
+            f"{ROLE_PREFIX})."
+        )
+    return user
+
+
+def db_init(url: str) -> list[str]:
+    """Create or upgrade the PostgreSQL store's schema and roles at ``url``: what was done."""
+    return pg_admin.init(admin_url(url))
+
+
+def db_grant(url: str, user: str, roles: list[str]) -> list[str]:
+    """Give the database user ``user`` (created when missing) the built-in ``roles``."""
+    return pg_admin.grant(admin_url(url), _login_name(user), roles)
+
+
+def db_revoke(url: str, user: str, roles: list[str]) -> list[str]:
+    """Take the built-in ``roles`` from the database user ``user``."""
+    return pg_admin.revoke(admin_url(url), _login_name(user), roles)
+
+
+def copy_store(source: str, destination: str) -> CopyReport:
+    """Copy a whole store into an empty one (``store copy``); each end is a PostgreSQL URL or
+    an embedded store's path. A refusal before anything was written is invalid input."""
+    ends = [
+        admin_url(end) if is_url(end) else str(Path(end).absolute())
+        for end in (source, destination)
+    ]
+    try:
+        return _copy_store(*ends)
+    except CopyRefused as err:
+        raise InvalidInput(str(err)) from None
 
 
 def no_access_message(err: OSError, store_path: Path | None) -> str:

@@ -26,8 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 from contact_tui.domain.model import Permission
+from contact_tui.domain.permissions import BUILTIN_ROLES as BUILTIN_ROLES
+from contact_tui.domain.text import printable
 
 # Module attributes, not literals in the functions, so tests can point them at their own files.
 SYSTEM_CONFIG = Path("/etc/contact-tui/config.toml")
@@ -49,18 +52,6 @@ PROC_USER_NS = Path("/proc/self/ns/user")
 PROC_USER_INIT_INO = 0xEFFFFFFD
 # What uid_map and gid_map hold in the initial namespace once whitespace is normalised.
 IDENTITY_MAP = "0 0 4294967295"
-
-AGENT_PERMISSIONS = frozenset(
-    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE}
-)
-BUILTIN_ROLES: dict[str, frozenset[Permission]] = {
-    "viewer": frozenset({Permission.VIEW}),
-    "agent": AGENT_PERMISSIONS,
-    "supervisor": AGENT_PERMISSIONS
-    | {Permission.ADMIN, Permission.ROUTE, Permission.VIEW_ALL_INTERACTIONS},
-    # The routing integration's account: it hands interactions to agents and reads nothing.
-    "router": frozenset({Permission.ROUTE}),
-}
 
 
 class Setting(NamedTuple):
@@ -107,6 +98,8 @@ class Config:
     group_roles: dict[str, tuple[str, ...]]
     system: bool = False
     default_user_roles: tuple[str, ...] = field(default=())
+    # A PostgreSQL store (a libpq URI) instead of the embedded one at store_path.
+    store_url: str | None = None
 
     def roles_for(self, user: str, groups: frozenset[str]) -> tuple[str, ...]:
         """Every role a user has, directly or through a Unix group, in a stable order."""
@@ -341,7 +334,8 @@ def _parse(path: Path, text: str, *, system: bool) -> Config:
     _only_keys(data, {"store", "settings", "roles", "users", "groups"}, where)
 
     store = _table(data, "store", where)
-    _only_keys(store, {"path"}, f"{where} [store]")
+    _only_keys(store, {"path", "url"}, f"{where} [store]")
+    store_url = _store_url(store, where)
     raw_path = store.get("path", str(DEFAULT_STORE))
     if not isinstance(raw_path, str) or not raw_path.strip():
         raise ConfigError(f"{where} [store] path must be a file path in quotes.")
@@ -397,6 +391,7 @@ def _parse(path: Path, text: str, *, system: bool) -> Config:
     return Config(
         source=path,
         store_path=store_path,
+        store_url=store_url,
         defaults=defaults,
         roles=roles,
         user_roles=role_map("users"),
@@ -437,6 +432,40 @@ def check_setting(name: str, value: Any, where: str) -> Any:
     if name == "ephemeral-ttl-days" and not 1 <= value <= 3650:
         raise ConfigError(f"{where} must be between 1 and 3650 days, not {value}.")
     return value
+
+
+URL_SCHEMES = ("postgresql", "postgres")
+
+
+def _store_url(store: Mapping[str, Any], where: str) -> str | None:
+    """``[store] url``: a PostgreSQL libpq URI, checked for what a config must never hold."""
+    raw = store.get("url")
+    if raw is None:
+        return None
+    if "path" in store:
+        raise ConfigError(
+            f"{where} [store] has both path (the embedded store) and url (PostgreSQL); keep one."
+        )
+    if not isinstance(raw, str) or not raw.strip():
+        raise ConfigError(f"{where} [store] url must be a PostgreSQL URL in quotes.")
+    try:
+        parts = urlsplit(raw.strip())
+        password = parts.password
+    except ValueError as err:
+        raise ConfigError(f"{where} [store] url is not a valid URL ({err}).") from None
+    if parts.scheme not in URL_SCHEMES:
+        raise ConfigError(
+            f"{where} [store] url must start with postgresql:// (it starts with "
+            f"{printable(parts.scheme or raw[:20])!r})."
+        )
+    query = parse_qs(parts.query)
+    if password is not None or "password" in query:
+        raise ConfigError(
+            f"{where} [store] url holds a password, which everyone who can read the config "
+            "could use; connect with peer authentication over the socket, or keep the "
+            "password in each user's ~/.pgpass."
+        )
+    return raw.strip()
 
 
 def current_agent(config: Config) -> Agent:

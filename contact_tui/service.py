@@ -79,8 +79,13 @@ from contact_tui.exchange.importer import (
     no_progress,
 )
 from contact_tui.exchange.rows import ParsedFile
-from contact_tui.store.errors import NotFound
-from contact_tui.store.repository import Repository, UnitOfWork, prepare_save
+from contact_tui.store.base import Change, ContactStore, StoreTransaction, prepare_save
+from contact_tui.store.base import StoreWatch as StoreWatch
+from contact_tui.store.errors import ConflictError as ConflictError
+from contact_tui.store.errors import NotFound as NotFound
+from contact_tui.store.errors import StoreError as StoreError
+from contact_tui.store.errors import StoreUnavailable as StoreUnavailable
+from contact_tui.store.errors import StoreUnreadable as StoreUnreadable
 
 # An ephemeral contact's createdBy: made by the matching rule, not by an agent's edit. The audit
 # records name the real user whose intake triggered it.
@@ -146,7 +151,7 @@ class ContactService:
 
     def __init__(
         self,
-        repo: Repository,
+        repo: ContactStore,
         config: Config,
         agent: Agent,
         clock: Callable[[], datetime] = utcnow,
@@ -156,11 +161,35 @@ class ContactService:
         self.agent = agent
         self.clock = clock
 
+    # --- the store, as the screens and the command line need it -------------------------
+
+    @property
+    def store_location(self) -> str:
+        """Where the store is (a path or a database), for the agent bar and messages."""
+        return self.repo.location
+
+    def refresh(self) -> list[Change]:
+        """Take in other processes' changes; what changed (empty when nothing did)."""
+        return self.repo.refresh()
+
+    def watch(self, after: StoreWatch | None = None) -> StoreWatch:
+        """A watch that says when another process may have changed the store, or the one
+        that takes over from ``after`` (see :meth:`ContactStore.watch`)."""
+        return self.repo.watch(after)
+
+    def stored_setting(self, name: str) -> Any:
+        """An admin setting as stored (None: never set, the config's default applies)."""
+        return self.repo.setting(name)
+
+    def close(self) -> None:
+        """Release the store's connections and file handles."""
+        self.repo.close()
+
     # --- settings and permissions ------------------------------------------------------
 
     def setting(self, name: str) -> Any:
         """An admin setting: the store's value if an admin set one, else the config's."""
-        stored = self.repo.setting(name)
+        stored = self.stored_setting(name)
         return self.config.defaults[name] if stored is None else stored
 
     @property
@@ -477,7 +506,7 @@ class ContactService:
             uow.save_interaction(interaction)
         return interaction
 
-    def _own_interaction(self, uow: UnitOfWork, interaction_id: str) -> Interaction:
+    def _own_interaction(self, uow: StoreTransaction, interaction_id: str) -> Interaction:
         """The interaction to act on, read inside the write; see :meth:`_require_access`."""
         interaction = uow.interaction(interaction_id)
         if interaction is None:
@@ -547,7 +576,9 @@ class ContactService:
                 self._absorb_ephemeral(uow, interaction, contact)
         return contact
 
-    def _absorb_ephemeral(self, uow: UnitOfWork, interaction: Interaction, made: Contact) -> None:
+    def _absorb_ephemeral(
+        self, uow: StoreTransaction, interaction: Interaction, made: Contact
+    ) -> None:
         """A contact created from an interaction whose linked contact is ephemeral, holding
         that contact's identity (the caller's number, the sender's address), takes its place as
         Add to Contacts would: the ephemeral contact is removed and everything linked to it, or
@@ -790,7 +821,7 @@ class ContactService:
     def _plan(
         self,
         checked: list[CheckedRow],
-        view: Repository | UnitOfWork,
+        view: ContactStore | StoreTransaction,
         base: ImportReport,
         progress: Progress,
     ) -> tuple[ImportReport, list[PlannedWrite]]:
@@ -861,7 +892,9 @@ def _preferred_first(matches: list[Contact]) -> list[Contact]:
     return sorted(matches, key=lambda c: _TYPE_RANK[c.type])
 
 
-def _still_valid(uow: UnitOfWork, writes: list[PlannedWrite], planned_at: tuple[int, int]) -> bool:
+def _still_valid(
+    uow: StoreTransaction, writes: list[PlannedWrite], planned_at: tuple[int, int]
+) -> bool:
     """True when nothing other processes committed since ``planned_at`` touches the plan:
     no contact it writes was changed (a renewed last-interaction date aside, which the write
     keeps), removed or made again differently, and no other changed contact now has a phone

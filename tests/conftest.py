@@ -16,8 +16,9 @@ from contact_tui.service import ContactService
 from contact_tui.store.repository import Repository
 from tests.factories import FixedClock, World, build_world, make_agent, make_config
 
-# The command-line tests' config and runner, also used by the hostile-input tests.
-pytest_plugins = ["tests.cli.fixtures"]
+# The command-line tests' config and runner, also used by the hostile-input tests; the
+# PostgreSQL server and databases for the tests of the PostgreSQL store.
+pytest_plugins = ["tests.cli.fixtures", "tests.pg.server", "tests.contract"]
 
 # Property tests must not flake on a loaded 2-core CI machine: no deadlines, no speed health
 # check, and in CI the same examples every run (locally they keep exploring).

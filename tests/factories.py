@@ -116,6 +116,13 @@ class World:
             repo, make_config(self.path), make_agent(user, *permissions), self.clock
         )
 
+    def repo(self) -> Repository:
+        """A fresh embedded repository on the store (closed with the world), for tests that
+        write documents the service would refuse."""
+        repo = Repository.open(self.path)
+        self._repos.append(repo)
+        return repo
+
     def contact(self, contact_id: str) -> Contact:
         """A contact as stored now, read through a freshly opened repository."""
         found = self.service().repo.contact(contact_id)

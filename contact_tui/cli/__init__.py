@@ -10,7 +10,8 @@ The package, one module per part: ``entry`` (``main``, errors to exit codes), ``
 codes), ``parser`` (argparse, ``--values``), ``flags`` (contact fields as flags), ``output``
 (JSON or text, made printable), ``render`` (contacts, interactions, audit as text),
 ``context`` (one run's config and service), and a module per command group: ``contact``,
-``interaction``, ``exchange`` (import, export), ``admin`` (admin, expire, doctor), ``app``.
+``interaction``, ``exchange`` (import, export), ``admin`` (admin, expire, doctor), ``db``
+(db init/grant/revoke and store copy: the database admin's), ``app``.
 
 Exit codes (also printed by ``contact-tui --help``):
 

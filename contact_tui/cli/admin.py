@@ -22,13 +22,13 @@ def cmd_admin_show(ctx: Context) -> int:
     default_source = "config" if config.source is not None else "built-in default"
     settings = {}
     for name in SETTINGS:
-        source = default_source if service.repo.setting(name) is None else "store"
+        source = default_source if service.stored_setting(name) is None else "store"
         settings[name] = {"value": service.setting(name), "source": source}
     permissions = sorted(p.value for p in agent.permissions)
     data = {
         "settings": settings,
         "config": config.describe_source(),
-        "store": str(service.repo.path),
+        "store": service.store_location,
         "agent": {"user": agent.user, "roles": list(agent.roles), "permissions": permissions},
     }
     lines = fields(
@@ -38,7 +38,7 @@ def cmd_admin_show(ctx: Context) -> int:
             ("Permissions", permissions[0] if permissions else "none"),
             *(("", p) for p in permissions[1:]),
             ("Config", config.describe_source()),
-            ("Store", str(service.repo.path)),
+            ("Store", service.store_location),
         ]
     )
     lines += ["", "Settings"]
@@ -56,7 +56,7 @@ def cmd_admin_set(ctx: Context) -> int:
     value = service.set_setting(ctx.args.name, ctx.args.value)
     ctx.out.result(
         {"name": ctx.args.name, "value": value},
-        [f"{ctx.args.name} = {value} (saved in {service.repo.path}; applies to everyone)."],
+        [f"{ctx.args.name} = {value} (saved in {service.store_location}; applies to everyone)."],
     )
     return EXIT_OK
 

@@ -8,11 +8,11 @@ from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
 from contact_tui.cli.render import contact_label, contact_lines, history_lines, search_lines
+from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Contact
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import InvalidInput
-from contact_tui.store.documents import audit_to_doc, contact_to_doc, interaction_to_doc
 
 
 def _warn_about(ctx: Context, draft: ContactDraft) -> None:

@@ -45,4 +45,4 @@ class Context:
     def close(self) -> None:
         """Release the store's file handles."""
         if self._service is not None:
-            self._service.repo.close()
+            self._service.close()

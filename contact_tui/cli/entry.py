@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from contact_tui.bootstrap import no_access_message
+from contact_tui.bootstrap import StoreRefused, no_access_message
 from contact_tui.cli.admin import cmd_admin_set, cmd_admin_show, cmd_doctor, cmd_expire
 from contact_tui.cli.app import cmd_app
 from contact_tui.cli.contact import (
@@ -23,6 +23,7 @@ from contact_tui.cli.contact import (
     cmd_contact_unlink,
 )
 from contact_tui.cli.context import Context
+from contact_tui.cli.db import cmd_db_grant, cmd_db_init, cmd_db_revoke, cmd_store_copy
 from contact_tui.cli.exchange import cmd_export, cmd_import
 from contact_tui.cli.exits import (
     DEBUG_ENV,
@@ -50,8 +51,14 @@ from contact_tui.cli.interaction import (
 from contact_tui.cli.output import Output
 from contact_tui.cli.parser import build_parser
 from contact_tui.config import ConfigError
-from contact_tui.service import InvalidInput, PermissionDenied
-from contact_tui.store.errors import ConflictError, NotFound, StoreUnavailable, StoreUnreadable
+from contact_tui.service import (
+    ConflictError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StoreUnavailable,
+    StoreUnreadable,
+)
 
 HANDLERS: dict[str, Callable[[Context], int]] = {
     "app": cmd_app,
@@ -72,6 +79,10 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "admin set": cmd_admin_set,
     "expire": cmd_expire,
     "doctor": cmd_doctor,
+    "db init": cmd_db_init,
+    "db grant": cmd_db_grant,
+    "db revoke": cmd_db_revoke,
+    "store copy": cmd_store_copy,
     "import": cmd_import,
     "export": cmd_export,
 }
@@ -104,7 +115,8 @@ def _run(ctx: Context) -> int:
     except InvalidInput as err:
         _report_invalid(out, err)
         return EXIT_INVALID
-    except PermissionDenied as err:
+    except (PermissionDenied, StoreRefused) as err:
+        # StoreRefused: the database's own check, below the service's, said no.
         out.error(str(err))
         return EXIT_PERMISSION
     except ConflictError as err:

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, CliError
 from contact_tui.cli.render import interaction_lines, table
+from contact_tui.domain.codec import interaction_to_doc
 from contact_tui.domain.model import Channel, Interaction, InteractionState, Participant, Platform
 from contact_tui.domain.present import timestamp
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import read_records
 from contact_tui.service import InvalidInput, NewInteraction, PermissionDenied
-from contact_tui.store.documents import interaction_to_doc
 
 # A transcript file larger than this is refused: a transcript is a conversation, not a dump.
 MAX_TRANSCRIPT_BYTES = 1_000_000

@@ -18,7 +18,7 @@ from contact_tui.cli.flags import add_contact_field_flags
 from contact_tui.cli.output import PROG
 from contact_tui.config import SETTINGS
 from contact_tui.domain.model import Channel, Platform
-from contact_tui.domain.permissions import NEEDS, UseCase, in_check_order
+from contact_tui.domain.permissions import BUILTIN_ROLES, NEEDS, UseCase, in_check_order
 from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import IMPORT_KEYS, not_surrogate
@@ -392,6 +392,44 @@ def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
     )
 
 
+def _add_database_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
+    url = argparse.ArgumentParser(add_help=False)
+    url.add_argument(
+        "--url",
+        metavar="URL",
+        help="the PostgreSQL store, postgresql:///DBNAME?host=/var/run/postgresql (default: the "
+        "config's [store] url); no password: keep it in ~/.pgpass",
+    )
+    parents = [*common, url]
+    db = sub.add_parser("db", help="set up the PostgreSQL store and its users (database admin)")
+    dsub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    _command(dsub, "init", "db init", "create or upgrade the schema and the roles", parents)
+    roles = list(BUILTIN_ROLES)
+    for name, verb in (("grant", "give a user roles"), ("revoke", "take roles from a user")):
+        parser = _command(dsub, name, f"db {name}", verb, parents)
+        parser.add_argument("user", metavar="USER", help="the agent's login (database) name")
+        parser.add_argument(
+            "roles", nargs="+", choices=roles, metavar="ROLE", help=", ".join(roles)
+        )
+    store = sub.add_parser("store", help="copy a whole store (moving up to PostgreSQL, backups)")
+    ssub = store.add_subparsers(dest="store_command", required=True, metavar="COMMAND")
+    copy = _command(
+        ssub,
+        "copy",
+        "store copy",
+        "copy everything into an empty store and check it (run as the database admin)",
+        common,
+    )
+    ends = (("source", "SOURCE", "copy from"), ("destination", "DEST", "copy into (empty)"))
+    for name, metavar, what in ends:
+        copy.add_argument(
+            name,
+            metavar=metavar,
+            help=f"the store to {what}: an embedded store's path (data/store.json) or a "
+            "postgresql:// URL",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for the whole command tree."""
     parser = SafeParser(
@@ -419,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_admin_parsers(sub, [common])
     _command(sub, "expire", "expire", "remove expired ephemeral contacts (admin)", [common])
     _add_exchange_parsers(sub, [common])
+    _add_database_parsers(sub, [common])
     doctor = _command(sub, "doctor", "doctor", "check the store and say what is wrong", [common])
     doctor.add_argument(
         "--repair", action="store_true", help="fix what can be fixed without losing anything"

@@ -12,8 +12,7 @@ from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKin
 from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import first_email, first_phone, phone_text, timestamp
 from contact_tui.domain.text import clip, display_width, printable, terminal_text
-from contact_tui.service import ContactService, SearchKind, SearchResult
-from contact_tui.store.errors import NotFound
+from contact_tui.service import ContactService, NotFound, SearchKind, SearchResult
 
 # Table cells are cut to this many columns so one long value cannot wreck the layout.
 MAX_CELL_WIDTH = 40

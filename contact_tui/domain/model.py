@@ -1,7 +1,7 @@
 """Plain data for contacts and interactions, shaped after Genesys Cloud's ExternalContact.
 
 Nothing here does I/O or knows about TinyDB or Textual. The store converts documents to
-and from these types in one module (``contact_tui.store.documents``).
+and from these types in one module (``contact_tui.domain.codec``).
 """
 
 from __future__ import annotations

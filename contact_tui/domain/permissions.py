@@ -37,6 +37,22 @@ class UseCase(StrEnum):
     EXPIRE_EPHEMERAL = "expire ephemeral contacts"
 
 
+AGENT_PERMISSIONS = frozenset(
+    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE}
+)
+# The built-in roles: what the config's [users] and [groups] tables name, and the PostgreSQL
+# store's group roles (contact-tui db grant USER ROLE).
+BUILTIN_ROLES: Mapping[str, frozenset[Permission]] = MappingProxyType(
+    {
+        "viewer": frozenset({Permission.VIEW}),
+        "agent": AGENT_PERMISSIONS,
+        "supervisor": AGENT_PERMISSIONS
+        | {Permission.ADMIN, Permission.ROUTE, Permission.VIEW_ALL_INTERACTIONS},
+        # The routing integration's account: it hands interactions to agents and reads nothing.
+        "router": frozenset({Permission.ROUTE}),
+    }
+)
+
 _VIEW = frozenset({Permission.VIEW})
 
 NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(

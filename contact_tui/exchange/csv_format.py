@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from contact_tui.domain.codec import format_date, parse_date
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, Field, FieldKind, fields_of
 from contact_tui.domain.model import (
@@ -60,7 +61,6 @@ from contact_tui.domain.model import (
 )
 from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange.rows import FileFormatError, FileProblem, ImportRow, ParsedFile, decode
-from contact_tui.store.documents import format_date, parse_date
 
 __all__ = ["COLUMNS", "HEADER", "Column", "columns_markdown", "read_csv", "write_csv"]
 

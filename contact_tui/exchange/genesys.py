@@ -1,6 +1,6 @@
 """Genesys Cloud JSON: a JSON array of Platform API v2 ``ExternalContact`` objects.
 
-Export is the store document without the local keys (``documents.LOCAL_KEYS``): camelCase,
+Export is the store document without the local keys (``codec.LOCAL_KEYS``): camelCase,
 empty values left out, PhoneNumber objects with ``display``, ``e164``, ``countryCode``,
 ``userInput``, ``acceptsSMS`` and ``extension`` (an integer), messaging identities,
 ``surveyOptOut``, ``type``, and ``createDate``/``modifyDate`` in ISO-8601 with a Z.
@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from contact_tui.domain import codec as docs
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import Contact, ContactType, PhoneKind
 from contact_tui.exchange.rows import (
@@ -29,7 +30,6 @@ from contact_tui.exchange.rows import (
     ParsedFile,
     decode,
 )
-from contact_tui.store import documents as docs
 
 # Keys this module maps; anything else on an object is reported as not imported.
 _KNOWN_KEYS = frozenset(

@@ -81,6 +81,7 @@ from urllib.parse import unquote
 
 import vobject  # type: ignore[import-untyped]
 
+from contact_tui.domain.codec import format_date, parse_date
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.fields import ADDRESS_PARTS, NAME_FIELDS
 from contact_tui.domain.model import (
@@ -103,7 +104,6 @@ from contact_tui.exchange.rows import (
     ParsedFile,
     decode,
 )
-from contact_tui.store.documents import format_date, parse_date
 
 VERSIONS = ("3.0", "4.0")
 PRODID = "-//contact-tui//EN"

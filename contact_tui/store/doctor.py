@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from contact_tui.store import documents as docs
+from contact_tui.domain import codec as docs
 from contact_tui.store.errors import (
     JournalDamaged,
     StoreError,
@@ -484,7 +484,7 @@ def _cut_journal(
     """Under the store's lock, keep the journal aside (a hard link) and replace it with its
     part before the damaged record. False, with an error finding, when that cannot be done;
     nothing is changed then."""
-    journal = err.path
+    journal = layout.at(layout.journal)  # the file err.path names
     try:
         with InterProcessLock(layout.at(layout.lock), folder=folder).held():
             raw, _ = folder.read(layout.journal)

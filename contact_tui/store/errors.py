@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from contact_tui.domain.model import Permission
 from contact_tui.domain.present import timestamp
 
 
@@ -15,7 +16,7 @@ class StoreError(Exception):
 class StoreUnreadable(StoreError):
     """A store file exists but cannot be read or parsed; it is never overwritten."""
 
-    def __init__(self, path: Path, reason: str, hint: str = "") -> None:
+    def __init__(self, path: Path | str, reason: str, hint: str = "") -> None:
         self.path = path
         self.reason = reason
         hint = hint or "Run 'contact-tui doctor' for details; the file has not been changed."
@@ -38,7 +39,17 @@ class UnsafeStoreFile(StoreUnreadable):
 
 
 class StoreUnavailable(StoreError):
-    """The store cannot be written or locked right now (busy lock, full disk, no permission)."""
+    """The store cannot be written or locked right now (busy lock, full disk, no permission),
+    or cannot be reached (the database server is down, refuses the user, has no schema)."""
+
+
+class StoreRefused(StoreError):
+    """The database refused an action this user lacks a permission for: the server's own check,
+    below the app's. ``permission`` names the one it said was missing, when it said."""
+
+    def __init__(self, message: str, permission: Permission | None = None) -> None:
+        self.permission = permission
+        super().__init__(message)
 
 
 class ConflictError(StoreError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from contact_tui.store import documents as docs
+from contact_tui.domain import codec as docs
 from contact_tui.store.format import Doc
 
 SortedIds = list[tuple[tuple[str, str, str], str]]

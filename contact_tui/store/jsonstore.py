@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from contact_tui.bulk import paused_gc
+from contact_tui.domain import codec as docs
 from contact_tui.domain.clock import utcnow
 from contact_tui.domain.text import fold
-from contact_tui.store import documents as docs
+from contact_tui.store.base import Change
 from contact_tui.store.errors import (
     JournalDamaged,
     StoreError,
@@ -82,14 +83,6 @@ from contact_tui.store.indexes import Indexes, SortedIds
 from contact_tui.store.layout import STALE, StoreLayout
 from contact_tui.store.safefs import Folder, check_size
 from contact_tui.store.transaction import Transaction
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One document that changed: ``table`` and ``id``; ``id`` is '*' after a full reload."""
-
-    table: str
-    id: str
 
 
 @dataclass

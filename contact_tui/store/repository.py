@@ -1,48 +1,24 @@
-"""The store as the service layer sees it: domain objects in, domain objects out.
-
-This is the small interface a future server store would implement too. Nothing above this
-module sees a document.
+"""The embedded store as the service sees it: :class:`contact_tui.store.base.ContactStore`
+over a :class:`JsonStore`, domain objects in, domain objects out. Nothing above this module
+sees a document.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contact_tui.domain import codec as docs
 from contact_tui.domain.model import AuditRecord, Contact, Interaction
-from contact_tui.store import documents as docs
+from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
-from contact_tui.store.jsonstore import Change, JsonStore, StoreStats
+from contact_tui.store.jsonstore import JsonStore, StoreStats
 from contact_tui.store.transaction import Transaction
-
-
-@dataclass(frozen=True)
-class PreparedSave:
-    """A contact's save worked out ahead of the store lock (see :func:`prepare_save`)."""
-
-    contact: Contact  # as it will be stored, its version already one up
-    expected_version: int  # the stored version it replaces (0: a new contact)
-    fields: tuple[str, ...]  # the Genesys keys it changes, for the audit record
-    _doc: dict[str, Any]
-    _created: object  # the createDate of the contact it replaces: a re-created id differs
-
-
-def prepare_save(contact: Contact, before: Contact | None) -> PreparedSave:
-    """Everything a save computes that needs no store: the document and what changed.
-
-    A bulk import prepares its saves outside the lock and applies them with
-    :meth:`UnitOfWork.apply_prepared`, so other agents wait for the write, not the work.
-    """
-    expected = 0 if before is None else before.version
-    saved = replace(contact, version=expected + 1)
-    doc = docs.contact_to_doc(saved)
-    old = docs.contact_to_doc(before) if before is not None else None
-    created = old.get("createDate") if old is not None else None
-    return PreparedSave(saved, expected, docs.changed_fields(old, doc), doc, created)
+from contact_tui.store.watch import watch_folder
 
 
 class UnitOfWork:
@@ -81,9 +57,9 @@ class UnitOfWork:
         """Write a prepared save; ConflictError if the contact is no longer at the version it
         was prepared from (see :meth:`save_contact`)."""
         self._check_version(prepared.contact.id, prepared.expected_version)
-        doc = prepared._doc
+        doc = prepared.doc
         current = self._tx.get("contacts", prepared.contact.id)
-        if current is not None and current.get("createDate") != prepared._created:
+        if current is not None and current.get("createDate") != prepared.created:
             # Removed and made again under the same id since: the same version number, but
             # not the contact this save was worked out from.
             raise ConflictError(
@@ -103,11 +79,11 @@ class UnitOfWork:
         """The ids of the contacts indexed under a key, without reading the contacts."""
         return self._tx.contact_ids_by_key(key)
 
-    def position(self) -> tuple[int, int]:
+    def position(self) -> Position:
         """The store's position this transaction started from (see JsonStore.position)."""
         return self._tx.position()
 
-    def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
+    def contact_ids_changed_since(self, position: Position) -> set[str] | None:
         """Contacts any process changed after ``position``; None when it cannot tell."""
         return self._tx.contact_ids_changed_since(position)
 
@@ -177,7 +153,7 @@ class UnitOfWork:
 
 
 class Repository:
-    """Domain-level access to a :class:`JsonStore`."""
+    """The embedded store: domain-level access to a :class:`JsonStore`."""
 
     def __init__(self, store: JsonStore) -> None:
         self.store = store
@@ -192,6 +168,16 @@ class Repository:
         """The snapshot file, for messages and the header."""
         return self.store.path
 
+    @property
+    def location(self) -> str:
+        """The snapshot file's path, for the agent bar and messages."""
+        return str(self.store.path)
+
+    def watch(self, after: StoreWatch | None = None) -> StoreWatch:
+        """inotify on the store's folder, or an ``lstat`` comparison where there is none or
+        the inotify watch ``after`` ended (its folder was moved or removed)."""
+        return watch_folder(self.store.path, poll=after is not None)
+
     @contextlib.contextmanager
     def write(self, actor: str) -> Iterator[UnitOfWork]:
         """One atomic change: everything staged in the block is committed together or not at all."""
@@ -202,7 +188,7 @@ class Repository:
         """Take in other processes' changes; see :meth:`JsonStore.refresh`."""
         return self.store.refresh()
 
-    def position(self) -> tuple[int, int]:
+    def position(self) -> Position:
         """How far this process has read the store (see JsonStore.position)."""
         return self.store.position()
 

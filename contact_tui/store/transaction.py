@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from contact_tui.store import documents as docs
+from contact_tui.domain import codec as docs
 from contact_tui.store.format import Doc, Op
 from contact_tui.store.indexes import Indexes
 

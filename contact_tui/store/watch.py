@@ -19,8 +19,8 @@ import errno
 import os
 import struct
 from pathlib import Path
-from typing import Protocol
 
+from contact_tui.store.base import StoreWatch
 from contact_tui.store.layout import StoreLayout
 
 # From <sys/inotify.h>. Appending to the journal is IN_MODIFY; a compaction renames a new
@@ -42,18 +42,6 @@ WATCHED = IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_D
 # The folder itself went away (moved, deleted, unmounted): the watch is over.
 GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
-
-
-class StoreWatch(Protocol):
-    """What the UI needs from a watch: whether something may have changed since the last look."""
-
-    def changed(self) -> bool:
-        """True when the store may have changed since the last call."""
-        ...
-
-    def close(self) -> None:
-        """Stop watching."""
-        ...
 
 
 class InotifyWatch:
@@ -95,6 +83,11 @@ class InotifyWatch:
     def fileno(self) -> int:
         """The descriptor to wait on."""
         return self._fd
+
+    @property
+    def trouble(self) -> str:
+        """Nothing: the kernel tells of every change."""
+        return ""
 
     def changed(self) -> bool:
         """Read every pending event; True when one concerns the snapshot or the journal, the
@@ -140,6 +133,20 @@ class StatWatch:
         self._paths = (layout.at(layout.snapshot), layout.at(layout.journal))
         self._last = self._look()
 
+    def fileno(self) -> None:
+        """No descriptor: call :meth:`changed` on a timer."""
+        return None
+
+    @property
+    def alive(self) -> bool:
+        """Always: the files are looked up by name each time."""
+        return True
+
+    @property
+    def trouble(self) -> str:
+        """Nothing: a look never fails."""
+        return ""
+
     def _look(self) -> tuple[tuple[int, int, int, int] | None, ...]:
         looks: list[tuple[int, int, int, int] | None] = []
         for path in self._paths:
@@ -163,4 +170,11 @@ class StatWatch:
         """Nothing to release."""
 
 
-__all__ = ["InotifyWatch", "StatWatch", "StoreWatch"]
+def watch_folder(store_path: Path, poll: bool = False) -> StoreWatch:
+    """The cheapest watch this machine allows on the store at ``store_path``: inotify, or
+    the ``lstat`` comparison where inotify cannot be had or ``poll`` asks for it."""
+    watch = None if poll else InotifyWatch.open(store_path)
+    return watch if watch is not None else StatWatch(store_path)
+
+
+__all__ = ["InotifyWatch", "StatWatch", "StoreWatch", "watch_folder"]

@@ -147,7 +147,7 @@ class FormOpener:
             return service.edit(contact_id, draft, version)
 
         def reload() -> Contact:
-            service.repo.refresh()
+            service.refresh()
             return service.contact(contact_id)
 
         def edit(draft: ContactDraft, version: int) -> Contact:

@@ -21,14 +21,14 @@ is asked why when such a key is pressed, and the app shows the answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from contact_tui.domain.model import Permission
+# The sentence a disabled key gives; its wording lives with the rules in ui/gating.py.
+from contact_tui.ui.gating import not_allowed
 
 
 @runtime_checkable
@@ -59,18 +59,6 @@ class ExplainsDisabled(Protocol):
         """One sentence for the agent saying why ``action`` cannot be run now (which
         permission it needs, whom to ask), or None when there is nothing to say."""
         ...
-
-
-def not_allowed(label: str, needs: Sequence[Permission], roles: str) -> str:
-    """The sentence :meth:`ExplainsDisabled.disabled_reason` gives for an action the agent's
-    roles do not permit: what it is, the permissions it needs, and whom to ask. One wording
-    for every screen."""
-    names = " and ".join(p.value for p in needs)
-    plural = "s" if len(needs) > 1 else ""
-    return (
-        f"{label} is not allowed for you: it needs the {names} permission{plural}, which your "
-        f"roles ({roles}) do not give; ask your admin for it."
-    )
 
 
 class WorkerResult(Message):

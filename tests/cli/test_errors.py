@@ -273,7 +273,7 @@ def test_no_command_starts_the_app_on_the_configured_store(
     result = run()
     assert result.code == 0
     assert len(openers) == 1
-    assert openers[0]().repo.path == config.parent / "store.json"
+    assert openers[0]().store_location == str(config.parent / "store.json")
 
 
 @pytest.mark.parametrize(

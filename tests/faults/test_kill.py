@@ -19,10 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contact_tui.domain.codec import contact_to_doc
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Contact, ContactType
 from contact_tui.store.doctor import diagnose
-from contact_tui.store.documents import contact_to_doc
 from contact_tui.store.errors import StoreError
 from contact_tui.store.format import read_journal, read_snapshot
 from contact_tui.store.layout import TMP_MARK

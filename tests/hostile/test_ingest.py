@@ -45,6 +45,7 @@ from contact_tui.domain.rules import (
 from contact_tui.domain.text import is_unsafe_char
 from contact_tui.exchange.interactions import MAX_IMPORT_LINE_BYTES
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
+from contact_tui.store.base import ContactStore
 from contact_tui.store.repository import Repository
 from tests.cli.runner import Result, Runner
 from tests.hostile.corpus import FORBIDDEN_ON_SCREEN
@@ -74,7 +75,7 @@ def _texts(value: object) -> Iterator[str]:
             yield from _texts(item)
 
 
-def assert_store_is_clean(repo: Repository) -> None:
+def assert_store_is_clean(repo: ContactStore) -> None:
     """No contact or interaction in the store holds a control, format or bidi character (but
     the line feeds a contact's notes may hold)."""
     repo.refresh()
@@ -85,7 +86,7 @@ def assert_store_is_clean(repo: Repository) -> None:
             assert not any(is_unsafe_char(ch) for ch in text.replace("\n", "")), repr(text)
 
 
-def assert_nothing_stored(repo: Repository) -> None:
+def assert_nothing_stored(repo: ContactStore) -> None:
     repo.refresh()
     assert repo.interaction_ids() == []
     assert repo.contact_ids() == []

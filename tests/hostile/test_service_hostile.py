@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contact_tui.domain import codec as docs
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.fields import FIELD_BY_ID
 from contact_tui.domain.model import (
@@ -31,12 +32,20 @@ from contact_tui.domain.model import (
 from contact_tui.domain.rules import MAX_CHANNEL_ADDRESS_LENGTH, MAX_DISPLAY_NAME_LENGTH
 from contact_tui.domain.text import is_unsafe_char, printable
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
-from contact_tui.store import documents as docs
+from tests.contract import Stores
 from tests.factories import FixedClock
 from tests.hostile.corpus import CORPUS, NAMES, SURROGATES, TEXTS
 from tests.hostile.text_rules import name_rule_accepts
 
 Factory = Callable[..., ContactService]
+
+
+@pytest.fixture
+def service_for(stores: Stores) -> Factory:
+    """Services over the embedded store and over PostgreSQL, whose schema refuses unsafe
+    characters itself: whatever the service lets through, the server must accept too."""
+    return stores.service
+
 
 _ATTRS = {"firstName": "first_name", "middleName": "middle_name", "lastName": "last_name"}
 _numbers = count(100)

@@ -39,6 +39,7 @@ from typing import Any
 
 import pytest
 
+from contact_tui.domain.codec import parse_date
 from contact_tui.domain.model import (
     Address,
     Contact,
@@ -48,7 +49,6 @@ from contact_tui.domain.model import (
 )
 from contact_tui.domain.rules import parse_phone
 from contact_tui.exchange.genesys import contact_to_genesys, write_genesys
-from contact_tui.store.documents import parse_date
 
 ENV_VAR = "CONTACT_TUI_GENESYS_SDK"
 PACKAGE = "PureCloudPlatformClientV2"

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from contact_tui.domain.clock import utcnow  # noqa: E402
+from contact_tui.domain.codec import contact_to_doc  # noqa: E402
 from contact_tui.domain.model import (  # noqa: E402
     Address,
     Contact,
@@ -37,7 +38,6 @@ from contact_tui.domain.model import (  # noqa: E402
 )
 from contact_tui.domain.rules import parse_phone  # noqa: E402
 from contact_tui.exchange import formats  # noqa: E402
-from contact_tui.store.documents import contact_to_doc  # noqa: E402
 from contact_tui.store.files import InterProcessLock  # noqa: E402
 from contact_tui.store.jsonstore import JsonStore  # noqa: E402
 from tests.perf.bench_store import FIRST, LAST, e164_for, open_service  # noqa: E402

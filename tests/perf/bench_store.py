@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from contact_tui.domain.clock import utcnow  # noqa: E402
+from contact_tui.domain.codec import contact_to_doc  # noqa: E402
 from contact_tui.domain.draft import ContactDraft  # noqa: E402
 from contact_tui.domain.model import Address, Contact, ContactType, PhoneNumber  # noqa: E402
 from contact_tui.service import ContactService  # noqa: E402
-from contact_tui.store.documents import contact_to_doc  # noqa: E402
 from contact_tui.store.jsonstore import JsonStore  # noqa: E402
 from contact_tui.store.repository import Repository  # noqa: E402
 from tests.factories import make_agent, make_config  # noqa: E402
@@ -129,7 +129,7 @@ def child_open(path: Path) -> dict[str, Any]:
     service = open_service(path)
     opened = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    size = service.repo.stats().contacts
+    size = len(service.repo.contact_ids())
     rng = random.Random(1)
     lookups = []
     for _ in range(200):
@@ -181,7 +181,7 @@ def child_watch(path: Path, ready: Path, interval: float) -> dict[str, Any]:
 def child_writer(path: Path, start: Path, seconds: float, worker: int) -> dict[str, Any]:
     """Wait for the start file, then edit contacts for ``seconds``; report saves and latencies."""
     service = open_service(path, f"writer{worker}")
-    size = service.repo.stats().contacts
+    size = len(service.repo.contact_ids())
     rng = random.Random(worker)
     Path(f"{start}.ready{worker}").write_text("ready")
     while not start.exists():

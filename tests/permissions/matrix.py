@@ -6,15 +6,26 @@ the tier runs as (``alice`` for the service and the screen, the OS user for the 
 three tiers check the same actions on the same data. It is built once per agent and test
 process (``SceneTemplates``) and copied for each test: building takes ~40 ms, copying <1 ms,
 and the matrix has thousands of cases.
+
+The service tier runs over PostgreSQL too (``PgScenes``): the same scene built through the
+service in a template database, as the scene's user holding every permission, and copied once
+into a working database each test starts from. Copying a database per test would cost ~50 ms
+(create and drop) times thousands of cases, so a test that changed it has it put back from a
+copy kept beside it (a few ms); most cases change nothing.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import combinations
 from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from contact_tui.config import Agent
 from contact_tui.domain.model import (
@@ -28,7 +39,13 @@ from contact_tui.domain.model import (
 )
 from contact_tui.domain.permissions import NEEDS, UseCase, in_check_order
 from contact_tui.service import ContactService, NewInteraction
+from contact_tui.store.base import ContactStore
+from contact_tui.store.errors import StoreError
+from contact_tui.store.postgres import admin
+from contact_tui.store.postgres.schema import GROUP_ROLES, PERMISSION_ROLES, SCHEMA, USER_ROLE
+from contact_tui.store.postgres.store import PostgresStore
 from contact_tui.store.repository import Repository
+from contact_tui.ui.gating import Selection
 from tests.factories import (
     SAM_CELL,
     SHARED_NUMBER,
@@ -38,6 +55,7 @@ from tests.factories import (
     make_agent,
     make_config,
 )
+from tests.pg.server import Databases, PgServer
 
 Combo = frozenset[Permission]
 
@@ -109,6 +127,9 @@ class Scene:
     * ``shared_call``: ``user``'s call from a number two curated contacts share (candidates);
     * ``other_call``: an interaction routed to bob, linked to its own ephemeral contact;
     * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire).
+
+    ``path`` is the embedded store's file; with ``pg`` set the scene is in that PostgreSQL
+    database instead (``path`` then only names a folder for the config).
     """
 
     path: Path
@@ -122,15 +143,87 @@ class Scene:
     shared_call: Interaction
     other_call: Interaction
     old: Contact
+    pg: PgPlace | None = field(default=None, compare=False)
 
-    def service(self, combo: Combo) -> ContactService:
-        """A service for ``user`` holding exactly ``combo``; the caller closes its repo."""
-        return ContactService(
-            Repository.open(self.path),
-            make_config(self.path),
-            exactly(self.user, combo),
-            self.clock,
+    def service(self, combo: Combo, claimed: Combo | None = None) -> ContactService:
+        """A service for ``user`` holding exactly ``combo``; the caller hands it to
+        :meth:`release`. Over PostgreSQL the server holds the grants and the agent's
+        permissions are what it says, unless ``claimed`` (a client lying about them) is given."""
+        if self.pg is None:
+            return ContactService(
+                Repository.open(self.path),
+                make_config(self.path),
+                exactly(self.user, combo),
+                self.clock,
+            )
+        store, held = self.pg.connect(combo)
+        assert store.user == self.user and held == combo
+        agent = replace(
+            exactly(store.user, combo), permissions=held if claimed is None else claimed
         )
+        return ContactService(store, make_config(self.path), agent, self.clock)
+
+    def release(self, service: ContactService) -> None:
+        """Done with a service from :meth:`service`: the embedded repository is closed; the
+        PostgreSQL connection is kept for the next test."""
+        if self.pg is None:
+            service.repo.close()
+
+    def reader(self, service: ContactService) -> ContactStore:
+        """A store that sees everything, to check what an action did: the service's own for
+        the embedded store, the superuser's for PostgreSQL (where row-level security shows
+        the user only what their grants allow)."""
+        return service.repo if self.pg is None else self.pg.superuser_store()
+
+    def snapshot(self) -> Fingerprint:
+        """The store as it is now, to compare with :meth:`assert_unchanged`."""
+        return fingerprint(self.path) if self.pg is None else self.pg.fingerprint()
+
+    def assert_unchanged(self, before: Fingerprint) -> None:
+        """Fail naming the file or table that changed if anything was written."""
+        _compare(before, self.snapshot())
+
+
+def _act_out(service: ContactService, clock: FixedClock, user: str) -> dict[str, Any]:
+    """Make the scene's contents through ``service`` (acting for ``user`` with every
+    permission), as routing and agents would; the fields of :class:`Scene` it fills."""
+    repo = service.repo
+    build = StoreBuilder(service, clock)
+
+    def arrive(agent: str, number: str, name: str = "") -> Interaction:
+        # What the customer said: what reading another agent's interaction would show.
+        said = (f"{name or 'Caller'}: please call me back on {number}",)
+        return build.arrive(
+            NewInteraction(agent, Channel.VOICE, Participant(number, name), transcript=said)
+        )
+
+    start = clock.now
+    clock.now = start - timedelta(days=90)
+    old_call = arrive("carol", OLD_CALLER, "Old Caller")
+    clock.now = start
+    sam = build.curated("Sam", "Lee", PhoneKind.CELL, SAM_CELL)
+    pat_first = build.curated("Pat", "Jones", PhoneKind.CELL, SHARED_NUMBER)
+    pat_second = build.curated("Pat", "Smith", PhoneKind.WORK, SHARED_NUMBER)
+    other_call = arrive(OTHER_AGENT, BOB_CALLER, "Bob's Caller")
+    shared_call = arrive(user, SHARED_NUMBER)
+    own_call = arrive(user, UNKNOWN_CALLER, "Una Known")
+    clock.now += timedelta(minutes=5)
+    ephemeral = repo.contact(own_call.contact_id or "")
+    old = repo.contact(old_call.contact_id or "")
+    assert ephemeral is not None and ephemeral.type == ContactType.EPHEMERAL
+    assert old is not None and old.type == ContactType.EPHEMERAL
+    return {
+        "clock": clock,
+        "user": user,
+        "sam": sam,
+        "pat_first": pat_first,
+        "pat_second": pat_second,
+        "ephemeral": ephemeral,
+        "own_call": own_call,
+        "shared_call": shared_call,
+        "other_call": other_call,
+        "old": old,
+    }
 
 
 def build_scene(folder: Path, user: str) -> Scene:
@@ -140,43 +233,12 @@ def build_scene(folder: Path, user: str) -> Scene:
     clock = FixedClock()
     repo = Repository.open(path)
     try:
-        build = StoreBuilder(
-            ContactService(repo, make_config(path), make_agent(user), clock), clock
+        cast = _act_out(
+            ContactService(repo, make_config(path), make_agent(user), clock), clock, user
         )
-
-        def arrive(agent: str, number: str, name: str = "") -> Interaction:
-            return build.arrive(NewInteraction(agent, Channel.VOICE, Participant(number, name)))
-
-        start = clock.now
-        clock.now = start - timedelta(days=90)
-        old_call = arrive("carol", OLD_CALLER, "Old Caller")
-        clock.now = start
-        sam = build.curated("Sam", "Lee", PhoneKind.CELL, SAM_CELL)
-        pat_first = build.curated("Pat", "Jones", PhoneKind.CELL, SHARED_NUMBER)
-        pat_second = build.curated("Pat", "Smith", PhoneKind.WORK, SHARED_NUMBER)
-        other_call = arrive(OTHER_AGENT, BOB_CALLER, "Bob's Caller")
-        shared_call = arrive(user, SHARED_NUMBER)
-        own_call = arrive(user, UNKNOWN_CALLER, "Una Known")
-        clock.now += timedelta(minutes=5)
-        ephemeral = repo.contact(own_call.contact_id or "")
-        old = repo.contact(old_call.contact_id or "")
     finally:
         repo.close()
-    assert ephemeral is not None and ephemeral.type == ContactType.EPHEMERAL
-    assert old is not None and old.type == ContactType.EPHEMERAL
-    return Scene(
-        path=path,
-        clock=clock,
-        user=user,
-        sam=sam,
-        pat_first=pat_first,
-        pat_second=pat_second,
-        ephemeral=ephemeral,
-        own_call=own_call,
-        shared_call=shared_call,
-        other_call=other_call,
-        old=old,
-    )
+    return Scene(path=path, **cast)
 
 
 def copy_scene(template: Scene, folder: Path) -> Scene:
@@ -207,7 +269,8 @@ class SceneTemplates:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """Every file in the store's folder, byte for byte, and the audit table's size."""
+    """Every file in the store's folder (or every table of the PostgreSQL store, as a digest
+    of its rows), byte for byte, and the audit table's size."""
 
     files: dict[str, bytes]
     audit_records: int
@@ -224,10 +287,244 @@ def fingerprint(path: Path) -> Fingerprint:
     return Fingerprint(files, audit)
 
 
-def assert_unchanged(before: Fingerprint, path: Path) -> None:
-    """Fail naming the file that changed (or the audit count) if anything was written."""
-    after = fingerprint(path)
+def _compare(before: Fingerprint, after: Fingerprint) -> None:
     assert sorted(after.files) == sorted(before.files), "files were added or removed"
     for name, data in before.files.items():
         assert after.files[name] == data, f"{name} changed"
     assert after.audit_records == before.audit_records
+
+
+def assert_unchanged(before: Fingerprint, path: Path) -> None:
+    """Fail naming the file that changed (or the audit count) if anything was written."""
+    _compare(before, fingerprint(path))
+
+
+# --- the scene in PostgreSQL ------------------------------------------------------------------
+
+# Every table of the store, as the superuser sees it (row-level security does not apply).
+PG_TABLES = ("meta", "contacts", "contact_keys", "interactions", "audit", "settings")
+# What the scene's writes change, kept as built in PRISTINE to put back after a test; the
+# change log is emptied (the copy is made after the build's transactions are long over).
+RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings")
+PRISTINE = "matrix_pristine"
+
+
+class PgPlace:
+    """Where a PostgreSQL scene lives: its working database, a superuser connection to it (to
+    set grants, take fingerprints and put the scene back), and one store connected as the
+    scene's user, kept across tests (a connection costs ~8 ms; the permissions it holds are
+    read from the server afresh in each test, so keeping it open hides no grant change)."""
+
+    def __init__(self, server: PgServer, database: str, user: str) -> None:
+        self.url = server.url(database, user)
+        self.user = user
+        self._admin = server.connect(database)
+        self._store: PostgresStore | None = None
+        self._superuser = PostgresStore.open(server.url(database))
+        self._pristine = self.fingerprint()
+
+    def connect(self, combo: Combo) -> tuple[PostgresStore, frozenset[Permission]]:
+        """``user`` holds exactly ``combo``: the store as ``user`` (reconnected if the server
+        dropped the kept connection) and the permissions the server says it holds."""
+        grant_exactly(self._admin, self.user, combo)
+        if self._store is not None:
+            try:
+                return self._store, self._store.permissions()
+            except StoreError:
+                self._store.close()
+        self._store = PostgresStore.open(self.url)
+        return self._store, self._store.permissions()
+
+    def superuser_store(self) -> PostgresStore:
+        """The store as the superuser, whom row-level security does not limit."""
+        return self._superuser
+
+    def fingerprint(self) -> Fingerprint:
+        """The database as it is now (see :func:`pg_fingerprint`)."""
+        return pg_fingerprint(self._admin)
+
+    def reset(self) -> None:
+        """Put the scene back as it was built, if a test changed it."""
+        if self.fingerprint() == self._pristine:
+            return
+        # As a replica would: no triggers (no change log, no notifications) while the rows
+        # are put back. DELETE rather than TRUNCATE: on tables this small it is several times
+        # faster (TRUNCATE makes new files). One round trip inside the transaction.
+        statements = ["SET LOCAL session_replication_role = replica"]
+        statements += [f"DELETE FROM {SCHEMA}.{t}" for t in (*RESTORED, "contact_changes")]
+        statements += [f"INSERT INTO {SCHEMA}.{t} SELECT * FROM {PRISTINE}.{t}" for t in RESTORED]
+        with self._admin.transaction():
+            self._admin.execute("; ".join(statements))
+
+    def close(self) -> None:
+        """Close the store and the superuser connection."""
+        if self._store is not None:
+            self._store.close()
+        self._superuser.close()
+        self._admin.close()
+
+
+def pg_fingerprint(conn: psycopg.Connection[Any]) -> Fingerprint:
+    """A digest of every table's rows (and the change log's) and the audit table's size, read
+    through ``conn``, a superuser's connection (row-level security does not hide rows)."""
+    names = (*PG_TABLES, "contact_changes")
+    digests = ", ".join(
+        f"(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) "
+        f"FROM {SCHEMA}.{table} AS t)"
+        for table in names
+    )
+    row = conn.execute(f"SELECT {digests}, (SELECT count(*) FROM {SCHEMA}.audit)").fetchone()
+    assert row is not None
+    files = {name: str(digest).encode() for name, digest in zip(names, row, strict=False)}
+    return Fingerprint(files, int(row[-1]))
+
+
+def _names(roles: list[str]) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(r) for r in roles)
+
+
+def grant_exactly(conn: psycopg.Connection[Any], user: str, combo: Combo) -> None:
+    """``user`` is a login role holding exactly the permission roles of ``combo`` (and may use
+    the store): one round trip, one transaction (tests.contract.set_grants takes several)."""
+    wanted = [USER_ROLE, *(PERMISSION_ROLES[p] for p in combo)]
+    unwanted = [r for r in (*PERMISSION_ROLES.values(), *GROUP_ROLES.values()) if r not in wanted]
+    ident = sql.Identifier(user)
+    # Several statements in one query string run as one implicit transaction.
+    statements = [
+        sql.SQL("REVOKE {} FROM {}").format(_names(unwanted), ident),
+        sql.SQL("GRANT {} TO {}").format(_names(wanted), ident),
+    ]
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone() is None:
+        statements.insert(0, sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+    conn.execute(sql.SQL("; ").join(statements))
+
+
+def _keep_pristine(url: str) -> None:
+    """Copy the scene's tables aside (readable by the superuser only), to put them back."""
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"CREATE SCHEMA {PRISTINE}")
+        conn.execute(f"REVOKE ALL ON SCHEMA {PRISTINE} FROM PUBLIC")
+        for table in RESTORED:
+            conn.execute(f"CREATE TABLE {PRISTINE}.{table} AS TABLE {SCHEMA}.{table}")
+        conn.execute(f"TRUNCATE {SCHEMA}.contact_changes")
+
+
+class PgScenes:
+    """The scene in PostgreSQL, per agent: built once per test process in a template database
+    (the store's schema, then the scene through the service as the agent holding every
+    permission, the server's word for who acted), copied into a working database once, and
+    handed to each test with a clock of its own. Roles are cluster-wide, so its users are only
+    for tests in the "postgres" xdist group."""
+
+    def __init__(self, server: PgServer, folder: Path) -> None:
+        self.server = server
+        self.folder = folder
+        self._scenes: dict[str, Scene] = {}
+        self._databases: Databases | None = None
+
+    def scene(self, user: str) -> Scene:
+        """``user``'s scene, as built (the previous test's changes were put back)."""
+        if user not in self._scenes:
+            self._scenes[user] = self._build(user)
+        built = self._scenes[user]
+        return replace(built, clock=FixedClock(built.clock.now))
+
+    def _build(self, user: str) -> Scene:
+        cast: dict[str, Any] = {}
+        path = self.folder / f"pg-{user}" / "store.json"
+
+        def install(url: str) -> None:
+            admin.init(url)
+            with self.server.connect() as conn:
+                grant_exactly(conn, user, frozenset(Permission))
+            store = PostgresStore.open(make_conninfo(url, user=user))
+            try:
+                clock = FixedClock()
+                agent = exactly(store.user, store.permissions())
+                service = ContactService(store, make_config(path), agent, clock)
+                cast.update(_act_out(service, clock, user))
+            finally:
+                store.close()
+            _keep_pristine(url)
+
+        template = self.server.template(f"matrix_{user}", install)
+        if self._databases is None:
+            # Made after the template, so dropping it leaves the roles the template needs.
+            self._databases = Databases(self.server)
+        database = self._databases.create(template=template)
+        place = PgPlace(self.server, database.name, user)
+        return Scene(path=path, pg=place, **cast)
+
+    def close(self) -> None:
+        """Close the connections and drop the working databases."""
+        for scene in self._scenes.values():
+            assert scene.pg is not None
+            scene.pg.close()
+        if self._databases is not None:
+            self._databases.drop_all()
+
+
+# --- the screens' keys (tests/permissions/test_gating.py and test_screen_matrix.py) ----------
+
+ALL: Combo = frozenset(Permission)
+# The permissions the main screen gates actions on (admin, route and view-all gate none).
+SCREEN_PERMISSIONS = (PROMOTE, ADD, EDIT, VIEW)
+OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL})
+
+
+@dataclass(frozen=True)
+class Key:
+    """A screen's key, its action, and the permission that gates it (None: no permission)."""
+
+    key: str
+    action: str
+    needs: Permission | None
+
+
+# Actions on the contact the profile shows: they apply only while a contact is shown, which
+# takes the view permission too.
+ON_THE_CONTACT = ("add_to_contacts", "edit")
+# Actions on the selected interaction or its contact: without view none is listed, so they do
+# not apply (hidden) rather than being refused.
+ON_AN_INTERACTION = (*ON_THE_CONTACT, "link", "unlink", "end_interaction")
+
+MAIN_KEYS = (
+    Key("a", "add_to_contacts", PROMOTE),
+    Key("n", "new_contact", ADD),
+    # The selected contact is ephemeral: Edit on it is Add to Contacts (issue 10), so promote.
+    Key("e", "edit", PROMOTE),
+    Key("l", "link", VIEW),
+    Key("u", "unlink", VIEW),
+    Key("d", "directory", VIEW),
+    Key("x", "end_interaction", VIEW),
+)
+DIRECTORY_KEYS = (Key("f3", "new", ADD), Key("f4", "edit", EDIT))
+
+
+def screen_selection(scene: Scene, combo: Combo) -> Selection:
+    """What the main screen has selected for an agent holding ``combo``: the newest of the
+    agent's calls and its ephemeral contact, or, without view (nothing listed), nothing."""
+    if VIEW not in combo:
+        return Selection(None, None)
+    return Selection(scene.own_call, scene.ephemeral)
+
+
+def expected_gate(key: Key, combo: Combo) -> bool | None:
+    """What the main screen's footer shows of ``key`` for an agent holding ``combo``, with the
+    scene's own call selected (listed only with view): True enabled, None shown disabled (not
+    permitted: the key says why), False hidden (does not apply: the key says nothing)."""
+    if VIEW not in combo and key.action in ON_AN_INTERACTION:
+        return False
+    if key.needs is not None and key.needs not in combo:
+        return None
+    return True
+
+
+def expect_notes(notes: str, combo: Combo) -> None:
+    """The profile names every permission the agent lacks for a screen action, and no other."""
+    missing = [p for p in SCREEN_PERMISSIONS if p not in combo]
+    if len(missing) == len(SCREEN_PERMISSIONS):
+        assert "allow no contact actions" in notes and "Ask your admin" in notes
+        return
+    for permission in SCREEN_PERMISSIONS:
+        assert (permission.value in notes) == (permission in missing), (permission, notes)

@@ -4,11 +4,17 @@ Allowed: the action succeeds and does what it says. Refused: PermissionDenied na
 missing permission and the store's files and audit table are exactly as they were. Reading or
 acting on another agent's interaction takes the view-all permission, and the refusal names
 whose it is; handing one to another agent takes the route permission.
+
+Every case runs over both stores with the same expectations; over PostgreSQL the agent's
+permissions are the server's grants. And since an agent may connect to the database with
+other clients than this app, every case the app refuses runs once more over PostgreSQL with a
+client that claims every permission: the server itself must refuse the write or show nothing
+the grants do not allow, and change nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,23 +25,32 @@ from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import (
     Channel,
     ContactType,
+    Interaction,
     InteractionState,
     Participant,
     Permission,
 )
 from contact_tui.domain.permissions import UseCase
-from contact_tui.service import ContactService, NewInteraction, PermissionDenied
+from contact_tui.service import (
+    ContactService,
+    NewInteraction,
+    PermissionDenied,
+    SearchResult,
+)
+from contact_tui.store.errors import NotFound, StoreRefused
+from tests.contract import store_params
 from tests.permissions.matrix import (
+    ADD,
+    ALL,
     COMBOS,
     OTHER_AGENT,
     ROUTE,
     VIEW_ALL,
     Combo,
+    PgScenes,
     Scene,
     SceneTemplates,
-    assert_unchanged,
     combo_id,
-    fingerprint,
     first_missing,
     needs_of,
 )
@@ -71,7 +86,8 @@ def _create_own(s: ContactService, scene: Scene) -> Any:
 
 
 def _check_created_own(result: Any, scene: Scene, s: ContactService) -> None:
-    assert s.repo.interaction(scene.own_call.id).contact_id == result.id  # type: ignore[union-attr]
+    linked = scene.reader(s).interaction(scene.own_call.id)
+    assert linked is not None and linked.contact_id == result.id
 
 
 def _create_other(s: ContactService, scene: Scene) -> Any:
@@ -79,7 +95,7 @@ def _create_other(s: ContactService, scene: Scene) -> Any:
 
 
 def _check_created_other(result: Any, scene: Scene, s: ContactService) -> None:
-    linked = s.repo.interaction(scene.other_call.id)
+    linked = scene.reader(s).interaction(scene.other_call.id)
     assert linked is not None and linked.contact_id == result.id
 
 
@@ -182,11 +198,12 @@ def _hand_over(s: ContactService, scene: Scene) -> Any:
 
 
 def _check_handed_over(result: Any, scene: Scene, s: ContactService) -> None:
-    contact = s.repo.contact(result.contact_id)
+    reader = scene.reader(s)
+    contact = reader.contact(result.contact_id)
     assert contact is not None and contact.type == ContactType.EPHEMERAL
     assert result.agent == USER
     # The audit names the real user who handed it over, never "system".
-    assert {r.agent for r in s.repo.audit_for(contact.id)} == {USER}
+    assert {r.agent for r in reader.audit_for(contact.id)} == {USER}
 
 
 def _route(s: ContactService, scene: Scene) -> Any:
@@ -196,9 +213,10 @@ def _route(s: ContactService, scene: Scene) -> Any:
 
 
 def _check_routed(result: Any, scene: Scene, s: ContactService) -> None:
+    reader = scene.reader(s)
     assert result.agent == OTHER_AGENT
-    assert result.id in {i.id for i in s.repo.interactions_for(OTHER_AGENT)}
-    assert {r.agent for r in s.repo.audit_for(result.contact_id or "")} == {USER}
+    assert result.id in {i.id for i in reader.interactions_for(OTHER_AGENT)}
+    assert {r.agent for r in reader.audit_for(result.contact_id or "")} == {USER}
 
 
 def _list_interactions(s: ContactService, scene: Scene) -> Any:
@@ -340,14 +358,27 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def scene(tmp_path: Path, scene_templates: SceneTemplates) -> Scene:
-    return scene_templates.copy(USER, tmp_path / "store")
+@pytest.fixture(params=store_params())
+def scene(request: pytest.FixtureRequest, scene_templates: SceneTemplates) -> Iterator[Scene]:
+    if request.param == "embedded":
+        # Asked for here only: a temporary folder per case is most of a PostgreSQL case's setup.
+        tmp_path: Path = request.getfixturevalue("tmp_path")
+        yield scene_templates.copy(USER, tmp_path / "store")
+        return
+    yield from _pg_scene(request)
+
+
+def _pg_scene(request: pytest.FixtureRequest) -> Iterator[Scene]:
+    scenes: PgScenes = request.getfixturevalue("pg_scenes")
+    scene = scenes.scene(USER)
+    yield scene
+    assert scene.pg is not None
+    scene.pg.reset()
 
 
 @pytest.mark.parametrize(("action", "combo"), CASES)
 def test_action_under_combination(action: Action, combo: Combo, scene: Scene) -> None:
-    before = fingerprint(scene.path)
+    before = scene.snapshot()
     service = scene.service(combo)
     try:
         missing = first_missing(combo, action.needs)
@@ -364,16 +395,70 @@ def test_action_under_combination(action: Action, combo: Combo, scene: Scene) ->
             assert "Ask your admin" in message
             if missing in (VIEW_ALL, ROUTE):
                 assert f"{OTHER_AGENT}, not " in message  # whose interaction it is
-            assert_unchanged(before, scene.path)
+            scene.assert_unchanged(before)
         else:
             result = action.run(service, scene)
             action.check(result, scene, service)
             if action.writes:
-                assert fingerprint(scene.path).files != before.files, "nothing was saved"
+                assert scene.snapshot().files != before.files, "nothing was saved"
             else:
-                assert_unchanged(before, scene.path)
+                scene.assert_unchanged(before)
     finally:
-        service.repo.close()
+        scene.release(service)
+
+
+# The cases the app refuses, for a client that does not ask the app.
+REFUSED = [
+    pytest.param(action, combo, id=f"{action.name}-{combo_id(combo)}")
+    for action in ACTIONS
+    for combo in COMBOS
+    if first_missing(combo, action.needs) is not None
+]
+
+
+@pytest.fixture
+def pg_scene(request: pytest.FixtureRequest) -> Iterator[Scene]:
+    yield from _pg_scene(request)
+
+
+def _reveals_nothing(result: Any, scene: Scene, combo: Combo) -> None:
+    """A read the grants do not allow found nothing, or an interaction without what the
+    customer said. Whose it is shows (the app's refusal says so too), and so does its sender
+    to a user who may make a contact from it."""
+    if isinstance(result, SearchResult):
+        assert result.contacts == [] and result.total == 0
+    elif isinstance(result, Interaction):
+        assert (result.transcript, result.subject, result.to, result.cc) == ((), "", (), ())
+        call = scene.own_call if result.id == scene.own_call.id else scene.other_call
+        # Making a contact from an interaction one may act on takes its sender (add).
+        takes_sender = ADD in combo and (call is scene.own_call or VIEW_ALL in combo)
+        assert result.from_ == (call.from_ if takes_sender else Participant("", ""))
+    else:
+        assert result in (None, [])
+
+
+@pytest.mark.pg
+@pytest.mark.xdist_group("postgres")
+@pytest.mark.parametrize(("action", "combo"), REFUSED)
+def test_the_database_refuses_what_the_app_would(
+    action: Action, combo: Combo, pg_scene: Scene
+) -> None:
+    before = pg_scene.snapshot()
+    # The client claims every permission; the server holds only ``combo``.
+    service = pg_scene.service(combo, claimed=ALL)
+    if action.writes:
+        with pytest.raises(StoreRefused) as refused:
+            action.run(service, pg_scene)
+        # The server names a permission the user lacks (its own order of checks).
+        assert refused.value.permission is not None
+        assert refused.value.permission not in combo
+    else:
+        try:
+            result = action.run(service, pg_scene)
+        except NotFound:
+            result = None
+        _reveals_nothing(result, pg_scene, combo)
+    pg_scene.assert_unchanged(before)
 
 
 def test_the_matrix_covers_every_permission_and_refusal() -> None:

@@ -28,6 +28,7 @@ from contact_tui.exchange.genesys import read_genesys, write_genesys
 from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
 from contact_tui.exchange.vcard import read_vcard, write_vcard
 from contact_tui.service import ContactService, NewInteraction, PermissionDenied
+from contact_tui.store.repository import Repository
 from tests.factories import FixedClock
 
 Factory = Callable[..., ContactService]
@@ -114,7 +115,7 @@ def test_a_genesys_export_imported_into_an_empty_store_gives_the_same_contacts(
     exported = write_genesys(service.export_contacts())
 
     other = ContactService(
-        type(service.repo).open(tmp_path / "other.json"), service.config, service.agent, clock
+        Repository.open(tmp_path / "other.json"), service.config, service.agent, clock
     )
     report = other.import_contacts(read_genesys(exported.encode()))
 
@@ -179,6 +180,7 @@ def test_skip_invalid_writes_the_good_rows_only(service: ContactService) -> None
     assert "1 row with a problem was skipped" in report.summary()
 
 
+@pytest.mark.parametrize("stores", ["embedded"], indirect=True)  # about the journal file
 def test_an_import_is_one_journal_record_so_no_one_sees_half_of_it(
     service: ContactService, store_path: Path
 ) -> None:
@@ -628,7 +630,7 @@ def test_cards_from_khard_and_phones_survive_our_export_and_a_second_import(
     # ... and our export of those contacts, read into an empty store, gives them back.
     exported = write_vcard(imported, version)
     other = ContactService(
-        type(service.repo).open(tmp_path / "other.json"), service.config, service.agent, clock
+        Repository.open(tmp_path / "other.json"), service.config, service.agent, clock
     )
     second = other.import_contacts(read_vcard(exported.encode()))
     assert second.problems == [] and second.warnings == []

@@ -206,7 +206,7 @@ def assert_no_terminal_commands(pilot: Pilot[None]) -> str:
 def write_raw(world: World, table: str, doc_id: str, **fields: object) -> None:
     """Change a stored document behind the service's back, as a store written by an older
     version or edited by hand can be: whatever the service would refuse today."""
-    repo = world.service().repo
+    repo = world.repo()
     with repo.store.transaction("test") as tx:
         doc = tx.get(table, doc_id)
         assert doc is not None, f"no {table} document {doc_id}"

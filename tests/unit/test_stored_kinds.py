@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from contact_tui.domain import codec as docs
 from contact_tui.domain.model import AuditAction, AuditRecord
 from contact_tui.exchange.importer import ProblemKind, RowProblem
 from contact_tui.service import ContactService, SearchKind
-from contact_tui.store import documents as docs
 from contact_tui.store.doctor import Level, diagnose
 from contact_tui.store.jsonstore import JsonStore
 

@@ -40,8 +40,7 @@ from contact_tui.domain.draft import (
 from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, FieldKind, fields_of
 from contact_tui.domain.model import Contact, ContactType, PhoneKind
 from contact_tui.domain.rules import RuleError
-from contact_tui.service import InvalidInput, PermissionDenied
-from contact_tui.store.errors import ConflictError, StoreError
+from contact_tui.service import ConflictError, InvalidInput, PermissionDenied, StoreError
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, plain, safe, when
 from contact_tui.ui.screens.conflict import Conflict, ConflictAnswer, ConflictDialog, Resolution

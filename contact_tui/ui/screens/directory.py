@@ -17,16 +17,22 @@ from textual.worker import Worker
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import email_identity, stored_email_identity
-from contact_tui.domain.model import Contact, EmailKind, Interaction, Permission
-from contact_tui.domain.permissions import UseCase, in_check_order
+from contact_tui.domain.model import Contact, EmailKind, Interaction
+from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import first_phone
 from contact_tui.domain.rules import looks_like_email, phone_key
 from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.domain.text import fold
-from contact_tui.service import ContactService, InvalidInput, PermissionDenied, SearchResult
-from contact_tui.store.errors import StoreError
+from contact_tui.service import (
+    ContactService,
+    InvalidInput,
+    PermissionDenied,
+    SearchResult,
+    StoreError,
+)
 from contact_tui.ui.actions import FormOpener
-from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult, not_allowed
+from contact_tui.ui.gating import directory_disabled_reason, directory_gate
+from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
 from contact_tui.ui.widgets.app_input import AppInput
@@ -44,16 +50,6 @@ PHONE_WIDTH = 17  # "+1 317-555-0123" and a little room
 CELL_PADDING = 2 * 4
 SCROLLBAR = 1
 MIN_NAME, MIN_EMAIL = 12, 14
-
-# action -> (what the agent would be doing, the use case it is), for the reason a viewer is
-# given when the key does nothing (check_action below shows these dimmed); the permissions
-# each use case needs are in domain/permissions.py.
-GATED: dict[str, tuple[str, UseCase]] = {
-    "new": ("Create New Contact", UseCase.CREATE_CONTACT),
-    "edit": ("Edit", UseCase.EDIT_CONTACT),
-    "import": ("Import", UseCase.IMPORT_CONTACTS),
-    "export": ("Export", UseCase.EXPORT_CONTACTS),
-}
 
 KIND_WORDS = {
     "all": "all contacts",
@@ -171,25 +167,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Edit needs a highlighted contact; link needs an interaction. New, edit, import
-        and export show dimmed without their permissions (their key then says why)."""
-        if action == "edit" and self.highlighted is None:
-            return False
-        if action in GATED:
-            return True if not self._missing(action) else None
-        if action == "link":
-            return self.interaction is not None and self.highlighted is not None
-        return True
-
-    def _missing(self, action: str) -> list[Permission]:
-        """The permissions ``action`` needs that this agent does not hold, in check order."""
-        return list(in_check_order(self.service.missing(GATED[action][1])))
+        and export show dimmed without their permissions (their key then says why). The
+        rules are in ui/gating.py."""
+        return directory_gate(action, self.highlighted, self.interaction, self.service.agent)
 
     def disabled_reason(self, action: str) -> str | None:
         """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
-        missing = self._missing(action) if action in GATED else []
-        if not missing:
-            return None
-        return not_allowed(GATED[action][0], missing, self.service.agent.role_label)
+        return directory_disabled_reason(action, self.service.agent)
 
     @property
     def highlighted(self) -> Contact | None:
@@ -223,7 +207,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     )
     def _search(self, query: str) -> None:
         try:
-            self.service.repo.refresh()
+            self.service.refresh()
             result = self.service.search(query, limit=RESULT_LIMIT)
         except StoreError as err:
             self.post_message(self.SearchFailed(str(err)))

@@ -29,8 +29,7 @@ from textual.worker import Worker
 
 from contact_tui.exchange import formats
 from contact_tui.exchange.importer import ImportReport
-from contact_tui.service import ContactService, PermissionDenied
-from contact_tui.store.errors import ConflictError, StoreError
+from contact_tui.service import ConflictError, ContactService, PermissionDenied, StoreError
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog

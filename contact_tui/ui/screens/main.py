@@ -20,49 +20,43 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container
+from textual.containers import Container, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.worker import Worker
 
 from contact_tui.domain.model import (
     Contact,
     ContactType,
     Interaction,
-    InteractionState,
-    Permission,
 )
-from contact_tui.domain.permissions import UseCase, in_check_order
-from contact_tui.service import ContactService, InvalidInput, PermissionDenied
-from contact_tui.store.errors import StoreError
-from contact_tui.store.watch import InotifyWatch, StatWatch, StoreWatch
+from contact_tui.domain.permissions import UseCase
+from contact_tui.service import (
+    ContactService,
+    InvalidInput,
+    PermissionDenied,
+    StoreError,
+    StoreWatch,
+)
+from contact_tui.ui import gating
 from contact_tui.ui.actions import FormOpener
-from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult, not_allowed
+from contact_tui.ui.gating import GATED as GATED  # opening.py imports it from here
+from contact_tui.ui.gating import Selection
+from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
-from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView, several_match
+from contact_tui.ui.widgets.keys_footer import KeysFooter
+from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
 # Where inotify cannot be had, how often the screen compares the store files' sizes and times
 # (two lstat calls on the event loop; the store is read in a worker only when they differ).
 POLL_SECONDS = 0.5
-
-# action -> (the use case it is, what the agent would be doing), for the reasons shown when
-# an action is not allowed; the permissions each use case needs are in domain/permissions.py.
-GATED: dict[str, tuple[UseCase, str]] = {
-    "add_to_contacts": (UseCase.PROMOTE_CONTACT, "Add to Contacts"),
-    "new_contact": (UseCase.CREATE_CONTACT, "Create New Contact"),
-    "edit": (UseCase.EDIT_CONTACT, "Edit"),
-    "link": (UseCase.LINK, "Link"),
-    "unlink": (UseCase.UNLINK, "Unlink"),
-    "choose_contact": (UseCase.LINK, "Choose a matching contact"),
-    "directory": (UseCase.SEARCH, "Directory"),
-    "end_interaction": (UseCase.END_INTERACTION, "End"),
-}
 
 # Seconds a notice stays in the notice line when its sender gave no time.
 NOTICE_SECONDS: dict[SeverityLevel, float] = {"information": 4, "warning": 8, "error": 12}
@@ -70,18 +64,20 @@ NOTICE_SECONDS: dict[SeverityLevel, float] = {"information": 4, "warning": 8, "e
 MAX_NOTICES = 3
 
 
-def main_layout(agent_bar: Text | str) -> ComposeResult:
+def main_layout(agent_bar: Text | str, *, opening: bool = False) -> ComposeResult:
     """Agent bar, the two panes, the notice line, footer: the main screen, and the opening
     screen while the store opens (so nothing moves once it is open)."""
     yield Static(agent_bar, id="agent-bar")
     with Container(id="panes"):
-        yield InteractionPane(id="interaction-pane")
+        # While the store opens a loading indicator covers the interaction pane: an empty box
+        # of its size stands in for it (making the table only to hide it cost a fifth of a start).
+        yield Vertical(id="interaction-pane") if opening else InteractionPane(id="interaction-pane")
         yield ProfilePane(id="profile-pane")
     # Notices (saved, linked, a new interaction, errors) go here rather than in toasts:
     # a toast would cover the profile at 80x24; this line pushes it up instead.
     yield Static("", id="notices", classes="hidden")
     # The palette (ctrl+p) is left out of this footer: at 80 columns every column counts.
-    yield Footer(compact=True, show_command_palette=False)
+    yield KeysFooter(compact=True, show_command_palette=False)
 
 
 class MainScreen(ForwardsWorkerErrors, Screen[None]):
@@ -148,6 +144,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     def __init__(self, service: ContactService, clock: Callable[[], datetime]) -> None:
         super().__init__()
+        take_size_classes(self)
         self.service = service
         self.clock = clock
         self.interaction: Interaction | None = None
@@ -161,6 +158,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._region = "US"
         self._last_error: str | None = None
         self._watch: StoreWatch | None = None
+        self._trouble = ""
         self._watch_fd: int | None = None
         self._poll: Timer | None = None
         self._ages: Timer | None = None
@@ -170,16 +168,20 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Agent bar (who, and which store), the two panes, the notice line, footer."""
+        yield from main_layout(self._agent_bar())
+
+    def _agent_bar(self, trouble: str = "") -> Text:
+        """Who, which store, and what keeps the app from seeing others' changes, if anything
+        (the database is being reconnected to)."""
         agent = self.service.agent
-        yield from main_layout(
-            Text.assemble(
-                ("contact-tui", "bold"),
-                f"  {safe(agent.user, 30)} ({safe(agent.role_label, 40)})",
-                ("  store ", "dim"),
-                safe(str(self.service.repo.path), 500),
-                no_wrap=True,
-                overflow="ellipsis",
-            )
+        return Text.assemble(
+            ("contact-tui", "bold"),
+            f"  {safe(agent.user, 30)} ({safe(agent.role_label, 40)})",
+            *((("  " + trouble, "bold reverse"),) if trouble else ()),
+            ("  store ", "dim"),
+            safe(self.service.store_location, 500),
+            no_wrap=True,
+            overflow="ellipsis",
         )
 
     def on_mount(self) -> None:
@@ -195,39 +197,52 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     # --- keeping up with the store -------------------------------------------------------
 
-    def _start_watching(self) -> None:
-        """Wake when the store's files change: inotify where there is one, else a timer
-        comparing two lstat results."""
-        path = self.service.repo.path
-        watch = InotifyWatch.open(path)
-        if watch is not None:
-            self._watch, self._watch_fd = watch, watch.fileno()
-            asyncio.get_running_loop().add_reader(watch.fileno(), self._store_touched)
+    def _start_watching(self, after: StoreWatch | None = None) -> None:
+        """Wake when the store may have changed: on the store's descriptor where it has one
+        (inotify on the embedded store's folder, the database's notifications), else on a
+        timer that asks it. ``after``: the watch that ended, which the store replaces."""
+        watch = self._watch = self.service.watch(after)
+        self._show_trouble(watch.trouble)
+        fd = watch.fileno()
+        if fd is not None:
+            self._watch_fd = fd
+            asyncio.get_running_loop().add_reader(fd, self._store_touched)
             return
-        self._watch = StatWatch(path)
         self._poll = self.set_interval(POLL_SECONDS, self._store_touched)
 
-    def _stop_watching(self) -> None:
+    def _stop_waking(self) -> None:
+        """Stop waking for the current watch (it is not closed)."""
         if self._watch_fd is not None:
             asyncio.get_running_loop().remove_reader(self._watch_fd)
             self._watch_fd = None
         if self._poll is not None:
             self._poll.stop()
             self._poll = None
+
+    def _stop_watching(self) -> None:
+        self._stop_waking()
         if self._watch is not None:
             self._watch.close()
             self._watch = None
+
+    def _show_trouble(self, trouble: str) -> None:
+        """Say in the agent bar what keeps others' changes from showing, or nothing."""
+        if trouble != self._trouble:
+            self._trouble = trouble
+            self.query_one("#agent-bar", Static).update(self._agent_bar(trouble))
 
     def _store_touched(self) -> None:
         """The watch fired (or the fallback timer ticked): read the store if it changed."""
         watch = self._watch
         if watch is None or not watch.changed():
             return
-        if isinstance(watch, InotifyWatch) and not watch.alive:
-            # The folder itself was moved or removed: carry on with the lstat comparison.
-            self._stop_watching()
-            self._watch = StatWatch(self.service.repo.path)
-            self._poll = self.set_interval(POLL_SECONDS, self._store_touched)
+        if not watch.alive:
+            # This watch has done its part (the embedded store's folder was moved or removed,
+            # or the database connection was lost, or has come back): the store gives the one
+            # that carries on from it.
+            self._stop_waking()
+            self._start_watching(after=watch)
+            watch.close()
         self.call_later(self.reload)
 
     def reload(self, force: bool = False) -> None:
@@ -256,7 +271,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
     def _reload_worker(self, force: bool) -> None:
         service = self.service
         try:
-            changes = service.repo.refresh()
+            changes = service.refresh()
             if not changes and not force:
                 self.post_message(self.StoreUnchanged())
                 return
@@ -364,86 +379,29 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             offers.append(f"{self._key_for('link')} to link one from the directory")
         return f"Press {', or '.join(offers)}." if offers else ""
 
+    def _selection(self) -> Selection:
+        return Selection(self.interaction, self.contact, self._candidates())
+
     def _may(self, action: str) -> bool:
         """True when this agent holds every permission ``action`` needs now."""
-        return self.service.allowed(self._needs(action))
-
-    def _needs(self, action: str) -> UseCase:
-        """The use case ``action`` is now: Edit on a contact not yet in Contacts is Add to
-        Contacts, so it needs what promoting needs."""
-        contact = self.contact
-        if action == "edit" and contact is not None and contact.type != ContactType.CURATED:
-            return UseCase.PROMOTE_CONTACT
-        return GATED[action][0]
+        return gating.may(action, self.contact, self.service.agent)
 
     def _denied_notes(self) -> tuple[str, ...]:
         """Which actions this agent may not take, grouped by the permission they need."""
-        service = self.service
-        missing: dict[Permission, list[str]] = {}
-        for use_case, label in GATED.values():
-            for permission in in_check_order(service.missing(use_case)):
-                missing.setdefault(permission, []).append(label)
-        if not missing:
-            return ()
-        unread = in_check_order(service.missing(UseCase.READ_INTERACTIONS))
-        hidden = (
-            (
-                "Your interactions are not shown: that needs "
-                f"{' and '.join(p.value for p in unread)}.",
-            )
-            if not service.allowed(UseCase.READ_INTERACTIONS)
-            else ()
-        )
-        if not any(service.allowed(use_case) for use_case, _ in GATED.values()):
-            return (
-                *hidden,
-                f"Your roles ({service.agent.role_label}) allow no contact actions. "
-                "Ask your admin for the agent role.",
-            )
-        return hidden + tuple(
-            f"Not allowed for you: {', '.join(labels)} (needs {permission.value})."
-            for permission, labels in missing.items()
-        )
+        return gating.denied_notes(self.service.agent)
 
-    # --- which actions apply now ---------------------------------------------------------
-
-    def _applies(self, action: str) -> bool:
-        interaction, contact = self.interaction, self.contact
-        if action == "choose_contact":
-            return several_match(ProfileView(interaction, contact, self._candidates()))
-        return {
-            "add_to_contacts": contact is not None and contact.type != ContactType.CURATED,
-            "new_contact": True,
-            "edit": contact is not None,
-            "link": interaction is not None,
-            "unlink": interaction is not None and interaction.contact_id is not None,
-            "directory": True,
-            "end_interaction": interaction is not None
-            and interaction.state != InteractionState.ENDED,
-        }[action]
+    # --- which actions apply now (the rules are in ui/gating.py) --------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide actions that do not apply; show the ones not permitted as disabled (their
         key then says why: :meth:`disabled_reason`)."""
         if action == "to_list":
             return self.app.focused is not self.query_one("#interaction-list")
-        if action not in GATED:
-            return True
-        if not self._applies(action):
-            return False
-        return True if self._may(action) else None
+        return gating.main_gate(action, self._selection(), self.service.agent)
 
     def disabled_reason(self, action: str) -> str | None:
         """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
-        if action not in GATED or not self._applies(action) or self._may(action):
-            return None
-        label = GATED[action][1]
-        needs = self._needs(action)
-        if action == "edit" and needs == UseCase.PROMOTE_CONTACT:
-            label = "Add to Contacts (Edit on a contact not yet in Contacts)"
-        return not_allowed(
-            label, in_check_order(self.service.missing(needs)), self.service.agent.role_label
-        )
+        return gating.main_disabled_reason(action, self._selection(), self.service.agent)
 
     # --- notices -------------------------------------------------------------------------
 

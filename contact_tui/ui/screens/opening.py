@@ -20,6 +20,7 @@ from contact_tui.service import ContactService
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.screens.dialogs import FatalScreen
 from contact_tui.ui.screens.main import GATED, MainScreen, main_layout
+from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
 STILL_OPENING = "The store is still opening; try again in a moment."
@@ -50,6 +51,7 @@ class OpeningScreen(ForwardsWorkerErrors, Screen[None]):
         self, open_service: Callable[[], ContactService], clock: Callable[[], datetime]
     ) -> None:
         super().__init__()
+        take_size_classes(self)
         self._open_service = open_service
         self.clock = clock
         # What takes this screen's place once the store is open (or could not be opened).
@@ -57,7 +59,7 @@ class OpeningScreen(ForwardsWorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The main screen's layout, empty."""
-        yield from main_layout("contact-tui  opening the store…")
+        yield from main_layout("contact-tui  opening the store…", opening=True)
 
     def on_mount(self) -> None:
         """Draw at once, then open the store in a worker."""

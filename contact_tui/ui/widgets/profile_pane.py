@@ -13,8 +13,9 @@ from textual.reactive import var
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from contact_tui.domain.model import Contact, Interaction, MatchKind
+from contact_tui.domain.model import Contact, Interaction
 from contact_tui.domain.present import first_reachable
+from contact_tui.ui import gating
 from contact_tui.ui.render import contact_details, safe
 
 
@@ -46,11 +47,7 @@ def candidate_label(contact: Contact) -> Text:
 
 def several_match(view: ProfileView) -> bool:
     """True when the interaction matched more than one contact that still exists."""
-    return (
-        view.interaction is not None
-        and view.interaction.match == MatchKind.MULTIPLE
-        and len(view.candidates) > 1
-    )
+    return gating.several_match(view.interaction, view.candidates)
 
 
 def matches_line(view: ProfileView) -> Text:

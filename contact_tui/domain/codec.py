@@ -1,5 +1,8 @@
-"""The one place where store documents become domain objects and back.
+"""The Genesys JSON codec: the one place where documents become domain objects and back.
 
+Both stores keep contacts, interactions and audit records as these documents (the embedded
+store in its JSON file, PostgreSQL as jsonb), and the Genesys JSON import and export and the
+command line's ``--json`` output use the same shape, so it lives in the domain, below them all.
 Documents follow the Genesys Cloud Platform API v2 ``ExternalContact`` JSON shape (camelCase,
 absent values omitted) plus a few local keys (``version``, ``createdBy``, ``modifiedBy``,
 ``lastInteractionDate``, ``webChatId``). Anything malformed raises :class:`DocumentError`

@@ -1,4 +1,4 @@
-"""Store documents <-> domain objects: Genesys shape, lossless round trips, named errors."""
+"""Genesys JSON documents <-> domain objects: Genesys shape, lossless round trips, named errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contact_tui.domain import codec as docs
 from contact_tui.domain.model import (
     Address,
     AuditAction,
@@ -24,7 +25,6 @@ from contact_tui.domain.model import (
     PhoneNumber,
     Platform,
 )
-from contact_tui.store import documents as docs
 
 WHEN = datetime(2026, 11, 28, 9, 30, 15, 123000, tzinfo=UTC)
 

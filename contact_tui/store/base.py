@@ -1,0 +1,247 @@
+"""What every store offers the service: the one seam between the use cases and storage.
+
+Two stores implement it: the embedded store (:class:`contact_tui.store.repository.Repository`
+over a JSON file and its journal) and the PostgreSQL store. The service is typed against
+these protocols only, so nothing above the store knows which one it talks to; everything
+above the service reaches the store through the service.
+
+Both stores keep contacts, interactions and audit records as Genesys JSON documents
+(:mod:`contact_tui.domain.codec`); a save worked out ahead of a transaction
+(:func:`prepare_save`) is therefore the same for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from contact_tui.domain import codec as docs
+from contact_tui.domain.model import AuditRecord, Contact, Interaction
+
+# How far a process has read the store: compared for equality only (has anything been
+# committed since?), never taken apart above the store.
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One document that changed: ``table`` and ``id``; ``id`` is '*' after a full reload."""
+
+    table: str
+    id: str
+
+
+@dataclass(frozen=True)
+class PreparedSave:
+    """A contact's save worked out ahead of the store's transaction (see :func:`prepare_save`)."""
+
+    contact: Contact  # as it will be stored, its version already one up
+    expected_version: int  # the stored version it replaces (0: a new contact)
+    fields: tuple[str, ...]  # the Genesys keys it changes, for the audit record
+    doc: dict[str, Any]
+    created: object  # the createDate of the contact it replaces: a re-created id differs
+
+
+def prepare_save(contact: Contact, before: Contact | None) -> PreparedSave:
+    """Everything a save computes that needs no store: the document and what changed.
+
+    A bulk import prepares its saves outside the transaction and applies them with
+    :meth:`StoreTransaction.apply_prepared`, so other agents wait for the write, not the work.
+    """
+    expected = 0 if before is None else before.version
+    saved = replace(contact, version=expected + 1)
+    doc = docs.contact_to_doc(saved)
+    old = docs.contact_to_doc(before) if before is not None else None
+    created = old.get("createDate") if old is not None else None
+    return PreparedSave(saved, expected, docs.changed_fields(old, doc), doc, created)
+
+
+class StoreWatch(Protocol):
+    """Knowing, without reading the store, that another process may have changed it."""
+
+    def fileno(self) -> int | None:
+        """A descriptor that becomes readable when the store may have changed; None when the
+        caller must instead call :meth:`changed` every few tenths of a second."""
+        ...
+
+    @property
+    def alive(self) -> bool:
+        """False once this watch has done its part; ask the store for the one that comes
+        after it (``ContactStore.watch(after=...)``)."""
+        ...
+
+    @property
+    def trouble(self) -> str:
+        """What keeps the app from seeing changes now, for the agent ("Reconnecting to the
+        database..."); empty when nothing does."""
+        ...
+
+    def changed(self) -> bool:
+        """True when the store may have changed since the last call."""
+        ...
+
+    def close(self) -> None:
+        """Stop watching."""
+        ...
+
+
+class StoreTransaction(Protocol):
+    """Reads and writes inside one store transaction (see :meth:`ContactStore.write`).
+
+    Everything written in the block is committed together, with its audit records, or not at
+    all; a stale ``expected_version`` raises ``ConflictError`` naming who changed the contact.
+    """
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact as of this transaction."""
+        ...
+
+    def contacts_by_key(self, key: str) -> list[Contact]:
+        """Contacts indexed under an identity key, first-created first."""
+        ...
+
+    def contact_ids_by_key(self, key: str) -> list[str]:
+        """The ids of the contacts under a key, first-created first, without reading them."""
+        ...
+
+    def contact_ids(self) -> list[str]:
+        """Every contact id."""
+        ...
+
+    def contact_keys(self, contact_id: str) -> set[str]:
+        """The identity keys a contact is indexed under now (none if it is gone)."""
+        ...
+
+    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
+        """Write a contact whose stored version must be ``expected_version`` (0: new);
+        returns it as saved, its version one up."""
+        ...
+
+    def apply_prepared(self, prepared: PreparedSave) -> None:
+        """Write a prepared save; ConflictError if the contact moved on since."""
+        ...
+
+    def touch_contact(self, contact_id: str, when: datetime) -> None:
+        """Renew a contact's last-interaction date without a new version."""
+        ...
+
+    def changed_fields(self, before: Contact | None, after: Contact) -> tuple[str, ...]:
+        """The Genesys keys that differ between two versions of a contact."""
+        ...
+
+    def delete_contact(self, contact_id: str) -> None:
+        """Remove a contact."""
+        ...
+
+    def interaction(self, interaction_id: str) -> Interaction | None:
+        """An interaction as of this transaction."""
+        ...
+
+    def save_interaction(self, interaction: Interaction) -> None:
+        """Write an interaction (interactions carry no version: one agent owns each)."""
+        ...
+
+    def interaction_ids(self) -> list[str]:
+        """Every interaction id."""
+        ...
+
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append an audit record."""
+        ...
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Store an admin setting."""
+        ...
+
+    def position(self) -> Position:
+        """The committed position this transaction started from."""
+        ...
+
+    def contact_ids_changed_since(self, position: Position) -> set[str] | None:
+        """Contacts any process changed after ``position``; None when it cannot tell."""
+        ...
+
+
+class ContactStore(Protocol):
+    """A store of contacts, interactions, audit records and settings."""
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for the agent bar and messages (never a password)."""
+        ...
+
+    def write(self, actor: str) -> AbstractContextManager[StoreTransaction]:
+        """One atomic change made by ``actor``."""
+        ...
+
+    def refresh(self) -> list[Change]:
+        """Take in other processes' changes; what changed (empty: nothing)."""
+        ...
+
+    def watch(self, after: StoreWatch | None = None) -> StoreWatch:
+        """A watch that says when another process may have changed the store: the best one
+        to start with, or the one that comes after ``after`` once it is no longer alive."""
+        ...
+
+    def position(self) -> Position:
+        """How far this process has read the store."""
+        ...
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact by id."""
+        ...
+
+    def contacts(self, ids: Iterable[str]) -> list[Contact]:
+        """Contacts by id, skipping ids that no longer exist."""
+        ...
+
+    def contacts_by_key(self, key: str) -> list[Contact]:
+        """Contacts indexed under an identity key, first-created first."""
+        ...
+
+    def search_text(self, needles: list[str], limit: int) -> tuple[list[Contact], int]:
+        """Contacts whose names or emails contain every needle (folded): the first ``limit``
+        in directory order, and how many there are."""
+        ...
+
+    def contact_ids(self) -> list[str]:
+        """Every contact id."""
+        ...
+
+    def interaction(self, interaction_id: str) -> Interaction | None:
+        """An interaction by id."""
+        ...
+
+    def interactions_for(self, agent: str) -> list[Interaction]:
+        """An agent's interactions, newest first."""
+        ...
+
+    def interaction_ids(self) -> list[str]:
+        """Every interaction id."""
+        ...
+
+    def audit_for(self, contact_id: str) -> list[AuditRecord]:
+        """A contact's audit trail, oldest first."""
+        ...
+
+    def setting(self, name: str) -> Any:
+        """An admin setting, or None when never set."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and file handles."""
+        ...
+
+
+__all__ = [
+    "Change",
+    "ContactStore",
+    "Position",
+    "PreparedSave",
+    "StoreTransaction",
+    "StoreWatch",
+    "prepare_save",
+]

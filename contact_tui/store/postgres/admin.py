@@ -1,0 +1,162 @@
+"""Setting up and granting the PostgreSQL store: ``contact-tui db init|grant|revoke``.
+
+Run by the database's admin (a role that may create roles and owns, or may create, the schema):
+never by agents, who hold no privilege these need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.store.errors import NotFound, StoreError, StoreUnavailable
+from contact_tui.store.postgres.schema import (
+    GROUP_ROLES,
+    MIGRATIONS,
+    PERMISSION_ROLES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    USER_ROLE,
+)
+from contact_tui.store.postgres.store import connect, describe, translate
+
+# Taken for the whole of an init, so two admins running it at once do not interleave.
+INIT_LOCK = 0x636F6E74  # "cont"
+
+
+def schema_version(conn: psycopg.Connection[Any]) -> int:
+    """The store's schema version in this database (0: none yet)."""
+    exists = conn.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.meta",)).fetchone()
+    if exists is None or exists[0] is None:
+        return 0
+    row = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema_version'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _create_role(conn: psycopg.Connection[Any], name: str, login: bool = False) -> bool:
+    """Create a role unless it exists; True when it was created."""
+    found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+    if found is not None:
+        return False
+    conn.execute(
+        sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(sql.Identifier(name))
+    )
+    return True
+
+
+def init(url: str) -> list[str]:
+    """Create or upgrade the schema and the roles; idempotent. Returns what it did, a line
+    each. Refuses a database whose schema is newer than this code, changing nothing."""
+    done: list[str] = []
+    where = describe(url)
+    conn = connect(url)
+    try:
+        encoding = conn.execute("SHOW server_encoding").fetchone()
+        if encoding is None or encoding[0] != "UTF8":
+            raise StoreUnavailable(
+                f"The database at {where} is not UTF8 (it is {encoding and encoding[0]}); "
+                "create it with ENCODING 'UTF8'."
+            )
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
+            found = schema_version(conn)
+            if found > SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"The database at {where} has schema version {found}, newer than this "
+                    f"contact-tui ({SCHEMA_VERSION}); nothing was changed. Upgrade contact-tui."
+                )
+            for role in (USER_ROLE, *PERMISSION_ROLES.values(), *GROUP_ROLES.values()):
+                if _create_role(conn, role):
+                    done.append(f"Created the role {role}.")
+            for name, group in GROUP_ROLES.items():
+                held = [USER_ROLE, *(PERMISSION_ROLES[p] for p in BUILTIN_ROLES[name])]
+                for role in held:
+                    conn.execute(
+                        sql.SQL("GRANT {} TO {}").format(
+                            sql.Identifier(role), sql.Identifier(group)
+                        )
+                    )
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                with conn.transaction():
+                    conn.execute(MIGRATIONS[version - 1])
+                    conn.execute(
+                        f"INSERT INTO {SCHEMA}.meta (key, value) VALUES ('schema_version', %s) "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                        (str(version),),
+                    )
+                done.append(f"Upgraded the schema to version {version}.")
+        if not done:
+            done.append(f"The schema is up to date (version {SCHEMA_VERSION}); nothing to do.")
+        return done
+    except psycopg.Error as err:
+        raise translate(err, where) from None
+    finally:
+        conn.close()
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(roles))
+    unknown = [r for r in chosen if r not in GROUP_ROLES]
+    if unknown or not chosen:
+        raise StoreError(
+            f"Unknown role {unknown[0]!r}; the roles are {', '.join(GROUP_ROLES)}."
+            if unknown
+            else f"Name at least one role: {', '.join(GROUP_ROLES)}."
+        )
+    return chosen
+
+
+def grant(url: str, user: str, roles: Iterable[str]) -> list[str]:
+    """Give ``user`` (a database login role, created when missing) the built-in ``roles``."""
+    chosen = _check_roles(roles)
+    where = describe(url)
+    conn = connect(url)
+    done = []
+    try:
+        with conn.transaction():
+            if _create_role(conn, user, login=True):
+                done.append(f"Created the login role {user}.")
+            for role in chosen:
+                conn.execute(
+                    sql.SQL("GRANT {} TO {}").format(
+                        sql.Identifier(GROUP_ROLES[role]), sql.Identifier(user)
+                    )
+                )
+                done.append(f"Granted {role} to {user}.")
+        return done
+    except psycopg.Error as err:
+        raise translate(err, where) from None
+    finally:
+        conn.close()
+
+
+def revoke(url: str, user: str, roles: Iterable[str]) -> list[str]:
+    """Take the built-in ``roles`` from ``user`` (the login role itself stays)."""
+    chosen = _check_roles(roles)
+    where = describe(url)
+    conn = connect(url)
+    done = []
+    try:
+        with conn.transaction():
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
+            if exists is None:
+                raise NotFound(f"There is no database user {user!r} at {where}.")
+            for role in chosen:
+                conn.execute(
+                    sql.SQL("REVOKE {} FROM {}").format(
+                        sql.Identifier(GROUP_ROLES[role]), sql.Identifier(user)
+                    )
+                )
+                done.append(f"Revoked {role} from {user}.")
+        return done
+    except psycopg.Error as err:
+        raise translate(err, where) from None
+    finally:
+        conn.close()
+
+
+__all__ = ["grant", "init", "revoke", "schema_version"]

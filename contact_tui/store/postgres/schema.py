@@ -1,0 +1,680 @@
+"""The PostgreSQL store's schema: versioned migrations, the roles, and the server-side rules.
+
+The database is the security boundary (README, "Choosing a store"). Agents connect as their
+own login roles; every permission is a NOLOGIN role they are granted through the built-in role
+groups (viewer, agent, supervisor, router). Agents may read tables (row-level security decides
+which rows) and write only through the SECURITY DEFINER functions below, which check the
+caller's permissions (``session_user``: the server's word, never the client's), take who and
+when from the server, and derive the identity index from the document itself. With no write
+privilege on any table an agent cannot lock a table in a mode that blocks others, and with
+``lock_timeout`` set on every session the app opens, a row held by a hostile session costs
+others a clear error after a few seconds, not a hang.
+
+Each migration runs in its own transaction; ``meta.schema_version`` says how far a database is.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from collections.abc import Iterator
+
+from contact_tui.domain.model import InteractionState, Permission
+from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.domain.text import is_unsafe_char
+
+SCHEMA = "contact_tui"
+NOTIFY_CHANNEL = "contact_tui_changes"
+
+# Every login role and group this store creates starts with this, so an admin can tell them
+# apart from the site's other roles.
+ROLE_PREFIX = "contact_tui_"
+# Granted to every group role: may use the schema at all.
+USER_ROLE = f"{ROLE_PREFIX}user"
+
+# One NOLOGIN role per permission; holding it is holding the permission.
+PERMISSION_ROLES: dict[Permission, str] = {
+    Permission.VIEW: f"{ROLE_PREFIX}can_view",
+    Permission.ADD: f"{ROLE_PREFIX}can_add",
+    Permission.EDIT: f"{ROLE_PREFIX}can_edit",
+    Permission.PROMOTE: f"{ROLE_PREFIX}can_promote",
+    Permission.ADMIN: f"{ROLE_PREFIX}can_admin",
+    Permission.ROUTE: f"{ROLE_PREFIX}can_route",
+    Permission.VIEW_ALL_INTERACTIONS: f"{ROLE_PREFIX}can_view_all",
+}
+assert set(PERMISSION_ROLES) == set(Permission), "every permission has its role"
+
+# The built-in roles (domain.permissions.BUILTIN_ROLES) as group roles: granting one grants
+# its permissions.
+GROUP_ROLES: dict[str, str] = {name: f"{ROLE_PREFIX}{name}" for name in BUILTIN_ROLES}
+
+
+def _unsafe_ranges() -> list[tuple[int, int]]:
+    """The code points :func:`is_unsafe_char` refuses, as ranges; the line feed is allowed
+    (notes and transcripts hold lines) and NUL cannot be stored in jsonb at all."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(1, sys.maxunicode + 1):
+        char = chr(code)
+        if char == "\n" or not is_unsafe_char(char):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return ranges
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def unsafe_class() -> str:
+    """A PostgreSQL regular-expression bracket expression matching every unsafe character, as
+    :func:`contact_tui.domain.text.is_unsafe_char` defines them (Unicode
+    ``unicodedata.unidata_version``); surrogates cannot occur in UTF-8 text and are left out."""
+    parts = []
+    for low, high in _unsafe_ranges():
+        if 0xD800 <= low <= 0xDFFF and 0xD800 <= high <= 0xDFFF:
+            continue
+        parts.append(_escape(low) if low == high else f"{_escape(low)}-{_escape(high)}")
+    return "[" + "".join(parts) + "]"
+
+
+# Pinned in the first migration: a database keeps refusing exactly what it refused when it was
+# made. tests/pg checks that this is still what the domain's rule derives.
+UNSAFE_CLASS = (
+    "[\\u0001-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd"
+    "\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e-\\u200f\\u2028-\\u202e\\u2060-\\u2064"
+    "\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\U000110bd\\U000110cd\\U00013430-\\U00013438"
+    "\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a\\U000e0001\\U000e0020-\\U000e007f]"
+)
+UNICODE_VERSION = unicodedata.unidata_version
+
+
+def _role(permission: Permission) -> str:
+    return PERMISSION_ROLES[permission]
+
+
+def _holds(*permissions: Permission) -> str:
+    """SQL true when the session's user holds any of ``permissions``; wrapped in a sub-select
+    so a row-level policy evaluates it once per statement, not once per row."""
+    checks = " OR ".join(f"pg_has_role(session_user, '{_role(p)}', 'MEMBER')" for p in permissions)
+    return f"(SELECT {checks})"
+
+
+_PHONES = "ARRAY['workPhone', 'homePhone', 'cellPhone', 'otherPhone']"
+# What saving an existing interaction may change (what the app changes: the link, the
+# candidates, the state); everything else stays as it arrived.
+_MUTABLE = "ARRAY['contactId', 'candidateIds', 'state', 'endedAt']"
+_STATES = "ARRAY[" + ", ".join(f"'{s.value}'" for s in InteractionState) + "]"
+# The dates the app writes (codec.format_date).
+_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$"
+_EMAILS = "ARRAY['workEmail', 'personalEmail', 'otherEmail']"
+
+MIGRATION_1 = f"""
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE SCHEMA {SCHEMA};
+REVOKE ALL ON SCHEMA {SCHEMA} FROM PUBLIC;
+
+CREATE TABLE {SCHEMA}.meta (key text PRIMARY KEY, value text NOT NULL);
+
+-- True when no string (value or key) anywhere in a document holds a control, bidi or other
+-- format character: the same rule the app cleans customer text with, enforced for direct SQL.
+CREATE FUNCTION {SCHEMA}.clean(doc jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT NOT EXISTS (
+        SELECT 1 FROM jsonb_path_query(doc, 'strict $.**') AS item
+        WHERE jsonb_typeof(item) = 'string' AND item #>> '{{}}' ~ '{UNSAFE_CLASS}'
+    ) AND NOT EXISTS (
+        SELECT 1 FROM jsonb_path_query(doc, 'strict $.** ? (@.type() == "object")') AS o,
+            jsonb_object_keys(o) AS k
+        WHERE k ~ '{UNSAFE_CLASS}'
+    )
+$$;
+
+-- The identity keys of a contact document: what domain.codec.contact_doc_keys derives.
+CREATE FUNCTION {SCHEMA}.doc_keys(doc jsonb) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT 'tel:' || (doc -> k ->> 'e164') FROM unnest({_PHONES}) AS k
+        WHERE jsonb_typeof(doc -> k -> 'e164') = 'string' AND doc -> k ->> 'e164' <> ''
+    UNION
+    SELECT 'email:' || lower(btrim(doc ->> k)) FROM unnest({_EMAILS}) AS k
+        WHERE jsonb_typeof(doc -> k) = 'string' AND doc ->> k <> ''
+    UNION
+    SELECT 'whatsapp:' || btrim(v) FROM (SELECT CASE
+            WHEN jsonb_typeof(doc #> '{{whatsAppId,phoneNumber,e164}}') = 'string'
+                 AND doc #>> '{{whatsAppId,phoneNumber,e164}}' <> ''
+            THEN doc #>> '{{whatsAppId,phoneNumber,e164}}'
+            WHEN jsonb_typeof(doc #> '{{whatsAppId,phoneNumber,display}}') = 'string'
+            THEN doc #>> '{{whatsAppId,phoneNumber,display}}' END AS v) AS w
+        WHERE v <> '' AND jsonb_typeof(doc -> 'whatsAppId') = 'object'
+    UNION
+    SELECT 'twitter:' || btrim(v) FROM (SELECT CASE
+            WHEN jsonb_typeof(doc #> '{{twitterId,id}}') = 'string'
+                 AND doc #>> '{{twitterId,id}}' <> ''
+            THEN doc #>> '{{twitterId,id}}'
+            WHEN jsonb_typeof(doc #> '{{twitterId,screenName}}') = 'string'
+            THEN doc #>> '{{twitterId,screenName}}' END AS v) AS t
+        WHERE v <> '' AND jsonb_typeof(doc -> 'twitterId') = 'object'
+    UNION
+    SELECT p.platform || ':' || btrim(e ->> p.id_key)
+        FROM (VALUES ('facebookId', 'facebook', 'scopedId'), ('lineId', 'line', 'userId'),
+                     ('instagramId', 'instagram', 'scopedId'),
+                     ('webChatId', 'webchat', 'cookieId')) AS p(key, platform, id_key),
+             jsonb_array_elements(CASE WHEN jsonb_typeof(doc -> p.key -> 'ids') = 'array'
+                                       THEN doc -> p.key -> 'ids' ELSE '[]' END) AS e
+        WHERE jsonb_typeof(doc -> p.key) = 'object'
+          AND jsonb_typeof(e -> p.id_key) = 'string' AND e ->> p.id_key <> ''
+$$;
+
+CREATE TABLE {SCHEMA}.contacts (
+    id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
+    version integer NOT NULL CHECK (version > 0),
+    kind text NOT NULL,
+    created text COLLATE "C" NOT NULL,
+    sort_last text COLLATE "C" NOT NULL,
+    sort_first text COLLATE "C" NOT NULL,
+    search text NOT NULL
+);
+CREATE INDEX contacts_directory ON {SCHEMA}.contacts (sort_last, sort_first, id COLLATE "C");
+CREATE INDEX contacts_search ON {SCHEMA}.contacts USING gin (search gin_trgm_ops);
+
+CREATE TABLE {SCHEMA}.contact_keys (
+    key text NOT NULL,
+    contact_id text NOT NULL REFERENCES {SCHEMA}.contacts (id) ON DELETE CASCADE,
+    PRIMARY KEY (key, contact_id)
+);
+CREATE INDEX contact_keys_contact ON {SCHEMA}.contact_keys (contact_id);
+
+CREATE TABLE {SCHEMA}.interactions (
+    id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+    agent text NOT NULL,
+    started text COLLATE "C" NOT NULL,
+    contact_id text,
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc))
+);
+CREATE INDEX interactions_agent ON {SCHEMA}.interactions (agent, started DESC);
+CREATE INDEX interactions_contact ON {SCHEMA}.interactions (contact_id);
+
+CREATE TABLE {SCHEMA}.audit (
+    seq bigserial PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    contact_id text,
+    agent text NOT NULL,
+    at timestamptz NOT NULL,
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc))
+);
+CREATE INDEX audit_contact ON {SCHEMA}.audit (contact_id, seq);
+
+-- Which contacts each transaction changed, so an import planned outside its transaction can
+-- tell whether anyone changed what it planned from (see contact_ids_changed_since). Pruned
+-- by the trigger that fills it; a day is far longer than any import plans.
+CREATE TABLE {SCHEMA}.contact_changes (
+    tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    contact_id text NOT NULL,
+    created boolean NOT NULL DEFAULT false,
+    at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX contact_changes_tx ON {SCHEMA}.contact_changes (tx);
+CREATE FUNCTION {SCHEMA}.log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {SCHEMA}.contact_changes (contact_id, created) VALUES (NEW.id, TG_OP = 'INSERT');
+    IF random() < 0.001 THEN
+        DELETE FROM {SCHEMA}.contact_changes WHERE at < now() - interval '1 day';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON {SCHEMA}.contacts
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.log_change();
+
+CREATE TABLE {SCHEMA}.settings (
+    name text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9-]{{0,63}}$'),
+    value jsonb NOT NULL CHECK ({SCHEMA}.clean(value))
+);
+
+-- Who may read what: row-level security on every table agents can select from.
+ALTER TABLE {SCHEMA}.contacts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {SCHEMA}.contact_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {SCHEMA}.interactions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {SCHEMA}.audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY viewers_read ON {SCHEMA}.contacts FOR SELECT USING ({_holds(Permission.VIEW)});
+CREATE POLICY viewers_read ON {SCHEMA}.contact_keys FOR SELECT
+    USING ({_holds(Permission.VIEW)});
+CREATE POLICY own_or_all ON {SCHEMA}.interactions FOR SELECT USING (
+    {_holds(Permission.VIEW)}
+    AND (agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)})
+);
+CREATE POLICY viewers_read ON {SCHEMA}.audit FOR SELECT USING ({_holds(Permission.VIEW)});
+
+-- Every change is announced to the apps listening, after commit: which table and which id.
+CREATE FUNCTION {SCHEMA}.announce() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_NAME || ':'
+                      || CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER announce AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.contacts
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.announce();
+CREATE TRIGGER announce AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.interactions
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.announce();
+CREATE FUNCTION {SCHEMA}.announce_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{NOTIFY_CHANNEL}', 'settings:' || NEW.name);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER announce AFTER INSERT OR UPDATE ON {SCHEMA}.settings
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.announce_setting();
+
+-- Refusals carry SQLSTATE 42501 (insufficient_privilege) and name the permission in the
+-- message's first word so the app can say which one; conflicts carry 40001 with a detail.
+CREATE FUNCTION {SCHEMA}.require(allowed boolean, permission text, doing text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT allowed THEN
+        RAISE EXCEPTION '% may not %: that needs the % permission', session_user, doing, permission
+            USING ERRCODE = '42501', HINT = permission;
+    END IF;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.save_contact(
+    p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_id text := p_doc ->> 'id';
+    v_kind text := p_doc ->> 'type';
+    v_old {SCHEMA}.contacts;
+    v_doc jsonb;
+    v_created_by text;
+BEGIN
+    IF v_id IS NULL OR v_kind IS NULL OR jsonb_typeof(p_doc) <> 'object' THEN
+        RAISE EXCEPTION 'a contact needs an id and a type' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO v_old FROM {SCHEMA}.contacts WHERE id = v_id FOR UPDATE;
+    IF NOT FOUND THEN
+        IF p_expected <> 0 THEN
+            RAISE EXCEPTION 'No contact has the id %; it may have been removed.', v_id
+                USING ERRCODE = 'P0002';
+        END IF;
+        IF v_kind = 'Curated' THEN
+            PERFORM {SCHEMA}.require({_holds(Permission.ADD)}, '{Permission.ADD.value}',
+                                     'add contacts');
+        ELSE
+            PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.ROUTE)},
+                                     '{Permission.VIEW.value}', 'take in interactions');
+        END IF;
+        v_created_by := CASE WHEN p_doc ->> 'createdBy' = 'system' AND v_kind <> 'Curated'
+                             THEN 'system' ELSE session_user END;
+    ELSE
+        IF v_old.version <> p_expected
+           OR (p_created IS NOT NULL AND v_old.doc ->> 'createDate' IS DISTINCT FROM p_created)
+        THEN
+            RAISE EXCEPTION 'contact % changed since it was read', v_id
+                USING ERRCODE = '40001',
+                      DETAIL = jsonb_build_object('version', v_old.version,
+                                                  'modifiedBy', v_old.doc ->> 'modifiedBy',
+                                                  'modifyDate', v_old.doc ->> 'modifyDate')::text;
+        END IF;
+        IF v_old.kind = 'Curated' THEN
+            IF v_kind <> 'Curated' THEN
+                RAISE EXCEPTION 'a contact in Contacts stays there' USING ERRCODE = '22023';
+            END IF;
+            PERFORM {SCHEMA}.require({_holds(Permission.EDIT)}, '{Permission.EDIT.value}',
+                                     'edit contacts');
+        ELSIF v_kind = 'Curated' THEN
+            PERFORM {SCHEMA}.require({_holds(Permission.PROMOTE)},
+                                     '{Permission.PROMOTE.value}', 'promote contacts');
+        ELSE
+            PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.ROUTE)},
+                                     '{Permission.VIEW.value}', 'take in interactions');
+        END IF;
+        v_created_by := v_old.doc ->> 'createdBy';
+    END IF;
+    v_doc := p_doc || jsonb_build_object('version', p_expected + 1, 'modifiedBy', session_user,
+                                         'createdBy', v_created_by);
+    -- A call that renewed the contact after the save was worked out: keep the later date
+    -- (a renewal bumps no version, so the version check does not see it).
+    IF v_old.doc ->> 'lastInteractionDate' > coalesce(v_doc ->> 'lastInteractionDate', '') THEN
+        v_doc := v_doc || jsonb_build_object('lastInteractionDate',
+                                             v_old.doc ->> 'lastInteractionDate');
+    END IF;
+    INSERT INTO {SCHEMA}.contacts
+            (id, doc, version, kind, created, sort_last, sort_first, search)
+        VALUES (v_id, v_doc, p_expected + 1, v_kind, coalesce(v_doc ->> 'createDate', ''),
+                p_last, p_first, p_search)
+        ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, version = EXCLUDED.version,
+            kind = EXCLUDED.kind, created = EXCLUDED.created, sort_last = EXCLUDED.sort_last,
+            sort_first = EXCLUDED.sort_first, search = EXCLUDED.search;
+    DELETE FROM {SCHEMA}.contact_keys WHERE contact_id = v_id;
+    INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
+        SELECT DISTINCT k, v_id FROM {SCHEMA}.doc_keys(v_doc) AS k;
+    RETURN v_doc;
+END $$;
+
+-- A date the app can read back, or an error (a bad one would make the document unreadable).
+CREATE FUNCTION {SCHEMA}.check_date(p_when text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_when IS NULL OR p_when !~ '{_DATE}' THEN
+        RAISE EXCEPTION 'not a date as the app writes them: %', p_when USING ERRCODE = '22007';
+    END IF;
+    PERFORM p_when::timestamptz;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.touch_contact(p_id text, p_when text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.ROUTE)},
+                             '{Permission.VIEW.value}', 'take in interactions');
+    PERFORM {SCHEMA}.check_date(p_when);
+    UPDATE {SCHEMA}.contacts SET doc = doc || jsonb_build_object('lastInteractionDate', p_when)
+        WHERE id = p_id;
+END $$;
+
+-- The curated contacts this transaction created.
+CREATE FUNCTION {SCHEMA}.made_here() RETURNS SETOF text LANGUAGE sql STABLE AS $$
+    SELECT ch.contact_id FROM {SCHEMA}.contact_changes AS ch
+        JOIN {SCHEMA}.contacts AS c ON c.id = ch.contact_id AND c.kind = 'Curated'
+        WHERE ch.tx = pg_current_xact_id() AND ch.created
+$$;
+
+-- True when a curated contact this transaction created holds one of the contact's identity
+-- keys.
+CREATE FUNCTION {SCHEMA}.absorbed(p_id text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM {SCHEMA}.contact_keys AS gone
+            JOIN {SCHEMA}.contact_keys AS made ON made.key = gone.key
+                                             AND made.contact_id <> gone.contact_id
+        WHERE gone.contact_id = p_id AND made.contact_id IN (SELECT * FROM {SCHEMA}.made_here())
+    )
+$$;
+
+-- The contacts an interaction document points at: its link and its candidates.
+CREATE FUNCTION {SCHEMA}.refs(p_doc jsonb) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT p_doc ->> 'contactId' WHERE jsonb_typeof(p_doc -> 'contactId') = 'string'
+    UNION
+    SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(p_doc -> 'candidateIds') = 'array'
+                                          THEN p_doc -> 'candidateIds' ELSE '[]' END)
+$$;
+
+-- True when ``p_new`` differs from ``p_old`` only as making a contact from an interaction
+-- (add) changes it: its link moves to a contact this transaction created, and links and
+-- candidates pointing at a contact it absorbed (removed) point at the new one. Moving a link
+-- away from a contact that still exists takes ``p_mine``: the caller may act on the
+-- interaction (theirs, or any with view-all).
+CREATE FUNCTION {SCHEMA}.relinks_to_new(p_old jsonb, p_new jsonb, p_mine boolean)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT (p_new - 'contactId' - 'candidateIds') = (p_old - 'contactId' - 'candidateIds')
+       AND NOT EXISTS (
+           SELECT 1 FROM {SCHEMA}.refs(p_new) AS r
+           WHERE r NOT IN (SELECT * FROM {SCHEMA}.refs(p_old))
+             AND r NOT IN (SELECT * FROM {SCHEMA}.made_here()))
+       AND NOT EXISTS (
+           SELECT 1 FROM {SCHEMA}.refs(p_old) AS r
+           WHERE r NOT IN (SELECT * FROM {SCHEMA}.refs(p_new))
+             AND EXISTS (SELECT 1 FROM {SCHEMA}.contacts WHERE id = r)
+             AND NOT (p_mine AND r = p_old ->> 'contactId'
+                      AND p_new ->> 'contactId' IN (SELECT * FROM {SCHEMA}.made_here())))
+$$;
+
+-- True when ``p_new`` only stops pointing at contacts that no longer exist (expiry, admin).
+CREATE FUNCTION {SCHEMA}.drops_gone(p_old jsonb, p_new jsonb) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT (p_new - 'contactId' - 'candidateIds') = (p_old - 'contactId' - 'candidateIds')
+       AND NOT EXISTS (
+           SELECT 1 FROM {SCHEMA}.refs(p_new) AS r
+           WHERE r NOT IN (SELECT * FROM {SCHEMA}.refs(p_old)))
+       AND NOT EXISTS (
+           SELECT 1 FROM {SCHEMA}.refs(p_old) AS r
+           WHERE r NOT IN (SELECT * FROM {SCHEMA}.refs(p_new))
+             AND EXISTS (SELECT 1 FROM {SCHEMA}.contacts WHERE id = r))
+$$;
+
+CREATE FUNCTION {SCHEMA}.delete_contact(p_id text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_kind text;
+BEGIN
+    SELECT kind INTO v_kind FROM {SCHEMA}.contacts WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v_kind = 'Curated' THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.ADMIN)}, '{Permission.ADMIN.value}',
+                                 'remove contacts');
+    ELSIF NOT ({_holds(Permission.ADD)} AND {SCHEMA}.absorbed(p_id)) THEN
+        -- Expiry is an admin's; with add, only the contact this transaction just made from
+        -- its identity takes its place (the service's absorbing, on Add to Contacts).
+        PERFORM {SCHEMA}.require({_holds(Permission.ADMIN)}, '{Permission.ADMIN.value}',
+                                 'remove ephemeral contacts');
+    END IF;
+    DELETE FROM {SCHEMA}.contacts WHERE id = p_id;
+END $$;
+
+-- Reading or acting on an interaction needs view; another agent's, view-all too; putting a new
+-- one in another agent's queue needs route (domain.permissions). The app's other saves are
+-- allowed as narrowly as it makes them: a contact made from an interaction (add) links it,
+-- and expiry (admin) unlinks the contacts it removed. A save of an existing interaction
+-- changes only the link, the candidates and the state: what the customer said, who sent it
+-- and whose it is stay as they arrived.
+CREATE FUNCTION {SCHEMA}.save_interaction(p_doc jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_id text := p_doc ->> 'id';
+    v_agent text := p_doc ->> 'agent';
+    v_old {SCHEMA}.interactions;
+    v_doc jsonb := p_doc;
+BEGIN
+    IF v_id IS NULL OR v_agent IS NULL OR jsonb_typeof(p_doc) <> 'object' THEN
+        RAISE EXCEPTION 'an interaction needs an id and an agent' USING ERRCODE = '22023';
+    END IF;
+    IF NOT coalesce(p_doc ->> 'state' = ANY({_STATES}), FALSE)
+       OR jsonb_typeof(coalesce(p_doc -> 'contactId', '""')) <> 'string'
+       OR jsonb_typeof(coalesce(p_doc -> 'candidateIds', '[]')) <> 'array'
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(p_doc -> 'candidateIds', '[]')) AS c
+                  WHERE jsonb_typeof(c) <> 'string')
+    THEN
+        RAISE EXCEPTION 'interaction % has a bad state, link or candidates', v_id
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_doc ? 'endedAt' THEN
+        PERFORM {SCHEMA}.check_date(p_doc ->> 'endedAt');
+    END IF;
+    SELECT * INTO v_old FROM {SCHEMA}.interactions WHERE id = v_id FOR UPDATE;
+    IF FOUND THEN
+        v_doc := (v_old.doc - {_MUTABLE}) || jsonb_strip_nulls(jsonb_build_object(
+            'contactId', p_doc -> 'contactId', 'candidateIds', p_doc -> 'candidateIds',
+            'state', p_doc -> 'state', 'endedAt', p_doc -> 'endedAt'));
+        IF NOT (({_holds(Permission.VIEW)} AND (v_old.agent = session_user
+                                                 OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}))
+                OR ({_holds(Permission.ADD)} AND {SCHEMA}.relinks_to_new(
+                        v_old.doc, v_doc, v_old.agent = session_user
+                                          OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}))
+                OR ({_holds(Permission.ADMIN)} AND {SCHEMA}.drops_gone(v_old.doc, v_doc)))
+        THEN
+            PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                                     'act on interactions');
+            PERFORM {SCHEMA}.require({_holds(Permission.VIEW_ALL_INTERACTIONS)},
+                                     '{Permission.VIEW_ALL_INTERACTIONS.value}',
+                                     'act on other agents'' interactions');
+        END IF;
+    ELSIF v_agent = session_user THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                                 'take in interactions');
+    ELSE
+        PERFORM {SCHEMA}.require({_holds(Permission.ROUTE)}, '{Permission.ROUTE.value}',
+                                 'hand interactions to other agents');
+    END IF;
+    INSERT INTO {SCHEMA}.interactions (id, agent, started, contact_id, doc)
+        VALUES (v_id, v_doc ->> 'agent', coalesce(v_doc ->> 'startedAt', ''),
+                v_doc ->> 'contactId', v_doc)
+        ON CONFLICT (id) DO UPDATE SET contact_id = EXCLUDED.contact_id, doc = EXCLUDED.doc;
+END $$;
+
+-- Who and when come from the server, whatever the document says; records are never changed.
+CREATE FUNCTION {SCHEMA}.add_audit(p_doc jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_doc jsonb;
+BEGIN
+    PERFORM {SCHEMA}.require(pg_has_role(session_user, '{USER_ROLE}', 'MEMBER'),
+                             '{Permission.VIEW.value}', 'use this store');
+    v_doc := p_doc || jsonb_build_object(
+        'agent', session_user,
+        'at', to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_doc ->> 'id', v_doc ->> 'contactId', session_user, v_at, v_doc);
+END $$;
+
+CREATE FUNCTION {SCHEMA}.set_setting(p_name text, p_value jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.ADMIN)}, '{Permission.ADMIN.value}',
+                             'change admin settings');
+    INSERT INTO {SCHEMA}.settings (name, value) VALUES (p_name, p_value)
+        ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value;
+END $$;
+
+-- Reads inside a write: matching a sender, checking a save, relinking. Any user of the store
+-- (any role) may make them, since the app's own checks decide what is shown; listing and
+-- searching the directory is through the tables, which need the view permission. An
+-- interaction comes back without what the customer said unless the caller may read it (view,
+-- and view-all for another agent's), nor its sender unless the caller may make a contact of it.
+CREATE FUNCTION {SCHEMA}.is_user() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT pg_has_role(session_user, '{USER_ROLE}', 'MEMBER')
+$$;
+
+CREATE FUNCTION {SCHEMA}.read_contact(p_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    RETURN (SELECT doc FROM {SCHEMA}.contacts WHERE id = p_id);
+END $$;
+
+CREATE FUNCTION {SCHEMA}.read_contacts_by_key(p_key text) RETURNS SETOF jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    RETURN QUERY SELECT c.doc FROM {SCHEMA}.contact_keys AS k
+        JOIN {SCHEMA}.contacts AS c ON c.id = k.contact_id
+        WHERE k.key = p_key ORDER BY c.created, c.id COLLATE "C";
+END $$;
+
+-- The directory's search: contacts whose search text contains every pattern (LIKE), the first
+-- p_limit in directory order and how many there are. A function, not a query on the table:
+-- under row-level security PostgreSQL may not use an index for LIKE (it is not leakproof), so
+-- every search read the whole table (36-254 ms at 100,000 contacts; tests/perf/bench_pg.py).
+-- Without the view permission nothing is found, as the table's policy would have it. The
+-- matches' ids are gathered once (the trigram index), counted, and only the first p_limit
+-- documents are read.
+CREATE FUNCTION {SCHEMA}.search_contacts(p_patterns text[], p_limit integer)
+RETURNS TABLE (doc jsonb, total bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_where text;
+BEGIN
+    IF NOT {_holds(Permission.VIEW)} THEN
+        RETURN;
+    END IF;
+    IF coalesce(cardinality(p_patterns), 0) = 0 THEN
+        RETURN QUERY SELECT c.doc, (SELECT count(*) FROM {SCHEMA}.contacts)
+            FROM {SCHEMA}.contacts AS c
+            ORDER BY c.sort_last, c.sort_first, c.id COLLATE "C" LIMIT p_limit;
+        RETURN;
+    END IF;
+    -- Each pattern a literal, so the planner sees it (the trigram index needs its text).
+    SELECT string_agg(format('search LIKE %L', p), ' AND ') INTO v_where
+        FROM unnest(p_patterns) AS p;
+    RETURN QUERY EXECUTE format(
+        'WITH found AS MATERIALIZED (SELECT id, sort_last, sort_first '
+        'FROM {SCHEMA}.contacts WHERE %s), '
+        'top AS (SELECT * FROM found ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT $1) '
+        'SELECT c.doc, (SELECT count(*) FROM found) FROM top '
+        'JOIN {SCHEMA}.contacts AS c ON c.id = top.id '
+        'ORDER BY top.sort_last, top.sort_first, top.id COLLATE "C"', v_where)
+        USING p_limit;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.read_contact_keys(p_id text) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    RETURN QUERY SELECT key FROM {SCHEMA}.contact_keys WHERE contact_id = p_id;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.read_ids(p_table text) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    IF p_table = 'contacts' THEN
+        RETURN QUERY SELECT id FROM {SCHEMA}.contacts;
+    ELSIF p_table = 'interactions' THEN
+        RETURN QUERY SELECT id FROM {SCHEMA}.interactions;
+    END IF;
+END $$;
+
+-- Contacts other transactions changed that were not yet committed when ``p_snapshot`` (a
+-- pg_current_snapshot()) was taken.
+CREATE FUNCTION {SCHEMA}.changed_since(p_snapshot text) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_snapshot pg_snapshot := p_snapshot::pg_snapshot;
+    v_own xid8 := pg_current_xact_id_if_assigned();
+BEGIN
+    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    RETURN QUERY SELECT DISTINCT contact_id FROM {SCHEMA}.contact_changes
+        WHERE tx >= pg_snapshot_xmin(v_snapshot) AND NOT pg_visible_in_snapshot(tx, v_snapshot)
+          AND tx IS DISTINCT FROM v_own;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.read_interaction(p_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_row {SCHEMA}.interactions;
+    v_doc jsonb;
+BEGIN
+    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    SELECT * INTO v_row FROM {SCHEMA}.interactions WHERE id = p_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF {_holds(Permission.VIEW)}
+       AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
+        RETURN v_row.doc;
+    END IF;
+    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc';
+    IF {_holds(Permission.ADD)}
+       AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
+        RETURN v_doc;  -- a contact made from it (add) takes its sender's identity
+    END IF;
+    RETURN v_doc || jsonb_build_object('from', jsonb_build_object('address', '', 'name', ''));
+END $$;
+"""
+
+
+def _grants() -> Iterator[str]:
+    """What every user of the store may do directly: read (row-level security decides what)
+    and call the functions; no table is writable except through them."""
+    yield f"GRANT USAGE ON SCHEMA {SCHEMA} TO {USER_ROLE}"
+    for table in ("meta", "contacts", "contact_keys", "interactions", "audit", "settings"):
+        yield f"GRANT SELECT ON {SCHEMA}.{table} TO {USER_ROLE}"
+    yield f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {SCHEMA} FROM PUBLIC"
+    yield f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {SCHEMA} TO {USER_ROLE}"
+
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1 + ";\n".join(_grants()) + ";\n",)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+__all__ = [
+    "GROUP_ROLES",
+    "MIGRATIONS",
+    "NOTIFY_CHANNEL",
+    "PERMISSION_ROLES",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "UNSAFE_CLASS",
+    "USER_ROLE",
+    "unsafe_class",
+]

@@ -1,0 +1,702 @@
+"""The PostgreSQL store: :class:`contact_tui.store.base.ContactStore` over psycopg 3.
+
+Nothing is cached in the process: every read asks the server, so an agent's app stays small
+whatever the store's size, and the server's indexes do the finding. Reads run in autocommit
+(no transaction is ever left open between calls); a write is one transaction. Other agents'
+changes arrive as notifications on :data:`schema.NOTIFY_CHANNEL` (``table:id``), sent by the
+server at commit: :meth:`PostgresStore.refresh` turns those received since the last call into
+:class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
+
+The connection is shared by the app's worker threads under a lock (psycopg connections are not
+for concurrent use); each call holds it only for its statements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Jsonb
+
+from contact_tui.domain import codec as docs
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, Permission
+from contact_tui.domain.text import fold
+from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
+from contact_tui.store.errors import (
+    ConflictError,
+    NotFound,
+    StoreError,
+    StoreRefused,
+    StoreUnavailable,
+    StoreUnreadable,
+)
+from contact_tui.store.postgres.schema import (
+    GROUP_ROLES,
+    NOTIFY_CHANNEL,
+    PERMISSION_ROLES,
+    SCHEMA,
+    SCHEMA_VERSION,
+)
+
+# Every session the app opens: a lock held by another session costs a clear error after this
+# long, not a hang; a transaction left open cannot hold rows for long; nothing runs forever.
+SESSION_OPTIONS = {
+    "lock_timeout": "3s",
+    "idle_in_transaction_session_timeout": "10s",
+    "statement_timeout": "60s",
+}
+CONNECT_TIMEOUT = 5  # seconds: a server that does not answer is reported, not waited on
+
+# Positions: (_SNAPSHOT, n) names a server snapshot this process kept; (_IN_TRANSACTION, n)
+# is inside a write and equals no other position.
+_SNAPSHOT = 1
+_IN_TRANSACTION = 2
+_counter = itertools.count(1)
+MAX_SNAPSHOTS = 64  # a few imports planning at once, at most
+
+
+def connection_options(url: str) -> dict[str, Any]:
+    """psycopg's connect arguments for ``url`` with the app's session settings."""
+    options = " ".join(f"-c {name}={value}" for name, value in SESSION_OPTIONS.items())
+    return {
+        "conninfo": url,
+        "options": options,
+        "application_name": "contact-tui",
+        "connect_timeout": CONNECT_TIMEOUT,
+        "autocommit": True,
+    }
+
+
+def describe(url: str) -> str:
+    """``url`` for messages and the agent bar: never a password."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "a PostgreSQL database (the configured URL is not valid)"
+    parts.pop("password", None)
+    database = parts.get("dbname") or "the default database"
+    where = parts.get("host") or "the local socket"
+    return f"PostgreSQL {database} on {where}"
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A connection, or StoreUnavailable saying in one sentence why there is none."""
+    try:
+        return psycopg.connect(**connection_options(url))
+    except psycopg.OperationalError as err:
+        raise StoreUnavailable(_connect_failure(url, err)) from None
+
+
+def _connect_failure(url: str, err: psycopg.OperationalError) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    where = describe(url)
+    lowered = text.lower()
+    if "authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
+        return (
+            f"The database refused you at {where} ({text}); ask your admin to run "
+            "'contact-tui db grant' for your user."
+        )
+    if "database" in lowered and "does not exist" in lowered:
+        return (
+            f"There is no such database at {where} ({text}); check [store] url in the "
+            "config, or ask your admin to create it and run 'contact-tui db init'."
+        )
+    return (
+        f"Cannot reach the database at {where} ({text}); the server may be down or the "
+        "[store] url in the config may be wrong."
+    )
+
+
+def translate(err: psycopg.Error, where: str) -> StoreError:
+    """A psycopg error as the store error the service and the app understand."""
+    diag = err.diag
+    if isinstance(err, pg_errors.InsufficientPrivilege):
+        hint = diag.message_hint or ""
+        permission = next((p for p in Permission if p.value == hint), None)
+        return StoreRefused(
+            f"The database refused: {diag.message_primary or err}.", permission=permission
+        )
+    if isinstance(err, pg_errors.SerializationFailure) and diag.message_detail:
+        detail = json.loads(diag.message_detail)
+        contact_id = (diag.message_primary or "").split(" ")[1]
+        current = int(detail.get("version") or 0)
+        return ConflictError(
+            contact_id,
+            -1,
+            current,
+            str(detail.get("modifiedBy") or ""),
+            docs.parse_date(detail.get("modifyDate")),
+        )
+    if isinstance(err, pg_errors.NoDataFound):
+        return NotFound(diag.message_primary or str(err))
+    if isinstance(err, pg_errors.LockNotAvailable):
+        return StoreUnavailable(
+            f"Another session at {where} is holding what this change needs; nothing was "
+            "saved. Try again in a moment."
+        )
+    if isinstance(err, pg_errors.QueryCanceled):
+        return StoreUnavailable(
+            f"The database at {where} did not answer in time; nothing was saved. Try again."
+        )
+    if isinstance(err, pg_errors.CheckViolation):
+        return StoreError(
+            f"The database at {where} refused text holding control or format characters; "
+            "nothing was saved."
+        )
+    if isinstance(err, pg_errors.UndefinedTable | pg_errors.InvalidSchemaName):
+        return StoreUnavailable(
+            f"The database at {where} has no contact-tui tables; ask your admin to run "
+            "'contact-tui db init'."
+        )
+    if isinstance(err, psycopg.OperationalError):
+        return StoreUnavailable(
+            f"Lost the connection to the database at {where}; nothing was saved. It "
+            "reconnects on the next try."
+        )
+    return StoreError(f"The database at {where} failed: {diag.message_primary or err}.")
+
+
+class PgTransaction:
+    """One write transaction (:class:`contact_tui.store.base.StoreTransaction`)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], where: str, store: PostgresStore) -> None:
+        self._conn = conn
+        self._where = where
+        self._store = store
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        row = self._conn.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    def _all(self, sql: str, *args: Any) -> list[Any]:
+        return [row[0] for row in self._conn.execute(sql, args)]
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact as of this transaction."""
+        doc = self._one(f"SELECT {SCHEMA}.read_contact(%s)", contact_id)
+        return None if doc is None else _contact(doc, self._where)
+
+    def contacts_by_key(self, key: str) -> list[Contact]:
+        """Contacts under an identity key, first-created first."""
+        found = self._all(f"SELECT * FROM {SCHEMA}.read_contacts_by_key(%s)", key)
+        return [_contact(doc, self._where) for doc in found]
+
+    def contact_ids_by_key(self, key: str) -> list[str]:
+        """The ids of the contacts under a key, first-created first."""
+        found = self._all(f"SELECT d ->> 'id' FROM {SCHEMA}.read_contacts_by_key(%s) AS d", key)
+        return [str(i) for i in found]
+
+    def contact_ids(self) -> list[str]:
+        """Every contact id."""
+        return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids('contacts')")]
+
+    def contact_keys(self, contact_id: str) -> set[str]:
+        """The identity keys a contact is indexed under now."""
+        return set(self._all(f"SELECT * FROM {SCHEMA}.read_contact_keys(%s)", contact_id))
+
+    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
+        """Write a contact at ``expected_version`` (0: new); returns it as saved."""
+        # created None: the version alone decides (a contact re-created under its id starts
+        # again at version 1, which a save from an older read cannot expect).
+        saved = self._save(docs.contact_to_doc(contact), expected_version, None)
+        return _contact(saved, self._where)
+
+    def apply_prepared(self, prepared: PreparedSave) -> None:
+        """Write a prepared save; ConflictError if the contact moved on since."""
+        created = prepared.created if isinstance(prepared.created, str) else None
+        self._save(prepared.doc, prepared.expected_version, created)
+
+    def _save(self, doc: dict[str, Any], expected: int, created: str | None) -> Any:
+        last, first, _ = docs.contact_doc_sort_key(doc)
+        try:
+            return self._one(
+                f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s, %s, %s)",
+                Jsonb(doc),
+                expected,
+                created,
+                last,
+                first,
+                # NUL separates the fields in the embedded index; text columns cannot hold
+                # it, and a needle never holds a line feed.
+                docs.contact_doc_search_text(doc).replace("\x00", "\n"),
+            )
+        except ConflictError as err:
+            raise ConflictError(
+                err.contact_id, expected, err.current, err.modified_by, err.modified_at
+            ) from None
+
+    def touch_contact(self, contact_id: str, when: datetime) -> None:
+        """Renew a contact's last-interaction date without a new version."""
+        self._conn.execute(
+            f"SELECT {SCHEMA}.touch_contact(%s, %s)", (contact_id, docs.format_date(when))
+        )
+
+    def changed_fields(self, before: Contact | None, after: Contact) -> tuple[str, ...]:
+        """The Genesys keys that differ between two versions of a contact."""
+        old = docs.contact_to_doc(before) if before is not None else None
+        return docs.changed_fields(old, docs.contact_to_doc(after))
+
+    def delete_contact(self, contact_id: str) -> None:
+        """Remove a contact that is not in Contacts (ephemeral expiry, absorbing)."""
+        self._conn.execute(f"SELECT {SCHEMA}.delete_contact(%s)", (contact_id,))
+
+    def interaction(self, interaction_id: str) -> Interaction | None:
+        """An interaction as of this transaction (another agent's without its content)."""
+        doc = self._one(f"SELECT {SCHEMA}.read_interaction(%s)", interaction_id)
+        return None if doc is None else _interaction(doc, self._where)
+
+    def save_interaction(self, interaction: Interaction) -> None:
+        """Write an interaction."""
+        self._conn.execute(
+            f"SELECT {SCHEMA}.save_interaction(%s)",
+            (Jsonb(docs.interaction_to_doc(interaction)),),
+        )
+
+    def interaction_ids(self) -> list[str]:
+        """Every interaction id."""
+        return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids('interactions')")]
+
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append an audit record; the server sets who and when."""
+        self._conn.execute(
+            f"SELECT {SCHEMA}.add_audit(%s)",
+            (Jsonb(docs.audit_to_doc(record)),),
+        )
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Store an admin setting."""
+        self._conn.execute(f"SELECT {SCHEMA}.set_setting(%s, %s)", (name, Jsonb(value)))
+
+    def position(self) -> Position:
+        """Never equal to a position read before the transaction, so the service always asks
+        :meth:`contact_ids_changed_since` (one indexed query)."""
+        return (_IN_TRANSACTION, next(_counter))
+
+    def contact_ids_changed_since(self, position: Position) -> set[str] | None:
+        """Contacts other sessions committed after ``position`` was read (None: unknown)."""
+        snapshot = self._store.snapshot_at(position)
+        if snapshot is None:
+            return None
+        return {str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.changed_since(%s)", snapshot)}
+
+
+class NotifyWatch:
+    """A second connection LISTENing on the store's channel: its socket becomes readable when
+    another session commits a change (:class:`contact_tui.store.base.StoreWatch`)."""
+
+    def __init__(self, store: PostgresStore, conn: psycopg.Connection[Any]) -> None:
+        self._store = store
+        self._conn = conn
+        self._alive = True
+
+    def fileno(self) -> int | None:
+        """The listening connection's socket."""
+        return self._conn.pgconn.socket if self._alive else None
+
+    @property
+    def alive(self) -> bool:
+        """False once the connection is lost; the app then asks for a new watch."""
+        return self._alive
+
+    @property
+    def trouble(self) -> str:
+        """Nothing while listening."""
+        return ""
+
+    def changed(self) -> bool:
+        """Take in the notifications that arrived; True when there were any (or the
+        connection was lost: the app then reloads and watches anew)."""
+        pgconn = self._conn.pgconn
+        try:
+            pgconn.consume_input()
+        except psycopg.OperationalError:
+            self._alive = False
+            return True
+        arrived = []
+        while (notice := pgconn.notifies()) is not None:
+            arrived.append(notice.extra.decode("utf-8", "replace"))
+        if pgconn.status != psycopg.pq.ConnStatus.OK:
+            self._alive = False
+            return True
+        self._store.heard(arrived)
+        return bool(arrived)
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._alive = False
+        with contextlib.suppress(psycopg.Error):
+            self._conn.close()
+
+
+RETRY_SECONDS = 2.0
+RECONNECTING = "Reconnecting to the database..."
+
+
+class ReconnectWatch:
+    """After the listening connection was lost (a server restart, a network cut): try to
+    listen again each time the app asks. Once the server answers, it says something changed
+    (the app reloads what it missed) and stops being alive, so the app takes the
+    :class:`NotifyWatch` that comes after it, on the connection it made."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._ready: psycopg.Connection[Any] | None = None
+        # Each try runs in a thread of its own: connecting to a host that does not answer
+        # takes up to the connect timeout, which the app's screen must not wait for.
+        self._trying: threading.Thread | None = None
+        self._made: list[psycopg.Connection[Any]] = []
+        self._next_try = 0.0
+
+    def fileno(self) -> None:
+        """No descriptor: the app calls :meth:`changed` on a timer."""
+        return None
+
+    @property
+    def alive(self) -> bool:
+        """True until a listen works again."""
+        return self._ready is None
+
+    @property
+    def trouble(self) -> str:
+        """Why the app does not see changes now."""
+        return RECONNECTING if self._ready is None else ""
+
+    def changed(self) -> bool:
+        """True (reload everything) once a try to listen again has worked; starts the next
+        try, no more often than every :data:`RETRY_SECONDS`, when none is running."""
+        if self._ready is not None:
+            return False
+        if self._made:
+            self._ready = self._made.pop()
+            self._store.heard(["*:*"])
+            return True
+        now = time.monotonic()
+        if (self._trying is None or not self._trying.is_alive()) and now >= self._next_try:
+            self._next_try = now + RETRY_SECONDS
+            self._trying = threading.Thread(target=self._try, daemon=True, name="pg-reconnect")
+            self._trying.start()
+        return False
+
+    def _try(self) -> None:
+        conn = self._store.listen()
+        if conn is not None:
+            self._made.append(conn)
+
+    def take(self) -> psycopg.Connection[Any] | None:
+        """The listening connection made, for the watch that comes after this one."""
+        conn, self._ready = self._ready, None
+        return conn
+
+    def close(self) -> None:
+        """Close a listening connection no one took."""
+        for conn in (self.take(), *self._made):
+            if conn is not None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.close()
+        self._made.clear()
+
+
+class PostgresStore:
+    """A contact store in a PostgreSQL database (:class:`contact_tui.store.base.ContactStore`).
+
+    ``user`` is the database's ``session_user``: the acting user, as the server knows it.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._where = describe(url)
+        self._mutex = threading.RLock()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._heard: list[str] = []
+        self._heard_mutex = threading.Lock()
+        self._snapshots: dict[int, str] = {}
+        conn = self._connection()
+        self.user = str(conn.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
+        self._check_schema(conn)
+
+    @classmethod
+    def open(cls, url: str) -> PostgresStore:
+        """Connect to the store at ``url`` (a libpq URI); StoreUnavailable says why not."""
+        return cls(url)
+
+    @property
+    def location(self) -> str:
+        """The database, for the agent bar and messages (never a password)."""
+        return self._where
+
+    # --- the connection ------------------------------------------------------------------
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            conn = self._conn = connect(self._url)
+        return conn
+
+    def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
+        try:
+            row = conn.execute(
+                f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except (pg_errors.UndefinedTable, pg_errors.InvalidSchemaName):
+            row = None
+        except pg_errors.InsufficientPrivilege:
+            raise StoreUnavailable(
+                f"You ({self.user}) have no role in the contact-tui store at {self._where}; "
+                "ask your admin to run 'contact-tui db grant' for your user."
+            ) from None
+        found = int(row[0]) if row is not None else 0
+        if found < SCHEMA_VERSION:
+            state = "has no contact-tui schema" if found == 0 else f"has schema version {found}"
+            raise StoreUnavailable(
+                f"The database at {self._where} {state}; this contact-tui needs version "
+                f"{SCHEMA_VERSION}: ask your admin to run 'contact-tui db init'."
+            )
+        if found > SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"The database at {self._where} has schema version {found}, newer than this "
+                f"contact-tui understands ({SCHEMA_VERSION}); upgrade contact-tui."
+            )
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[psycopg.Connection[Any]]:
+        """The connection, for one call's statements, with errors made store errors."""
+        with self._mutex:
+            try:
+                yield self._connection()
+            except StoreError:
+                raise
+            except psycopg.Error as err:
+                raise translate(err, self._where) from None
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """A read's rows. A read on a connection the server dropped (a restart) is made once
+        more on a new one: reading twice changes nothing, and the app carries on."""
+        with self._mutex:
+            for attempt in (1, 2):
+                conn = self._connection()
+                try:
+                    return conn.execute(sql, args).fetchall()
+                except psycopg.OperationalError as err:
+                    if attempt == 1 and conn.broken:
+                        continue
+                    raise translate(err, self._where) from None
+                except psycopg.Error as err:
+                    raise translate(err, self._where) from None
+        raise AssertionError("unreachable")
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        rows = self._rows(sql, args)
+        return rows[0][0] if rows else None
+
+    def _all(self, sql: str, *args: Any) -> list[Any]:
+        return [row[0] for row in self._rows(sql, args)]
+
+    # --- writing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self, actor: str) -> Iterator[PgTransaction]:
+        """One transaction; ``actor`` is only for the embedded store (here the server knows)."""
+        # One round trip first: a connection the server dropped since the last call (a
+        # restart) is replaced before the change starts, not found out halfway through it.
+        self._rows("SELECT 1")
+        with self._using() as conn, conn.transaction():
+            try:
+                yield PgTransaction(conn, self._where, self)
+            except psycopg.Error as err:
+                raise translate(err, self._where) from None
+
+    # --- keeping up --------------------------------------------------------------------------
+
+    def heard(self, payloads: Iterable[str]) -> None:
+        """Notifications a watch received (``table:id``), for the next :meth:`refresh`."""
+        with self._heard_mutex:
+            self._heard.extend(payloads)
+
+    def refresh(self) -> list[Change]:
+        """What other sessions changed since the last call, as their notifications said."""
+        with self._heard_mutex:
+            heard, self._heard = self._heard, []
+        changes = []
+        for payload in dict.fromkeys(heard):
+            table, _, doc_id = payload.partition(":")
+            changes.append(Change(table, doc_id))
+        return changes
+
+    def watch(self, after: StoreWatch | None = None) -> NotifyWatch | ReconnectWatch:
+        """LISTEN on a connection of its own; after a listen was lost (or when none can be
+        had now), a watch that tries again until the server answers."""
+        if isinstance(after, ReconnectWatch):
+            conn = after.take()
+            if conn is not None:
+                return NotifyWatch(self, conn)
+        elif after is None:
+            conn = self.listen()
+            if conn is not None:
+                return NotifyWatch(self, conn)
+        return ReconnectWatch(self)
+
+    def listen(self) -> psycopg.Connection[Any] | None:
+        """A new connection listening on the store's channel, or None when the server does
+        not answer."""
+        try:
+            conn = connect(self._url)
+        except StoreError:
+            return None
+        try:
+            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except psycopg.Error:
+            conn.close()
+            return None
+        return conn
+
+    def position(self) -> Position:
+        """The server's snapshot now (what is committed), kept under a number: a transaction
+        asked what changed since returns the contacts committed after it."""
+        snapshot = str(self._one("SELECT pg_current_snapshot()::text"))
+        with self._heard_mutex:
+            number = next(_counter)
+            self._snapshots[number] = snapshot
+            while len(self._snapshots) > MAX_SNAPSHOTS:
+                del self._snapshots[next(iter(self._snapshots))]
+        return (_SNAPSHOT, number)
+
+    def snapshot_at(self, position: Position) -> str | None:
+        """The snapshot :meth:`position` kept under ``position``, if it is one of ours."""
+        if position[0] != _SNAPSHOT:
+            return None
+        with self._heard_mutex:
+            return self._snapshots.get(position[1])
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact by id."""
+        doc = self._one(f"SELECT doc FROM {SCHEMA}.contacts WHERE id = %s", contact_id)
+        return None if doc is None else _contact(doc, self._where)
+
+    def contacts(self, ids: Iterable[str]) -> list[Contact]:
+        """Contacts by id in the order asked, skipping ids that no longer exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        rows = self._all(f"SELECT doc FROM {SCHEMA}.contacts WHERE id = ANY(%s)", wanted)
+        by_id = {doc["id"]: doc for doc in rows}
+        return [_contact(by_id[i], self._where) for i in wanted if i in by_id]
+
+    def contacts_by_key(self, key: str) -> list[Contact]:
+        """Contacts under an identity key, first-created first."""
+        rows = self._all(
+            f"SELECT c.doc FROM {SCHEMA}.contact_keys AS k "
+            f"JOIN {SCHEMA}.contacts AS c ON c.id = k.contact_id "
+            'WHERE k.key = %s ORDER BY c.created, c.id COLLATE "C"',
+            key,
+        )
+        return [_contact(doc, self._where) for doc in rows]
+
+    def search_text(self, needles: list[str], limit: int) -> tuple[list[Contact], int]:
+        """Contacts whose names or emails contain every needle (folded), in directory order:
+        the first ``limit`` and how many there are."""
+        folded = [fold(n) for n in needles if n]
+        patterns = ["%" + _like_escape(n) + "%" for n in folded]
+        # Through the server's function: on the table, row-level security keeps the trigram
+        # index out of a LIKE (see schema.search_contacts).
+        rows = self._rows(f"SELECT * FROM {SCHEMA}.search_contacts(%s, %s)", [patterns, limit])
+        total = int(rows[0][1]) if rows else 0
+        return [_contact(doc, self._where) for doc, _ in rows], total
+
+    def contact_ids(self) -> list[str]:
+        """Every contact id."""
+        return [str(i) for i in self._all(f"SELECT id FROM {SCHEMA}.contacts")]
+
+    def interaction(self, interaction_id: str) -> Interaction | None:
+        """An interaction by id; another agent's comes without what the customer said unless
+        the user may read it (the server decides), so the service can say whose it is."""
+        doc = self._one(f"SELECT {SCHEMA}.read_interaction(%s)", interaction_id)
+        return None if doc is None else _interaction(doc, self._where)
+
+    def interactions_for(self, agent: str) -> list[Interaction]:
+        """An agent's interactions, newest first."""
+        rows = self._all(
+            f"SELECT doc FROM {SCHEMA}.interactions WHERE agent = %s "
+            'ORDER BY started DESC, id COLLATE "C"',
+            agent,
+        )
+        return [_interaction(doc, self._where) for doc in rows]
+
+    def interaction_ids(self) -> list[str]:
+        """Every interaction id the user may read."""
+        return [str(i) for i in self._all(f"SELECT id FROM {SCHEMA}.interactions")]
+
+    def audit_for(self, contact_id: str) -> list[AuditRecord]:
+        """A contact's audit trail, oldest first."""
+        rows = self._all(
+            f"SELECT doc FROM {SCHEMA}.audit WHERE contact_id = %s ORDER BY seq", contact_id
+        )
+        try:
+            return [docs.audit_from_doc(doc, str(doc.get("id", ""))) for doc in rows]
+        except docs.DocumentError as err:
+            raise StoreUnreadable(self._where, str(err)) from None
+
+    def setting(self, name: str) -> Any:
+        """An admin setting, or None when never set."""
+        return self._one(f"SELECT value FROM {SCHEMA}.settings WHERE name = %s", name)
+
+    def permissions(self) -> frozenset[Permission]:
+        """The permissions the server says this user holds (to grey out what it refuses)."""
+        roles = PERMISSION_ROLES.values()
+        checks = ", ".join(f"pg_has_role(session_user, '{r}', 'MEMBER')" for r in roles)
+        rows = self._rows(f"SELECT {checks}")
+        held = rows[0] if rows else ()
+        return frozenset(p for p, has in zip(PERMISSION_ROLES, held, strict=True) if has)
+
+    def roles(self) -> tuple[str, ...]:
+        """The built-in roles the server grants this user (for the agent bar)."""
+        names = list(GROUP_ROLES.items())
+        checks = ", ".join(f"pg_has_role(session_user, '{r}', 'MEMBER')" for _, r in names)
+        rows = self._rows(f"SELECT {checks}")
+        held = rows[0] if rows else ()
+        return tuple(name for (name, _), has in zip(names, held, strict=True) if has)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contact(doc: dict[str, Any], where: str) -> Contact:
+    try:
+        return docs.contact_from_doc(doc, str(doc.get("id", "")))
+    except docs.DocumentError as err:
+        raise StoreUnreadable(where, str(err), "Fix or remove that contact.") from None
+
+
+def _interaction(doc: dict[str, Any], where: str) -> Interaction:
+    try:
+        return docs.interaction_from_doc(doc, str(doc.get("id", "")))
+    except docs.DocumentError as err:
+        raise StoreUnreadable(where, str(err), "Fix or remove that interaction.") from None
+
+
+__all__ = [
+    "NotifyWatch",
+    "PgTransaction",
+    "PostgresStore",
+    "ReconnectWatch",
+    "connect",
+    "describe",
+]

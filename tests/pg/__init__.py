@@ -1,0 +1,1 @@
+"""Tests of the throwaway PostgreSQL server the store tests run against."""

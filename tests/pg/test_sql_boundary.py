@@ -1,0 +1,586 @@
+"""The database is the security boundary: what an agent could try with ``psql`` instead of the
+app, as each built-in role (viewer, agent, supervisor, router) and as a login with no
+contact-tui role, does no more than the app allows (issue 12, "Identity and permissions as a
+real boundary"). Each test performs the attack on plain connections, as psql would (none of the
+app's session settings), and shows it is refused or harmless, with a positive control where a
+role may do it. The security issue's attacks are replayed too: forged identity and planted
+files.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors as pg_errors
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from contact_tui import bootstrap
+from contact_tui.config import Agent
+from contact_tui.domain import codec as docs
+from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.model import (
+    Channel,
+    Contact,
+    ContactType,
+    Interaction,
+    NewInteraction,
+    Participant,
+    Permission,
+    PhoneKind,
+)
+from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.service import ContactService, PermissionDenied
+from contact_tui.store.errors import StoreRefused, StoreUnavailable
+from contact_tui.store.postgres import admin
+from contact_tui.store.postgres import store as pg_store
+from contact_tui.store.postgres.schema import GROUP_ROLES, SCHEMA
+from contact_tui.store.postgres.store import PostgresStore, connection_options
+from contact_tui.store.repository import Repository
+from tests.factories import SAM_CELL, UNKNOWN_CALLER, FixedClock, StoreBuilder, make_config
+from tests.permissions.matrix import Fingerprint, pg_fingerprint
+from tests.pg.server import PEER_DATABASE, Database, Databases, PgServer
+
+pytestmark = [pytest.mark.pg, pytest.mark.xdist_group("postgres")]
+
+# The logins, by the built-in role they are granted ("none": a login with no contact-tui role).
+# Names of their own: roles are cluster-wide and other tests reset alice's and bob's grants.
+LOGINS = {
+    "viewer": "sql_viewer",
+    "agent": "sql_agent",
+    "supervisor": "sql_supervisor",
+    "router": "sql_router",
+    "none": "sql_nobody",
+}
+OTHER = "sql_other"  # another agent, whose interactions the others try to read
+ROLES = list(LOGINS)
+TABLES = ("meta", "contacts", "contact_keys", "interactions", "audit", "settings")
+SECRET = "Caller: my card number is 4111 1111 1111 1111"
+OSC_52 = "\x1b]52;c;ZWNobyBwd25lZA==\x07"  # sets the clipboard of a terminal that shows it
+RLO = "invoice\u202etxt.exe"  # right-to-left override: shows as invoiceexe.txt
+
+
+def holds(role: str, permission: Permission) -> bool:
+    """Whether the built-in ``role`` grants ``permission`` ("none" grants nothing)."""
+    return permission in BUILTIN_ROLES.get(role, frozenset())
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What the template database holds, made through the service by the supervisor."""
+
+    sam: Contact  # curated
+    ephemeral: Contact  # made for agent_call's unknown caller
+    agent_call: Interaction  # routed to sql_agent
+    other_call: Interaction  # routed to sql_other, with what the customer said
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A fresh copy of the template for one test."""
+
+    db: Database
+    cast: Cast
+
+    def psql(self, role: str) -> psycopg.Connection[Any]:
+        """A plain autocommit connection as ``role``'s login, with none of the app's session
+        settings: what psql would open."""
+        return self.db.connect(LOGINS[role])
+
+    def superuser(self) -> psycopg.Connection[Any]:
+        """The superuser, who sees every row."""
+        return self.db.connect()
+
+    def snapshot(self) -> Fingerprint:
+        """Every table as it is now."""
+        with self.superuser() as conn:
+            return pg_fingerprint(conn)
+
+
+def _install(server: PgServer, cast: list[Cast]) -> Callable[[str], None]:
+    def install(url: str) -> None:
+        admin.init(url)
+        for role, login in LOGINS.items():
+            if role in GROUP_ROLES:
+                admin.grant(url, login, [role])
+        admin.grant(url, OTHER, ["agent"])
+        with server.connect() as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'sql_nobody'").fetchone():
+                conn.execute("DROP ROLE sql_nobody")
+            conn.execute("CREATE ROLE sql_nobody LOGIN")
+        store = PostgresStore.open(psycopg.conninfo.make_conninfo(url, user=LOGINS["supervisor"]))
+        try:
+            clock = FixedClock()
+            agent = Agent(store.user, frozenset(), store.roles(), store.permissions())
+            service = ContactService(store, make_config(Path("unused")), agent, clock)
+            build = StoreBuilder(service, clock)
+            sam = build.curated("Sam", "Lee", PhoneKind.CELL, SAM_CELL)
+            agent_call = build.arrive(
+                NewInteraction(
+                    LOGINS["agent"],
+                    Channel.VOICE,
+                    Participant(UNKNOWN_CALLER, "Una Known"),
+                    transcript=("Caller: hello",),
+                )
+            )
+            other_call = build.arrive(
+                NewInteraction(
+                    OTHER,
+                    Channel.VOICE,
+                    Participant("+1 212 555 0177", "Bob's Caller"),
+                    transcript=(SECRET,),
+                )
+            )
+            ephemeral = store.contact(agent_call.contact_id or "")
+            assert ephemeral is not None and ephemeral.type == ContactType.EPHEMERAL
+        finally:
+            store.close()
+        cast.append(Cast(sam, ephemeral, agent_call, other_call))
+
+    return install
+
+
+@pytest.fixture(scope="session")
+def boundary_template(pg_server: PgServer) -> tuple[str, Cast]:
+    """The template, once per test process: the schema, the logins and their roles, and the
+    cast (so the logins exist before any test's pg_databases notes which roles to drop)."""
+    cast: list[Cast] = []
+    name = pg_server.template("sql_boundary", _install(pg_server, cast))
+    assert cast, "the template was made before this fixture: its cast is unknown"
+    return name, cast[0]
+
+
+@pytest.fixture
+def boundary(boundary_template: tuple[str, Cast], pg_databases: Databases) -> Boundary:
+    """A fresh copy of the template."""
+    template, cast = boundary_template
+    return Boundary(pg_databases.create(template=template), cast)
+
+
+def _refused(conn: psycopg.Connection[Any], statement: str, *args: Any) -> None:
+    with pytest.raises(pg_errors.InsufficientPrivilege):
+        conn.execute(statement, args or None)
+
+
+def _save_contact(conn: psycopg.Connection[Any], doc: dict[str, Any], expected: int) -> Any:
+    row = conn.execute(
+        f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(doc), expected)
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+# --- no table is written but through the functions ------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_writes_locks_or_row_locks_a_table(boundary: Boundary, role: str) -> None:
+    """INSERT, UPDATE, DELETE and TRUNCATE on every table (the audit included), row locks by
+    SELECT ... FOR UPDATE/SHARE, and LOCK TABLE in a mode that blocks others: all refused for
+    lack of privilege, whatever the role."""
+    before = boundary.snapshot()
+    columns = {"meta": "key", "contact_keys": "key", "settings": "name"}
+    with boundary.psql(role) as conn:
+        for table in (*TABLES, "contact_changes"):
+            name = f"{SCHEMA}.{table}"
+            column = columns.get(table, "contact_id" if table == "contact_changes" else "id")
+            _refused(conn, f"INSERT INTO {name} DEFAULT VALUES")
+            _refused(conn, f"UPDATE {name} SET {column} = {column}")
+            _refused(conn, f"DELETE FROM {name}")
+            _refused(conn, f"TRUNCATE {name}")
+            _refused(conn, f"SELECT 1 FROM {name} FOR UPDATE")
+            _refused(conn, f"SELECT 1 FROM {name} FOR SHARE")
+            for mode in ("ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE"):
+                with conn.transaction():
+                    _refused(conn, f"LOCK TABLE {name} IN {mode} MODE")
+                    # A failed statement ends the transaction: leave it rolled back.
+                    raise psycopg.Rollback()
+    assert boundary.snapshot() == before
+
+
+# --- contacts: add, edit, promote each need their permission --------------------------------
+
+
+def _add(cast: Cast) -> tuple[dict[str, Any], int]:
+    doc = docs.contact_to_doc(replace(cast.sam, id="added-by-sql", first_name="Eve"))
+    return doc, 0
+
+
+def _edit(cast: Cast) -> tuple[dict[str, Any], int]:
+    return docs.contact_to_doc(replace(cast.sam, title="Edited by SQL")), cast.sam.version
+
+
+def _promote(cast: Cast) -> tuple[dict[str, Any], int]:
+    promoted = replace(cast.ephemeral, type=ContactType.CURATED)
+    return docs.contact_to_doc(promoted), cast.ephemeral.version
+
+
+CONTACT_WRITES = {
+    "add": (_add, Permission.ADD),
+    "edit": (_edit, Permission.EDIT),
+    "promote": (_promote, Permission.PROMOTE),
+}
+
+
+@pytest.mark.parametrize("write", list(CONTACT_WRITES))
+@pytest.mark.parametrize("role", ROLES)
+def test_save_contact_needs_the_permission(boundary: Boundary, role: str, write: str) -> None:
+    make, permission = CONTACT_WRITES[write]
+    doc, expected = make(boundary.cast)
+    before = boundary.snapshot()
+    with boundary.psql(role) as conn:
+        if holds(role, permission):
+            saved = _save_contact(conn, doc, expected)
+            # Who saved it is the server's word.
+            assert saved["id"] == doc["id"] and saved["modifiedBy"] == LOGINS[role]
+            assert boundary.snapshot().files["contacts"] != before.files["contacts"]
+            return
+        with pytest.raises(pg_errors.InsufficientPrivilege) as refused:
+            _save_contact(conn, doc, expected)
+    if role != "none":  # a login with no role is refused the schema itself
+        assert refused.value.diag.message_hint == permission.value
+    assert boundary.snapshot() == before
+
+
+# --- interactions: others' stay hidden, routing needs route, content stays --------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_other_agents_interactions_and_transcripts_stay_hidden(
+    boundary: Boundary, role: str
+) -> None:
+    other = boundary.cast.other_call
+    with boundary.psql(role) as conn:
+        if role == "none":
+            _refused(conn, f"SELECT count(*) FROM {SCHEMA}.interactions")
+            _refused(conn, f"SELECT {SCHEMA}.read_interaction(%s)", other.id)
+            return
+        rows = conn.execute(
+            f"SELECT doc FROM {SCHEMA}.interactions WHERE agent = %s", (OTHER,)
+        ).fetchall()
+        found = conn.execute(f"SELECT {SCHEMA}.read_interaction(%s)", (other.id,)).fetchone()
+    assert found is not None
+    doc = found[0]
+    if holds(role, Permission.VIEW_ALL_INTERACTIONS):
+        assert [r[0]["id"] for r in rows] == [other.id] and doc["transcript"] == [SECRET]
+        return
+    assert rows == []
+    # Whose it is shows (the app's refusal says it too); not what the customer said, nor who.
+    assert doc["agent"] == OTHER and "transcript" not in doc
+    assert doc["from"] == {"address": "", "name": ""}
+    assert SECRET not in str(doc) and "Bob's Caller" not in str(doc)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_putting_an_interaction_in_another_agents_queue_needs_route(
+    boundary: Boundary, role: str
+) -> None:
+    pushed = replace(
+        boundary.cast.other_call,
+        id="pushed-by-sql",
+        transcript=("Caller: please wire the money to account 666",),
+        contact_id=None,
+    )
+    before = boundary.snapshot()
+    with boundary.psql(role) as conn:
+        call = f"SELECT {SCHEMA}.save_interaction(%s)"
+        doc = Jsonb(docs.interaction_to_doc(pushed))
+        if holds(role, Permission.ROUTE):
+            conn.execute(call, (doc,))
+            assert boundary.snapshot().files["interactions"] != before.files["interactions"]
+            return
+        _refused(conn, call, doc)
+    assert boundary.snapshot() == before
+
+
+def test_an_agent_cannot_rewrite_what_the_customer_said(boundary: Boundary) -> None:
+    """Saving one's own interaction changes the link and state, never its content or owner."""
+    call = boundary.cast.agent_call
+    forged = replace(
+        call,
+        transcript=("Caller: I agree to everything",),
+        from_=Participant("+1 900 555 0100", "Forged"),
+        agent=OTHER,
+        contact_id=boundary.cast.sam.id,
+    )
+    with boundary.psql("agent") as conn:
+        conn.execute(
+            f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(docs.interaction_to_doc(forged)),)
+        )
+    with boundary.superuser() as conn:
+        row = conn.execute(
+            f"SELECT agent, doc FROM {SCHEMA}.interactions WHERE id = %s", (call.id,)
+        ).fetchone()
+    assert row is not None
+    agent, doc = row
+    assert agent == LOGINS["agent"] and doc["agent"] == LOGINS["agent"]
+    assert doc["transcript"] == list(call.transcript)
+    assert doc["from"] == {"address": call.from_.address, "name": call.from_.name}
+    assert doc["contactId"] == boundary.cast.sam.id  # the link is the agent's to change
+
+
+# --- the audit: who and when are the server's, records are never changed ---------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_audit_names_the_session_user_and_the_server_time(
+    boundary: Boundary, role: str
+) -> None:
+    forged = {
+        "id": "forged-audit",
+        "at": "2001-01-01T00:00:00.000Z",
+        "agent": LOGINS["supervisor"],
+        "action": "edit",
+        "fields": ["title"],
+        "contactId": boundary.cast.sam.id,
+    }
+    before = boundary.snapshot()
+    with boundary.psql(role) as conn:
+        call = f"SELECT {SCHEMA}.add_audit(%s)"
+        if role == "none":
+            _refused(conn, call, Jsonb(forged))
+            assert boundary.snapshot() == before
+            return
+        conn.execute(call, (Jsonb(forged),))
+        _refused(conn, f"UPDATE {SCHEMA}.audit SET agent = %s", LOGINS["supervisor"])
+        _refused(conn, f"DELETE FROM {SCHEMA}.audit WHERE id = %s", "forged-audit")
+    with boundary.superuser() as conn:
+        row = conn.execute(
+            f"SELECT agent, at, doc, now() FROM {SCHEMA}.audit WHERE id = 'forged-audit'"
+        ).fetchone()
+    assert row is not None
+    agent, at, doc, now = row
+    assert agent == doc["agent"] == LOGINS[role]
+    assert abs(at - now) < timedelta(minutes=1)
+    written = docs.parse_date(doc["at"])
+    assert written is not None and abs(written - now) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_settings_need_the_admin_permission(boundary: Boundary, role: str) -> None:
+    before = boundary.snapshot()
+    call = f"SELECT {SCHEMA}.set_setting('ephemeral-ttl-days', %s)"
+    with boundary.psql(role) as conn:
+        if holds(role, Permission.ADMIN):
+            conn.execute(call, (Jsonb(1),))
+            assert boundary.snapshot().files["settings"] != before.files["settings"]
+            return
+        _refused(conn, call, Jsonb(1))
+    assert boundary.snapshot() == before
+
+
+# --- identity: the session user is the login, and stays it -----------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_one_becomes_another_user(boundary: Boundary, role: str) -> None:
+    login = LOGINS[role]
+    target = LOGINS["agent"] if role == "supervisor" else LOGINS["supervisor"]
+    with boundary.psql(role) as conn:
+        _refused(conn, sql.SQL("SET ROLE {}").format(sql.Identifier(target)).as_string(conn))
+        _refused(
+            conn,
+            sql.SQL("SET SESSION AUTHORIZATION {}").format(sql.Identifier(target)).as_string(conn),
+        )
+        assert conn.execute("SELECT session_user, current_user").fetchone() == (login, login)
+        if role in GROUP_ROLES:
+            # A member may SET ROLE to its own group; the checks ask the session user, so it
+            # gains nothing: still no settings change without admin.
+            conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(GROUP_ROLES[role])))
+            assert conn.execute("SELECT session_user").fetchone() == (login,)
+            if not holds(role, Permission.ADMIN):
+                _refused(conn, f"SELECT {SCHEMA}.set_setting('ephemeral-ttl-days', '1')")
+        else:
+            _refused(conn, "SET ROLE contact_tui_supervisor")
+
+
+# --- stored text: no control or bidi character, whoever writes it ----------------------------
+
+
+@pytest.mark.parametrize("text", [OSC_52, RLO], ids=["osc52", "rlo"])
+def test_no_control_or_bidi_character_is_stored_anywhere(boundary: Boundary, text: str) -> None:
+    cast = boundary.cast
+    before = boundary.snapshot()
+    contact = docs.contact_to_doc(replace(cast.sam, title=text))
+    interaction = docs.interaction_to_doc(replace(cast.other_call, id="x", transcript=(text,)))
+    audit = {"id": "a", "action": "edit", "fields": [text], "contactId": cast.sam.id}
+    with boundary.psql("supervisor") as conn:
+        # Through the functions, which run as their owner, a superuser: the CHECK still holds.
+        attempts: list[tuple[str, tuple[Any, ...]]] = [
+            (f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(contact), 1)),
+            (f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(interaction),)),
+            (f"SELECT {SCHEMA}.add_audit(%s)", (Jsonb(audit),)),
+            (f"SELECT {SCHEMA}.set_setting('region', %s)", (Jsonb(text),)),
+            (
+                f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
+                (Jsonb({**docs.contact_to_doc(cast.sam), text: "a key"}), 1),
+            ),
+        ]
+        for statement, args in attempts:
+            with pytest.raises(pg_errors.CheckViolation):
+                conn.execute(statement, args)
+    with boundary.superuser() as conn, pytest.raises(pg_errors.CheckViolation):
+        conn.execute(
+            f"UPDATE {SCHEMA}.contacts SET doc = doc || %s WHERE id = %s",
+            (Jsonb({"firstName": text}), cast.sam.id),
+        )
+    assert boundary.snapshot() == before
+
+
+# --- locks: a hostile session costs others a clear error, and is ended -----------------------
+
+
+def test_a_held_row_costs_others_a_clear_error_and_the_idle_holder_is_ended(
+    boundary: Boundary, pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app's sessions wait a few seconds at most and end an idle transaction; a test waits
+    # a fifth of a second (the mechanism, not the length).
+    assert pg_store.SESSION_OPTIONS["lock_timeout"] == "3s"
+    assert pg_store.SESSION_OPTIONS["idle_in_transaction_session_timeout"] == "10s"
+    with psycopg.connect(**connection_options(boundary.db.url(LOGINS["agent"]))) as app:
+        shown = [
+            app.execute(f"SHOW {n}").fetchone()
+            for n in ("lock_timeout", "idle_in_transaction_session_timeout")
+        ]
+    assert shown == [("3s",), ("10s",)]
+    monkeypatch.setitem(pg_store.SESSION_OPTIONS, "lock_timeout", "200ms")
+    sam = boundary.cast.sam
+    # The hostile login holds the setting an admin gives every login (ALTER ROLE ... SET).
+    admin.grant(boundary.db.url(), "sql_hostile", ["agent"])
+    with pg_server.connect() as su:
+        su.execute("ALTER ROLE sql_hostile SET idle_in_transaction_session_timeout = '500ms'")
+    hostile = psycopg.connect(boundary.db.url("sql_hostile"))  # not autocommit: BEGIN
+    store = PostgresStore.open(boundary.db.url(LOGINS["supervisor"]))
+    try:
+        _save_contact(hostile, docs.contact_to_doc(replace(sam, title="Mine")), sam.version)
+        service = ContactService(
+            store,
+            make_config(Path("unused")),
+            Agent(store.user, frozenset(), store.roles(), store.permissions()),
+            FixedClock(),
+        )
+        draft = _retitled(sam)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable) as busy:
+            service.edit(sam.id, draft, sam.version)
+        assert time.monotonic() - started < 2
+        assert "Another session" in str(busy.value) and "nothing was saved" in str(busy.value)
+        # The holder, idle in its transaction, is ended by the server; its change is undone.
+        deadline = time.monotonic() + 3
+        with pg_server.connect() as su:
+            while su.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE usename = 'sql_hostile'"
+            ).fetchone():
+                assert time.monotonic() < deadline, "the idle holder was not ended"
+                time.sleep(0.05)
+        with pytest.raises(pg_errors.IdleInTransactionSessionTimeout):
+            hostile.execute("SELECT 1")
+        saved = service.edit(sam.id, draft, sam.version)
+        assert saved.title == draft.title and saved.version == sam.version + 1
+    finally:
+        hostile.close()
+        store.close()
+
+
+def _retitled(contact: Contact) -> ContactDraft:
+    """An edit of ``contact``'s title, as the form would send it."""
+    draft = ContactDraft.from_contact(contact)
+    draft.title = "Saved by the app"
+    return draft
+
+
+# --- the security issue's attacks, replayed ----------------------------------------------------
+
+
+def _config(tmp_path: Path, url: str) -> Any:
+    return replace(make_config(tmp_path / "store.json"), store_url=url)
+
+
+def test_forged_identity_the_user_is_the_servers_session_user(
+    boundary: Boundary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the OS, the environment or a user namespace says (here all claim the
+    supervisor, and the namespace check is fooled), the app's user is the login the server
+    accepted, with the server's permissions; a client that claims more is refused by it."""
+    supervisor = LOGINS["supervisor"]
+    for name in ("USER", "LOGNAME", "PGUSER"):
+        monkeypatch.setenv(name, supervisor)
+    monkeypatch.setattr(getpass, "getuser", lambda: supervisor)
+    monkeypatch.setattr(bootstrap, "check_user_namespace", lambda: None)
+    service = bootstrap.open_service(_config(tmp_path, boundary.db.url(LOGINS["agent"])))
+    try:
+        assert service.agent.user == LOGINS["agent"]
+        assert service.agent.permissions == BUILTIN_ROLES["agent"]
+        with pytest.raises(PermissionDenied):
+            service.set_setting("ephemeral-ttl-days", 1)
+        # The same connection behind a client that claims to be the supervisor.
+        forged = ContactService(
+            service.repo,
+            service.config,
+            Agent(supervisor, frozenset(), ("supervisor",), frozenset(Permission)),
+            FixedClock(),
+        )
+        before = boundary.snapshot()
+        with pytest.raises(StoreRefused) as refused:
+            forged.set_setting("ephemeral-ttl-days", 1)
+        assert refused.value.permission == Permission.ADMIN
+        with pytest.raises(StoreRefused):
+            forged.handle_interaction(
+                NewInteraction(OTHER, Channel.VOICE, Participant("+1 212 555 0142", "X"))
+            )
+        assert boundary.snapshot() == before
+        made = forged.create_contact(_retitled(boundary.cast.sam))  # agents may add
+        assert made.created_by == LOGINS["agent"]
+        assert {r.agent for r in forged.audit(made.id)} == {LOGINS["agent"]}
+    finally:
+        service.close()
+
+
+def test_forged_identity_peer_authentication_asks_the_kernel(
+    boundary_template: tuple[str, Cast], pg_databases: Databases, tmp_path: Path
+) -> None:
+    """Where the server checks peer credentials (production's pg_hba line), naming another
+    login gets nothing: the kernel says who connects, not the client."""
+    peer = pg_databases.create(template=boundary_template[0], name=PEER_DATABASE)
+    me = getpass.getuser()
+    admin.grant(pg_databases.server.url(), me, ["viewer"])  # roles are the cluster's
+    with pytest.raises(StoreUnavailable, match="refused you"):
+        bootstrap.open_service(_config(tmp_path, peer.url(LOGINS["supervisor"])))
+    service = bootstrap.open_service(_config(tmp_path, peer.url(me)))
+    try:
+        assert service.agent.user == me
+        assert service.agent.permissions == BUILTIN_ROLES["viewer"]
+    finally:
+        service.close()
+
+
+def test_planted_files_the_postgres_store_opens_none(
+    boundary: Boundary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded store's attacks planted files in its folder (a store, a seed, a symlink to
+    someone's secrets); with a [store] url the app opens no store file at all: only the config
+    it was given, and the database."""
+    secret = tmp_path / "secret"
+    secret.write_text("not for you")
+    (tmp_path / "store.json").symlink_to(secret)
+    (tmp_path / "seed.json").write_text('{"contacts": {"x": {"firstName": "' + OSC_52 + '"}}}')
+
+    def no_file(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the PostgreSQL store opened an embedded store's file")
+
+    monkeypatch.setattr(Repository, "open", no_file)
+    monkeypatch.setattr(bootstrap, "seed_loader", no_file)
+    service = bootstrap.open_service(_config(tmp_path, boundary.db.url(LOGINS["agent"])))
+    try:
+        assert [c.id for c in service.search("Sam").contacts] == [boundary.cast.sam.id]
+        assert service.store_location.startswith("PostgreSQL")
+    finally:
+        service.close()
+    assert secret.read_text() == "not for you"
