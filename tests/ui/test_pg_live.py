@@ -4,9 +4,12 @@ then catches up with what happened meanwhile."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from contact_tui.domain.model import Channel, Participant, Permission
 from contact_tui.service import ContactService, NewInteraction
@@ -33,7 +36,10 @@ def route(router: ContactService, number: str) -> None:
     )
 
 
-async def test_another_agents_change_arrives_by_notification(stores: Stores) -> None:
+@asynccontextmanager
+async def alice_with_one_call(stores: Stores) -> AsyncIterator[tuple[Pilot[None], ContactService]]:
+    """The app for alice (view only) once it lists the one call the router gave her; and the
+    router's service."""
     router = stores.service("router", Permission.ROUTE)
     route(router, "+1 317 555 0101")
     alice = stores.service("alice", Permission.VIEW)
@@ -44,6 +50,11 @@ async def test_another_agents_change_arrives_by_notification(stores: Stores) -> 
             lambda: store_open(pilot) and interaction_table(pilot).row_count == 1,
             "the store to open",
         )
+        yield pilot, router
+
+
+async def test_another_agents_change_arrives_by_notification(stores: Stores) -> None:
+    async with alice_with_one_call(stores) as (pilot, router):
         screen = main_screen(pilot)
         assert isinstance(screen._watch, NotifyWatch)  # a LISTEN, not a timer
         assert screen._poll is None
@@ -55,16 +66,7 @@ async def test_another_agents_change_arrives_by_notification(stores: Stores) -> 
 async def test_a_server_restart_says_reconnecting_then_catches_up(
     stores: Stores, pg_server: Any
 ) -> None:
-    router = stores.service("router", Permission.ROUTE)
-    route(router, "+1 317 555 0101")
-    alice = stores.service("alice", Permission.VIEW)
-    app = ContactApp(lambda: alice, clock=stores.clock, cursor_blink=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(
-            pilot,
-            lambda: store_open(pilot) and interaction_table(pilot).row_count == 1,
-            "the store to open",
-        )
+    async with alice_with_one_call(stores) as (pilot, router):
         with pg_server.stopped():
             await wait_until(
                 pilot,

@@ -112,46 +112,37 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
 
 def grant(url: str, user: str, roles: Iterable[str]) -> list[str]:
     """Give ``user`` (a database login role, created when missing) the built-in ``roles``."""
-    chosen = _check_roles(roles)
-    where = describe(url)
-    conn = connect(url)
-    done = []
-    try:
-        with conn.transaction():
-            if _create_role(conn, user, login=True):
-                done.append(f"Created the login role {user}.")
-            for role in chosen:
-                conn.execute(
-                    sql.SQL("GRANT {} TO {}").format(
-                        sql.Identifier(GROUP_ROLES[role]), sql.Identifier(user)
-                    )
-                )
-                done.append(f"Granted {role} to {user}.")
-        return done
-    except psycopg.Error as err:
-        raise translate(err, where) from None
-    finally:
-        conn.close()
+    return _change_membership(url, user, roles, give=True)
 
 
 def revoke(url: str, user: str, roles: Iterable[str]) -> list[str]:
     """Take the built-in ``roles`` from ``user`` (the login role itself stays)."""
+    return _change_membership(url, user, roles, give=False)
+
+
+def _change_membership(url: str, user: str, roles: Iterable[str], *, give: bool) -> list[str]:
+    """Grant or revoke the group roles for ``roles``, in one transaction; a line per change."""
     chosen = _check_roles(roles)
     where = describe(url)
     conn = connect(url)
     done = []
+    statement = "GRANT {} TO {}" if give else "REVOKE {} FROM {}"
     try:
         with conn.transaction():
+            if give and _create_role(conn, user, login=True):
+                done.append(f"Created the login role {user}.")
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
             if exists is None:
                 raise NotFound(f"There is no database user {user!r} at {where}.")
             for role in chosen:
                 conn.execute(
-                    sql.SQL("REVOKE {} FROM {}").format(
+                    sql.SQL(statement).format(
                         sql.Identifier(GROUP_ROLES[role]), sql.Identifier(user)
                     )
                 )
-                done.append(f"Revoked {role} from {user}.")
+                done.append(
+                    f"{'Granted' if give else 'Revoked'} {role} {'to' if give else 'from'} {user}."
+                )
         return done
     except psycopg.Error as err:
         raise translate(err, where) from None
