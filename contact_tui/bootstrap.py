@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,12 +28,12 @@ from contact_tui.service import ContactService, InvalidInput
 # database's own refusal of an action (exit 3).
 from contact_tui.store.errors import StoreRefused as StoreRefused
 from contact_tui.store.errors import StoreUnavailable, StoreUnreadable
-from contact_tui.store.postgres import admin as pg_admin
-from contact_tui.store.postgres.copy import CopyRefused, CopyReport, is_url, url_problem
-from contact_tui.store.postgres.copy import copy_store as _copy_store
-from contact_tui.store.postgres.schema import ROLE_PREFIX
-from contact_tui.store.postgres.store import PostgresStore, describe
-from contact_tui.store.repository import Repository
+
+# Each store, and the database admin's tools, are imported by the function that needs them:
+# one command opens one store, and psycopg, the embedded store and the copy tool each cost a
+# command's start-up time (tests/perf/bench_pg.py, "CLI").
+if TYPE_CHECKING:
+    from contact_tui.store.postgres.copy import CopyReport
 
 SEED_NAME = "seed.json"
 AGENT_PLACEHOLDER = "{agent}"
@@ -94,6 +94,8 @@ def open_service(
     config = config or load_config(config_path)
     if config.store_url is not None:
         return _open_postgres(config, config.store_url)
+    from contact_tui.store.repository import Repository
+
     agent = current_agent(config)
     try:
         repo = Repository.open(config.store_path, seed=seed_loader(config.store_path, agent.user))
@@ -106,6 +108,9 @@ def _open_postgres(config: Config, url: str) -> ContactService:
     """The PostgreSQL store: the user is the database's session user (peer authentication
     makes that the operating-system user on the shared host) and the permissions are the
     roles the database grants, never the config's or the client's word."""
+    from contact_tui.store.postgres.copy import url_problem
+    from contact_tui.store.postgres.store import PostgresStore
+
     check_user_namespace()
     if problem := url_problem(url):
         raise ConfigError(f"{config.describe_source()} [store] url: {problem}.")
@@ -130,6 +135,9 @@ _LOGIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
 def admin_url(url: str) -> str:
     """``url`` checked as a PostgreSQL store's URL given on the command line; InvalidInput
     says what is wrong with it."""
+    from contact_tui.store.postgres.copy import url_problem
+    from contact_tui.store.postgres.store import describe
+
     if problem := url_problem(url):
         # Described, not quoted: the URL may hold the very password it is refused for.
         raise InvalidInput(f"The URL of {describe(url)} cannot be used: {problem}.")
@@ -137,6 +145,8 @@ def admin_url(url: str) -> str:
 
 
 def _login_name(user: str) -> str:
+    from contact_tui.store.postgres.schema import ROLE_PREFIX
+
     if not _LOGIN_NAME.fullmatch(user) or user.startswith(("pg_", ROLE_PREFIX)):
         raise InvalidInput(
             f"{user!r} is not a user name this store grants roles to: use the agent's login "
@@ -148,22 +158,31 @@ def _login_name(user: str) -> str:
 
 def db_init(url: str) -> list[str]:
     """Create or upgrade the PostgreSQL store's schema and roles at ``url``: what was done."""
+    from contact_tui.store.postgres import admin as pg_admin
+
     return pg_admin.init(admin_url(url))
 
 
 def db_grant(url: str, user: str, roles: list[str]) -> list[str]:
     """Give the database user ``user`` (created when missing) the built-in ``roles``."""
+    from contact_tui.store.postgres import admin as pg_admin
+
     return pg_admin.grant(admin_url(url), _login_name(user), roles)
 
 
 def db_revoke(url: str, user: str, roles: list[str]) -> list[str]:
     """Take the built-in ``roles`` from the database user ``user``."""
+    from contact_tui.store.postgres import admin as pg_admin
+
     return pg_admin.revoke(admin_url(url), _login_name(user), roles)
 
 
 def copy_store(source: str, destination: str) -> CopyReport:
     """Copy a whole store into an empty one (``store copy``); each end is a PostgreSQL URL or
     an embedded store's path. A refusal before anything was written is invalid input."""
+    from contact_tui.store.postgres.copy import CopyRefused, is_url
+    from contact_tui.store.postgres.copy import copy_store as _copy_store
+
     ends = [
         admin_url(end) if is_url(end) else str(Path(end).absolute())
         for end in (source, destination)

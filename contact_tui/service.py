@@ -79,7 +79,8 @@ from contact_tui.exchange.importer import (
     no_progress,
 )
 from contact_tui.exchange.rows import ParsedFile
-from contact_tui.store.base import Change, ContactStore, StoreTransaction, prepare_save
+from contact_tui.store.base import Change as Change
+from contact_tui.store.base import ContactStore, StoreTransaction, prepare_save
 from contact_tui.store.base import StoreWatch as StoreWatch
 from contact_tui.store.errors import ConflictError as ConflictError
 from contact_tui.store.errors import NotFound as NotFound

@@ -6,7 +6,6 @@ from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_CONFIG, EXIT_OK, EXIT_UNREADABLE, CliError
 from contact_tui.cli.render import fields, table
 from contact_tui.config import SETTINGS
-from contact_tui.store.doctor import Level, diagnose, repair_refusal
 
 
 def cmd_admin_show(ctx: Context) -> int:
@@ -77,6 +76,9 @@ def cmd_doctor(ctx: Context) -> int:
     It reads the store path from the config and never opens the service, so it works on
     exactly the stores the other commands cannot open.
     """
+    # Here, not at the top: no other command needs the embedded store's file checks.
+    from contact_tui.store.doctor import Level, diagnose, repair_refusal
+
     path = ctx.config().store_path
     if ctx.args.repair and (refusal := repair_refusal(path)):
         raise CliError(EXIT_CONFIG, refusal)  # root's writes in a group-writable folder

@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from typing import Any, NoReturn, cast
 
 from contact_tui.cli.exits import EXIT_CODES
@@ -43,10 +42,33 @@ def _positive_int(text: str) -> int:
 
 
 def _version() -> str:
+    # Imported here: reading the package's metadata is a cost only --version should pay.
+    from importlib import metadata
+
     try:
         return metadata.version("contact-tui")
     except metadata.PackageNotFoundError:
         return "(version unknown: not installed as a package)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: argparse's version action, with the version looked up when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show program's version number and exit")
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, **kwargs
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")  # on stdout, as argparse's own
+        parser.exit()
 
 
 def _epilog() -> str:
@@ -444,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="admin config to use when there is no system config (/etc/contact-tui wins)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.set_defaults(command="app")
     # --json is also accepted after the subcommand; SUPPRESS keeps the global value otherwise.
     common = argparse.ArgumentParser(add_help=False)

@@ -79,8 +79,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-import vobject  # type: ignore[import-untyped]
-
 from contact_tui.domain.codec import format_date, parse_date
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.fields import ADDRESS_PARTS, NAME_FIELDS
@@ -271,6 +269,10 @@ class _Prop:
 
 def _parse_card(card: _Card, problems: list[FileProblem]) -> list[_Prop] | None:
     """The properties of a card, or None (and a problem) when vobject cannot read a line."""
+    # vobject is imported where a card is read or written, not with the module: every command
+    # imports the exchange formats (their names), and vobject is much of a command's start-up.
+    import vobject  # type: ignore[import-untyped]
+
     props: list[_Prop] = []
     depth = 0  # inside a component nested in the card (2.1 AGENT), which is not read
     for number, text in _logical_lines(card.lines):
@@ -667,6 +669,8 @@ def write_vcard(contacts: Iterable[Contact], version: str = "4.0") -> str:
 
 
 def _write_card(contact: Contact, version: str) -> str:
+    import vobject
+
     card: Any = vobject.vCard()
     _add(card, "VERSION", version)
     _add(card, "PRODID", PRODID)

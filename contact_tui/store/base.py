@@ -32,6 +32,7 @@ class Change:
 
     table: str
     id: str
+    agent: str = ""  # whose queue a changed interaction is in, where the store says
 
 
 @dataclass(frozen=True)

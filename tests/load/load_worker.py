@@ -1,8 +1,11 @@
 """One agent process under load: handles interactions and edits contacts for a set time.
 
-``python -m tests.load.load_worker STORE USER SECONDS SEED`` prints one JSON line: every id it
-was handed and every save the store acknowledged, with save latencies. The parent checks
-them against the store afterwards.
+``python -m tests.load.load_worker TARGET USER SECONDS SEED [BATCH]`` (TARGET: an embedded
+store's path or a PostgreSQL URL, tests.load.target) prints one JSON line: every id it was
+handed and every save the store acknowledged, with save latencies. With BATCH, every fifth
+action imports BATCH new contacts in one transaction, all with the last name
+``Batch USER-n``, so that a reader can tell a half-visible import. The parent checks them
+against the store afterwards.
 """
 
 from __future__ import annotations
@@ -11,33 +14,55 @@ import json
 import random
 import sys
 import time
-from pathlib import Path
 
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Channel, Participant
-from contact_tui.service import ContactService, NewInteraction
+from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
+from contact_tui.service import NewInteraction
 from contact_tui.store.errors import ConflictError
-from contact_tui.store.repository import Repository
-from tests.factories import make_agent, make_config
+from tests.load.target import open_service
 
 # Small, so that compactions happen often while others read and write.
 COMPACT_BYTES = 256 * 1024
+BATCH_PREFIX = "Batch "
 
 
-def run(store: Path, user: str, seconds: float, seed: int) -> dict[str, object]:
+def batch(user: str, n: int, size: int) -> tuple[str, ParsedFile]:
+    """An import of ``size`` new contacts sharing one last name (the batch's tag)."""
+    tag = f"{BATCH_PREFIX}{user}-{n}"
+    rows = [
+        ImportRow(
+            line=i + 2, draft=ContactDraft(first_name=f"Row{i}", last_name=tag), present=ALL_FIELDS
+        )
+        for i in range(size)
+    ]
+    return tag, ParsedFile(rows=rows)
+
+
+def run(target: str, user: str, seconds: float, seed: int, size: int = 0) -> dict[str, object]:
     """Work until ``seconds`` have passed; return what the store acknowledged."""
     rng = random.Random(seed)
-    repo = Repository.open(store, compact_min_bytes=COMPACT_BYTES, compact_ratio=0)
-    service = ContactService(repo, make_config(store), make_agent(user))
+    service = open_service(target, user, compact_min_bytes=COMPACT_BYTES, compact_ratio=0)
+    user = service.agent.user
     created: list[str] = []
     interactions: list[str] = []
     edits: list[tuple[str, int]] = []
+    imports: list[str] = []
     latencies: list[float] = []
     conflicts = 0
+    actions = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
+        actions += 1
         roll = rng.random()
         started = time.perf_counter()
+        if size and actions % 5 == 0:
+            tag, parsed = batch(user, len(imports), size)
+            report = service.import_contacts(parsed)
+            assert not report.problems and len(report.created) == size, report.problems
+            imports.append(tag)
+            created.extend(w.contact.id for w in report.created)
+            continue  # not a save's latency
         if roll < 0.4:
             # A call from one of 300 numbers: some known, many new (ephemeral contacts).
             number = f"+1317555{rng.randrange(300):04d}"
@@ -53,7 +78,7 @@ def run(store: Path, user: str, seconds: float, seed: int) -> dict[str, object]:
             )
             created.append(contact.id)
         else:
-            service.repo.refresh()
+            service.refresh()
             ids = service.repo.contact_ids()
             if not ids:
                 continue
@@ -70,16 +95,18 @@ def run(store: Path, user: str, seconds: float, seed: int) -> dict[str, object]:
                 continue
             edits.append((contact_id, saved.version))
         latencies.append(time.perf_counter() - started)
-    repo.close()
+    service.close()
     return {
         "created": created,
         "interactions": interactions,
         "edits": edits,
+        "imports": imports,
         "latencies": latencies,
         "conflicts": conflicts,
     }
 
 
 if __name__ == "__main__":
-    result = run(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))
+    size = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    result = run(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), size)
     print(json.dumps(result))

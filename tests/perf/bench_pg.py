@@ -14,7 +14,8 @@ store (tests/perf/bench_store.py's data), and measures, in fresh processes opene
 * name search: ``service.search`` of names (one hit, a common last name, first + last, a
   fragment); p50 of each
 * save: one process editing contacts (p50/p99), then 8 writer processes at once for a few
-  seconds (saves/s, p50/p99, conflicts)
+  seconds (saves/s, p50/p99, conflicts, client and server CPU per save); then the same at the
+  store level (a transaction of save_contact and add_audit, without the service's checks)
 * seen: how long after a save returns another agent's process, woken by its watch (PostgreSQL:
   LISTEN/NOTIFY; embedded: inotify), has refreshed and reads the changed contact
 * usable: a process that opens the service and reads the agent's interaction list and their
@@ -45,7 +46,9 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,8 @@ from contact_tui.domain.clock import utcnow  # noqa: E402
 from contact_tui.domain.draft import ContactDraft  # noqa: E402
 from contact_tui.domain.model import (  # noqa: E402
     Address,
+    AuditAction,
+    AuditRecord,
     Channel,
     Contact,
     ContactType,
@@ -69,6 +74,7 @@ from contact_tui.domain.model import (  # noqa: E402
     Participant,
     PhoneNumber,
 )
+from contact_tui.service import ContactService  # noqa: E402
 from contact_tui.store.postgres import admin  # noqa: E402
 from contact_tui.store.postgres.schema import SCHEMA  # noqa: E402
 from contact_tui.store.postgres.store import PostgresStore  # noqa: E402
@@ -443,10 +449,14 @@ def child_watch(config: Path, ready: Path, count: int) -> dict[str, Any]:
 
 
 def child_writer(
-    config: Path, start: Path, seconds: float, worker: int, size: int
+    config: Path, start: Path, seconds: float, worker: int, size: int, level: str
 ) -> dict[str, Any]:
-    """Wait for the start file, then edit random contacts for ``seconds``."""
+    """Wait for the start file, then edit random contacts for ``seconds``: through the service
+    (``level`` "service", as the app saves), or straight through the store ("store": a
+    transaction of save_contact and add_audit on the contact as read, without the service's
+    checks, to show what the store alone can do)."""
     service = bootstrap.open_service(config_path=config)
+    save = _store_save if level == "store" else _service_save
     rng = random.Random(worker)
     Path(f"{start}.ready{worker}").write_text("ready")
     while not start.exists():
@@ -459,11 +469,10 @@ def child_writer(
         cid = contact_id(rng.randrange(size))
         service.refresh()
         contact = service.contact(cid)
-        draft = ContactDraft.from_contact(contact)
-        draft.title = f"Edited by {worker} at {time.time():.3f}"
+        title = f"Edited by {worker} at {time.time():.3f}"
         t = time.perf_counter()
         try:
-            service.edit(cid, draft, contact.version)
+            save(service, contact, title)
         except Exception:
             conflicts += 1
             continue
@@ -474,6 +483,32 @@ def child_writer(
         "latencies": latencies,
         "cpu_s": _cpu_s() - cpu,
     }
+
+
+def _service_save(service: ContactService, contact: Contact, title: str) -> None:
+    draft = ContactDraft.from_contact(contact)
+    draft.title = title
+    service.edit(contact.id, draft, contact.version)
+
+
+def _store_save(service: ContactService, contact: Contact, title: str) -> None:
+    user = service.agent.user
+    now = utcnow()
+    with service.repo.write(user) as uow:
+        saved = uow.save_contact(
+            replace(contact, title=title, modify_date=now, modified_by=user), contact.version
+        )
+        uow.add_audit(
+            AuditRecord(
+                id=str(uuid.uuid4()),
+                at=now,
+                agent=user,
+                action=AuditAction.EDIT,
+                contact_id=contact.id,
+                fields=("title",),
+                version=saved.version,
+            )
+        )
 
 
 # --- the parent --------------------------------------------------------------------------------
@@ -551,13 +586,18 @@ def measure_seen(config: Path, folder: Path, count: int = 15) -> dict[str, Any]:
 
 
 def measure_writers(
-    configs: list[Path], folder: Path, seconds: float, size: int, cluster: Cluster | None
+    configs: list[Path],
+    folder: Path,
+    seconds: float,
+    size: int,
+    cluster: Cluster | None,
+    level: str = "service",
 ) -> dict[str, Any]:
     """8 writer processes at once; with a cluster, the server's CPU time too (where the two
-    cores went)."""
+    cores went). ``level`` "store" saves without the service (figures prefixed ``s_``)."""
     start = folder / f"start-{time.monotonic_ns()}"
     procs = [
-        run_child("write", str(cfg), str(start), str(seconds), str(w), str(size))
+        run_child("write", str(cfg), str(start), str(seconds), str(w), str(size), level)
         for w, cfg in enumerate(configs)
     ]
     while not all(Path(f"{start}.ready{w}").exists() for w in range(len(configs))):
@@ -568,13 +608,14 @@ def measure_writers(
     server_cpu = server_cpu_s(cluster) - server_cpu if cluster else 0.0
     latencies = [x for o in outs for x in o["latencies"]]
     saves = max(1, len(latencies) + sum(o["conflicts"] for o in outs))
+    prefix = "s_" if level == "store" else ""
     return {
-        "w_client_cpu_ms": sum(o["cpu_s"] for o in outs) / saves * 1000,
-        "w_server_cpu_ms": server_cpu / saves * 1000 if cluster else None,
-        "writes_per_s": len(latencies) / seconds,
-        "w_p50_ms": _p(latencies, 0.5),
-        "w_p99_ms": _p(latencies, 0.99),
-        "conflicts": sum(o["conflicts"] for o in outs),
+        f"{prefix}w_client_cpu_ms": sum(o["cpu_s"] for o in outs) / saves * 1000,
+        f"{prefix}w_server_cpu_ms": server_cpu / saves * 1000 if cluster else None,
+        f"{prefix}writes_per_s": len(latencies) / seconds,
+        f"{prefix}w_p50_ms": _p(latencies, 0.5),
+        f"{prefix}w_p99_ms": _p(latencies, 0.99),
+        f"{prefix}conflicts": sum(o["conflicts"] for o in outs),
     }
 
 
@@ -733,6 +774,7 @@ def bench_postgres(cluster: Cluster, folder: Path, size: int, seconds: float) ->
     figures.update(result(run_child("reads", str(app_config), str(size))))
     figures.update(measure_seen(app_config, folder))
     figures.update(measure_writers(writer_configs, folder, seconds, size, cluster))
+    figures.update(measure_writers(writer_configs, folder, seconds, size, cluster, "store"))
     figures.update(measure_usable(app_config))
     figures.update(measure_cli(app_config, size))
     figures.update(measure_sessions(cluster, database, size))
@@ -753,6 +795,7 @@ def bench_embedded(folder: Path, size: int, seconds: float) -> dict[str, Any]:
     figures.update(result(run_child("reads", str(config), str(size))))
     figures.update(measure_seen(config, folder))
     figures.update(measure_writers([config] * 8, folder, seconds, size, None))
+    figures.update(measure_writers([config] * 8, folder, seconds, size, None, "store"))
     figures.update(measure_usable(config))
     figures.update(measure_cli(config, size))
     return figures
@@ -773,6 +816,11 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("8 writers conflicts", "conflicts", "{}"),
     ("8 writers client CPU ms/save", "w_client_cpu_ms", "{:.2f}"),
     ("8 writers server CPU ms/save", "w_server_cpu_ms", "{:.2f}"),
+    ("store level: 8 writers saves/s", "s_writes_per_s", "{:.0f}"),
+    ("store level: 8 writers p50 ms", "s_w_p50_ms", "{:.2f}"),
+    ("store level: 8 writers p99 ms", "s_w_p99_ms", "{:.2f}"),
+    ("store level: client CPU ms/save", "s_w_client_cpu_ms", "{:.2f}"),
+    ("store level: server CPU ms/save", "s_w_server_cpu_ms", "{:.2f}"),
     ("seen p50 ms", "seen_ms", "{:.0f}"),
     ("seen max ms", "seen_max_ms", "{:.0f}"),
     ("seen count", "seen_n", "{}"),
@@ -830,7 +878,9 @@ def main() -> None:
         elif mode == "watch":
             out = child_watch(config, Path(args[1]), int(args[2]))
         else:
-            out = child_writer(config, Path(args[1]), float(args[2]), int(args[3]), int(args[4]))
+            out = child_writer(
+                config, Path(args[1]), float(args[2]), int(args[3]), int(args[4]), args[5]
+            )
         print(json.dumps(out))
         return
     parser = argparse.ArgumentParser(

@@ -7,6 +7,11 @@ three tiers check the same actions on the same data. It is built once per agent 
 process (``SceneTemplates``) and copied for each test: building takes ~40 ms, copying <1 ms,
 and the matrix has thousands of cases.
 
+Each test runs a whole row of the matrix (one action, every combination) rather than one case:
+a test's own setup and reporting cost more than most cases, and there are thousands. ``Row``
+runs the cases one by one, each on a scene as built, and reports every failing case by name
+at the end, so one failure hides none of the others.
+
 The service tier runs over PostgreSQL too (``PgScenes``): the same scene built through the
 service in a template database, as the scene's user holding every permission, and copied once
 into a working database each test starts from. Copying a database per test would cost ~50 ms
@@ -17,6 +22,9 @@ copy kept beside it (a few ms); most cases change nothing.
 from __future__ import annotations
 
 import shutil
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import combinations
@@ -24,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -108,6 +117,55 @@ def needs_of(uses: tuple[UseCase, ...]) -> tuple[Permission, ...]:
     this rather than spelling the permissions again; tests/permissions/test_readme_roles.py
     holds the table to the README."""
     return tuple(dict.fromkeys(p for use in uses for p in in_check_order(NEEDS[use])))
+
+
+# How many failing cases a row's report shows with their whole traceback (the others in one line).
+SHOWN_IN_FULL = 3
+
+
+class Row:
+    """The cases of one test, run one after another: a failing case is recorded under its
+    name and the next one runs; :meth:`check` then fails the test naming every failed case
+    (with what failed), as separate tests would have."""
+
+    def __init__(self) -> None:
+        self.ran = 0
+        self.failed: list[tuple[str, BaseException]] = []
+
+    @contextmanager
+    def case(self, name: str) -> Iterator[None]:
+        """Run one case (the body of the ``with``), recording it as ``name`` if it fails."""
+        self.ran += 1
+        try:
+            yield
+        except (Exception, pytest.fail.Exception) as error:  # pytest.raises fails with the latter
+            self.failed.append((name, error))
+
+    def check(self) -> None:
+        """Fail the test if any case failed: one line per failed case, then the first few in
+        full (assertion details and traceback)."""
+        assert self.ran, "the row ran no case"
+        if not self.failed:
+            return
+        summary = [
+            f"{name}: {type(error).__name__}: {_first_line(error)}" for name, error in self.failed
+        ]
+        shown = [
+            f"--- {name} ---\n" + "".join(traceback.format_exception(error))
+            for name, error in self.failed[:SHOWN_IN_FULL]
+        ]
+        pytest.fail(
+            f"{len(self.failed)} of {self.ran} cases failed:\n"
+            + "\n".join(summary)
+            + "\n\n"
+            + "\n".join(shown),
+            pytrace=False,
+        )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "(no message)"
 
 
 # --- the scene every tier acts on -----------------------------------------------------------

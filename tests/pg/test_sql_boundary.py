@@ -36,6 +36,7 @@ from contact_tui.domain.model import (
     Participant,
     Permission,
     PhoneKind,
+    PhoneNumber,
 )
 from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.service import ContactService, PermissionDenied
@@ -49,7 +50,7 @@ from tests.factories import SAM_CELL, UNKNOWN_CALLER, FixedClock, StoreBuilder, 
 from tests.permissions.matrix import Fingerprint, pg_fingerprint
 from tests.pg.server import PEER_DATABASE, Database, Databases, PgServer
 
-pytestmark = [pytest.mark.pg, pytest.mark.xdist_group("postgres")]
+pytestmark = pytest.mark.pg
 
 # The logins, by the built-in role they are granted ("none": a login with no contact-tui role).
 # Names of their own: roles are cluster-wide and other tests reset alice's and bob's grants.
@@ -247,6 +248,54 @@ def test_save_contact_needs_the_permission(boundary: Boundary, role: str, write:
     if role != "none":  # a login with no role is refused the schema itself
         assert refused.value.diag.message_hint == permission.value
     assert boundary.snapshot() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_viewer_cannot_rewrite_the_identity_an_ephemeral_contact_catches_calls_by(
+    boundary: Boundary, role: str
+) -> None:
+    """Taking in an interaction makes new ephemeral contacts; changing one is an edit (or an
+    import's update). Before, a viewer could give an ephemeral contact their own number, so
+    the next call from it linked to them, with no audit record."""
+    ephemeral = boundary.cast.ephemeral
+    number = PhoneNumber(display="+1 317-555-4444", e164="+13175554444", country_code=1)
+    hijacked = replace(ephemeral, first_name="Not", last_name="Them").with_phone(
+        PhoneKind.CELL, number
+    )
+    doc = docs.contact_to_doc(hijacked)
+    before = boundary.snapshot()
+    with boundary.psql(role) as conn:
+        if holds(role, Permission.EDIT) or holds(role, Permission.ADD):
+            _save_contact(conn, doc, ephemeral.version)
+            return
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            _save_contact(conn, doc, ephemeral.version)
+    assert boundary.snapshot() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_another_agents_interaction_does_not_say_whom_they_are_talking_to(
+    boundary: Boundary, role: str
+) -> None:
+    """read_interaction on another agent's interaction, without view-all: whose it is, for the
+    app's refusal to say so, but not the customer: no sender, no linked contact, no
+    candidates (a viewer could otherwise look the contact up and learn who calls whom)."""
+    other = boundary.cast.other_call
+    assert other.contact_id is not None
+    with boundary.psql(role) as conn:
+        if role == "none":
+            _refused(conn, f"SELECT {SCHEMA}.read_interaction(%s)", other.id)
+            return
+        row = conn.execute(f"SELECT {SCHEMA}.read_interaction(%s)", (other.id,)).fetchone()
+    assert row is not None and row[0] is not None
+    doc = row[0]
+    if holds(role, Permission.VIEW_ALL_INTERACTIONS):
+        assert doc["contactId"] == other.contact_id
+        return
+    assert doc["agent"] == OTHER
+    assert "contactId" not in doc and "candidateIds" not in doc
+    assert doc["from"] == {"address": "", "name": ""}
+    assert "transcript" not in doc
 
 
 # --- interactions: others' stay hidden, routing needs route, content stays --------------------
@@ -584,3 +633,252 @@ def test_planted_files_the_postgres_store_opens_none(
     finally:
         service.close()
     assert secret.read_text() == "not for you"
+
+
+# --- the read functions: each open to the use cases that need it, no wider -------------------
+
+
+def _sam_key(cast: Cast) -> str:
+    assert cast.sam.cell_phone is not None and cast.sam.cell_phone.e164 is not None
+    return "tel:" + cast.sam.cell_phone.e164
+
+
+# Each read function a login could call to list or read what the app would not show it, and
+# the permissions whose use cases make that read inside a write (any one of them opens it).
+DIRECT_READS: dict[str, tuple[str, Callable[[Cast], tuple[Any, ...]], frozenset[Permission]]] = {
+    "list contacts": (
+        f"SELECT * FROM {SCHEMA}.read_ids('contacts')",
+        lambda cast: (),
+        frozenset({Permission.ADMIN}),
+    ),
+    "list interactions": (
+        f"SELECT * FROM {SCHEMA}.read_ids('interactions')",
+        lambda cast: (),
+        frozenset({Permission.ADD, Permission.ADMIN}),
+    ),
+    "read a contact": (
+        f"SELECT {SCHEMA}.read_contact(%s)",
+        lambda cast: (cast.sam.id,),
+        frozenset(
+            {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE, Permission.ADMIN}
+        ),
+    ),
+    "read a contact's keys": (
+        f"SELECT * FROM {SCHEMA}.read_contact_keys(%s)",
+        lambda cast: (cast.sam.id,),
+        frozenset({Permission.VIEW, Permission.ADD}),
+    ),
+    "see what changed": (
+        f"SELECT * FROM {SCHEMA}.changed_since(%s)",
+        lambda cast: ("1:1:",),
+        frozenset({Permission.VIEW}),
+    ),
+}
+
+
+@pytest.mark.parametrize("read", list(DIRECT_READS))
+@pytest.mark.parametrize("role", ROLES)
+def test_the_read_functions_serve_only_the_use_cases_that_need_them(
+    boundary: Boundary, role: str, read: str
+) -> None:
+    """The router (route alone) and a login with no role cannot list the contacts or the
+    interactions, nor read a contact, through the functions the app's writes read with; the
+    roles whose use cases read so still can (P2's finding)."""
+    statement, args, opened_by = DIRECT_READS[read]
+    with boundary.psql(role) as conn:
+        if any(holds(role, p) for p in opened_by):
+            rows = conn.execute(statement, args(boundary.cast)).fetchall()
+            if read != "see what changed":  # nothing changed since the start of time
+                assert rows and rows[0][0] is not None
+            return
+        with pytest.raises(pg_errors.InsufficientPrivilege) as refused:
+            conn.execute(statement, args(boundary.cast))
+    if role != "none":  # a login with no role is refused the schema itself
+        assert refused.value.diag.message_hint in {p.value for p in opened_by}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matching_a_key_shows_a_router_which_contacts_hold_it_and_nothing_more(
+    boundary: Boundary, role: str
+) -> None:
+    """Routing matches the sender's key (route alone may); what comes back to a login without
+    view is each holder's id and type (all the matching needs), not the contact."""
+    sam = boundary.cast.sam
+    statement = f"SELECT * FROM {SCHEMA}.read_contacts_by_key(%s)"
+    with boundary.psql(role) as conn:
+        if role == "none":
+            _refused(conn, statement, _sam_key(boundary.cast))
+            return
+        found = [row[0] for row in conn.execute(statement, (_sam_key(boundary.cast),))]
+        # A key no one holds, or a pattern, finds nothing: it lists no one.
+        assert conn.execute(statement, ("%",)).fetchall() == []
+    if holds(role, Permission.VIEW):
+        assert found == [docs.contact_to_doc(sam)]
+        return
+    assert found == [{"id": sam.id, "type": "Curated", "version": sam.version}]
+    assert "Sam" not in str(found) and "Lee" not in str(found)
+
+
+def test_the_router_still_routes_a_known_caller_to_their_contact(boundary: Boundary) -> None:
+    """The narrowed match is enough for the router's one use case: a call from Sam's number,
+    put in an agent's queue, is linked to Sam."""
+    store = PostgresStore.open(boundary.db.url(LOGINS["router"]))
+    try:
+        service = ContactService(
+            store,
+            make_config(Path("unused")),
+            Agent(store.user, frozenset(), store.roles(), store.permissions()),
+            FixedClock(),
+        )
+        routed = service.handle_interaction(
+            NewInteraction(LOGINS["agent"], Channel.VOICE, Participant(SAM_CELL, "Sam"))
+        )
+    finally:
+        store.close()
+    assert routed.contact_id == boundary.cast.sam.id
+
+
+# --- contact documents: always in the shape the app reads -----------------------------------
+
+# Each a change to Sam's document that would leave the contact unreadable (codec.contact_from_doc
+# refuses it), so that no one could open it, list it or search for it.
+UNREADABLE: dict[str, dict[str, Any]] = {
+    "a number for a name": {"firstName": 42},
+    "a list for a note": {"notes": ["a", "b"]},
+    "a text flag": {"surveyOptOut": "yes"},
+    "a text phone": {"workPhone": "+1 317 555 0100"},
+    "a phone with nothing to show": {"workPhone": {"acceptsSMS": True}},
+    "a phone with a number display": {"workPhone": {"display": 5}},
+    "a phone not in E.164": {"workPhone": {"display": "x", "e164": "317-555-0100"}},
+    "a negative extension": {"workPhone": {"display": "x", "extension": -1}},
+    "a fractional extension": {"workPhone": {"display": "x", "extension": 1.5}},
+    "a text address": {"address": "1 Main St"},
+    "a number city": {"address": {"city": 12}},
+    "a date that is not one": {"createDate": "yesterday"},
+    "a day no month has": {"modifyDate": "2024-02-30T10:00:00.000Z"},
+    "a number date": {"lastInteractionDate": 1700000000},
+    "an id entry without its id": {"facebookId": {"ids": [{"name": "x"}]}},
+    "a number twitter id": {"twitterId": {"id": 7}},
+    "a text whatsapp number": {"whatsAppId": {"phoneNumber": "+13175550100"}},
+    "no such type": {"type": "Bogus"},
+    "no id": {"id": None},
+}
+
+
+@pytest.mark.parametrize("change", list(UNREADABLE))
+def test_no_save_stores_a_contact_the_app_cannot_read(boundary: Boundary, change: str) -> None:
+    """A user with edit, through save_contact as psql would call it, cannot store a document
+    the app's reader refuses (which would make the contact unreadable for everyone); the
+    superuser cannot either (the CHECK is on the table: store copy writes there)."""
+    sam = boundary.cast.sam
+    doc = {**docs.contact_to_doc(sam), **UNREADABLE[change]}
+    with pytest.raises(docs.DocumentError):
+        docs.contact_from_doc(doc)  # the harm: this document could not be read back
+    before = boundary.snapshot()
+    # (Making a curated contact anything else is refused before the CHECK, as its own rule.)
+    refusals = (pg_errors.CheckViolation, pg_errors.InvalidParameterValue)
+    with boundary.psql("agent") as conn, pytest.raises(refusals):
+        _save_contact(conn, doc, sam.version)
+    with boundary.superuser() as conn, pytest.raises(pg_errors.CheckViolation):
+        conn.execute(
+            f"UPDATE {SCHEMA}.contacts SET doc = doc || %s WHERE id = %s",
+            (Jsonb(UNREADABLE[change]), sam.id),
+        )
+    assert boundary.snapshot() == before
+
+
+def test_the_shape_check_keeps_out_a_version_the_reader_takes_for_a_fraction(
+    boundary: Boundary,
+) -> None:
+    """The version in the document is the row's, written as a whole number (jsonb keeps 2.0,
+    which reads back as a float), and the id is the row's."""
+    sam = boundary.cast.sam
+    # JSON text, not Python values: 1.0 must reach the server as written.
+    for change in ('{"version": 1.0}', '{"version": "1"}', '{"version": 7}', '{"id": "x"}'):
+        with boundary.superuser() as conn, pytest.raises(pg_errors.CheckViolation):
+            conn.execute(
+                f"UPDATE {SCHEMA}.contacts SET doc = doc || %s::jsonb WHERE id = %s",
+                (change, sam.id),
+            )
+
+
+# What the reader takes and the app may meet (older stores, other writers): the check lets it in.
+READABLE: dict[str, dict[str, Any]] = {
+    "nulls for what is not set": {"title": None, "workPhone": None, "address": None},
+    "a date with an offset": {"createDate": "2024-02-29T23:30:00+02:00"},
+    "a date without milliseconds": {"modifyDate": "2024-01-01T10:00:00Z"},
+    "a calling code as a number": {"homePhone": {"display": "020 7946 0000", "countryCode": 44}},
+    "a region for a calling code": {"homePhone": {"display": "020 7946 0000", "countryCode": "GB"}},
+    "an e164 without a display": {"otherPhone": {"e164": "+442079460000"}},
+    "an identity without ids": {"lineId": {"displayName": "Sam"}},
+    "keys the app does not know": {"customFields": {"tier": 3}},
+}
+
+
+@pytest.mark.parametrize("change", list(READABLE))
+def test_the_shape_check_lets_in_what_the_reader_takes(boundary: Boundary, change: str) -> None:
+    sam = boundary.cast.sam
+    doc = {**docs.contact_to_doc(sam), **READABLE[change]}
+    with boundary.psql("agent") as conn:
+        saved = _save_contact(conn, doc, sam.version)
+    assert docs.contact_from_doc(saved).id == sam.id
+    store = PostgresStore.open(boundary.db.url(LOGINS["viewer"]))
+    try:
+        read = store.contact(sam.id)
+    finally:
+        store.close()
+    assert read is not None and read.version == sam.version + 1
+
+
+# --- contact_changes: pruned through an index, without waiting on others --------------------
+
+
+def test_pruning_the_change_log_waits_for_no_one(boundary: Boundary) -> None:
+    """The save that prunes old entries (one in a thousand) finds them through an index and
+    passes over entries another transaction is pruning: it neither reads the whole log nor
+    waits for the other transaction (an import that pruned and has not committed)."""
+    sam = boundary.cast.sam
+    old = "now() - interval '2 days'"
+    with boundary.superuser() as su:
+        su.execute(
+            f"INSERT INTO {SCHEMA}.contact_changes (contact_id, at) "
+            f"SELECT 'recent-' || n, now() FROM generate_series(1, 20000) AS n"
+        )
+        su.execute(
+            f"INSERT INTO {SCHEMA}.contact_changes (contact_id, at) "
+            f"SELECT 'old-' || n, {old} FROM generate_series(1, 3) AS n"
+        )
+        su.execute(f"ANALYZE {SCHEMA}.contact_changes")
+        plan = str(
+            su.execute(
+                f"EXPLAIN SELECT ctid FROM {SCHEMA}.contact_changes "
+                "WHERE at < now() - interval '1 day'"
+            ).fetchall()
+        )
+        assert "contact_changes_at" in plan and "Seq Scan" not in plan
+    other = psycopg.connect(boundary.db.url())  # BEGIN: holds what it deletes
+    try:
+        other.execute(f"DELETE FROM {SCHEMA}.contact_changes WHERE contact_id = 'old-1'")
+        with boundary.psql("agent") as conn:
+            conn.execute("SET lock_timeout = '200ms'")
+            seed = _seed_for_a_prune(conn)
+            conn.execute("SELECT setseed(%s)", (seed,))  # this save's trigger prunes
+            _save_contact(conn, docs.contact_to_doc(sam), sam.version)
+        with boundary.superuser() as su:
+            left = su.execute(
+                f"SELECT contact_id FROM {SCHEMA}.contact_changes WHERE contact_id LIKE 'old-%'"
+            ).fetchall()
+        assert left == [("old-1",)]  # pruned, but for the entry the other one holds
+    finally:
+        other.close()
+
+
+def _seed_for_a_prune(conn: psycopg.Connection[Any]) -> float:
+    """A setseed() value after which the session's next random() is below 0.001."""
+    for n in range(200_000):
+        seed = n / 200_000
+        conn.execute("SELECT setseed(%s)", (seed,))
+        row = conn.execute("SELECT random() < 0.001").fetchone()
+        if row is not None and row[0]:
+            return seed
+    raise AssertionError("no seed makes random() small")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from contact_tui.domain.model import Channel, Participant, Permission
-from contact_tui.service import ContactService, NewInteraction
+from contact_tui.domain.model import Channel, Interaction, Participant, Permission
+from contact_tui.service import Change, ContactService, NewInteraction
 from contact_tui.store.postgres.store import RECONNECTING, NotifyWatch
 from contact_tui.ui.app import ContactApp
 from tests.contract import Stores
@@ -29,10 +29,10 @@ def stores(request: pytest.FixtureRequest, store_path: Any, clock: Any) -> Any:
     built.close()
 
 
-def route(router: ContactService, number: str) -> None:
-    """The routing integration hands alice a call from ``number``."""
+def route(router: ContactService, number: str, agent: str = "alice") -> None:
+    """The routing integration hands ``agent`` a call from ``number``."""
     router.handle_interaction(
-        NewInteraction(channel=Channel.VOICE, sender=Participant(number), agent="alice")
+        NewInteraction(channel=Channel.VOICE, sender=Participant(number), agent=agent)
     )
 
 
@@ -87,3 +87,41 @@ async def test_a_server_restart_says_reconnecting_then_catches_up(
             timeout=15,
         )
         assert isinstance(main_screen(pilot)._watch, NotifyWatch)
+
+
+async def test_changes_the_screen_does_not_show_cost_it_no_reload(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with alice_with_one_call(stores) as (pilot, router):
+        service = main_screen(pilot).service
+        looks: list[int] = []
+        refreshes: list[list[Change]] = []
+        original_interactions, original_refresh = service.interactions, service.refresh
+
+        def counting_interactions() -> list[Interaction]:
+            looks.append(1)
+            return original_interactions()
+
+        def counting_refresh() -> list[Change]:
+            refreshes.append(original_refresh())
+            return refreshes[-1]
+
+        monkeypatch.setattr(service, "interactions", counting_interactions)
+        monkeypatch.setattr(service, "refresh", counting_refresh)
+        # A call for bob, and a contact no interaction of alice's shows.
+        bob = stores.service("bob", Permission.VIEW)
+        router.handle_interaction(
+            NewInteraction(
+                channel=Channel.VOICE, sender=Participant("+1 317 555 0199"), agent="bob"
+            )
+        )
+        bob.close()
+        await wait_until(
+            pilot, lambda: sum(len(r) for r in refreshes) >= 2, "the notifications to be read"
+        )
+        assert looks == []  # heard, and passed over: the queue was not read again
+        assert interaction_table(pilot).row_count == 1
+
+        route(router, "+1 317 555 0103")  # her own: read at once
+        await wait_until(pilot, lambda: interaction_table(pilot).row_count == 2, "her new call")
+        assert looks

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg import sql
 
 from contact_tui.domain.permissions import BUILTIN_ROLES
-from contact_tui.store.errors import NotFound, StoreError, StoreUnavailable
+from contact_tui.store.errors import NotFound, StoreError, StoreRefused, StoreUnavailable
 from contact_tui.store.postgres.schema import (
     GROUP_ROLES,
     MIGRATIONS,
@@ -26,6 +27,16 @@ from contact_tui.store.postgres.store import connect, describe, translate
 
 # Taken for the whole of an init, so two admins running it at once do not interleave.
 INIT_LOCK = 0x636F6E74  # "cont"
+
+# Sessions one login may hold at once: an agent's app holds two (its queries and its LISTEN)
+# and each command one more for a moment. A cap keeps one user from taking every slot the
+# server has (max_connections) and locking everyone else out.
+CONNECTION_LIMIT = 8
+
+# An idle transaction of a contact-tui user older than this is ended by `db reap`: the app's
+# own sessions end theirs after 10 s themselves, but a session anyone opens with psql can
+# turn its timeout off and hold rows for as long as it likes.
+REAP_AFTER_SECONDS = 10
 
 
 def schema_version(conn: psycopg.Connection[Any]) -> int:
@@ -93,9 +104,20 @@ def init(url: str) -> list[str]:
             done.append(f"The schema is up to date (version {SCHEMA_VERSION}); nothing to do.")
         return done
     except psycopg.Error as err:
-        raise translate(err, where) from None
+        raise _admin_error(err, where) from None
     finally:
         conn.close()
+
+
+def _admin_error(err: psycopg.Error, where: str) -> StoreError:
+    """A database error from an admin command; a refusal says who may run it."""
+    if isinstance(err, pg_errors.InsufficientPrivilege):
+        return StoreRefused(
+            f"The database at {where} refused ({err.diag.message_primary or err}): the db "
+            "commands are for the store's owner (the role that ran 'contact-tui db init') or "
+            "a superuser; run them as that user, e.g. sudo -u contact_tui_owner."
+        )
+    return translate(err, where)
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -131,6 +153,12 @@ def _change_membership(url: str, user: str, roles: Iterable[str], *, give: bool)
         with conn.transaction():
             if give and _create_role(conn, user, login=True):
                 done.append(f"Created the login role {user}.")
+            if give:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+                        sql.Identifier(user), sql.Literal(CONNECTION_LIMIT)
+                    )
+                )
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
             if exists is None:
                 raise NotFound(f"There is no database user {user!r} at {where}.")
@@ -145,9 +173,36 @@ def _change_membership(url: str, user: str, roles: Iterable[str], *, give: bool)
                 )
         return done
     except psycopg.Error as err:
-        raise translate(err, where) from None
+        raise _admin_error(err, where) from None
     finally:
         conn.close()
 
 
-__all__ = ["grant", "init", "revoke", "schema_version"]
+def reap(url: str, idle_seconds: float = REAP_AFTER_SECONDS) -> list[str]:
+    """End the sessions of the store's users that have sat idle inside a transaction for
+    longer than ``idle_seconds`` (their uncommitted work is rolled back and their locks go);
+    a line for each. Run by an admin who may signal backends (pg_signal_backend)."""
+    where = describe(url)
+    conn = connect(url)
+    try:
+        rows = conn.execute(
+            "SELECT pid, usename, round(extract(epoch FROM now() - state_change))::int, "
+            "pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state IN ('idle in transaction', 'idle in transaction (aborted)') "
+            "AND now() - state_change > make_interval(secs => %s) "
+            "AND pg_has_role(usesysid, %s, 'MEMBER')",
+            (idle_seconds, USER_ROLE),
+        ).fetchall()
+    except psycopg.Error as err:
+        raise _admin_error(err, where) from None
+    finally:
+        conn.close()
+    return [
+        f"Ended {user}'s session {pid}, idle in a transaction for {idle} s"
+        + ("." if ended else " (it could not be signalled: grant pg_signal_backend).")
+        for pid, user, idle, ended in rows
+    ]
+
+
+__all__ = ["CONNECTION_LIMIT", "grant", "init", "reap", "revoke", "schema_version"]

@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 
-from contact_tui.domain.model import InteractionState, Permission
+from contact_tui.domain.model import ContactType, InteractionState, Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.domain.text import is_unsafe_char
 
@@ -107,9 +107,72 @@ _PHONES = "ARRAY['workPhone', 'homePhone', 'cellPhone', 'otherPhone']"
 # candidates, the state); everything else stays as it arrived.
 _MUTABLE = "ARRAY['contactId', 'candidateIds', 'state', 'endedAt']"
 _STATES = "ARRAY[" + ", ".join(f"'{s.value}'" for s in InteractionState) + "]"
+_KINDS = "ARRAY[" + ", ".join(f"'{t.value}'" for t in ContactType) + "]"
+# What codec.contact_from_doc reads as text, at the top and in the address.
+_CONTACT_TEXTS = (
+    *("firstName", "middleName", "lastName", "salutation", "title"),
+    *("workEmail", "personalEmail", "otherEmail", "externalSystemUrl", "notes"),
+    *("createdBy", "modifiedBy"),
+)
+_ADDRESS_TEXTS = ("address1", "address2", "city", "state", "postalCode", "countryCode")
+_PHONE_KEYS = ("workPhone", "homePhone", "cellPhone", "otherPhone")
+# Each messaging identity: its key, its texts, and the key of each entry of its ids (None:
+# no list of ids).
+_IDENTITIES = (
+    ("whatsAppId", ("displayName", "handle"), None),
+    ("twitterId", ("id", "screenName", "name"), None),
+    ("facebookId", ("displayName", "handle"), "scopedId"),
+    ("lineId", ("displayName", "handle"), "userId"),
+    ("instagramId", ("displayName", "handle"), "scopedId"),
+    ("webChatId", ("displayName", "handle"), "cookieId"),
+)
+# codec.parse_date's forms: a calendar date, a time to the minute or second with a fraction,
+# and Z or an offset; the number ranges here, the days of the month in is_date.
+_ISO_DATE = (
+    "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?"
+    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+
+
+def _all_text(expr: str, *keys: str) -> str:
+    """SQL true when each of ``keys`` in the object ``expr`` is text, null or absent."""
+    return "(" + " AND ".join(f"{SCHEMA}.is_text({expr} -> '{k}')" for k in keys) + ")"
+
+
+def _identity(key: str, texts: tuple[str, ...], id_key: str | None) -> str:
+    """SQL true when the document's identity ``key`` is absent, null, or an object whose
+    ``texts`` are text and whose ids (absent, null or a list) are objects holding a text
+    ``id_key``."""
+    value = f"doc -> '{key}'"
+    ids = "true"
+    if id_key is not None:
+        bad = f'lax $[*] ? (@.type() != "object" || !exists(@.{id_key} ? (@.type() == "string")))'
+        ids = (
+            f"({value} -> 'ids' IS NULL OR jsonb_typeof({value} -> 'ids') = 'null' "
+            f"OR (jsonb_typeof({value} -> 'ids') = 'array' "
+            f"AND NOT jsonb_path_exists({value} -> 'ids', '{bad}')))"
+        )
+    return (
+        f"({value} IS NULL OR jsonb_typeof({value}) = 'null' OR (jsonb_typeof({value}) = "
+        f"'object' AND {_all_text(value, *texts)} AND {ids}))"
+    )
+
+
+# Whose use cases read a contact inside a write (schema.read_contact): all but route alone.
+_READS_CONTACT = _holds(
+    Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE, Permission.ADMIN
+)
 # The dates the app writes (codec.format_date).
 _DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$"
 _EMAILS = "ARRAY['workEmail', 'personalEmail', 'otherEmail']"
+# Every member of a contact document doc_keys reads: a save that changes none of them keeps
+# the contact's identity keys.
+_KEYED = (
+    "ARRAY['workPhone', 'homePhone', 'cellPhone', 'otherPhone', 'workEmail', 'personalEmail', "
+    "'otherEmail', 'whatsAppId', 'twitterId', 'facebookId', 'lineId', 'instagramId', "
+    "'webChatId']"
+)
 
 MIGRATION_1 = f"""
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -167,6 +230,75 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
           AND jsonb_typeof(e -> p.id_key) = 'string' AND e ->> p.id_key <> ''
 $$;
 
+-- The shape domain.codec.contact_from_doc reads, so that no save (a user with edit calling
+-- save_contact with "firstName": 42, say) can store a contact no one can read afterwards.
+-- Absent and null are "not set" to the codec; a number it reads must be written as a whole
+-- number (jsonb keeps 1.0 as 1.0, which reads back as a float). Every function here is one
+-- expression, so PostgreSQL inlines the whole check into the constraint (tens of
+-- microseconds a save, where calls and sub-selects cost half a millisecond).
+CREATE FUNCTION {SCHEMA}.is_text(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT v IS NULL OR jsonb_typeof(v) IN ('null', 'string')
+$$;
+CREATE FUNCTION {SCHEMA}.is_flag(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT v IS NULL OR jsonb_typeof(v) IN ('null', 'boolean')
+$$;
+CREATE FUNCTION {SCHEMA}.is_whole(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT v IS NULL OR jsonb_typeof(v) = 'null'
+        OR (jsonb_typeof(v) = 'number' AND v #>> '{{}}' ~ '^-?[0-9]+$')
+$$;
+-- An ISO-8601 date as codec.parse_date reads it (datetime.fromisoformat, then UTC): the
+-- calendar checked, and no offset that would carry the years 1 or 9999 out of range.
+CREATE FUNCTION {SCHEMA}.is_date(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN v IS NULL OR jsonb_typeof(v) = 'null' OR v = '""' THEN true
+        WHEN jsonb_typeof(v) <> 'string' OR v #>> '{{}}' !~ '{_ISO_DATE}' THEN false
+        ELSE substr(v #>> '{{}}', 9, 2)::int <= extract(day FROM
+                 make_date(substr(v #>> '{{}}', 1, 4)::int, substr(v #>> '{{}}', 6, 2)::int, 1)
+                 + interval '1 month - 1 day')
+             AND NOT (v #>> '{{}}' ~ '^(0001|9999)-.*[+-][0-9]{{2}}:[0-9]{{2}}$'
+                      AND v #>> '{{}}' !~ '[+-]00:00$')
+    END
+$$;
+CREATE FUNCTION {SCHEMA}.is_phone(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT v IS NULL OR jsonb_typeof(v) = 'null' OR (
+        jsonb_typeof(v) = 'object'
+        AND {_all_text("v", "e164", "display", "userInput")}
+        AND coalesce(v ->> 'e164', '') ~ '^([+][1-9][0-9]{{1,14}})?$'
+        AND coalesce(v ->> 'display', '') || coalesce(v ->> 'e164', '')
+            || coalesce(v ->> 'userInput', '') <> ''
+        AND ({SCHEMA}.is_text(v -> 'countryCode') OR {SCHEMA}.is_whole(v -> 'countryCode'))
+        AND {SCHEMA}.is_flag(v -> 'acceptsSMS')
+        AND {SCHEMA}.is_whole(v -> 'extension')
+        AND coalesce(v ->> 'extension', '') NOT LIKE '-%')
+$$;
+CREATE FUNCTION {SCHEMA}.contact_shape(doc jsonb, p_id text, p_version integer, p_kind text)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    -- Never null: a CHECK lets a null through.
+    SELECT coalesce(jsonb_typeof(doc) = 'object'
+       AND doc -> 'id' = to_jsonb(p_id)
+       AND doc -> 'type' = to_jsonb(p_kind)
+       AND p_kind = ANY({_KINDS})
+       AND doc -> 'version' = to_jsonb(p_version) AND doc ->> 'version' = p_version::text
+       AND {_all_text("doc", *_CONTACT_TEXTS)}
+       AND {SCHEMA}.is_flag(doc -> 'surveyOptOut')
+       AND {SCHEMA}.is_date(doc -> 'createDate') AND {SCHEMA}.is_date(doc -> 'modifyDate')
+       AND {SCHEMA}.is_date(doc -> 'lastInteractionDate')
+       AND {" AND ".join(f"{SCHEMA}.is_phone(doc -> '{k}')" for k in _PHONE_KEYS)}
+       AND (doc -> 'address' IS NULL OR jsonb_typeof(doc -> 'address') = 'null'
+            OR (jsonb_typeof(doc -> 'address') = 'object'
+                AND {_all_text("doc -> 'address'", *_ADDRESS_TEXTS)}))
+       AND (doc #> '{{whatsAppId,phoneNumber}}' IS NULL
+            OR jsonb_typeof(doc #> '{{whatsAppId,phoneNumber}}') = 'null'
+            OR (jsonb_typeof(doc #> '{{whatsAppId,phoneNumber}}') = 'object'
+                AND {_all_text("doc #> '{whatsAppId,phoneNumber}'", "e164", "display")}))
+       AND {" AND ".join(_identity(*i) for i in _IDENTITIES)}, false)
+$$;
+
 CREATE TABLE {SCHEMA}.contacts (
     id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
     doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
@@ -175,7 +307,8 @@ CREATE TABLE {SCHEMA}.contacts (
     created text COLLATE "C" NOT NULL,
     sort_last text COLLATE "C" NOT NULL,
     sort_first text COLLATE "C" NOT NULL,
-    search text NOT NULL
+    search text NOT NULL,
+    CONSTRAINT contact_shape CHECK ({SCHEMA}.contact_shape(doc, id, version, kind))
 );
 CREATE INDEX contacts_directory ON {SCHEMA}.contacts (sort_last, sort_first, id COLLATE "C");
 CREATE INDEX contacts_search ON {SCHEMA}.contacts USING gin (search gin_trgm_ops);
@@ -217,11 +350,18 @@ CREATE TABLE {SCHEMA}.contact_changes (
     at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX contact_changes_tx ON {SCHEMA}.contact_changes (tx);
+-- The pruning finds what is old through this index, not by reading the whole table.
+CREATE INDEX contact_changes_at ON {SCHEMA}.contact_changes (at);
 CREATE FUNCTION {SCHEMA}.log_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO {SCHEMA}.contact_changes (contact_id, created) VALUES (NEW.id, TG_OP = 'INSERT');
     IF random() < 0.001 THEN
-        DELETE FROM {SCHEMA}.contact_changes WHERE at < now() - interval '1 day';
+        -- A bounded batch, passing over rows another transaction is pruning: two saves
+        -- pruning at once must not wait on each other (nor on an import that pruned and has
+        -- not committed yet) until their lock timeout.
+        DELETE FROM {SCHEMA}.contact_changes WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM {SCHEMA}.contact_changes WHERE at < now() - interval '1 day'
+            LIMIT 10000 FOR UPDATE SKIP LOCKED));
     END IF;
     RETURN NULL;
 END $$;
@@ -247,11 +387,23 @@ CREATE POLICY own_or_all ON {SCHEMA}.interactions FOR SELECT USING (
 );
 CREATE POLICY viewers_read ON {SCHEMA}.audit FOR SELECT USING ({_holds(Permission.VIEW)});
 
--- Every change is announced to the apps listening, after commit: which table and which id.
+-- Every change is announced to the apps listening, after commit: which table and which id,
+-- and for an interaction whose queue it is in (after a line feed, which no stored text
+-- holds), so an app can pass over what it does not show without asking the server.
 CREATE FUNCTION {SCHEMA}.announce() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_row record;
 BEGIN
-    PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_NAME || ':'
-                      || CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+    IF TG_OP = 'DELETE' THEN
+        v_row := OLD;
+    ELSE
+        v_row := NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'interactions' THEN
+        PERFORM pg_notify('{NOTIFY_CHANNEL}', 'interactions:' || v_row.id || E'\\n' || v_row.agent);
+    ELSE
+        PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_NAME || ':' || v_row.id);
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER announce AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.contacts
@@ -326,8 +478,11 @@ BEGIN
             PERFORM {SCHEMA}.require({_holds(Permission.PROMOTE)},
                                      '{Permission.PROMOTE.value}', 'promote contacts');
         ELSE
-            PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.ROUTE)},
-                                     '{Permission.VIEW.value}', 'take in interactions');
+            -- Changing a contact not in Contacts is an edit (or an import's update); taking in
+            -- an interaction only makes new ones, so view or route alone may not rewrite the
+            -- identity an ephemeral contact catches calls by.
+            PERFORM {SCHEMA}.require({_holds(Permission.EDIT, Permission.ADD)},
+                                     '{Permission.EDIT.value}', 'edit contacts');
         END IF;
         v_created_by := v_old.doc ->> 'createdBy';
     END IF;
@@ -339,16 +494,32 @@ BEGIN
         v_doc := v_doc || jsonb_build_object('lastInteractionDate',
                                              v_old.doc ->> 'lastInteractionDate');
     END IF;
-    INSERT INTO {SCHEMA}.contacts
-            (id, doc, version, kind, created, sort_last, sort_first, search)
-        VALUES (v_id, v_doc, p_expected + 1, v_kind, coalesce(v_doc ->> 'createDate', ''),
-                p_last, p_first, p_search)
-        ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, version = EXCLUDED.version,
-            kind = EXCLUDED.kind, created = EXCLUDED.created, sort_last = EXCLUDED.sort_last,
-            sort_first = EXCLUDED.sort_first, search = EXCLUDED.search;
-    DELETE FROM {SCHEMA}.contact_keys WHERE contact_id = v_id;
-    INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
-        SELECT DISTINCT k, v_id FROM {SCHEMA}.doc_keys(v_doc) AS k;
+    -- The row is locked (FOR UPDATE): an UPDATE checks the document once, where an upsert
+    -- checks the row it would insert and then the row it updates.
+    IF v_old.id IS NOT NULL THEN
+        UPDATE {SCHEMA}.contacts SET doc = v_doc, version = p_expected + 1, kind = v_kind,
+                created = coalesce(v_doc ->> 'createDate', ''), sort_last = p_last,
+                sort_first = p_first, search = p_search
+            WHERE id = v_id;
+    ELSE
+        INSERT INTO {SCHEMA}.contacts
+                (id, doc, version, kind, created, sort_last, sort_first, search)
+            VALUES (v_id, v_doc, p_expected + 1, v_kind, coalesce(v_doc ->> 'createDate', ''),
+                    p_last, p_first, p_search)
+            ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, version = EXCLUDED.version,
+                kind = EXCLUDED.kind, created = EXCLUDED.created,
+                sort_last = EXCLUDED.sort_last, sort_first = EXCLUDED.sort_first,
+                search = EXCLUDED.search;
+    END IF;
+    -- The identity keys are derived again only when what they derive from changed: most
+    -- saves (a title, a note) leave them as they were.
+    IF v_old.id IS NULL OR EXISTS (
+        SELECT 1 FROM unnest({_KEYED}) AS k WHERE v_old.doc -> k IS DISTINCT FROM v_doc -> k
+    ) THEN
+        DELETE FROM {SCHEMA}.contact_keys WHERE contact_id = v_id;
+        INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
+            SELECT DISTINCT k, v_id FROM {SCHEMA}.doc_keys(v_doc) AS k;
+    END IF;
     RETURN v_doc;
 END $$;
 
@@ -537,27 +708,41 @@ BEGIN
         ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value;
 END $$;
 
--- Reads inside a write: matching a sender, checking a save, relinking. Any user of the store
--- (any role) may make them, since the app's own checks decide what is shown; listing and
--- searching the directory is through the tables, which need the view permission. An
--- interaction comes back without what the customer said unless the caller may read it (view,
--- and view-all for another agent's), nor its sender unless the caller may make a contact of it.
+-- Reads inside a write: matching a sender, checking a save, relinking, expiring. Each is open
+-- to the permissions of the use cases that make it (domain.permissions) and no wider, so a
+-- login cannot read through them what the app would not show it: the routing integration
+-- (route alone) matches a sender's key and learns only which contacts hold that key, not what
+-- they hold; listing every contact is expiry's (admin). Listing and searching the directory is
+-- through the tables, which need the view permission. An interaction comes back without what
+-- the customer said unless the caller may read it (view, and view-all for another agent's),
+-- nor its sender unless the caller may make a contact of it.
 CREATE FUNCTION {SCHEMA}.is_user() RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT pg_has_role(session_user, '{USER_ROLE}', 'MEMBER')
 $$;
 
+-- Link (view), edit, promote, a contact made from an interaction absorbing its ephemeral one
+-- (add), expiry (admin), an import's check of what changed (view).
 CREATE FUNCTION {SCHEMA}.read_contact(p_id text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 BEGIN
-    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    PERFORM {SCHEMA}.require({_READS_CONTACT}, '{Permission.VIEW.value}', 'read contacts');
     RETURN (SELECT doc FROM {SCHEMA}.contacts WHERE id = p_id);
 END $$;
 
+-- Matching an arriving interaction's sender (view for one's own queue, route for another's)
+-- and an import's matching (view). Without view, only what matching needs: the id and type
+-- (curated first) of each contact holding the key.
 CREATE FUNCTION {SCHEMA}.read_contacts_by_key(p_key text) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_view boolean := {_holds(Permission.VIEW)};
 BEGIN
-    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
-    RETURN QUERY SELECT c.doc FROM {SCHEMA}.contact_keys AS k
+    PERFORM {SCHEMA}.require(v_view OR {_holds(Permission.ROUTE)}, '{Permission.VIEW.value}',
+                             'match senders to contacts');
+    RETURN QUERY SELECT CASE WHEN v_view THEN c.doc
+                             ELSE jsonb_build_object('id', c.id, 'type', c.kind,
+                                                     'version', c.version) END
+        FROM {SCHEMA}.contact_keys AS k
         JOIN {SCHEMA}.contacts AS c ON c.id = k.contact_id
         WHERE k.key = p_key ORDER BY c.created, c.id COLLATE "C";
 END $$;
@@ -597,33 +782,42 @@ BEGIN
         USING p_limit;
 END $$;
 
+-- Absorbing (add: does the new contact hold the ephemeral one's identity?) and an import's
+-- check of what changed (view).
 CREATE FUNCTION {SCHEMA}.read_contact_keys(p_id text) RETURNS SETOF text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 BEGIN
-    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.ADD)},
+                             '{Permission.VIEW.value}', 'read contacts');
     RETURN QUERY SELECT key FROM {SCHEMA}.contact_keys WHERE contact_id = p_id;
 END $$;
 
+-- Every contact id: expiry's (admin). Every interaction id: the interactions absorbing (add)
+-- and expiry relink; read_interaction decides what each of them shows.
 CREATE FUNCTION {SCHEMA}.read_ids(p_table text) RETURNS SETOF text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 BEGIN
-    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
     IF p_table = 'contacts' THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.ADMIN)}, '{Permission.ADMIN.value}',
+                                 'list every contact');
         RETURN QUERY SELECT id FROM {SCHEMA}.contacts;
     ELSIF p_table = 'interactions' THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.ADD, Permission.ADMIN)},
+                                 '{Permission.ADD.value}', 'list every interaction');
         RETURN QUERY SELECT id FROM {SCHEMA}.interactions;
     END IF;
 END $$;
 
 -- Contacts other transactions changed that were not yet committed when ``p_snapshot`` (a
--- pg_current_snapshot()) was taken.
+-- pg_current_snapshot()) was taken: an import's check of its plan (view and add).
 CREATE FUNCTION {SCHEMA}.changed_since(p_snapshot text) RETURNS SETOF text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
     v_snapshot pg_snapshot := p_snapshot::pg_snapshot;
     v_own xid8 := pg_current_xact_id_if_assigned();
 BEGIN
-    PERFORM {SCHEMA}.require({SCHEMA}.is_user(), '{Permission.VIEW.value}', 'use this store');
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'see which contacts changed');
     RETURN QUERY SELECT DISTINCT contact_id FROM {SCHEMA}.contact_changes
         WHERE tx >= pg_snapshot_xmin(v_snapshot) AND NOT pg_visible_in_snapshot(tx, v_snapshot)
           AND tx IS DISTINCT FROM v_own;
@@ -648,6 +842,12 @@ BEGIN
     IF {_holds(Permission.ADD)}
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_doc;  -- a contact made from it (add) takes its sender's identity
+    END IF;
+    IF v_row.agent <> session_user AND NOT {_holds(Permission.VIEW_ALL_INTERACTIONS)} THEN
+        -- Another agent's: whose it is (for the refusal to say so) and nothing about whom
+        -- they are talking to: no sender, no contact, no candidates.
+        RETURN (v_doc - 'contactId' - 'candidateIds')
+            || jsonb_build_object('from', jsonb_build_object('address', '', 'name', ''));
     END IF;
     RETURN v_doc || jsonb_build_object('from', jsonb_build_object('address', '', 'name', ''));
 END $$;

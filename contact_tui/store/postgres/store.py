@@ -166,19 +166,45 @@ def translate(err: psycopg.Error, where: str) -> StoreError:
 
 
 class PgTransaction:
-    """One write transaction (:class:`contact_tui.store.base.StoreTransaction`)."""
+    """One write transaction (:class:`contact_tui.store.base.StoreTransaction`).
 
-    def __init__(self, conn: psycopg.Connection[Any], where: str, store: PostgresStore) -> None:
-        self._conn = conn
-        self._where = where
+    Round trips, not the statements' work, are most of a save's cost on a shared host, so a
+    transaction makes as few as it can: BEGIN goes out with its first statement, and the
+    audit records go out with COMMIT (each pair one round trip, in pipeline mode). An edit
+    through the service is then three, not six: BEGIN and the read, the save, the audit record
+    and COMMIT.
+    """
+
+    def __init__(self, store: PostgresStore, where: str) -> None:
         self._store = store
+        self._where = where
+        self._conn: psycopg.Connection[Any] | None = None  # once BEGIN went out
+        self._audits: list[dict[str, Any]] = []
+
+    def _execute(self, sql: str, args: Sequence[Any]) -> psycopg.Cursor[Any]:
+        if self._conn is not None:
+            return self._conn.execute(sql, args)
+        # The first statement: BEGIN goes with it. On a connection the server dropped since
+        # the last call (a restart), neither reached it: both go again on a new connection.
+        for attempt in (1, 2):
+            conn = self._conn = self._store.connection()
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    cursor = conn.execute(sql, args)
+            except psycopg.OperationalError:
+                if attempt == 1 and conn.broken:
+                    continue
+                raise
+            return cursor
+        raise AssertionError("unreachable")
 
     def _one(self, sql: str, *args: Any) -> Any:
-        row = self._conn.execute(sql, args).fetchone()
+        row = self._execute(sql, args).fetchone()
         return None if row is None else row[0]
 
     def _all(self, sql: str, *args: Any) -> list[Any]:
-        return [row[0] for row in self._conn.execute(sql, args)]
+        return [row[0] for row in self._execute(sql, args)]
 
     def contact(self, contact_id: str) -> Contact | None:
         """A contact as of this transaction."""
@@ -236,7 +262,7 @@ class PgTransaction:
 
     def touch_contact(self, contact_id: str, when: datetime) -> None:
         """Renew a contact's last-interaction date without a new version."""
-        self._conn.execute(
+        self._execute(
             f"SELECT {SCHEMA}.touch_contact(%s, %s)", (contact_id, docs.format_date(when))
         )
 
@@ -247,7 +273,7 @@ class PgTransaction:
 
     def delete_contact(self, contact_id: str) -> None:
         """Remove a contact that is not in Contacts (ephemeral expiry, absorbing)."""
-        self._conn.execute(f"SELECT {SCHEMA}.delete_contact(%s)", (contact_id,))
+        self._execute(f"SELECT {SCHEMA}.delete_contact(%s)", (contact_id,))
 
     def interaction(self, interaction_id: str) -> Interaction | None:
         """An interaction as of this transaction (another agent's without its content)."""
@@ -256,7 +282,7 @@ class PgTransaction:
 
     def save_interaction(self, interaction: Interaction) -> None:
         """Write an interaction."""
-        self._conn.execute(
+        self._execute(
             f"SELECT {SCHEMA}.save_interaction(%s)",
             (Jsonb(docs.interaction_to_doc(interaction)),),
         )
@@ -266,15 +292,14 @@ class PgTransaction:
         return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids('interactions')")]
 
     def add_audit(self, record: AuditRecord) -> None:
-        """Append an audit record; the server sets who and when."""
-        self._conn.execute(
-            f"SELECT {SCHEMA}.add_audit(%s)",
-            (Jsonb(docs.audit_to_doc(record)),),
-        )
+        """Append an audit record; the server sets who and when. It is sent with COMMIT
+        (:meth:`commit`): nothing in a transaction reads the audit trail back, and a record
+        the server refuses there still undoes the whole change."""
+        self._audits.append(docs.audit_to_doc(record))
 
     def set_setting(self, name: str, value: Any) -> None:
         """Store an admin setting."""
-        self._conn.execute(f"SELECT {SCHEMA}.set_setting(%s, %s)", (name, Jsonb(value)))
+        self._execute(f"SELECT {SCHEMA}.set_setting(%s, %s)", (name, Jsonb(value)))
 
     def position(self) -> Position:
         """Never equal to a position read before the transaction, so the service always asks
@@ -287,6 +312,30 @@ class PgTransaction:
         if snapshot is None:
             return None
         return {str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.changed_since(%s)", snapshot)}
+
+    def commit(self) -> None:
+        """Send the audit records and COMMIT in one round trip (BEGIN too, when nothing else
+        was sent: a transaction that only audits)."""
+        audits = [(Jsonb(doc),) for doc in self._audits]
+        self._audits.clear()
+        if self._conn is None:
+            if not audits:
+                return  # nothing was written: no transaction to end
+            self._execute(f"SELECT {SCHEMA}.add_audit(%s)", audits.pop(0))
+        conn = self._conn
+        assert conn is not None
+        with conn.pipeline():
+            for args in audits:
+                conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", args)
+            conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Undo whatever was sent (a lost connection has undone it already)."""
+        conn, self._conn = self._conn, None
+        self._audits.clear()
+        if conn is not None and not conn.broken and not conn.closed:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
 
 
 class NotifyWatch:
@@ -466,17 +515,6 @@ class PostgresStore:
                 f"contact-tui understands ({SCHEMA_VERSION}); upgrade contact-tui."
             )
 
-    @contextlib.contextmanager
-    def _using(self) -> Iterator[psycopg.Connection[Any]]:
-        """The connection, for one call's statements, with errors made store errors."""
-        with self._mutex:
-            try:
-                yield self._connection()
-            except StoreError:
-                raise
-            except psycopg.Error as err:
-                raise translate(err, self._where) from None
-
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """A read's rows. A read on a connection the server dropped (a restart) is made once
         more on a new one: reading twice changes nothing, and the app carries on."""
@@ -504,15 +542,24 @@ class PostgresStore:
 
     @contextlib.contextmanager
     def write(self, actor: str) -> Iterator[PgTransaction]:
-        """One transaction; ``actor`` is only for the embedded store (here the server knows)."""
-        # One round trip first: a connection the server dropped since the last call (a
-        # restart) is replaced before the change starts, not found out halfway through it.
-        self._rows("SELECT 1")
-        with self._using() as conn, conn.transaction():
+        """One transaction; ``actor`` is only for the embedded store (here the server knows).
+        A connection the server dropped since the last call (a restart) is replaced when the
+        first statement finds it so, before anything of the change reached the server."""
+        with self._mutex:
+            transaction = PgTransaction(self, self._where)
             try:
-                yield PgTransaction(conn, self._where, self)
-            except psycopg.Error as err:
-                raise translate(err, self._where) from None
+                yield transaction
+                transaction.commit()
+            except BaseException as err:
+                transaction.rollback()
+                if isinstance(err, psycopg.Error):
+                    raise translate(err, self._where) from None
+                raise
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """The store's connection, made again when the server dropped it (for
+        :class:`PgTransaction`; the caller holds the store's lock)."""
+        return self._connection()
 
     # --- keeping up --------------------------------------------------------------------------
 
@@ -527,8 +574,9 @@ class PostgresStore:
             heard, self._heard = self._heard, []
         changes = []
         for payload in dict.fromkeys(heard):
-            table, _, doc_id = payload.partition(":")
-            changes.append(Change(table, doc_id))
+            table, _, rest = payload.partition(":")
+            doc_id, _, agent = rest.partition("\n")
+            changes.append(Change(table, doc_id, agent))
         return changes
 
     def watch(self, after: StoreWatch | None = None) -> NotifyWatch | ReconnectWatch:

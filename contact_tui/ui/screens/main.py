@@ -35,6 +35,7 @@ from contact_tui.domain.model import (
 )
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import (
+    Change,
     ContactService,
     InvalidInput,
     PermissionDenied,
@@ -272,7 +273,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         service = self.service
         try:
             changes = service.refresh()
-            if not changes and not force:
+            if not force and not self._concerns(changes):
                 self.post_message(self.StoreUnchanged())
                 return
             # Only the agent's own queue, and only with view (the service refuses the rest);
@@ -286,6 +287,29 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self.post_message(self.StoreFailed(str(err) or type(err).__name__))
             return
         self.post_message(self.StoreRefreshed(interactions, contacts, region))
+
+    def _concerns(self, changes: list[Change]) -> bool:
+        """True when a change may alter what this screen shows: one of its interactions or
+        contacts, an interaction that may be new in this agent's queue, a setting, or a
+        reload of everything. Others' saves of contacts no one here shows are passed over,
+        so a busy centre's changes cost an idle screen nothing but reading the news."""
+        known, shown = self._known, self._contacts
+        if known is None:
+            return bool(changes)
+        me = self.service.agent.user
+        for change in changes:
+            if change.table == "contacts" and change.id not in shown:
+                continue
+            if (
+                change.table == "interactions"
+                and change.id not in known
+                and change.agent not in ("", me)
+            ):
+                continue  # new in another agent's queue
+            if change.table == "audit":
+                continue
+            return True
+        return False
 
     @staticmethod
     def _contacts_for(
