@@ -177,6 +177,13 @@ def db_revoke(url: str, user: str, roles: list[str]) -> list[str]:
     return pg_admin.revoke(admin_url(url), _login_name(user), roles)
 
 
+def db_reap(url: str, idle_seconds: float) -> list[str]:
+    """End the store's users' sessions idle in a transaction for over ``idle_seconds``."""
+    from contact_tui.store.postgres import admin as pg_admin
+
+    return pg_admin.reap(admin_url(url), idle_seconds)
+
+
 def copy_store(source: str, destination: str) -> CopyReport:
     """Copy a whole store into an empty one (``store copy``); each end is a PostgreSQL URL or
     an embedded store's path. A refusal before anything was written is invalid input."""

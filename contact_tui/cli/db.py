@@ -7,7 +7,9 @@ store comes from ``--url`` or, without it, from the config's ``[store] url``.
 
 from __future__ import annotations
 
-from contact_tui.bootstrap import copy_store, db_grant, db_init, db_revoke
+import time
+
+from contact_tui.bootstrap import copy_store, db_grant, db_init, db_reap, db_revoke
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_CONFIG, EXIT_OK, CliError
 
@@ -53,6 +55,20 @@ def cmd_db_grant(ctx: Context) -> int:
 def cmd_db_revoke(ctx: Context) -> int:
     """Take built-in roles from a database user."""
     return _done(ctx, db_revoke(_url(ctx), ctx.args.user, ctx.args.roles))
+
+
+def cmd_db_reap(ctx: Context) -> int:
+    """End contact-tui users' sessions idle in a transaction for longer than --idle; with
+    --every, keep looking until stopped (Ctrl+C, or the service manager)."""
+    url = _url(ctx)
+    every = ctx.args.every
+    while True:
+        lines = db_reap(url, ctx.args.idle)
+        if every is None:
+            return _done(ctx, lines or ["No session was idle in a transaction that long."])
+        for line in lines:
+            ctx.out.result({"done": [line]}, [line])
+        time.sleep(every)
 
 
 def _counted(table: str, count: int) -> str:

@@ -23,7 +23,13 @@ from contact_tui.cli.contact import (
     cmd_contact_unlink,
 )
 from contact_tui.cli.context import Context
-from contact_tui.cli.db import cmd_db_grant, cmd_db_init, cmd_db_revoke, cmd_store_copy
+from contact_tui.cli.db import (
+    cmd_db_grant,
+    cmd_db_init,
+    cmd_db_reap,
+    cmd_db_revoke,
+    cmd_store_copy,
+)
 from contact_tui.cli.exchange import cmd_export, cmd_import
 from contact_tui.cli.exits import (
     DEBUG_ENV,
@@ -81,6 +87,7 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "doctor": cmd_doctor,
     "db init": cmd_db_init,
     "db grant": cmd_db_grant,
+    "db reap": cmd_db_reap,
     "db revoke": cmd_db_revoke,
     "store copy": cmd_store_copy,
     "import": cmd_import,

@@ -26,6 +26,17 @@ from contact_tui.exchange.interactions import IMPORT_KEYS, not_surrogate
 DEFAULT_LIMIT = 50
 
 
+def _seconds(text: str) -> float:
+    """A number of seconds, at least 0.1 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0.1 and 86400 seconds")
+    return value
+
+
 def _needs(use_case: UseCase) -> str:
     """The permissions ``use_case`` needs, as its help text names them (from the table)."""
     return " and ".join(p.value for p in in_check_order(NEEDS[use_case]))
@@ -433,6 +444,26 @@ def _add_database_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
         parser.add_argument(
             "roles", nargs="+", choices=roles, metavar="ROLE", help=", ".join(roles)
         )
+    reap = _command(
+        dsub,
+        "reap",
+        "db reap",
+        "end sessions that sit idle inside a transaction, holding rows others need",
+        parents,
+    )
+    reap.add_argument(
+        "--idle",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a session may sit idle in a transaction (default 10)",
+    )
+    reap.add_argument(
+        "--every",
+        type=_seconds,
+        metavar="SECONDS",
+        help="look again every SECONDS until stopped (run it as a service); default: once",
+    )
     store = sub.add_parser("store", help="copy a whole store (moving up to PostgreSQL, backups)")
     ssub = store.add_subparsers(dest="store_command", required=True, metavar="COMMAND")
     copy = _command(

@@ -8,10 +8,12 @@ one ``postgres`` xdist group.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from contact_tui.domain.model import Permission
@@ -315,3 +317,29 @@ def test_connection_lost_mid_save_writes_nothing(
     assert "Lost the connection to the database at PostgreSQL" in result.err
     assert "nothing was saved" in result.err
     assert count(database, "contacts") == count(database, "audit") == 0
+
+
+def test_db_reap_ends_a_session_idle_in_a_transaction(
+    run: Runner, database: Database, pg_server: PgServer
+) -> None:
+    with pg_server.connect() as conn:
+        set_grants(conn, "idler", frozenset({Permission.VIEW}))
+    idler = psycopg.connect(database.url("idler"))
+    idler.execute("SET idle_in_transaction_session_timeout = 0")
+    idler.execute("BEGIN")
+    idler.execute("SELECT count(*) FROM contact_tui.contacts")
+    time.sleep(0.3)
+    result = run("db", "reap", "--url", database.url(), "--idle", "0.2")
+    assert result.code == 0, result.err
+    assert "Ended idler's session" in result.out
+    with pytest.raises(psycopg.OperationalError):
+        idler.execute("SELECT 1")
+    again = run("db", "reap", "--url", database.url(), "--idle", "0.2")
+    assert "No session was idle in a transaction that long." in again.out
+
+
+@pytest.mark.parametrize("idle", ["soon", "0", "-5", "99999999"])
+def test_db_reap_refuses_a_time_that_is_not_a_sensible_number(run: Runner, idle: str) -> None:
+    result = run("db", "reap", "--url", "postgresql:///x?host=/nowhere", "--idle", idle)
+    assert result.code == 2
+    assert "--idle" in result.err
