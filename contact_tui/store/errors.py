@@ -38,6 +38,20 @@ class UnsafeStoreFile(StoreUnreadable):
         )
 
 
+class RecordUnreadable(StoreUnreadable):
+    """A record in a database store does not have the shape the app reads (the schema's
+    checks keep new ones out; one written before them, or by hand, may remain)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.path = where
+        self.reason = reason
+        StoreError.__init__(
+            self,
+            f"A record in {where} cannot be read ({reason}); nothing was changed. Ask your "
+            "admin to fix or remove it.",
+        )
+
+
 class StoreUnavailable(StoreError):
     """The store cannot be written or locked right now (busy lock, full disk, no permission),
     or cannot be reached (the database server is down, refuses the user, has no schema)."""

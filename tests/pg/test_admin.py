@@ -16,6 +16,7 @@ from contact_tui.config import Agent
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Channel, Participant
 from contact_tui.service import ContactService, NewInteraction
+from contact_tui.store.errors import StoreUnavailable
 from contact_tui.store.postgres import admin
 from contact_tui.store.postgres.store import PostgresStore
 from tests.factories import make_config
@@ -69,3 +70,35 @@ def test_reap_ends_a_session_holding_a_row_while_idle_in_a_transaction(
     assert admin.reap(url, idle_seconds=0.2) == []  # the app's own sessions are never idle
     worker_store.close()
     hostile.close()
+
+
+def test_a_user_at_their_session_cap_is_told_so_not_that_the_server_is_down(
+    schema_database: Any,
+) -> None:
+    admin.grant(schema_database.url(), "busy", ["agent"])
+    held = [psycopg.connect(schema_database.url("busy")) for _ in range(admin.CONNECTION_LIMIT)]
+    try:
+        with pytest.raises(StoreUnavailable, match="has no free connection for you"):
+            PostgresStore.open(schema_database.url("busy"))
+    finally:
+        for conn in held:
+            conn.close()
+
+
+def test_losing_the_server_mid_session_tells_the_agent_their_entries_are_kept(
+    schema_database: Any, pg_server: Any
+) -> None:
+    admin.grant(schema_database.url(), "steady", ["agent"])
+    store = PostgresStore.open(schema_database.url("steady"))
+    try:
+        with pg_server.stopped():
+            with pytest.raises(StoreUnavailable):
+                store.contact_ids()  # the dropped connection, found out
+            with pytest.raises(StoreUnavailable) as again:
+                store.contact_ids()  # and no new one to be had
+        assert "cannot reconnect now" in str(again.value)
+        assert "your entries are kept" in str(again.value)
+        assert "[store] url" not in str(again.value)  # nothing an agent could fix
+        assert store.contact_ids() == []  # back once the server is
+    finally:
+        store.close()

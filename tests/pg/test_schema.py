@@ -23,7 +23,12 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.domain.text import is_unsafe_char
-from contact_tui.store.postgres.schema import UNSAFE_CLASS, unsafe_class
+from contact_tui.store.postgres.schema import (
+    MAX_CONTACT_BYTES,
+    MAX_DEPTH,
+    UNSAFE_CLASS,
+    unsafe_class,
+)
 
 pytestmark = pytest.mark.pg
 
@@ -123,3 +128,41 @@ def test_the_server_derives_the_same_identity_keys_as_the_app(
     doc = docs.contact_to_doc(contact)
     rows = owner.execute("SELECT contact_tui.doc_keys(%s)", (Jsonb(doc),)).fetchall()
     assert {r[0] for r in rows} == docs.contact_doc_keys(doc)
+
+
+def nested(depth: int) -> str:
+    """A JSON document whose "v" is ``depth`` levels of objects and lists deep, as text (Python's
+    own encoder would recurse too deep to write 5,000 levels)."""
+    opening = "".join('{"k": ' if level % 2 else "[" for level in range(depth))
+    closing = "".join("}" if level % 2 else "]" for level in reversed(range(depth)))
+    return '{"v": ' + opening + '"leaf"' + closing + "}"
+
+
+def clean_text(conn: psycopg.Connection[Any], text: str) -> bool:
+    row = conn.execute("SELECT contact_tui.clean(%s::jsonb)", (text,)).fetchone()
+    assert row is not None
+    return bool(row[0])
+
+
+def test_no_document_nests_deeper_than_the_app_ever_writes(owner: psycopg.Connection[Any]) -> None:
+    # Thousands deep, a document is stored by the server but breaks every reader that decodes
+    # it (Python's json recurses): one such contact stopped directory search for everyone.
+    assert clean_text(owner, nested(MAX_DEPTH - 1))
+    assert not clean_text(owner, nested(MAX_DEPTH))
+    assert not clean_text(owner, nested(5000))
+
+
+def test_a_contact_larger_than_any_the_app_makes_is_refused(
+    owner: psycopg.Connection[Any],
+) -> None:
+    doc = docs.contact_to_doc(
+        Contact(
+            id="big", type=ContactType.CURATED, first_name="x" * MAX_CONTACT_BYTES, last_name="B"
+        )
+    )
+    with pytest.raises(psycopg.errors.CheckViolation):
+        owner.execute(
+            "INSERT INTO contact_tui.contacts (id, doc, version, kind, created, sort_last, "
+            "sort_first, search) VALUES ('big', %s, 1, 'Curated', '', '', '', '')",
+            (Jsonb({**doc, "version": 1}),),
+        )

@@ -600,7 +600,7 @@ def test_forged_identity_peer_authentication_asks_the_kernel(
     peer = pg_databases.create(template=boundary_template[0], name=PEER_DATABASE)
     me = getpass.getuser()
     admin.grant(pg_databases.server.url(), me, ["viewer"])  # roles are the cluster's
-    with pytest.raises(StoreUnavailable, match="refused you"):
+    with pytest.raises(StoreUnavailable, match="must be your own login name"):
         bootstrap.open_service(_config(tmp_path, peer.url(LOGINS["supervisor"])))
     service = bootstrap.open_service(_config(tmp_path, peer.url(me)))
     try:

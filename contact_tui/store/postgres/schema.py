@@ -90,6 +90,12 @@ UNSAFE_CLASS = (
 )
 UNICODE_VERSION = unicodedata.unidata_version
 
+# How deep any stored document may nest (the app writes at most 4 levels), and how large a
+# contact may be (every field at its limit is well under this): a 20 MB name stored by direct
+# SQL made every directory listing slow for everyone.
+MAX_DEPTH = 8
+MAX_CONTACT_BYTES = 512 * 1024
+
 
 def _role(permission: Permission) -> str:
     return PERMISSION_ROLES[permission]
@@ -183,9 +189,12 @@ CREATE TABLE {SCHEMA}.meta (key text PRIMARY KEY, value text NOT NULL);
 
 -- True when no string (value or key) anywhere in a document holds a control, bidi or other
 -- format character: the same rule the app cleans customer text with, enforced for direct SQL.
+-- No document nests deeper than MAX_DEPTH (the deepest the app writes is 4): JSON nested
+-- thousands deep is stored by the server but makes every reader that decodes it recurse until
+-- it fails, so one such contact would break search for everyone.
 CREATE FUNCTION {SCHEMA}.clean(doc jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT NOT EXISTS (
+    SELECT NOT jsonb_path_exists(doc, 'strict $.**{{{MAX_DEPTH + 1} to last}}') AND NOT EXISTS (
         SELECT 1 FROM jsonb_path_query(doc, 'strict $.**') AS item
         WHERE jsonb_typeof(item) = 'string' AND item #>> '{{}}' ~ '{UNSAFE_CLASS}'
     ) AND NOT EXISTS (
@@ -301,7 +310,8 @@ $$;
 
 CREATE TABLE {SCHEMA}.contacts (
     id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
-    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc))
+        CHECK (octet_length(doc::text) <= {MAX_CONTACT_BYTES}),
     version integer NOT NULL CHECK (version > 0),
     kind text NOT NULL,
     created text COLLATE "C" NOT NULL,

@@ -34,10 +34,10 @@ from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import (
     ConflictError,
     NotFound,
+    RecordUnreadable,
     StoreError,
     StoreRefused,
     StoreUnavailable,
-    StoreUnreadable,
 )
 from contact_tui.store.postgres.schema import (
     GROUP_ROLES,
@@ -96,23 +96,51 @@ def connect(url: str) -> psycopg.Connection[Any]:
         raise StoreUnavailable(_connect_failure(url, err)) from None
 
 
+def _why(text: str) -> str:
+    """libpq's reason without its preamble ("connection to server on socket ... failed: ")."""
+    reason = text.rsplit("failed: ", 1)[-1].strip()
+    if reason in ("No such file or directory", "Connection refused"):
+        return "the server is not running there"
+    return reason
+
+
 def _connect_failure(url: str, err: psycopg.OperationalError) -> str:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     where = describe(url)
+    reason = _why(text)
     lowered = text.lower()
+    if "peer authentication failed" in lowered:
+        return (
+            f"The database at {where} would not let you in ({reason}): with peer "
+            "authentication the user in [store] url must be your own login name, or left out."
+        )
     if "authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
         return (
-            f"The database refused you at {where} ({text}); ask your admin to run "
+            f"The database refused you at {where} ({reason}); ask your admin to run "
             "'contact-tui db grant' for your user."
         )
     if "database" in lowered and "does not exist" in lowered:
         return (
-            f"There is no such database at {where} ({text}); check [store] url in the "
+            f"There is no such database at {where} ({reason}); check [store] url in the "
             "config, or ask your admin to create it and run 'contact-tui db init'."
         )
+    if "too many connections" in lowered or "connection slots" in lowered:
+        return (
+            f"The database at {where} has no free connection for you ({reason}); close "
+            "another contact-tui session, or ask your admin (each user may hold a few)."
+        )
     return (
-        f"Cannot reach the database at {where} ({text}); the server may be down or the "
+        f"Cannot reach the database at {where} ({reason}); the server may be down or the "
         "[store] url in the config may be wrong."
+    )
+
+
+def _reconnect_failure(where: str, err: StoreUnavailable) -> StoreUnavailable:
+    """A connection the app had is gone and a new one cannot be made now: for the agent, not
+    the admin (who gets the full reason from a command)."""
+    return StoreUnavailable(
+        f"Lost the connection to the database at {where} and cannot reconnect now; nothing "
+        "was saved and your entries are kept. Try again once the server is back."
     )
 
 
@@ -487,7 +515,12 @@ class PostgresStore:
     def _connection(self) -> psycopg.Connection[Any]:
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
-            conn = self._conn = connect(self._url)
+            try:
+                conn = self._conn = connect(self._url)
+            except StoreUnavailable as err:
+                if conn is None:
+                    raise  # the first connection: the full reason, for whoever set it up
+                raise _reconnect_failure(self._where, err) from None
         return conn
 
     def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
@@ -692,7 +725,7 @@ class PostgresStore:
         try:
             return [docs.audit_from_doc(doc, str(doc.get("id", ""))) for doc in rows]
         except docs.DocumentError as err:
-            raise StoreUnreadable(self._where, str(err)) from None
+            raise RecordUnreadable(self._where, str(err)) from None
 
     def setting(self, name: str) -> Any:
         """An admin setting, or None when never set."""
@@ -730,14 +763,14 @@ def _contact(doc: dict[str, Any], where: str) -> Contact:
     try:
         return docs.contact_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
-        raise StoreUnreadable(where, str(err), "Fix or remove that contact.") from None
+        raise RecordUnreadable(where, str(err)) from None
 
 
 def _interaction(doc: dict[str, Any], where: str) -> Interaction:
     try:
         return docs.interaction_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
-        raise StoreUnreadable(where, str(err), "Fix or remove that interaction.") from None
+        raise RecordUnreadable(where, str(err)) from None
 
 
 __all__ = [
