@@ -23,15 +23,20 @@ run: $(STAMP)
 	@$(BIN)/contact-tui
 
 ## Set up and run every check CI runs: lint, types, the layer rule, and the tests.
-## The tests run on every core (pytest-xdist); plain `pytest` still runs them in one process.
-## With --dist=loadgroup, tests marked @pytest.mark.xdist_group("name") share one worker: for tests
-## that would share a path (none do today; every test works in its own tmp_path).
+## The tests run in parallel (pytest-xdist); plain `pytest` still runs them in one process.
+## -n auto starts one worker more than there are cores (tests/conftest.py): workers wait about a
+## third of the time (on 2 cores, 127 s with 3 workers where 2 took 141 s). --dist=worksteal
+## hands out tests in big runs and rebalances at the end (every test works in its own tmp_path
+## and each worker has its own PostgreSQL server, so none needs to share a worker);
+## --dist=loadgroup sent them one at a time, at a cost that grows with the square of their number.
+## PYTHONDONTWRITEBYTECODE is cleared so the workers and the commands the tests run reuse compiled
+## bytecode: with it set, each process compiles the app and the tests again (~3 s CPU per worker).
 test: $(STAMP)
 	$(BIN)/ruff check contact_tui tests scripts
 	$(BIN)/ruff format --check contact_tui tests scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -q -n auto --dist=loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n auto --dist=worksteal
 
 ## Benchmarks (not part of the tests): stores of 1,000 / 10,000 / 100,000 contacts.
 bench: $(STAMP)
