@@ -376,10 +376,22 @@ class PgPlace:
     def __init__(self, server: PgServer, database: str, user: str) -> None:
         self.url = server.url(database, user)
         self.user = user
-        self._admin = server.connect(database)
+        self._server = server
+        self._database = database
+        self._admin_conn = server.connect(database)
         self._store: PostgresStore | None = None
         self._superuser = PostgresStore.open(server.url(database))
         self._pristine = self.fingerprint()
+
+    @property
+    def _admin(self) -> psycopg.Connection[Any]:
+        """The superuser connection, made again after a server restart (other tests in this
+        process stop and restart the server; a kept connection does not survive that)."""
+        try:
+            self._admin_conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            self._admin_conn = self._server.connect(self._database)
+        return self._admin_conn
 
     def connect(self, combo: Combo) -> tuple[PostgresStore, frozenset[Permission]]:
         """``user`` holds exactly ``combo``: the store as ``user`` (reconnected if the server
@@ -419,7 +431,7 @@ class PgPlace:
         if self._store is not None:
             self._store.close()
         self._superuser.close()
-        self._admin.close()
+        self._admin_conn.close()
 
 
 def pg_fingerprint(conn: psycopg.Connection[Any]) -> Fingerprint:
