@@ -5,6 +5,8 @@ one login may hold, and ending the sessions that sit on locks inside an idle tra
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,15 +26,24 @@ from tests.factories import make_config
 pytestmark = pytest.mark.pg
 
 
-def test_a_granted_login_may_hold_only_a_few_sessions(schema_database: Any) -> None:
-    admin.grant(schema_database.url(), "greedy", ["agent"])
-    held = [psycopg.connect(schema_database.url("greedy")) for _ in range(admin.CONNECTION_LIMIT)]
+@contextmanager
+def every_session_taken(database: Any, user: str) -> Iterator[None]:
+    """``user`` (an agent) holding as many sessions as ``db grant`` lets one login hold."""
+    admin.grant(database.url(), user, ["agent"])
+    held = [psycopg.connect(database.url(user)) for _ in range(admin.CONNECTION_LIMIT)]
     try:
-        with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
-            psycopg.connect(schema_database.url("greedy"))
+        yield
     finally:
         for conn in held:
             conn.close()
+
+
+def test_a_granted_login_may_hold_only_a_few_sessions(schema_database: Any) -> None:
+    with (
+        every_session_taken(schema_database, "greedy"),
+        pytest.raises(psycopg.OperationalError, match="too many connections for role"),
+    ):
+        psycopg.connect(schema_database.url("greedy"))
 
 
 def test_reap_ends_a_session_holding_a_row_while_idle_in_a_transaction(
@@ -75,14 +86,11 @@ def test_reap_ends_a_session_holding_a_row_while_idle_in_a_transaction(
 def test_a_user_at_their_session_cap_is_told_so_not_that_the_server_is_down(
     schema_database: Any,
 ) -> None:
-    admin.grant(schema_database.url(), "busy", ["agent"])
-    held = [psycopg.connect(schema_database.url("busy")) for _ in range(admin.CONNECTION_LIMIT)]
-    try:
-        with pytest.raises(StoreUnavailable, match="has no free connection for you"):
-            PostgresStore.open(schema_database.url("busy"))
-    finally:
-        for conn in held:
-            conn.close()
+    with (
+        every_session_taken(schema_database, "busy"),
+        pytest.raises(StoreUnavailable, match="has no free connection for you"),
+    ):
+        PostgresStore.open(schema_database.url("busy"))
 
 
 def test_losing_the_server_mid_session_tells_the_agent_their_entries_are_kept(
