@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -172,10 +173,18 @@ def _refused(conn: psycopg.Connection[Any], statement: str, *args: Any) -> None:
 
 
 def _save_contact(conn: psycopg.Connection[Any], doc: dict[str, Any], expected: int) -> Any:
-    row = conn.execute(
-        f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(doc), expected)
-    ).fetchone()
-    return None if row is None else row[0]
+    """save_contact and the audit record its version needs, in one transaction, as the app
+    makes them (a version with no audit record is refused at commit)."""
+    with conn.transaction():
+        row = conn.execute(
+            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(doc), expected)
+        ).fetchone()
+        saved = None if row is None else row[0]
+        if saved is not None:
+            record = {"id": str(uuid.uuid4()), "action": "edit", "contactId": saved["id"]}
+            record |= {"fields": [], "version": saved["version"]}
+            conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", (Jsonb(record),))
+    return saved
 
 
 # --- no table is written but through the functions ------------------------------------------
@@ -508,7 +517,11 @@ def test_a_held_row_costs_others_a_clear_error_and_the_idle_holder_is_ended(
     hostile = psycopg.connect(boundary.db.url("sql_hostile"))  # not autocommit: BEGIN
     store = PostgresStore.open(boundary.db.url(LOGINS["supervisor"]))
     try:
-        _save_contact(hostile, docs.contact_to_doc(replace(sam, title="Mine")), sam.version)
+        # Left open (no COMMIT): the row stays locked while the session sits idle.
+        hostile.execute(
+            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
+            (Jsonb(docs.contact_to_doc(replace(sam, title="Mine"))), sam.version),
+        )
         service = ContactService(
             store,
             make_config(Path("unused")),
@@ -882,3 +895,21 @@ def _seed_for_a_prune(conn: psycopg.Connection[Any]) -> float:
         if row is not None and row[0]:
             return seed
     raise AssertionError("no seed makes random() small")
+
+
+def test_a_save_without_its_audit_record_is_undone_at_commit(boundary: Boundary) -> None:
+    """The app writes an audit record with every version it saves; save_contact called by
+    hand without one would change a contact with no trace in its history."""
+    sam = boundary.cast.sam
+    before = boundary.snapshot()
+    with boundary.psql("agent") as conn, pytest.raises(pg_errors.InsufficientPrivilege) as e:
+        conn.execute(
+            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
+            (Jsonb(docs.contact_to_doc(replace(sam, title="Untraced"))), sam.version),
+        )
+    assert "has no audit record" in str(e.value)
+    assert boundary.snapshot() == before
+    # With its audit record (as the app writes it), the same save stands.
+    with boundary.psql("agent") as conn:
+        saved = _save_contact(conn, docs.contact_to_doc(replace(sam, title="Traced")), sam.version)
+    assert saved["title"] == "Traced"

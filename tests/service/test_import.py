@@ -3,6 +3,7 @@ permissions and the audit trail, against a real temporary store."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ import pytest
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
     Address,
+    AuditAction,
+    AuditRecord,
     Channel,
     Contact,
     ContactType,
@@ -81,9 +84,22 @@ def kept_as_typed() -> Contact:
 
 
 def store_contacts(service: ContactService, *contacts: Contact) -> None:
+    """Contacts as a store holds them, each with the audit record its version needs (the
+    PostgreSQL store refuses a version without one)."""
     with service.repo.write("seed") as uow:
         for contact in contacts:
-            uow.save_contact(contact, 0)
+            saved = uow.save_contact(contact, 0)
+            uow.add_audit(
+                AuditRecord(
+                    id=str(uuid.uuid4()),
+                    at=saved.create_date or datetime(2026, 1, 1, tzinfo=UTC),
+                    agent="seed",
+                    action=AuditAction.CREATE,
+                    contact_id=saved.id,
+                    fields=(),
+                    version=saved.version,
+                )
+            )
 
 
 def customer_fields(contact: Contact) -> Contact:

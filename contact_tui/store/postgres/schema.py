@@ -378,6 +378,25 @@ END $$;
 CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON {SCHEMA}.contacts
     FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.log_change();
 
+-- Every version of a contact has its audit record from the same transaction: save_contact
+-- called by hand without add_audit is rolled back at commit. The store's owner (store copy,
+-- which brings older stores' records as they are) is not held to it.
+CREATE FUNCTION {SCHEMA}.audited() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    IF pg_has_role(session_user, current_user, 'MEMBER') THEN
+        RETURN NULL;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM {SCHEMA}.audit WHERE contact_id = NEW.id
+                   AND doc -> 'version' = to_jsonb(NEW.version)) THEN
+        RAISE EXCEPTION 'version % of contact % has no audit record: every change is audited',
+            NEW.version, NEW.id USING ERRCODE = '42501', HINT = '{Permission.EDIT.value}';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER audited AFTER INSERT OR UPDATE OF version ON {SCHEMA}.contacts
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.audited();
+
 CREATE TABLE {SCHEMA}.settings (
     name text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9-]{{0,63}}$'),
     value jsonb NOT NULL CHECK ({SCHEMA}.clean(value))
