@@ -283,7 +283,12 @@ class PgTransaction:
                 # it, and a needle never holds a line feed.
                 docs.contact_doc_search_text(doc).replace("\x00", "\n"),
             )
-        except ConflictError as err:
+        except pg_errors.SerializationFailure as failure:
+            # The server knows who changed it and to which version; the version this save
+            # started from is ours to say.
+            err = translate(failure, self._where)
+            if not isinstance(err, ConflictError):
+                raise err from None
             raise ConflictError(
                 err.contact_id, expected, err.current, err.modified_by, err.modified_at
             ) from None

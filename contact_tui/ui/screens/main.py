@@ -143,11 +143,17 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
     # of bytes, on every cursor move otherwise.
     gates: reactive[tuple[bool | None, ...]] = reactive((), repaint=False, bindings=True)
 
-    def __init__(self, service: ContactService, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        service: ContactService,
+        clock: Callable[[], datetime],
+        watch: StoreWatch | None = None,
+    ) -> None:
         super().__init__()
         take_size_classes(self)
         self.service = service
         self.clock = clock
+        self._first_watch = watch  # made with the service, off the event loop
         self.interaction: Interaction | None = None
         self.contact: Contact | None = None
         # The first look at the store is under way from the start (it starts on mount).
@@ -189,7 +195,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         """Take the first look at the store, and watch it for changes from then on."""
         self.query_one(ProfilePane).view = ProfileView(None, None, loading=True)
         self.query_one("#interaction-list").focus()
-        self._start_watching()
+        self._start_watching(first=self._first_watch)
         self._reload_worker(True)
 
     def on_unmount(self) -> None:
@@ -198,11 +204,14 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     # --- keeping up with the store -------------------------------------------------------
 
-    def _start_watching(self, after: StoreWatch | None = None) -> None:
+    def _start_watching(
+        self, after: StoreWatch | None = None, first: StoreWatch | None = None
+    ) -> None:
         """Wake when the store may have changed: on the store's descriptor where it has one
         (inotify on the embedded store's folder, the database's notifications), else on a
-        timer that asks it. ``after``: the watch that ended, which the store replaces."""
-        watch = self._watch = self.service.watch(after)
+        timer that asks it. ``after``: the watch that ended, which the store replaces;
+        ``first``: a watch already made (the opening screen makes it in its worker)."""
+        watch = self._watch = first or self.service.watch(after)
         self._show_trouble(watch.trouble)
         fd = watch.fileno()
         if fd is not None:

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
-from contact_tui.service import ContactService
+from contact_tui.service import ContactService, StoreWatch
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.screens.dialogs import FatalScreen
 from contact_tui.ui.screens.main import GATED, MainScreen, main_layout
@@ -36,9 +36,10 @@ class OpeningScreen(ForwardsWorkerErrors, Screen[None]):
     class ServiceOpened(WorkerResult):
         """The store is open: the main screen can be made with it."""
 
-        def __init__(self, service: ContactService) -> None:
+        def __init__(self, service: ContactService, watch: StoreWatch) -> None:
             super().__init__()
             self.service = service
+            self.watch = watch
 
     class OpenFailed(WorkerResult):
         """The store could not be opened, for the reason given."""
@@ -86,14 +87,17 @@ class OpeningScreen(ForwardsWorkerErrors, Screen[None]):
     def _open(self) -> None:
         try:
             service = self._open_service()
+            # The first watch too, here: for PostgreSQL it is a connection of its own, which
+            # a slow server would otherwise make the screen wait for.
+            watch = service.watch()
         except Exception as err:  # any failure to open is shown, not a traceback
             self.post_message(self.OpenFailed(str(err) or type(err).__name__))
             return
-        self.post_message(self.ServiceOpened(service))
+        self.post_message(self.ServiceOpened(service, watch))
 
     @on(ServiceOpened)
     def _opened(self, event: ServiceOpened) -> None:
-        self._next = MainScreen(event.service, self.clock)
+        self._next = MainScreen(event.service, self.clock, event.watch)
         self._show_next()
 
     @on(OpenFailed)
