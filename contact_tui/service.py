@@ -68,7 +68,9 @@ from contact_tui.domain.rules import (
 )
 from contact_tui.exchange import formats
 from contact_tui.exchange.importer import (
+    DEFAULT_OPTIONS,
     CheckedRow,
+    ImportOptions,
     ImportReport,
     PlannedWrite,
     Planner,
@@ -715,6 +717,7 @@ class ContactService:
         dry_run: bool = False,
         skip_invalid: bool = False,
         progress: Progress = no_progress,
+        options: ImportOptions = DEFAULT_OPTIONS,
     ) -> ImportReport:
         """Create and update contacts from a file's rows, all in one store transaction.
 
@@ -723,11 +726,12 @@ class ContactService:
         the good rows). Importing needs the view and add permissions; a row that updates a
         contact needs edit, and one that makes an ephemeral contact curated needs promote. A row
         whose contact changed after the file's version or modifyDate is a conflict, never a
-        silent overwrite.
+        silent overwrite. ``options`` carries the command line's ``--default-country`` and
+        ``--single-name`` choices.
         """
         self.require_use_case(UseCase.IMPORT_CONTACTS)  # view too: see its row in the table
         with paused_gc():
-            return self._import(parsed, dry_run, skip_invalid, progress)
+            return self._import(parsed, dry_run, skip_invalid, progress, options)
 
     def import_file(
         self,
@@ -737,6 +741,7 @@ class ContactService:
         dry_run: bool = False,
         skip_invalid: bool = False,
         progress: Progress = no_progress,
+        options: ImportOptions = DEFAULT_OPTIONS,
     ) -> tuple[str, ImportReport]:
         """Read ``path`` ('-' is standard input) as format ``fmt`` (None: from its suffix, else
         its content) and import its rows as :meth:`import_contacts` does; returns the format
@@ -751,7 +756,7 @@ class ContactService:
         # checked with) may be behind; the rows are checked against what is stored now.
         self.repo.refresh()
         return name, self.import_contacts(
-            parsed, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress
+            parsed, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress, options=options
         )
 
     def export_text(
@@ -773,9 +778,19 @@ class ContactService:
         return replace(export, mode=formats.write_atomically(path, export.text))
 
     def _import(
-        self, parsed: ParsedFile, dry_run: bool, skip_invalid: bool, progress: Progress
+        self,
+        parsed: ParsedFile,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: Progress,
+        options: ImportOptions = DEFAULT_OPTIONS,
     ) -> ImportReport:
-        base = ImportReport(rows=len(parsed.rows) + len(parsed.problems), dry_run=dry_run)
+        base = ImportReport(
+            rows=len(parsed.rows) + len(parsed.problems),
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            single_name=options.single_name,
+        )
         base.problems.extend(RowProblem(p.line, p.message) for p in parsed.problems)
         base.warnings.extend(parsed.warnings)
         region = self.region
@@ -783,10 +798,11 @@ class ContactService:
         total = len(parsed.rows)
         for n, row in enumerate(parsed.rows, 1):
             base.warnings.extend(row.warnings)
-            result = check_row(row, region)
+            result = check_row(row, region, options)
             if isinstance(result, RowProblem):
                 base.problems.append(result)
             else:
+                base.warnings.extend(result.notes)
                 checked.append(result)
             if n % 200 == 0 or n == total:
                 progress("Checking", n, total)
@@ -835,6 +851,7 @@ class ContactService:
             created=[],
             updated=[],
             unchanged=0,
+            single_name_lines=[],
         )
         planner = Planner(
             view=view, region=self.region, user=self.agent.user, now=self.clock(), can=self.can
@@ -849,6 +866,8 @@ class ContactService:
             else:
                 writes.append(result)
                 (report.created if result.before is None else report.updated).append(result)
+            if row.single_name and not isinstance(result, RowProblem):
+                report.single_name_lines.append(row.row.line)
             if n % 200 == 0 or n == len(checked):
                 progress("Matching", n, len(checked))
         report.warnings.extend(planner.warnings)

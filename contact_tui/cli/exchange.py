@@ -4,7 +4,10 @@ and vCard files. The service reads, checks, imports and writes; this prints what
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from contact_tui.cli.context import Context
@@ -15,8 +18,18 @@ from contact_tui.cli.exits import (
     EXIT_PERMISSION,
     CliError,
 )
+from contact_tui.config import current_agent
+from contact_tui.domain.rules import RuleError, region_for_country, region_for_country_code
 from contact_tui.exchange import formats
-from contact_tui.exchange.importer import ImportReport, ProblemKind, Progress, no_progress
+from contact_tui.exchange.importer import (
+    ImportOptions,
+    ImportReport,
+    ProblemKind,
+    Progress,
+    SingleName,
+    no_progress,
+)
+from contact_tui.service import ContactService
 
 # Progress is drawn (on a terminal only) for files with more rows than this.
 PROGRESS_ROWS = 300
@@ -82,7 +95,8 @@ def _report_lines(report: ImportReport) -> list[str]:
 
 
 def _import_exit_code(report: ImportReport, skip_invalid: bool) -> int:
-    if not report.problems or (skip_invalid and not report.dry_run):
+    # --skip-invalid succeeds once the good rows are in; with no good row nothing went in.
+    if not report.problems or (skip_invalid and not report.dry_run and not report.nothing_good):
         return EXIT_OK
     kinds = {p.kind for p in report.problems}
     if ProblemKind.INVALID in kinds:
@@ -90,21 +104,77 @@ def _import_exit_code(report: ImportReport, skip_invalid: bool) -> int:
     return EXIT_PERMISSION if ProblemKind.PERMISSION in kinds else EXIT_CONFLICT
 
 
+def default_country(text: str | None) -> str | None:
+    """The region ``--default-country`` names ("DE", "Germany", "+49"); CliError if none."""
+    if text is None:
+        return None
+    region = region_for_country(text)
+    if region is None and text.strip().lstrip("+").isdigit():
+        try:
+            region = region_for_country_code(text)
+        except RuleError:
+            region = None
+    if region is None:
+        raise CliError(
+            EXIT_INVALID,
+            f"--default-country {text!r} is not a country: give its ISO code (DE), its name "
+            "(Germany) or its calling code (+49).",
+            "Nothing was imported.",
+        )
+    return region
+
+
+@contextlib.contextmanager
+def _import_service(ctx: Context) -> Iterator[tuple[ContactService, str]]:
+    """The service an import runs in, and a note to print (or "").
+
+    A dry run against an embedded store that does not exist yet must not create it (opening
+    a store creates a missing one): it checks the file against an empty store in a scratch
+    folder, removed afterwards, and says so.
+    """
+    config = ctx.config()
+    if not ctx.args.dry_run or config.store_url is not None or os.path.lexists(config.store_path):
+        yield ctx.service(), ""
+        return
+    from contact_tui.store.repository import Repository
+
+    with tempfile.TemporaryDirectory(prefix="contact-tui-dry-run-") as folder:
+        repo = Repository.open(Path(folder) / config.store_path.name)
+        service = ContactService(repo, config, current_agent(config))
+        try:
+            yield (
+                service,
+                (
+                    f"The store {config.store_path} does not exist yet: the file was checked "
+                    "against an empty store, and nothing was created."
+                ),
+            )
+        finally:
+            service.close()
+
+
 def cmd_import(ctx: Context) -> int:
     """Import contacts from a Genesys JSON, CSV or vCard file, in one store transaction."""
     args = ctx.args
     path = args.file
+    options = ImportOptions(
+        default_country=default_country(args.default_country),
+        single_name=SingleName(args.single_name),
+    )
     try:
-        with _progress(ctx) as progress:
-            name, report = ctx.service().import_file(
+        with _progress(ctx) as progress, _import_service(ctx) as (service, note):
+            name, report = service.import_file(
                 path,
                 args.format,
                 dry_run=args.dry_run,
                 skip_invalid=args.skip_invalid,
                 progress=progress,
+                options=options,
             )
     except formats.ExchangeError as err:
         raise CliError(EXIT_INVALID, str(err), "Nothing was imported.") from None
+    if note:
+        ctx.out.warn_info(note)
     for problem in report.problems[:MAX_PRINTED]:
         ctx.out.error(f"{path} {problem}")
     if len(report.problems) > MAX_PRINTED:
@@ -127,6 +197,10 @@ def cmd_import(ctx: Context) -> int:
                 {"line": p.line, "kind": p.kind, "message": p.message} for p in report.problems
             ],
             "warnings": report.warnings,
+            "singleName": {
+                "choice": report.single_name.value,
+                "lines": report.single_name_lines,
+            },
         },
         _report_lines(report),
     )

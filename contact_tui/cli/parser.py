@@ -20,6 +20,7 @@ from contact_tui.domain.model import Channel, Platform
 from contact_tui.domain.permissions import BUILTIN_ROLES, NEEDS, UseCase, in_check_order
 from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange import formats
+from contact_tui.exchange.importer import SingleName
 from contact_tui.exchange.interactions import IMPORT_KEYS, not_surrogate
 
 # Contacts a search or list prints unless --limit says otherwise.
@@ -407,6 +408,21 @@ def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
         "--skip-invalid",
         action="store_true",
         help="import the good rows even if some are bad (default: a bad row stops everything)",
+    )
+    imp.add_argument(
+        "--default-country",
+        metavar="COUNTRY",
+        help="the country numbers without + are in when the row and the contact's address do "
+        "not say: an ISO code (DE), a name (Germany) or a calling code (+49) (default: the "
+        "admin's default country)",
+    )
+    imp.add_argument(
+        "--single-name",
+        choices=[c.value for c in SingleName],
+        default=SingleName.REFUSE.value,
+        help="a row with one name (Ambulance, a company card): refuse it (default), keep it as "
+        "the first or the last name with the other left empty, or 'company': as the last "
+        "name for records the file marks as a company, others refused",
     )
     exp = _command(sub, "export", "export", "export the contacts you may view", common)
     exp.add_argument("--format", choices=names, required=True)

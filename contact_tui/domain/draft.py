@@ -7,6 +7,7 @@ typed but not searchable). The form and the CLI share this, so they cannot disag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,12 @@ from contact_tui.domain.fields import (
     TEXT_FIELDS,
 )
 from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
-from contact_tui.domain.rules import NOT_SEARCHABLE_WARNING, RuleError, normalize_email, parse_phone
+from contact_tui.domain.rules import (
+    RuleError,
+    normalize_email,
+    not_searchable_warning,
+    parse_phone,
+)
 
 
 @dataclass
@@ -156,12 +162,14 @@ def check_phone(
 ) -> tuple[PhoneNumber | None, str]:
     """One optional phone field: (the number or None when empty, a warning or '').
 
-    Raises RuleError when the text cannot be kept at all (extension alone, no digits).
+    The warning says why a number was kept as typed; for one without + it names the country
+    ``region`` it was read in. Raises RuleError when the text cannot be kept at all
+    (extension alone, no digits).
     """
     if not text.strip():
         return None, ""
     phone = parse_phone(text, region, accepts_sms=accepts_sms)
-    return phone, "" if phone.searchable else NOT_SEARCHABLE_WARNING
+    return phone, "" if phone.searchable else not_searchable_warning(text, region)
 
 
 def default_country_note(region: str) -> str:
@@ -177,8 +185,14 @@ def check_email(text: str) -> str:
     return normalize_email(text) if text.strip() else ""
 
 
-def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
-    """Apply every rule to every field, collecting all problems rather than stopping at one."""
+def check_draft(
+    draft: ContactDraft, region: str, phone_regions: Mapping[PhoneKind, str] | None = None
+) -> DraftCheck:
+    """Apply every rule to every field, collecting all problems rather than stopping at one.
+
+    Numbers without + are read in ``region``, or in ``phone_regions[kind]`` for a slot that
+    has one (an import takes it from the row, e.g. the contact's address country).
+    """
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
     texts: dict[str, Any] = {}  # by attribute; Any as in _texts
@@ -191,7 +205,8 @@ def check_draft(draft: ContactDraft, region: str) -> DraftCheck:
     for kind in PhoneKind:
         entry = draft.phones.get(kind, PhoneDraft())
         try:
-            phones[kind], warning = check_phone(entry.text, region, entry.accepts_sms)
+            where = phone_regions.get(kind, region) if phone_regions else region
+            phones[kind], warning = check_phone(entry.text, where, entry.accepts_sms)
             if warning:
                 warnings[kind.value] = warning
         except RuleError as err:

@@ -7,6 +7,7 @@ here does I/O; the rules follow the "Rules" section of DESIGN.md.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sized
@@ -139,16 +140,29 @@ def _check_phone_input(text: str) -> None:
 
 
 def _parse(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
-    """Parse checked input with phonenumbers; None when it is not a number at all."""
+    """Parse checked input with phonenumbers (remembering whether the country came from
+    ``default_region``); None when it is not a number at all."""
     try:
-        return phonenumbers.parse(text, default_region.strip().upper())
+        return phonenumbers.parse(text, default_region.strip().upper(), keep_raw_input=True)
     except NumberParseException:
         return None
 
 
+def _from_default(parsed: phonenumbers.PhoneNumber) -> bool:
+    """True when the number had no + or international prefix: its country was assumed."""
+    return parsed.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+
+
 def _e164(parsed: phonenumbers.PhoneNumber) -> str | None:
-    """The E.164 key of a parsed number; None if it is not possible or does not parse back."""
+    """The E.164 key of a parsed number; None if it is not possible or does not parse back.
+
+    A number read in the default country (no +) must also be valid there: "0351 223344" (a
+    German national form) or "(111) 555-1212" are possible lengths for +1 but no +1 number
+    has them, and a key that can never match a call is worse than none.
+    """
     if not phonenumbers.is_possible_number(parsed):
+        return None
+    if _from_default(parsed) and not phonenumbers.is_valid_number(parsed):
         return None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     # A few inputs with leading zeros ("000000" in CX) format to an E.164 that parses back as
@@ -215,6 +229,103 @@ def phone_key(text: str, default_region: str) -> str | None:
     if parsed is None or (parsed.extension and len(parsed.extension) > MAX_EXTENSION_DIGITS):
         return None
     return _e164(parsed)
+
+
+def not_searchable_warning(text: str, default_region: str) -> str:
+    """Why :func:`parse_phone` kept ``text`` as typed, as the warning under the field.
+
+    A number without + names the country it was read in (the form's default country, or the
+    one an import took from the contact's address), since that assumption is what failed.
+    """
+    parsed = _parse(text.strip(), default_region)
+    international = text.strip().startswith("+") or (
+        parsed is not None and not _from_default(parsed)
+    )
+    if international:
+        return NOT_SEARCHABLE_WARNING
+    country = _the(default_region) + country_label(default_region)
+    return (
+        f"Kept as typed, but not searchable: it is not a valid number in {country}, the "
+        "country taken for numbers without +; enter the full number with + and its country code."
+    )
+
+
+def country_label(region: str) -> str:
+    """A region as people read it, with its calling code: 'Germany (+49)'."""
+    region = region.strip().upper()
+    code = phonenumbers.country_code_for_region(region)
+    name = _region_names().get(region, region)
+    return f"{name} (+{code})" if code else name
+
+
+def _the(region: str) -> str:
+    """'the ' before a region whose English name needs it ('the United States')."""
+    name = _region_names().get(region.strip().upper(), "")
+    return "the " if name.startswith(("United ", "Netherlands", "Philippines")) else ""
+
+
+# Names people write in an address's country field that are not a region's own name.
+_COUNTRY_ALIASES: Final = {
+    "usa": "US",
+    "u.s.a.": "US",
+    "u.s.": "US",
+    "united states of america": "US",
+    "america": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "holland": "NL",
+    "south korea": "KR",
+    "korea": "KR",
+    "russia": "RU",
+    "czech republic": "CZ",
+}
+
+
+@functools.cache
+def _region_names() -> dict[str, str]:
+    """Each region's English name, from phonenumbers' geocoding data (loaded on first use:
+    it takes a third of a second)."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    return {region: _locale_name(names, "en") for region, names in LOCALE_DATA.items()}
+
+
+@functools.cache
+def _regions_by_name() -> dict[str, str]:
+    """Every region's name in every language phonenumbers has, folded, to the region."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    return {
+        _locale_name(names, lang).casefold(): region
+        for region, names in LOCALE_DATA.items()
+        if region in phonenumbers.SUPPORTED_REGIONS
+        for lang in names
+        if _locale_name(names, lang)
+    }
+
+
+def _locale_name(names: dict[str, str], lang: str) -> str:
+    name = names.get(lang, "")
+    # "*aa" means "as in language aa": the data stores each shared name once.
+    return names.get(name[1:], "") if name.startswith("*") else name
+
+
+def region_for_country(text: str) -> str | None:
+    """The phone region (ISO 3166 code) an address's country names: "DE", "de", "Germany",
+    "Deutschland", "United States", "USA" -> a region phonenumbers knows; None otherwise."""
+    key = " ".join(text.split()).casefold()
+    if not key:
+        return None
+    if len(key) == 2 and key.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return key.upper()
+    if key in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[key]
+    return _regions_by_name().get(key)
 
 
 _EMAIL_MESSAGES: Final = {

@@ -6,11 +6,14 @@ forgiving about what spreadsheets and CRMs produce:
 
 * Header names match ignoring case, spaces, underscores, hyphens and dots ("First Name",
   "first_name" and "firstName" are the same column), plus the short alias list in ``COLUMNS``.
-  A column that matches nothing is reported once in ``ParsedFile.warnings``.
+* Outlook's, Google Contacts' (legacy and current) and Thunderbird's exports are recognised by
+  their header and read by their own column names (see "other programs' exports" below).
+* Columns that match nothing are summed up in one warning that names those with a value.
 * Comma-separated by default; a header line with no comma but with semicolons or tabs (what
   European Excel saves) is read with that separator, and an Excel ``sep=;`` first line is obeyed.
 * UTF-8 with or without a byte-order mark; quoted cells may hold commas, quotes and newlines.
-  ``ImportRow.line`` is the physical line where a record starts.
+  ``ImportRow.line`` is the physical line where a record starts. A record shorter than the
+  header has its missing trailing cells empty (as Excel, Google and Python's csv read it).
 * Excel conventions: ``="0123"`` is the text 0123; a phone cell Excel turned into scientific
   notation (``1.21255E+10``) is an error for that field, as the digits are lost.
 
@@ -46,14 +49,22 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from contact_tui.domain.codec import format_date, parse_date
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
-from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, Field, FieldKind, fields_of
+from contact_tui.domain.fields import (
+    FIELD_BY_ID,
+    FIELDS,
+    TEXT_FIELDS,
+    Field,
+    FieldKind,
+    fields_of,
+)
 from contact_tui.domain.model import (
     Contact,
     ContactType,
+    EmailKind,
     MessagingIdentity,
     PhoneKind,
     PhoneNumber,
@@ -62,7 +73,20 @@ from contact_tui.domain.model import (
 from contact_tui.domain.text import printable, printable_lines
 from contact_tui.exchange.rows import FileFormatError, FileProblem, ImportRow, ParsedFile, decode
 
-__all__ = ["COLUMNS", "HEADER", "Column", "columns_markdown", "read_csv", "write_csv"]
+__all__ = [
+    "COLUMNS",
+    "GENESYS",
+    "GOOGLE",
+    "GOOGLE_LEGACY",
+    "HEADER",
+    "OUTLOOK",
+    "THUNDERBIRD",
+    "Column",
+    "columns_markdown",
+    "detect_dialect",
+    "read_csv",
+    "write_csv",
+]
 
 
 @dataclass(frozen=True)
@@ -284,6 +308,7 @@ class _Header:
     index: dict[str, int]  # canonical column name -> cell index
     unnamed: set[int] = field(default_factory=set)  # empty header cells
     warnings: list[str] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # (cell index, name)
 
     def present(self) -> frozenset[str]:
         return frozenset(f for c in self.index if (f := _field_id(c)) is not None)
@@ -338,15 +363,13 @@ def _read_header(cells: list[str], line: int) -> _Header:
             "the header row has no id, firstName or lastName column, so this does not look "
             f"like a contact file; the first line should be the header: {_expected_header()}",
         )
-    warnings = []
-    for i, name in sorted(unknown):
-        why = (
-            "could be any of the email columns"
-            if _key(name) == _EMAIL_ALIAS
-            else "is not a contact-tui field"
-        )
-        warnings.append(f"column {i + 1} '{name}' {why}; its values are not imported")
-    return _Header(line, len(cells), index, unnamed, warnings)
+    warnings = [
+        f"column {i + 1} '{name}' could be any of the email columns; its values are not imported"
+        for i, name in unknown
+        if _key(name) == _EMAIL_ALIAS
+    ]
+    others = sorted((i, name) for i, name in unknown if _key(name) != _EMAIL_ALIAS)
+    return _Header(line, len(cells), index, unnamed, warnings, others)
 
 
 def _delimiter(text: str) -> tuple[str, str | None, int]:
@@ -522,13 +545,673 @@ class _RowReader:
         self.row.identities[platform] = MessagingIdentity(platform, ids, display_name, handle)
 
 
+# --- other programs' exports ------------------------------------------------------------------
+#
+# Outlook, Google Contacts (its legacy and its current header) and Thunderbird name their
+# columns their own way, and two of their names mean something else in ours: Outlook's "Title"
+# is the honorific (our salutation; "Job Title" is the title), and Thunderbird's "Home Address"
+# is a street. Their phones and emails carry a label (a column name, or Google's "Phone 1 -
+# Label" cell) instead of our fixed slots. So the dialect is decided once, from the header
+# (:func:`detect_dialect`), and each of its columns gets a role; a row's numbers and emails are
+# then placed in our slots by label (see :func:`_place`), and whatever does not fit is a
+# warning on that row. A row from such a file only adds and changes what it has: an empty cell
+# never clears a stored value (as a vCard from a phone), so a second import of the same file
+# matches everyone by phone or email and changes nothing.
+
+GENESYS: Final = "genesys"
+OUTLOOK: Final = "outlook"
+GOOGLE_LEGACY: Final = "google-legacy"
+GOOGLE: Final = "google"
+THUNDERBIRD: Final = "thunderbird"
+
+_DIALECT_ARTICLES: Final[dict[str, str]] = {
+    OUTLOOK: "an Outlook CSV export",
+    GOOGLE_LEGACY: "a Google Contacts CSV export (legacy header)",
+    GOOGLE: "a Google Contacts CSV export",
+    THUNDERBIRD: "a Thunderbird CSV export",
+}
+
+# The note that says how a foreign file is read: the few places where its names mean
+# something else than ours.
+_DIALECT_NOTES: Final[dict[str, str]] = {
+    OUTLOOK: "its Title column is read as the salutation and Job Title as the title",
+    GOOGLE_LEGACY: "phones and emails go to the slot their Type names",
+    GOOGLE: "phones and emails go to the slot their Label names",
+    THUNDERBIRD: "Home Address and Work Address are read as streets",
+}
+
+
+@dataclass(frozen=True)
+class _Role:
+    """What one column of a foreign dialect holds.
+
+    ``what`` is "text" (``key`` is a field id), "display" (a display name, used when the name
+    columns are empty), "phone" or "email" (``key`` is the slot its label names: "work",
+    "home", "cell", "other", or "" when it names none), "phone-label" or "email-label" (the
+    cell is the label of the values with the same ``group``), "address" (``key`` is the part)
+    or "quiet" (a column that only describes another one: Outlook's "E-mail Type").
+    """
+
+    what: str
+    key: str = ""
+    group: str = ""
+
+
+def _roles(what: str, key: str, *names: str) -> dict[str, _Role]:
+    """The columns ``names``, each its own group, all with one role."""
+    return {_key(name): _Role(what, key, name) for name in names}
+
+
+def _address_roles(group: str, parts: dict[str, tuple[str, ...]]) -> dict[str, _Role]:
+    return {
+        _key(name): _Role("address", part, group) for part, names in parts.items() for name in names
+    }
+
+
+def _outlook_address(prefix: str) -> dict[str, _Role]:
+    return _address_roles(
+        prefix,
+        {
+            "formatted": (f"{prefix} Address",),
+            "street": (f"{prefix} Street",),
+            "street2": (f"{prefix} Street 2",),
+            "street3": (f"{prefix} Street 3",),
+            "pobox": (f"{prefix} Address PO Box", f"{prefix} PO Box"),
+            "city": (f"{prefix} City",),
+            "state": (f"{prefix} State",),
+            "postalCode": (f"{prefix} Postal Code",),
+            "countryCode": (f"{prefix} Country/Region", f"{prefix} Country"),
+        },
+    )
+
+
+_OUTLOOK: Final[dict[str, _Role]] = {
+    **_roles("text", "firstName", "First Name"),
+    **_roles("text", "middleName", "Middle Name"),
+    **_roles("text", "lastName", "Last Name"),
+    **_roles("text", "salutation", "Title"),
+    **_roles("text", "title", "Job Title"),
+    **_roles("text", "notes", "Notes"),
+    **_roles("phone", "work", "Business Phone", "Business Phone 2", "Company Main Phone"),
+    **_roles("phone", "home", "Home Phone", "Home Phone 2"),
+    **_roles("phone", "cell", "Mobile Phone"),
+    **_roles("phone", "other", "Other Phone"),
+    **_roles(
+        "phone",
+        "",
+        "Primary Phone",
+        "Car Phone",
+        "Callback",
+        "Assistant's Phone",
+        "ISDN",
+        "Radio Phone",
+        "TTY/TDD Phone",
+        "Telex",
+        "Pager",
+        "Business Fax",
+        "Home Fax",
+        "Other Fax",
+    ),
+    **_roles("email", "", "E-mail Address", "E-mail 2 Address", "E-mail 3 Address"),
+    **_roles(
+        "quiet",
+        "",
+        *(f"E-mail{n} {what}" for n in ("", " 2", " 3") for what in ("Type", "Display Name")),
+    ),
+    **_outlook_address("Business"),
+    **_outlook_address("Home"),
+    **_outlook_address("Other"),
+}
+
+
+def _thunderbird_address(prefix: str) -> dict[str, _Role]:
+    return _address_roles(
+        prefix,
+        {
+            "street": (f"{prefix} Address",),
+            "street2": (f"{prefix} Address 2", f"{prefix} Address2"),
+            "city": (f"{prefix} City",),
+            "state": (f"{prefix} State", f"{prefix} County"),
+            "postalCode": (f"{prefix} ZipCode", f"{prefix} Post Code"),
+            "countryCode": (f"{prefix} Country",),
+        },
+    )
+
+
+_THUNDERBIRD: Final[dict[str, _Role]] = {
+    **_roles("text", "firstName", "First Name"),
+    **_roles("text", "lastName", "Last Name"),
+    **_roles("display", "", "Display Name"),
+    **_roles("text", "title", "Job Title"),
+    **_roles("text", "notes", "Notes"),
+    **_roles("email", "", "Primary Email", "Secondary Email", "Second Email"),
+    **_roles("phone", "work", "Work Phone"),
+    **_roles("phone", "home", "Home Phone"),
+    **_roles("phone", "cell", "Mobile Number"),
+    **_roles("phone", "", "Fax Number", "Pager Number"),
+    **_thunderbird_address("Home"),
+    **_thunderbird_address("Work"),
+}
+
+_GOOGLE_COMMON: Final[dict[str, _Role]] = {
+    **_roles("display", "", "Name"),
+    **_roles("text", "notes", "Notes"),
+}
+
+_GOOGLE_LEGACY_COLUMNS: Final[dict[str, _Role]] = {
+    **_GOOGLE_COMMON,
+    **_roles("text", "firstName", "Given Name"),
+    **_roles("text", "middleName", "Additional Name"),
+    **_roles("text", "lastName", "Family Name"),
+    **_roles("text", "salutation", "Name Prefix"),
+    **_roles("text", "title", "Organization 1 - Title"),
+}
+
+_GOOGLE_COLUMNS: Final[dict[str, _Role]] = {
+    **_GOOGLE_COMMON,
+    **_roles("text", "firstName", "First Name"),
+    **_roles("text", "middleName", "Middle Name"),
+    **_roles("text", "lastName", "Last Name"),
+    **_roles("text", "salutation", "Name Prefix"),
+    **_roles("text", "title", "Organization Title"),
+}
+
+# Google's numbered columns: "Phone 2 - Label", "E-mail 1 - Value", "Address 1 - Postal Code".
+_GOOGLE_NUMBERED = re.compile(r"\s*(e-?mail|phone|address)\s*(\d+)\s+-\s+(.+?)\s*", re.IGNORECASE)
+_GOOGLE_ADDRESS_PARTS: Final = {
+    "formatted": "formatted",
+    "street": "street",
+    "extendedaddress": "extended",
+    "pobox": "pobox",
+    "city": "city",
+    "region": "state",
+    "postalcode": "postalCode",
+    "country": "countryCode",
+}
+
+
+def _google_numbered(name: str) -> _Role | None:
+    """The role of one of Google's numbered columns, or None when it is not one we read."""
+    match = _GOOGLE_NUMBERED.fullmatch(name)
+    if match is None:
+        return None
+    kind, number, part = _key(match.group(1)), match.group(2), _key(match.group(3))
+    group = f"{kind} {number}"
+    if part in ("type", "label"):
+        return _Role(f"{kind}-label", "", group)
+    if kind == "address":
+        address_part = _GOOGLE_ADDRESS_PARTS.get(part)
+        return None if address_part is None else _Role("address", address_part, group)
+    return _Role(kind, "", group) if part == "value" else None
+
+
+_DIALECT_COLUMNS: Final[dict[str, dict[str, _Role]]] = {
+    OUTLOOK: _OUTLOOK,
+    GOOGLE_LEGACY: _GOOGLE_LEGACY_COLUMNS,
+    GOOGLE: _GOOGLE_COLUMNS,
+    THUNDERBIRD: _THUNDERBIRD,
+}
+
+# Header names (reduced) that only one dialect writes: any of them decides the dialect.
+_THUNDERBIRD_SIGNATURE: Final = frozenset(
+    _key(n)
+    for n in (
+        "Primary Email",
+        "Secondary Email",
+        "Second Email",
+        "Mobile Number",
+        "Pager Number",
+        "Fax Number",
+        "Home ZipCode",
+        "Work ZipCode",
+        "Home Address 2",
+        "Work Address 2",
+        "Screen Name",
+    )
+)
+_OUTLOOK_SIGNATURE: Final = frozenset(
+    _key(n)
+    for n in (
+        "E-mail Address",
+        "E-mail 2 Address",
+        "E-mail 3 Address",
+        "Business Phone",
+        "Business Phone 2",
+        "Home Phone 2",
+        "Business Street",
+        "Home Street",
+        "Other Street",
+        "Business Postal Code",
+        "Home Postal Code",
+        "Business Fax",
+        "Home Fax",
+    )
+)
+# A column only our own format has: with one of these the file is ours, whatever else it has.
+_OWN_SIGNATURE: Final = frozenset(
+    _key(n)
+    for n in (
+        "id",
+        "version",
+        "workEmail",
+        "personalEmail",
+        "otherEmail",
+        *(f.column for f in fields_of(FieldKind.SMS)),
+        "address1",
+        "countryCode",
+    )
+)
+
+
+def detect_dialect(names: Iterable[str]) -> str:
+    """Which program's header this is: ``GENESYS`` (ours), ``OUTLOOK``, ``GOOGLE_LEGACY``,
+    ``GOOGLE`` or ``THUNDERBIRD``. A column only ours has decides first; then Google's numbered
+    label/value columns, then Thunderbird's and Outlook's own column names; else ours."""
+    cleaned = [_clean(name) for name in names]
+    keys = {_key(name) for name in cleaned}
+    if keys & _OWN_SIGNATURE:
+        return GENESYS
+    numbered = [m for n in cleaned if (m := _GOOGLE_NUMBERED.fullmatch(n)) is not None]
+    if any(_key(m.group(3)) == "type" for m in numbered) or {"givenname", "familyname"} & keys:
+        return GOOGLE_LEGACY
+    if numbered:
+        return GOOGLE
+    if keys & _THUNDERBIRD_SIGNATURE:
+        return THUNDERBIRD
+    if keys & _OUTLOOK_SIGNATURE:
+        return OUTLOOK
+    return GENESYS
+
+
+@dataclass
+class _DialectHeader:
+    """Which role each cell of a foreign dialect's record has."""
+
+    width: int
+    roles: dict[int, _Role]
+    names: list[str]  # the header as the file has it
+    unnamed: set[int] = field(default_factory=set)
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    company: int | None = None  # the organisation column (not imported; see names())
+
+    def name_columns(self) -> frozenset[str]:
+        """The name fields present on every row: the file has name columns."""
+        if not any(r.what == "display" or r.key in _NAME_IDS for r in self.roles.values()):
+            return frozenset()
+        return _NAME_IDS
+
+
+_NAME_IDS: Final = frozenset(("firstName", "middleName", "lastName"))
+_COMPANY_KEYS: Final = frozenset(
+    _key(n)
+    for n in (
+        "Company",
+        "Organization",
+        "Organisation",
+        "Organization 1 - Name",
+        "Organization Name",
+    )
+)
+
+
+def _read_dialect_header(dialect: str, cells: list[str], line: int) -> _DialectHeader:
+    """The role of each column of a foreign dialect's header; a column given twice is refused,
+    as in ours (which of the two holds the value would be a guess)."""
+    columns = _DIALECT_COLUMNS[dialect]
+    numbered = dialect in (GOOGLE, GOOGLE_LEGACY)
+    header = _DialectHeader(len(cells), {}, [_clean(c) for c in cells])
+    taken: dict[_Role, int] = {}
+    for i, name in enumerate(header.names):
+        key = _key(name)
+        if not key:
+            header.unnamed.add(i)
+            continue
+        role = columns.get(key) or (_google_numbered(name) if numbered else None)
+        if role is None:
+            header.unknown.append((i, name))
+            if key in _COMPANY_KEYS and header.company is None:
+                header.company = i
+            continue
+        if role in taken:
+            raise FileFormatError(
+                line,
+                f"column {i + 1} '{name}' repeats column {taken[role] + 1} "
+                f"'{header.names[taken[role]]}'; remove one of them",
+            )
+        taken[role] = i
+        header.roles[i] = role
+    return header
+
+
+# Labels (folded, without Google's "* " primary mark) that name one of our slots.
+_PHONE_LABELS: Final[dict[str, PhoneKind]] = {
+    **dict.fromkeys(("mobile", "cell", "cellular", "mobile phone", "iphone"), PhoneKind.CELL),
+    **dict.fromkeys(("work", "business", "work phone"), PhoneKind.WORK),
+    **dict.fromkeys(("home", "home phone", "personal"), PhoneKind.HOME),
+    "other": PhoneKind.OTHER,
+}
+_EMAIL_LABELS: Final[dict[str, EmailKind]] = {
+    **dict.fromkeys(("work", "business"), EmailKind.WORK),
+    **dict.fromkeys(("home", "personal"), EmailKind.PERSONAL),
+    "other": EmailKind.OTHER,
+}
+_FIXED_PHONE: Final = {
+    "work": PhoneKind.WORK,
+    "home": PhoneKind.HOME,
+    "cell": PhoneKind.CELL,
+    "other": PhoneKind.OTHER,
+}
+_GOOGLE_MULTI = " ::: "
+# Where a value goes whose label names no slot, or names a taken one: Other first, then any
+# free phone slot; an email only to Personal (Work is a claim the file did not make).
+_PHONE_FALLBACK: Final = (PhoneKind.OTHER, PhoneKind.WORK, PhoneKind.HOME, PhoneKind.CELL)
+_EMAIL_FALLBACK: Final = (EmailKind.OTHER, EmailKind.PERSONAL)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One number or email a row has, with the label the file gave it."""
+
+    value: str
+    label: str  # as the file names it: a column name or Google's label cell
+    primary: bool  # Google's "* " mark
+    fixed: str | None  # the slot a fixed-label column names ("" none); None: use the label
+
+
+_Slot = TypeVar("_Slot", PhoneKind, EmailKind)
+
+
+def _place(
+    candidates: list[_Candidate],
+    slot_of: Callable[[_Candidate], _Slot | None],
+    fallback: tuple[_Slot, ...],
+    same: Callable[[str], str],
+) -> tuple[dict[_Slot, _Candidate], list[_Candidate]]:
+    """Put each value in the slot its label names; a value whose label names no slot, or
+    whose slot is taken, goes to the first free slot of ``fallback``; the rest do not fit.
+
+    Primary values are placed first, so a second "Mobile" number never pushes the primary one
+    out of Cell. A value repeated under another label (Outlook's "Primary Phone" is usually
+    also the "Mobile Phone") is kept once, under the label that names a slot.
+    """
+    kept: dict[str, _Candidate] = {}
+    for candidate in candidates:
+        key = same(candidate.value)
+        if key not in kept or (slot_of(kept[key]) is None and slot_of(candidate) is not None):
+            kept[key] = candidate
+    ordered = sorted(kept.values(), key=lambda c: not c.primary)
+    placed: dict[_Slot, _Candidate] = {}
+    left: list[_Candidate] = []
+    for candidate in ordered:
+        slot = slot_of(candidate)
+        if slot is not None and slot not in placed:
+            placed[slot] = candidate
+        else:
+            left.append(candidate)
+    overflow = []
+    for candidate in left:
+        free = [k for k in fallback if k not in placed]
+        if free:
+            placed[free[0]] = candidate
+        else:
+            overflow.append(candidate)
+    return placed, overflow
+
+
+def _label_key(label: str) -> tuple[str, bool]:
+    """A label folded for lookup, and whether Google marked it primary ("* Mobile")."""
+    text = label.strip()
+    primary = text.startswith("*")
+    return text.lstrip("*").strip().casefold(), primary
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit()) or text.strip().casefold()
+
+
+_ADDRESS_LINE_PARTS: Final = ("street2", "street3", "extended", "pobox")
+
+
+def _address_from(parts: dict[str, str]) -> dict[str, str]:
+    """Our six address parts from a dialect's address: the street's first line is address 1;
+    its other lines, the second and third street lines, the extended address and the PO box
+    are address 2 (our address lines hold no line breaks). A formatted address is used only
+    when the parts are all empty, as its lines."""
+    street = parts.get("street", "")
+    detail = [parts.get(p, "") for p in ("city", "state", "postalCode", "countryCode")]
+    if not street and not any(parts.get(p) for p in _ADDRESS_LINE_PARTS) and not any(detail):
+        street = parts.get("formatted", "")
+    lines = [line.strip() for line in street.splitlines() if line.strip()]
+    rest = [*lines[1:], *(parts.get(p, "") for p in _ADDRESS_LINE_PARTS)]
+    return {
+        "address1": lines[0] if lines else "",
+        "address2": ", ".join(r.strip() for r in rest if r.strip()),
+        "city": detail[0],
+        "state": detail[1],
+        "postalCode": detail[2],
+        "countryCode": detail[3],
+    }
+
+
+_SHOWN_LENGTH = 80
+
+
+def _shown(text: str) -> str:
+    """A value quoted for a message: on one line, and cut short (a cell can be 100 KB)."""
+    text = " ".join(text.split())
+    return f"'{text[:_SHOWN_LENGTH]}...'" if len(text) > _SHOWN_LENGTH else f"'{text}'"
+
+
+class _DialectRowReader:
+    """Turns one record of a foreign dialect into an ImportRow (see the section notes)."""
+
+    def __init__(self, header: _DialectHeader, line: int, cells: list[str]) -> None:
+        self.header = header
+        self.line = line
+        self.cells = cells
+        self.row = ImportRow(line=line, draft=ContactDraft(), present=frozenset())
+        self.present: set[str] = set(header.name_columns())
+
+    def cell(self, i: int) -> str:
+        """Cell ``i`` as :func:`_clean` gives it (a row is as wide as the header here)."""
+        role = self.header.roles.get(i)
+        return _clean(self.cells[i], notes=role is not None and role.key == "notes")
+
+    def warn(self, message: str) -> None:
+        self.row.warnings.append(f"line {self.line}: {message}")
+
+    def read(self) -> ImportRow:
+        labels: dict[str, str] = {}
+        values: dict[str, list[tuple[int, str]]] = {"phone": [], "email": []}
+        addresses: dict[str, dict[str, str]] = {}
+        display = ""
+        for i, role in self.header.roles.items():
+            text = self.cell(i)
+            if role.what == "text":
+                self.text(role.key, text)
+            elif role.what == "display":
+                display = text
+            elif role.what in ("phone-label", "email-label", "address-label"):
+                labels[role.group] = text
+            elif role.what in values:
+                values[role.what].append((i, text))
+            elif role.what == "address":
+                addresses.setdefault(role.group, {})[role.key] = text
+        company = self.header.company
+        self.names(display, self.cell(company) if company is not None else "")
+        self.phones(self.candidates(values["phone"], labels))
+        self.emails(self.candidates(values["email"], labels))
+        self.address(addresses, labels)
+        self.row.present = frozenset(self.present)
+        return self.row
+
+    def text(self, field_id: str, text: str) -> None:
+        spec = FIELD_BY_ID[field_id]
+        setattr(self.row.draft, spec.attr, text)
+        if text:
+            self.present.add(field_id)
+
+    def names(self, display: str, company: str) -> None:
+        """Fill the names from the display name when the name columns lack them, as a vCard's
+        FN fills an empty N: split at its last space ("Janet Jackson" is Janet / Jackson), or
+        the missing half of "Janet Jackson" when only Janet is given.
+
+        A row with no name but a company's ("Acer America", alone or as the display name too)
+        is a company's record: its one name is the company's, and the importer's single-name
+        choice decides where it goes (it is never split into a person's first and last name).
+        """
+        draft = self.row.draft
+        display, company = " ".join(display.split()), " ".join(company.split())
+        first, last = draft.first_name, draft.last_name
+        if not (first or last or draft.middle_name or draft.salutation):
+            if display and display.casefold() != company.casefold():
+                head, _, tail = display.rpartition(" ")
+                draft.first_name, draft.last_name = (head, tail) if head else (tail, "")
+            elif company:
+                draft.first_name = company
+                self.row.company = True
+        elif display and first and not last and display.startswith(first + " "):
+            draft.last_name = display[len(first) + 1 :]
+        elif display and last and not first and display.endswith(" " + last):
+            draft.first_name = display[: -len(last) - 1]
+
+    def candidates(self, cells: list[tuple[int, str]], labels: dict[str, str]) -> list[_Candidate]:
+        """The values of the phone (or email) columns, Google's ' ::: ' lists split, each
+        with its label: Google's label cell, else the column's name."""
+        found = []
+        for i, text in cells:
+            role = self.header.roles[i]
+            label, fixed = (
+                (labels[role.group] or self.header.names[i], None)
+                if role.group in labels
+                else (self.header.names[i], role.key)
+            )
+            primary = _label_key(label)[1]
+            for value in text.split(_GOOGLE_MULTI):
+                if value.strip():
+                    found.append(_Candidate(value.strip(), label, primary, fixed))
+        return found
+
+    def phones(self, candidates: list[_Candidate]) -> None:
+        def slot(candidate: _Candidate) -> PhoneKind | None:
+            if candidate.fixed is not None:
+                return _FIXED_PHONE.get(candidate.fixed)
+            return _PHONE_LABELS.get(_label_key(candidate.label)[0])
+
+        placed, overflow = _place(candidates, slot, _PHONE_FALLBACK, _digits)
+        for kind in PhoneKind:
+            candidate = placed.get(kind)
+            if candidate is None:
+                continue
+            self.row.draft.phones[kind] = PhoneDraft(candidate.value)
+            self.present.add(kind.value)
+            if _EXCEL_SCIENTIFIC.fullmatch(candidate.value):
+                self.row.errors[kind.value] = (
+                    f"Excel turned this number into {candidate.value}; "
+                    "format the column as Text and export again"
+                )
+        for candidate in overflow:
+            self.warn(
+                f"the phone number {_shown(candidate.value)} ({_shown(candidate.label)}) was not "
+                "imported: the work, home, cell and other phone slots are all taken"
+            )
+
+    def emails(self, candidates: list[_Candidate]) -> None:
+        def slot(candidate: _Candidate) -> EmailKind | None:
+            if candidate.fixed is not None:
+                return None  # Outlook's and Thunderbird's email columns name no slot
+            return _EMAIL_LABELS.get(_label_key(candidate.label)[0])
+
+        placed, overflow = _place(candidates, slot, _EMAIL_FALLBACK, lambda t: t.casefold())
+        for kind, candidate in placed.items():
+            self.row.draft.emails[kind] = candidate.value
+            self.present.add(kind.value)
+        for candidate in overflow:
+            why = (
+                "the work, personal and other email slots are all taken"
+                if slot(candidate) == EmailKind.WORK
+                else "the other and personal email slots are taken, and an email the file "
+                "does not call Work is not put in Work"
+            )
+            self.warn(
+                f"the email {_shown(candidate.value)} ({_shown(candidate.label)}) was not "
+                f"imported: {why}"
+            )
+
+    def address(self, addresses: dict[str, dict[str, str]], labels: dict[str, str]) -> None:
+        """The row's one address: Google's primary, else the first in column order; any other
+        address is a warning."""
+        filled = [(g, parts) for g, parts in addresses.items() if any(parts.values())]
+        if not filled:
+            return
+        filled.sort(key=lambda item: not _label_key(labels.get(item[0], ""))[1])
+        (_, chosen), *others = filled
+        self.row.draft.address = _address_from(chosen)
+        self.present.update(f.id for f in fields_of(FieldKind.ADDRESS))
+        for group, parts in others:
+            label = labels.get(group, "").lstrip("* ") or group
+            text = ", ".join(v for k, v in parts.items() if v and k != "formatted")
+            self.warn(
+                f"the {_shown(label)} address {_shown(text or parts.get('formatted', ''))} was "
+                "not imported: a contact has one address"
+            )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+# Values other programs write into columns we do not read, that hold nothing: Outlook's
+# defaults, and the group every Google contact is in. Such a cell counts as empty, so the
+# summary of unread columns names only the ones that hold something.
+_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
+    **dict.fromkeys(("anniversary", "birthday"), frozenset({"0/0/00", "0/0/0000"})),
+    "gender": frozenset({"unspecified"}),
+    **dict.fromkeys(("priority", "sensitivity"), frozenset({"normal"})),
+    "private": frozenset({"false"}),
+    **dict.fromkeys(("labels", "groupmembership"), frozenset({"* mycontacts"})),
+}
+
+
+def _unknown_summary(unknown: list[tuple[int, str]], filled: dict[int, int]) -> str | None:
+    """One line about the columns that are not contact-tui fields, naming only those that have
+    a value on some row (an Outlook export has about 80 such columns, nearly all empty)."""
+    if not unknown:
+        return None
+    with_values = [(i, name) for i, name in unknown if filled.get(i)]
+    empty = len(unknown) - len(with_values)
+    if not with_values:
+        if empty == 1:
+            return "1 column is not a contact-tui field and is empty on every row: nothing is lost"
+        return (
+            f"{empty} columns are not contact-tui fields and are empty on every row: "
+            "nothing is lost"
+        )
+    listed = ", ".join(
+        f"{_shown(name)} (column {i + 1}, on {filled[i]} {'row' if filled[i] == 1 else 'rows'})"
+        for i, name in with_values
+    )
+    one = len(with_values) == 1
+    also = ""
+    if empty:
+        also = (
+            f"; {empty} more such {'column is' if empty == 1 else 'columns are'} empty on every row"
+        )
+    return (
+        f"values in {'1 column' if one else f'{len(with_values)} columns'} were not imported, "
+        f"as contact-tui has no field for {'it' if one else 'them'}: {listed}{also}"
+    )
+
+
 def read_csv(data: bytes) -> ParsedFile:
     """Read a CSV file of contacts: one ImportRow per non-blank record, errors and all.
 
-    Raises FileFormatError when the file cannot be read at all: not UTF-8, empty, no usable
-    header, a column given twice. Problems further down (a broken quote, a row with the wrong
-    number of cells) are FileProblems in the result; values that cannot be what their column
-    says (a "maybe" in an SMS column) are in that row's ``errors``.
+    The header decides the dialect (:func:`detect_dialect`): ours, Outlook's, Google's or
+    Thunderbird's; a foreign dialect is named in the first warning. Raises FileFormatError when
+    the file cannot be read at all: not UTF-8, empty, no usable header, a column given twice.
+    Problems further down (a broken quote, a row with more cells than the header) are
+    FileProblems in the result; a row with fewer cells has the missing ones empty, as Excel and
+    Google read it. Values that cannot be what their column says (a "maybe" in an SMS column)
+    are in that row's ``errors``.
     """
     text = decode(data)
     if not text.lstrip("\ufeff").strip():
@@ -552,25 +1235,51 @@ def read_csv(data: bytes) -> ParsedFile:
         if problem is not None:
             raise FileFormatError(problem.line, f"the header cannot be read: {problem.message}")
         raise FileFormatError(1, "the file is empty")
-    header = _read_header(first[1], first[0])
-    parsed.warnings.extend(header.warnings)
+    dialect = detect_dialect(first[1])
+    header: _Header | _DialectHeader
+    if dialect == GENESYS:
+        header = _read_header(first[1], first[0])
+        parsed.warnings.extend(header.warnings)
+    else:
+        header = _read_dialect_header(dialect, first[1], first[0])
+        parsed.warnings.append(
+            f"the header is that of {_DIALECT_ARTICLES[dialect]}, so the file is read as one: "
+            f"{_DIALECT_NOTES[dialect]}"
+        )
+    filled: dict[int, int] = {}
+    nothing = {
+        i: _PLACEHOLDERS.get(_key(name), frozenset()) if dialect != GENESYS else frozenset()
+        for i, name in header.unknown
+    }
     unnamed_warned: set[int] = set()
     for line, cells in records:
         extra = [c for c in cells[header.width :] if c.strip()]
-        if len(cells) < header.width or extra:
+        if extra:
             parsed.problems.append(
                 FileProblem(
                     line,
-                    f"{len(cells)} {'cell' if len(cells) == 1 else 'cells'} but the header has "
-                    f"{header.width} columns",
+                    f"{len(cells)} cells but the header has {header.width} columns; "
+                    "the cells past the last column hold text",
                 )
             )
             continue
+        # Missing trailing cells are empty, as Excel, Google and Python's csv read them.
+        cells = cells + [""] * (header.width - len(cells))
         for i in sorted(header.unnamed - unnamed_warned):
             if cells[i].strip():
                 unnamed_warned.add(i)
                 parsed.warnings.append(
                     f"column {i + 1} has no name in the header; its values are not imported"
                 )
-        parsed.rows.append(_RowReader(header, line, cells).read())
+        for i, placeholders in nothing.items():
+            cell = cells[i].strip()
+            if cell and cell.casefold() not in placeholders:
+                filled[i] = filled.get(i, 0) + 1
+        if isinstance(header, _Header):
+            parsed.rows.append(_RowReader(header, line, cells).read())
+        else:
+            parsed.rows.append(_DialectRowReader(header, line, cells).read())
+    summary = _unknown_summary(header.unknown, filled)
+    if summary is not None:
+        parsed.warnings.append(summary)
     return parsed

@@ -115,9 +115,57 @@ def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
     return data
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _utf16_without_bom(data: bytes) -> str:
+    """The UTF-16 byte order of a file without a byte-order mark, or ''.
+
+    Text that is mostly ASCII (the names of vCard properties, CSV headers, digits) has a NUL
+    in every other octet when it is UTF-16: nearly all of one half of the octets are NUL and
+    almost none of the other. A binary file has NULs scattered in both halves.
+    """
+    sample = data[:4096]
+    if len(sample) < 8:
+        return ""
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd >= half * 0.3 and even <= half * 0.02:
+        return "utf-16-le"
+    if even >= half * 0.3 and odd <= half * 0.02:
+        return "utf-16-be"
+    return ""
+
+
+def as_utf8(path: str, data: bytes) -> bytes:
+    """A file's bytes as the readers take them: a UTF-16 or UTF-32 file (Windows' "Unicode"
+    saves, Outlook and some phones; with or without a byte-order mark) becomes UTF-8, line for
+    line; any other file is returned as it is (the readers decode it, UTF-8 or, in a vCard,
+    each property's CHARSET). ExchangeError when a file that looks UTF-16 does not decode."""
+    codec = next((c for bom, c in _BOMS if data.startswith(bom)), "")
+    start = next((len(bom) for bom, c in _BOMS if c == codec), 0)
+    codec = codec or _utf16_without_bom(data)
+    if not codec:
+        return data
+    try:
+        return data[start:].decode(codec).encode("utf-8")
+    except UnicodeDecodeError as err:
+        name = codec.upper().replace("-LE", " (little-endian)").replace("-BE", " (big-endian)")
+        raise ExchangeError(
+            f"{path} looks like {name} text, but octet {err.start + start} is not; "
+            "save it as UTF-8 and try again."
+        ) from None
+
+
 def parse(path: str, data: bytes, name: str | None = None) -> tuple[str, ParsedFile]:
     """The format used and the rows read. A file that cannot be read at all raises
     ExchangeError naming the file and the line."""
+    data = as_utf8(path, data)
     name = name or guess_format(path, data)
     if b"\x00" in data[:1_000_000]:
         raise ExchangeError(f"{path} looks binary (it holds NUL bytes); give a text file.")

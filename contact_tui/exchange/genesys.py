@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
+import phonenumbers
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
-from contact_tui.domain.model import Contact, ContactType, PhoneKind
+from contact_tui.domain.model import Contact, ContactType, PhoneKind, PhoneNumber
 from contact_tui.exchange.rows import (
     ALL_FIELDS,
     FileFormatError,
@@ -64,6 +66,23 @@ _KNOWN_KEYS = frozenset(
 )
 # Keys that describe the record rather than the customer; skipped without a word.
 _QUIET_KEYS = frozenset({"selfUri", "version", "createdBy", "modifiedBy", "lastInteractionDate"})
+# The keys read inside each object-valued key (a phone's are in _PHONE_KEYS); any other key
+# inside one is reported as not imported, never dropped silently.
+_PHONE_KEYS = frozenset(
+    {"display", "e164", "countryCode", "userInput", "acceptsSMS", "extension"}
+    | {"normalizationCountryCode"}  # read as the country a number without + is in
+)
+_NESTED_KEYS: dict[str, frozenset[str]] = {
+    "address": frozenset({"address1", "address2", "city", "state", "postalCode", "countryCode"}),
+    "twitterId": frozenset({"id", "name", "screenName"}),
+    "lineId": frozenset({"ids", "displayName"}),
+    "whatsAppId": frozenset({"phoneNumber", "displayName"}),
+    "facebookId": frozenset({"ids", "displayName"}),
+    "instagramId": frozenset({"ids", "handle", "displayName"}),
+    "webChatId": frozenset({"ids", "displayName"}),
+}
+_ID_KEYS = {"lineId": "userId", "facebookId": "scopedId", "instagramId": "scopedId"}
+_ID_KEYS["webChatId"] = "cookieId"
 _EXPORTED_LOCALS = frozenset(docs.LOCAL_KEYS)
 
 
@@ -104,6 +123,7 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
     """One ExternalContact object as an import row; shape problems become row errors."""
     obj = dict(obj)
     unknown = sorted(k for k in obj if k not in _KNOWN_KEYS and k not in _QUIET_KEYS)
+    unknown.extend(_unread_nested(obj))
     warnings = []
     if unknown:
         listed = ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else "")
@@ -135,14 +155,23 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         errors["id"] = f"expected text, found {_json_kind(raw_id)}"
     draft = ContactDraft.from_contact(contact)
     inputs: dict[PhoneKind, str] = {}
+    given: dict[PhoneKind, PhoneNumber] = {}
+    countries: dict[PhoneKind, str] = {}
     for kind, phone in contact.phones():
+        raw = obj[kind.value]
         # Check the number itself (E.164 plus extension) rather than Genesys's display, which
         # may be in a national format that would read differently under another default country.
         if phone.e164 is not None:
             text = phone.e164 + (f" ext. {phone.extension}" if phone.extension else "")
             draft.phones[kind] = PhoneDraft(text, phone.accepts_sms)
+            # ... and keep the object as Genesys stored it: its e164 is not derived again
+            # ("+330000000000" would become "+33000000000").
+            given[kind] = _with_calling_code(phone, raw.get("countryCode"), kind, line, warnings)
         if phone.user_input:
             inputs[kind] = phone.user_input
+        country = raw.get("normalizationCountryCode")
+        if isinstance(country, str) and country.strip():
+            countries[kind] = country
     return ImportRow(
         line=line,
         draft=draft,
@@ -153,9 +182,67 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         modify_date=contact.modify_date,
         create_date=contact.create_date,
         phone_inputs=inputs,
+        phone_countries=countries,
+        given_phones=given,
         warnings=warnings,
         errors=errors,
     )
+
+
+def _with_calling_code(
+    phone: PhoneNumber, raw: object, kind: PhoneKind, line: int, warnings: list[str]
+) -> PhoneNumber:
+    """The phone with the calling code its e164 has, saying so when the file's
+    ``countryCode`` was written another way (Genesys may give a region, "FR")."""
+    try:
+        code = phonenumbers.parse(phone.e164 or "", None).country_code
+    except phonenumbers.NumberParseException:
+        return phone  # "+999...": no calling code to keep; the e164 is kept as given
+    if raw is not None and raw != "" and str(raw) != str(code):
+        warnings.append(
+            f"line {line}: {kind.value}.countryCode {raw!r} is kept as the calling code "
+            f"{code} of {phone.e164}"
+        )
+    return replace(phone, country_code=code)
+
+
+def _unread_nested(obj: Mapping[str, Any]) -> list[str]:
+    """The dotted names of keys inside the object's values that the import does not keep:
+    ``instagramId.screenName``, ``twitterId.verified``, a WhatsApp number's extension."""
+    found: list[str] = []
+    for key, value in obj.items():
+        if not isinstance(value, Mapping):
+            continue
+        if key in ("workPhone", "cellPhone", "homePhone", "otherPhone"):
+            found.extend(f"{key}.{k}" for k in value if k not in _PHONE_KEYS)
+            continue
+        known = _NESTED_KEYS.get(key)
+        if known is None:
+            continue
+        found.extend(f"{key}.{k}" for k in value if k not in known)
+        ids = value.get("ids")
+        if key in _ID_KEYS and isinstance(ids, list):
+            extra = {k for i in ids if isinstance(i, Mapping) for k in i if k != _ID_KEYS[key]}
+            found.extend(f"{key}.ids.{k}" for k in sorted(extra))
+        number = value.get("phoneNumber")
+        if key == "whatsAppId" and isinstance(number, Mapping):
+            found.extend(_unread_whatsapp(number))
+    return found
+
+
+def _unread_whatsapp(number: Mapping[str, Any]) -> list[str]:
+    """What of a WhatsApp number is not kept: contact-tui keeps the number (its e164, else
+    its display) as the WhatsApp id, so an extension, a country, an SMS flag, or a display
+    that differs from the e164 would be lost and is named."""
+    e164 = number.get("e164")
+    found = []
+    for k, v in number.items():
+        if k == "e164" or v in (None, "", False):
+            continue
+        if k == "display" and (not e164 or v == e164):
+            continue
+        found.append(f"whatsAppId.phoneNumber.{k}")
+    return found
 
 
 def _present(obj: Mapping[str, Any]) -> frozenset[str]:

@@ -43,7 +43,13 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.domain.present import short_timestamp
-from contact_tui.domain.rules import RuleError, phone_key, validate_text
+from contact_tui.domain.rules import (
+    RuleError,
+    country_label,
+    phone_key,
+    region_for_country,
+    validate_text,
+)
 from contact_tui.domain.text import fold
 from contact_tui.exchange.rows import ID_PATTERN, ImportRow
 
@@ -64,6 +70,36 @@ _LABELS = {
 }
 
 _PLATFORM_ORDER = {p: n for n, p in enumerate(Platform)}
+# Text-direction marks (LRE/PDF from Android and WhatsApp, LRM, isolates): they carry no
+# meaning in a phone number, so an import drops them (with a note) rather than refuse it.
+_DIRECTION_MARKS = str.maketrans(
+    dict.fromkeys(
+        map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    )
+)
+
+
+class SingleName(StrEnum):
+    """What an import does with a row that has one name ("Ambulance", a company card), where
+    the form needs a first and a last name (``--single-name``)."""
+
+    REFUSE = "refuse"  # the row is refused, naming this choice
+    FIRST = "first"  # the name is the first name; the last name stays empty
+    LAST = "last"  # the name is the last name; the first name stays empty
+    COMPANY = "company"  # as LAST for records the file marks as a company; others refused
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """The choices an import is run with (``contact-tui import`` flags)."""
+
+    # The region numbers without + are read in when neither the row nor the contact's
+    # address says (``--default-country``); None: the admin's default.
+    default_country: str | None = None
+    single_name: SingleName = SingleName.REFUSE
+
+
+DEFAULT_OPTIONS = ImportOptions()
 
 
 class ProblemKind(StrEnum):
@@ -81,6 +117,7 @@ class RowProblem:
     line: int
     message: str
     kind: ProblemKind = ProblemKind.INVALID
+    single_name: bool = False  # refused for having one name (see --single-name)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -92,6 +129,12 @@ class CheckedRow:
 
     row: ImportRow
     fields: CheckedFields
+    # The region each phone slot was read in (for matching what was typed to the number).
+    phone_regions: dict[PhoneKind, str] = field(default_factory=dict)
+    # Where --single-name put the row's one name ("firstName" or "lastName"), or "".
+    single_name: str = ""
+    # Notes about what checking did (a number kept as typed, marks dropped).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +159,10 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
     dry_run: bool = False
+    skip_invalid: bool = False
+    # The --single-name choice, and the lines of the rows it put in with one name.
+    single_name: SingleName = SingleName.REFUSE
+    single_name_lines: list[int] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
@@ -132,17 +179,48 @@ class ImportReport:
             if self.problems:
                 have = "row has a problem" if self.skipped == 1 else "rows have problems"
                 verdict += f" {self.skipped} of {self.rows} {have}."
-            return f"{verdict} Importing would give: {counts}."
-        if not self.written and self.problems:
+            return f"{verdict} Importing would give: {counts}.{self._single_names()}"
+        if self.problems and self.skipped >= self.rows:
+            every = "the only row has" if self.rows == 1 else f"all {self.rows} rows have"
+            return (
+                f"Nothing was imported: {every} a problem; fix them and import again."
+                + self._single_names()
+            )
+        if not self.written and self.problems and not self.skip_invalid:
             have = "row has a problem" if self.skipped == 1 else "rows have problems"
             return (
                 f"Nothing was imported: {self.skipped} of {self.rows} {have}. "
-                "Fix them, or use --skip-invalid to import the other rows."
+                "Fix them, or use --skip-invalid to import the other rows." + self._single_names()
             )
         text = f"Imported {self.rows - self.skipped} of {self.rows} rows: {counts}."
         if self.problems:
             rows = "row with a problem was" if self.skipped == 1 else "rows with problems were"
             text += f" {self.skipped} {rows} skipped."
+        return text + self._single_names()
+
+    @property
+    def nothing_good(self) -> bool:
+        """True when every row had a problem, so even --skip-invalid imports nothing."""
+        return bool(self.problems) and self.skipped >= self.rows
+
+    def _single_names(self) -> str:
+        """How many rows the --single-name choice let in, or refused."""
+        text = ""
+        count = len(self.single_name_lines)
+        if count:
+            rows = "row" if count == 1 else "rows"
+            where = "first" if self.single_name == SingleName.FIRST else "last"
+            text += (
+                f" {count} {rows} with a single name {'has' if count == 1 else 'have'} it as "
+                f"the {where} name (--single-name={self.single_name.value})."
+            )
+        refused = sum(1 for p in self.problems if p.single_name)
+        if refused:
+            rows = "row has" if refused == 1 else "rows have"
+            text += (
+                f" {refused} {rows} a single name and {'was' if refused == 1 else 'were'} "
+                f"refused (--single-name={self.single_name.value})."
+            )
         return text
 
 
@@ -176,8 +254,18 @@ def _label(field_id: str) -> str:
     return field_label(field_id)
 
 
-def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
-    """Apply the form's rules to the fields a row carries; a problem names each bad field."""
+def check_row(
+    row: ImportRow, region: str, options: ImportOptions = DEFAULT_OPTIONS
+) -> CheckedRow | RowProblem:
+    """Apply the form's rules to the fields a row carries; a problem names each bad field.
+
+    ``region`` is the admin's default country; a number without + is read in the country the
+    row gives for it (Genesys ``normalizationCountryCode``), else the contact's address
+    country, else ``options.default_country``, else ``region``.
+    """
+    notes: list[str] = []
+    row = _without_direction_marks(row, notes)
+    row, single, refusal = _single_name(row, options.single_name)
     errors: dict[str, str] = {}
     if row.contact_id and not ID_PATTERN.fullmatch(row.contact_id):
         errors["id"] = (
@@ -189,9 +277,14 @@ def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
     for key, value in (("createDate", row.create_date), ("modifyDate", row.modify_date)):
         if value is not None and not _EARLIEST <= value < _LATEST:
             errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
+    regions = _phone_regions(row, region, options)
     draft = _checkable(row)
-    result = check_draft(draft, region)
+    result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
+    if refusal:
+        for name_field in ("firstName", "lastName"):
+            if name_field in errors:
+                errors[name_field] = f"{_label(name_field)} is required. {refusal}"
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
     for platform, identity in row.identities.items():
@@ -200,17 +293,118 @@ def check_row(row: ImportRow, region: str) -> CheckedRow | RowProblem:
                 validate_text(text, f"{platform.label} identity", max_length=1000)
         except RuleError as err:
             errors[f"identity.{platform.value}"] = str(err)
+    phones = dict(result.fields.phones) if result.fields is not None else {}
+    for kind, given in row.given_phones.items():
+        try:
+            validate_text(given.display, _label(kind.value), max_length=1000)
+        except RuleError as err:
+            errors[kind.value] = str(err)
+            continue
+        checked = phones.get(kind)
+        if checked is not None and kind.value in row.present:
+            # Keep the number as the file stores it (its e164 may not be what a parse of the
+            # display gives today); what was typed is matched to it as for any number.
+            phones[kind] = replace(given, user_input=checked.user_input)
     if errors or result.fields is None:
-        return _problem(row, errors or {"contact": "could not be read"})
-    fields = result.fields
-    if _nameless(row):
+        problem = _problem(row, errors or {"contact": "could not be read"})
+        return replace(problem, single_name=bool(refusal))
+    fields = replace(result.fields, phones=phones)
+    for kind, (where, source) in regions.items():
+        warning = result.warnings.get(kind.value)
+        if warning and kind.value in row.present and kind not in row.given_phones:
+            text = row.draft.phones[kind].text.strip()
+            note = f"line {row.line}: {_label(kind.value)} {text!r}: {warning}"
+            if source:
+                note += f" ({country_label(where)} was taken from {source}.)"
+            notes.append(note)
+    if _nameless(row) or single:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
+        # A single name leaves the other one empty, as --single-name asked.
         fields = replace(
             fields,
             first_name="" if not row.draft.first_name.strip() else fields.first_name,
             last_name="" if not row.draft.last_name.strip() else fields.last_name,
         )
-    return CheckedRow(row, fields)
+    return CheckedRow(row, fields, {k: r for k, (r, _) in regions.items()}, single, tuple(notes))
+
+
+def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:
+    """The row with text-direction marks taken out of its phone numbers, noting each."""
+    cleaned: dict[PhoneKind, PhoneDraft] | None = None
+    for kind, phone in row.draft.phones.items():
+        text = phone.text.translate(_DIRECTION_MARKS)
+        if text == phone.text:
+            continue
+        marks = ", ".join(sorted({f"U+{ord(c):04X}" for c in phone.text if c not in text}))
+        notes.append(
+            f"line {row.line}: {_label(kind.value)} {text.strip()!r}: removed the "
+            f"text-direction marks around it ({marks}), which mean nothing in a number"
+        )
+        cleaned = cleaned if cleaned is not None else dict(row.draft.phones)
+        cleaned[kind] = PhoneDraft(text, phone.accepts_sms)
+    if cleaned is None:
+        return row
+    return replace(row, draft=replace(row.draft, phones=cleaned))
+
+
+def _single_name(row: ImportRow, choice: SingleName) -> tuple[ImportRow, str, str]:
+    """(the row, where its one name went or "", why it is refused or "").
+
+    A row has a single name when it carries a first and a last name column and exactly one of
+    them holds text, or the file marks it as a company with one name. Its other name is left
+    out of the row (an update keeps the stored one; a new contact has it empty).
+    """
+    if _nameless(row):
+        return row, "", ""
+    first = row.draft.first_name.strip() if "firstName" in row.present else ""
+    last = row.draft.last_name.strip() if "lastName" in row.present else ""
+    both_columns = {"firstName", "lastName"} <= row.present
+    if bool(first) == bool(last) or not (both_columns or row.company):
+        return row, "", ""
+    name = first or last
+    target = {SingleName.FIRST: "firstName", SingleName.LAST: "lastName"}.get(choice, "")
+    if choice == SingleName.COMPANY and row.company:
+        target = "lastName"
+    if not target:
+        what = "a company's name" if row.company else "a single name"
+        flags = "--single-name=first or --single-name=last"
+        if row.company:
+            flags = "--single-name=company, " + flags
+        return (
+            row,
+            "",
+            f"{name[:60]!r} is {what}: import it with {flags} to keep it as that name and "
+            "leave the other empty",
+        )
+    other = "lastName" if target == "firstName" else "firstName"
+    draft = replace(
+        row.draft,
+        first_name=name if target == "firstName" else "",
+        last_name=name if target == "lastName" else "",
+    )
+    return replace(row, draft=draft, present=row.present - {other}), target, ""
+
+
+def _phone_regions(
+    row: ImportRow, region: str, options: ImportOptions
+) -> dict[PhoneKind, tuple[str, str]]:
+    """For each phone slot: the region a number without + is read in, and where it came
+    from ("" for the admin's default)."""
+    address = ""
+    if "address.countryCode" in row.present:
+        address = region_for_country(row.draft.address.get("countryCode", "")) or ""
+    found: dict[PhoneKind, tuple[str, str]] = {}
+    for kind in PhoneKind:
+        given = region_for_country(row.phone_countries.get(kind, ""))
+        if given:
+            found[kind] = (given, "the number's normalizationCountryCode")
+        elif address:
+            found[kind] = (address, "the contact's address")
+        elif options.default_country:
+            found[kind] = (options.default_country, "--default-country")
+        else:
+            found[kind] = (region, "")
+    return found
 
 
 def _nameless(row: ImportRow) -> bool:
@@ -267,7 +461,8 @@ class Planner:
     can: Callable[[Permission], bool]
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
     _planned: dict[str, int] = field(default_factory=dict)  # contact id -> line
-    _planned_keys: dict[str, str] = field(default_factory=dict)  # key -> contact id
+    _planned_keys: dict[str, list[str]] = field(default_factory=dict)  # key -> contact ids
+    _planned_names: dict[str, Name] = field(default_factory=dict)  # contact id -> its name
     warnings: list[str] = field(default_factory=list)
 
     def plan(self, checked: CheckedRow) -> PlannedWrite | RowProblem | None:
@@ -285,30 +480,46 @@ class Planner:
             contact = found[0]
         if contact is not None:
             self._planned[contact.id] = row.line
+            self._planned_names[contact.id] = _folded_name(contact.first_name, contact.last_name)
             for key in match_keys(contact):
-                self._planned_keys.setdefault(key, contact.id)
+                ids = self._planned_keys.setdefault(key, [])
+                if contact.id not in ids:
+                    ids.append(contact.id)
         return result
 
     # --- matching ----------------------------------------------------------------------
 
     def _match(self, checked: CheckedRow) -> tuple[Contact, bool] | RowProblem | None:
         """The stored contact a row describes, and whether its id said so; a problem when
-        the row is ambiguous or repeats an earlier row."""
+        the row is ambiguous or repeats an earlier row.
+
+        A shared number (a family's home phone, an office switchboard) is not a shared
+        person: a contact found only by phone whose name differs from the row's is someone
+        else, never renamed or overwritten; when no contact is left, the row makes a new one
+        (warned about). A known id matches as before, and so does an email, unless the
+        contact it names has another name too (then the row is ambiguous, as before).
+        """
         row = checked.row
         by_id = None
         if row.contact_id:
             if row.contact_id in self._planned:
                 return self._twice(row, row.contact_id, f"the id {row.contact_id}")
             by_id = self.view.contact(row.contact_id)
+        named = _row_name(checked)
         matches: dict[str, Contact] = {}
         how: dict[str, str] = {}
+        by_email: set[str] = set()
         keys = _row_keys(checked)
-        for key, shown in keys:
-            if key in self._planned_keys and by_id is None:
-                return self._twice(row, self._planned_keys[key], shown)
+        for key, shown, is_email in keys:
+            if by_id is None:
+                for planned_id in self._planned_keys.get(key, ()):
+                    if is_email or not _other_person(named, self._planned_names[planned_id]):
+                        return self._twice(row, planned_id, shown)
             for contact in self.view.contacts_by_key(key):
                 matches.setdefault(contact.id, contact)
                 how.setdefault(contact.id, shown)
+                if is_email:
+                    by_email.add(contact.id)
         if by_id is not None:
             for other in matches.values():
                 if other.id != by_id.id:
@@ -317,6 +528,21 @@ class Planner:
                         f"both contacts now have it"
                     )
             return by_id, True
+        others = {
+            cid: c
+            for cid, c in matches.items()
+            if cid not in by_email and _other_person(named, _folded_name(c.first_name, c.last_name))
+        }
+        if by_email and all(
+            _other_person(named, _folded_name(c.first_name, c.last_name))
+            for cid, c in matches.items()
+            if cid in by_email
+        ):
+            # The row's email names someone, but not by the row's name either: matching it
+            # to anyone is a guess, so it stays ambiguous (refused) as before.
+            others = {}
+        for cid in others:
+            del matches[cid]
         if len(matches) > 1:
             listed = "; ".join(
                 f"{c.display_name or '(no name)'} (id {c.id}, by {how[c.id]})"
@@ -327,7 +553,13 @@ class Planner:
                 f"matches {len(matches)} contacts: {listed}. Give the row an id to say which.",
             )
         if not matches:
-            if not row.contact_id and not keys:
+            if others:
+                listed = ", ".join(f"{_name(c)} by {how[c.id]}" for c in list(others.values())[:5])
+                self.warnings.append(
+                    f"line {row.line}: shares a number with {listed}, who has another name; "
+                    f"{_shown_name(checked)} is added as a new contact and both keep the number"
+                )
+            elif not row.contact_id and not keys:
                 self.warnings.append(
                     f"line {row.line}: has no id, searchable phone or email to match on, so "
                     "importing the file again adds it again"
@@ -343,13 +575,11 @@ class Planner:
             )
         stored = f"{contact.first_name} {contact.last_name}".strip()
         # Naming a nameless (ephemeral) contact is what an import is for; renaming is news.
-        if stored and "firstName" in row.present and "lastName" in row.present:
-            named = f"{checked.fields.first_name} {checked.fields.last_name}".strip()
-            if named and fold(named) != fold(stored):
-                self.warnings.append(
-                    f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
-                    f"the file names them {named}"
-                )
+        if stored and any(named) and named != _folded_name(contact.first_name, contact.last_name):
+            self.warnings.append(
+                f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
+                f"the file names them {_shown_name(checked)}"
+            )
         return contact, False
 
     def _twice(self, row: ImportRow, contact_id: str, shown: str) -> RowProblem:
@@ -363,7 +593,9 @@ class Planner:
 
     def _create(self, checked: CheckedRow) -> PlannedWrite | RowProblem:
         row = checked.row
-        missing = [f.id for f in NAME_FIELDS if f.required and f.id not in row.present]
+        # A single name (--single-name) leaves the other name out on purpose.
+        given = row.present | ({"firstName", "lastName"} if checked.single_name else set())
+        missing = [f.id for f in NAME_FIELDS if f.required and f.id not in given]
         if missing:
             labels = " and ".join(field_label(f) for f in missing)
             return RowProblem(
@@ -372,24 +604,43 @@ class Planner:
                 "which the file does not have",
             )
         contact_type = row.type or ContactType.CURATED
+        created = row.create_date or self.now
+        modified = row.modify_date or self.now
+        if modified < created:
+            # A contact cannot change before it exists: a vCard REV (or a file's modifyDate)
+            # earlier than its createDate, or than now when it has none, moves createDate
+            # back to it. The modifyDate stays, so the row's conflict check still holds.
+            if row.create_date is not None:
+                self.warnings.append(
+                    f"line {row.line}: modifyDate {short_timestamp(modified)} is before "
+                    f"createDate {short_timestamp(created)}; createDate is set to the modifyDate"
+                )
+            created = modified
         contact = checked.fields.apply_to(
             Contact(
                 id=row.contact_id or self.new_id(),
                 type=contact_type,
-                create_date=row.create_date or self.now,
-                modify_date=row.modify_date or self.now,
+                create_date=created,
+                modify_date=modified,
                 created_by=self.user,
                 modified_by=self.user,
             )
         )
-        contact = _with_inputs(replace(contact, identities=_identities((), row)), row, self.region)
+        contact = _with_inputs(
+            replace(contact, identities=_identities((), row)),
+            row,
+            checked.phone_regions,
+            self.region,
+        )
         return PlannedWrite(row.line, contact, None, "create")
 
     def _update(
         self, checked: CheckedRow, current: Contact, *, by_id: bool
     ) -> PlannedWrite | RowProblem | None:
         row = checked.row
-        updated = _with_inputs(_merge(current, checked.fields, row), row, self.region)
+        updated = _with_inputs(
+            _merge(current, checked.fields, row), row, checked.phone_regions, self.region
+        )
         new_type = row.type or (
             ContactType.CURATED if current.type == ContactType.EPHEMERAL else current.type
         )
@@ -454,17 +705,60 @@ def _conflict(row: ImportRow, current: Contact) -> str:
     return ""
 
 
-def _row_keys(checked: CheckedRow) -> list[tuple[str, str]]:
-    """The identity keys a row is matched by, with how to name each in a message."""
+def _row_keys(checked: CheckedRow) -> list[tuple[str, str, bool]]:
+    """The identity keys a row is matched by, with how to name each in a message and
+    whether it is an email (a phone may be shared by several people; an email is not)."""
     row, fields = checked.row, checked.fields
     keys = []
     for kind, phone in fields.phones.items():
         if phone is not None and phone.e164 and kind.value in row.present:
-            keys.append((phone_identity(phone.e164), f"phone {phone.e164}"))
+            keys.append((phone_identity(phone.e164), f"phone {phone.e164}", False))
     for email_kind, email in fields.emails.items():
         if email and email_kind.value in row.present:
-            keys.append((stored_email_identity(email), f"email {email}"))
+            keys.append((stored_email_identity(email), f"email {email}", True))
     return keys
+
+
+Name = tuple[str, str]  # a first and a last name, folded; ("", "") when unknown
+
+
+def _folded_name(first: str, last: str) -> Name:
+    """A person's first and last name as compared: case, accents and spacing folded."""
+    return fold(" ".join(first.split())), fold(" ".join(last.split()))
+
+
+def _row_name(checked: CheckedRow) -> Name:
+    """The row's folded name, or ("", "") when it does not carry both names (so it cannot
+    say whether it is the same person) or is a nameless ephemeral row."""
+    present = checked.row.present
+    if not checked.single_name and not {"firstName", "lastName"} <= present:
+        return "", ""
+    return _folded_name(checked.fields.first_name, checked.fields.last_name)
+
+
+def _shown_name(checked: CheckedRow) -> str:
+    fields = checked.fields
+    return " ".join(f"{fields.first_name} {fields.last_name}".split()) or "(no name)"
+
+
+def _other_person(row: Name, stored: Name) -> bool:
+    """True when a row's name and a stored contact's name say they are different people,
+    though they share a number.
+
+    Another first name is another person (a family's home phone, an office switchboard);
+    the same first name (its first word: "Ana Maria" is Ana) is the same person, whose last
+    name may have changed (a match that renames is warned about). Without first names the
+    whole names are compared. A missing name says nothing (an import names a nameless
+    ephemeral contact), and a file that swaps the columns ("Silva", "Ana") names the same
+    person.
+    """
+    if not any(row) or not any(stored) or row == stored:
+        return False
+    if sorted(" ".join(row).split()) == sorted(" ".join(stored).split()):
+        return False
+    if row[0] and stored[0]:
+        return row[0].split()[0] != stored[0].split()[0]
+    return row != stored
 
 
 def match_keys(contact: Contact) -> set[str]:
@@ -539,8 +833,11 @@ def _unmoved(current: Contact, fields: CheckedFields, present: frozenset[str]) -
     return present - drop if drop else present
 
 
-def _with_inputs(contact: Contact, row: ImportRow, region: str) -> Contact:
-    """Keep what was first typed for each number (Genesys ``userInput``), when the file says."""
+def _with_inputs(
+    contact: Contact, row: ImportRow, regions: dict[PhoneKind, str], region: str
+) -> Contact:
+    """Keep what was first typed for each number (Genesys ``userInput``), when the file says;
+    ``regions`` is the country each slot's number was read in (``region`` where unsaid)."""
     if not row.phone_inputs:
         return contact
     changes: dict[str, object] = {}
@@ -551,7 +848,7 @@ def _with_inputs(contact: Contact, row: ImportRow, region: str) -> Contact:
         if (
             phone.e164 is None
             or _same_digits(typed, phone.e164)
-            or (phone_key(typed, region) == phone.e164)
+            or (phone_key(typed, regions.get(kind, region)) == phone.e164)
         ):
             changes[kind.attr] = replace(phone, user_input=typed)
     return replace(contact, **changes) if changes else contact  # type: ignore[arg-type]

@@ -17,7 +17,14 @@ from datetime import datetime
 
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.fields import ADDRESS_FIELDS, TEXT_FIELDS
-from contact_tui.domain.model import ContactType, EmailKind, MessagingIdentity, PhoneKind, Platform
+from contact_tui.domain.model import (
+    ContactType,
+    EmailKind,
+    MessagingIdentity,
+    PhoneKind,
+    PhoneNumber,
+    Platform,
+)
 
 # Field ids a row can carry. A row lists the ones its file has in ``present``; on an update,
 # fields that are not present keep the stored value (a CSV with only name and phone columns
@@ -70,6 +77,15 @@ class ImportRow:
     # What was typed for each phone, when the file keeps it apart from the number (Genesys
     # ``userInput``), so a round trip keeps it.
     phone_inputs: dict[PhoneKind, str] = field(default_factory=dict)
+    # The country a number without + is read in, when the file says so for that number
+    # (Genesys ``normalizationCountryCode``): a region code or a country's name.
+    phone_countries: dict[PhoneKind, str] = field(default_factory=dict)
+    # Numbers the file already holds in checked form (a Genesys object with ``e164``): kept
+    # exactly as given rather than derived again from the text.
+    given_phones: dict[PhoneKind, PhoneNumber] = field(default_factory=dict)
+    # True when the record names a company or place, not a person (vCard KIND:org,
+    # X-ABShowAs:COMPANY): its one name may go in with ``--single-name=company``.
+    company: bool = False
     # Things the file holds that contact-tui has no field for (vCard BDAY, an unknown CSV column,
     # a fifth phone number): reported, never silently dropped.
     warnings: list[str] = field(default_factory=list)

@@ -1,27 +1,42 @@
 """Contacts as vCards (RFC 6350 vCard 4.0 and RFC 2426 vCard 3.0; 2.1 as phones export it).
 
-Reading, with the vobject library doing the content-line grammar (names, groups, parameters,
-quoted parameter values, QUOTED-PRINTABLE and CHARSET in 2.1):
+Reading is done here, on the file's octets (vobject 0.9.9's reader decodes text values as
+comma-separated lists, numbers lines wrongly, matches QUOTED-PRINTABLE only in upper case and
+decodes the whole file before unfolding):
 
-* The file is split into cards here, so every card knows the line it starts on and one broken
-  card (no END:VCARD, a line that is not ``NAME:value``) is reported as a
-  :class:`~contact_tui.exchange.rows.FileProblem` at its line while the other cards are still
-  read. Text outside the cards is a problem too; a file without any BEGIN:VCARD cannot be read.
-* Folded lines are unfolded here and each logical line is handed to vobject's
-  ``textLineToContentLine``. vobject's ``readOne`` is not used (vobject 0.9.9): it decodes every
-  text value as a comma-separated list and keeps only the first item, even with
-  ``transform=False`` (``NOTE:Hello, world`` from a careless exporter became ``Hello``, and a
-  value ending in a backslash gained the letters "eof"); without ``allowQP`` it numbers lines
-  wrongly (line 4 of a card is reported as line 7); and with ``allowQP`` a folded continuation
-  line holding only spaces ends the property. Text values are unescaped here (``\\\\``,
-  ``\\,``, ``\\;``, ``\\n``); any other backslash is kept as written.
-* Field mapping: N gives last;first;middle;salutation (FN only when N is missing or empty: split
-  on its last space); TITLE, NOTE (several joined by a blank line), the first (or preferred) ADR
-  (street, extended, locality, region, code, country), UID (``urn:uuid:`` removed), REV.
-  TEL and EMAIL go to the slot their TYPE names (cell/mobile/iphone, work, home; for email
-  work, home/personal; anything else Other), a taken slot falls back to Other and then to any
-  free slot, and what does not fit is a warning. TEL types text, sms and msg mean the number
-  accepts SMS; a fax or pager number goes to Other even when it is also "work".
+* The file is split into cards, so every card knows the line it starts on and one broken card
+  (no END:VCARD) is a :class:`~contact_tui.exchange.rows.FileProblem` at its line while the
+  other cards are still read. Text outside the cards is a problem too; a file with text but no
+  BEGIN:VCARD cannot be read; an empty file holds no contacts (a file warning).
+* Folded lines are unfolded first, as octets, so a character a careless exporter split across
+  a fold (ownCloud) is whole again; then each property is decoded on its own: QUOTED-PRINTABLE
+  however it is spelled (``note;quoted-printable:``, ``ENCODING=quoted-printable``), then its
+  octets in its CHARSET (Shift_JIS, windows-1252, ...), UTF-8 when it names none. Parameter
+  names and values are read ignoring case. Android's street continued after a trailing
+  backslash is one value. UTF-16 files are made UTF-8 before they get here
+  (:func:`contact_tui.exchange.formats.as_utf8`).
+* A line that cannot be read (no ``NAME:``, an unclosed quote, text in no known charset)
+  refuses its card, at that line, only when it is a property contact-tui reads; otherwise
+  (a ``#`` comment, ``X-messaging/twitter-All:``, a photo) it is a warning and the card is read.
+  Text values are unescaped here (``\\\\``, ``\\,``, ``\\;``, ``\\n``); any other
+  backslash is kept as written.
+* Names: N gives last;first;middle;salutation. When N lacks a first or a last name and FN has
+  more (``N:Janet`` with ``FN:Janet Jackson``), FN is split at its last space instead, with a
+  warning; without N, FN is split so. A single name stays the first name with the last empty
+  (the importer's ``--single-name`` decides). A company's card (``KIND:org``, Apple's
+  ``X-ABShowAs:COMPANY``) without a person's name has its organisation (ORG) as that single
+  name and is marked ``company``.
+* TITLE, NOTE (several joined by a blank line), the first (or preferred) ADR (street, extended,
+  locality, region, code, country; a street of several lines keeps them: its first line is
+  address line 1, the others line 2), UID (``urn:uuid:`` removed), REV.
+* TEL and EMAIL: values whose type names a slot (cell/mobile/iphone, work, home; for email
+  work, home/personal/cell) take it first, in PREF order; the others then take the slot their
+  type names or, for phones, Other and then any free slot; an email without a type goes to
+  Other and then Personal, never Work (a work address is where business mail goes, so a
+  guess there misdirects it; Genesys has work, personal and other addresses). What does not
+  fit is a warning. TEL types text, sms and msg mean the number accepts SMS; a fax or pager
+  number goes to Other even when it is also "work"; a ``sip:`` (or other non-tel URI) TEL is a
+  warning, not a number.
 * ``present``: a card from elsewhere (a phone, khard) always names the contact; its title,
   notes, address and each phone and email slot are present only when the card has them, and
   the survey opt-out, external URL and identities only with our properties, so such a card adds
@@ -29,12 +44,13 @@ quoted parameter values, QUOTED-PRINTABLE and CHARSET in 2.1):
   X-CONTACT-TUI-TYPE) describes the whole contact: every field is present.
 * Properties contact-tui has no field for (ORG, BDAY, PHOTO, URL, ...) are one warning per card.
 
-Writing (vobject builds, escapes and folds each card): VERSION, PRODID, UID (``urn:uuid:`` in
-4.0), then the properties in vobject's order (alphabetical). Phones are text in both versions
-(4.0 says so with ``VALUE=text``) holding the number as the form shows it, TYPE work, home or
-cell (Other is ``voice``) plus ``text`` when it accepts SMS; emails have TYPE work, home
-(Personal) or none (Other). The address has no TYPE, as contact-tui does not know it. REV is
-``modifyDate`` rounded up to the second (vCard 4 has no fractions; rounding up keeps an
+Writing (vobject builds, escapes and folds each card): VERSION, PRODID, UID (the id exactly as
+stored; in 4.0 a UUID in 8-4-4-4-12 form is ``urn:uuid:`` + the id, keeping its case, and any
+other id is ``VALUE=text``), then the properties in vobject's order (alphabetical). Phones are
+text in both versions (4.0 says so with ``VALUE=text``) holding the number as the form shows it,
+TYPE work, home or cell (Other is ``voice``) plus ``text`` when it accepts SMS; emails have TYPE
+work, home (Personal) or none (Other). The address has no TYPE, as contact-tui does not know it.
+REV is ``modifyDate`` rounded up to the second (vCard 4 has no fractions; rounding up keeps an
 unchanged contact from looking changed after the file's REV). vobject folds by characters, not
 octets, when a line is under 75 characters; such lines are refolded here so that no line is over
 75 octets and no character is split. Lines end in CRLF: write the text as bytes or with
@@ -70,9 +86,9 @@ emails are passed on as text for the importer to check with the form's rules, an
 
 from __future__ import annotations
 
+import binascii
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,7 +107,7 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
-from contact_tui.domain.text import printable, printable_lines
+from contact_tui.domain.text import fold, printable, printable_lines
 from contact_tui.exchange.rows import (
     ADDRESS_FIELD_IDS,
     ALL_FIELDS,
@@ -100,7 +116,6 @@ from contact_tui.exchange.rows import (
     FileProblem,
     ImportRow,
     ParsedFile,
-    decode,
 )
 
 VERSIONS = ("3.0", "4.0")
@@ -140,12 +155,15 @@ _HANDLED = frozenset(
     )
 )
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
 _UNESCAPE = re.compile(r"\\([\\,;nN])")
 _FOLD_OCTETS = 75
 _SMS_TYPES = frozenset(("text", "sms", "msg"))
 _CELL_TYPES = frozenset(("cell", "mobile", "iphone"))
 _NOT_A_PHONE_TYPES = frozenset(("fax", "pager"))
+# Android's EMAIL;CELL (an address on the phone) is the person's own, as HOME is.
+_PERSONAL_EMAIL_TYPES = frozenset(("home", "personal", "cell", "mobile"))
 _NOT_PREFERRED = 101  # RFC 6350 PREF runs from 1 (most preferred) to 100
 
 _Slot = TypeVar("_Slot", PhoneKind, EmailKind)
@@ -155,33 +173,39 @@ _Slot = TypeVar("_Slot", PhoneKind, EmailKind)
 
 
 def read_vcard(data: bytes) -> ParsedFile:
-    """The contacts in a vCard file (3.0, 4.0, or what vobject reads of 2.1), one row per card.
+    """The contacts in a vCard file (2.1, 3.0 or 4.0), one row per card.
 
-    Raises FileFormatError when the file is not UTF-8 or holds no BEGIN:VCARD at all; every
-    other problem is a FileProblem at its line, and the cards around it are still read.
+    Raises FileFormatError when the file holds text but no BEGIN:VCARD at all; every other
+    problem is a FileProblem at its line, and the cards around it are still read. An empty file
+    (what exporting an empty address book gives) holds no contacts, which is said as a warning.
     """
-    text = decode(data)
+    data = data.removeprefix(b"\xef\xbb\xbf")
     parsed = ParsedFile()
-    cards = _split_cards(text, parsed.problems)
+    if not data.strip():
+        parsed.warnings.append("holds no contacts: the file is empty")
+        return parsed
+    cards = _split_cards(_LINE_BREAK.split(data), parsed.problems)
     if cards is None:
         raise FileFormatError(1, "no BEGIN:VCARD found; is this a vCard file?")
     for card in cards:
-        props = _parse_card(card, parsed.problems)
+        notes: list[tuple[int, str]] = []
+        props = _parse_card(card, parsed.problems, notes)
         if props is not None:
-            parsed.rows.append(_CardReader(card.start, props).read())
+            parsed.rows.append(_CardReader(card.start, props, notes).read())
     parsed.problems.sort(key=lambda p: p.line)
     return parsed
 
 
 @dataclass
 class _Card:
-    """The physical lines between one BEGIN:VCARD and its END:VCARD, with their numbers."""
+    """The physical lines between one BEGIN:VCARD and its END:VCARD, with their numbers, as
+    bytes: each property is decoded in its own CHARSET once its folded lines are joined."""
 
     start: int
-    lines: list[tuple[int, str]] = field(default_factory=list)
+    lines: list[tuple[int, bytes]] = field(default_factory=list)
 
 
-def _split_cards(text: str, problems: list[FileProblem]) -> list[_Card] | None:
+def _split_cards(lines: list[bytes], problems: list[FileProblem]) -> list[_Card] | None:
     """The complete cards of a file (None when there is no BEGIN:VCARD at all).
 
     A line starting with a space or tab inside a card is a folded continuation, never the
@@ -191,11 +215,11 @@ def _split_cards(text: str, problems: list[FileProblem]) -> list[_Card] | None:
     current: _Card | None = None
     seen_begin = False
     in_stray_text = False
-    for number, line in enumerate(_LINE_BREAK.split(text), 1):
+    for number, line in enumerate(lines, 1):
         bare = line.strip().upper()
-        continuation = line[:1] in (" ", "\t")
-        if current is not None and not continuation and bare in ("END:VCARD", "BEGIN:VCARD"):
-            if bare == "END:VCARD":
+        continuation = line[:1] in (b" ", b"\t")
+        if current is not None and not continuation and bare in (b"END:VCARD", b"BEGIN:VCARD"):
+            if bare == b"END:VCARD":
                 cards.append(current)
                 current = None
                 continue
@@ -203,7 +227,7 @@ def _split_cards(text: str, problems: list[FileProblem]) -> list[_Card] | None:
             current = _Card(number)
         elif current is not None:
             current.lines.append((number, line))
-        elif bare == "BEGIN:VCARD":
+        elif bare == b"BEGIN:VCARD":
             seen_begin = True
             in_stray_text = False
             current = _Card(number)
@@ -234,7 +258,7 @@ class _Prop:
     name: str  # upper case, without its group
     params: dict[str, list[str]]  # parameter names upper case
     bare: tuple[str, ...]  # vCard 2.1 parameters without a name: TEL;CELL;PREF:
-    value: str  # as written (QUOTED-PRINTABLE decoded), not yet unescaped
+    value: str  # as written (QUOTED-PRINTABLE and CHARSET decoded), not yet unescaped
     line: int
 
     @property
@@ -267,38 +291,34 @@ class _Prop:
         return not self.value.strip(" ;,")
 
 
-def _parse_card(card: _Card, problems: list[FileProblem]) -> list[_Prop] | None:
-    """The properties of a card, or None (and a problem) when vobject cannot read a line."""
-    # vobject is imported where a card is read or written, not with the module: every command
-    # imports the exchange formats (their names), and vobject is much of a command's start-up.
-    import vobject  # type: ignore[import-untyped]
+class _BadLine(ValueError):
+    """A content line that cannot be read; ``name`` is its property name when one is legible."""
 
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+def _parse_card(
+    card: _Card, problems: list[FileProblem], notes: list[tuple[int, str]]
+) -> list[_Prop] | None:
+    """The properties of a card; None (and a problem at the offending line) when a property
+    contact-tui reads cannot be read. A line that cannot be read in a property contact-tui
+    does not read (a photo in an unknown charset, ``X-messaging/twitter-All:``, a ``#``
+    comment) is a note in ``notes`` and the rest of the card is read."""
     props: list[_Prop] = []
     depth = 0  # inside a component nested in the card (2.1 AGENT), which is not read
-    for number, text in _logical_lines(card.lines):
+    for number, raw in _logical_lines(card.lines):
         try:
-            line = vobject.base.textLineToContentLine(text, number)
-        except vobject.base.VObjectError:
-            problems.append(
-                FileProblem(number, "not a vCard property; expected NAME:value or NAME;PARAM:value")
-            )
-            return None
-        except (ValueError, LookupError, TypeError) as err:  # QUOTED-PRINTABLE or CHARSET
-            problems.append(
-                FileProblem(
-                    number,
-                    f"the QUOTED-PRINTABLE text of this line cannot be decoded ({err}); "
-                    "export the contacts again as vCard 3.0 or 4.0",
-                )
-            )
-            return None
-        prop = _Prop(
-            name=str(line.name).upper(),
-            params={str(k).upper(): [str(v) for v in vs] for k, vs in line.params.items()},
-            bare=tuple(str(v) for v in line.singletonparams),
-            value=str(line.value),
-            line=number,
-        )
+            prop = _parse_line(number, raw)
+        except _BadLine as bad:
+            if bad.name in _HANDLED:
+                problems.append(FileProblem(number, f"{bad.name}: {bad.message}"))
+                return None
+            what = bad.name or "this line"
+            notes.append((number, f"{what} was not imported: {bad.message}"))
+            continue
         if prop.name == "BEGIN":
             depth += 1
             if depth == 1:
@@ -310,27 +330,94 @@ def _parse_card(card: _Card, problems: list[FileProblem]) -> list[_Prop] | None:
     return props
 
 
-def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Unfold a card's physical lines: a line starting with a space or tab continues the one
-    before (minus that one character); in 2.1, a QUOTED-PRINTABLE value ending in "=" continues
-    on the next line (vobject then decodes the soft line break)."""
-    out: list[tuple[int, list[str]]] = []  # parts joined at the end: a photo has many lines
+def _logical_lines(lines: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """Unfold a card's physical lines, as bytes (a character a careless exporter split across
+    a fold is whole again before it is decoded): a line starting with a space or tab continues
+    the one before (minus that one character); in 2.1, a QUOTED-PRINTABLE value ending in "="
+    continues on the next line (a soft line break, decoded later), and, as Android writes a
+    street of several lines, a value ending in a lone backslash continues on a next line that
+    is not a property (the line break is kept)."""
+    out: list[tuple[int, list[bytes]]] = []  # parts joined at the end: a photo has many lines
     qp_open = False
     for number, line in lines:
         if qp_open and out:
-            out[-1][1].extend(("\n", line))
-        elif line[:1] in (" ", "\t") and out:
+            out[-1][1].extend((b"\n", line))
+        elif line[:1] in (b" ", b"\t") and out:
             out[-1][1].append(line[1:])
+        elif out and b":" not in line and line.strip() and _ends_in_backslash(out[-1][1][-1]):
+            out[-1][1][-1] = out[-1][1][-1].rstrip()[:-1]
+            out[-1][1].extend((b"\n", line))
         elif line.strip():
-            out.append((number, [line.lstrip(" \t")]))
+            out.append((number, [line.lstrip(b" \t")]))
         else:
             qp_open = False
             continue
         parts = out[-1][1]
         qp_open = (
-            parts[-1].endswith("=") and "QUOTED-PRINTABLE" in parts[0].split(":", 1)[0].upper()
+            parts[-1].endswith(b"=") and b"QUOTED-PRINTABLE" in parts[0].split(b":", 1)[0].upper()
         )
-    return [(number, "".join(parts)) for number, parts in out]
+    return [(number, b"".join(parts)) for number, parts in out]
+
+
+def _ends_in_backslash(part: bytes) -> bool:
+    stripped = part.rstrip()
+    return (len(stripped) - len(stripped.rstrip(b"\\"))) % 2 == 1
+
+
+# NAME, or group.NAME (Apple's item1.TEL); Lotus Notes writes X_ for X-.
+_NAME = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?([A-Za-z0-9_-]+)")
+# The name and parameters: everything up to the first colon outside a quoted parameter value.
+_HEAD = re.compile(rb'((?:[^:"]|"[^"]*")*):')
+_SPLIT_PARAMS = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
+_SPLIT_VALUES = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+
+
+def _parse_line(number: int, raw: bytes) -> _Prop:
+    """One unfolded content line as a property, its value decoded: QUOTED-PRINTABLE (however
+    the parameter is spelled) undone, then the octets read in the property's CHARSET (UTF-8
+    when it names none). Raises _BadLine."""
+    name_match = _NAME.match(raw)
+    legible = ""
+    if name_match and raw[name_match.end() : name_match.end() + 1] in (b";", b":"):
+        legible = name_match.group(1).decode("ascii").upper().replace("_", "-")
+    head_match = _HEAD.match(raw)
+    if not legible or name_match is None or head_match is None:
+        raise _BadLine(legible, "it is not a vCard property (NAME:value or NAME;PARAM:value)")
+    head, value = head_match.group(1), raw[head_match.end() :]
+    rest = head[name_match.end() :]
+    params: dict[str, list[str]] = {}
+    bare: list[str] = []
+    for param in _SPLIT_PARAMS.split(rest[1:].decode("utf-8", "replace")) if rest else ():
+        key, equals, values = param.partition("=")
+        if not equals:
+            if param.strip():
+                bare.append(param.strip())
+            continue
+        params.setdefault(key.strip().upper(), []).extend(
+            v[1:-1] if len(v) > 1 and v[0] == v[-1] == '"' else v
+            for v in _SPLIT_VALUES.split(values)
+        )
+    encodings = {v.lower() for v in (*params.get("ENCODING", ()), *bare)}
+    if "quoted-printable" in encodings:
+        value = binascii.a2b_qp(value)
+        params.pop("ENCODING", None)
+        bare = [b for b in bare if b.lower() != "quoted-printable"]
+    charset = next((c for c in params.get("CHARSET", ()) if c), "")
+    try:
+        text = value.decode(charset or "utf-8")
+    except LookupError:
+        raise _BadLine(
+            legible, f"its CHARSET {charset!r} is not a character set contact-tui knows"
+        ) from None
+    except UnicodeDecodeError as err:
+        byte = value[err.start : err.start + 1].hex().upper()
+        said = f"is not {charset}" if charset else "is not UTF-8 and the line names no CHARSET"
+        raise _BadLine(
+            legible,
+            f"its text (byte 0x{byte}) {said}; export the contacts again as vCard 3.0 or 4.0, "
+            "which are UTF-8",
+        ) from None
+    return _Prop(legible, params, tuple(bare), text, number)
 
 
 def _unescape(text: str) -> str:
@@ -371,7 +458,7 @@ def _shown(text: str) -> str:
 class _CardReader:
     """Turns the properties of one card into an ImportRow."""
 
-    def __init__(self, start: int, props: list[_Prop]) -> None:
+    def __init__(self, start: int, props: list[_Prop], notes: list[tuple[int, str]]) -> None:
         self.start = start
         self.props = props
         self.ours = any(p.name == X_TYPE for p in props)
@@ -379,6 +466,10 @@ class _CardReader:
         self.result = ImportRow(line=start, draft=self.draft)
         self.present: set[str] = set(_ALWAYS_PRESENT)
         self.warnings: list[tuple[int, str]] = []
+        for line, message in notes:
+            self.warn(line, message)
+        # Properties read on this card beyond _HANDLED (ORG when it names a company's card).
+        self.handled: set[str] = set()
 
     def of(self, name: str) -> list[_Prop]:
         return [p for p in self.props if p.name == name]
@@ -433,13 +524,60 @@ class _CardReader:
                 "(contact-tui has no such field)",
             )
         draft = self.draft
-        if self.ours or any(p.strip() for p in (family, given, additional, prefix)):
+        formatted = next((p for p in self.of("FN") if p.text.strip()), None)
+        fn = formatted.text.strip() if formatted else ""
+        if self.ours:
             draft.last_name, draft.first_name = family, given
             draft.middle_name, draft.salutation = additional, prefix
             return
-        formatted = next((p.text.strip() for p in self.of("FN") if p.text.strip()), "")
-        first, _, last = formatted.rpartition(" ")
-        draft.first_name, draft.last_name = (first, last) if first else (last, "")
+        has_family, has_given = bool(family.strip()), bool(given.strip())
+        if (has_family and has_given) or ((additional.strip() or prefix.strip()) and not fn):
+            draft.last_name, draft.first_name = family, given
+            draft.middle_name, draft.salutation = additional, prefix
+            return
+        single = (family if has_family else given if has_given else "").strip()
+        if single and (not fn or fold(fn) == fold(single) or " " not in fn):
+            # One name and nothing more in FN ("Ambulance", 최유림): left as the first name,
+            # the last name empty; the importer decides what a single name becomes.
+            draft.first_name, draft.middle_name, draft.salutation = single, additional, prefix
+            return
+        organisation = self._organisation()
+        if not single and organisation and self._company():
+            # A company's card (KIND:org, Apple's X-ABShowAs:COMPANY) names no person: its
+            # organisation is the one name it has, never split into a first and last name.
+            self.handled.update(("ORG", "X-ABSHOWAS"))
+            draft.first_name = organisation
+            self.result.company = True
+            self.warn(
+                formatted.line if formatted else self.start,
+                f"a company's card: its organisation {_shown(organisation)} is the name",
+            )
+            return
+        first, last = _split_formatted(fn)
+        draft.first_name, draft.last_name = first, last
+        draft.middle_name, draft.salutation = additional, prefix
+        if single and formatted is not None and last:
+            # N holds one part only (N:Janet) while FN has the whole name: FN is the better
+            # source, and the message says where the names came from.
+            self.warn(
+                formatted.line,
+                f"the name (N) holds only {_shown(single)}; the first and last name were "
+                f"taken from FN {_shown(fn)}",
+            )
+
+    def _company(self) -> bool:
+        """True for a card that describes an organisation rather than a person."""
+        kinds = {p.text.strip().lower() for p in self.of("KIND")}
+        shown_as = {p.text.strip().lower() for p in self.of("X-ABSHOWAS")}
+        return "org" in kinds or "organization" in kinds or "company" in shown_as
+
+    def _organisation(self) -> str:
+        """The organisation's name (ORG's first component), or ''."""
+        for prop in self.of("ORG"):
+            name = _components(prop.value, 2)[0].strip()
+            if name:
+                return name
+        return ""
 
     def _texts(self) -> None:
         titles = [p for p in self.of("TITLE") if p.value]
@@ -475,9 +613,10 @@ class _CardReader:
             )
         chosen = addresses[0]
         box, extended, street, city, region, code, country = _components(chosen.value, 7)
+        address1, address2 = _street_lines(street, extended)
         self.draft.address.update(
-            address1=street,
-            address2=extended,
+            address1=address1,
+            address2=address2,
             city=city,
             state=region,
             postalCode=code,
@@ -492,9 +631,21 @@ class _CardReader:
 
     def _phones(self) -> None:
         phones = self.draft.phones
-        for prop in sorted((p for p in self.of("TEL") if p.value), key=lambda p: p.pref):
+        wanted: list[tuple[_Prop, PhoneKind]] = []
+        for prop in sorted((p for p in self.of("TEL") if p.value.strip()), key=lambda p: p.pref):
+            scheme = _uri_scheme(prop.text)
+            if scheme and scheme != "tel":
+                # A SIP (or other) address is not a number a call can be matched by.
+                self.warn(
+                    prop.line,
+                    f"the {scheme.upper()} address {_shown(prop.text)} was not imported "
+                    "(contact-tui keeps phone numbers only)",
+                )
+                continue
+            wanted.append((prop, _phone_kind(prop.types)))
+        fallback = [PhoneKind.OTHER, PhoneKind.WORK, PhoneKind.HOME, PhoneKind.CELL]
+        for prop, slot in _slots(wanted, fallback):
             number = _phone_text(prop)
-            slot = _free_slot(_phone_kind(prop.types), set(phones), list(PhoneKind))
             if slot is None:
                 self.warn(
                     prop.line,
@@ -506,13 +657,18 @@ class _CardReader:
 
     def _emails(self) -> None:
         emails = self.draft.emails
-        for prop in sorted((p for p in self.of("EMAIL") if p.value), key=lambda p: p.pref):
-            slot = _free_slot(_email_kind(prop.types), set(emails), list(EmailKind))
+        props = sorted((p for p in self.of("EMAIL") if p.value.strip()), key=lambda p: p.pref)
+        # An address without a type goes to Other, then Personal, never Work: see the notes.
+        order = [EmailKind.OTHER, EmailKind.PERSONAL]
+        for prop, slot in _slots([(p, _email_kind(p.types)) for p in props], order):
             if slot is None:
+                why = (
+                    "all three email slots are taken"
+                    if len(emails) == len(EmailKind)
+                    else "Other and Personal are taken, and only a work address goes to Work"
+                )
                 self.warn(
-                    prop.line,
-                    f"the email address {_shown(prop.text)} was not imported "
-                    "(all three email slots are taken)",
+                    prop.line, f"the email address {_shown(prop.text)} was not imported ({why})"
                 )
             else:
                 emails[slot] = prop.text
@@ -593,12 +749,21 @@ class _CardReader:
     def _not_imported(self) -> None:
         names: list[str] = []
         for prop in self.props:
-            if prop.name not in _HANDLED and not prop.empty and prop.name not in names:
+            if prop.name in _HANDLED or prop.name in self.handled:
+                continue
+            if not prop.empty and prop.name not in names:
                 names.append(prop.name)
         if names:
             self.warn(
                 self.start, f"{', '.join(names)} not imported (contact-tui has no such field)"
             )
+
+
+def _split_formatted(name: str) -> tuple[str, str]:
+    """A formatted name (FN) as first and last name, split at its last space; one word is a
+    first name alone."""
+    first, _, last = name.rpartition(" ")
+    return (first.strip(), last) if first.strip() else (last, "")
 
 
 def _phone_kind(types: frozenset[str]) -> PhoneKind:
@@ -616,17 +781,52 @@ def _phone_kind(types: frozenset[str]) -> PhoneKind:
 def _email_kind(types: frozenset[str]) -> EmailKind:
     if "work" in types:
         return EmailKind.WORK
-    if types & {"home", "personal"}:
+    if types & _PERSONAL_EMAIL_TYPES:
         return EmailKind.PERSONAL
     return EmailKind.OTHER
 
 
-def _free_slot(wanted: _Slot, taken: set[_Slot], order: list[_Slot]) -> _Slot | None:
-    """The slot a value goes to: the one its type names, else Other, else any free one."""
-    for slot in (wanted, order[-1]):
-        if slot not in taken:
-            return slot
-    return next((slot for slot in order if slot not in taken), None)
+def _slots(
+    values: list[tuple[_Prop, _Slot]], fallback: list[_Slot]
+) -> list[tuple[_Prop, _Slot | None]]:
+    """The slot each value goes to (None: no room). ``values`` come most preferred first, each
+    with the slot its type names (``fallback[0]``, Other, when it names none). Values that name
+    a slot take it first, while it is free; then the rest, in order, take the slot they name
+    or else the first free one of ``fallback``. So an untyped number never takes Cell from the
+    card's TYPE=CELL number listed after it."""
+    taken: dict[_Slot, _Prop] = {}
+    first = [(p, wanted) for p, wanted in values if wanted != fallback[0]]
+    for prop, wanted in first:
+        if wanted not in taken:
+            taken[wanted] = prop
+    placed: list[tuple[_Prop, _Slot | None]] = [(prop, slot) for slot, prop in taken.items()]
+    for prop, wanted in values:
+        if taken.get(wanted) is prop:
+            continue
+        choices: list[_Slot] = [wanted]
+        choices.extend(fallback)
+        slot = next((s for s in choices if s not in taken), None)
+        if slot is not None:
+            taken[slot] = prop
+        placed.append((prop, slot))
+    return placed
+
+
+def _uri_scheme(text: str) -> str:
+    """The lower-case scheme of a URI value ("sip" of "sip:sam@pbx"), or '' for a number."""
+    match = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", text)
+    return match.group(1).lower() if match else ""
+
+
+def _street_lines(street: str, extended: str) -> tuple[str, str]:
+    """ADR's street and extended address as address lines 1 and 2. A street or extended
+    address of several lines (Gmail, Lotus Notes and Android write them) keeps every line:
+    the first line is line 1 and the others line 2, joined with ", "."""
+    if not _LINE_BREAK_TEXT.search(street) and not _LINE_BREAK_TEXT.search(extended):
+        return street, extended
+    lines = [part.strip() for text in (street, extended) for part in _LINE_BREAK_TEXT.split(text)]
+    lines = [line for line in lines if line]
+    return (lines[0] if lines else ""), ", ".join(lines[1:])
 
 
 def _phone_text(prop: _Prop) -> str:
@@ -669,12 +869,14 @@ def write_vcard(contacts: Iterable[Contact], version: str = "4.0") -> str:
 
 
 def _write_card(contact: Contact, version: str) -> str:
-    import vobject
+    # vobject is imported where a card is written, not with the module: every command imports
+    # the exchange formats (their names), and vobject is much of a command's start-up.
+    import vobject  # type: ignore[import-untyped]
 
     card: Any = vobject.vCard()
     _add(card, "VERSION", version)
     _add(card, "PRODID", PRODID)
-    _add(card, "UID", _uid(contact.id, version))
+    _add(card, "UID", *_uid(contact.id, version))
     _add(card, "FN", contact.display_name)
     card.add("n").value = vobject.vcard.Name(
         family=printable(contact.last_name),
@@ -743,13 +945,18 @@ def _add(card: Any, name: str, value: str, params: dict[str, list[str]] | None =
         line.params[key] = values
 
 
-def _uid(contact_id: str, version: str) -> str:
-    if version == "4.0":
-        try:
-            return f"urn:uuid:{uuid.UUID(contact_id)}"
-        except ValueError:
-            pass
-    return contact_id
+_CANONICAL_UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+
+
+def _uid(contact_id: str, version: str) -> tuple[str, dict[str, list[str]]]:
+    """UID's value and parameters: the id exactly as stored (an id from khard or Evolution
+    keeps its case and form, so importing the export finds the same contact). In 4.0 a UUID
+    in its 8-4-4-4-12 form is a ``urn:uuid:`` URI; any other id is text (``VALUE=text``)."""
+    if version != "4.0":
+        return contact_id, {}
+    if _CANONICAL_UUID.fullmatch(contact_id):
+        return f"urn:uuid:{contact_id}", {}
+    return contact_id, {"VALUE": ["text"]}
 
 
 def _rev(value: datetime, version: str) -> str:

@@ -26,8 +26,14 @@ from contact_tui.domain.rules import parse_phone
 from contact_tui.domain.text import is_unsafe_char, printable, printable_lines
 from contact_tui.exchange.csv_format import (
     COLUMNS,
+    GENESYS,
+    GOOGLE,
+    GOOGLE_LEGACY,
     HEADER,
+    OUTLOOK,
+    THUNDERBIRD,
     columns_markdown,
+    detect_dialect,
     read_csv,
     write_csv,
 )
@@ -323,7 +329,8 @@ def test_a_crm_export_with_friendly_headers_reads_correctly() -> None:
 
     assert parsed.problems == []
     assert parsed.warnings == [
-        "column 4 'Company' is not a contact-tui field; its values are not imported"
+        "values in 1 column were not imported, as contact-tui has no field for it: "
+        "'Company' (column 4, on 2 rows)"
     ]
     assert [row.line for row in parsed.rows] == [2, 4, 5]
     assert [row.draft for row in parsed.rows] == expected_crm_rows()
@@ -489,9 +496,30 @@ def test_an_unknown_column_is_reported_once() -> None:
     parsed = read_csv(b"firstName,lastName,Birthday\nAnn,Lee,1990-01-01\nBob,Ray,1985-05-05\n")
 
     assert parsed.warnings == [
-        "column 3 'Birthday' is not a contact-tui field; its values are not imported"
+        "values in 1 column were not imported, as contact-tui has no field for it: "
+        "'Birthday' (column 3, on 2 rows)"
     ]
     assert len(parsed.rows) == 2
+
+
+def test_unknown_columns_are_one_line_naming_only_those_with_values() -> None:
+    empty = ",".join(f"Extra {n}" for n in range(80))
+    data = f"firstName,lastName,Birthday,{empty},Company\nAnn,Lee,,{',' * 79},Acme\n"
+
+    parsed = read_csv(data.encode())
+
+    assert parsed.warnings == [
+        "values in 1 column were not imported, as contact-tui has no field for it: "
+        "'Company' (column 84, on 1 row); 81 more such columns are empty on every row"
+    ]
+
+
+def test_unknown_columns_that_are_all_empty_are_one_line_saying_nothing_is_lost() -> None:
+    parsed = read_csv(b"firstName,lastName,Birthday,Company\nAnn,Lee,,\n")
+
+    assert parsed.warnings == [
+        "2 columns are not contact-tui fields and are empty on every row: nothing is lost"
+    ]
 
 
 def test_values_under_an_unnamed_column_are_reported() -> None:
@@ -504,14 +532,36 @@ def test_values_under_an_unnamed_column_are_reported() -> None:
 def test_a_row_with_too_many_cells_is_a_problem() -> None:
     parsed = read_csv(b"firstName,lastName\nAnn,Lee\nBob,Ray,extra\nCid,Dee\n")
 
-    assert parsed.problems == [FileProblem(3, "3 cells but the header has 2 columns")]
+    assert parsed.problems == [
+        FileProblem(
+            3,
+            "3 cells but the header has 2 columns; the cells past the last column hold text",
+        )
+    ]
     assert [r.draft.first_name for r in parsed.rows] == ["Ann", "Cid"]  # reading goes on
 
 
-def test_a_row_with_too_few_cells_is_a_problem() -> None:
-    parsed = read_csv(b"firstName,lastName,city\nAnn\n")
+def test_a_row_with_too_few_cells_has_the_missing_trailing_cells_empty() -> None:
+    # Excel, Google and Python's csv all write and read a short row this way.
+    parsed = read_csv(b"firstName,lastName,city,notes\nAnn\nBob,Ray,Leeds\n")
 
-    assert [str(p) for p in parsed.problems] == ["line 2: 1 cell but the header has 3 columns"]
+    assert parsed.problems == []
+    ann, bob = parsed.rows
+    assert (ann.draft.first_name, ann.draft.last_name, ann.draft.address) == (
+        "Ann",
+        "",
+        {"city": ""},
+    )
+    assert ann.present == bob.present == {"firstName", "lastName", "address.city", "notes"}
+    assert bob.draft.address == {"city": "Leeds"}
+
+
+def test_a_short_row_of_a_foreign_dialect_is_read_too() -> None:
+    parsed = read_csv(b"First Name,Last Name,Primary Email,Mobile Number,Notes\nAnn,Lee\n")
+
+    [row] = parsed.rows
+    assert parsed.problems == [] and row.draft.last_name == "Lee"
+    assert row.draft.phones == {} and row.draft.emails == {}
 
 
 def test_empty_trailing_cells_and_blank_rows_are_fine() -> None:
@@ -645,6 +695,484 @@ def test_only_the_columns_in_the_file_are_present() -> None:
         first_name="Ann", last_name="Lee", phones={PhoneKind.CELL: PhoneDraft("07700 900123")}
     )
     assert row.identities == {} and row.version is None
+
+
+# --- other programs' exports ------------------------------------------------------------------
+
+
+def header(text: str) -> list[str]:
+    """A header line's column names."""
+    return next(csv.reader([text]))
+
+
+# Outlook's documented export header (Outlook 2016 and later), in its order.
+OUTLOOK_HEADER = header(
+    "Title,First Name,Middle Name,Last Name,Suffix,Company,Department,Job Title,"
+    "Business Street,Business Street 2,Business Street 3,Business City,Business State,"
+    "Business Postal Code,Business Country/Region,Home Street,Home Street 2,Home Street 3,"
+    "Home City,Home State,Home Postal Code,Home Country/Region,Other Street,Other Street 2,"
+    "Other Street 3,Other City,Other State,Other Postal Code,Other Country/Region,"
+    "Assistant's Phone,Business Fax,Business Phone,Business Phone 2,Callback,Car Phone,"
+    "Company Main Phone,Home Fax,Home Phone,Home Phone 2,ISDN,Mobile Phone,Other Fax,"
+    "Other Phone,Pager,Primary Phone,Radio Phone,TTY/TDD Phone,Telex,Account,Anniversary,"
+    "Assistant's Name,Billing Information,Birthday,Business Address PO Box,Categories,Children,"
+    "Directory Server,E-mail Address,E-mail Type,E-mail Display Name,E-mail 2 Address,"
+    "E-mail 2 Type,E-mail 2 Display Name,E-mail 3 Address,E-mail 3 Type,E-mail 3 Display Name,"
+    "Gender,Government ID Number,Hobby,Home Address PO Box,Initials,Internet Free Busy,Keywords,"
+    "Language,Location,Manager's Name,Mileage,Notes,Office Location,Organizational ID Number,"
+    "Other Address PO Box,Priority,Private,Profession,Referred By,Sensitivity,Spouse,User 1,"
+    "User 2,User 3,User 4,Web Page"
+)
+
+
+def outlook_row(**cells: str) -> str:
+    """An Outlook export row with Outlook's default values, and ``cells`` by column name."""
+    values = dict.fromkeys(OUTLOOK_HEADER, "")
+    values.update(
+        {"Anniversary": "0/0/00", "Birthday": "0/0/00", "Gender": "Unspecified"},
+        Priority="Normal",
+        Sensitivity="Normal",
+        Private="False",
+    )
+    values.update(cells)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([OUTLOOK_HEADER, list(values.values())])
+    return out.getvalue()
+
+
+def test_an_outlook_export_reads_title_as_salutation_and_every_documented_slot() -> None:
+    text = outlook_row(
+        **{
+            "Title": "Dr.",
+            "First Name": "Zoë",
+            "Last Name": "Okafor",
+            "Job Title": "Head of Buying",
+            "Company": "Acme",
+            "Business Phone": "+1 212 555 0100",
+            "Home Phone": "+1 212 555 0101",
+            "Mobile Phone": "+1 917 555 0102",
+            "Other Phone": "+1 212 555 0103",
+            "Primary Phone": "+1 917 555 0102",  # the mobile again, as Outlook writes it
+            "E-mail Address": "zoe@acme.example",
+            "E-mail Type": "SMTP",
+            "E-mail Display Name": "Zoë Okafor (zoe@acme.example)",
+            "E-mail 2 Address": "zoe@home.example",
+            "Business Street": "1 Main St\r\nFloor 4",
+            "Business City": "New York",
+            "Business State": "NY",
+            "Business Postal Code": "10001",
+            "Business Country/Region": "United States",
+            "Home Street": "9 Elm Rd",
+            "Home City": "Newark",
+            "Notes": "Prefers mornings.\r\nNo calls on Friday.",
+        }
+    )
+
+    parsed = read_csv(text.encode())
+
+    [row] = parsed.rows
+    assert parsed.problems == [] and row.errors == {}
+    draft = row.draft
+    assert (draft.salutation, draft.first_name, draft.last_name, draft.title) == (
+        "Dr.",
+        "Zoë",
+        "Okafor",
+        "Head of Buying",
+    )
+    assert {k: p.text for k, p in draft.phones.items()} == {
+        PhoneKind.WORK: "+1 212 555 0100",
+        PhoneKind.HOME: "+1 212 555 0101",
+        PhoneKind.CELL: "+1 917 555 0102",
+        PhoneKind.OTHER: "+1 212 555 0103",
+    }
+    # Outlook's email columns name no slot: Other, then Personal; never Work.
+    assert draft.emails == {
+        EmailKind.OTHER: "zoe@acme.example",
+        EmailKind.PERSONAL: "zoe@home.example",
+    }
+    assert draft.address == {
+        "address1": "1 Main St",
+        "address2": "Floor 4",
+        "city": "New York",
+        "state": "NY",
+        "postalCode": "10001",
+        "countryCode": "United States",
+    }
+    assert draft.notes == "Prefers mornings.\r\nNo calls on Friday."
+    assert row.warnings == [
+        "line 2: the 'Home' address '9 Elm Rd, Newark' was not imported: a contact has one address"
+    ]
+    # One note on the dialect and one line for the 83 unread columns, naming the one with a
+    # value (Outlook's defaults, Normal and 0/0/00, hold nothing).
+    assert parsed.warnings == [
+        "the header is that of an Outlook CSV export, so the file is read as one: its Title "
+        "column is read as the salutation and Job Title as the title",
+        "values in 1 column were not imported, as contact-tui has no field for it: "
+        "'Company' (column 6, on 1 row); 33 more such columns are empty on every row",
+    ]
+
+
+def test_a_foreign_row_carries_only_what_it_has() -> None:
+    # An empty cell in another program's export never clears a stored value.
+    [row] = read_csv(outlook_row(**{"First Name": "Ann", "Last Name": "Lee"}).encode()).rows
+
+    assert row.present == {"firstName", "middleName", "lastName"}
+
+
+def google_file(header: list[str], *rows: dict[str, str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for cells in rows:
+        writer.writerow([cells.get(name, "") for name in header])
+    return out.getvalue().encode()
+
+
+GOOGLE_LEGACY_HEADER = header(
+    "Name,Given Name,Additional Name,Family Name,Yomi Name,Name Prefix,Name Suffix,Nickname,"
+    "Birthday,Notes,Group Membership,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,"
+    "E-mail 2 - Value,Phone 1 - Type,Phone 1 - Value,Phone 2 - Type,Phone 2 - Value,"
+    "Phone 3 - Type,Phone 3 - Value,Address 1 - Type,Address 1 - Formatted,Address 1 - Street,"
+    "Address 1 - City,Address 1 - PO Box,Address 1 - Region,Address 1 - Postal Code,"
+    "Address 1 - Country,Address 1 - Extended Address,Organization 1 - Type,"
+    "Organization 1 - Name,Organization 1 - Title"
+)
+
+GOOGLE_CURRENT_HEADER = header(
+    "First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,"
+    "Phonetic Last Name,Name Prefix,Name Suffix,Nickname,File As,Organization Name,"
+    "Organization Title,Organization Department,Birthday,Notes,Photo,Labels,E-mail 1 - Label,"
+    "E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,Phone 1 - Label,Phone 1 - Value,"
+    "Phone 2 - Label,Phone 2 - Value,Address 1 - Label,Address 1 - Formatted,"
+    "Address 1 - Street,Address 1 - City,Address 1 - PO Box,Address 1 - Region,"
+    "Address 1 - Postal Code,Address 1 - Country,Address 1 - Extended Address,"
+    "Address 2 - Label,Address 2 - Formatted,Address 2 - Street,Address 2 - City"
+)
+
+
+def test_google_legacy_types_fill_slots_and_multi_values_split() -> None:
+    data = google_file(
+        GOOGLE_LEGACY_HEADER,
+        {
+            "Name": "Ann Lee",
+            "Given Name": "Ann",
+            "Family Name": "Lee",
+            "Name Prefix": "Ms",
+            "Group Membership": "* myContacts",
+            "E-mail 1 - Type": "* Home",
+            "E-mail 1 - Value": "ann@home.example ::: ann@old.example",
+            "E-mail 2 - Type": "Work",
+            "E-mail 2 - Value": "ann@work.example",
+            "Phone 1 - Type": "Mobile",
+            "Phone 1 - Value": "+44 7700 900001 ::: +44 7700 900002",
+            "Phone 2 - Type": "Work",
+            "Phone 2 - Value": "+44 20 7946 0001",
+            "Phone 3 - Type": "Home Fax",
+            "Phone 3 - Value": "+44 20 7946 0002 ::: +44 20 7946 0003",
+            "Organization 1 - Name": "Acme",
+            "Organization 1 - Title": "Buyer",
+        },
+    )
+
+    parsed = read_csv(data)
+
+    [row] = parsed.rows
+    draft = row.draft
+    assert (draft.salutation, draft.first_name, draft.last_name, draft.title) == (
+        "Ms",
+        "Ann",
+        "Lee",
+        "Buyer",
+    )
+    assert {k: p.text for k, p in draft.phones.items()} == {
+        PhoneKind.CELL: "+44 7700 900001",
+        PhoneKind.WORK: "+44 20 7946 0001",
+        PhoneKind.OTHER: "+44 7700 900002",  # the second mobile: Cell is taken
+        PhoneKind.HOME: "+44 20 7946 0002",  # a fax takes the last free slot
+    }
+    assert draft.emails == {
+        EmailKind.PERSONAL: "ann@home.example",
+        EmailKind.WORK: "ann@work.example",
+        EmailKind.OTHER: "ann@old.example",
+    }
+    # Nothing that does not fit is dropped silently.
+    assert row.warnings == [
+        "line 2: the phone number '+44 20 7946 0003' ('Home Fax') was not imported: the work, "
+        "home, cell and other phone slots are all taken"
+    ]
+    assert parsed.warnings[0].startswith(
+        "the header is that of a Google Contacts CSV export (legacy header)"
+    )
+    # The group every contact is in is no loss; the organisation name is.
+    assert parsed.warnings[1] == (
+        "values in 1 column were not imported, as contact-tui has no field for it: "
+        "'Organization 1 - Name' (column 32, on 1 row); 6 more such columns are empty on every row"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "slot"),
+    [
+        ("Mobile", PhoneKind.CELL),
+        ("mobile", PhoneKind.CELL),
+        ("MOBILE", PhoneKind.CELL),
+        ("* Mobile", PhoneKind.CELL),
+        ("Work", PhoneKind.WORK),
+        ("* work", PhoneKind.WORK),
+        ("Home", PhoneKind.HOME),
+        ("Other", PhoneKind.OTHER),
+        ("Main", PhoneKind.OTHER),
+        ("Google Voice", PhoneKind.OTHER),
+        ("", PhoneKind.OTHER),
+    ],
+)
+def test_google_phone_labels_name_slots_in_any_case(label: str, slot: PhoneKind) -> None:
+    data = google_file(
+        GOOGLE_CURRENT_HEADER,
+        {"First Name": "Ann", "Last Name": "Lee", "Phone 1 - Label": label, "Phone 1 - Value": "5"},
+    )
+
+    [row] = read_csv(data).rows
+
+    assert row.draft.phones == {slot: PhoneDraft("5")}
+    assert row.present == {"firstName", "middleName", "lastName", slot.value}
+
+
+def test_the_primary_google_value_wins_its_slot() -> None:
+    data = google_file(
+        GOOGLE_CURRENT_HEADER,
+        {
+            "First Name": "Ann",
+            "Last Name": "Lee",
+            "Phone 1 - Label": "Mobile",
+            "Phone 1 - Value": "111",
+            "Phone 2 - Label": "* Mobile",
+            "Phone 2 - Value": "222",
+        },
+    )
+
+    [row] = read_csv(data).rows
+
+    assert row.draft.phones == {
+        PhoneKind.CELL: PhoneDraft("222"),
+        PhoneKind.OTHER: PhoneDraft("111"),
+    }
+
+
+def test_google_current_reads_labels_addresses_and_warns_the_second_address() -> None:
+    data = google_file(
+        GOOGLE_CURRENT_HEADER,
+        {
+            "First Name": "Jürgen",
+            "Last Name": "Weiß",
+            "Organization Title": "Einkauf",
+            "Labels": "* myContacts ::: Kunden",
+            "E-mail 1 - Label": "* Work",
+            "E-mail 1 - Value": "jw@example.de",
+            "E-mail 2 - Label": "Other",
+            "E-mail 2 - Value": "jw@example.org ::: j.w@example.net ::: jw2@example.net",
+            "Phone 1 - Label": "Work",
+            "Phone 1 - Value": "0351 223344",
+            "Address 1 - Label": "Work",
+            "Address 1 - Street": "Hauptstraße 5",
+            "Address 1 - City": "Dresden",
+            "Address 1 - Postal Code": "01067",
+            "Address 1 - Country": "DE",
+            "Address 1 - Extended Address": "Haus B",
+            "Address 2 - Label": "* Home",
+            "Address 2 - Formatted": "Lindenweg 2\n01099 Dresden",
+        },
+    )
+
+    parsed = read_csv(data)
+
+    [row] = parsed.rows
+    assert row.draft.title == "Einkauf"
+    assert row.draft.phones == {PhoneKind.WORK: PhoneDraft("0351 223344")}
+    assert row.draft.emails == {
+        EmailKind.WORK: "jw@example.de",
+        EmailKind.OTHER: "jw@example.org",
+        EmailKind.PERSONAL: "j.w@example.net",
+    }
+    # The primary (home) address is the one kept, from its formatted lines.
+    assert row.draft.address == {
+        "address1": "Lindenweg 2",
+        "address2": "01099 Dresden",
+        "city": "",
+        "state": "",
+        "postalCode": "",
+        "countryCode": "",
+    }
+    assert row.warnings == [
+        "line 2: the email 'jw2@example.net' ('Other') was not imported: the other and personal "
+        "email slots are taken, and an email the file does not call Work is not put in Work",
+        "line 2: the 'Work' address 'Hauptstraße 5, Dresden, 01067, DE, Haus B' was not "
+        "imported: a contact has one address",
+    ]
+    assert parsed.warnings == [
+        "the header is that of a Google Contacts CSV export, so the file is read as one: phones "
+        "and emails go to the slot their Label names",
+        "values in 1 column were not imported, as contact-tui has no field for it: 'Labels' "
+        "(column 17, on 1 row); 10 more such columns are empty on every row",
+    ]
+
+
+THUNDERBIRD_HEADER = header(
+    "First Name,Last Name,Display Name,Nickname,Primary Email,Secondary Email,Screen Name,"
+    "Work Phone,Home Phone,Fax Number,Pager Number,Mobile Number,Home Address,Home Address 2,"
+    "Home City,Home State,Home ZipCode,Home Country,Work Address,Work Address 2,Work City,"
+    "Work State,Work ZipCode,Work Country,Job Title,Department,Organization,Web Page 1,"
+    "Web Page 2,Birth Year,Birth Month,Birth Day,Custom 1,Custom 2,Custom 3,Custom 4,Notes"
+)
+
+
+def test_thunderbird_maps_everything_contact_tui_has_a_field_for() -> None:
+    data = google_file(
+        THUNDERBIRD_HEADER,
+        {
+            "First Name": "Ann",
+            "Last Name": "Lee",
+            "Display Name": "Ann Lee",
+            "Primary Email": "ann@example.com",
+            "Secondary Email": "ann@example.org",
+            "Work Phone": "+1 212 555 0100",
+            "Home Phone": "+1 212 555 0101",
+            "Mobile Number": "+1 917 555 0102",
+            "Fax Number": "+1 212 555 0109",
+            "Home Address": "9 Elm Rd",
+            "Home Address 2": "Flat 3",
+            "Home City": "Newark",
+            "Home State": "NJ",
+            "Home ZipCode": "07102",
+            "Home Country": "USA",
+            "Job Title": "Buyer",
+            "Notes": "Two\nlines",
+        },
+    )
+
+    parsed = read_csv(data)
+
+    [row] = parsed.rows
+    assert row.draft == ContactDraft(
+        first_name="Ann",
+        last_name="Lee",
+        title="Buyer",
+        phones={
+            PhoneKind.WORK: PhoneDraft("+1 212 555 0100"),
+            PhoneKind.HOME: PhoneDraft("+1 212 555 0101"),
+            PhoneKind.CELL: PhoneDraft("+1 917 555 0102"),
+            PhoneKind.OTHER: PhoneDraft("+1 212 555 0109"),
+        },
+        emails={EmailKind.OTHER: "ann@example.com", EmailKind.PERSONAL: "ann@example.org"},
+        address={
+            "address1": "9 Elm Rd",
+            "address2": "Flat 3",
+            "city": "Newark",
+            "state": "NJ",
+            "postalCode": "07102",
+            "countryCode": "USA",
+        },
+        notes="Two\nlines",
+    )
+    assert row.warnings == []
+    assert parsed.warnings == [
+        "the header is that of a Thunderbird CSV export, so the file is read as one: Home "
+        "Address and Work Address are read as streets",
+        "13 columns are not contact-tui fields and are empty on every row: nothing is lost",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("display", "company", "first", "last", "is_company"),
+    [
+        ("Janet Jackson", "", "Janet", "Jackson", False),
+        ("Ambulance", "", "Ambulance", "", False),
+        ("Acer America", "Acer America", "Acer America", "", True),  # never split into a person
+        ("", "Acer America", "Acer America", "", True),
+    ],
+)
+def test_a_row_without_names_takes_its_display_name_or_company(
+    display: str, company: str, first: str, last: str, is_company: bool
+) -> None:
+    data = google_file(
+        THUNDERBIRD_HEADER,
+        {"Display Name": display, "Organization": company, "Work Phone": "5"},
+    )
+
+    [row] = read_csv(data).rows
+
+    assert (row.draft.first_name, row.draft.last_name, row.company) == (first, last, is_company)
+
+
+def test_a_partial_name_is_completed_from_the_display_name() -> None:
+    data = google_file(
+        GOOGLE_LEGACY_HEADER, {"Name": "Janet Damita Jackson", "Given Name": "Janet"}
+    )
+
+    [row] = read_csv(data).rows
+
+    assert (row.draft.first_name, row.draft.last_name) == ("Janet", "Damita Jackson")
+
+
+def test_a_flood_of_values_in_one_google_cell_gives_short_warnings() -> None:
+    # Each value that does not fit is named, but a 100 KB cell does not become a 100 KB line.
+    flood = " ::: ".join([str(n) for n in range(10)] + ["9" * 100_000])
+    data = google_file(
+        GOOGLE_CURRENT_HEADER,
+        {"First Name": "A", "Phone 1 - Label": "x" * 5000, "Phone 1 - Value": flood},
+    )
+
+    [row] = read_csv(data).rows
+
+    assert len(row.draft.phones) == 4 and len(row.warnings) == 7
+    assert max(len(w) for w in row.warnings) < 300
+
+
+def test_an_excel_mangled_number_in_a_foreign_file_is_an_error_at_its_slot() -> None:
+    [row] = read_csv(
+        outlook_row(**{"Last Name": "Lee", "Mobile Phone": "4.47701E+11"}).encode()
+    ).rows
+
+    assert row.errors == {
+        "cellPhone": "Excel turned this number into 4.47701E+11; format the column as Text and "
+        "export again"
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "dialect"),
+    [
+        (",".join(HEADER), GENESYS),
+        ("First Name,Last Name,Mobile,Email", GENESYS),
+        ("First Name,Last Name,Work Phone,Personal Email", GENESYS),
+        (",".join(OUTLOOK_HEADER), OUTLOOK),
+        ("E-mail Address,E-mail 2 Address,E-mail 3 Address", OUTLOOK),  # Roundcube's sample
+        (",".join(GOOGLE_LEGACY_HEADER), GOOGLE_LEGACY),
+        ("Name,Given Name,Family Name", GOOGLE_LEGACY),
+        (",".join(GOOGLE_CURRENT_HEADER), GOOGLE),
+        ("First Name,Last Name,Phone 1 - Value,E-mail 1 - Value", GOOGLE),
+        (",".join(THUNDERBIRD_HEADER), THUNDERBIRD),
+        ("Display Name;First Name;Last Name;Primary Email", THUNDERBIRD),
+    ],
+)
+def test_the_dialect_is_decided_by_the_header(header: str, dialect: str) -> None:
+    assert detect_dialect(next(csv.reader([header], delimiter=";" if ";" in header else ","))) == (
+        dialect
+    )
+
+
+def test_our_own_export_is_read_as_ours_with_no_dialect_note() -> None:
+    # Ours has "title" (the job title) where Outlook's Title is the salutation: never confused.
+    parsed = read_csv(write_csv([full_contact()]).encode())
+
+    assert parsed.warnings == []
+    assert parsed.rows[0].draft.title == "Head of Buying, EMEA"
+    assert parsed.rows[0].draft.salutation == "Dr"
+
+
+def test_a_foreign_column_given_twice_is_refused() -> None:
+    with pytest.raises(FileFormatError, match="column 3 'Mobile Number' repeats column 2"):
+        read_csv(b"Primary Email,Mobile Number,Mobile Number\n")
 
 
 # --- documentation ---------------------------------------------------------------------------

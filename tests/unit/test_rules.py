@@ -8,6 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat
 
+from contact_tui.domain.draft import check_phone
 from contact_tui.domain.model import PhoneNumber
 from contact_tui.domain.rules import (
     MAX_AGENT_NAME_LENGTH,
@@ -29,6 +30,7 @@ from contact_tui.domain.rules import (
     normalize_email,
     parse_phone,
     phone_key,
+    region_for_country,
     region_for_country_code,
     validate_name,
     validate_text,
@@ -123,19 +125,54 @@ def test_satellite_numbers_are_searchable(text: str, e164: str, country_code: in
 @pytest.mark.parametrize(
     ("text", "region", "e164"),
     [
-        ("555-0123", "US", "+15550123"),
-        ("555-0199", "US", "+15550199"),
         ("(212) 555-0199", "US", "+12125550199"),
         ("+1 212 555 0101", "US", "+12125550101"),
         ("+1 212 555 0101", "GB", "+12125550101"),
         ("+44 7700 900123", "US", "+447700900123"),
-        ("07700 900123", "GB", "+447700900123"),
         ("+44 7700 900999", "GB", "+447700900999"),
         ("+61 491 570 156", "US", "+61491570156"),
     ],
 )
 def test_fictional_test_ranges_are_accepted(text: str, region: str, e164: str) -> None:
     assert parse_phone(text, region).e164 == e164
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "country"),
+    [
+        # Possible lengths for the assumed country, but no number there has them: a +1 key
+        # made of them would never match a call (issue 14).
+        ("0351 223344", "US", "the United States (+1)"),  # a German national form
+        ("7654321", "US", "the United States (+1)"),  # no area code
+        ("555-0123", "US", "the United States (+1)"),
+        ("0311111111", "US", "the United States (+1)"),
+        ("(111) 555-1212", "US", "the United States (+1)"),  # no area code 111
+        ("07700 900123", "GB", "the United Kingdom (+44)"),  # a drama range, valid only with +44
+    ],
+)
+def test_a_number_without_plus_that_is_not_valid_in_the_assumed_country_is_kept_as_typed(
+    text: str, region: str, country: str
+) -> None:
+    phone, warning = check_phone(text, region)
+
+    assert phone is not None and phone.e164 is None and phone.display == text
+    assert phone_key(text, region) is None
+    assert f"not a valid number in {country}, the country taken for numbers without +" in warning
+
+
+def test_the_same_national_number_is_searchable_in_its_own_country() -> None:
+    assert parse_phone("0351 223344", "DE").e164 == "+49351223344"
+    assert check_phone("+49 351 223344", "US")[1] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("DE", "DE"), ("de", "DE"), ("Germany", "DE"), ("Deutschland", "DE"), ("USA", "US"),
+     ("United States", "US"), ("대한민국", "KR"), (" united  kingdom ", "GB"), ("Atlantis", None),
+     ("", None)],
+)  # fmt: skip
+def test_an_address_country_names_its_region(text: str, region: str | None) -> None:
+    assert region_for_country(text) == region
 
 
 @pytest.mark.parametrize(

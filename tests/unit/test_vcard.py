@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import time
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from contact_tui.domain.model import (
 )
 from contact_tui.domain.rules import parse_phone
 from contact_tui.domain.text import is_unsafe_char, printable, printable_lines
+from contact_tui.exchange.formats import ExchangeError, parse
 from contact_tui.exchange.rows import (
     ALL_FIELDS,
     IDENTITY_FIELDS,
@@ -253,10 +255,10 @@ def test_export_begins_with_version_prodid_and_uid() -> None:
     assert v3[:4] == ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//contact-tui//EN", f"UID:{ZOE_ID}"]
 
 
-def test_an_id_that_is_not_a_uuid_is_written_plain_and_read_back() -> None:
+def test_an_id_that_is_not_a_uuid_is_written_as_text_and_read_back() -> None:
     contact = dataclasses.replace(nameless_contact(), id="legacy-42")
     text = write_vcard([contact], "4.0")
-    assert "UID:legacy-42\r\n" in text
+    assert "UID;VALUE=text:legacy-42\r\n" in text
     assert read_vcard(text.encode()).rows[0].contact_id == "legacy-42"
 
 
@@ -663,36 +665,74 @@ def test_text_between_cards_is_reported_at_its_line() -> None:
     assert [r.draft.first_name for r in parsed.rows] == ["Sam", "Ana"]
 
 
-def test_a_line_vobject_cannot_read_is_reported_at_that_line() -> None:
-    bad = card("N:Bad;Bo;;;", "this is not a property")
+def test_a_broken_line_in_a_property_we_read_refuses_the_card_at_that_line() -> None:
+    bad = card("N:Bad;Bo;;;", 'TEL;TYPE="cell:+1 212 555 0101')  # the quote never closes
     parsed = read_text(SAM + bad + ANA)
-    assert [p.line for p in parsed.problems] == [9]
-    assert "NAME:value" in parsed.problems[0].message
+    assert [str(p) for p in parsed.problems] == [
+        "line 9: TEL: it is not a vCard property (NAME:value or NAME;PARAM:value)"
+    ]
     assert [r.draft.first_name for r in parsed.rows] == ["Sam", "Ana"]
 
 
-def test_undecodable_quoted_printable_is_a_clear_problem_not_garbage() -> None:
+def test_a_broken_line_in_a_property_we_do_not_read_is_a_warning() -> None:
+    # A comment (Android's test data), kcontacts' legacy X-messaging/twitter-All, Evolution's
+    # NOPARAM;: and a line of text: none is a property contact-tui reads, so the card goes in.
+    row = only_row(
+        card(
+            "N:Lee;Sam;;;",
+            "# a comment",
+            "X-messaging/twitter-All:kdecommunity",
+            "NOPARAM;:pas-id-4094434A00000001",
+            "this is not a property",
+            "TEL;TYPE=cell:+1 212 555 0101",
+        )
+    )
+    assert row.draft.phones == {PhoneKind.CELL: PhoneDraft("+1 212 555 0101")}
+    assert row.warnings == [
+        "line 1: NOPARAM not imported (contact-tui has no such field)",
+        "line 4: this line was not imported: it is not a vCard property "
+        "(NAME:value or NAME;PARAM:value)",
+        "line 5: this line was not imported: it is not a vCard property "
+        "(NAME:value or NAME;PARAM:value)",
+        "line 7: this line was not imported: it is not a vCard property "
+        "(NAME:value or NAME;PARAM:value)",
+    ]
+
+
+def test_an_unknown_charset_is_a_clear_problem_not_garbage() -> None:
     bad = card("N;CHARSET=NO-SUCH-CHARSET;ENCODING=QUOTED-PRINTABLE:=E5=B1;;;;", version="2.1")
     parsed = read_text(SAM + bad)
-    assert [p.line for p in parsed.problems] == [8]
-    assert "QUOTED-PRINTABLE" in parsed.problems[0].message
+    assert [str(p) for p in parsed.problems] == [
+        "line 8: N: its CHARSET 'NO-SUCH-CHARSET' is not a character set contact-tui knows"
+    ]
     assert len(parsed.rows) == 1
 
 
-@pytest.mark.parametrize("data", [b"", b"\r\n\r\n", b"firstName,lastName\r\nSam,Lee\r\n"])
-def test_a_file_without_cards_cannot_be_read(data: bytes) -> None:
+def test_a_file_without_cards_cannot_be_read() -> None:
     with pytest.raises(FileFormatError) as raised:
-        read_vcard(data)
+        read_vcard(b"firstName,lastName\r\nSam,Lee\r\n")
     assert raised.value.line == 1
     assert raised.value.message == "no BEGIN:VCARD found; is this a vCard file?"
 
 
-def test_a_file_that_is_not_utf8_names_the_line_and_byte() -> None:
+@pytest.mark.parametrize("data", [b"", b"\r\n\r\n", b"\xef\xbb\xbf"])
+def test_an_empty_file_holds_no_contacts_and_says_so(data: bytes) -> None:
+    # What exporting an empty address book gives: imported, it changes nothing and says why.
+    parsed = read_vcard(data)
+    assert (parsed.rows, parsed.problems) == ([], [])
+    assert parsed.warnings == ["holds no contacts: the file is empty"]
+    assert read_vcard(write_vcard([]).encode()).warnings == parsed.warnings
+
+
+def test_text_that_is_not_utf8_and_names_no_charset_names_the_line_and_byte() -> None:
     data = (SAM + card("N:M\xfcller;J\xfcrgen;;;")).replace("\n", "\r\n").encode("latin-1")
-    with pytest.raises(FileFormatError) as raised:
-        read_vcard(data)
-    assert raised.value.line == 8
-    assert "0xFC" in raised.value.message
+    parsed = read_vcard(data)
+    assert [str(p) for p in parsed.problems] == [
+        "line 8: N: its text (byte 0xFC) is not UTF-8 and the line names no CHARSET; export the "
+        "contacts again as vCard 3.0 or 4.0, which are UTF-8"
+    ]
+    assert "spreadsheet" not in parsed.problems[0].message
+    assert [r.draft.first_name for r in parsed.rows] == ["Sam"]
 
 
 def test_byte_order_mark_lf_line_ends_and_blank_lines_are_fine() -> None:
@@ -805,3 +845,203 @@ def test_any_text_survives_export_and_import(text: str, other: str) -> None:
         parsed = read_vcard(written.encode())
         assert parsed.problems == []
         assert_round_trip(contact, parsed.rows[0])
+
+
+# --- issue 14: files as people have them -------------------------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    "contact_id",
+    [
+        "429A43AB-52F2-4714-AA62-077528A12464",  # khard: upper-case UUID
+        "477343c8e6bf375a9bac1f96a5000837",  # Evolution: UUID without dashes
+        "pas-id-3E136F9B00000000",
+        ZOE_ID,
+    ],
+)
+def test_the_id_is_exported_exactly_as_stored_and_read_back(version: str, contact_id: str) -> None:
+    contact = dataclasses.replace(nameless_contact(), id=contact_id)
+    text = write_vcard([contact], version)
+    assert contact_id in text  # case and form kept: never re-written as another UUID
+    assert read_vcard(text.encode()).rows[0].contact_id == contact_id
+
+
+def test_urn_uuid_is_read_back_to_the_id_as_written() -> None:
+    row = only_row(card("N:Lee;Sam;;;", "UID:URN:UUID:429A43AB-52F2-4714-AA62-077528A12464"))
+    assert row.contact_id == "429A43AB-52F2-4714-AA62-077528A12464"
+
+
+def test_quoted_printable_is_decoded_however_its_parameter_is_spelled() -> None:
+    # Thunderbird writes "note;quoted-printable:"; others ENCODING=quoted-printable.
+    row = only_row(
+        card(
+            "n;charset=utf-8;encoding=quoted-printable:Mont=C3=B3n;M=C3=A0rius",
+            "note;quoted-printable:here=E2=80=A6",
+            "TITLE;Encoding=Quoted-Printable;Charset=UTF-8:Caf=C3=A9 owner",
+            version="2.1",
+        )
+    )
+    assert (row.draft.first_name, row.draft.last_name) == ("Màrius", "Montón")
+    assert row.draft.notes == "here…"
+    assert row.draft.title == "Café owner"
+
+
+def test_each_property_is_decoded_in_its_own_charset() -> None:
+    data = (
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        + "N;CHARSET=SHIFT_JIS:山田;太郎;;;\r\n".encode("shift_jis")
+        + "NOTE;CHARSET=windows-1252:Dok \u2013 über\r\n".encode("cp1252")
+        + b"TITLE;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:"
+        + binascii.b2a_qp("部長".encode("shift_jis"))
+        + b"\r\nEMAIL:taro@example.jp\r\nEND:VCARD\r\n"
+    )
+    row = read_vcard(data).rows[0]
+    assert (row.draft.last_name, row.draft.first_name) == ("山田", "太郎")
+    assert row.draft.notes == "Dok \u2013 über"
+    assert row.draft.title == "部長"
+
+
+def test_a_character_split_across_a_folded_line_is_whole_again() -> None:
+    # ownCloud folded inside a UTF-8 character; kcontacts keeps the file as a regression test.
+    name = "Дмитрий".encode()
+    data = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;"
+        + name[:3]
+        + b"\r\n "
+        + name[3:]
+        + (b";;;\r\nEND:VCARD\r\n")
+    )
+    row = read_vcard(data).rows[0]
+    assert row.draft.first_name == "Дмитрий"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_utf16_files_are_read_with_or_without_a_byte_order_mark(codec: str) -> None:
+    text = card("N:Müller;Jürgen;;;", "TEL;TYPE=cell:+49 30 1234567").replace("\n", "\r\n")
+    name, parsed = parse("contacts.vcf", text.encode(codec))
+    assert name == "vcard"
+    assert parsed.problems == []
+    assert parsed.rows[0].draft.last_name == "Müller"
+
+
+def test_a_binary_file_is_still_refused() -> None:
+    with pytest.raises(ExchangeError, match="looks binary"):
+        parse("photo.vcf", bytes(range(256)) * 20)
+
+
+def test_a_street_of_several_lines_keeps_every_line() -> None:
+    # Gmail and Lotus Notes write an escaped line break; Android QUOTED-PRINTABLE =0A.
+    gmail = only_row(card("N:Lee;Sam;;;", "ADR;TYPE=HOME:;;1 Main St\\nFlat 2\\nBlock B;Leeds;;;"))
+    assert (gmail.draft.address["address1"], gmail.draft.address["address2"]) == (
+        "1 Main St",
+        "Flat 2, Block B",
+    )
+    android = only_row(
+        card(
+            "N:Lee;Sam;;;",
+            "ADR;HOME;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:;Unit 4;1 Main St=0AFlat 2;Leeds;;;",
+            version="2.1",
+        )
+    )
+    assert (android.draft.address["address1"], android.draft.address["address2"]) == (
+        "1 Main St",
+        "Flat 2, Unit 4",
+    )
+
+
+def test_androids_backslash_continued_street_is_one_address() -> None:
+    row = only_row(
+        card(
+            "N:bogus;;;;",
+            "ADR;HOME:;;Hermann v. Brevern\\",
+            "9999999\\",
+            "Packstation 999;Hamburg;;99999;Deutschland",
+            version="2.1",
+        )
+    )
+    assert row.draft.address["address1"] == "Hermann v. Brevern"
+    assert row.draft.address["address2"] == "9999999, Packstation 999"
+    assert row.draft.address["city"] == "Hamburg"
+    assert row.warnings == []
+
+
+def test_a_sip_address_in_tel_is_a_warning_not_a_number() -> None:
+    row = only_row(
+        card(
+            "N:Lee;Sam;;;", "TEL;TYPE=HOME:tel:+1-212-555-0101", "TEL;TYPE=WORK:sip:sam@pbx.example"
+        )
+    )
+    assert row.draft.phones == {PhoneKind.HOME: PhoneDraft("+1-212-555-0101")}
+    assert row.warnings == [
+        "line 5: the SIP address 'sip:sam@pbx.example' was not imported "
+        "(contact-tui keeps phone numbers only)"
+    ]
+
+
+def test_a_partial_n_takes_the_names_from_fn() -> None:
+    row = only_row(card("N:Janet", "FN:Janet Jackson"))
+    assert (row.draft.first_name, row.draft.last_name) == ("Janet", "Jackson")
+    assert row.warnings == [
+        "line 4: the name (N) holds only 'Janet'; the first and last name were taken from FN "
+        "'Janet Jackson'"
+    ]
+    # FN that says no more than N leaves the single name alone, for the importer to decide.
+    single = only_row(card("N:;Ambulance;;;", "FN:Ambulance"))
+    assert (single.draft.first_name, single.draft.last_name) == ("Ambulance", "")
+    assert not single.company
+
+
+@pytest.mark.parametrize(
+    "marker", ["KIND:org", "X-ABShowAs:COMPANY"], ids=["vcard4-kind", "apple-showas"]
+)
+def test_a_companys_card_has_its_organisation_as_its_one_name(marker: str) -> None:
+    row = only_row(card("N:;;;;", "FN:Acme Widgets Inc.", "ORG:Acme Widgets Inc.;Sales", marker))
+    assert (row.draft.first_name, row.draft.last_name) == ("Acme Widgets Inc.", "")
+    assert row.company
+    assert row.warnings == [
+        "line 4: a company's card: its organisation 'Acme Widgets Inc.' is the name"
+    ]
+    # A company card that names a person keeps the person, and ORG is listed as not imported.
+    person = only_row(card("N:Doe;Jo;;;", "ORG:Acme", marker))
+    assert (person.draft.first_name, person.draft.last_name) == ("Jo", "Doe")
+    assert not person.company
+
+
+def test_typed_numbers_win_their_slot_over_untyped_ones() -> None:
+    row = only_row(
+        card(
+            "N:Lee;Sam;;;",
+            "TEL:+1 212 555 0101",
+            "TEL:+1 212 555 0102",
+            "TEL;TYPE=work:+1 212 555 0103",
+            "TEL;TYPE=home:+1 212 555 0104",
+            "TEL;TYPE=cell:+1 212 555 0105",
+        )
+    )
+    assert row.draft.phones == {
+        PhoneKind.CELL: PhoneDraft("+1 212 555 0105"),
+        PhoneKind.WORK: PhoneDraft("+1 212 555 0103"),
+        PhoneKind.HOME: PhoneDraft("+1 212 555 0104"),
+        PhoneKind.OTHER: PhoneDraft("+1 212 555 0101"),
+    }
+    assert row.warnings == [
+        "line 5: the phone number '+1 212 555 0102' was not imported "
+        "(all four phone slots are taken)"
+    ]
+
+
+def test_untyped_and_mobile_emails_never_become_work() -> None:
+    row = only_row(
+        card("N:Lee;Sam;;;", "EMAIL:a@example.com", "EMAIL:b@example.com", "EMAIL:c@example.com")
+    )
+    assert row.draft.emails == {
+        EmailKind.OTHER: "a@example.com",
+        EmailKind.PERSONAL: "b@example.com",
+    }
+    assert row.warnings == [
+        "line 6: the email address 'c@example.com' was not imported (Other and Personal are "
+        "taken, and only a work address goes to Work)"
+    ]
+    cell = only_row(card("N:Lee;Sam;;;", "EMAIL;CELL:m@example.com", version="2.1"))
+    assert cell.draft.emails == {EmailKind.PERSONAL: "m@example.com"}
