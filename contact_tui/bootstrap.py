@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,6 +104,23 @@ def open_service(
     except PermissionError as err:
         raise StoreUnavailable(no_access_message(err, config.store_path)) from err
     return ContactService(repo, config, agent)
+
+
+@contextlib.contextmanager
+def scratch_service(config: Config) -> Iterator[ContactService]:
+    """A service over an empty embedded store in a temporary folder, removed on leaving: what
+    a dry run checks a file against when the configured store does not exist yet, since
+    opening that store would create it."""
+    from contact_tui.store.repository import Repository
+
+    with tempfile.TemporaryDirectory(prefix="contact-tui-dry-run-") as folder:
+        service = ContactService(
+            Repository.open(Path(folder) / config.store_path.name), config, current_agent(config)
+        )
+        try:
+            yield service
+        finally:
+            service.close()
 
 
 def _open_postgres(config: Config, url: str) -> ContactService:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from contact_tui.bootstrap import scratch_service
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import (
     EXIT_CONFLICT,
@@ -18,9 +17,8 @@ from contact_tui.cli.exits import (
     EXIT_PERMISSION,
     CliError,
 )
-from contact_tui.config import current_agent
-from contact_tui.domain.rules import RuleError, region_for_country, region_for_country_code
-from contact_tui.exchange import formats
+from contact_tui.domain.rules import RuleError
+from contact_tui.exchange import formats, importer
 from contact_tui.exchange.importer import (
     ImportOptions,
     ImportReport,
@@ -87,7 +85,8 @@ def _report_lines(report: ImportReport) -> list[str]:
     lines = [report.summary()]
     for label, writes in (("created", report.created), ("updated", report.updated)):
         if writes and len(writes) <= 20:
-            lines.append(f"{label.capitalize()}:")
+            # After a dry run or a refused file these were only planned, not saved.
+            lines.append(f"{label.capitalize()}:" if report.written else f"Would be {label}:")
             lines.extend(
                 f"  line {w.line}: {w.contact.display_name} ({w.contact.id})" for w in writes
             )
@@ -105,23 +104,14 @@ def _import_exit_code(report: ImportReport, skip_invalid: bool) -> int:
 
 
 def default_country(text: str | None) -> str | None:
-    """The region ``--default-country`` names ("DE", "Germany", "+49"); CliError if none."""
+    """The region ``--default-country`` names ("DE", "Germany", "+49"; read as the app's
+    import dialog reads it: :func:`importer.parse_default_country`); CliError if none."""
     if text is None:
         return None
-    region = region_for_country(text)
-    if region is None and text.strip().lstrip("+").isdigit():
-        try:
-            region = region_for_country_code(text)
-        except RuleError:
-            region = None
-    if region is None:
-        raise CliError(
-            EXIT_INVALID,
-            f"--default-country {text!r} is not a country: give its ISO code (DE), its name "
-            "(Germany) or its calling code (+49).",
-            "Nothing was imported.",
-        )
-    return region
+    try:
+        return importer.parse_default_country(text)
+    except RuleError as err:
+        raise CliError(EXIT_INVALID, f"--default-country {err}", "Nothing was imported.") from None
 
 
 @contextlib.contextmanager
@@ -136,21 +126,14 @@ def _import_service(ctx: Context) -> Iterator[tuple[ContactService, str]]:
     if not ctx.args.dry_run or config.store_url is not None or os.path.lexists(config.store_path):
         yield ctx.service(), ""
         return
-    from contact_tui.store.repository import Repository
-
-    with tempfile.TemporaryDirectory(prefix="contact-tui-dry-run-") as folder:
-        repo = Repository.open(Path(folder) / config.store_path.name)
-        service = ContactService(repo, config, current_agent(config))
-        try:
-            yield (
-                service,
-                (
-                    f"The store {config.store_path} does not exist yet: the file was checked "
-                    "against an empty store, and nothing was created."
-                ),
-            )
-        finally:
-            service.close()
+    with scratch_service(config) as service:
+        yield (
+            service,
+            (
+                f"The store {config.store_path} does not exist yet: the file was checked "
+                "against an empty store, and nothing was created."
+            ),
+        )
 
 
 def cmd_import(ctx: Context) -> int:

@@ -12,8 +12,10 @@ forgiving about what spreadsheets and CRMs produce:
 * Comma-separated by default; a header line with no comma but with semicolons or tabs (what
   European Excel saves) is read with that separator, and an Excel ``sep=;`` first line is obeyed.
 * UTF-8 with or without a byte-order mark; quoted cells may hold commas, quotes and newlines.
-  ``ImportRow.line`` is the physical line where a record starts. A record shorter than the
-  header has its missing trailing cells empty (as Excel, Google and Python's csv read it).
+  ``ImportRow.line`` is the physical line where a record starts, and ``field_lines`` the line
+  of each field whose cell is further down (after a quoted note of several lines). A record
+  shorter than the header has its missing trailing cells empty (as Excel, Google and Python's
+  csv read it).
 * Excel conventions: ``="0123"`` is the text 0123; a phone cell Excel turned into scientific
   notation (``1.21255E+10``) is an error for that field, as the digits are lost.
 
@@ -280,6 +282,7 @@ _EXCEL_TEXT = re.compile(r'="((?:[^"]|"")*)"', re.DOTALL)
 _EXCEL_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\r\n]*(?:\r\n|\r|\n))+")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _TRUE: Final = frozenset({"true", "yes", "y", "1", "x"})
 _FALSE: Final = frozenset({"false", "no", "n", "0", ""})
 _DELIMITER_NAMES: Final = {";": "semicolons", "\t": "tabs", ",": "commas", "|": "bars"}
@@ -432,6 +435,20 @@ def _records(
             yield start, cells
 
 
+def _cell_lines(start: int, cells: list[str]) -> list[int] | None:
+    """The line each cell of the record starting on line ``start`` begins on; None when the
+    record is on one line, as nearly all are. A quoted cell with line breaks (a note) moves
+    the cells after it down, and a problem with one of those must name its own line."""
+    if not any("\n" in cell or "\r" in cell for cell in cells):
+        return None
+    lines = []
+    line = start
+    for cell in cells:
+        lines.append(line)
+        line += len(_LINE_BREAKS.findall(cell))
+    return lines
+
+
 def _bool(text: str) -> bool | None:
     lowered = text.casefold()
     if lowered in _TRUE:
@@ -448,6 +465,20 @@ class _RowReader:
         self.header = header
         self.cells = cells
         self.row = ImportRow(line=line, draft=ContactDraft(), present=header.present())
+        lines = _cell_lines(line, cells)
+        if lines is not None:
+            self.row.field_lines = self._field_lines(lines)
+
+    def _field_lines(self, lines: list[int]) -> dict[str, int]:
+        """The line of each field's cell (by the field ids errors use; a messaging identity
+        is where its ids are)."""
+        ids_columns = {spec.ids for spec in _IDENTITIES.values()}
+        found: dict[str, int] = {}
+        for column, i in self.header.index.items():
+            field_id = _field_id(column) or column  # "id", "type", "version", the dates
+            if field_id not in found or column in ids_columns:
+                found[field_id] = lines[i]
+        return found
 
     def has(self, column: str) -> bool:
         return column in self.header.index
@@ -916,6 +947,7 @@ class _Candidate:
     label: str  # as the file names it: a column name or Google's label cell
     primary: bool  # Google's "* " mark
     fixed: str | None  # the slot a fixed-label column names ("" none); None: use the label
+    cell: int  # the index of the cell it is in (its line, in a record of several lines)
 
 
 _Slot = TypeVar("_Slot", PhoneKind, EmailKind)
@@ -1011,37 +1043,54 @@ class _DialectRowReader:
         self.cells = cells
         self.row = ImportRow(line=line, draft=ContactDraft(), present=frozenset())
         self.present: set[str] = set(header.name_columns())
+        self.lines = _cell_lines(line, cells)
+
+    def line_of(self, i: int) -> int:
+        """The line cell ``i`` begins on."""
+        return self.lines[i] if self.lines is not None else self.line
+
+    def at(self, i: int | None, *field_ids: str) -> None:
+        """Record that these fields come from cell ``i``, when the record spans lines."""
+        if self.lines is not None and i is not None:
+            for field_id in field_ids:
+                self.row.field_lines[field_id] = self.lines[i]
 
     def cell(self, i: int) -> str:
         """Cell ``i`` as :func:`_clean` gives it (a row is as wide as the header here)."""
         role = self.header.roles.get(i)
         return _clean(self.cells[i], notes=role is not None and role.key == "notes")
 
-    def warn(self, message: str) -> None:
-        self.row.warnings.append(f"line {self.line}: {message}")
+    def warn(self, message: str, cell: int | None = None) -> None:
+        line = self.line if cell is None else self.line_of(cell)
+        self.row.warnings.append(f"line {line}: {message}")
 
     def read(self) -> ImportRow:
         labels: dict[str, str] = {}
         values: dict[str, list[tuple[int, str]]] = {"phone": [], "email": []}
         addresses: dict[str, dict[str, str]] = {}
-        display = ""
+        address_cells: dict[str, int] = {}  # group -> its first filled cell
+        display, display_cell = "", None
         for i, role in self.header.roles.items():
             text = self.cell(i)
             if role.what == "text":
                 self.text(role.key, text)
+                self.at(i, role.key)
             elif role.what == "display":
-                display = text
+                display, display_cell = text, i
             elif role.what in ("phone-label", "email-label", "address-label"):
                 labels[role.group] = text
             elif role.what in values:
                 values[role.what].append((i, text))
             elif role.what == "address":
                 addresses.setdefault(role.group, {})[role.key] = text
+                if text:
+                    address_cells.setdefault(role.group, i)
         company = self.header.company
-        self.names(display, self.cell(company) if company is not None else "")
+        taken = self.names(display, self.cell(company) if company is not None else "")
+        self.at(company if self.row.company else display_cell, *taken)
         self.phones(self.candidates(values["phone"], labels))
         self.emails(self.candidates(values["email"], labels))
-        self.address(addresses, labels)
+        self.address(addresses, labels, address_cells)
         self.row.present = frozenset(self.present)
         return self.row
 
@@ -1051,7 +1100,7 @@ class _DialectRowReader:
         if text:
             self.present.add(field_id)
 
-    def names(self, display: str, company: str) -> None:
+    def names(self, display: str, company: str) -> tuple[str, ...]:
         """Fill the names from the display name when the name columns lack them, as a vCard's
         FN fills an empty N: split at its last space ("Janet Jackson" is Janet / Jackson), or
         the missing half of "Janet Jackson" when only Janet is given.
@@ -1059,6 +1108,7 @@ class _DialectRowReader:
         A row with no name but a company's ("Acer America", alone or as the display name too)
         is a company's record: its one name is the company's, and the importer's single-name
         choice decides where it goes (it is never split into a person's first and last name).
+        Returns the name fields filled so.
         """
         draft = self.row.draft
         display, company = " ".join(display.split()), " ".join(company.split())
@@ -1067,13 +1117,18 @@ class _DialectRowReader:
             if display and display.casefold() != company.casefold():
                 head, _, tail = display.rpartition(" ")
                 draft.first_name, draft.last_name = (head, tail) if head else (tail, "")
-            elif company:
+                return ("firstName", "lastName")
+            if company:
                 draft.first_name = company
                 self.row.company = True
+                return ("firstName", "lastName")
         elif display and first and not last and display.startswith(first + " "):
             draft.last_name = display[len(first) + 1 :]
+            return ("lastName",)
         elif display and last and not first and display.endswith(" " + last):
             draft.first_name = display[: -len(last) - 1]
+            return ("firstName",)
+        return ()
 
     def candidates(self, cells: list[tuple[int, str]], labels: dict[str, str]) -> list[_Candidate]:
         """The values of the phone (or email) columns, Google's ' ::: ' lists split, each
@@ -1089,7 +1144,7 @@ class _DialectRowReader:
             primary = _label_key(label)[1]
             for value in text.split(_GOOGLE_MULTI):
                 if value.strip():
-                    found.append(_Candidate(value.strip(), label, primary, fixed))
+                    found.append(_Candidate(value.strip(), label, primary, fixed, i))
         return found
 
     def phones(self, candidates: list[_Candidate]) -> None:
@@ -1105,6 +1160,7 @@ class _DialectRowReader:
                 continue
             self.row.draft.phones[kind] = PhoneDraft(candidate.value)
             self.present.add(kind.value)
+            self.at(candidate.cell, kind.value)
             if _EXCEL_SCIENTIFIC.fullmatch(candidate.value):
                 self.row.errors[kind.value] = (
                     f"Excel turned this number into {candidate.value}; "
@@ -1113,7 +1169,8 @@ class _DialectRowReader:
         for candidate in overflow:
             self.warn(
                 f"the phone number {_shown(candidate.value)} ({_shown(candidate.label)}) was not "
-                "imported: the work, home, cell and other phone slots are all taken"
+                "imported: the work, home, cell and other phone slots are all taken",
+                candidate.cell,
             )
 
     def emails(self, candidates: list[_Candidate]) -> None:
@@ -1126,6 +1183,7 @@ class _DialectRowReader:
         for kind, candidate in placed.items():
             self.row.draft.emails[kind] = candidate.value
             self.present.add(kind.value)
+            self.at(candidate.cell, kind.value)
         for candidate in overflow:
             why = (
                 "the work, personal and other email slots are all taken"
@@ -1135,25 +1193,33 @@ class _DialectRowReader:
             )
             self.warn(
                 f"the email {_shown(candidate.value)} ({_shown(candidate.label)}) was not "
-                f"imported: {why}"
+                f"imported: {why}",
+                candidate.cell,
             )
 
-    def address(self, addresses: dict[str, dict[str, str]], labels: dict[str, str]) -> None:
+    def address(
+        self,
+        addresses: dict[str, dict[str, str]],
+        labels: dict[str, str],
+        cells: dict[str, int],
+    ) -> None:
         """The row's one address: Google's primary, else the first in column order; any other
-        address is a warning."""
+        address is a warning. ``cells`` gives each address's first filled cell."""
         filled = [(g, parts) for g, parts in addresses.items() if any(parts.values())]
         if not filled:
             return
         filled.sort(key=lambda item: not _label_key(labels.get(item[0], ""))[1])
-        (_, chosen), *others = filled
+        (chosen_group, chosen), *others = filled
         self.row.draft.address = _address_from(chosen)
         self.present.update(f.id for f in fields_of(FieldKind.ADDRESS))
+        self.at(cells.get(chosen_group), *(f.id for f in fields_of(FieldKind.ADDRESS)))
         for group, parts in others:
             label = labels.get(group, "").lstrip("* ") or group
             text = ", ".join(v for k, v in parts.items() if v and k != "formatted")
             self.warn(
                 f"the {_shown(label)} address {_shown(text or parts.get('formatted', ''))} was "
-                "not imported: a contact has one address"
+                "not imported: a contact has one address",
+                cells.get(group),
             )
 
 

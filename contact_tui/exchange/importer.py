@@ -17,7 +17,7 @@ Nothing here imports Textual or touches a store document.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -48,6 +48,7 @@ from contact_tui.domain.rules import (
     country_label,
     phone_key,
     region_for_country,
+    region_for_country_code,
     validate_text,
 )
 from contact_tui.domain.text import fold
@@ -90,16 +91,74 @@ class SingleName(StrEnum):
 
 
 @dataclass(frozen=True)
+class ChoiceWording:
+    """How the place an import is run from names its choices, so that a message says what to
+    change there: the command line's flags (:data:`COMMAND_LINE`), or the fields of the app's
+    import dialog. A message naming a flag the app does not have would send people looking
+    for it."""
+
+    # One single-name choice as a message names it: "--single-name=last".
+    single_name: Callable[[SingleName], str]
+    # The advice that lets a refused single name in, given the choices that would:
+    # "import it with --single-name=first or --single-name=last".
+    single_name_advice: Callable[[Sequence[SingleName]], str]
+    # Where the default country came from, in a note about a number: "--default-country".
+    default_country: str
+    # How to import the good rows of a file with bad ones: "use --skip-invalid".
+    skip_invalid: str
+
+
+def either(options: Sequence[str]) -> str:
+    """Options as a sentence offers them: "a", "a or b", "a, b or c"."""
+    if len(options) < 2:
+        return "".join(options)
+    return f"{', '.join(options[:-1])} or {options[-1]}"
+
+
+COMMAND_LINE = ChoiceWording(
+    single_name=lambda choice: f"--single-name={choice.value}",
+    single_name_advice=lambda choices: (
+        "import it with " + either([f"--single-name={c.value}" for c in choices])
+    ),
+    default_country="--default-country",
+    skip_invalid="use --skip-invalid",
+)
+
+
+@dataclass(frozen=True)
 class ImportOptions:
-    """The choices an import is run with (``contact-tui import`` flags)."""
+    """The choices an import is run with (``contact-tui import`` flags, or the dialog's)."""
 
     # The region numbers without + are read in when neither the row nor the contact's
     # address says (``--default-country``); None: the admin's default.
     default_country: str | None = None
     single_name: SingleName = SingleName.REFUSE
+    # How messages name these choices (the command line's flags unless the app says).
+    wording: ChoiceWording = COMMAND_LINE
 
 
 DEFAULT_OPTIONS = ImportOptions()
+
+
+def parse_default_country(text: str) -> str:
+    """The region (ISO 3166 code) a default country for an import names: its ISO code ("DE"),
+    its name ("Germany", "Deutschland") or its calling code ("+49", "49"). The command line's
+    ``--default-country`` and the app's import dialog both read it here. Raises RuleError,
+    saying what to give, when ``text`` names no country."""
+    region = region_for_country(text)
+    if region is None and text.strip().lstrip("+").isdigit():
+        try:
+            region = region_for_country_code(text)
+        except RuleError:
+            region = None
+    # A non-geographic calling code (+881, satellite) has no numbers written without +.
+    if region is None or region == "001":
+        shown = " ".join(text.split())[:40]
+        raise RuleError(
+            f"{shown!r} is not a country: give its ISO code (DE), its name (Germany) or its "
+            "calling code (+49)."
+        )
+    return region
 
 
 class ProblemKind(StrEnum):
@@ -169,57 +228,70 @@ class ImportReport:
         """Rows left out because they had a problem."""
         return len({p.line for p in self.problems})
 
-    def summary(self) -> str:
-        """One sentence: what was (or would be) created, updated and left alone."""
+    def summary(self, wording: ChoiceWording = COMMAND_LINE) -> str:
+        """One sentence: what was (or would be) created, updated and left alone; ``wording``
+        names the import's choices as the place it was run from does."""
+        if not self.rows:
+            # An export of an empty store, or an empty file: nothing is wrong with it.
+            if self.dry_run:
+                return "Dry run: the file holds no contacts, so there is nothing to import."
+            return "The file holds no contacts, so nothing was imported."
         counts = (
             f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
         )
         if self.dry_run:
             verdict = "Dry run: nothing was written."
             if self.problems:
-                have = "row has a problem" if self.skipped == 1 else "rows have problems"
-                verdict += f" {self.skipped} of {self.rows} {have}."
-            return f"{verdict} Importing would give: {counts}.{self._single_names()}"
+                verdict += f" {self._have_problems()}."
+            return f"{verdict} Importing would give: {counts}.{self.single_names(wording)}"
         if self.problems and self.skipped >= self.rows:
             every = "the only row has" if self.rows == 1 else f"all {self.rows} rows have"
             return (
                 f"Nothing was imported: {every} a problem; fix them and import again."
-                + self._single_names()
+                + self.single_names(wording)
             )
         if not self.written and self.problems and not self.skip_invalid:
-            have = "row has a problem" if self.skipped == 1 else "rows have problems"
             return (
-                f"Nothing was imported: {self.skipped} of {self.rows} {have}. "
-                "Fix them, or use --skip-invalid to import the other rows." + self._single_names()
+                f"Nothing was imported: {self._have_problems()}. "
+                f"Fix them, or {wording.skip_invalid} to import the other rows."
+                + self.single_names(wording)
             )
         text = f"Imported {self.rows - self.skipped} of {self.rows} rows: {counts}."
         if self.problems:
             rows = "row with a problem was" if self.skipped == 1 else "rows with problems were"
             text += f" {self.skipped} {rows} skipped."
-        return text + self._single_names()
+        return text + self.single_names(wording)
+
+    def _have_problems(self) -> str:
+        """'1 of 2 rows has a problem', '2 of 3 rows have problems'."""
+        rows = "row" if self.rows == 1 else "rows"
+        have = "has a problem" if self.skipped == 1 else "have problems"
+        return f"{self.skipped} of {self.rows} {rows} {have}"
 
     @property
     def nothing_good(self) -> bool:
         """True when every row had a problem, so even --skip-invalid imports nothing."""
         return bool(self.problems) and self.skipped >= self.rows
 
-    def _single_names(self) -> str:
-        """How many rows the --single-name choice let in, or refused."""
+    def single_names(self, wording: ChoiceWording = COMMAND_LINE) -> str:
+        """How many rows the single-name choice let in, or refused, as a sentence or two
+        (with a leading space), or "" when it affected none."""
         text = ""
+        choice = wording.single_name(self.single_name)
         count = len(self.single_name_lines)
         if count:
             rows = "row" if count == 1 else "rows"
             where = "first" if self.single_name == SingleName.FIRST else "last"
             text += (
                 f" {count} {rows} with a single name {'has' if count == 1 else 'have'} it as "
-                f"the {where} name (--single-name={self.single_name.value})."
+                f"the {where} name ({choice})."
             )
         refused = sum(1 for p in self.problems if p.single_name)
         if refused:
             rows = "row has" if refused == 1 else "rows have"
             text += (
                 f" {refused} {rows} a single name and {'was' if refused == 1 else 'were'} "
-                f"refused (--single-name={self.single_name.value})."
+                f"refused ({choice})."
             )
         return text
 
@@ -232,12 +304,20 @@ def no_progress(phase: str, done: int, total: int) -> None:
 
 
 def _problem(row: ImportRow, errors: dict[str, str]) -> RowProblem:
+    """One problem naming every bad field, at the line of the first one (a card's bad EMAIL
+    line, not its BEGIN:VCARD); a bad field on another line says its own line."""
+    lines = {field_id: row.line_of(field_id) for field_id in errors}
+    line = min(lines.values())
     parts = []
     for field_id, message in errors.items():
         label = _label(field_id)
+        where = f" (line {lines[field_id]})" if lines[field_id] != line else ""
         # "Last name is required." already names its field; "not yes or no" does not.
-        parts.append(message if message.startswith(label) else f"{label}: {message}")
-    return RowProblem(row.line, " ".join(p if p.endswith(".") else p + "." for p in parts))
+        if message.startswith(label):
+            parts.append(f"{label}{where}{message[len(label) :]}")
+        else:
+            parts.append(f"{label}{where}: {message}")
+    return RowProblem(line, " ".join(p if p.endswith(".") else p + "." for p in parts))
 
 
 def _label(field_id: str) -> str:
@@ -265,7 +345,7 @@ def check_row(
     """
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
-    row, single, refusal = _single_name(row, options.single_name)
+    row, single, refusal = _single_name(row, options)
     errors: dict[str, str] = {}
     if row.contact_id and not ID_PATTERN.fullmatch(row.contact_id):
         errors["id"] = (
@@ -313,7 +393,7 @@ def check_row(
         warning = result.warnings.get(kind.value)
         if warning and kind.value in row.present and kind not in row.given_phones:
             text = row.draft.phones[kind].text.strip()
-            note = f"line {row.line}: {_label(kind.value)} {text!r}: {warning}"
+            note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
             if source:
                 note += f" ({country_label(where)} was taken from {source}.)"
             notes.append(note)
@@ -337,7 +417,7 @@ def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:
             continue
         marks = ", ".join(sorted({f"U+{ord(c):04X}" for c in phone.text if c not in text}))
         notes.append(
-            f"line {row.line}: {_label(kind.value)} {text.strip()!r}: removed the "
+            f"line {row.line_of(kind.value)}: {_label(kind.value)} {text.strip()!r}: removed the "
             f"text-direction marks around it ({marks}), which mean nothing in a number"
         )
         cleaned = cleaned if cleaned is not None else dict(row.draft.phones)
@@ -347,8 +427,9 @@ def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:
     return replace(row, draft=replace(row.draft, phones=cleaned))
 
 
-def _single_name(row: ImportRow, choice: SingleName) -> tuple[ImportRow, str, str]:
-    """(the row, where its one name went or "", why it is refused or "").
+def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str, str]:
+    """(the row, where its one name went or "", why it is refused or "": the refusal names
+    the choices that would let it in, as ``options.wording`` says them).
 
     A row has a single name when it carries a first and a last name column and exactly one of
     them holds text, or the file marks it as a company with one name. Its other name is left
@@ -362,19 +443,20 @@ def _single_name(row: ImportRow, choice: SingleName) -> tuple[ImportRow, str, st
     if bool(first) == bool(last) or not (both_columns or row.company):
         return row, "", ""
     name = first or last
+    choice = options.single_name
     target = {SingleName.FIRST: "firstName", SingleName.LAST: "lastName"}.get(choice, "")
     if choice == SingleName.COMPANY and row.company:
         target = "lastName"
     if not target:
         what = "a company's name" if row.company else "a single name"
-        flags = "--single-name=first or --single-name=last"
+        choices = [SingleName.FIRST, SingleName.LAST]
         if row.company:
-            flags = "--single-name=company, " + flags
+            choices.insert(0, SingleName.COMPANY)
         return (
             row,
             "",
-            f"{name[:60]!r} is {what}: import it with {flags} to keep it as that name and "
-            "leave the other empty",
+            f"{name[:60]!r} is {what}: {options.wording.single_name_advice(choices)} to keep "
+            "it as that name and leave the other empty",
         )
     other = "lastName" if target == "firstName" else "firstName"
     draft = replace(
@@ -401,7 +483,7 @@ def _phone_regions(
         elif address:
             found[kind] = (address, "the contact's address")
         elif options.default_country:
-            found[kind] = (options.default_country, "--default-country")
+            found[kind] = (options.default_country, options.wording.default_country)
         else:
             found[kind] = (region, "")
     return found
@@ -612,8 +694,9 @@ class Planner:
             # back to it. The modifyDate stays, so the row's conflict check still holds.
             if row.create_date is not None:
                 self.warnings.append(
-                    f"line {row.line}: modifyDate {short_timestamp(modified)} is before "
-                    f"createDate {short_timestamp(created)}; createDate is set to the modifyDate"
+                    f"line {row.line_of('modifyDate')}: modifyDate {short_timestamp(modified)} "
+                    f"is before createDate {short_timestamp(created)}; createDate is set to the "
+                    "modifyDate"
                 )
             created = modified
         contact = checked.fields.apply_to(

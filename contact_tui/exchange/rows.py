@@ -92,6 +92,14 @@ class ImportRow:
     # Problems in this row's raw values that a reader can see before the rules run (a "maybe" in
     # an SMS column, a date that is not a date). Keys are field ids, as in DraftCheck.errors.
     errors: dict[str, str] = field(default_factory=dict)
+    # The line each field's value is on, where that is not ``line``: a card's EMAIL on its
+    # seventh line, a cell after a quoted note of several lines. Keys are field ids (as in
+    # ``errors``: "workEmail", "address.city", "modifyDate"); a field not listed is on ``line``.
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, field_id: str) -> int:
+        """The line a field's value is on, where a message about it points."""
+        return self.field_lines.get(field_id, self.line)
 
 
 @dataclass(frozen=True)

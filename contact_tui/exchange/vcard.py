@@ -43,6 +43,8 @@ decodes the whole file before unfolding):
   and changes but never wipes what it does not mention. contact-tui's own export (it has
   X-CONTACT-TUI-TYPE) describes the whole contact: every field is present.
 * Properties contact-tui has no field for (ORG, BDAY, PHOTO, URL, ...) are one warning per card.
+* Each field read records the line of its property (``ImportRow.field_lines``; a folded
+  property's first line), so a bad EMAIL is reported at its own line, not at BEGIN:VCARD.
 
 Writing (vobject builds, escapes and folds each card): VERSION, PRODID, UID (the id exactly as
 stored; in 4.0 a UUID in 8-4-4-4-12 form is ``urn:uuid:`` + the id, keeping its case, and any
@@ -167,6 +169,8 @@ _PERSONAL_EMAIL_TYPES = frozenset(("home", "personal", "cell", "mobile"))
 _NOT_PREFERRED = 101  # RFC 6350 PREF runs from 1 (most preferred) to 100
 
 _Slot = TypeVar("_Slot", PhoneKind, EmailKind)
+# The fields N fills (a problem with a name points at the N line).
+_NAME_FIELD_IDS = ("firstName", "middleName", "lastName", "salutation")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -477,6 +481,12 @@ class _CardReader:
     def warn(self, line: int, message: str) -> None:
         self.warnings.append((line, f"line {line}: {message}"))
 
+    def at(self, prop: _Prop, *field_ids: str) -> None:
+        """Record that these fields come from ``prop``, so a problem with one names its line
+        rather than the card's first."""
+        for field_id in field_ids:
+            self.result.field_lines[field_id] = prop.line
+
     def read(self) -> ImportRow:
         self._version()
         self._names()
@@ -526,6 +536,8 @@ class _CardReader:
         draft = self.draft
         formatted = next((p for p in self.of("FN") if p.text.strip()), None)
         fn = formatted.text.strip() if formatted else ""
+        if names:
+            self.at(names[0], *_NAME_FIELD_IDS)
         if self.ours:
             draft.last_name, draft.first_name = family, given
             draft.middle_name, draft.salutation = additional, prefix
@@ -541,12 +553,14 @@ class _CardReader:
             # the last name empty; the importer decides what a single name becomes.
             draft.first_name, draft.middle_name, draft.salutation = single, additional, prefix
             return
-        organisation = self._organisation()
-        if not single and organisation and self._company():
+        org = self._organisation()
+        if not single and org is not None and self._company():
             # A company's card (KIND:org, Apple's X-ABShowAs:COMPANY) names no person: its
             # organisation is the one name it has, never split into a first and last name.
             self.handled.update(("ORG", "X-ABSHOWAS"))
+            organisation = _organisation_of(org)
             draft.first_name = organisation
+            self.at(org, "firstName", "lastName")
             self.result.company = True
             self.warn(
                 formatted.line if formatted else self.start,
@@ -555,6 +569,8 @@ class _CardReader:
             return
         first, last = _split_formatted(fn)
         draft.first_name, draft.last_name = first, last
+        if formatted is not None:
+            self.at(formatted, "firstName", "lastName")
         draft.middle_name, draft.salutation = additional, prefix
         if single and formatted is not None and last:
             # N holds one part only (N:Janet) while FN has the whole name: FN is the better
@@ -571,26 +587,26 @@ class _CardReader:
         shown_as = {p.text.strip().lower() for p in self.of("X-ABSHOWAS")}
         return "org" in kinds or "organization" in kinds or "company" in shown_as
 
-    def _organisation(self) -> str:
-        """The organisation's name (ORG's first component), or ''."""
-        for prop in self.of("ORG"):
-            name = _components(prop.value, 2)[0].strip()
-            if name:
-                return name
-        return ""
+    def _organisation(self) -> _Prop | None:
+        """The first ORG that names an organisation, or None."""
+        return next((p for p in self.of("ORG") if _organisation_of(p)), None)
 
     def _texts(self) -> None:
         titles = [p for p in self.of("TITLE") if p.value]
         if titles:
             self.draft.title = titles[0].text
+            self.at(titles[0], "title")
         for extra in titles[1:]:
             if not extra.empty:
                 self.warn(extra.line, f"a second title {_shown(extra.text)} was not imported")
+        for prop in self.of("NOTE")[:1]:
+            self.at(prop, "notes")
         notes = [p.text for p in self.of("NOTE")]
         self.draft.notes = (
             notes[0] if len(notes) == 1 else "\n\n".join(n for n in notes if n.strip())
         )
         for prop in self.of("UID")[:1]:
+            self.at(prop, "id")
             uid = prop.text.strip()
             uid = uid[9:] if uid.lower().startswith("urn:uuid:") else uid
             if self.ours or ID_PATTERN.fullmatch(uid):
@@ -612,6 +628,7 @@ class _CardReader:
                 "a second address was not imported (contact-tui keeps one address per contact)",
             )
         chosen = addresses[0]
+        self.at(chosen, *ADDRESS_FIELD_IDS)
         box, extended, street, city, region, code, country = _components(chosen.value, 7)
         address1, address2 = _street_lines(street, extended)
         self.draft.address.update(
@@ -654,6 +671,7 @@ class _CardReader:
                 )
             else:
                 phones[slot] = PhoneDraft(number, bool(prop.types & _SMS_TYPES))
+                self.at(prop, slot.value, f"{slot.value}.acceptsSMS")
 
     def _emails(self) -> None:
         emails = self.draft.emails
@@ -672,6 +690,7 @@ class _CardReader:
                 )
             else:
                 emails[slot] = prop.text
+                self.at(prop, slot.value)
 
     def _identities(self) -> None:
         ids: dict[Platform, list[str]] = {}
@@ -689,6 +708,8 @@ class _CardReader:
                         "(contact-tui has no such messaging platform)",
                     )
                 continue
+            if platform not in ids:
+                self.at(prop, f"identity.{platform.value}")
             platform_ids = ids.setdefault(platform, [])
             if rest and unquote(rest) not in platform_ids:
                 platform_ids.append(unquote(rest))
@@ -705,6 +726,7 @@ class _CardReader:
     def _extensions(self) -> None:
         row = self.result
         for prop in self.of(X_TYPE)[:1]:
+            self.at(prop, "type")
             value = prop.text.strip()
             known = {t.value.lower(): t for t in ContactType}
             if value.lower() in known:
@@ -714,6 +736,7 @@ class _CardReader:
                     f"{_shown(value)} is not a contact type; use Ephemeral, Identified or Curated"
                 )
         for prop in self.of(X_SURVEY_OPT_OUT)[:1]:
+            self.at(prop, "surveyOptOut")
             self.present.add("surveyOptOut")
             flag = prop.text.strip().lower()
             if flag in ("true", "yes", "1"):
@@ -721,9 +744,11 @@ class _CardReader:
             elif flag not in ("false", "no", "0", ""):
                 row.errors["surveyOptOut"] = f"{_shown(prop.text)} is not true or false"
         for prop in self.of(X_EXTERNAL_URL)[:1]:
+            self.at(prop, "externalSystemUrl")
             self.present.add("externalSystemUrl")
             self.draft.external_system_url = prop.text
         for prop in self.of(X_VERSION)[:1]:
+            self.at(prop, "version")
             try:
                 row.version = int(prop.text.strip())
             except ValueError:
@@ -735,8 +760,10 @@ class _CardReader:
     def _dates(self) -> None:
         row = self.result
         for prop in self.of(X_CREATED)[:1]:
+            self.at(prop, "createDate")
             row.create_date = self._date(prop)
         for prop in (*self.of(X_MODIFIED), *self.of("REV"))[:1]:
+            self.at(prop, "modifyDate")
             row.modify_date = self._date(prop)
 
     def _date(self, prop: _Prop) -> datetime | None:
@@ -757,6 +784,11 @@ class _CardReader:
             self.warn(
                 self.start, f"{', '.join(names)} not imported (contact-tui has no such field)"
             )
+
+
+def _organisation_of(prop: _Prop) -> str:
+    """An ORG property's organisation name (its first component), or ''."""
+    return _components(prop.value, 2)[0].strip()
 
 
 def _split_formatted(name: str) -> tuple[str, str]:

@@ -262,7 +262,7 @@ BROKEN = [
                  b"END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:No End\r\n", 6,
                  id="vcard-no-end"),
     pytest.param("bad.vcf", b"BEGIN:VCARD\r\nVERSION:4.0\r\nN:Silva;Ana\r\nFN:Ana Silva\r\n"
-                 b"EMAIL:not an address\r\nEND:VCARD\r\n", 1, id="vcard-bad-email"),
+                 b"EMAIL:not an address\r\nEND:VCARD\r\n", 5, id="vcard-bad-email"),
     pytest.param("bad.csv", b'First Name,Last Name\r\nAna,Silva\r\n"Open,Quote\r\n', 3,
                  id="csv-open-quote"),
     pytest.param("bad.csv", b"First Name,Last Name,Cell Phone\r\nAna,Silva,1.21255E+10\r\n", 2,
@@ -345,3 +345,87 @@ def test_a_world_readable_export_keeps_its_mode_and_is_warned_about(
     assert result.code == EXIT_OK, result.err
     assert target.stat().st_mode & 0o7777 == 0o644
     assert f"warning: {target} is readable by every user of this host (mode 0644)" in result.err
+
+
+# --- problems at the line that holds them ------------------------------------------------------
+
+
+def test_a_bad_email_is_reported_at_its_line_and_the_other_cards_go_in(
+    run: Runner, tmp_path: Path
+) -> None:
+    """A bad EMAIL on line 7 of a card that starts on line 3 is reported at line 7 (the line
+    to fix), and the card still counts as one skipped row."""
+    path = tmp_path / "book.vcf"
+    path.write_bytes(
+        b"\r\n\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Silva;Ana;;;\r\nFN:Ana Silva\r\n"  # lines 3-6
+        b"EMAIL;TYPE=HOME:ana.example.com\r\nEND:VCARD\r\n"  # line 7: the bad email
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;Sam;;;\r\nTEL;TYPE=CELL:+1 317 555 0123\r\n"
+        b"END:VCARD\r\n"
+    )
+
+    refused = run("import", str(path))
+    result = run("--json", "import", str(path), "--skip-invalid")
+
+    assert refused.code == EXIT_INVALID
+    assert f"{path} line 7: Personal email: Not an email address" in refused.err
+    assert "line 3" not in refused.err
+    assert "Nothing was imported: 1 of 2 rows has a problem." in refused.out
+    assert result.code == EXIT_OK, result.err
+    doc = result.json()
+    assert [(p["line"], p["message"][:15]) for p in doc["problems"]] == [(7, "Personal email:")]
+    assert [c["line"] for c in doc["created"]] == [9]
+
+
+@pytest.mark.parametrize(
+    ("header", "label"),
+    [
+        ("First Name,Last Name,Notes,Personal Email", "Personal email"),
+        ("First Name,Last Name,Notes,E-mail Address", "Other email"),  # Outlook's
+    ],
+)
+def test_a_bad_cell_after_a_note_of_several_lines_is_reported_at_its_line(
+    run: Runner, tmp_path: Path, header: str, label: str
+) -> None:
+    """A quoted note of three lines moves the cells after it down: the bad email of the
+    record starting on line 2 is on line 4, in our CSV and in another program's."""
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        f'{header}\r\nAna,Silva,"Line one\r\nline two\r\nline three",ana.example.com\r\n',
+        encoding="utf-8",
+    )
+
+    result = run("import", str(path))
+
+    assert result.code == EXIT_INVALID
+    assert f"{path} line 4: {label}: Not an email address" in result.err
+
+
+# --- an empty store's export ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extra"),
+    [("vcard", ()), ("vcard", ("--vcard-version", "3.0")), ("csv", ()), ("genesys", ())],
+)
+def test_an_empty_stores_export_imports_as_no_contacts_and_says_so(
+    run: Runner, tmp_path: Path, fmt: str, extra: tuple[str, ...]
+) -> None:
+    out = tmp_path / f"empty.{fmt}"
+    exported = run("export", "--format", fmt, *extra, "-o", str(out))
+    assert exported.code == EXIT_OK, exported.err
+    assert f"Exported 0 contacts to {out}" in exported.err
+
+    checked = run("import", str(out), "--dry-run")
+    imported = run("import", str(out), "--skip-invalid")
+    other = write_config(tmp_path / "other")
+    elsewhere = run("--json", "import", str(out), config_path=other)
+
+    assert checked.code == EXIT_OK, checked.err
+    assert checked.out.startswith("Dry run: the file holds no contacts, so there is nothing")
+    assert imported.code == EXIT_OK, imported.err
+    assert imported.out.startswith("The file holds no contacts, so nothing was imported.")
+    assert "error" not in imported.err
+    assert elsewhere.code == EXIT_OK, elsewhere.err
+    doc = elsewhere.json()
+    assert (doc["rows"], doc["created"], doc["problems"], doc["written"]) == (0, [], [], False)

@@ -131,7 +131,9 @@ EXPECTED: dict[str, Expected] = {
         warned=(
             "line 2: the phone number 'workfax' ('Work Fax') was not imported",
             "line 2: the email 'unknown@email.com' ('E-mail 3 - Value') was not imported",
-            "line 2: the 'Work' address 'work_street, work_city, work_zip, work_country' was "
+            # The record starts on line 2; the work address is on line 5, below the home
+            # address's formatted lines.
+            "line 5: the 'Work' address 'work_street, work_city, work_zip, work_country' was "
             "not imported",
             "'Organization 1 - Name' (column 69, on 1 row)",
         ),

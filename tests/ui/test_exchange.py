@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import Button, DataTable, Input
 
-from contact_tui.domain.model import Permission
+from contact_tui.domain.model import Permission, PhoneKind
+from contact_tui.exchange.importer import ImportReport, RowProblem
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
-from contact_tui.ui.screens.exchange import ExchangeDialog
+from contact_tui.ui.screens.exchange import DIALOG_WORDING, ExchangeDialog
 from tests.factories import World
-from tests.ui.pilot import fill, running, screen_lines, settle, text_of, wait_until
+from tests.ui.pilot import fill, running, screen_lines, settle, text_of, value_of, wait_until
 
 HEADER = "First Name,Last Name,Cell Phone,Notes\r\n"
 
@@ -155,3 +156,119 @@ async def test_import_is_not_offered_without_the_add_permission(
         await pilot.press("f7")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ExchangeDialog)
+
+
+# --- the import's choices: single names and the country of numbers without + ----------------
+
+
+async def test_a_single_name_is_refused_naming_the_dialogs_choice_then_taken_with_it(
+    world: World, tmp_path: Path
+) -> None:
+    """The refusal names the dialog's Single names field (the app has no --single-name), and
+    choosing "Last name" with the keys lets the row in, counted in the summary."""
+    path = tmp_path / "phone.csv"
+    path.write_text(
+        "First Name,Last Name,Work Phone\r\n"
+        "Ambulance,,+44 20 7946 0999\r\n"
+        "Ana,Silva,+44 7700 900111\r\n",
+        encoding="utf-8",
+    )
+    async with running(world) as pilot:
+        dialog = await open_dialog(pilot, "f6")
+        lines = "\n".join(screen_lines(pilot))
+        assert "Single names   Refuse the row" in lines and "Country " in lines
+        await type_path(pilot, path)
+
+        report = await run_step(pilot, "Checked 2 rows")
+        assert (
+            "line 2: Last name is required. 'Ambulance' is a single name: set Single names to "
+            "'First name' or 'Last name' to keep it as that name and leave the other empty."
+        ) in report
+        assert "1 row has a single name and was refused (Single names: Refuse the row)." in report
+        assert "--single-name" not in report  # a flag the app does not have
+
+        # From the file name: Tab to Format, Tab to Single names; open it, down twice, Enter.
+        await pilot.press("tab", "tab", "enter", "down", "down", "enter")
+        await settle(pilot)
+        assert value_of(pilot, "#exchange-path") == str(path)
+        report = await run_step(pilot, "Press Ctrl+S again")
+        assert "would create 2" in report
+        assert "1 row with a single name has it as the last name (Single names: Last name)." in (
+            report
+        )
+
+        # Another choice after the check means the next Ctrl+S checks again.
+        await fill(pilot, "exchange-country", "GB")
+        assert dialog.checked is None
+        assert "Check" in str(dialog.query_one("#exchange-run", Button).label)
+        await run_step(pilot, "Press Ctrl+S again")
+
+        report = await run_step(pilot, "Imported 2 of 2 rows")
+        assert "(Single names: Last name)" in report
+        names = {(c.first_name, c.last_name) for c in world.contacts().values()}
+        assert ("", "Ambulance") in names and ("Ana", "Silva") in names
+
+
+async def test_the_country_field_reads_numbers_without_plus_and_refuses_a_non_country(
+    world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "de.csv"
+    path.write_text(
+        "First Name,Last Name,Cell Phone,Work Phone\r\nJonas,Weber,0351 223344,112\r\n",
+        encoding="utf-8",
+    )
+    before = world.state()
+    async with running(world) as pilot:
+        dialog = await open_dialog(pilot, "f6")
+        await type_path(pilot, path)
+        await fill(pilot, "exchange-country", "Atlantis")
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(pilot, "#exchange-report") == (
+            "Country: 'Atlantis' is not a country: give its ISO code (DE), its name (Germany) "
+            "or its calling code (+49)."
+        )
+        assert pilot.app.focused is dialog.query_one("#exchange-country", Input)
+        assert not dialog.busy and world.state() == before
+
+        # The command line's parser: a name, an ISO code or a calling code.
+        await fill(pilot, "exchange-country", "+49")
+        report = await run_step(pilot, "Press Ctrl+S again")
+        assert "Germany (+49) was taken from the Country field." in report
+        assert "--default-country" not in report
+        await run_step(pilot, "Imported 1 of 1 rows")
+
+    [jonas] = [c for c in world.contacts().values() if c.last_name == "Weber"]
+    cell = jonas.phone(PhoneKind.CELL)
+    assert cell is not None and cell.e164 == "+49351223344"
+
+
+async def test_a_file_with_no_contacts_says_so_and_offers_no_import(
+    world: World, tmp_path: Path
+) -> None:
+    """An empty store's export (a 0-byte vCard file, a CSV header, an empty JSON array)."""
+    files = {"empty.vcf": "", "empty.csv": "firstName,lastName\r\n", "empty.json": "[]\n"}
+    before = world.state()
+    async with running(world) as pilot:
+        dialog = await open_dialog(pilot, "f6")
+        for name, text in files.items():
+            path = tmp_path / name
+            path.write_text(text, encoding="utf-8")
+            await type_path(pilot, path)
+            report = await run_step(pilot, f"Read {path}")
+            assert report.startswith("The file holds no contacts, so there is nothing to import.")
+            assert "Press Ctrl+S again" not in report and dialog.checked is None
+    assert world.state() == before
+
+
+def test_the_dialogs_summary_names_its_checkbox_not_the_flag() -> None:
+    """An import refused for a bad row (found when the rows are planned again under the lock)
+    advises the checkbox the dialog has; the command line's summary, its flag."""
+    report = ImportReport(rows=2, problems=[RowProblem(3, "Work phone: needs digits.")])
+
+    assert report.summary(DIALOG_WORDING) == (
+        "Nothing was imported: 1 of 2 rows has a problem. Fix them, or tick 'Import the good "
+        "rows even if some are bad' to import the other rows."
+    )
+    assert "or use --skip-invalid to import the other rows." in report.summary()

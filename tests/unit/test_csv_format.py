@@ -799,8 +799,9 @@ def test_an_outlook_export_reads_title_as_salutation_and_every_documented_slot()
         "countryCode": "United States",
     }
     assert draft.notes == "Prefers mornings.\r\nNo calls on Friday."
+    # The record starts on line 2; the Business Street's line break puts the Home address on 3.
     assert row.warnings == [
-        "line 2: the 'Home' address '9 Elm Rd, Newark' was not imported: a contact has one address"
+        "line 3: the 'Home' address '9 Elm Rd, Newark' was not imported: a contact has one address"
     ]
     # One note on the dialect and one line for the 83 unread columns, naming the one with a
     # value (Outlook's defaults, Normal and 0/0/00, hold nothing).

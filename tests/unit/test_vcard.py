@@ -28,6 +28,7 @@ from contact_tui.domain.model import (
 from contact_tui.domain.rules import parse_phone
 from contact_tui.domain.text import is_unsafe_char, printable, printable_lines
 from contact_tui.exchange.formats import ExchangeError, parse
+from contact_tui.exchange.importer import CheckedRow, RowProblem, check_row
 from contact_tui.exchange.rows import (
     ALL_FIELDS,
     IDENTITY_FIELDS,
@@ -1045,3 +1046,95 @@ def test_untyped_and_mobile_emails_never_become_work() -> None:
     ]
     cell = only_row(card("N:Lee;Sam;;;", "EMAIL;CELL:m@example.com", version="2.1"))
     assert cell.draft.emails == {EmailKind.PERSONAL: "m@example.com"}
+
+
+# --- where a card's problems are reported ---------------------------------------------------
+
+# A card starting on line 3 (two blank lines before it, as a hand-edited file has), with its
+# properties on the lines the comments say.
+LINED = (
+    "\r\n\r\n"
+    "BEGIN:VCARD\r\n"  # 3
+    "VERSION:3.0\r\n"  # 4
+    "N:Silva;Ana;;;\r\n"  # 5
+    "FN:Ana Silva\r\n"  # 6
+    "EMAIL;TYPE=WORK:ana at example.com\r\n"  # 7
+    "TEL;TYPE=CELL:0351 223344\r\n"  # 8
+    "ADR:;;1 Main St;Dresden;;01067;\r\n"  # 9
+    " Germany\r\n"  # 10: a fold, still the ADR of line 9
+    "TITLE:Buyer\r\n"  # 11
+    "END:VCARD\r\n"
+)
+
+
+def test_the_reader_says_which_line_each_field_came_from() -> None:
+    [row] = read_vcard(LINED.encode()).rows
+
+    assert row.line == 3
+    assert row.line_of("firstName") == row.line_of("lastName") == 5
+    assert row.line_of("workEmail") == 7
+    assert row.line_of("cellPhone") == row.line_of("cellPhone.acceptsSMS") == 8
+    assert row.line_of("address.city") == row.line_of("address.countryCode") == 9
+    assert row.line_of("title") == 11
+    # A field the card does not have is at the card's first line.
+    assert row.line_of("homePhone") == row.line_of("notes") == 3
+
+
+def test_a_bad_email_is_reported_at_its_own_line_not_the_cards_first() -> None:
+    [row] = read_vcard(LINED.encode()).rows
+
+    problem = check_row(row, "US")
+
+    assert isinstance(problem, RowProblem)
+    assert problem.line == 7, problem
+    assert problem.message.startswith("Work email: Not an email address")
+
+
+def test_bad_fields_on_several_lines_are_one_problem_naming_each_line() -> None:
+    text = (
+        LINED.replace("TITLE:Buyer", "TEL;TYPE=WORK:x12")
+        .replace("N:Silva;Ana;;;", "N:;;;;")
+        .replace("FN:Ana Silva", "NOTE:no name at all")
+    )
+    [row] = read_vcard(text.encode()).rows
+
+    problem = check_row(row, "US")
+
+    # At the first bad line (the empty N, line 5); the others say where they are.
+    assert isinstance(problem, RowProblem)
+    assert problem.line == 5, problem
+    assert "First name is required." in problem.message
+    assert "Work phone (line 11): " in problem.message
+    assert "Work email (line 7): Not an email address" in problem.message
+    # One problem for the one card: it counts as one skipped row.
+    assert str(problem).startswith("line 5: ")
+
+
+def test_a_note_about_a_number_names_the_tel_line() -> None:
+    # The German number is valid in Germany (the address's country), so it is searchable;
+    # in the United States it is kept as typed, and the note points at the TEL line.
+    text = LINED.replace("ana at example.com", "ana@example.com").replace(" Germany", " ")
+    [row] = read_vcard(text.encode()).rows
+
+    result = check_row(row, "US")
+
+    assert isinstance(result, CheckedRow), result
+    [note] = [n for n in result.notes if "Cell phone" in n]
+    assert note.startswith("line 8: Cell phone '0351 223344': "), note
+
+
+@pytest.mark.parametrize(
+    ("line", "field_id"),
+    [
+        ("X-CONTACT-TUI-TYPE:Customer", "type"),
+        ("X-CONTACT-TUI-SURVEY-OPT-OUT:maybe", "surveyOptOut"),
+    ],
+)
+def test_a_bad_value_in_our_own_property_is_reported_at_its_line(line: str, field_id: str) -> None:
+    text = card("N:Silva;Ana;;;", "FN:Ana Silva", "NOTE:x", line)
+    [row] = read_vcard(text.replace("\n", "\r\n").encode()).rows
+
+    problem = check_row(row, "US")
+
+    assert row.line_of(field_id) == 6
+    assert isinstance(problem, RowProblem) and problem.line == 6, problem

@@ -5,6 +5,10 @@ run through the service's ``import_file``, as the command line's) and shows what
 created, updated and left alone, and each problem with its line; the second Ctrl+S imports, in
 one store transaction. Export writes the file all at once and asks before replacing one.
 
+The import has the command line's choices as fields: Single names (``--single-name``) and
+Country (``--default-country``, read by the same parser), and its messages name those fields
+rather than the flags (:data:`DIALOG_WORDING`).
+
 The work runs in a thread worker with a progress bar; the dialog stays responsive and Escape
 closes it once the worker has finished.
 """
@@ -27,12 +31,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, ProgressBar, Select, Static
 from textual.worker import Worker
 
+from contact_tui.domain.rules import RuleError, country_label
 from contact_tui.exchange import formats
-from contact_tui.exchange.importer import ImportReport
+from contact_tui.exchange.importer import (
+    ChoiceWording,
+    ImportOptions,
+    ImportReport,
+    SingleName,
+    either,
+    parse_default_country,
+)
 from contact_tui.service import ConflictError, ContactService, PermissionDenied, StoreError
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.validators import RuleValidator
 from contact_tui.ui.widgets.app_input import AppInput
 
 # Problems listed in the dialog; the command line's --dry-run lists every one.
@@ -62,6 +75,23 @@ FORMAT_CHOICES: dict[Direction, list[tuple[str, str]]] = {
     ],
 }
 SUFFIXES = {"csv": ".csv", "genesys": ".json", "vcard:4.0": ".vcf", "vcard:3.0": ".vcf"}
+# The Single names field: what a row with one name ("Ambulance", a company card) becomes.
+SINGLE_NAME_LABELS: dict[SingleName, str] = {
+    SingleName.REFUSE: "Refuse the row",
+    SingleName.FIRST: "First name",
+    SingleName.LAST: "Last name",
+    SingleName.COMPANY: "Companies: last name",
+}
+SKIP_LABEL = "Import the good rows even if some are bad"
+# How the import's messages name the dialog's fields (the command line names its flags).
+DIALOG_WORDING = ChoiceWording(
+    single_name=lambda choice: f"Single names: {SINGLE_NAME_LABELS[choice]}",
+    single_name_advice=lambda choices: (
+        "set Single names to " + either([f"'{SINGLE_NAME_LABELS[c]}'" for c in choices])
+    ),
+    default_country="the Country field",
+    skip_invalid=f"tick '{SKIP_LABEL}'",
+)
 # The import worker's names: the app's report of a failure says which step it was.
 CHECKING = "Checking the file to import"
 IMPORTING = "Importing the contacts"
@@ -86,7 +116,13 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         """An import (or its check) finished, with its report."""
 
         def __init__(
-            self, path: str, fmt: str, name: str, report: ImportReport, skip: bool
+            self,
+            path: str,
+            fmt: str,
+            name: str,
+            report: ImportReport,
+            skip: bool,
+            options: ImportOptions,
         ) -> None:
             super().__init__()
             self.path = path
@@ -94,6 +130,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             self.name = name
             self.report = report
             self.skip = skip
+            self.options = options
 
     class Exported(WorkerResult):
         """An export finished: what it wrote."""
@@ -118,7 +155,8 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         super().__init__()
         self.service = service
         self.direction = direction
-        self.checked: tuple[str, str] | None = None  # (path, format) the last dry run passed
+        # (path, format, options) the last dry run passed: the next Ctrl+S imports it.
+        self.checked: tuple[str, str, ImportOptions] | None = None
         self.busy = False
         self.imported = False
 
@@ -146,13 +184,27 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                     id="exchange-format",
                 )
             if importing:
+                with Horizontal(classes="field-row option-row"):
+                    yield Static("Single names", classes="field-label")
+                    yield Select(
+                        [(label, choice.value) for choice, label in SINGLE_NAME_LABELS.items()],
+                        allow_blank=False,
+                        compact=True,
+                        id="exchange-single-name",
+                    )
+                with Horizontal(classes="field-row option-row"):
+                    yield Static("Country", classes="field-label")
+                    yield AppInput(
+                        placeholder="of numbers without +; empty: "
+                        f"{country_label(self.service.region)}, the default",
+                        id="exchange-country",
+                        compact=True,
+                        validators=[RuleValidator(parse_default_country)],
+                        valid_empty=True,
+                    )
                 with Horizontal(classes="field-row"):
                     yield Static("", classes="field-label")
-                    yield Checkbox(
-                        "Import the good rows even if some are bad",
-                        id="exchange-skip",
-                        compact=True,
-                    )
+                    yield Checkbox(SKIP_LABEL, id="exchange-skip", compact=True)
             yield ProgressBar(id="exchange-progress", show_eta=False, classes="hidden")
             with VerticalScroll(id="exchange-result"):
                 yield Static(self._hint(), id="exchange-report")
@@ -182,7 +234,9 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             )
         return Text(
             "Ctrl+S checks every row first and shows what would change; "
-            "Ctrl+S again imports it, all at once."
+            "Ctrl+S again imports it, all at once. Single names: what a row with only one "
+            "name (Ambulance) becomes. Country: where numbers without + are, when the row "
+            "and its address do not say (DE, Germany or +49)."
         )
 
     def _run_label(self) -> str:
@@ -212,9 +266,21 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         value = self.query_one("#exchange-format", Select).value
         return str(value)
 
+    def _options(self) -> ImportOptions:
+        """The import's choices as the fields say; RuleError when Country names none."""
+        country = self.query_one("#exchange-country", Input).value.strip()
+        single = self.query_one("#exchange-single-name", Select).value
+        return ImportOptions(
+            default_country=parse_default_country(country) if country else None,
+            single_name=SingleName(str(single)),
+            wording=DIALOG_WORDING,
+        )
+
     @on(Input.Changed, "#exchange-path")
     @on(Select.Changed, "#exchange-format")
     @on(Checkbox.Changed, "#exchange-skip")
+    @on(Select.Changed, "#exchange-single-name")
+    @on(Input.Changed, "#exchange-country")
     def _changed(self) -> None:
         """Any change means the next run checks again."""
         if self.checked is not None:
@@ -231,6 +297,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             path_input.value = str(current.with_suffix(SUFFIXES[str(event.value)]))
 
     @on(Input.Submitted, "#exchange-path")
+    @on(Input.Submitted, "#exchange-country")
     def _path_submitted(self) -> None:
         self.action_run()
 
@@ -256,13 +323,24 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             self._confirm_export(path)
             return
         fmt = self._format()
-        really = self.checked == (path, fmt)
+        try:
+            options = self._options()
+        except RuleError as err:
+            self._set_report(Text(f"Country: {err}", style="bold"))
+            self.query_one("#exchange-country", Input).focus()
+            return
+        really = self.checked == (path, fmt, options)
         skip = self.query_one("#exchange-skip", Checkbox).value
         self._set_busy(True)
         self._set_report(Text("Importing…" if really else "Checking every row…"))
         self.run_worker(
             partial(
-                self._import, path, None if fmt == AUTO else fmt, dry_run=not really, skip=skip
+                self._import,
+                path,
+                None if fmt == AUTO else fmt,
+                options,
+                dry_run=not really,
+                skip=skip,
             ),
             name=IMPORTING if really else CHECKING,
             group="exchange",
@@ -304,16 +382,23 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             Text(f"{event.phase}… {done:,} of {total:,}")
         )
 
-    def _import(self, path: str, fmt: str | None, *, dry_run: bool, skip: bool) -> None:
+    def _import(
+        self, path: str, fmt: str | None, options: ImportOptions, *, dry_run: bool, skip: bool
+    ) -> None:
         """Check or import the file (run in a thread worker, see :meth:`action_run`)."""
         try:
             name, report = self.service.import_file(
-                path, fmt, dry_run=dry_run, skip_invalid=skip, progress=self._progress
+                path,
+                fmt,
+                dry_run=dry_run,
+                skip_invalid=skip,
+                progress=self._progress,
+                options=options,
             )
         except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
             self.post_message(self.Failed(str(err)))
             return
-        self.post_message(self.Imported(path, fmt or AUTO, name, report, skip))
+        self.post_message(self.Imported(path, fmt or AUTO, name, report, skip, options))
 
     @work(
         thread=True,
@@ -367,14 +452,18 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
     @on(Imported)
     def _imported(self, event: Imported) -> None:
         path, fmt, name, report, skip = event.path, event.fmt, event.name, event.report, event.skip
-        can_import = not report.problems or skip
-        self.checked = (path, fmt) if report.dry_run and can_import else None
+        # A file with no contacts has nothing to import: no second step.
+        can_import = report.rows > 0 and (not report.problems or skip)
+        self.checked = (path, fmt, event.options) if report.dry_run and can_import else None
         if report.written:
             self.imported = True
         self._set_busy(False)
         text = Text()
         title = formats.FORMATS[name].title if name in formats.FORMATS else name
-        if report.dry_run:
+        if not report.rows:
+            # An empty store's export, an empty file: nothing is wrong, and nothing to do.
+            summary = "The file holds no contacts, so there is nothing to import."
+        elif report.dry_run:
             summary = (
                 f"Checked {report.rows:,} rows: importing would create {len(report.created):,}, "
                 f"update {len(report.updated):,} and leave {report.unchanged:,} unchanged."
@@ -382,8 +471,9 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             if report.problems:
                 have = "row has a problem" if report.skipped == 1 else "rows have problems"
                 summary += f" {report.skipped:,} {have}."
+            summary += report.single_names(DIALOG_WORDING)
         else:
-            summary = report.summary()
+            summary = report.summary(DIALOG_WORDING)
         text.append(f"{summary}\n", style="bold")
         text.append(f"Read {safe(path, 120)} as {title}, {report.rows:,} rows.\n")
         if report.dry_run and self.checked:
@@ -402,4 +492,4 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         text.rstrip()
         self._set_report(text)
         if report.written:
-            self.notify(report.summary(), markup=False)
+            self.notify(report.summary(DIALOG_WORDING), markup=False)
