@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import shutil
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -67,6 +68,7 @@ from tests.factories import (
 from tests.pg.server import Databases, PgServer
 
 Combo = frozenset[Permission]
+T = TypeVar("T")
 
 VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL = (
     Permission.VIEW,
@@ -367,11 +369,53 @@ RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings")
 PRISTINE = "matrix_pristine"
 
 
+def _restore(table: str, columns: str) -> str:
+    """Statements putting ``table`` back as kept in PRISTINE: only the rows a test added or
+    changed go, and only the kept rows then missing come back, through ``columns`` (those
+    the server does not generate) (writing every row again costs ~5 ms of server time a case:
+    each goes through the tables' checks and indexes)."""
+    live, kept = f"{SCHEMA}.{table}", f"{PRISTINE}.{table}"
+    return (
+        f"DELETE FROM {live} AS t WHERE NOT EXISTS "
+        f"(SELECT FROM {kept} AS p WHERE p::text = t::text); "
+        f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {kept} AS p WHERE NOT EXISTS "
+        f"(SELECT FROM {live} AS t WHERE t::text = p::text)"
+    )
+
+
+def restore_statements(conn: psycopg.Connection[Any]) -> str:
+    """The query putting the scene back, for the store's tables as the server has them.
+
+    As a replica would: no triggers (no change log, no notifications) while the rows are put
+    back. DELETE rather than TRUNCATE: on tables this small it is several times faster
+    (TRUNCATE makes new files). One round trip: statements sent in one query string run as one
+    transaction. Replica mode checks no foreign key either; every table ends as kept."""
+    rows = conn.execute(
+        "SELECT table_name, string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)"
+        " FROM information_schema.columns WHERE table_schema = %s AND is_generated = 'NEVER'"
+        " GROUP BY table_name",
+        (SCHEMA,),
+    ).fetchall()
+    columns = dict(rows)
+    return "; ".join(
+        [
+            "SET LOCAL session_replication_role = replica",
+            f"DELETE FROM {SCHEMA}.contact_changes",
+            *(_restore(table, columns[table]) for table in RESTORED),
+        ]
+    )
+
+
 class PgPlace:
     """Where a PostgreSQL scene lives: its working database, a superuser connection to it (to
     set grants, take fingerprints and put the scene back), and one store connected as the
     scene's user, kept across tests (a connection costs ~8 ms; the permissions it holds are
-    read from the server afresh in each test, so keeping it open hides no grant change)."""
+    read from the server afresh in each test, so keeping it open hides no grant change).
+
+    A case costs a few round trips, so none is spent on what is known: the superuser connection
+    is not tried before each use (a use that finds it lost makes it again and runs once more),
+    and after :meth:`reset` found or put back the scene as built, the next fingerprint is the
+    built one until a store is handed out that could change it."""
 
     def __init__(self, server: PgServer, database: str, user: str) -> None:
         self.url = server.url(database, user)
@@ -381,22 +425,30 @@ class PgPlace:
         self._admin_conn = server.connect(database)
         self._store: PostgresStore | None = None
         self._superuser = PostgresStore.open(server.url(database))
-        self._pristine = self.fingerprint()
+        # The fingerprint the database has, when no store that could change it was handed out
+        # since it was taken (None: take it).
+        self._known: Fingerprint | None = None
+        self._pristine = self._known = self.fingerprint()
+        self._restore = restore_statements(self._admin_conn)
 
-    @property
-    def _admin(self) -> psycopg.Connection[Any]:
-        """The superuser connection, made again after a server restart (other tests in this
-        process stop and restart the server; a kept connection does not survive that)."""
+    def _as_superuser(self, run: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """``run(conn)`` on the superuser connection; on a new one, once more, if the kept one
+        was lost (other tests in this process restart the server). Everything run here may run
+        twice: it reads, or sets what it sets in one transaction."""
         try:
-            self._admin_conn.execute("SELECT 1")
+            return run(self._admin_conn)
         except psycopg.OperationalError:
-            self._admin_conn = self._server.connect(self._database)
-        return self._admin_conn
+            if not self._admin_conn.broken:
+                raise
+        self._admin_conn.close()
+        self._admin_conn = self._server.connect(self._database)
+        return run(self._admin_conn)
 
     def connect(self, combo: Combo) -> tuple[PostgresStore, frozenset[Permission]]:
         """``user`` holds exactly ``combo``: the store as ``user`` (reconnected if the server
         dropped the kept connection) and the permissions the server says it holds."""
-        grant_exactly(self._admin, self.user, combo)
+        self._as_superuser(lambda conn: grant_exactly(conn, self.user, combo))
+        self._known = None
         if self._store is not None:
             try:
                 return self._store, self._store.permissions()
@@ -407,24 +459,22 @@ class PgPlace:
 
     def superuser_store(self) -> PostgresStore:
         """The store as the superuser, whom row-level security does not limit."""
+        self._known = None
         return self._superuser
 
     def fingerprint(self) -> Fingerprint:
         """The database as it is now (see :func:`pg_fingerprint`)."""
-        return pg_fingerprint(self._admin)
+        if self._known is not None:
+            return self._known
+        return self._as_superuser(pg_fingerprint)
 
     def reset(self) -> None:
         """Put the scene back as it was built, if a test changed it."""
+        self._known = None
         if self.fingerprint() == self._pristine:
+            self._known = self._pristine
             return
-        # As a replica would: no triggers (no change log, no notifications) while the rows
-        # are put back. DELETE rather than TRUNCATE: on tables this small it is several times
-        # faster (TRUNCATE makes new files). One round trip inside the transaction.
-        statements = ["SET LOCAL session_replication_role = replica"]
-        statements += [f"DELETE FROM {SCHEMA}.{t}" for t in (*RESTORED, "contact_changes")]
-        statements += [f"INSERT INTO {SCHEMA}.{t} SELECT * FROM {PRISTINE}.{t}" for t in RESTORED]
-        with self._admin.transaction():
-            self._admin.execute("; ".join(statements))
+        self._as_superuser(lambda conn: conn.execute(self._restore))
 
     def close(self) -> None:
         """Close the store and the superuser connection."""
@@ -455,7 +505,8 @@ def _names(roles: list[str]) -> sql.Composed:
 
 def grant_exactly(conn: psycopg.Connection[Any], user: str, combo: Combo) -> None:
     """``user`` is a login role holding exactly the permission roles of ``combo`` (and may use
-    the store): one round trip, one transaction (tests.contract.set_grants takes several)."""
+    the store): one round trip, one transaction (tests.contract.set_grants takes several), and
+    one more to create the role the first time (or after a test dropped it)."""
     wanted = [USER_ROLE, *(PERMISSION_ROLES[p] for p in combo)]
     unwanted = [r for r in (*PERMISSION_ROLES.values(), *GROUP_ROLES.values()) if r not in wanted]
     ident = sql.Identifier(user)
@@ -464,9 +515,11 @@ def grant_exactly(conn: psycopg.Connection[Any], user: str, combo: Combo) -> Non
         sql.SQL("REVOKE {} FROM {}").format(_names(unwanted), ident),
         sql.SQL("GRANT {} TO {}").format(_names(wanted), ident),
     ]
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone() is None:
+    try:
+        conn.execute(sql.SQL("; ").join(statements))
+    except pg_errors.UndefinedObject:
         statements.insert(0, sql.SQL("CREATE ROLE {} LOGIN").format(ident))
-    conn.execute(sql.SQL("; ").join(statements))
+        conn.execute(sql.SQL("; ").join(statements))
 
 
 def _keep_pristine(url: str) -> None:

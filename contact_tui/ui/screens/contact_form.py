@@ -45,6 +45,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, plain, safe, when
 from contact_tui.ui.screens.conflict import Conflict, ConflictAnswer, ConflictDialog, Resolution
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.validators import email_rule, name_rule, phone_rule, text_rule
 from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.suggest_input import OfferingInput
@@ -196,6 +197,11 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             self.value = value
             self.holders = holders
 
+    # First name takes the focus as the fields are made: left to the default ("*"), the
+    # focus would go to the scrolling body first and move on in on_mount, and each move styles
+    # the body's hundred-odd widgets again (a third of the CPU of opening the form).
+    AUTO_FOCUS = "#" + widget_id("firstName")
+
     # The jump keys set the focus at once (set_focus); the app hands on the next key only
     # when this one is done (ui.keyorder), so what is typed after a jump lands where it went.
     BINDINGS = [
@@ -249,6 +255,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         edit: SaveFunction | None = None,
     ) -> None:
         super().__init__()
+        take_size_classes(self)
         self.request = request
         self.phone_region = region
         self._save = save
@@ -395,9 +402,9 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
 
     def on_mount(self) -> None:
         """Focus First name at once, say the jump keys."""
-        # Set here, before the mount completes, not by AUTO_FOCUS (which runs a message
-        # later): the key that opened the form waits for the mount, so the letters typed
-        # after it find First name focused.
+        # Set here too, before the mount completes: AUTO_FOCUS is passed over while the
+        # terminal window is not focused, and the key that opened the form waits for the
+        # mount, so the letters typed after it must find First name focused.
         self.set_focus(self.query_one(f"#{widget_id('firstName')}", Input))
         self.query_one("#form-help", Static).update(self._help_line())
 
