@@ -651,7 +651,7 @@ class _CardReader:
         wanted: list[tuple[_Prop, PhoneKind]] = []
         for prop in sorted((p for p in self.of("TEL") if p.value.strip()), key=lambda p: p.pref):
             scheme = _uri_scheme(prop.text)
-            if scheme and scheme != "tel":
+            if scheme and scheme != "tel" and prop.param("VALUE").lower() != "text":
                 # A SIP (or other) address is not a number a call can be matched by.
                 self.warn(
                     prop.line,
@@ -928,6 +928,10 @@ def _write_card(contact: Contact, version: str) -> str:
         # The text the form shows (ContactDraft.from_contact), so a round trip gives the same
         # draft: the international form of a searchable number, else the number as typed.
         shown = phone.display if phone.searchable else phone.user_input or phone.display
+        if _uri_scheme(shown):
+            # A number kept as typed that reads like a URI ("A:1"): said to be text, so the
+            # reader keeps it as a number rather than warning it off as a SIP address.
+            tel_params["VALUE"] = ["text"]
         _add(card, "TEL", shown, tel_params)
     for email_kind, email in contact.emails():
         email_type = _EMAIL_TYPE[email_kind]

@@ -34,7 +34,7 @@ STORED_WORDS: dict[type[StrEnum], set[str]] = {
         "absorb",
         "setting",
     },
-    SearchKind: {"all", "phone", "email", "name", "literal"},
+    SearchKind: {"all", "phone", "email", "name", "literal", "number"},
     ProblemKind: {"invalid", "permission", "conflict"},
     Level: {"ok", "warning", "error"},
 }

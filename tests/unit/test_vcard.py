@@ -980,6 +980,22 @@ def test_a_sip_address_in_tel_is_a_warning_not_a_number() -> None:
     ]
 
 
+def test_a_kept_number_that_reads_like_a_uri_comes_back_as_a_number() -> None:
+    # Hypothesis found it: a number kept as typed ("A:1") was written as a plain TEL and read
+    # back as a URI of scheme "a", so the round trip lost it. It is written as text now, and a
+    # TEL said to be text is never taken for a URI.
+    for version in ("3.0", "4.0"):
+        kept = parse_phone("A:1", "US")
+        contact = Contact(
+            id="c1", type=ContactType.CURATED, first_name="Sam", last_name="Lee", other_phone=kept
+        )
+        text = write_vcard([contact], version)
+        assert "VALUE=text:A:1" in text.replace("\r\n", "\n"), text
+        row = only_row(text)
+        assert row.draft.phones == {PhoneKind.OTHER: PhoneDraft("A:1")}
+        assert row.warnings == []
+
+
 def test_a_partial_n_takes_the_names_from_fn() -> None:
     row = only_row(card("N:Janet", "FN:Janet Jackson"))
     assert (row.draft.first_name, row.draft.last_name) == ("Janet", "Jackson")
