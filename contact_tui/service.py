@@ -66,6 +66,7 @@ from contact_tui.domain.rules import (
     region_for_country_code,
     validate_name,
 )
+from contact_tui.domain.search import count_cap, partial_number
 from contact_tui.exchange import formats
 from contact_tui.exchange.importer import (
     DEFAULT_OPTIONS,
@@ -124,6 +125,7 @@ class SearchKind(StrEnum):
     EMAIL = "email"  # an address, matched exactly (else searched as text)
     NAME = "name"  # words, each found in a name or an email
     LITERAL = "literal"  # "quoted" text, found as it is
+    NUMBER = "number"  # 4+ digits, found inside phone numbers (ending in them first)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,15 @@ class SearchResult:
     contacts: list[Contact]
     total: int
     kind: SearchKind
+    # True when more than ``total`` matched: the stores stop counting there (domain.search).
+    capped: bool = False
+
+
+def _result(found: tuple[list[Contact], int], limit: int, kind: SearchKind) -> SearchResult:
+    """A store's search answer as a result: a count past the cap is said as "more than"."""
+    contacts, total = found
+    cap = count_cap(limit)
+    return SearchResult(contacts, min(total, cap), kind, capped=total > cap)
 
 
 @dataclass(frozen=True)
@@ -275,33 +286,45 @@ class ContactService:
         return self.repo.interactions_for(whose)
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
-        """Find contacts by name, phone (typed any way, matched by E.164) or email.
+        """Find contacts by name, phone (typed any way, matched by E.164), part of a number,
+        or email.
 
-        Text in double quotes is searched literally in names and emails, without reading
-        it as a phone number.
+        Words are each found in a name or an email (folded: case and accents ignored);
+        contacts whose folded last name starts with one of the words come first, then the
+        other matches, each group in directory order (``lee`` shows the Lees before Ashlee:
+        a common last name's first page is then read from the directory's order, not sorted
+        out of every match). Text in double quotes is searched literally in names, emails and
+        the text of kept (not E.164) numbers, without reading it as a phone number, ranked the
+        same way as one word. A query of only digits and phone formatting with at least four
+        digits ("555-0123", "0123") that is not a stored E.164 number finds the numbers
+        holding those digits, those ending in them first; fewer digits are searched as text
+        in names and emails. A count past ``count_cap(limit)`` is not made: the result says
+        "more than" (``capped``).
         """
         self.require_use_case(UseCase.SEARCH)
         text = query.strip()
         if len(text) >= 2 and text[0] == text[-1] == '"':
-            contacts, total = self.repo.search_text([text[1:-1]], limit)
-            return SearchResult(contacts, total, SearchKind.LITERAL)
+            literal = text[1:-1]
+            found = self.repo.search_literal(literal, limit) if literal else None
+            return _result(found or self.repo.search_text([], limit), limit, SearchKind.LITERAL)
         if not text:
-            contacts, total = self.repo.search_text([], limit)
-            return SearchResult(contacts, total, SearchKind.ALL)
+            return _result(self.repo.search_text([], limit), limit, SearchKind.ALL)
         if looks_like_email(text) and " " not in text:
             exact = self.repo.contacts_by_key(email_identity(text))
             if exact:
                 return SearchResult(exact[:limit], len(exact), SearchKind.EMAIL)
-            contacts, total = self.repo.search_text([text], limit)
-            return SearchResult(contacts, total, SearchKind.EMAIL)
+            return _result(self.repo.search_text([text], limit), limit, SearchKind.EMAIL)
         number = re.sub(r"^tel:", "", text, flags=re.IGNORECASE)  # RFC 3966
+        digits = partial_number(text)
         if sum(ch.isdigit() for ch in text) >= 3 and not re.search(r"[^\W\d_]{2,}", number):
             e164 = phone_key(text, self.region)
             if e164 is not None:
                 exact = self.repo.contacts_by_key(phone_identity(e164))
-                return SearchResult(exact[:limit], len(exact), SearchKind.PHONE)
-        contacts, total = self.repo.search_text(text.split(), limit)
-        return SearchResult(contacts, total, SearchKind.NAME)
+                if exact or digits is None:
+                    return SearchResult(exact[:limit], len(exact), SearchKind.PHONE)
+        if digits is not None:
+            return _result(self.repo.search_number(digits, limit), limit, SearchKind.NUMBER)
+        return _result(self.repo.search_text(text.split(), limit), limit, SearchKind.NAME)
 
     def audit(self, contact_id: str) -> list[AuditRecord]:
         """A contact's change history, oldest first."""

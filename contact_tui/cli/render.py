@@ -105,6 +105,7 @@ _SEARCHED_BY = {
     SearchKind.EMAIL: "email",
     SearchKind.NAME: "name",
     SearchKind.LITERAL: "literal text",
+    SearchKind.NUMBER: "digits in a phone number, ending in them first",
 }
 
 
@@ -112,12 +113,14 @@ def search_lines(result: SearchResult, query: str) -> list[str]:
     """Search hits as a table under a one-line summary."""
     how = _SEARCHED_BY[result.kind]
     shown = len(result.contacts)
-    summary = f"{result.total} contact{'s' if result.total != 1 else ''}"
+    # Past the cap the stores stop counting: say "more than", never a guess.
+    more = "More than " if result.capped else ""
+    summary = f"{more}{result.total} contact{'s' if result.total != 1 or more else ''}"
     if query.strip():
-        verb = "matches" if result.total == 1 else "match"
+        verb = "matches" if result.total == 1 and not more else "match"
         # Clipped: a 100 KB query should not come back as a 100 KB line.
         summary += f" {verb} {clip(query.strip(), MAX_CELL_WIDTH, '...')!r} (searched by {how})"
-    if shown < result.total:
+    if shown < result.total or result.capped:
         summary += f"; showing the first {shown} (use --limit for more)"
     if not result.contacts:
         return [summary + "."]

@@ -446,6 +446,46 @@ def contact_doc_search_text(doc: Mapping[str, Any]) -> str:
     return fold("\x00".join(parts))
 
 
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _phone_numbers(doc: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """Each phone slot's number in slot order: its E.164 form (True), else the number as kept
+    (False). Tolerant like the other index helpers: a malformed slot gives nothing."""
+    numbers = []
+    for kind in PhoneKind:
+        phone = doc.get(kind.value)
+        if not isinstance(phone, Mapping):
+            continue
+        e164, display, typed = (phone.get(k) for k in ("e164", "display", "userInput"))
+        if isinstance(e164, str) and e164:
+            numbers.append((e164, True))
+        elif kept := next((t for t in (display, typed) if isinstance(t, str) and t), None):
+            numbers.append((kept, False))
+    return numbers
+
+
+def contact_doc_phone_digits(doc: Mapping[str, Any]) -> str:
+    """The ASCII digits of each phone number (E.164, else as kept), each followed by a space:
+    a partial-number search finds a digit run in it, and "ends in" as the run and a space.
+    The PostgreSQL store's phone_digits() builds the same text on the server."""
+    digits = (_NOT_DIGIT.sub("", number) for number, _ in _phone_numbers(doc))
+    return "".join(d + " " for d in digits if d)
+
+
+def contact_doc_phone_text(doc: Mapping[str, Any]) -> str:
+    """The kept (not E.164) phone numbers as typed, ASCII letters lowered, one a line, for a
+    quoted search (found as Genesys finds them: literally)."""
+    return "\n".join(literal_phone_text(n) for n, e164 in _phone_numbers(doc) if not e164)
+
+
+def literal_phone_text(text: str) -> str:
+    """Phone text as a quoted search compares it: ASCII letters lowered, nothing else changed
+    (the same on both stores; PostgreSQL's lower() would depend on the server's locale)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def contact_doc_sort_key(doc: Mapping[str, Any]) -> tuple[str, str, str]:
     """Directory order: last name, first name, then id for a stable order."""
     last = doc.get("lastName")

@@ -204,8 +204,23 @@ class ContactStore(Protocol):
         ...
 
     def search_text(self, needles: list[str], limit: int) -> tuple[list[Contact], int]:
-        """Contacts whose names or emails contain every needle (folded): the first ``limit``
-        in directory order, and how many there are."""
+        """Contacts whose names or emails contain every needle (folded), those whose folded
+        last name starts with a needle first, then the others, each group in directory order:
+        the first ``limit``, and how many there are, counted up to
+        ``domain.search.count_cap(limit) + 1`` (more is not counted)."""
+        ...
+
+    def search_literal(self, text: str, limit: int) -> tuple[list[Contact], int]:
+        """A quoted search: contacts whose names or emails contain ``text`` (folded) or whose
+        kept (not E.164) phone text contains it (``codec.literal_phone_text``); ranked as
+        :meth:`search_text` ranks ``text`` as one needle; the first ``limit`` and a count as
+        for :meth:`search_text`."""
+        ...
+
+    def search_number(self, digits: str, limit: int) -> tuple[list[Contact], int]:
+        """A partial number: contacts with a phone number (E.164, else as kept) holding the
+        digit run ``digits``; those with a number ending in it first, each group in directory
+        order; the first ``limit`` and a count as for :meth:`search_text`."""
         ...
 
     def contact_ids(self) -> list[str]:

@@ -2,7 +2,10 @@
 
 Built once when the store is read, then kept up to date document by document as records are
 applied, so no read ever scans a table: identity keys to contacts, the folded text a search
-looks in, directory order, each agent's interactions and each contact's audit trail.
+looks in, directory order, each agent's interactions and each contact's audit trail, and the
+digits of each contact's phone numbers with an index of their 4-digit runs (a partial-number
+search reads only the contacts holding the query's rarest run) and of each number's last four
+digits (the numbers ending in the query, found without reading the others).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from contact_tui.domain import codec as docs
+from contact_tui.domain.search import MIN_PARTIAL_DIGITS
 from contact_tui.store.format import Doc
 
 SortedIds = list[tuple[tuple[str, str, str], str]]
@@ -23,6 +27,14 @@ class Indexes:
     by_key: dict[str, set[str]] = field(default_factory=dict)
     keys_of: dict[str, frozenset[str]] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
+    # codec.contact_doc_phone_digits and _phone_text of each contact that has any.
+    digits: dict[str, str] = field(default_factory=dict)
+    phone_text: dict[str, str] = field(default_factory=dict)
+    # Each run of MIN_PARTIAL_DIGITS digits in a number, to the contacts holding it.
+    digit_runs: dict[str, set[str]] = field(default_factory=dict)
+    # Each number's last MIN_PARTIAL_DIGITS digits, to the contacts holding it: the numbers
+    # "ending in" a partial number are found without reading the contacts holding its runs.
+    ends_in: dict[str, set[str]] = field(default_factory=dict)
     by_agent: dict[str, set[str]] = field(default_factory=dict)
     audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
     # Directory order, worked out when first asked for after a change that moves a contact.
@@ -68,6 +80,14 @@ class Indexes:
                 if not ids:
                     del self.by_key[key]
         self.text.pop(doc_id, None)
+        self.phone_text.pop(doc_id, None)
+        held = self.digits.pop(doc_id, "")
+        for index, runs in ((self.digit_runs, digit_runs(held)), (self.ends_in, endings(held))):
+            for run in runs:
+                ids = index[run]
+                ids.discard(doc_id)
+                if not ids:
+                    del index[run]
         if (
             old is None
             or new is None
@@ -81,6 +101,14 @@ class Indexes:
         for key in keys:
             self.by_key.setdefault(key, set()).add(doc_id)
         self.text[doc_id] = docs.contact_doc_search_text(new)
+        if digits := docs.contact_doc_phone_digits(new):
+            self.digits[doc_id] = digits
+            for run in digit_runs(digits):
+                self.digit_runs.setdefault(run, set()).add(doc_id)
+            for run in endings(digits):
+                self.ends_in.setdefault(run, set()).add(doc_id)
+        if phone_text := docs.contact_doc_phone_text(new):
+            self.phone_text[doc_id] = phone_text
 
     def interaction(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
         """Re-index one interaction."""
@@ -97,4 +125,18 @@ class Indexes:
         return self.sorted_ids
 
 
-__all__ = ["Indexes", "SortedIds"]
+def digit_runs(digits: str) -> set[str]:
+    """Every run of MIN_PARTIAL_DIGITS digits in a phone digit text (numbers separated by
+    spaces; a run never spans two numbers)."""
+    n = MIN_PARTIAL_DIGITS
+    return {number[i : i + n] for number in digits.split() for i in range(len(number) - n + 1)}
+
+
+def endings(digits: str) -> set[str]:
+    """The last MIN_PARTIAL_DIGITS digits of each number in a phone digit text that has as
+    many."""
+    n = MIN_PARTIAL_DIGITS
+    return {number[-n:] for number in digits.split() if len(number) >= n}
+
+
+__all__ = ["Indexes", "SortedIds", "digit_runs", "endings"]

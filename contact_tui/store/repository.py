@@ -207,8 +207,21 @@ class Repository:
         return self.contacts(self.store.contact_ids_by_key(key))
 
     def search_text(self, needles: list[str], limit: int) -> tuple[list[Contact], int]:
-        """Contacts whose names or emails contain every needle; the first ``limit`` and a count."""
+        """Contacts whose names or emails contain every needle, a last name starting with one
+        first; the first ``limit`` and a count up to ``count_cap(limit) + 1``."""
         ids, total = self.store.contact_ids_matching(needles, limit)
+        return self.contacts(ids), total
+
+    def search_literal(self, text: str, limit: int) -> tuple[list[Contact], int]:
+        """Contacts whose names or emails contain ``text`` (folded) or whose kept phone text
+        contains it (ASCII letters lowered); the first ``limit`` and a capped count."""
+        ids, total = self.store.contact_ids_matching([text], limit, docs.literal_phone_text(text))
+        return self.contacts(ids), total
+
+    def search_number(self, digits: str, limit: int) -> tuple[list[Contact], int]:
+        """Contacts with a number holding the digit run, ending in it first; the first
+        ``limit`` and a capped count."""
+        ids, total = self.store.contact_ids_by_number(digits, limit)
         return self.contacts(ids), total
 
     def contact_ids(self) -> list[str]:

@@ -15,7 +15,8 @@ store (tests/perf/bench_store.py's data), and measures, in fresh processes opene
   fragment); p50 of each
 * save: one process editing contacts (p50/p99), then 8 writer processes at once for a few
   seconds (saves/s, p50/p99, conflicts, client and server CPU per save); then the same at the
-  store level (a transaction of save_contact and add_audit, without the service's checks)
+  store level (a transaction of save_contact and add_audit, without the service's checks).
+  Each writer watches the store as the app does (each of its notices taken in before a save)
 * seen: how long after a save returns another agent's process, woken by its watch (PostgreSQL:
   LISTEN/NOTIFY; embedded: inotify), has refreshed and reads the changed contact
 * usable: a process that opens the service and reads the agent's interaction list and their
@@ -47,7 +48,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,10 @@ def name_queries(size: int) -> dict[str, str]:
         "contact0": f"{first} {last}0",
     }
 
+
+# What can be measured, each on its own (--parts): a change to the save path is measured by
+# "writers" alone in a minute, not the whole run's quarter of an hour.
+PARTS = frozenset({"reads", "seen", "writers", "usable", "cli", "sessions"})
 
 # --- the cluster and the fill ----------------------------------------------------------------
 
@@ -276,7 +281,8 @@ def check_fill(cluster: Cluster, database: str, size: int) -> str:
         with store.write(APP_ROLE) as tx:
             current = tx.contact(cid)
             assert current is not None
-            tx.save_contact(current, current.version)
+            saved = tx.save_contact(current, current.version)
+            tx.add_audit(edit_record(APP_ROLE, cid, (), saved.version))
         with psycopg.connect(superuser_url(cluster, database)) as conn:
             after = conn.execute(
                 f"SELECT kind, created, sort_last, sort_first, search, "
@@ -339,11 +345,27 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
+def app_watch(service: ContactService) -> Callable[[], None]:
+    """The app's watch on the store: a look (before each save) takes in what it heard, as the
+    app does when the watch's descriptor turns readable, and refreshes. A PostgreSQL store
+    keeps the admin settings only while a watch listens, as in the app."""
+    watch = service.watch()
+    fd = watch.fileno()
+
+    def look() -> None:
+        if fd is not None and select.select([fd], [], [], 0)[0]:
+            watch.changed()
+        service.refresh()
+
+    return look
+
+
 def child_reads(config: Path, size: int) -> dict[str, Any]:
     """Open the service; phone lookups, name searches and single-process saves."""
     started = time.perf_counter()
     service = bootstrap.open_service(config_path=config)
     figures: dict[str, Any] = {"open_s": time.perf_counter() - started}
+    look = app_watch(service)
     rng = random.Random(1)
     typed_times, key_times = [], []
     for _ in range(200):
@@ -371,6 +393,7 @@ def child_reads(config: Path, size: int) -> dict[str, Any]:
     saves = []
     for i in range(50):
         cid = contact_id(rng.randrange(size))
+        look()
         contact = service.contact(cid)
         draft = ContactDraft.from_contact(contact)
         draft.title = f"Buyer {i}"
@@ -456,6 +479,7 @@ def child_writer(
     transaction of save_contact and add_audit on the contact as read, without the service's
     checks, to show what the store alone can do)."""
     service = bootstrap.open_service(config_path=config)
+    look = app_watch(service)
     save = _store_save if level == "store" else _service_save
     rng = random.Random(worker)
     Path(f"{start}.ready{worker}").write_text("ready")
@@ -467,7 +491,7 @@ def child_writer(
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         cid = contact_id(rng.randrange(size))
-        service.refresh()
+        look()
         contact = service.contact(cid)
         title = f"Edited by {worker} at {time.time():.3f}"
         t = time.perf_counter()
@@ -498,17 +522,20 @@ def _store_save(service: ContactService, contact: Contact, title: str) -> None:
         saved = uow.save_contact(
             replace(contact, title=title, modify_date=now, modified_by=user), contact.version
         )
-        uow.add_audit(
-            AuditRecord(
-                id=str(uuid.uuid4()),
-                at=now,
-                agent=user,
-                action=AuditAction.EDIT,
-                contact_id=contact.id,
-                fields=("title",),
-                version=saved.version,
-            )
-        )
+        uow.add_audit(edit_record(user, contact.id, ("title",), saved.version))
+
+
+def edit_record(user: str, cid: str, fields: tuple[str, ...], version: int) -> AuditRecord:
+    """The audit record of an edit (the store refuses a contact version without one)."""
+    return AuditRecord(
+        id=str(uuid.uuid4()),
+        at=utcnow(),
+        agent=user,
+        action=AuditAction.EDIT,
+        contact_id=cid,
+        fields=fields,
+        version=version,
+    )
 
 
 # --- the parent --------------------------------------------------------------------------------
@@ -744,8 +771,10 @@ def measure_sessions(cluster: Cluster, database: str, size: int) -> dict[str, An
     }
 
 
-def bench_postgres(cluster: Cluster, folder: Path, size: int, seconds: float) -> dict[str, Any]:
-    """Every PostgreSQL figure for one size, in a database of its own."""
+def bench_postgres(
+    cluster: Cluster, folder: Path, size: int, seconds: float, parts: frozenset[str] = PARTS
+) -> dict[str, Any]:
+    """The PostgreSQL figures of ``parts`` for one size, in a database of its own."""
     database = f"bench_{size}"
     with psycopg.connect(superuser_url(cluster), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
@@ -771,18 +800,27 @@ def bench_postgres(cluster: Cluster, folder: Path, size: int, seconds: float) ->
         write_config(folder, f"pg-{size}-{role}", f'url = "{url_for(cluster, database, role)}"')
         for role in WRITERS
     ]
-    figures.update(result(run_child("reads", str(app_config), str(size))))
-    figures.update(measure_seen(app_config, folder))
-    figures.update(measure_writers(writer_configs, folder, seconds, size, cluster))
-    figures.update(measure_writers(writer_configs, folder, seconds, size, cluster, "store"))
-    figures.update(measure_usable(app_config))
-    figures.update(measure_cli(app_config, size))
-    figures.update(measure_sessions(cluster, database, size))
+    if "reads" in parts:
+        figures.update(result(run_child("reads", str(app_config), str(size))))
+    if "seen" in parts:
+        figures.update(measure_seen(app_config, folder))
+    if "writers" in parts:
+        figures.update(measure_writers(writer_configs, folder, seconds, size, cluster))
+        figures.update(measure_writers(writer_configs, folder, seconds, size, cluster, "store"))
+    if "usable" in parts:
+        figures.update(measure_usable(app_config))
+    if "cli" in parts:
+        figures.update(measure_cli(app_config, size))
+    if "sessions" in parts:
+        figures.update(measure_sessions(cluster, database, size))
     return figures
 
 
-def bench_embedded(folder: Path, size: int, seconds: float) -> dict[str, Any]:
-    """The embedded store's figures for one size (every process is the same OS user)."""
+def bench_embedded(
+    folder: Path, size: int, seconds: float, parts: frozenset[str] = PARTS
+) -> dict[str, Any]:
+    """The embedded store's figures of ``parts`` for one size (every process is the same OS
+    user)."""
     path = folder / f"embedded-{size}" / "store.json"
     path.parent.mkdir()
     t = time.perf_counter()
@@ -792,12 +830,17 @@ def bench_embedded(folder: Path, size: int, seconds: float) -> dict[str, Any]:
     config = write_config(folder, f"embedded-{size}", f'path = "{path}"')
     add_interactions(config, size, INTERACTIONS)
     print(f"  embedded {size:,}: built in {figures['fill_s']:.0f} s", flush=True)
-    figures.update(result(run_child("reads", str(config), str(size))))
-    figures.update(measure_seen(config, folder))
-    figures.update(measure_writers([config] * 8, folder, seconds, size, None))
-    figures.update(measure_writers([config] * 8, folder, seconds, size, None, "store"))
-    figures.update(measure_usable(config))
-    figures.update(measure_cli(config, size))
+    if "reads" in parts:
+        figures.update(result(run_child("reads", str(config), str(size))))
+    if "seen" in parts:
+        figures.update(measure_seen(config, folder))
+    if "writers" in parts:
+        figures.update(measure_writers([config] * 8, folder, seconds, size, None))
+        figures.update(measure_writers([config] * 8, folder, seconds, size, None, "store"))
+    if "usable" in parts:
+        figures.update(measure_usable(config))
+    if "cli" in parts:
+        figures.update(measure_cli(config, size))
     return figures
 
 
@@ -891,7 +934,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--memory", action="store_true", help="cluster in /dev/shm, fsync off")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--parts",
+        default=",".join(sorted(PARTS)),
+        help="which figures to measure (comma-separated; default all): " + ", ".join(sorted(PARTS)),
+    )
     options = parser.parse_args()
+    parts = frozenset(p for p in options.parts.split(",") if p)
+    if not parts <= PARTS:
+        parser.error(f"unknown parts: {', '.join(sorted(parts - PARTS))}")
     binaries = find_binaries()
     memory_gb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
     durability = "in memory, fsync off" if options.memory else "on disk, fsync on"
@@ -906,9 +957,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-", dir=ROOT / "tests" / "perf"))
     try:
         for size in (int(s) for s in options.sizes.split(",")):
-            rows.append(bench_postgres(cluster, folder, size, options.seconds))
+            rows.append(bench_postgres(cluster, folder, size, options.seconds, parts))
             if size <= options.embedded_max:
-                rows.append(bench_embedded(folder, size, options.seconds))
+                rows.append(bench_embedded(folder, size, options.seconds, parts))
             if options.json:
                 options.json.write_text(json.dumps(rows, indent=1))
     finally:

@@ -1,7 +1,8 @@
 """A save on the PostgreSQL store makes few round trips and comes out as it did before they were
 cut (issue 12, "Benchmarks"): BEGIN goes with the first statement and is sent again on a new
-connection after a server restart; the audit records go with COMMIT and a refused one still
-undoes the whole change; the server derives a contact's identity keys again only when what
+connection after a server restart; the server writes a contact version's audit record with the
+save, the app's records go with COMMIT only when they say more, and a refused one still undoes
+the whole change; the server derives a contact's identity keys again only when what
 they come from changed, and they still follow every save."""
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.service import ContactService
-from contact_tui.store.errors import StoreError
+from contact_tui.store.errors import StoreError, StoreRefused
 from contact_tui.store.postgres.schema import SCHEMA
 from contact_tui.store.postgres.store import PostgresStore
 from tests.contract import ContractDatabase, Stores
@@ -87,25 +88,31 @@ def test_an_audit_record_the_server_refuses_undoes_the_whole_change(
     store = PostgresStore.open(contract_database.url("alice"))
     try:
         # The audit record is sent with COMMIT, after the save went through: refused there
-        # (its id is taken), it must take the save down with it.
+        # (the server's record of that version says edit), it must take the save down with it.
         with pytest.raises(StoreError), store.write("alice") as uow:
             current = uow.contact(contact.id)
             assert current is not None
             uow.save_contact(replace(current, title="Never"), current.version)
-            uow.add_audit(replace(first, action=AuditAction.EDIT))
+            uow.add_audit(replace(first, action=AuditAction.PROMOTE, version=2))
         assert store.contact(contact.id) == contact
         assert store.audit_for(contact.id) == [first]
-        # The connection was left clean: the next change goes through.
+        # The connection was left clean: the next change goes through. Its record is sent
+        # (this transaction did not read the contact, so cannot tell an edit from a promotion)
+        # and the server finds it is the one it wrote.
         with store.write("alice") as uow:
             uow.save_contact(replace(contact, title="Later"), contact.version)
             uow.add_audit(replace(first, id="second", action=AuditAction.EDIT, version=2))
     finally:
         store.close()
     assert service.contact(contact.id).title == "Later"
-    assert [r.id for r in service.audit(contact.id)] == [first.id, "second"]
+    trail = service.audit(contact.id)
+    assert [(r.action, r.version, r.fields) for r in trail] == [
+        (AuditAction.CREATE, 1, first.fields),
+        (AuditAction.EDIT, 2, ("title",)),
+    ]
 
 
-def test_a_transaction_of_audit_records_alone_is_written(
+def test_a_transaction_of_audit_records_alone_is_refused(
     pg_stores: Stores, contract_database: ContractDatabase
 ) -> None:
     service = pg_stores.service("alice")
@@ -119,11 +126,12 @@ def test_a_transaction_of_audit_records_alone_is_written(
     )
     store = PostgresStore.open(contract_database.url("alice"))
     try:
-        with store.write("alice") as uow:
+        # A record of a change no one made (the forged audit, through the app's own store).
+        with pytest.raises(StoreRefused), store.write("alice") as uow:
             uow.add_audit(record)
     finally:
         store.close()
-    assert [r.id for r in service.audit(contact.id)][-1] == "only"
+    assert [r.action for r in service.audit(contact.id)] == [AuditAction.CREATE]
 
 
 def _save(conn: psycopg.Connection[Any], doc: dict[str, Any], expected: int) -> None:

@@ -173,18 +173,13 @@ def _refused(conn: psycopg.Connection[Any], statement: str, *args: Any) -> None:
 
 
 def _save_contact(conn: psycopg.Connection[Any], doc: dict[str, Any], expected: int) -> Any:
-    """save_contact and the audit record its version needs, in one transaction, as the app
-    makes them (a version with no audit record is refused at commit)."""
+    """save_contact by hand, in a transaction of its own (it writes the version's audit
+    record itself)."""
     with conn.transaction():
         row = conn.execute(
             f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(doc), expected)
         ).fetchone()
-        saved = None if row is None else row[0]
-        if saved is not None:
-            record = {"id": str(uuid.uuid4()), "action": "edit", "contactId": saved["id"]}
-            record |= {"fields": [], "version": saved["version"]}
-            conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", (Jsonb(record),))
-    return saved
+    return None if row is None else row[0]
 
 
 # --- no table is written but through the functions ------------------------------------------
@@ -387,38 +382,68 @@ def test_an_agent_cannot_rewrite_what_the_customer_said(boundary: Boundary) -> N
 # --- the audit: who and when are the server's, records are never changed ---------------------
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_the_audit_names_the_session_user_and_the_server_time(
-    boundary: Boundary, role: str
-) -> None:
-    forged = {
-        "id": "forged-audit",
-        "at": "2001-01-01T00:00:00.000Z",
-        "agent": LOGINS["supervisor"],
-        "action": "edit",
-        "fields": ["title"],
-        "contactId": boundary.cast.sam.id,
-    }
-    before = boundary.snapshot()
-    with boundary.psql(role) as conn:
-        call = f"SELECT {SCHEMA}.add_audit(%s)"
-        if role == "none":
-            _refused(conn, call, Jsonb(forged))
-            assert boundary.snapshot() == before
-            return
-        conn.execute(call, (Jsonb(forged),))
+def test_the_audit_names_the_session_user_and_the_server_time(boundary: Boundary) -> None:
+    """A save by hand with a document claiming another author and date: its audit record is
+    the server's, naming the session user, the server's time and the fields that changed."""
+    sam = boundary.cast.sam
+    forged = replace(sam, title="Forged", modified_by=LOGINS["supervisor"])
+    with boundary.psql("agent") as conn:
+        _save_contact(conn, docs.contact_to_doc(forged), sam.version)
         _refused(conn, f"UPDATE {SCHEMA}.audit SET agent = %s", LOGINS["supervisor"])
-        _refused(conn, f"DELETE FROM {SCHEMA}.audit WHERE id = %s", "forged-audit")
+        _refused(conn, f"DELETE FROM {SCHEMA}.audit WHERE contact_id = %s", sam.id)
     with boundary.superuser() as conn:
         row = conn.execute(
-            f"SELECT agent, at, doc, now() FROM {SCHEMA}.audit WHERE id = 'forged-audit'"
+            f"SELECT agent, at, doc, now() FROM {SCHEMA}.audit WHERE contact_id = %s "
+            "ORDER BY seq DESC LIMIT 1",
+            (sam.id,),
         ).fetchone()
     assert row is not None
     agent, at, doc, now = row
-    assert agent == doc["agent"] == LOGINS[role]
+    assert agent == doc["agent"] == LOGINS["agent"]
+    assert (doc["action"], doc["version"], doc["fields"]) == ("edit", sam.version + 1, ["title"])
     assert abs(at - now) < timedelta(minutes=1)
     written = docs.parse_date(doc["at"])
     assert written is not None and abs(written - now) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_forged_audit_record_is_refused(boundary: Boundary, role: str) -> None:
+    """add_audit by hand, as each role, of records that describe no change the transaction
+    made: an edit of Sam that never happened, a version of Sam with no save, a link of another
+    agent's call, a setting no one changed, and, after a real save of Sam, a second record of
+    that version claiming another action. Every one is refused and nothing is written."""
+    cast = boundary.cast
+    sam = cast.sam
+    forgeries: list[dict[str, Any]] = [
+        {"action": "edit", "fields": ["notes"], "contactId": sam.id},
+        {"action": "edit", "fields": ["notes"], "contactId": sam.id, "version": sam.version + 1},
+        {"action": "link", "fields": [], "contactId": sam.id, "interactionId": cast.other_call.id},
+        {"action": "setting", "fields": ["region"]},
+    ]
+    before = boundary.snapshot()
+    call = f"SELECT {SCHEMA}.add_audit(%s)"
+    with boundary.psql(role) as conn:
+        for forged in forgeries:
+            _refused(conn, call, Jsonb({"id": str(uuid.uuid4()), **forged}))
+    assert boundary.snapshot() == before
+    if not holds(role, Permission.EDIT):
+        return
+    real = docs.contact_to_doc(replace(sam, title="Real"))
+    save = f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')"
+    promoted = {"id": "x", "action": "promote", "contactId": sam.id, "version": sam.version + 1}
+    with (
+        boundary.psql(role) as conn,
+        pytest.raises(pg_errors.InsufficientPrivilege),
+        conn.transaction(),
+    ):
+        conn.execute(save, (Jsonb(real), sam.version))
+        conn.execute(call, (Jsonb({**promoted, "fields": ["type"]}),))
+    assert boundary.snapshot() == before
+    # The record of that save as the server wrote it is accepted, in the same transaction.
+    with boundary.psql(role) as conn, conn.transaction():
+        conn.execute(save, (Jsonb(real), sam.version))
+        conn.execute(call, (Jsonb({**promoted, "action": "edit", "fields": []}),))
+    assert boundary.snapshot() != before
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -468,13 +493,12 @@ def test_no_control_or_bidi_character_is_stored_anywhere(boundary: Boundary, tex
     before = boundary.snapshot()
     contact = docs.contact_to_doc(replace(cast.sam, title=text))
     interaction = docs.interaction_to_doc(replace(cast.other_call, id="x", transcript=(text,)))
-    audit = {"id": "a", "action": "edit", "fields": [text], "contactId": cast.sam.id}
+    audit = {"id": "a", "action": "link", "contactId": text, "interactionId": cast.agent_call.id}
     with boundary.psql("supervisor") as conn:
         # Through the functions, which run as their owner, a superuser: the CHECK still holds.
         attempts: list[tuple[str, tuple[Any, ...]]] = [
             (f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(contact), 1)),
             (f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(interaction),)),
-            (f"SELECT {SCHEMA}.add_audit(%s)", (Jsonb(audit),)),
             (f"SELECT {SCHEMA}.set_setting('region', %s)", (Jsonb(text),)),
             (
                 f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
@@ -484,6 +508,9 @@ def test_no_control_or_bidi_character_is_stored_anywhere(boundary: Boundary, tex
         for statement, args in attempts:
             with pytest.raises(pg_errors.CheckViolation):
                 conn.execute(statement, args)
+        # An audit record carries no text of its caller's but ids of what the transaction
+        # changed, which the CHECKs above keep clean.
+        _refused(conn, f"SELECT {SCHEMA}.add_audit(%s)", Jsonb(audit))
     with boundary.superuser() as conn, pytest.raises(pg_errors.CheckViolation):
         conn.execute(
             f"UPDATE {SCHEMA}.contacts SET doc = doc || %s WHERE id = %s",
@@ -897,19 +924,18 @@ def _seed_for_a_prune(conn: psycopg.Connection[Any]) -> float:
     raise AssertionError("no seed makes random() small")
 
 
-def test_a_save_without_its_audit_record_is_undone_at_commit(boundary: Boundary) -> None:
-    """The app writes an audit record with every version it saves; save_contact called by
-    hand without one would change a contact with no trace in its history."""
+def test_a_save_by_hand_is_audited_by_the_server(boundary: Boundary) -> None:
+    """save_contact called by hand, with no audit record of the caller's, still leaves its
+    version's record in the contact's history: the server writes it with the save."""
     sam = boundary.cast.sam
-    before = boundary.snapshot()
-    with boundary.psql("agent") as conn, pytest.raises(pg_errors.InsufficientPrivilege) as e:
-        conn.execute(
-            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
-            (Jsonb(docs.contact_to_doc(replace(sam, title="Untraced"))), sam.version),
-        )
-    assert "has no audit record" in str(e.value)
-    assert boundary.snapshot() == before
-    # With its audit record (as the app writes it), the same save stands.
     with boundary.psql("agent") as conn:
         saved = _save_contact(conn, docs.contact_to_doc(replace(sam, title="Traced")), sam.version)
     assert saved["title"] == "Traced"
+    with boundary.superuser() as conn:
+        rows = conn.execute(
+            f"SELECT doc ->> 'action', (doc ->> 'version')::int, agent FROM {SCHEMA}.audit "
+            "WHERE contact_id = %s ORDER BY seq",
+            (sam.id,),
+        ).fetchall()
+    assert rows[-1] == ("edit", sam.version + 1, LOGINS["agent"])
+    assert [v for _, v, _ in rows] == list(range(1, sam.version + 2))

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from contact_tui.domain.model import ContactType, InteractionState, Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.domain.search import MIN_PARTIAL_DIGITS
 from contact_tui.domain.text import is_unsafe_char
 
 SCHEMA = "contact_tui"
@@ -89,6 +90,8 @@ UNSAFE_CLASS = (
     "\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a\\U000e0001\\U000e0020-\\U000e007f]"
 )
 UNICODE_VERSION = unicodedata.unidata_version
+# The same class in a JSON path string (like_regex): its backslashes escaped once more.
+_UNSAFE_PATH = UNSAFE_CLASS.replace("\\", "\\\\")
 
 # How deep any stored document may nest (the app writes at most 4 levels), and how large a
 # contact may be (every field at its limit is well under this): a 20 MB name stored by direct
@@ -192,22 +195,25 @@ CREATE TABLE {SCHEMA}.meta (key text PRIMARY KEY, value text NOT NULL);
 -- No document nests deeper than MAX_DEPTH (the deepest the app writes is 4): JSON nested
 -- thousands deep is stored by the server but makes every reader that decodes it recurse until
 -- it fails, so one such contact would break search for everyone.
+-- One expression of three path walks in plpgsql, which plans it once a session: as an SQL
+-- function with sub-selects it was planned again for every row checked (0.2 ms a save).
 CREATE FUNCTION {SCHEMA}.clean(doc jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT NOT jsonb_path_exists(doc, 'strict $.**{{{MAX_DEPTH + 1} to last}}') AND NOT EXISTS (
-        SELECT 1 FROM jsonb_path_query(doc, 'strict $.**') AS item
-        WHERE jsonb_typeof(item) = 'string' AND item #>> '{{}}' ~ '{UNSAFE_CLASS}'
-    ) AND NOT EXISTS (
-        SELECT 1 FROM jsonb_path_query(doc, 'strict $.** ? (@.type() == "object")') AS o,
-            jsonb_object_keys(o) AS k
-        WHERE k ~ '{UNSAFE_CLASS}'
-    )
-$$;
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN NOT jsonb_path_exists(doc, 'strict $.**{{{MAX_DEPTH + 1} to last}}')
+        AND NOT jsonb_path_exists(
+            doc, 'strict $.** ? (@.type() == "string" && @ like_regex "{_UNSAFE_PATH}")')
+        AND NOT jsonb_path_exists(doc, 'strict $.** ? (@.type() == "object").keyvalue() '
+                                       '? (@.key like_regex "{_UNSAFE_PATH}")');
+END $$;
 
 -- The identity keys of a contact document: what domain.codec.contact_doc_keys derives.
+-- plpgsql, so its query is planned once a session: as an SQL function it was planned again
+-- for every save that changed a key (0.5 ms).
 CREATE FUNCTION {SCHEMA}.doc_keys(doc jsonb) RETURNS SETOF text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT 'tel:' || (doc -> k ->> 'e164') FROM unnest({_PHONES}) AS k
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN QUERY SELECT 'tel:' || (doc -> k ->> 'e164') FROM unnest({_PHONES}) AS k
         WHERE jsonb_typeof(doc -> k -> 'e164') = 'string' AND doc -> k ->> 'e164' <> ''
     UNION
     SELECT 'email:' || lower(btrim(doc ->> k)) FROM unnest({_EMAILS}) AS k
@@ -236,15 +242,16 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
              jsonb_array_elements(CASE WHEN jsonb_typeof(doc -> p.key -> 'ids') = 'array'
                                        THEN doc -> p.key -> 'ids' ELSE '[]' END) AS e
         WHERE jsonb_typeof(doc -> p.key) = 'object'
-          AND jsonb_typeof(e -> p.id_key) = 'string' AND e ->> p.id_key <> ''
-$$;
+          AND jsonb_typeof(e -> p.id_key) = 'string' AND e ->> p.id_key <> '';
+END $$;
 
 -- The shape domain.codec.contact_from_doc reads, so that no save (a user with edit calling
 -- save_contact with "firstName": 42, say) can store a contact no one can read afterwards.
 -- Absent and null are "not set" to the codec; a number it reads must be written as a whole
--- number (jsonb keeps 1.0 as 1.0, which reads back as a float). Every function here is one
--- expression, so PostgreSQL inlines the whole check into the constraint (tens of
--- microseconds a save, where calls and sub-selects cost half a millisecond).
+-- number (jsonb keeps 1.0 as 1.0, which reads back as a float). The helpers are one
+-- expression each, which PostgreSQL inlines into contact_shape's; contact_shape is plpgsql so
+-- that the whole expression is planned once a session and then only evaluated (tens of
+-- microseconds a save). As an SQL function it was planned again for every save: 1.4 ms.
 CREATE FUNCTION {SCHEMA}.is_text(v jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT v IS NULL OR jsonb_typeof(v) IN ('null', 'string')
@@ -286,9 +293,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         AND coalesce(v ->> 'extension', '') NOT LIKE '-%')
 $$;
 CREATE FUNCTION {SCHEMA}.contact_shape(doc jsonb, p_id text, p_version integer, p_kind text)
-RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
     -- Never null: a CHECK lets a null through.
-    SELECT coalesce(jsonb_typeof(doc) = 'object'
+    RETURN coalesce(jsonb_typeof(doc) = 'object'
        AND doc -> 'id' = to_jsonb(p_id)
        AND doc -> 'type' = to_jsonb(p_kind)
        AND p_kind = ANY({_KINDS})
@@ -305,8 +313,86 @@ RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             OR jsonb_typeof(doc #> '{{whatsAppId,phoneNumber}}') = 'null'
             OR (jsonb_typeof(doc #> '{{whatsAppId,phoneNumber}}') = 'object'
                 AND {_all_text("doc #> '{whatsAppId,phoneNumber}'", "e164", "display")}))
-       AND {" AND ".join(_identity(*i) for i in _IDENTITIES)}, false)
+       AND {" AND ".join(_identity(*i) for i in _IDENTITIES)}, false);
+END $$;
+
+-- Partial-number and quoted search over a contact's phone numbers (issue 13), from the document
+-- alone so the save path is unchanged: each slot's number (E.164, else as kept), the same as
+-- codec._phone_numbers. phone_digits: each number's ASCII digits and a space ("ends in 0123"
+-- is LIKE '%0123 %'), as codec.contact_doc_phone_digits; phone_text: the kept numbers as
+-- typed, ASCII letters lowered, one a line, as codec.contact_doc_phone_text (not lower(): it
+-- follows the server's locale). Both are kept in the contacts table as columns of the same
+-- names, each with its trigram index: apart, so that the digits' trigrams ("ends in 0123" is
+-- LIKE '%0123 %') are not also found in kept text such as "0123 ext 5".
+CREATE FUNCTION {SCHEMA}.phone_numbers(p_doc jsonb)
+RETURNS TABLE (slot bigint, number text, e164 boolean)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT s.slot, coalesce(f.e164, f.display, f.typed), f.e164 IS NOT NULL
+    FROM unnest(ARRAY['workPhone', 'homePhone', 'cellPhone', 'otherPhone'])
+        WITH ORDINALITY AS s (key, slot)
+    CROSS JOIN LATERAL (SELECT
+        nullif(CASE WHEN jsonb_typeof(p_doc -> s.key -> 'e164') = 'string'
+                    THEN p_doc -> s.key ->> 'e164' END, '') AS e164,
+        nullif(CASE WHEN jsonb_typeof(p_doc -> s.key -> 'display') = 'string'
+                    THEN p_doc -> s.key ->> 'display' END, '') AS display,
+        nullif(CASE WHEN jsonb_typeof(p_doc -> s.key -> 'userInput') = 'string'
+                    THEN p_doc -> s.key ->> 'userInput' END, '') AS typed) AS f
+    WHERE jsonb_typeof(p_doc -> s.key) = 'object'
+      AND coalesce(f.e164, f.display, f.typed) IS NOT NULL
 $$;
+-- These two are the contacts table's generated columns, so every save computes them: in
+-- plpgsql, compiled once a session, where a SQL function over phone_numbers was planned again
+-- at each save (0.3 ms of the server's time a save). The same reading as phone_numbers, slot
+-- by slot (tests/pg/test_search_sql.py holds both to the codec).
+CREATE FUNCTION {SCHEMA}.phone_digits(p_doc jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    v_out text := '';
+    v_slot jsonb;
+    v_number text;
+    v_key text;
+BEGIN
+    FOREACH v_key IN ARRAY {_PHONES} LOOP
+        v_slot := p_doc -> v_key;
+        CONTINUE WHEN jsonb_typeof(v_slot) IS DISTINCT FROM 'object';
+        v_number := regexp_replace(coalesce(
+            nullif(CASE WHEN jsonb_typeof(v_slot -> 'e164') = 'string'
+                        THEN v_slot ->> 'e164' END, ''),
+            nullif(CASE WHEN jsonb_typeof(v_slot -> 'display') = 'string'
+                        THEN v_slot ->> 'display' END, ''),
+            nullif(CASE WHEN jsonb_typeof(v_slot -> 'userInput') = 'string'
+                        THEN v_slot ->> 'userInput' END, '')), '[^0-9]', '', 'g');
+        IF v_number <> '' THEN
+            v_out := v_out || v_number || ' ';
+        END IF;
+    END LOOP;
+    RETURN v_out;
+END $$;
+CREATE FUNCTION {SCHEMA}.phone_text(p_doc jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    v_out text := '';
+    v_slot jsonb;
+    v_number text;
+    v_key text;
+BEGIN
+    FOREACH v_key IN ARRAY {_PHONES} LOOP
+        v_slot := p_doc -> v_key;
+        CONTINUE WHEN jsonb_typeof(v_slot) IS DISTINCT FROM 'object'
+            OR nullif(CASE WHEN jsonb_typeof(v_slot -> 'e164') = 'string'
+                           THEN v_slot ->> 'e164' END, '') IS NOT NULL;
+        v_number := coalesce(
+            nullif(CASE WHEN jsonb_typeof(v_slot -> 'display') = 'string'
+                        THEN v_slot ->> 'display' END, ''),
+            nullif(CASE WHEN jsonb_typeof(v_slot -> 'userInput') = 'string'
+                        THEN v_slot ->> 'userInput' END, ''));
+        IF v_number IS NOT NULL THEN
+            v_out := v_out || E'\\n' || translate(v_number, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+                                                  'abcdefghijklmnopqrstuvwxyz');
+        END IF;
+    END LOOP;
+    RETURN substr(v_out, 2);
+END $$;
 
 CREATE TABLE {SCHEMA}.contacts (
     id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
@@ -318,10 +404,17 @@ CREATE TABLE {SCHEMA}.contacts (
     sort_last text COLLATE "C" NOT NULL,
     sort_first text COLLATE "C" NOT NULL,
     search text NOT NULL,
+    -- Kept in the row: a search rechecks and ranks its hits by reading these, where calling
+    -- the functions on each hit's document cost 43 us a row (a digit run every contact holds
+    -- took 8 s at 100,000 contacts). A save computed them for the index anyway.
+    phone_digits text GENERATED ALWAYS AS ({SCHEMA}.phone_digits(doc)) STORED,
+    phone_text text GENERATED ALWAYS AS ({SCHEMA}.phone_text(doc)) STORED,
     CONSTRAINT contact_shape CHECK ({SCHEMA}.contact_shape(doc, id, version, kind))
 );
 CREATE INDEX contacts_directory ON {SCHEMA}.contacts (sort_last, sort_first, id COLLATE "C");
 CREATE INDEX contacts_search ON {SCHEMA}.contacts USING gin (search gin_trgm_ops);
+CREATE INDEX contacts_phone_digits ON {SCHEMA}.contacts USING gin (phone_digits gin_trgm_ops);
+CREATE INDEX contacts_phone_text ON {SCHEMA}.contacts USING gin (phone_text gin_trgm_ops);
 
 CREATE TABLE {SCHEMA}.contact_keys (
     key text NOT NULL,
@@ -378,24 +471,33 @@ END $$;
 CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON {SCHEMA}.contacts
     FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.log_change();
 
--- Every version of a contact has its audit record from the same transaction: save_contact
--- called by hand without add_audit is rolled back at commit. The store's owner (store copy,
--- which brings older stores' records as they are) is not held to it.
-CREATE FUNCTION {SCHEMA}.audited() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+-- The audit record of a contact's change, written by the function that makes the change
+-- (save_contact, delete_contact) from the images before and after it, so every version of a
+-- contact has its record by construction and no caller chooses what it says: the server's id,
+-- who and when, the contact and version, and the fields that differ (as
+-- domain.codec.changed_fields: top-level keys, bookkeeping ones left out, absent and null
+-- alike). add_audit may then only say which interaction the change came from.
+CREATE FUNCTION {SCHEMA}.audit_change(
+    p_action text, p_id text, p_version integer, p_old jsonb, p_new jsonb
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_id text := gen_random_uuid()::text;
+    v_fields jsonb := '[]';
 BEGIN
-    IF pg_has_role(session_user, current_user, 'MEMBER') THEN
-        RETURN NULL;
+    IF p_new IS NOT NULL THEN
+        SELECT coalesce(jsonb_agg(k ORDER BY k COLLATE "C"), '[]') INTO v_fields
+            FROM (SELECT jsonb_object_keys(coalesce(p_old, '{{}}')) AS k
+                  UNION SELECT jsonb_object_keys(p_new)) AS keys
+            WHERE k <> ALL (ARRAY['version', 'modifyDate', 'modifiedBy', 'lastInteractionDate'])
+              AND coalesce(p_old -> k, 'null') <> coalesce(p_new -> k, 'null');
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM {SCHEMA}.audit WHERE contact_id = NEW.id
-                   AND doc -> 'version' = to_jsonb(NEW.version)) THEN
-        RAISE EXCEPTION 'version % of contact % has no audit record: every change is audited',
-            NEW.version, NEW.id USING ERRCODE = '42501', HINT = '{Permission.EDIT.value}';
-    END IF;
-    RETURN NULL;
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_id, p_id, session_user, v_at, jsonb_build_object(
+            'id', v_id, 'agent', session_user,
+            'at', to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'action', p_action, 'fields', v_fields, 'contactId', p_id, 'version', p_version));
 END $$;
-CREATE CONSTRAINT TRIGGER audited AFTER INSERT OR UPDATE OF version ON {SCHEMA}.contacts
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.audited();
 
 CREATE TABLE {SCHEMA}.settings (
     name text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9-]{{0,63}}$'),
@@ -458,8 +560,11 @@ BEGIN
     END IF;
 END $$;
 
+-- p_action: what the audit record calls the change; the server's word (create, promote, edit)
+-- unless it is 'import'.
 CREATE FUNCTION {SCHEMA}.save_contact(
-    p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text
+    p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text,
+    p_action text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
@@ -471,6 +576,10 @@ DECLARE
 BEGIN
     IF v_id IS NULL OR v_kind IS NULL OR jsonb_typeof(p_doc) <> 'object' THEN
         RAISE EXCEPTION 'a contact needs an id and a type' USING ERRCODE = '22023';
+    END IF;
+    IF p_action IS DISTINCT FROM 'import' AND p_action IS NOT NULL THEN
+        RAISE EXCEPTION 'a save is audited as the server says, or as an import'
+            USING ERRCODE = '22023';
     END IF;
     SELECT * INTO v_old FROM {SCHEMA}.contacts WHERE id = v_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -549,6 +658,11 @@ BEGIN
         INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
             SELECT DISTINCT k, v_id FROM {SCHEMA}.doc_keys(v_doc) AS k;
     END IF;
+    PERFORM {SCHEMA}.audit_change(
+        coalesce(p_action, CASE WHEN v_old.id IS NULL THEN 'create'
+                                WHEN v_old.kind <> 'Curated' AND v_kind = 'Curated' THEN 'promote'
+                                ELSE 'edit' END),
+        v_id, p_expected + 1, v_old.doc, v_doc);
     RETURN v_doc;
 END $$;
 
@@ -635,21 +749,26 @@ CREATE FUNCTION {SCHEMA}.delete_contact(p_id text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
     v_kind text;
+    v_version integer;
+    v_absorbed boolean;
 BEGIN
-    SELECT kind INTO v_kind FROM {SCHEMA}.contacts WHERE id = p_id FOR UPDATE;
+    SELECT kind, version INTO v_kind, v_version FROM {SCHEMA}.contacts WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
         RETURN;
     END IF;
+    v_absorbed := v_kind <> 'Curated' AND {_holds(Permission.ADD)} AND {SCHEMA}.absorbed(p_id);
     IF v_kind = 'Curated' THEN
         PERFORM {SCHEMA}.require({_holds(Permission.ADMIN)}, '{Permission.ADMIN.value}',
                                  'remove contacts');
-    ELSIF NOT ({_holds(Permission.ADD)} AND {SCHEMA}.absorbed(p_id)) THEN
+    ELSIF NOT v_absorbed THEN
         -- Expiry is an admin's; with add, only the contact this transaction just made from
         -- its identity takes its place (the service's absorbing, on Add to Contacts).
         PERFORM {SCHEMA}.require({_holds(Permission.ADMIN)}, '{Permission.ADMIN.value}',
                                  'remove ephemeral contacts');
     END IF;
     DELETE FROM {SCHEMA}.contacts WHERE id = p_id;
+    PERFORM {SCHEMA}.audit_change(CASE WHEN v_absorbed THEN 'absorb' ELSE 'expire' END,
+                                  p_id, v_version + 1, NULL, NULL);
 END $$;
 
 -- Reading or acting on an interaction needs view; another agent's, view-all too; putting a new
@@ -712,20 +831,81 @@ BEGIN
         ON CONFLICT (id) DO UPDATE SET contact_id = EXCLUDED.contact_id, doc = EXCLUDED.doc;
 END $$;
 
--- Who and when come from the server, whatever the document says; records are never changed.
+-- The audit records of changes no contact version carries, and the interaction a contact's
+-- change came from. Each must describe a change this transaction made (rows it wrote carry
+-- its transaction id): a link or unlink names an interaction it saved and the contact that
+-- interaction is linked to now (unlinked: none); a setting names a setting it stored; a record
+-- of a contact version is the one save_contact or delete_contact wrote, which only gains the
+-- interaction it came from. Who, when and the id are the server's; records are never changed
+-- once committed. A transaction that saved in a savepoint has other ids and is refused: the
+-- app uses none.
 CREATE FUNCTION {SCHEMA}.add_audit(p_doc jsonb) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
-    v_at timestamptz := clock_timestamp();
-    v_doc jsonb;
+    v_xid xid := pg_current_xact_id()::xid;
+    v_action text := p_doc ->> 'action';
+    v_contact text := p_doc ->> 'contactId';
+    v_interaction text := p_doc ->> 'interactionId';
+    v_fields jsonb := '[]';
+    v_seq bigint;
+    v_ok boolean;
 BEGIN
     PERFORM {SCHEMA}.require(pg_has_role(session_user, '{USER_ROLE}', 'MEMBER'),
                              '{Permission.VIEW.value}', 'use this store');
-    v_doc := p_doc || jsonb_build_object(
-        'agent', session_user,
-        'at', to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+    IF jsonb_typeof(p_doc) <> 'object' OR jsonb_typeof(p_doc -> 'action') <> 'string'
+       OR jsonb_typeof(coalesce(p_doc -> 'contactId', '""')) <> 'string'
+       OR jsonb_typeof(coalesce(p_doc -> 'interactionId', '""')) <> 'string' THEN
+        RAISE EXCEPTION 'an audit record needs an action, and ids as text' USING ERRCODE = '22023';
+    END IF;
+    IF v_interaction IS NOT NULL THEN
+        SELECT i.xmin = v_xid AND CASE v_action WHEN 'unlink' THEN i.contact_id IS NULL
+                                               WHEN 'link' THEN i.contact_id = v_contact
+                                               ELSE true END
+            INTO v_ok FROM {SCHEMA}.interactions AS i WHERE i.id = v_interaction;
+    END IF;
+    IF p_doc ? 'version' THEN
+        SELECT a.seq INTO v_seq FROM {SCHEMA}.audit AS a
+            WHERE a.contact_id = v_contact AND a.doc -> 'version' = p_doc -> 'version'
+              AND a.doc ->> 'action' = v_action AND a.xmin = v_xid AND NOT a.doc ? 'interactionId'
+            ORDER BY a.seq DESC LIMIT 1;
+        IF v_seq IS NOT NULL AND (v_interaction IS NULL OR v_ok) THEN
+            IF v_interaction IS NOT NULL THEN
+                UPDATE {SCHEMA}.audit
+                    SET doc = doc || jsonb_build_object('interactionId', v_interaction)
+                    WHERE seq = v_seq;
+            END IF;
+            RETURN;
+        END IF;
+    ELSIF v_action IN ('link', 'unlink') THEN
+        v_ok := coalesce(v_ok, false) AND v_contact IS NOT NULL;
+    ELSIF v_action = 'setting' AND v_contact IS NULL AND v_interaction IS NULL
+          AND jsonb_typeof(p_doc -> 'fields') = 'array'
+          AND jsonb_array_length(p_doc -> 'fields') = 1
+    THEN
+        v_fields := p_doc -> 'fields';
+        SELECT s.xmin = v_xid INTO v_ok FROM {SCHEMA}.settings AS s WHERE s.name = v_fields ->> 0;
+    END IF;
+    IF NOT coalesce(v_ok, false) OR p_doc ? 'version' THEN
+        RAISE EXCEPTION '% may not write an audit record of no change this transaction made',
+            session_user USING ERRCODE = '42501', HINT = '{Permission.EDIT.value}';
+    END IF;
+    PERFORM {SCHEMA}.audit_link(v_action, v_contact, v_interaction, v_fields);
+END $$;
+
+-- A link, unlink or setting record as add_audit checked it: only what it checked.
+CREATE FUNCTION {SCHEMA}.audit_link(
+    p_action text, p_contact text, p_interaction text, p_fields jsonb
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_id text := gen_random_uuid()::text;
+BEGIN
     INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
-        VALUES (v_doc ->> 'id', v_doc ->> 'contactId', session_user, v_at, v_doc);
+        VALUES (v_id, p_contact, session_user, v_at, jsonb_strip_nulls(jsonb_build_object(
+            'id', v_id, 'agent', session_user,
+            'at', to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'action', p_action, 'fields', p_fields, 'contactId', p_contact,
+            'interactionId', p_interaction)));
 END $$;
 
 CREATE FUNCTION {SCHEMA}.set_setting(p_name text, p_value jsonb) RETURNS void
@@ -776,39 +956,192 @@ BEGIN
         WHERE k.key = p_key ORDER BY c.created, c.id COLLATE "C";
 END $$;
 
--- The directory's search: contacts whose search text contains every pattern (LIKE), the first
--- p_limit in directory order and how many there are. A function, not a query on the table:
--- under row-level security PostgreSQL may not use an index for LIKE (it is not leakproof), so
--- every search read the whole table (36-254 ms at 100,000 contacts; tests/perf/bench_pg.py).
--- Without the view permission nothing is found, as the table's policy would have it. The
--- matches' ids are gathered once (the trigram index), counted, and only the first p_limit
--- documents are read.
-CREATE FUNCTION {SCHEMA}.search_contacts(p_patterns text[], p_limit integer)
+-- The directory's search: contacts whose search text contains every pattern (LIKE '%needle%'),
+-- or whose kept phone text contains p_phone (a quoted search; NULL: none); those whose last name
+-- (sort_last) starts with a needle first, then the others, each group in directory order; the
+-- first p_limit and how many there are, counted up to p_cap + 1 (domain.search.count_cap:
+-- counting every hit of a common name cost 200 ms at 1,000,000 contacts). A function, not a
+-- query on the table: under row-level security PostgreSQL may not use an index for LIKE (it is
+-- not leakproof), so every search read the whole table (36-254 ms at 100,000 contacts;
+-- tests/perf/bench_pg.py). Without the view permission nothing is found, as the table's policy
+-- would have it. Each pattern is a literal, so the planner sees it (the trigram index needs
+-- its text, the directory's index a last name's start: sort_last is in "C" order).
+CREATE FUNCTION {SCHEMA}.search_contacts(
+    p_patterns text[], p_phone text, p_limit integer, p_cap integer
+)
 RETURNS TABLE (doc jsonb, total bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
     v_where text;
+    v_starts text[];
 BEGIN
     IF NOT {_holds(Permission.VIEW)} THEN
         RETURN;
     END IF;
-    IF coalesce(cardinality(p_patterns), 0) = 0 THEN
-        RETURN QUERY SELECT c.doc, (SELECT count(*) FROM {SCHEMA}.contacts)
+    IF coalesce(cardinality(p_patterns), 0) = 0 AND p_phone IS NULL THEN
+        RETURN QUERY SELECT c.doc,
+                (SELECT count(*) FROM (SELECT 1 FROM {SCHEMA}.contacts LIMIT p_cap + 1) AS f)
             FROM {SCHEMA}.contacts AS c
             ORDER BY c.sort_last, c.sort_first, c.id COLLATE "C" LIMIT p_limit;
         RETURN;
     END IF;
-    -- Each pattern a literal, so the planner sees it (the trigram index needs its text).
     SELECT string_agg(format('search LIKE %L', p), ' AND ') INTO v_where
         FROM unnest(p_patterns) AS p;
-    RETURN QUERY EXECUTE format(
-        'WITH found AS MATERIALIZED (SELECT id, sort_last, sort_first '
-        'FROM {SCHEMA}.contacts WHERE %s), '
-        'top AS (SELECT * FROM found ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT $1) '
-        'SELECT c.doc, (SELECT count(*) FROM found) FROM top '
-        'JOIN {SCHEMA}.contacts AS c ON c.id = top.id '
-        'ORDER BY top.sort_last, top.sort_first, top.id COLLATE "C"', v_where)
-        USING p_limit;
+    -- '%needle%' without its first '%': a last name starting with the needle.
+    SELECT array_agg(DISTINCT substr(p, 2)) INTO v_starts
+        FROM unnest(p_patterns) AS p WHERE left(p, 1) = '%';
+    IF p_phone IS NOT NULL THEN
+        v_where := format('(%s OR phone_text LIKE %L)', coalesce(v_where, 'false'), p_phone);
+    END IF;
+    RETURN QUERY SELECT * FROM {SCHEMA}.search_page(v_where, v_starts, p_limit, p_cap);
+END $$;
+
+-- A partial number (issue 13): contacts with a number holding the digit run p_digits (ASCII
+-- digits only: the service's domain.search.partial_number), those with a number ending in it
+-- first, each group in directory order; counted as search_contacts counts. Through the
+-- trigram index on the phone_digits column.
+CREATE FUNCTION {SCHEMA}.search_contacts_by_number(p_digits text, p_limit integer, p_cap integer)
+RETURNS TABLE (doc jsonb, total bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    IF NOT {_holds(Permission.VIEW)} OR p_digits !~ '^[0-9]{{{MIN_PARTIAL_DIGITS},}}$' THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM {SCHEMA}.search_page(
+        format('phone_digits LIKE %L', '%' || p_digits || '%'), NULL, p_limit, p_cap,
+        format('phone_digits LIKE %L', '%' || p_digits || ' %'));
+END $$;
+
+-- One page of a search (called by the functions above, which check the permission; as the
+-- caller's own query otherwise): the contacts matching p_where (SQL made with format() from
+-- literals), those ranked first before the others, each group in directory order; the first
+-- p_limit and how many match, counted up to p_cap + 1. Ranked first: with p_starts (LIKE
+-- patterns 'needle%'), a last name (sort_last) starting with one; else where p_first is true
+-- (NULL: no ranking).
+-- A last name's start is a stretch of the directory's index, read in order up to twice p_cap
+-- rows: it stops at its p_limit-th match, which is the first group's page (its matches in
+-- other stretches merged in). When most of the rows it read match (a common last name: 6% of
+-- a million contacts), the stretch is also counted there, up to p_cap + 1, without the trigram
+-- index, whose answer (all 59,000) cost 20 ms to find and 500 ms to sort. A stretch with too
+-- few matches in the rows read (the one Sato called Priya among 59,000 Satos) has its
+-- matches sorted out of the trigram index's instead. Otherwise the matches are counted
+-- through the trigram indexes, up to p_cap + 1: that many or fewer are all sorted. More than
+-- that is a needle many contacts hold ("a", a common first name, an area code's digits): the
+-- rest of the page is found by walking the directory's index from its start, which stops at
+-- the page's last match; a walk that meets too few (the matches all under one letter) gives
+-- up after twice p_cap rows and the matches are sorted.
+CREATE FUNCTION {SCHEMA}.search_page(
+    p_where text, p_starts text[], p_limit integer, p_cap integer, p_first text DEFAULT NULL
+) RETURNS TABLE (doc jsonb, total bigint)
+LANGUAGE plpgsql STABLE SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_first text := coalesce(p_first, 'false');
+    v_total bigint;
+    v_ids text[];
+    v_more text[];
+    v_need integer;
+    v_start text;
+    v_rows bigint;
+    v_found text[];
+    v_last bigint;
+    -- How far into a last name's stretch of the directory a search reads.
+    v_walk integer := 2 * (p_cap + 1);
+    v_known boolean := true;  -- the first group's page is known from the stretches read
+    v_setting text;
+    v_rest text;
+BEGIN
+    IF cardinality(p_starts) > 0 THEN
+        SELECT string_agg(format('sort_last LIKE %L', s), ' OR ') INTO v_first
+            FROM unnest(p_starts) AS s;
+        -- In the index's order: the planner would rather sort a whole stretch (5,900 rows at
+        -- 100,000 contacts: 30 ms, where reading 1,000 in order takes 2).
+        v_setting := current_setting('enable_bitmapscan');
+        PERFORM set_config('enable_bitmapscan', 'off', true);
+        FOREACH v_start IN ARRAY p_starts LOOP
+            -- The stretch's first p_limit matches, and how far into it the last one was.
+            -- (Ordered by the index's columns, not n: the planner knows they come in that
+            -- order and stops at the page's last match.)
+            EXECUTE format('SELECT array_agg(id ORDER BY n), max(n) FROM (SELECT n, id FROM '
+                           '(SELECT row_number() OVER (ORDER BY sort_last, sort_first, '
+                           'id COLLATE "C") AS n, id, sort_last, sort_first, search, phone_text '
+                           'FROM contacts WHERE sort_last LIKE %L ORDER BY sort_last, '
+                           'sort_first, id COLLATE "C" LIMIT %s) AS w WHERE %s '
+                           'ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT %s) AS m',
+                           v_start, v_walk, p_where, p_limit) INTO v_found, v_last;
+            IF coalesce(cardinality(v_found), 0) < p_limit THEN
+                -- Known all the same if the stretch ended within the walk (the index says).
+                EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM contacts '
+                               'WHERE sort_last LIKE %L LIMIT %s) AS s', v_start, v_walk)
+                    INTO v_rows;
+                v_known := v_known AND v_rows < v_walk;
+            ELSIF v_total IS NULL AND v_last <= 2 * p_limit THEN
+                -- Most of it matches (a common last name): counted here, up to the cap, not
+                -- through the trigram index, which finds all 59,000 and costs 20 ms for it.
+                EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM (SELECT search, phone_text '
+                               'FROM contacts WHERE sort_last LIKE %L ORDER BY sort_last, '
+                               'sort_first, id COLLATE "C" LIMIT %s) AS w WHERE %s LIMIT %s) AS c',
+                               v_start, v_walk, p_where, p_cap + 1) INTO v_rows;
+                IF v_rows > p_cap THEN
+                    v_total := v_rows;
+                END IF;
+            END IF;
+            v_ids := coalesce(v_ids, '{{}}') || coalesce(v_found, '{{}}');
+        END LOOP;
+        PERFORM set_config('enable_bitmapscan', v_setting, true);
+        IF cardinality(p_starts) > 1 THEN  -- several stretches: merged in directory order
+            SELECT array_agg(id ORDER BY sort_last, sort_first, id COLLATE "C") INTO v_ids
+                FROM (SELECT id, sort_last, sort_first FROM contacts WHERE id = ANY (v_ids)
+                      ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT p_limit) AS m;
+        END IF;
+    END IF;
+    IF v_total IS NULL THEN
+        EXECUTE format(
+            'SELECT count(*), (array_agg(id ORDER BY later, sort_last, sort_first, '
+            'id COLLATE "C"))[1:%s] FROM (SELECT id, sort_last, sort_first, NOT (%s) AS later '
+            'FROM contacts WHERE %s LIMIT %s) AS found', p_limit, v_first, p_where, p_cap + 1)
+            INTO v_total, v_more;
+        IF v_total <= p_cap THEN  -- every match counted and sorted
+            v_ids := v_more;
+        END IF;
+    END IF;
+    IF v_total > p_cap THEN
+        IF NOT v_known OR p_first IS NOT NULL THEN
+            -- Materialized: else the planner walks the directory for a LIMIT it expects to
+            -- reach soon, through every row before the matches (359 ms at 100,000).
+            EXECUTE format('WITH found AS MATERIALIZED (SELECT id, sort_last, sort_first '
+                           'FROM contacts WHERE (%s) AND (%s)) '
+                           'SELECT array_agg(id ORDER BY sort_last, sort_first, id COLLATE "C") '
+                           'FROM (SELECT * FROM found '
+                           'ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT %s) AS r',
+                           p_where, v_first, p_limit) INTO v_ids;
+        END IF;
+        v_need := p_limit - coalesce(cardinality(v_ids), 0);
+        IF v_need > 0 THEN
+            v_rest := format('(%s) AND NOT (%s)', p_where, v_first);
+            EXECUTE format('SELECT array_agg(id ORDER BY sort_last, sort_first, id COLLATE "C") '
+                           'FROM (SELECT * FROM (SELECT * FROM contacts '
+                           'ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT %s) AS w '
+                           'WHERE %s ORDER BY sort_last, sort_first, id COLLATE "C" '
+                           'LIMIT %s) AS r', 2 * (p_cap + 1), v_rest, v_need) INTO v_more;
+            IF coalesce(cardinality(v_more), 0) < v_need THEN
+                -- Through the index: for 6% of a million rows the planner picks a table scan
+                -- (1.2 s, where the index's bitmap reads only the matches' pages).
+                v_setting := current_setting('enable_seqscan');
+                PERFORM set_config('enable_seqscan', 'off', true);
+                EXECUTE format('WITH found AS MATERIALIZED (SELECT id, sort_last, sort_first '
+                               'FROM contacts WHERE %s) '
+                               'SELECT array_agg(id ORDER BY sort_last, sort_first, '
+                               'id COLLATE "C") FROM (SELECT * FROM found '
+                               'ORDER BY sort_last, sort_first, id COLLATE "C" LIMIT %s) AS r',
+                               v_rest, v_need) INTO v_more;
+                PERFORM set_config('enable_seqscan', v_setting, true);
+            END IF;
+            v_ids := coalesce(v_ids, '{{}}') || coalesce(v_more, '{{}}');
+        END IF;
+    END IF;
+    RETURN QUERY SELECT c.doc, v_total
+        FROM unnest(v_ids) WITH ORDINALITY AS t (id, n)
+        JOIN contacts AS c ON c.id = t.id ORDER BY t.n;
 END $$;
 
 -- Absorbing (add: does the new contact hold the ephemeral one's identity?) and an import's

@@ -21,6 +21,7 @@ from contact_tui.domain.model import Contact, EmailKind, Interaction
 from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import first_phone
 from contact_tui.domain.rules import looks_like_email, phone_key
+from contact_tui.domain.search import partial_number
 from contact_tui.domain.suggest import phone_kind_for
 from contact_tui.domain.text import fold
 from contact_tui.service import (
@@ -57,6 +58,7 @@ KIND_WORDS = {
     "phone": "by phone number, matched in E.164",
     "email": "by email",
     "literal": "exact text",
+    "number": "digits in a phone number, ending in them first",
 }
 
 
@@ -272,9 +274,11 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         create_hint = " F3 creates one." if self.service.allowed(UseCase.CREATE_CONTACT) else ""
         if result.total == 0:
             summary = f"No contact matches.{create_hint}"
-        elif shown < result.total:
+        elif shown < result.total or result.capped:
+            # Past the cap the stores stop counting: say "more than", never a guess.
+            of = f"more than {result.total:,}" if result.capped else f"{result.total:,}"
             summary = (
-                f"Showing {shown:,} of {result.total:,} matches ({KIND_WORDS[result.kind]}); "
+                f"Showing {shown:,} of {of} matches ({KIND_WORDS[result.kind]}); "
                 "type more to narrow."
             )
         else:
@@ -422,7 +426,16 @@ def matched_phone(contact: Contact, query: str, kind: str, region: str) -> str:
         hit = next((p for _, p in contact.phones() if e164 is not None and p.e164 == e164), None)
         if hit is not None:
             return hit.display
+    if kind == "number" and (digits := partial_number(query.strip())) is not None:
+        held = [p for _, p in contact.phones() if digits in _digits(p.e164 or p.display)]
+        ending = [p for p in held if _digits(p.e164 or p.display).endswith(digits)]
+        if ending or held:
+            return (ending or held)[0].display
     return first_phone(contact)
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if "0" <= ch <= "9")
 
 
 def matched_email(contact: Contact, query: str, kind: str) -> str:
