@@ -47,6 +47,7 @@ from contact_tui.store.postgres import store as pg_store
 from contact_tui.store.postgres.schema import GROUP_ROLES, SCHEMA
 from contact_tui.store.postgres.store import PostgresStore, connection_options
 from contact_tui.store.repository import Repository
+from tests.contract import set_grants
 from tests.factories import SAM_CELL, UNKNOWN_CALLER, FixedClock, StoreBuilder, make_config
 from tests.permissions.matrix import Fingerprint, pg_fingerprint
 from tests.pg.server import PEER_DATABASE, Database, Databases, PgServer
@@ -639,7 +640,10 @@ def test_forged_identity_peer_authentication_asks_the_kernel(
     login gets nothing: the kernel says who connects, not the client."""
     peer = pg_databases.create(template=boundary_template[0], name=PEER_DATABASE)
     me = getpass.getuser()
-    admin.grant(pg_databases.server.url(), me, ["viewer"])  # roles are the cluster's
+    # Roles are the cluster's: an earlier test in this worker may have granted this login more.
+    with pg_databases.server.connect() as conn:
+        set_grants(conn, me, frozenset())
+    admin.grant(pg_databases.server.url(), me, ["viewer"])
     with pytest.raises(StoreUnavailable, match="must be your own login name"):
         bootstrap.open_service(_config(tmp_path, peer.url(LOGINS["supervisor"])))
     service = bootstrap.open_service(_config(tmp_path, peer.url(me)))
