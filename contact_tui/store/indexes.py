@@ -94,14 +94,21 @@ class Indexes:
         if new is not None and isinstance(new.get("agent"), str):
             by_agent.setdefault(new["agent"], set()).add(doc_id)
         by_contact = self.by_contact
-        for contact_id in interaction_refs(old):
-            ids = by_contact.get(contact_id)
-            if ids is not None:
-                ids.discard(doc_id)
-                if not ids:
-                    del by_contact[contact_id]
-        for contact_id in interaction_refs(new):
-            by_contact.setdefault(contact_id, set()).add(doc_id)
+        if old is not None:
+            for contact_id in interaction_refs(old):
+                ids = by_contact.get(contact_id)
+                if ids is not None:
+                    ids.discard(doc_id)
+                    if not ids:
+                        del by_contact[contact_id]
+        if new is not None:
+            # Inline rather than interaction_refs: this runs for every interaction at load.
+            linked = new.get("contactId")
+            if isinstance(linked, str) and linked:
+                by_contact.setdefault(linked, set()).add(doc_id)
+            for contact_id in new.get("candidateIds") or ():
+                if isinstance(contact_id, str):
+                    by_contact.setdefault(contact_id, set()).add(doc_id)
 
     def directory_order(self, contacts: Mapping[str, Doc]) -> SortedIds:
         """Every contact as (sort key, id), in directory order."""

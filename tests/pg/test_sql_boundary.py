@@ -997,16 +997,12 @@ def test_another_agents_wrap_up_note_stays_hidden(boundary: Boundary, role: str)
     assert row is not None and "wrapUpNote" not in (row[0] or {})
 
 
-@pytest.mark.parametrize(
-    "text", [OSC_52, RLO, "x" * 10_001], ids=["osc-52", "rlo", "over-10000"]
-)
+@pytest.mark.parametrize("text", [OSC_52, RLO, "x" * 10_001], ids=["osc-52", "rlo", "over-10000"])
 def test_a_wrap_up_note_holding_control_characters_or_too_long_is_refused(
     boundary: Boundary, text: str
 ) -> None:
     before = boundary.snapshot()
     refused = (pg_errors.StringDataRightTruncation, pg_errors.CheckViolation)
     with boundary.psql("agent") as conn, pytest.raises(refused):
-        conn.execute(
-            f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (boundary.cast.agent_call.id, text)
-        )
+        conn.execute(f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (boundary.cast.agent_call.id, text))
     assert boundary.snapshot() == before
