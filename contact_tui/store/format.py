@@ -29,7 +29,9 @@ from contact_tui.store.safefs import Folder
 
 FORMAT = 1
 META = "_meta"
-TABLES = ("contacts", "interactions", "audit", "settings")
+# "notes" (contact notes) came later: a store written before them has no such table, and
+# reads as having none.
+TABLES = ("contacts", "interactions", "audit", "settings", "notes")
 
 Doc = dict[str, Any]
 Op = list[Any]

@@ -2,7 +2,7 @@
 
 Built once when the store is read, then kept up to date document by document as records are
 applied, so no read ever scans a table: identity keys to contacts, the folded text a search
-looks in, directory order, each agent's interactions and each contact's audit trail.
+looks in, directory order, each agent's interactions, each contact's audit trail and notes.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ SortedIds = list[tuple[tuple[str, str, str], str]]
 
 @dataclass
 class Indexes:
-    """Indexes over the contacts, interactions and audit tables."""
+    """Indexes over the contacts, interactions, audit and notes tables."""
 
     by_key: dict[str, set[str]] = field(default_factory=dict)
     keys_of: dict[str, frozenset[str]] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
     by_agent: dict[str, set[str]] = field(default_factory=dict)
     audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
+    notes_by_contact: dict[str, set[str]] = field(default_factory=dict)
     # Directory order, worked out when first asked for after a change that moves a contact.
     sorted_ids: SortedIds | None = None
     # The position of the last record that changed each contact, since the store was loaded.
@@ -42,6 +43,8 @@ class Indexes:
             cid = doc.get("contactId") if isinstance(doc, dict) else None
             if isinstance(cid, str):
                 idx.audit_by_contact.setdefault(cid, []).append(doc_id)
+        for doc_id, doc in tables.get("notes", {}).items():
+            idx.note(doc_id, None, doc)
         return idx
 
     def update(
@@ -58,6 +61,8 @@ class Indexes:
             cid = new.get("contactId")
             if isinstance(cid, str):
                 self.audit_by_contact.setdefault(cid, []).append(doc_id)
+        elif table == "notes":
+            self.note(doc_id, old, new)
 
     def contact(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
         """Re-index one contact."""
@@ -89,6 +94,17 @@ class Indexes:
             by_agent.get(old["agent"], set()).discard(doc_id)
         if new is not None and isinstance(new.get("agent"), str):
             by_agent.setdefault(new["agent"], set()).add(doc_id)
+
+    def note(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
+        """Re-index one contact note under its contact."""
+        if old is not None and isinstance(old.get("entityId"), str):
+            ids = self.notes_by_contact.get(old["entityId"])
+            if ids is not None:
+                ids.discard(doc_id)
+                if not ids:
+                    del self.notes_by_contact[old["entityId"]]
+        if new is not None and isinstance(new.get("entityId"), str):
+            self.notes_by_contact.setdefault(new["entityId"], set()).add(doc_id)
 
     def directory_order(self, contacts: Mapping[str, Doc]) -> SortedIds:
         """Every contact as (sort key, id), in directory order."""
