@@ -83,7 +83,7 @@ from contact_tui.store.indexes import Indexes, SortedIds
 from contact_tui.store.layout import STALE, StoreLayout
 from contact_tui.store.safefs import Folder, check_size
 from contact_tui.store.transaction import Transaction
-from contact_tui.store.upgrade import UPGRADE_ACTOR, holds_old_notes, notes_upgrade
+from contact_tui.store.upgrade import UPGRADE_ACTOR, is_older, notes_upgrade
 
 
 @dataclass
@@ -211,34 +211,35 @@ class JsonStore:
                 lock.release()
 
     def _upgrade(self) -> None:
-        """Move the old single ``notes`` field of each contact into its first note, in one
-        journal record (see ``contact_tui.store.upgrade``).
+        """Bring a store an earlier version wrote up to date: move each contact's old single
+        ``notes`` field into its first note, in one journal record, then compact, so the new
+        snapshot holds the ``notes`` table and no process upgrades it again (see
+        ``contact_tui.store.upgrade``).
 
         Here, on open, because every process opens before it reads: the first one with write
-        access does it, once, and every other catches up by reading that record. Not at
+        access does it, once, and the others catch up by reading what it wrote. Not at
         compaction (which runs only when the journal has grown, so agents would meanwhile see
         the old field and no notes) and not only in ``doctor --repair`` (which no one runs on
         a healthy store). Never waits: with the lock busy, or the store not writable now, the
         store is read as it is (the profile still shows the old field) and the next open tries
         again.
         """
-        with self._mutex:
-            if not any(holds_old_notes(d) for d in self._tables.get("contacts", {}).values()):
-                return
-        if not self._lock.try_acquire():
+        if not is_older(self._tables) or not self._lock.try_acquire():
             return
         try:
             with self._mutex:
                 self._prepare_write()
+                if not is_older(self._tables):
+                    return  # another process upgraded it while we opened
                 ops = notes_upgrade(
-                    self._tables.get("contacts", {}),
-                    self._tables.get("notes", {}),
-                    docs.format_date(utcnow()),
+                    self._tables.get("contacts", {}), (), docs.format_date(utcnow())
                 )
                 if ops:
                     self._append(ops, UPGRADE_ACTOR)
+                self._tables.setdefault("notes", {})
+                self._compact()
         except (StoreError, OSError):
-            pass  # not writable now: read as it is; a later open moves the notes
+            pass  # not writable now: read as it is; a later open upgrades it
         finally:
             self._lock.release()
 
@@ -677,6 +678,11 @@ class JsonStore:
         with self._mutex:
             doc = self._tables.get("settings", {}).get(name)
             return None if doc is None else doc.get("value")
+
+    def is_older(self) -> bool:
+        """Whether the store is still as an earlier version wrote it (see ``upgrade``)."""
+        with self._mutex:
+            return is_older(self._tables)
 
     def stats(self) -> StoreStats:
         """Sizes and generation, for the header and ``doctor``."""

@@ -8,10 +8,14 @@ field leaves the contact in the same journal record that creates the note, so a 
 one or the other, never neither. The contact's version does not change: the move is not an
 edit, and an agent editing the contact meanwhile must not meet a conflict for it.
 
-``JsonStore`` applies this when it opens a store (under the write lock, once: afterwards no
-contact holds the field); ``store copy`` applies it to what it reads from an embedded store,
-so a copy of an old store into PostgreSQL holds the notes too; ``doctor`` reports contacts
-still holding the field (a store no one with write access has opened since).
+Only a store an earlier version wrote is upgraded: one without the ``notes`` table
+(``format.LATER_TABLES``). ``JsonStore`` does it when it opens such a store, under the write
+lock, and then compacts, so the new snapshot holds the ``notes`` table and the store is never
+upgraded twice. Until the lead decides how imports carry notes (issue 13), an import still
+writes a row's notes into the contact's field, as before, on both stores; a store made or
+upgraded by this version keeps such a field as it is. ``store copy`` applies the upgrade to what
+it reads from an older embedded store, so a copy into PostgreSQL holds the notes too;
+``doctor`` reports an older store's contacts still holding the field.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from contact_tui.store.format import Doc, Op
 UPGRADE_ACTOR = "contact-tui upgrade"
 # Note ids made from the contact id and version, so two copies of one old store agree.
 _NOTES_NAMESPACE = uuid.UUID("6f0d2b1e-4c3a-5e8f-9a7b-1c2d3e4f5a6b")
+
+
+def is_older(tables: Mapping[str, object]) -> bool:
+    """Whether a store's tables are an earlier version's (no ``notes`` table)."""
+    return "notes" not in tables
 
 
 def holds_old_notes(doc: Mapping[str, object]) -> bool:
@@ -81,4 +90,4 @@ def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: s
     return ops
 
 
-__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "notes_upgrade"]
+__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "is_older", "notes_upgrade"]
