@@ -973,6 +973,16 @@ BEGIN
     RETURN v_old;
 END $$;
 
+-- A note read inside a write (whose it is, before editing or deleting it): view, or edit,
+-- which may change one's own notes without view.
+CREATE FUNCTION {SCHEMA}.read_note(p_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.EDIT)},
+                             '{Permission.VIEW.value}', 'read contact notes');
+    RETURN (SELECT doc FROM {SCHEMA}.notes WHERE id = p_id);
+END $$;
+
 CREATE FUNCTION {SCHEMA}.add_note(p_id text, p_contact text, p_text text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE

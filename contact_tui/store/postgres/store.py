@@ -335,8 +335,8 @@ class PgTransaction:
         self._execute(f"SELECT {SCHEMA}.set_setting(%s, %s)", (name, Jsonb(value)))
 
     def note(self, note_id: str) -> Note | None:
-        """A contact note as of this transaction (row-level security: needs view)."""
-        doc = self._one(f"SELECT doc FROM {SCHEMA}.notes WHERE id = %s", note_id)
+        """A contact note as of this transaction (schema.read_note: view or edit)."""
+        doc = self._one(f"SELECT {SCHEMA}.read_note(%s)", note_id)
         return None if doc is None else _note(doc, self._where)
 
     def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
