@@ -84,6 +84,7 @@ class ConflictError(StoreError):
         self.current = current
         self.modified_by = modified_by
         self.modified_at = modified_at
+        self.thing = thing
         super().__init__(
             f"This {thing} was changed by {modified_by or 'someone'} at "
             f"{timestamp(modified_at, 'an unknown time')} "

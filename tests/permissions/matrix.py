@@ -188,7 +188,7 @@ class Scene:
     * ``shared_call``: ``user``'s call from a number two curated contacts share (candidates);
     * ``other_call``: an interaction routed to bob, linked to its own ephemeral contact;
     * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire);
-    * ``own_note``, ``other_note``: notes on ``sam`` by ``user`` and by bob.
+    * ``own_note``, ``other_note``: notes on ``pat_first`` by ``user`` and by bob.
 
     ``path`` is the embedded store's file; with ``pg`` set the scene is in that PostgreSQL
     database instead (``path`` then only names a folder for the config).
@@ -279,8 +279,9 @@ def _act_out(
     old = repo.contact(old_call.contact_id or "")
     assert ephemeral is not None and ephemeral.type == ContactType.EPHEMERAL
     assert old is not None and old.type == ContactType.EPHEMERAL
-    own_note = service.add_note(sam.id, f"{user}'s note")
-    other_note = other.add_note(sam.id, "bob's note")
+    # On pat_first, so sam's history (which the matrices check) holds only its creation.
+    own_note = service.add_note(pat_first.id, f"{user}'s note")
+    other_note = other.add_note(pat_first.id, "bob's note")
     return {
         "own_note": own_note,
         "other_note": other_note,

@@ -176,7 +176,7 @@ def _audit(s: ContactService, scene: Scene) -> Any:
 
 
 def _check_audit(result: Any, scene: Scene, s: ContactService) -> None:
-    assert [r.action for r in result] == ["create", "note-add", "note-add"]
+    assert [r.action for r in result] == ["create"]
 
 
 def _set_setting(s: ContactService, scene: Scene) -> Any:
@@ -256,7 +256,7 @@ def _check_shown_other(result: Any, scene: Scene, s: ContactService) -> None:
 
 
 def _notes(s: ContactService, scene: Scene) -> Any:
-    return s.contact_notes(scene.sam.id)
+    return s.contact_notes(scene.pat_first.id)
 
 
 def _check_notes(result: Any, scene: Scene, s: ContactService) -> None:
@@ -264,7 +264,7 @@ def _check_notes(result: Any, scene: Scene, s: ContactService) -> None:
 
 
 def _add_note(s: ContactService, scene: Scene) -> Any:
-    return s.add_note(scene.sam.id, "Matrix note")
+    return s.add_note(scene.pat_first.id, "Matrix note")
 
 
 def _check_note_added(result: Any, scene: Scene, s: ContactService) -> None:
@@ -292,7 +292,7 @@ def _delete_other_note(s: ContactService, scene: Scene) -> Any:
 
 
 def _check_note_deleted(result: Any, scene: Scene, s: ContactService) -> None:
-    remaining = scene.reader(s).notes_for(scene.sam.id)
+    remaining = scene.reader(s).notes_for(scene.pat_first.id)
     assert len(remaining) == 1
 
 
