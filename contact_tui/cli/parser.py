@@ -345,8 +345,7 @@ def _add_note_parsers(csub: Any, common: Sequence[argparse.ArgumentParser]) -> N
         nsub,
         "edit",
         "contact note edit",
-        "replace a note's text (your own; another's needs "
-        f"{_needs(UseCase.OTHERS_NOTE)})",
+        f"replace a note's text (your own; another's needs {_needs(UseCase.OTHERS_NOTE)})",
         common,
     )
     edit.add_argument("note_id", metavar="NOTE_ID")
