@@ -593,6 +593,7 @@ class ContactService:
             return
         if not uow.contact_keys(old.id) & uow.contact_keys(made.id):
             return  # a different person: the ephemeral contact is left for its own caller
+        uow.move_notes(old.id, made.id)  # before the removal, which takes its notes with it
         uow.delete_contact(old.id)
         uow.add_audit(self._audit(AuditAction.ABSORB, old.id, (), old.version + 1, interaction.id))
         for other_id in uow.interaction_ids():

@@ -180,6 +180,11 @@ class StoreTransaction(Protocol):
         """Remove a note (NotFound when there is none). Audited (NOTE_DELETE) by the store."""
         ...
 
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of the contact ``from_id`` to ``to_id``, authors and times kept:
+        the contact made from an interaction takes the ephemeral one's place (absorbing)."""
+        ...
+
     def contact_ids_changed_since(self, position: Position) -> set[str] | None:
         """Contacts any process changed after ``position``; None when it cannot tell."""
         ...

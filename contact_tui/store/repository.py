@@ -204,6 +204,14 @@ class UnitOfWork:
         self._tx.delete("notes", note_id)
         self._audit_note(AuditAction.NOTE_DELETE, current)
 
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of ``from_id`` to ``to_id`` (see
+        :meth:`StoreTransaction.move_notes`)."""
+        for note_id in self._tx.note_ids_of(from_id):
+            doc = self._tx.get("notes", note_id)
+            if doc is not None:
+                self._tx.put("notes", note_id, {**doc, "entityId": to_id})
+
     def _current_note(self, note_id: str) -> Note:
         note = self.note(note_id)
         if note is None:

@@ -173,3 +173,23 @@ def test_removing_the_contact_removes_its_notes(db: Database) -> None:
     with db.connect() as conn:
         conn.execute(f"DELETE FROM {SCHEMA}.contacts WHERE id = 'c1'")
     assert notes(db) == []
+
+
+def test_notes_cannot_be_moved_to_another_contact_by_hand(db: Database) -> None:
+    """move_notes is for absorbing only: a curated contact this transaction made in the place
+    of an ephemeral one holding its identity. Moving notes to any other contact is refused."""
+    with db.connect("note_alice") as conn:
+        add(conn, "stays on c1")
+    with db.connect() as conn:
+        other = {**CONTACT, "id": "c2", "lastName": "Other"}
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.contacts "
+            "(id, doc, version, kind, created, sort_last, sort_first, search) "
+            "VALUES ('c2', %s, 1, 'Curated', '', 'other', 'sam', 'sam\nother')",
+            (Jsonb(other),),
+        )
+    before = notes(db)
+    for login in ("note_alice", "note_boss"):
+        with db.connect(login) as conn, pytest.raises(pg_errors.InsufficientPrivilege):
+            conn.execute(f"SELECT {SCHEMA}.move_notes('c1', 'c2')")
+    assert notes(db) == before

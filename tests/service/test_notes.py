@@ -10,10 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contact_tui.domain.draft import ContactDraft
-from contact_tui.domain.model import AuditAction, Contact, Permission
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import (
+    AuditAction,
+    Channel,
+    Contact,
+    Participant,
+    Permission,
+    PhoneKind,
+)
 from contact_tui.domain.rules import MAX_NOTE_LENGTH
-from contact_tui.service import ContactService, InvalidInput, PermissionDenied
+from contact_tui.service import ContactService, InvalidInput, NewInteraction, PermissionDenied
 from contact_tui.store.errors import ConflictError, NotFound
 
 Factory = Callable[..., ContactService]
@@ -141,3 +148,20 @@ def test_reading_notes_needs_view_and_adding_needs_edit(service_for: Factory) ->
     with pytest.raises(PermissionDenied) as caught:
         nobody.contact_notes(contact.id)
     assert caught.value.permission == Permission.VIEW
+
+
+def test_a_contact_made_in_an_ephemeral_ones_place_takes_its_notes(
+    service: ContactService,
+) -> None:
+    call = service.handle_interaction(
+        NewInteraction("alice", Channel.VOICE, Participant("+1 317 555 0123", "Sam"))
+    )
+    assert call.contact_id is not None
+    note = service.add_note(call.contact_id, "Noted during the call")
+    draft = ContactDraft(
+        first_name="Sam", last_name="Lee", phones={PhoneKind.CELL: PhoneDraft("+1 317 555 0123")}
+    )
+    made = service.create_contact(draft, interaction_id=call.id)
+    [moved] = service.contact_notes(made.id)
+    assert (moved.id, moved.text, moved.created_by) == (note.id, note.text, "alice")
+    assert moved.create_date == note.create_date

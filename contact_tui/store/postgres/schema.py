@@ -1030,6 +1030,25 @@ BEGIN
     RETURN v_doc;
 END $$;
 
+-- Absorbing (add): the curated contact this transaction made from an interaction takes the
+-- place of the ephemeral one holding its identity, notes included (authors and times kept).
+-- Only then: moving notes between other contacts is not an agent's to do.
+CREATE FUNCTION {SCHEMA}.move_notes(p_from text, p_to text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.ADD)}, '{Permission.ADD.value}', 'add contacts');
+    IF NOT ({SCHEMA}.absorbed(p_from) AND p_to IN (SELECT * FROM {SCHEMA}.made_here())
+            AND EXISTS (SELECT 1 FROM {SCHEMA}.contact_keys AS gone
+                        JOIN {SCHEMA}.contact_keys AS made ON made.key = gone.key
+                        WHERE gone.contact_id = p_from AND made.contact_id = p_to)) THEN
+        RAISE EXCEPTION 'notes move only to the contact made in their contact''s place'
+            USING ERRCODE = '42501', HINT = '{Permission.ADD.value}';
+    END IF;
+    UPDATE {SCHEMA}.notes SET contact_id = p_to,
+            doc = doc || jsonb_build_object('entityId', p_to)
+        WHERE contact_id = p_from;
+END $$;
+
 CREATE FUNCTION {SCHEMA}.delete_note(p_id text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE

@@ -367,6 +367,10 @@ class PgTransaction:
         """Remove a note (schema.delete_note)."""
         self._execute(f"SELECT {SCHEMA}.delete_note(%s)", (note_id,))
 
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of ``from_id`` to ``to_id`` (schema.move_notes: absorbing only)."""
+        self._execute(f"SELECT {SCHEMA}.move_notes(%s, %s)", (from_id, to_id))
+
     def position(self) -> Position:
         """Never equal to a position read before the transaction, so the service always asks
         :meth:`contact_ids_changed_since` (one indexed query)."""
