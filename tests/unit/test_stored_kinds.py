@@ -33,6 +33,9 @@ STORED_WORDS: dict[type[StrEnum], set[str]] = {
         "import",
         "absorb",
         "setting",
+        "note-add",  # contact notes (issue 13)
+        "note-edit",
+        "note-delete",
     },
     SearchKind: {"all", "phone", "email", "name", "literal"},
     ProblemKind: {"invalid", "permission", "conflict"},
