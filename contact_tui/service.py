@@ -40,6 +40,7 @@ from contact_tui.domain.model import (
     Interaction,
     InteractionState,
     MatchKind,
+    Note,
     Participant,
     Permission,
     PhoneKind,
@@ -66,6 +67,7 @@ from contact_tui.domain.rules import (
     phone_key,
     region_for_country_code,
     validate_name,
+    validate_note,
     validate_notes,
 )
 from contact_tui.exchange import formats
@@ -634,6 +636,7 @@ class ContactService:
             return
         if not uow.contact_keys(old.id) & uow.contact_keys(made.id):
             return  # a different person: the ephemeral contact is left for its own caller
+        uow.move_notes(old.id, made.id)  # before the removal, which takes its notes with it
         uow.delete_contact(old.id)
         uow.add_audit(self._audit(AuditAction.ABSORB, old.id, (), old.version + 1, interaction.id))
         for other_id in uow.interaction_ids_naming([old.id]):
@@ -737,6 +740,65 @@ class ContactService:
             for c in self.repo.contacts_by_key(phone_identity(e164))
             if c.id != exclude and c.type != ContactType.EPHEMERAL
         ]
+
+    # --- contact notes -------------------------------------------------------------------
+
+    def contact_notes(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first (needs view); NotFound when there is no contact."""
+        self.require_use_case(UseCase.VIEW_NOTES)
+        if self.repo.contact(contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}.")
+        return self.repo.notes_for(contact_id)
+
+    def note(self, note_id: str) -> Note:
+        """A contact note by id (needs view); NotFound when there is none."""
+        self.require_use_case(UseCase.VIEW_NOTES)
+        found = self.repo.note(note_id)
+        if found is None:
+            raise NotFound(f"No note has the id {note_id}.")
+        return found
+
+    def add_note(self, contact_id: str, text: str) -> Note:
+        """Add a note to a contact (needs edit). The store records the author and the time
+        (the database's, for PostgreSQL) and audits it; the contact's version is unchanged,
+        so an agent editing the contact meanwhile meets no conflict."""
+        self.require_use_case(UseCase.ADD_NOTE)
+        clean = _note_text(text)
+        with self.repo.write(self.agent.user) as uow:
+            return uow.add_note(_new_id(), contact_id, clean)
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text: your own with edit, anyone's with the note edit-all
+        permission too (supervisors). A note changed since ``expected_version`` is a
+        ConflictError naming who changed it."""
+        self.require_use_case(UseCase.EDIT_NOTE)
+        clean = _note_text(text)
+        with self.repo.write(self.agent.user) as uow:
+            self._require_note_access(uow.note(note_id), note_id)
+            return uow.edit_note(note_id, clean, expected_version)
+
+    def delete_note(self, note_id: str) -> None:
+        """Delete a note: your own with edit, anyone's with the note edit-all permission too."""
+        self.require_use_case(UseCase.EDIT_NOTE)
+        with self.repo.write(self.agent.user) as uow:
+            self._require_note_access(uow.note(note_id), note_id)
+            uow.delete_note(note_id)
+
+    def may_change_note(self, note: Note) -> bool:
+        """True when the agent may edit or delete ``note`` (for showing the keys)."""
+        if not self.allowed(UseCase.EDIT_NOTE):
+            return False
+        return note.created_by == self.agent.user or self.allowed(UseCase.OTHERS_NOTE)
+
+    def _require_note_access(self, note: Note | None, note_id: str) -> None:
+        """NotFound for no note; PermissionDenied for another agent's without edit-all."""
+        if note is None:
+            raise NotFound(f"No note has the id {note_id}; it may have been deleted.")
+        if note.created_by != self.agent.user:
+            author = note.created_by or "an unknown author"
+            self.require_use_case(
+                UseCase.OTHERS_NOTE, f"Note {note_id} was written by {author}, not by you"
+            )
 
     # --- import and export ---------------------------------------------------------------
 
@@ -999,6 +1061,14 @@ def _split_name(name: str) -> tuple[str, str]:
         return "", ""
     first, _, last = clean.rpartition(" ")
     return (first, last) if first else (clean, "")
+
+
+def _note_text(text: str) -> str:
+    """A note's text as stored, or InvalidInput saying what is wrong with it."""
+    try:
+        return validate_note(text)
+    except RuleError as err:
+        raise InvalidInput(str(err), {"noteText": str(err)}) from None
 
 
 def _errors_sentence(errors: dict[str, str]) -> str:

@@ -56,6 +56,7 @@ from contact_tui.cli.interaction import (
     cmd_interaction_note,
     cmd_interaction_show,
 )
+from contact_tui.cli.notes import cmd_note_add, cmd_note_delete, cmd_note_edit, cmd_note_list
 from contact_tui.cli.output import Output
 from contact_tui.cli.parser import build_parser
 from contact_tui.config import ConfigError
@@ -79,6 +80,10 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "contact link": cmd_contact_link,
     "contact unlink": cmd_contact_unlink,
     "contact history": cmd_contact_history,
+    "contact note list": cmd_note_list,
+    "contact note add": cmd_note_add,
+    "contact note edit": cmd_note_edit,
+    "contact note delete": cmd_note_delete,
     "interaction new": cmd_interaction_new,
     "interaction import": cmd_interaction_import,
     "interaction list": cmd_interaction_list,
@@ -108,6 +113,12 @@ def _report_invalid(out: Output, err: InvalidInput) -> None:
 
 
 def _report_conflict(out: Output, err: ConflictError) -> None:
+    if err.thing == "note":
+        out.error(
+            f"{err} Nothing was saved; read it again with 'contact-tui contact note list' and "
+            "make your change again."
+        )
+        return
     out.error(
         f"{err} Nothing was saved; see the contact with 'contact-tui contact show "
         f"{err.contact_id}' and make your change again."

@@ -289,7 +289,9 @@ def _command(
 
 
 def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
-    contact = sub.add_parser("contact", help="add, show, edit, promote, search, link contacts")
+    contact = sub.add_parser(
+        "contact", help="add, show, edit, promote, search, link contacts; their notes"
+    )
     csub = contact.add_subparsers(
         dest="contact_command", required=True, metavar="COMMAND", parser_class=ValuesParser
     )
@@ -335,6 +337,47 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
         common,
     )
     history.add_argument("id", metavar="ID")
+    _add_note_parsers(csub, common)
+
+
+def _add_note_parsers(csub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
+    note = csub.add_parser("note", help="list, add, edit and delete a contact's notes")
+    nsub = note.add_subparsers(
+        dest="note_command", required=True, metavar="COMMAND", parser_class=ValuesParser
+    )
+    listing = _command(nsub, "list", "contact note list", "a contact's notes, newest first", common)
+    listing.add_argument("id", metavar="ID", help="the contact")
+    add = _command(
+        nsub, "add", "contact note add", f"add a note ({_needs(UseCase.ADD_NOTE)})", common
+    )
+    add.add_argument("id", metavar="ID", help="the contact")
+    edit = _command(
+        nsub,
+        "edit",
+        "contact note edit",
+        f"replace a note's text (your own; another's needs {_needs(UseCase.OTHERS_NOTE)})",
+        common,
+    )
+    edit.add_argument("note_id", metavar="NOTE_ID")
+    edit.add_argument(
+        "--expect-version",
+        type=_positive_int,
+        metavar="N",
+        help="refuse (exit 4) unless the note is still at version N",
+    )
+    for parser in (add, edit):
+        parser.add_argument("text", metavar="TEXT", nargs="?", help="the note (lines allowed)")
+        parser.add_argument(
+            "--file", metavar="PATH", help="read the note from a UTF-8 file; - = standard input"
+        )
+    delete = _command(
+        nsub,
+        "delete",
+        "contact note delete",
+        f"delete a note (your own; another's needs {_needs(UseCase.OTHERS_NOTE)})",
+        common,
+    )
+    delete.add_argument("note_id", metavar="NOTE_ID")
 
 
 def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:

@@ -30,6 +30,7 @@ from contact_tui.domain.model import (
     InteractionState,
     MatchKind,
     MessagingIdentity,
+    Note,
     Participant,
     PhoneKind,
     PhoneNumber,
@@ -545,6 +546,8 @@ def audit_to_doc(record: AuditRecord) -> Doc:
         doc["version"] = record.version
     if record.interaction_id is not None:
         doc["interactionId"] = record.interaction_id
+    if record.note_id is not None:
+        doc["noteId"] = record.note_id
     return doc
 
 
@@ -563,6 +566,53 @@ def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
         fields=r.texts("fields"),
         version=r.integer("version"),
         interaction_id=r.text("interactionId") or None,
+        note_id=r.text("noteId") or None,
+    )
+
+
+# --- contact notes ---------------------------------------------------------------------------
+
+
+def note_to_doc(note: Note) -> Doc:
+    """A contact note as a store document: Genesys Cloud's Note (entityId is the contact, the
+    author a user reference) plus the local ``version`` and ``modifiedBy``."""
+    doc: Doc = {
+        "id": note.id,
+        "entityId": note.contact_id,
+        "entityType": "Contact",
+        "noteText": note.text,
+        "createDate": format_date(note.create_date),
+        "modifyDate": format_date(note.modify_date),
+        "createdBy": {"id": note.created_by},
+        "version": note.version,
+    }
+    if note.modified_by:
+        doc["modifiedBy"] = note.modified_by
+    return doc
+
+
+def note_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Note:
+    """A store document as a contact note; raises DocumentError naming the bad key."""
+    if not isinstance(doc, Mapping):
+        raise DocumentError("notes", doc_id, "not an object")
+    r = _Reader("notes", doc, doc_id or str(doc.get("id", "")))
+    contact_id = r.text("entityId")
+    if not contact_id:
+        raise r.fail("entityId", "missing")
+    author = r.mapping("createdBy") or {}
+    created = r.date("createDate")
+    if created is None:
+        raise r.fail("createDate", "missing")
+    version = r.integer("version")
+    return Note(
+        id=r.text("id") or doc_id,
+        contact_id=contact_id,
+        text=r.text("noteText"),
+        created_by=r.text("id", author),
+        create_date=created,
+        modify_date=r.date("modifyDate") or created,
+        version=version if version is not None else 1,
+        modified_by=r.text("modifiedBy"),
     )
 
 

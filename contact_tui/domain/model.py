@@ -133,6 +133,8 @@ class Permission(StrEnum):
     ROUTE = "contactTui:interaction:route"
     # Reading, and acting on, interactions routed to other agents: supervisors.
     VIEW_ALL_INTERACTIONS = "contactTui:interaction:viewAll"
+    # Editing or deleting contact notes other agents wrote: supervisors.
+    NOTE_EDIT_ALL = "contactTui:note:editAll"
 
     @property
     def label(self) -> str:
@@ -148,6 +150,7 @@ _PERMISSION_LABELS = {
     Permission.ADMIN: "change admin settings",
     Permission.ROUTE: "hand interactions to other agents",
     Permission.VIEW_ALL_INTERACTIONS: "see or act on other agents' interactions",
+    Permission.NOTE_EDIT_ALL: "edit or delete other agents' contact notes",
 }
 
 
@@ -375,6 +378,9 @@ class AuditAction(StrEnum):
     ABSORB = "absorb"  # an ephemeral contact's interactions moved to the contact made for it
     SETTING = "setting"
     WRAP_UP = "wrap-up"  # an interaction's wrap-up note written, changed or cleared
+    NOTE_ADD = "note-add"
+    NOTE_EDIT = "note-edit"
+    NOTE_DELETE = "note-delete"
 
     @classmethod
     def read(cls, stored: str) -> AuditAction | str:
@@ -402,3 +408,20 @@ class AuditRecord:
     fields: tuple[str, ...] = ()
     version: int | None = None
     interaction_id: str | None = None
+    note_id: str | None = None  # the contact note a NOTE_* record is about
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A note about a contact, kept apart from it (Genesys Cloud's Note: its own document, so
+    adding one never changes the contact's version). ``created_by`` and the dates are set by
+    the store (the database's session user and clock), never by the app."""
+
+    id: str
+    contact_id: str
+    text: str
+    created_by: str
+    create_date: datetime
+    modify_date: datetime
+    version: int = 1
+    modified_by: str = ""  # who changed it last (the author, or a supervisor); "" when unedited

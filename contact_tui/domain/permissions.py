@@ -37,6 +37,10 @@ class UseCase(StrEnum):
     EXPIRE_EPHEMERAL = "expire ephemeral contacts"
     CONTACT_HISTORY = "see a contact's interactions"
     WRAP_UP = "write an interaction's wrap-up note"
+    VIEW_NOTES = "read a contact's notes"
+    ADD_NOTE = "add a note to a contact"
+    EDIT_NOTE = "edit or delete your own note"
+    OTHERS_NOTE = "edit or delete another agent's note"  # a qualifier, like OTHERS_INTERACTION
 
 
 AGENT_PERMISSIONS = frozenset(
@@ -49,7 +53,12 @@ BUILTIN_ROLES: Mapping[str, frozenset[Permission]] = MappingProxyType(
         "viewer": frozenset({Permission.VIEW}),
         "agent": AGENT_PERMISSIONS,
         "supervisor": AGENT_PERMISSIONS
-        | {Permission.ADMIN, Permission.ROUTE, Permission.VIEW_ALL_INTERACTIONS},
+        | {
+            Permission.ADMIN,
+            Permission.ROUTE,
+            Permission.VIEW_ALL_INTERACTIONS,
+            Permission.NOTE_EDIT_ALL,
+        },
         # The routing integration's account: it hands interactions to agents and reads nothing.
         "router": frozenset({Permission.ROUTE}),
     }
@@ -87,6 +96,12 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         # Part of handling your own interaction, as ending it is; another agent's needs
         # OTHERS_INTERACTION on top.
         UseCase.WRAP_UP: _VIEW,
+        UseCase.VIEW_NOTES: _VIEW,
+        # A note changes what agents read about the customer, as an edit of the contact does.
+        UseCase.ADD_NOTE: frozenset({Permission.EDIT}),
+        UseCase.EDIT_NOTE: frozenset({Permission.EDIT}),
+        # On top of EDIT_NOTE: another agent's words are a supervisor's to change.
+        UseCase.OTHERS_NOTE: frozenset({Permission.NOTE_EDIT_ALL}),
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, Note
 
 # How far a process has read the store: compared for equality only (has anything been
 # committed since?), never taken apart above the store.
@@ -171,6 +171,30 @@ class StoreTransaction(Protocol):
         """The committed position this transaction started from."""
         ...
 
+    def note(self, note_id: str) -> Note | None:
+        """A contact note as of this transaction."""
+        ...
+
+    def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
+        """Add a note to a contact (NotFound when there is none). The store sets the author
+        and time (the acting user and the store's clock; in PostgreSQL, the server's) and
+        writes its NOTE_ADD audit record; the contact's version does not change."""
+        ...
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text; a stale ``expected_version`` raises ConflictError naming who
+        changed it. Audited (NOTE_EDIT) by the store."""
+        ...
+
+    def delete_note(self, note_id: str) -> None:
+        """Remove a note (NotFound when there is none). Audited (NOTE_DELETE) by the store."""
+        ...
+
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of the contact ``from_id`` to ``to_id``, authors and times kept:
+        the contact made from an interaction takes the ephemeral one's place (absorbing)."""
+        ...
+
     def contact_ids_changed_since(self, position: Position) -> set[str] | None:
         """Contacts any process changed after ``position``; None when it cannot tell."""
         ...
@@ -240,6 +264,14 @@ class ContactStore(Protocol):
 
     def audit_for(self, contact_id: str) -> list[AuditRecord]:
         """A contact's audit trail, oldest first."""
+        ...
+
+    def notes_for(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first."""
+        ...
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note by id."""
         ...
 
     def setting(self, name: str) -> Any:

@@ -29,7 +29,11 @@ from contact_tui.store.safefs import Folder
 
 FORMAT = 1
 META = "_meta"
-TABLES = ("contacts", "interactions", "audit", "settings")
+TABLES = ("contacts", "interactions", "audit", "settings", "notes")
+# Tables later versions added (contact notes, issue 13). A snapshot an earlier version wrote
+# lacks them, and reading it leaves them out (every reader takes a missing table as empty), so
+# the store can tell it must be brought up to date (``contact_tui.store.upgrade``).
+LATER_TABLES = ("notes",)
 
 Doc = dict[str, Any]
 Op = list[Any]
@@ -85,7 +89,8 @@ def parse_snapshot(path: Path, raw: bytes) -> tuple[Tables, int]:
                     path, f"document {doc_id!r} in table {name!r} is not an object"
                 )
     for name in TABLES:
-        data.setdefault(name, {})
+        if name not in LATER_TABLES:
+            data.setdefault(name, {})
     return data, store_meta["generation"]
 
 
@@ -276,6 +281,7 @@ def _read_file(path: Path, folder: Folder | None) -> tuple[bytes, os.stat_result
 
 __all__ = [
     "FORMAT",
+    "LATER_TABLES",
     "META",
     "TABLES",
     "DamagedLine",

@@ -3,7 +3,7 @@
 Built once when the store is read, then kept up to date document by document as records are
 applied, so no read ever scans a table: identity keys to contacts, the folded text a search
 looks in, directory order, each agent's interactions, the interactions naming each contact
-(linked to it, or offering it as a candidate) and each contact's audit trail.
+(linked to it, or offering it as a candidate), each contact's audit trail and its notes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ SortedIds = list[tuple[tuple[str, str, str], str]]
 
 @dataclass
 class Indexes:
-    """Indexes over the contacts, interactions and audit tables."""
+    """Indexes over the contacts, interactions, audit and notes tables."""
 
     by_key: dict[str, set[str]] = field(default_factory=dict)
     keys_of: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -29,6 +29,7 @@ class Indexes:
     # history, and what expiry and absorbing relink, without reading every interaction.
     by_contact: dict[str, set[str]] = field(default_factory=dict)
     audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
+    notes_by_contact: dict[str, set[str]] = field(default_factory=dict)
     # Directory order, worked out when first asked for after a change that moves a contact.
     sorted_ids: SortedIds | None = None
     # The position of the last record that changed each contact, since the store was loaded.
@@ -46,6 +47,8 @@ class Indexes:
             cid = doc.get("contactId") if isinstance(doc, dict) else None
             if isinstance(cid, str):
                 idx.audit_by_contact.setdefault(cid, []).append(doc_id)
+        for doc_id, doc in tables.get("notes", {}).items():
+            idx.note(doc_id, None, doc)
         return idx
 
     def update(
@@ -62,6 +65,8 @@ class Indexes:
             cid = new.get("contactId")
             if isinstance(cid, str):
                 self.audit_by_contact.setdefault(cid, []).append(doc_id)
+        elif table == "notes":
+            self.note(doc_id, old, new)
 
     def contact(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
         """Re-index one contact."""
@@ -109,6 +114,17 @@ class Indexes:
             for contact_id in new.get("candidateIds") or ():
                 if isinstance(contact_id, str):
                     by_contact.setdefault(contact_id, set()).add(doc_id)
+
+    def note(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
+        """Re-index one contact note under its contact."""
+        if old is not None and isinstance(old.get("entityId"), str):
+            ids = self.notes_by_contact.get(old["entityId"])
+            if ids is not None:
+                ids.discard(doc_id)
+                if not ids:
+                    del self.notes_by_contact[old["entityId"]]
+        if new is not None and isinstance(new.get("entityId"), str):
+            self.notes_by_contact.setdefault(new["entityId"], set()).add(doc_id)
 
     def directory_order(self, contacts: Mapping[str, Doc]) -> SortedIds:
         """Every contact as (sort key, id), in directory order."""

@@ -6,6 +6,7 @@ sees a document.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction
+from contact_tui.domain.clock import utcnow
+from contact_tui.domain.model import AuditAction, AuditRecord, Contact, Interaction, Note
 from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
 from contact_tui.store.jsonstore import JsonStore, StoreStats
@@ -24,9 +26,10 @@ from contact_tui.store.watch import watch_folder
 class UnitOfWork:
     """Reads and writes inside one store transaction; see :meth:`Repository.write`."""
 
-    def __init__(self, tx: Transaction, path: Path) -> None:
+    def __init__(self, tx: Transaction, path: Path, actor: str = "") -> None:
         self._tx = tx
         self._path = path
+        self._actor = actor  # who the write is by: a note's author, its audit records' agent
 
     def contact(self, contact_id: str) -> Contact | None:
         """A contact as of this transaction."""
@@ -127,8 +130,11 @@ class UnitOfWork:
         return docs.changed_fields(old, docs.contact_to_doc(after))
 
     def delete_contact(self, contact_id: str) -> None:
-        """Remove a contact (expiry of ephemeral contacts)."""
+        """Remove a contact (expiry of ephemeral contacts), and its notes with it, as the
+        database's foreign key does."""
         self._tx.delete("contacts", contact_id)
+        for note_id in self._tx.note_ids_of(contact_id):
+            self._tx.delete("notes", note_id)
 
     def interaction(self, interaction_id: str) -> Interaction | None:
         """An interaction as of this transaction."""
@@ -168,6 +174,80 @@ class UnitOfWork:
         """Store an admin setting."""
         self._tx.put("settings", name, {"value": value})
 
+    # --- contact notes: the store sets who and when, and audits each change --------------
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note as of this transaction."""
+        doc = self._tx.get("notes", note_id)
+        return None if doc is None else _note(doc, note_id, self._path)
+
+    def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
+        """Add a note by the acting user, dated by this machine's clock (see
+        :meth:`StoreTransaction.add_note`)."""
+        if self._tx.get("contacts", contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}; it may have been removed.")
+        now = utcnow()
+        note = Note(note_id, contact_id, text, self._actor, now, now)
+        self._tx.put("notes", note_id, docs.note_to_doc(note))
+        self._audit_note(AuditAction.NOTE_ADD, note)
+        return note
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text (see :meth:`StoreTransaction.edit_note`)."""
+        current = self._current_note(note_id)
+        if current.version != expected_version:
+            raise ConflictError(
+                note_id,
+                expected_version,
+                current.version,
+                current.modified_by or current.created_by,
+                current.modify_date,
+                thing="note",
+            )
+        note = replace(
+            current,
+            text=text,
+            modify_date=utcnow(),
+            version=current.version + 1,
+            modified_by=self._actor,
+        )
+        self._tx.put("notes", note_id, docs.note_to_doc(note))
+        self._audit_note(AuditAction.NOTE_EDIT, note)
+        return note
+
+    def delete_note(self, note_id: str) -> None:
+        """Remove a note (see :meth:`StoreTransaction.delete_note`)."""
+        current = self._current_note(note_id)
+        self._tx.delete("notes", note_id)
+        self._audit_note(AuditAction.NOTE_DELETE, current)
+
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of ``from_id`` to ``to_id`` (see
+        :meth:`StoreTransaction.move_notes`)."""
+        for note_id in self._tx.note_ids_of(from_id):
+            doc = self._tx.get("notes", note_id)
+            if doc is not None:
+                self._tx.put("notes", note_id, {**doc, "entityId": to_id})
+
+    def _current_note(self, note_id: str) -> Note:
+        note = self.note(note_id)
+        if note is None:
+            raise NotFound(f"No note has the id {note_id}; it may have been deleted.")
+        return note
+
+    def _audit_note(self, action: AuditAction, note: Note) -> None:
+        record = AuditRecord(
+            id=str(uuid.uuid4()),
+            at=note.modify_date if action != AuditAction.NOTE_DELETE else utcnow(),
+            agent=self._actor,
+            action=action,
+            contact_id=note.contact_id,
+            fields=("noteText",) if action != AuditAction.NOTE_DELETE else (),
+            version=note.version,
+            note_id=note.id,
+        )
+        self.add_audit(record)
+
 
 class Repository:
     """The embedded store: domain-level access to a :class:`JsonStore`."""
@@ -199,7 +279,7 @@ class Repository:
     def write(self, actor: str) -> Iterator[UnitOfWork]:
         """One atomic change: everything staged in the block is committed together or not at all."""
         with self.store.transaction(actor) as tx:
-            yield UnitOfWork(tx, self.store.path)
+            yield UnitOfWork(tx, self.store.path, actor)
 
     def refresh(self) -> list[Change]:
         """Take in other processes' changes; see :meth:`JsonStore.refresh`."""
@@ -264,6 +344,16 @@ class Repository:
                     raise StoreUnreadable(self.store.path, str(err)) from None
         return records
 
+    def notes_for(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first."""
+        found = (self.note(i) for i in self.store.note_ids_for(contact_id))
+        return [n for n in found if n is not None]
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note by id."""
+        doc = self.store.doc("notes", note_id)
+        return None if doc is None else _note(doc, note_id, self.store.path)
+
     def setting(self, name: str) -> Any:
         """An admin setting, or None when never set."""
         return self.store.setting(name)
@@ -292,4 +382,13 @@ def _interaction(doc: dict[str, Any], interaction_id: str, path: Path) -> Intera
     except docs.DocumentError as err:
         raise StoreUnreadable(
             path, str(err), "Fix or remove that interaction; run 'contact-tui doctor'."
+        ) from None
+
+
+def _note(doc: dict[str, Any], note_id: str, path: Path) -> Note:
+    try:
+        return docs.note_from_doc(doc, note_id)
+    except docs.DocumentError as err:
+        raise StoreUnreadable(
+            path, str(err), "Fix or remove that note; run 'contact-tui doctor'."
         ) from None

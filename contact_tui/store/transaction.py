@@ -118,6 +118,14 @@ class Transaction:
         """See :meth:`JsonStore.contact_ids_changed_since` (committed changes only)."""
         return self._committed.contact_ids_changed_since(position)
 
+    def note_ids_of(self, contact_id: str) -> list[str]:
+        """The committed notes of a contact that this transaction has not deleted or moved to
+        another contact."""
+        ids = self._idx.notes_by_contact.get(contact_id, ())
+        return [
+            i for i in ids if (doc := self.get("notes", i)) and doc.get("entityId") == contact_id
+        ]
+
     def table_ids(self, table: str) -> list[str]:
         """Every id in a table as this transaction sees it."""
         ids = set(self._tables.get(table, {}))

@@ -39,6 +39,7 @@ GATED: dict[str, tuple[UseCase, str]] = {
     "directory": (UseCase.SEARCH, "Directory"),
     "end_interaction": (UseCase.END_INTERACTION, "End"),
     "wrap_up": (UseCase.WRAP_UP, "Wrap-up note"),
+    "add_note": (UseCase.ADD_NOTE, "Add a note"),
 }
 
 # The directory's actions that need a permission: action -> (what the agent would be doing,
@@ -97,6 +98,7 @@ def applies(action: str, selection: Selection) -> bool:
         "directory": True,
         "end_interaction": interaction is not None and interaction.state != InteractionState.ENDED,
         "wrap_up": interaction is not None,
+        "add_note": contact is not None,
     }[action]
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, PhoneNumber
+from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, Note, PhoneNumber
 from contact_tui.domain.present import PhoneNote, phone_notes, short_timestamp
 from contact_tui.domain.text import clip, printable, terminal_text
 
@@ -247,4 +247,38 @@ def contact_history(interactions: Sequence[Interaction], wrap_up_key: str = "") 
                 text.append("\n          … more lines", style=DIM)
     if len(interactions) > MAX_HISTORY:
         text.append(f"\n… {len(interactions) - MAX_HISTORY:,} older", style=DIM)
+    return text
+
+
+# Contact notes the profile shows, at most (the newest); the CLI lists them all.
+MAX_NOTES_SHOWN = 20
+
+
+def contact_notes_text(notes: Sequence[Note], add_key: str = "") -> Text:
+    """A contact's notes for the profile, newest first: who wrote each and when (and who last
+    changed it), then its first lines, each made safe; ``add_key`` is the key that adds one
+    ("" when the agent may not)."""
+    text = Text()
+    text.append(f"Notes ({len(notes)})", style=LABEL_STYLE)
+    if add_key:
+        text.append(f"  {add_key} adds one", style=DIM)
+    text.append("\n")
+    for note in notes[:MAX_NOTES_SHOWN]:
+        head = Text.assemble(
+            (safe(note.created_by or "unknown", 40), "bold"), f"  {when(note.create_date)}"
+        )
+        if note.version > 1:
+            changer = safe(note.modified_by or "unknown", 40)
+            head.append(f"  (edited {when(note.modify_date)} by {changer})", style=DIM)
+        text.append(head)
+        text.append("\n")
+        lines, more = first_lines(note.text, MAX_NOTE_LINES)
+        for line in lines:
+            text.append("  " + safe(line))
+            text.append("\n")
+        if more:
+            text.append(f"  … more lines after these {MAX_NOTE_LINES}\n", style=DIM)
+    if len(notes) > MAX_NOTES_SHOWN:
+        text.append(f"… and {len(notes) - MAX_NOTES_SHOWN} older notes\n", style=DIM)
+    text.rstrip()
     return text

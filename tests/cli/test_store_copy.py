@@ -17,7 +17,7 @@ from contact_tui.store.postgres import copy as pg_copy
 from contact_tui.store.postgres.store import PostgresStore
 from tests.cli.runner import Runner
 from tests.contract import schema_template, set_grants
-from tests.factories import SAM_CELL, StoreBuilder, build_world
+from tests.factories import NOTE_A, SAM_CELL, StoreBuilder, build_world, write_old_store
 from tests.pg.server import Database, Databases, PgServer
 
 Tables = dict[str, list[tuple[str, Any]]]
@@ -25,8 +25,8 @@ Tables = dict[str, list[tuple[str, Any]]]
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    """An embedded store holding contacts, interactions and audit records by two agents, and a
-    setting."""
+    """An embedded store holding contacts, interactions and audit records by two agents, a
+    setting and a contact's notes."""
     (tmp_path / "source").mkdir()
     world = build_world(tmp_path / "source" / "store.json")
     try:
@@ -36,6 +36,11 @@ def source(tmp_path: Path) -> Path:
             "Kai", "Bob-Made", PhoneKind.WORK, "+44 20 7946 0958"
         )
         bob.set_setting("ephemeral-ttl-days", "30")
+        made = StoreBuilder(bob, world.clock).curated(
+            "Ada", "Noted", PhoneKind.HOME, "+44 20 7946 0959"
+        )
+        bob.add_note(made.id, "Prefers email.\nDeaf in one ear: speak up.")
+        bob.add_note(made.id, "Second note")
     finally:
         world.close()
     return world.path
@@ -47,7 +52,7 @@ def embedded_tables(path: Path) -> Tables:
     try:
         return {
             table: [(i, store.doc(table, i)) for i in store.table_ids(table)]
-            for table in ("contacts", "interactions", "audit", "settings")
+            for table in ("contacts", "interactions", "audit", "settings", "notes")
         }
     finally:
         store.close()
@@ -65,6 +70,7 @@ def pg_tables(database: Database) -> Tables:
                 "settings",
                 "SELECT name, jsonb_build_object('value', value) FROM contact_tui.settings",
             ),
+            ("notes", "SELECT id, doc FROM contact_tui.notes"),
         ):
             tables[table] = [(str(i), doc) for i, doc in conn.execute(query)]
         return tables
@@ -78,7 +84,7 @@ def grant_everything(pg_server: PgServer, user: str) -> None:
 
 def same(left: Tables, right: Tables) -> None:
     """The same documents: contacts, interactions and settings by id, the audit in order."""
-    for table in ("contacts", "interactions", "settings"):
+    for table in ("contacts", "interactions", "settings", "notes"):
         assert dict(left[table]) == dict(right[table]), table
     assert left["audit"] == right["audit"]
 
@@ -147,7 +153,9 @@ def test_postgres_to_postgres(
     assert run("store", "copy", str(source), first.url()).code == 0
     result = run("store", "copy", first.url(), second.url())
     assert result.code == 0, result.err
-    assert "Copied 7 contacts, 5 interactions, 13 audit records and 1 setting from" in result.out
+    assert (
+        "Copied 8 contacts, 5 interactions, 16 audit records, 1 setting and 2 contact notes from"
+    ) in result.out
     same(pg_tables(second), pg_tables(first))
 
 
@@ -279,3 +287,26 @@ def test_text_the_database_refuses_is_not_copied(
     assert result.code == 2
     assert "refused a document of contacts holding control or format characters" in result.err
     assert all(rows == [] for rows in pg_tables(schema_database).values())
+
+
+def test_a_store_an_earlier_version_wrote_brings_its_notes_field_as_first_notes(
+    run: Runner, tmp_path: Path, schema_database: Database
+) -> None:
+    old = tmp_path / "old" / "store.json"
+    old.parent.mkdir()
+    write_old_store(old)
+    before = old.read_bytes()
+    result = run("--json", "store", "copy", str(old), schema_database.url())
+    assert result.code == 0, result.err
+    assert result.json()["counts"]["notes"] == 2
+    assert old.read_bytes() == before  # the source is read, never upgraded by a copy
+    copied = dict(pg_tables(schema_database)["notes"])
+    by_contact = {doc["entityId"]: doc for doc in copied.values()}
+    assert by_contact["a"]["noteText"] == NOTE_A and by_contact["a"]["createdBy"] == {"id": "bob"}
+    assert by_contact["b"]["createDate"] == "2024-12-31T23:59:59.999Z"
+    assert not any("notes" in doc for _, doc in pg_tables(schema_database)["contacts"])
+    # And back: the embedded copy holds the same notes, as a store of this version.
+    back = tmp_path / "back" / "store.json"
+    back.parent.mkdir()
+    assert run("store", "copy", schema_database.url(), str(back)).code == 0
+    assert dict(embedded_tables(back)["notes"]) == copied

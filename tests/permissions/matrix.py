@@ -1,4 +1,4 @@
-"""Shared by the permission matrix tiers: every combination of the seven permissions, a store
+"""Shared by the permission matrix tiers: every combination of the permissions, a store
 with one thing for every action to act on, and a fingerprint proving nothing was written.
 
 The same scene is built for the service, the command line and the screen, for whichever agent
@@ -42,6 +42,7 @@ from contact_tui.domain.model import (
     Contact,
     ContactType,
     Interaction,
+    Note,
     Participant,
     Permission,
     PhoneKind,
@@ -68,7 +69,7 @@ from tests.pg.server import Databases, PgServer
 
 Combo = frozenset[Permission]
 
-VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL = (
+VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL = (
     Permission.VIEW,
     Permission.ADD,
     Permission.EDIT,
@@ -76,6 +77,7 @@ VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL = (
     Permission.ADMIN,
     Permission.ROUTE,
     Permission.VIEW_ALL_INTERACTIONS,
+    Permission.NOTE_EDIT_ALL,
 )
 SHORT = {
     VIEW: "view",
@@ -85,15 +87,16 @@ SHORT = {
     ADMIN: "admin",
     ROUTE: "route",
     VIEW_ALL: "viewAll",
+    NOTE_ALL: "noteAll",
 }
 
-# Every subset of the seven permissions: 128 combinations, from none to all.
+# Every subset of the permissions: 2 ** 8 = 256 combinations, from none to all.
 COMBOS: list[Combo] = [
     frozenset(chosen)
     for size in range(len(Permission) + 1)
     for chosen in combinations(list(Permission), size)
 ]
-assert len(COMBOS) == 2 ** len(Permission) == 128
+assert len(COMBOS) == 2 ** len(Permission)
 
 
 def combo_id(combo: Combo) -> str:
@@ -184,7 +187,8 @@ class Scene:
       ephemeral contact ``ephemeral`` made for it (promote, unlink, end);
     * ``shared_call``: ``user``'s call from a number two curated contacts share (candidates);
     * ``other_call``: an interaction routed to bob, linked to its own ephemeral contact;
-    * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire).
+    * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire);
+    * ``own_note``, ``other_note``: notes on ``pat_first`` by ``user`` and by bob.
 
     ``path`` is the embedded store's file; with ``pg`` set the scene is in that PostgreSQL
     database instead (``path`` then only names a folder for the config).
@@ -201,6 +205,8 @@ class Scene:
     shared_call: Interaction
     other_call: Interaction
     old: Contact
+    own_note: Note
+    other_note: Note
     pg: PgPlace | None = field(default=None, compare=False)
 
     def service(self, combo: Combo, claimed: Combo | None = None) -> ContactService:
@@ -242,9 +248,12 @@ class Scene:
         _compare(before, self.snapshot())
 
 
-def _act_out(service: ContactService, clock: FixedClock, user: str) -> dict[str, Any]:
+def _act_out(
+    service: ContactService, other: ContactService, clock: FixedClock, user: str
+) -> dict[str, Any]:
     """Make the scene's contents through ``service`` (acting for ``user`` with every
-    permission), as routing and agents would; the fields of :class:`Scene` it fills."""
+    permission) and ``other`` (bob, likewise), as routing and agents would; the fields of
+    :class:`Scene` it fills."""
     repo = service.repo
     build = StoreBuilder(service, clock)
 
@@ -270,7 +279,12 @@ def _act_out(service: ContactService, clock: FixedClock, user: str) -> dict[str,
     old = repo.contact(old_call.contact_id or "")
     assert ephemeral is not None and ephemeral.type == ContactType.EPHEMERAL
     assert old is not None and old.type == ContactType.EPHEMERAL
+    # On pat_first, so sam's history (which the matrices check) holds only its creation.
+    own_note = service.add_note(pat_first.id, f"{user}'s note")
+    other_note = other.add_note(pat_first.id, "bob's note")
     return {
+        "own_note": own_note,
+        "other_note": other_note,
         "clock": clock,
         "user": user,
         "sam": sam,
@@ -291,8 +305,12 @@ def build_scene(folder: Path, user: str) -> Scene:
     clock = FixedClock()
     repo = Repository.open(path)
     try:
+        config = make_config(path)
         cast = _act_out(
-            ContactService(repo, make_config(path), make_agent(user), clock), clock, user
+            ContactService(repo, config, make_agent(user), clock),
+            ContactService(repo, config, make_agent(OTHER_AGENT), clock),
+            clock,
+            user,
         )
     finally:
         repo.close()
@@ -360,10 +378,10 @@ def assert_unchanged(before: Fingerprint, path: Path) -> None:
 # --- the scene in PostgreSQL ------------------------------------------------------------------
 
 # Every table of the store, as the superuser sees it (row-level security does not apply).
-PG_TABLES = ("meta", "contacts", "contact_keys", "interactions", "audit", "settings")
+PG_TABLES = ("meta", "contacts", "contact_keys", "interactions", "audit", "settings", "notes")
 # What the scene's writes change, kept as built in PRISTINE to put back after a test; the
 # change log is emptied (the copy is made after the build's transactions are long over).
-RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings")
+RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings", "notes")
 PRISTINE = "matrix_pristine"
 
 
@@ -507,14 +525,20 @@ class PgScenes:
             admin.init(url)
             with self.server.connect() as conn:
                 grant_exactly(conn, user, frozenset(Permission))
+                grant_exactly(conn, OTHER_AGENT, frozenset(Permission))
             store = PostgresStore.open(make_conninfo(url, user=user))
+            bob = PostgresStore.open(make_conninfo(url, user=OTHER_AGENT))
             try:
                 clock = FixedClock()
                 agent = exactly(store.user, store.permissions())
                 service = ContactService(store, make_config(path), agent, clock)
-                cast.update(_act_out(service, clock, user))
+                other = ContactService(
+                    bob, make_config(path), exactly(bob.user, bob.permissions()), clock
+                )
+                cast.update(_act_out(service, other, clock, user))
             finally:
                 store.close()
+                bob.close()
             _keep_pristine(url)
 
         template = self.server.template(f"matrix_{user}", install)

@@ -1,4 +1,4 @@
-"""Every ``contact-tui`` command under every one of the 128 permission combinations.
+"""Every ``contact-tui`` command under every one of the 256 permission combinations.
 
 Each case writes a config whose ``[roles]`` gives the current OS user exactly the combination,
 and runs ``main()`` in-process. Refused: exit 3 and one stderr line starting ``contact-tui:``
@@ -240,6 +240,23 @@ def _expired(result: Result, scene: Scene, combo: Combo) -> None:
     assert result.json() == {"removed": [scene.old.id], "count": 1}
 
 
+def _notes_listed(result: Result, scene: Scene, combo: Combo) -> None:
+    assert {n["id"] for n in result.json()} == {scene.own_note.id, scene.other_note.id}
+
+
+def _note_added(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["createdBy"] == {"id": USER}
+
+
+def _note_edited(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert doc["noteText"] == "Changed" and doc["modifiedBy"] == USER
+
+
+def _note_deleted(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["deleted"] is True
+
+
 @dataclass(frozen=True)
 class Command:
     """One command line: the use cases it goes through, in order (the table says what they
@@ -445,9 +462,53 @@ COMMANDS = [
         _exported,
         False,
     ),
+    # Contact notes (issue 13), on pat_first: the scene's own note and bob's.
+    Command(
+        "contact-note-list",
+        lambda s: ["contact", "note", "list", s.pat_first.id],
+        (UseCase.VIEW_NOTES,),
+        _notes_listed,
+        False,
+    ),
+    Command(
+        "contact-note-add",
+        lambda s: ["contact", "note", "add", s.pat_first.id, "Matrix note"],
+        (UseCase.ADD_NOTE,),
+        _note_added,
+        True,
+    ),
+    # With --expect-version the note is not read first, so view is not needed.
+    Command(
+        "contact-note-edit-own",
+        lambda s: ["contact", "note", "edit", s.own_note.id, "Changed", "--expect-version", "1"],
+        (UseCase.EDIT_NOTE,),
+        _note_edited,
+        True,
+    ),
+    Command(
+        "contact-note-edit-other",
+        lambda s: ["contact", "note", "edit", s.other_note.id, "Changed", "--expect-version", "1"],
+        (UseCase.EDIT_NOTE, UseCase.OTHERS_NOTE),
+        _note_edited,
+        True,
+    ),
+    Command(
+        "contact-note-delete-own",
+        lambda s: ["contact", "note", "delete", s.own_note.id],
+        (UseCase.EDIT_NOTE,),
+        _note_deleted,
+        True,
+    ),
+    Command(
+        "contact-note-delete-other",
+        lambda s: ["contact", "note", "delete", s.other_note.id],
+        (UseCase.EDIT_NOTE, UseCase.OTHERS_NOTE),
+        _note_deleted,
+        True,
+    ),
 ]
 
-# One test per command runs it under all 128 combinations (see ``Row``).
+# One test per command runs it under all 256 combinations (see ``Row``).
 ROWS = [pytest.param(command, id=command.name) for command in COMMANDS]
 
 

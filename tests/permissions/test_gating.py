@@ -180,7 +180,7 @@ def test_each_missing_permission_names_its_actions() -> None:
     assert denied_notes(agent(frozenset({PROMOTE}))) == (
         UNREAD,
         f"Not allowed for you: Create New Contact (needs {ADD.value}).",
-        f"Not allowed for you: Edit (needs {EDIT.value}).",
+        f"Not allowed for you: Edit, Add a note (needs {EDIT.value}).",
         needs_view,
     )
     assert denied_notes(agent(frozenset({VIEW, ADD, EDIT}))) == (

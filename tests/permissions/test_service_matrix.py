@@ -1,4 +1,4 @@
-"""Every service action under every one of the 128 permission combinations.
+"""Every service action under every one of the 256 permission combinations.
 
 Allowed: the action succeeds and does what it says. Refused: PermissionDenied names the first
 missing permission and the store's files and audit table are exactly as they were. Reading or
@@ -45,6 +45,7 @@ from tests.permissions.matrix import (
     ADD,
     ALL,
     COMBOS,
+    NOTE_ALL,
     OTHER_AGENT,
     ROUTE,
     VIEW_ALL,
@@ -278,6 +279,47 @@ def _check_wrapped_up(result: Any, scene: Scene, s: ContactService) -> None:
     assert result.wrap_up_note == NOTE and stored is not None and stored.wrap_up_note == NOTE
 
 
+def _notes(s: ContactService, scene: Scene) -> Any:
+    return s.contact_notes(scene.pat_first.id)
+
+
+def _check_notes(result: Any, scene: Scene, s: ContactService) -> None:
+    assert {n.id for n in result} == {scene.own_note.id, scene.other_note.id}
+
+
+def _add_note(s: ContactService, scene: Scene) -> Any:
+    return s.add_note(scene.pat_first.id, "Matrix note")
+
+
+def _check_note_added(result: Any, scene: Scene, s: ContactService) -> None:
+    assert result.text == "Matrix note" and result.created_by == USER
+
+
+def _edit_own_note(s: ContactService, scene: Scene) -> Any:
+    return s.edit_note(scene.own_note.id, "Changed", scene.own_note.version)
+
+
+def _edit_other_note(s: ContactService, scene: Scene) -> Any:
+    return s.edit_note(scene.other_note.id, "Changed", scene.other_note.version)
+
+
+def _check_note_edited(result: Any, scene: Scene, s: ContactService) -> None:
+    assert result.text == "Changed" and result.modified_by == USER
+
+
+def _delete_own_note(s: ContactService, scene: Scene) -> Any:
+    return s.delete_note(scene.own_note.id)
+
+
+def _delete_other_note(s: ContactService, scene: Scene) -> Any:
+    return s.delete_note(scene.other_note.id)
+
+
+def _check_note_deleted(result: Any, scene: Scene, s: ContactService) -> None:
+    remaining = scene.reader(s).notes_for(scene.pat_first.id)
+    assert len(remaining) == 1
+
+
 @dataclass(frozen=True)
 class Action:
     """One service call: the use cases it goes through, in order (the table says what they
@@ -386,9 +428,33 @@ ACTIONS = [
         writes=True,
         others_interaction=True,
     ),
+    Action("notes", (UseCase.VIEW_NOTES,), _notes, _check_notes, writes=False),
+    Action("add-note", (UseCase.ADD_NOTE,), _add_note, _check_note_added, writes=True),
+    Action("edit-own-note", (UseCase.EDIT_NOTE,), _edit_own_note, _check_note_edited, writes=True),
+    Action(
+        "edit-other-note",
+        (UseCase.EDIT_NOTE, UseCase.OTHERS_NOTE),
+        _edit_other_note,
+        _check_note_edited,
+        writes=True,
+    ),
+    Action(
+        "delete-own-note",
+        (UseCase.EDIT_NOTE,),
+        _delete_own_note,
+        _check_note_deleted,
+        writes=True,
+    ),
+    Action(
+        "delete-other-note",
+        (UseCase.EDIT_NOTE, UseCase.OTHERS_NOTE),
+        _delete_other_note,
+        _check_note_deleted,
+        writes=True,
+    ),
 ]
 
-# One test per action (and store) runs it under all 128 combinations (see ``Row``).
+# One test per action (and store) runs it under all 256 combinations (see ``Row``).
 ROWS = [pytest.param(action, id=action.name) for action in ACTIONS]
 
 SceneFor = Callable[[str], AbstractContextManager[Scene]]
@@ -449,8 +515,8 @@ def _action_under_combination(action: Action, combo: Combo, scene: Scene) -> Non
             assert f"{USER} may not {missing.label}" in message
             assert "matrix" in message  # the agent's roles, so they know what to ask for
             assert "Ask your admin" in message
-            if missing in (VIEW_ALL, ROUTE):
-                assert f"{OTHER_AGENT}, not " in message  # whose interaction it is
+            if missing in (VIEW_ALL, ROUTE, NOTE_ALL):
+                assert f"{OTHER_AGENT}, not " in message  # whose interaction or note it is
             scene.assert_unchanged(before)
         else:
             result = action.run(service, scene)
@@ -530,6 +596,6 @@ def test_the_matrix_covers_every_permission_and_refusal() -> None:
     assert {p for action in ACTIONS for p in action.needs} == set(Permission)
     exchange = {UseCase.IMPORT_CONTACTS, UseCase.EXPORT_CONTACTS}
     assert {u for action in ACTIONS for u in action.uses} == set(UseCase) - exchange
-    assert len({combo_id(c) for c in COMBOS}) == 128
+    assert len({combo_id(c) for c in COMBOS}) == 2 ** len(Permission)
     assert all(VIEW_ALL in a.needs for a in ACTIONS if a.others_interaction)
     assert all(VIEW_ALL not in a.needs for a in ACTIONS if not a.others_interaction)

@@ -33,6 +33,10 @@ STORED_WORDS: dict[type[StrEnum], set[str]] = {
         "import",
         "absorb",
         "setting",
+        "wrap-up",  # an interaction's wrap-up note (issue 13)
+        "note-add",  # contact notes (issue 13)
+        "note-edit",
+        "note-delete",
     },
     SearchKind: {"all", "phone", "email", "name", "literal"},
     ProblemKind: {"invalid", "permission", "conflict"},

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from contact_tui.domain.model import AuditAction, ContactType, InteractionState, Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
-from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH
+from contact_tui.domain.rules import MAX_NOTE_LENGTH, MAX_WRAP_UP_LENGTH
 from contact_tui.domain.text import is_unsafe_char
 
 SCHEMA = "contact_tui"
@@ -42,6 +42,7 @@ PERMISSION_ROLES: dict[Permission, str] = {
     Permission.ADMIN: f"{ROLE_PREFIX}can_admin",
     Permission.ROUTE: f"{ROLE_PREFIX}can_route",
     Permission.VIEW_ALL_INTERACTIONS: f"{ROLE_PREFIX}can_view_all",
+    Permission.NOTE_EDIT_ALL: f"{ROLE_PREFIX}can_edit_all_notes",
 }
 assert set(PERMISSION_ROLES) == set(Permission), "every permission has its role"
 
@@ -940,17 +941,192 @@ END $$;
 """
 
 
+# Contact notes (issue 13): their own table, so a note never changes the contact's version.
+# Agents read them with view (row-level security) and write them only through add_note,
+# edit_note and delete_note, which check the permissions and the author with session_user,
+# set the author and the times from the server, and write their own audit records.
+_NOTE_DATE = "to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+MIGRATION_1_NOTES = f"""
+CREATE FUNCTION {SCHEMA}.note_shape(doc jsonb, p_id text, p_contact text, p_version integer)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(jsonb_typeof(doc) = 'object'
+       AND doc -> 'id' = to_jsonb(p_id) AND doc -> 'entityId' = to_jsonb(p_contact)
+       AND doc -> 'entityType' = '"Contact"'
+       AND doc -> 'version' = to_jsonb(p_version) AND doc ->> 'version' = p_version::text
+       AND jsonb_typeof(doc -> 'noteText') = 'string'
+       AND length(doc ->> 'noteText') BETWEEN 1 AND {MAX_NOTE_LENGTH}
+       AND jsonb_typeof(doc -> 'createDate') = 'string'
+       AND {SCHEMA}.is_date(doc -> 'createDate') AND {SCHEMA}.is_date(doc -> 'modifyDate')
+       AND jsonb_typeof(doc -> 'createdBy') = 'object'
+       AND {SCHEMA}.is_text(doc -> 'createdBy' -> 'id') AND {SCHEMA}.is_text(doc -> 'modifiedBy'),
+       false)
+$$;
+
+CREATE TABLE {SCHEMA}.notes (
+    id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+    contact_id text NOT NULL REFERENCES {SCHEMA}.contacts (id) ON DELETE CASCADE,
+    author text NOT NULL,
+    created text COLLATE "C" NOT NULL,
+    version integer NOT NULL CHECK (version > 0),
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
+    CONSTRAINT note_shape CHECK ({SCHEMA}.note_shape(doc, id, contact_id, version))
+);
+CREATE INDEX notes_contact ON {SCHEMA}.notes (contact_id, created DESC);
+ALTER TABLE {SCHEMA}.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY viewers_read ON {SCHEMA}.notes FOR SELECT USING ({_holds(Permission.VIEW)});
+CREATE TRIGGER announce AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.notes
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.announce();
+
+-- A note's text as the app checks it (domain.rules.validate_note): 1 to MAX_NOTE_LENGTH
+-- characters, not only blanks; control and format characters the table's clean() refuses.
+CREATE FUNCTION {SCHEMA}.check_note_text(p_text text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_text IS NULL OR length(p_text) > {MAX_NOTE_LENGTH} OR btrim(p_text, E' \n') = '' THEN
+        RAISE EXCEPTION 'a note needs 1 to {MAX_NOTE_LENGTH} characters of text'
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_text ~ '{UNSAFE_CLASS}' THEN
+        RAISE EXCEPTION 'a note may not hold control or format characters'
+            USING ERRCODE = '22023';
+    END IF;
+END $$;
+
+-- The audit record of a note's change, written by the function making it: who and when are
+-- the server's.
+CREATE FUNCTION {SCHEMA}.audit_note(p_action text, p_doc jsonb, p_at timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_id text := gen_random_uuid()::text;
+BEGIN
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_id, p_doc ->> 'entityId', session_user, p_at, jsonb_build_object(
+            'id', v_id, 'at', to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'agent', session_user::text, 'action', p_action,
+            'fields', CASE WHEN p_action = 'note-delete' THEN '[]'::jsonb
+                           ELSE '["noteText"]'::jsonb END,
+            'contactId', p_doc ->> 'entityId', 'version', p_doc -> 'version',
+            'noteId', p_doc ->> 'id'));
+END $$;
+
+-- Editing or deleting a note: edit, and for another agent's note edit-all too.
+CREATE FUNCTION {SCHEMA}.note_for_change(p_id text, p_doing text)
+RETURNS {SCHEMA}.notes LANGUAGE plpgsql AS $$
+DECLARE
+    v_old {SCHEMA}.notes;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.EDIT)}, '{Permission.EDIT.value}',
+                             p_doing || ' contact notes');
+    SELECT * INTO v_old FROM {SCHEMA}.notes WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No note has the id %; it may have been deleted.', p_id
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF v_old.author <> session_user THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.NOTE_EDIT_ALL)},
+                                 '{Permission.NOTE_EDIT_ALL.value}',
+                                 p_doing || ' other agents'' contact notes');
+    END IF;
+    RETURN v_old;
+END $$;
+
+-- A note read inside a write (whose it is, before editing or deleting it): view, or edit,
+-- which may change one's own notes without view.
+CREATE FUNCTION {SCHEMA}.read_note(p_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.EDIT)},
+                             '{Permission.VIEW.value}', 'read contact notes');
+    RETURN (SELECT doc FROM {SCHEMA}.notes WHERE id = p_id);
+END $$;
+
+CREATE FUNCTION {SCHEMA}.add_note(p_id text, p_contact text, p_text text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_when text := {_NOTE_DATE};
+    v_doc jsonb;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.EDIT)}, '{Permission.EDIT.value}',
+                             'add contact notes');
+    PERFORM {SCHEMA}.check_note_text(p_text);
+    PERFORM 1 FROM {SCHEMA}.contacts WHERE id = p_contact FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', p_contact
+            USING ERRCODE = 'P0002';
+    END IF;
+    v_doc := jsonb_build_object('id', p_id, 'entityId', p_contact, 'entityType', 'Contact',
+        'noteText', p_text, 'createDate', v_when, 'modifyDate', v_when,
+        'createdBy', jsonb_build_object('id', session_user::text), 'version', 1);
+    INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc)
+        VALUES (p_id, p_contact, session_user, v_when, 1, v_doc);
+    PERFORM {SCHEMA}.audit_note('{AuditAction.NOTE_ADD.value}', v_doc, v_at);
+    RETURN v_doc;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.edit_note(p_id text, p_text text, p_expected integer) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_old {SCHEMA}.notes := {SCHEMA}.note_for_change(p_id, 'edit');
+    v_doc jsonb;
+BEGIN
+    IF v_old.version <> p_expected THEN
+        RAISE EXCEPTION 'note % changed since it was read', p_id
+            USING ERRCODE = '40001',
+                  DETAIL = jsonb_build_object(
+                      'version', v_old.version,
+                      'modifiedBy', coalesce(v_old.doc ->> 'modifiedBy', v_old.author),
+                      'modifyDate', v_old.doc ->> 'modifyDate')::text;
+    END IF;
+    PERFORM {SCHEMA}.check_note_text(p_text);
+    v_doc := v_old.doc || jsonb_build_object('noteText', p_text, 'modifyDate', {_NOTE_DATE},
+        'modifiedBy', session_user::text, 'version', v_old.version + 1);
+    UPDATE {SCHEMA}.notes SET doc = v_doc, version = v_old.version + 1 WHERE id = p_id;
+    PERFORM {SCHEMA}.audit_note('{AuditAction.NOTE_EDIT.value}', v_doc, v_at);
+    RETURN v_doc;
+END $$;
+
+-- Absorbing (add): the curated contact this transaction made from an interaction takes the
+-- place of the ephemeral one holding its identity, notes included (authors and times kept).
+-- Only then: moving notes between other contacts is not an agent's to do.
+CREATE FUNCTION {SCHEMA}.move_notes(p_from text, p_to text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.ADD)}, '{Permission.ADD.value}', 'add contacts');
+    IF NOT ({SCHEMA}.absorbed(p_from) AND p_to IN (SELECT * FROM {SCHEMA}.made_here())
+            AND EXISTS (SELECT 1 FROM {SCHEMA}.contact_keys AS gone
+                        JOIN {SCHEMA}.contact_keys AS made ON made.key = gone.key
+                        WHERE gone.contact_id = p_from AND made.contact_id = p_to)) THEN
+        RAISE EXCEPTION 'notes move only to the contact made in their contact''s place'
+            USING ERRCODE = '42501', HINT = '{Permission.ADD.value}';
+    END IF;
+    UPDATE {SCHEMA}.notes SET contact_id = p_to,
+            doc = doc || jsonb_build_object('entityId', p_to)
+        WHERE contact_id = p_from;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.delete_note(p_id text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_old {SCHEMA}.notes := {SCHEMA}.note_for_change(p_id, 'delete');
+BEGIN
+    DELETE FROM {SCHEMA}.notes WHERE id = p_id;
+    PERFORM {SCHEMA}.audit_note('{AuditAction.NOTE_DELETE.value}', v_old.doc, clock_timestamp());
+END $$;
+"""
+
+
 def _grants() -> Iterator[str]:
     """What every user of the store may do directly: read (row-level security decides what)
     and call the functions; no table is writable except through them."""
     yield f"GRANT USAGE ON SCHEMA {SCHEMA} TO {USER_ROLE}"
-    for table in ("meta", "contacts", "contact_keys", "interactions", "audit", "settings"):
+    for table in ("meta", "contacts", "contact_keys", "interactions", "audit", "settings", "notes"):
         yield f"GRANT SELECT ON {SCHEMA}.{table} TO {USER_ROLE}"
     yield f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {SCHEMA} FROM PUBLIC"
     yield f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {SCHEMA} TO {USER_ROLE}"
 
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1 + ";\n".join(_grants()) + ";\n",)
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1 + MIGRATION_1_NOTES + ";\n".join(_grants()) + ";\n",)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 __all__ = [

@@ -28,7 +28,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction, Permission
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, Note, Permission
 from contact_tui.domain.text import fold
 from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import (
@@ -349,6 +349,43 @@ class PgTransaction:
     def set_setting(self, name: str, value: Any) -> None:
         """Store an admin setting."""
         self._execute(f"SELECT {SCHEMA}.set_setting(%s, %s)", (name, Jsonb(value)))
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note as of this transaction (schema.read_note: view or edit)."""
+        doc = self._one(f"SELECT {SCHEMA}.read_note(%s)", note_id)
+        return None if doc is None else _note(doc, self._where)
+
+    def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
+        """Add a note; the server checks the permission and sets the author, the time and the
+        audit record (schema.add_note)."""
+        doc = self._one(f"SELECT {SCHEMA}.add_note(%s, %s, %s)", note_id, contact_id, text)
+        return _note(doc, self._where)
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text (schema.edit_note: the author, or a holder of edit-all)."""
+        try:
+            doc = self._one(
+                f"SELECT {SCHEMA}.edit_note(%s, %s, %s)", note_id, text, expected_version
+            )
+        except pg_errors.SerializationFailure as failure:
+            detail = json.loads(failure.diag.message_detail or "{}")
+            raise ConflictError(
+                note_id,
+                expected_version,
+                int(detail.get("version") or 0),
+                str(detail.get("modifiedBy") or ""),
+                docs.parse_date(detail.get("modifyDate")),
+                thing="note",
+            ) from None
+        return _note(doc, self._where)
+
+    def delete_note(self, note_id: str) -> None:
+        """Remove a note (schema.delete_note)."""
+        self._execute(f"SELECT {SCHEMA}.delete_note(%s)", (note_id,))
+
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of ``from_id`` to ``to_id`` (schema.move_notes: absorbing only)."""
+        self._execute(f"SELECT {SCHEMA}.move_notes(%s, %s)", (from_id, to_id))
 
     def position(self) -> Position:
         """Never equal to a position read before the transaction, so the service always asks
@@ -758,6 +795,20 @@ class PostgresStore:
         except docs.DocumentError as err:
             raise RecordUnreadable(self._where, str(err)) from None
 
+    def notes_for(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first (row-level security: needs view)."""
+        rows = self._all(
+            f"SELECT doc FROM {SCHEMA}.notes WHERE contact_id = %s "
+            'ORDER BY created DESC, id COLLATE "C" DESC',
+            contact_id,
+        )
+        return [_note(doc, self._where) for doc in rows]
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note by id."""
+        doc = self._one(f"SELECT doc FROM {SCHEMA}.notes WHERE id = %s", note_id)
+        return None if doc is None else _note(doc, self._where)
+
     def setting(self, name: str) -> Any:
         """An admin setting, or None when never set."""
         return self._one(f"SELECT value FROM {SCHEMA}.settings WHERE name = %s", name)
@@ -800,6 +851,13 @@ def _contact(doc: dict[str, Any], where: str) -> Contact:
 def _interaction(doc: dict[str, Any], where: str) -> Interaction:
     try:
         return docs.interaction_from_doc(doc, str(doc.get("id", "")))
+    except docs.DocumentError as err:
+        raise RecordUnreadable(where, str(err)) from None
+
+
+def _note(doc: dict[str, Any], where: str) -> Note:
+    try:
+        return docs.note_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
         raise RecordUnreadable(where, str(err)) from None
 

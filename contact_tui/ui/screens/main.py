@@ -32,6 +32,7 @@ from contact_tui.domain.model import (
     Contact,
     ContactType,
     Interaction,
+    Note,
 )
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import (
@@ -50,6 +51,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
@@ -131,6 +133,14 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             super().__init__()
             self.message = message
 
+    class NotesLoaded(WorkerResult):
+        """The notes of the contact ``contact_id``, newest first."""
+
+        def __init__(self, contact_id: str, notes: tuple[Note, ...]) -> None:
+            super().__init__()
+            self.contact_id = contact_id
+            self.notes = notes
+
     BINDINGS = [
         Binding("a", "add_to_contacts", "Add to Contacts", id="main.add_to_contacts"),
         Binding("n", "new_contact", "New", id="main.new_contact", tooltip="Create New Contact"),
@@ -156,6 +166,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             show=False,
             tooltip="Write the selected interaction's wrap-up note",
         ),
+        Binding("t", "add_note", "Note", id="main.add_note", tooltip="Add a note to the contact"),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
@@ -200,6 +211,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         # Notices shown in the notice line: (number, text, severity), oldest first.
         self._notices: list[tuple[int, Text, SeverityLevel]] = []
         self._notice_count = 0
+        # The shown contact's notes, as last read: (contact id, notes).
+        self._contact_notes: tuple[str, tuple[Note, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         """Agent bar (who, and which store), the two panes, the notice line, footer."""
@@ -383,6 +396,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._history_fresh.clear()
         self.query_one(InteractionPane).show(interactions, self.clock(), contacts, region)
         self._show_profile()
+        if self.contact is not None:
+            self._load_notes(self.contact.id)  # a change may have been to its notes
         self._ages_due()
         self._done_refreshing()
 
@@ -407,6 +422,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.contact = contact
         may_choose = self.check_action("choose_contact", ()) is True
+        notes = None
+        if contact is not None and self._contact_notes is not None:
+            notes = self._contact_notes[1] if self._contact_notes[0] == contact.id else None
+        if contact is not None and notes is None:
+            self._load_notes(contact.id)
+        may_note = self.check_action("add_note", ()) is True
         self.query_one(ProfilePane).view = ProfileView(
             interaction,
             contact,
@@ -416,6 +437,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             choose_key=self._key_for("choose_contact") if may_choose else "",
             history=self._history_of(contact),
             wrap_up_key=self._key_for("wrap_up") if self._may("wrap_up") else "",
+            contact_notes=notes,
+            note_key=self._key_for("add_note") if may_note else "",
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
 
@@ -631,6 +654,38 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
         sender = interaction.from_.name or sender_address(interaction, self._region)
         self.app.push_screen(WrapUpDialog(interaction, sender), written)
+
+    def action_add_note(self) -> None:
+        """Write a note on the linked contact (the store records who and when)."""
+        contact = self.contact
+        if contact is None:
+            return
+
+        def written(text: str | None) -> None:
+            if text:
+                self._run(lambda s: s.add_note(contact.id, text), "Note added.")
+
+        self.app.push_screen(NoteDialog(contact.display_name), written)
+
+    @work(
+        thread=True,
+        group="notes",
+        exit_on_error=False,
+        name="Reading the contact's notes",
+        description="the main screen's read of the shown contact's notes",
+    )
+    def _load_notes(self, contact_id: str) -> None:
+        try:
+            notes = tuple(self.service.contact_notes(contact_id))
+        except (PermissionDenied, StoreError):
+            notes = ()  # the contact is gone, or not the agent's to see: show no notes
+        self.post_message(self.NotesLoaded(contact_id, notes))
+
+    @on(NotesLoaded)
+    def _notes_loaded(self, event: NotesLoaded) -> None:
+        self._contact_notes = (event.contact_id, event.notes)
+        if self.contact is not None and self.contact.id == event.contact_id:
+            self._show_profile()
 
     def action_choose_contact(self) -> None:
         """Go to the list of contacts that match, to pick the one to link."""
