@@ -58,6 +58,7 @@ from contact_tui.domain.rules import (
     MAX_SUBJECT_LENGTH,
     MAX_TRANSCRIPT_LINE_LENGTH,
     MAX_TRANSCRIPT_LINES,
+    MAX_WRAP_UP_LENGTH,
     InteractionIntake,
     RuleError,
     check_count,
@@ -65,6 +66,7 @@ from contact_tui.domain.rules import (
     phone_key,
     region_for_country_code,
     validate_name,
+    validate_notes,
 )
 from contact_tui.exchange import formats
 from contact_tui.exchange.importer import (
@@ -509,6 +511,45 @@ class ContactService:
             uow.save_interaction(interaction)
         return interaction
 
+    def set_wrap_up(self, interaction_id: str, text: str) -> Interaction:
+        """Write (or, with blank ``text``, clear) the wrap-up note of an interaction, during or
+        after it: up to 10,000 characters, line feeds allowed, no control or format characters
+        (the notes rule). Kept on the interaction, so it goes where the interaction is
+        relinked; audited. Needs view; another agent's interaction needs view-all."""
+        self.require_use_case(UseCase.WRAP_UP)
+        try:
+            note = validate_notes(text, "The wrap-up note", max_length=MAX_WRAP_UP_LENGTH)
+        except RuleError as err:
+            raise InvalidInput(str(err)) from None
+        with self.repo.write(self.agent.user) as uow:
+            interaction = self._own_interaction(uow, interaction_id)
+            if interaction.wrap_up_note == note:
+                return interaction
+            interaction = replace(interaction, wrap_up_note=note)
+            uow.save_wrap_up(
+                interaction,
+                self._audit(
+                    AuditAction.WRAP_UP,
+                    interaction.contact_id,
+                    ("wrapUpNote",),
+                    None,
+                    interaction.id,
+                ),
+            )
+        return interaction
+
+    def contact_history(self, contact_id: str) -> list[Interaction]:
+        """The contact's interactions, newest first: every one with view-all, else only the
+        agent's own (the rule for reading an interaction; others' are left out entirely, not
+        shown without their content). NotFound when there is no such contact."""
+        self.require_use_case(UseCase.CONTACT_HISTORY)
+        if self.repo.contact(contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}.")
+        found = self.repo.interactions_for_contact(contact_id)
+        if self.allowed(UseCase.OTHERS_INTERACTION):
+            return found
+        return [i for i in found if i.agent == self.agent.user]
+
     def _own_interaction(self, uow: StoreTransaction, interaction_id: str) -> Interaction:
         """The interaction to act on, read inside the write; see :meth:`_require_access`."""
         interaction = uow.interaction(interaction_id)
@@ -595,7 +636,7 @@ class ContactService:
             return  # a different person: the ephemeral contact is left for its own caller
         uow.delete_contact(old.id)
         uow.add_audit(self._audit(AuditAction.ABSORB, old.id, (), old.version + 1, interaction.id))
-        for other_id in uow.interaction_ids():
+        for other_id in uow.interaction_ids_naming([old.id]):
             other = uow.interaction(other_id)
             if other is None or other.id == interaction.id:
                 continue
@@ -671,7 +712,7 @@ class ContactService:
                     expired.append(contact_id)
             if expired:
                 gone = set(expired)
-                for interaction_id in uow.interaction_ids():
+                for interaction_id in uow.interaction_ids_naming(gone):
                     interaction = uow.interaction(interaction_id)
                     if interaction is None:
                         continue

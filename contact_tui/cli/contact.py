@@ -7,7 +7,13 @@ import sys
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
-from contact_tui.cli.render import contact_label, contact_lines, history_lines, search_lines
+from contact_tui.cli.render import (
+    contact_history_lines,
+    contact_label,
+    contact_lines,
+    history_lines,
+    search_lines,
+)
 from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.model import Contact
@@ -142,4 +148,16 @@ def cmd_contact_unlink(ctx: Context) -> int:
     """Detach one of your interactions from its contact."""
     interaction = ctx.service().unlink(ctx.args.interaction_id)
     ctx.out.result(interaction_to_doc(interaction), [f"Unlinked interaction {interaction.id}."])
+    return EXIT_OK
+
+
+def cmd_contact_history(ctx: Context) -> int:
+    """A contact's interactions, newest first: the agent's own, or everyone's with view-all."""
+    service = ctx.service()
+    interactions = service.contact_history(ctx.args.id)
+    contact = service.contact(ctx.args.id)
+    ctx.out.result(
+        [interaction_to_doc(i) for i in interactions],
+        contact_history_lines(contact, interactions),
+    )
     return EXIT_OK

@@ -15,6 +15,7 @@ from contact_tui.cli.app import cmd_app
 from contact_tui.cli.contact import (
     cmd_contact_add,
     cmd_contact_edit,
+    cmd_contact_history,
     cmd_contact_link,
     cmd_contact_list,
     cmd_contact_promote,
@@ -52,6 +53,7 @@ from contact_tui.cli.interaction import (
     cmd_interaction_import,
     cmd_interaction_list,
     cmd_interaction_new,
+    cmd_interaction_note,
     cmd_interaction_show,
 )
 from contact_tui.cli.output import Output
@@ -76,11 +78,13 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "contact list": cmd_contact_list,
     "contact link": cmd_contact_link,
     "contact unlink": cmd_contact_unlink,
+    "contact history": cmd_contact_history,
     "interaction new": cmd_interaction_new,
     "interaction import": cmd_interaction_import,
     "interaction list": cmd_interaction_list,
     "interaction show": cmd_interaction_show,
     "interaction end": cmd_interaction_end,
+    "interaction note": cmd_interaction_note,
     "admin show": cmd_admin_show,
     "admin set": cmd_admin_set,
     "expire": cmd_expire,

@@ -326,6 +326,15 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
     link.add_argument("contact_id", metavar="CONTACT_ID")
     unlink = _command(csub, "unlink", "contact unlink", "unlink an interaction", common)
     unlink.add_argument("interaction_id", metavar="INTERACTION_ID")
+    history = _command(
+        csub,
+        "history",
+        "contact history",
+        "the contact's interactions, newest first (others' need "
+        f"{_needs(UseCase.OTHERS_INTERACTION)})",
+        common,
+    )
+    history.add_argument("id", metavar="ID")
 
 
 def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
@@ -370,6 +379,19 @@ def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]
     for name, verb in (("show", "show an interaction"), ("end", "end one of your interactions")):
         parser = _command(isub, name, f"interaction {name}", verb, common)
         parser.add_argument("id", metavar="ID")
+    note = _command(
+        isub,
+        "note",
+        "interaction note",
+        "write the wrap-up note of one of your interactions (empty text clears it)",
+        common,
+    )
+    note.add_argument("id", metavar="ID")
+    given = note.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "text", metavar="TEXT", nargs="?", help="up to 10,000 characters; line feeds allowed"
+    )
+    given.add_argument("--file", metavar="PATH", help="read the note from a UTF-8 file; - = stdin")
 
 
 def _add_admin_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:

@@ -185,4 +185,52 @@ def interaction_lines(interaction: Interaction, service: ContactService) -> list
         ("Transcript" if i == 0 else "", line or " ")
         for i, line in enumerate(interaction.transcript)
     ]
+    pairs += [
+        ("Wrap-up" if i == 0 else "", line or " ")
+        for i, line in enumerate(
+            interaction.wrap_up_note.split("\n") if interaction.wrap_up_note else ()
+        )
+    ]
     return fields(pairs)
+
+
+def about(interaction: Interaction) -> str:
+    """What an interaction was about, in one line: its subject, else its first transcript
+    line, else nothing."""
+    if interaction.subject:
+        return interaction.subject
+    return interaction.transcript[0] if interaction.transcript else ""
+
+
+def note_summary(note: str) -> str:
+    """A wrap-up note's first line, and how many more there are."""
+    first, _, rest = note.partition("\n")
+    more = rest.count("\n") + 1 if rest else 0
+    return first + (f" (+{more} more line{'s' if more != 1 else ''})" if more else "")
+
+
+def contact_history_lines(contact: Contact, interactions: Sequence[Interaction]) -> list[str]:
+    """A contact's interactions as a table under a one-line summary, newest first: when,
+    channel, agent, state, id, what it was about, and the wrap-up note (its first line)."""
+    count = len(interactions)
+    summary = (
+        f"{count} interaction{'s' if count != 1 else ''} with {contact.display_name} ({contact.id})"
+    )
+    if not interactions:
+        return [summary + "."]
+    rows = (
+        (
+            timestamp(i.started_at),
+            i.channel_label,
+            i.agent,
+            i.state.value,
+            i.id,
+            about(i),
+            note_summary(i.wrap_up_note),
+        )
+        for i in interactions
+    )
+    return [
+        summary + ", newest first.",
+        *table(("WHEN", "CHANNEL", "AGENT", "STATE", "ID", "ABOUT", "WRAP-UP"), rows),
+    ]

@@ -493,6 +493,8 @@ def interaction_to_doc(interaction: Interaction) -> Doc:
         doc["contactId"] = interaction.contact_id
     if interaction.candidate_ids:
         doc["candidateIds"] = list(interaction.candidate_ids)
+    if interaction.wrap_up_note:
+        doc["wrapUpNote"] = interaction.wrap_up_note
     return doc
 
 
@@ -521,6 +523,7 @@ def interaction_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Interactio
         contact_id=r.text("contactId") or None,
         match=r.choice("match", MatchKind, MatchKind.NONE.value),
         candidate_ids=r.texts("candidateIds"),
+        wrap_up_note=r.text("wrapUpNote"),
     )
 
 

@@ -350,6 +350,9 @@ class Interaction:
     contact_id: str | None = None
     match: MatchKind = MatchKind.NONE
     candidate_ids: tuple[str, ...] = ()
+    # What the agent wrote during or after it (issue 13): kept on the interaction, so it goes
+    # wherever the interaction is relinked or merged.
+    wrap_up_note: str = ""
 
     @property
     def channel_label(self) -> str:
@@ -371,6 +374,7 @@ class AuditAction(StrEnum):
     IMPORT = "import"
     ABSORB = "absorb"  # an ephemeral contact's interactions moved to the contact made for it
     SETTING = "setting"
+    WRAP_UP = "wrap-up"  # an interaction's wrap-up note written, changed or cleared
 
     @classmethod
     def read(cls, stored: str) -> AuditAction | str:

@@ -35,6 +35,8 @@ class UseCase(StrEnum):
     EXPORT_CONTACTS = "export contacts"
     CHANGE_SETTINGS = "change admin settings"
     EXPIRE_EPHEMERAL = "expire ephemeral contacts"
+    CONTACT_HISTORY = "see a contact's interactions"
+    WRAP_UP = "write an interaction's wrap-up note"
 
 
 AGENT_PERMISSIONS = frozenset(
@@ -79,6 +81,12 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         UseCase.EXPORT_CONTACTS: _VIEW,
         UseCase.CHANGE_SETTINGS: frozenset({Permission.ADMIN}),
         UseCase.EXPIRE_EPHEMERAL: frozenset({Permission.ADMIN}),
+        # The contact's interactions the agent may read: their own, or all with view-all
+        # (the service filters; PostgreSQL's row-level security does the same).
+        UseCase.CONTACT_HISTORY: _VIEW,
+        # Part of handling your own interaction, as ending it is; another agent's needs
+        # OTHERS_INTERACTION on top.
+        UseCase.WRAP_UP: _VIEW,
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"

@@ -466,6 +466,8 @@ MAX_RECIPIENTS: Final = 1000  # addresses in To, and again in Cc
 MAX_TRANSCRIPT_LINE_LENGTH: Final = 10_000
 MAX_TRANSCRIPT_LINES: Final = 10_000
 MAX_INTERACTION_LENGTH: Final = 1_000_000  # every field and line together
+# An interaction's wrap-up note, in characters (Genesys allows as many); line feeds allowed.
+MAX_WRAP_UP_LENGTH: Final = 10_000
 
 
 def _check_is_text(text: str, subject: str) -> None:

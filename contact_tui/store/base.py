@@ -149,6 +149,16 @@ class StoreTransaction(Protocol):
         """Every interaction id."""
         ...
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``
+        (found through an index, never by reading every interaction)."""
+        ...
+
+    def save_wrap_up(self, interaction: Interaction, record: AuditRecord) -> None:
+        """Write ``interaction``'s wrap-up note, and nothing else of it, with its audit record
+        (the PostgreSQL store writes the record itself, taking who and when from the server)."""
+        ...
+
     def add_audit(self, record: AuditRecord) -> None:
         """Append an audit record."""
         ...
@@ -222,6 +232,10 @@ class ContactStore(Protocol):
 
     def interaction_ids(self) -> list[str]:
         """Every interaction id."""
+        ...
+
+    def interactions_for_contact(self, contact_id: str) -> list[Interaction]:
+        """The interactions linked to a contact that this user may read, newest first."""
         ...
 
     def audit_for(self, contact_id: str) -> list[AuditRecord]:

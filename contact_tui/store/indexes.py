@@ -2,7 +2,8 @@
 
 Built once when the store is read, then kept up to date document by document as records are
 applied, so no read ever scans a table: identity keys to contacts, the folded text a search
-looks in, directory order, each agent's interactions and each contact's audit trail.
+looks in, directory order, each agent's interactions, the interactions naming each contact
+(linked to it, or offering it as a candidate) and each contact's audit trail.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class Indexes:
     keys_of: dict[str, frozenset[str]] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
     by_agent: dict[str, set[str]] = field(default_factory=dict)
+    # Contact id -> the interactions linked to it or offering it as a candidate: a contact's
+    # history, and what expiry and absorbing relink, without reading every interaction.
+    by_contact: dict[str, set[str]] = field(default_factory=dict)
     audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
     # Directory order, worked out when first asked for after a change that moves a contact.
     sorted_ids: SortedIds | None = None
@@ -89,6 +93,22 @@ class Indexes:
             by_agent.get(old["agent"], set()).discard(doc_id)
         if new is not None and isinstance(new.get("agent"), str):
             by_agent.setdefault(new["agent"], set()).add(doc_id)
+        by_contact = self.by_contact
+        if old is not None:
+            for contact_id in interaction_refs(old):
+                ids = by_contact.get(contact_id)
+                if ids is not None:
+                    ids.discard(doc_id)
+                    if not ids:
+                        del by_contact[contact_id]
+        if new is not None:
+            # Inline rather than interaction_refs: this runs for every interaction at load.
+            linked = new.get("contactId")
+            if isinstance(linked, str) and linked:
+                by_contact.setdefault(linked, set()).add(doc_id)
+            for contact_id in new.get("candidateIds") or ():
+                if isinstance(contact_id, str):
+                    by_contact.setdefault(contact_id, set()).add(doc_id)
 
     def directory_order(self, contacts: Mapping[str, Doc]) -> SortedIds:
         """Every contact as (sort key, id), in directory order."""
@@ -97,4 +117,16 @@ class Indexes:
         return self.sorted_ids
 
 
-__all__ = ["Indexes", "SortedIds"]
+def interaction_refs(doc: Doc | None) -> set[str]:
+    """The contacts a raw interaction document names: its link and its candidates (tolerant:
+    a malformed part names nothing; the codec reports it when the interaction is read)."""
+    if doc is None:
+        return set()
+    refs = {c for c in doc.get("candidateIds") or () if isinstance(c, str)}
+    linked = doc.get("contactId")
+    if isinstance(linked, str) and linked:
+        refs.add(linked)
+    return refs
+
+
+__all__ = ["Indexes", "SortedIds", "interaction_refs"]

@@ -616,6 +616,18 @@ class JsonStore:
             ids = self._idx.by_agent.get(agent, set())
             return sorted(ids, key=lambda i: str(rows[i].get("startedAt", "")), reverse=True)
 
+    def interaction_ids_for_contact(self, contact_id: str) -> list[str]:
+        """Ids of the interactions linked to a contact, newest first (ties by id, as the
+        PostgreSQL store orders them)."""
+        with self._mutex:
+            rows = self._tables.get("interactions", {})
+            ids = sorted(
+                i
+                for i in self._idx.by_contact.get(contact_id, ())
+                if rows[i].get("contactId") == contact_id
+            )
+            return sorted(ids, key=lambda i: str(rows[i].get("startedAt", "")), reverse=True)
+
     def audit_ids_for(self, contact_id: str) -> list[str]:
         """Ids of a contact's audit records, in the order they were written."""
         with self._mutex:

@@ -143,6 +143,23 @@ class UnitOfWork:
         """Every interaction id."""
         return self._tx.table_ids("interactions")
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``
+        (from the index: no interaction is read to find them)."""
+        return self._tx.interaction_ids_naming(contact_ids)
+
+    def save_wrap_up(self, interaction: Interaction, record: AuditRecord) -> None:
+        """Write ``interaction``'s wrap-up note (the rest of it as stored stays) and its audit
+        record ``record``, together."""
+        doc = self._tx.get("interactions", interaction.id)
+        if doc is None:
+            raise NotFound(f"No interaction has the id {interaction.id}.")
+        doc = {k: v for k, v in doc.items() if k != "wrapUpNote"}
+        if interaction.wrap_up_note:
+            doc["wrapUpNote"] = interaction.wrap_up_note
+        self._tx.put("interactions", interaction.id, doc)
+        self.add_audit(record)
+
     def add_audit(self, record: AuditRecord) -> None:
         """Append an audit record."""
         self._tx.put("audit", record.id, docs.audit_to_doc(record))
@@ -228,6 +245,12 @@ class Repository:
     def interaction_ids(self) -> list[str]:
         """Every interaction id."""
         return self.store.table_ids("interactions")
+
+    def interactions_for_contact(self, contact_id: str) -> list[Interaction]:
+        """The interactions linked to a contact, newest first (everyone's: the service
+        leaves out what the agent may not read)."""
+        found = (self.interaction(i) for i in self.store.interaction_ids_for_contact(contact_id))
+        return [i for i in found if i is not None]
 
     def audit_for(self, contact_id: str) -> list[AuditRecord]:
         """A contact's audit trail, oldest first."""

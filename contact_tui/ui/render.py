@@ -203,3 +203,48 @@ def interaction_details(interaction: Interaction) -> Text:
         text.append(f"… {more} more lines", style=DIM)
     text.rstrip()
     return text
+
+
+# The profile's history: this many interactions at most, each with this many note lines.
+MAX_HISTORY = 20
+MAX_HISTORY_NOTE_LINES = 3
+HISTORY_WIDTH = 70
+
+
+def contact_history(interactions: Sequence[Interaction], wrap_up_key: str = "") -> Text:
+    """A contact's interactions for the profile, newest first, a few lines each: when, the
+    channel, whose it was and its state; what it was about (subject, else the first transcript
+    line); the first lines of its wrap-up note. Only interactions the agent may read are
+    given (the service's rule), and no transcript is shown beyond its first line.
+    ``wrap_up_key`` is the key that writes the selected interaction's note ("": none)."""
+    text = Text()
+    text.append("History", style=LABEL_STYLE)
+    if wrap_up_key:
+        text.append(f"  {wrap_up_key}: wrap-up note of the selected interaction", style=DIM)
+    if not interactions:
+        text.append("\nNo interactions yet.", style=DIM)
+        return text
+    for interaction in interactions[:MAX_HISTORY]:
+        text.append("\n")
+        head = (
+            f"{when(interaction.started_at)}  {interaction.channel_label}  "
+            f"{safe(interaction.agent, 30)}  {interaction.state.value}"
+        )
+        text.append(head, style="italic")
+        about = interaction.subject or (interaction.transcript[0] if interaction.transcript else "")
+        if about:
+            text.append("\n  ")
+            text.append(safe(about, HISTORY_WIDTH))
+        if interaction.wrap_up_note:
+            lines, more = first_lines(
+                interaction.wrap_up_note, MAX_HISTORY_NOTE_LINES, HISTORY_WIDTH
+            )
+            for n, line in enumerate(lines):
+                text.append("\n  ")
+                text.append("Wrap-up " if n == 0 else "        ", style=LABEL_STYLE)
+                text.append(safe(line, HISTORY_WIDTH))
+            if more:
+                text.append("\n          … more lines", style=DIM)
+    if len(interactions) > MAX_HISTORY:
+        text.append(f"\n… {len(interactions) - MAX_HISTORY:,} older", style=DIM)
+    return text

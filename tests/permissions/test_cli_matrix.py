@@ -218,6 +218,14 @@ def _other_shown(result: Result, scene: Scene, combo: Combo) -> None:
     assert result.json()["id"] == scene.other_call.id
 
 
+def _interaction_history(result: Result, scene: Scene, combo: Combo) -> None:
+    assert [i["id"] for i in result.json()] == [scene.own_call.id]
+
+
+def _noted(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["wrapUpNote"] == "Matrix note"
+
+
 def _admin_shown(result: Result, scene: Scene, combo: Combo) -> None:
     doc = result.json()
     assert doc["agent"]["roles"] == [ROLE]
@@ -393,6 +401,28 @@ COMMANDS = [
         lambda s: ["interaction", "end", s.other_call.id],
         (END, OTHERS),
         _ended,
+        True,
+        others_interaction=True,
+    ),
+    Command(
+        "contact-interaction-history",
+        lambda s: ["contact", "history", s.ephemeral.id],
+        (UseCase.CONTACT_HISTORY,),
+        _interaction_history,
+        False,
+    ),
+    Command(
+        "interaction-note-own",
+        lambda s: ["interaction", "note", s.own_call.id, "Matrix note"],
+        (UseCase.WRAP_UP,),
+        _noted,
+        True,
+    ),
+    Command(
+        "interaction-note-other",
+        lambda s: ["interaction", "note", s.other_call.id, "Matrix note"],
+        (UseCase.WRAP_UP, OTHERS),
+        _noted,
         True,
         others_interaction=True,
     ),

@@ -172,7 +172,8 @@ def test_each_missing_permission_names_its_actions() -> None:
     """The notes group the refused actions by the permission they need, after the note that
     the interactions are not shown."""
     needs_view = (
-        "Not allowed for you: Link, Unlink, Choose a matching contact, Directory, End "
+        "Not allowed for you: Link, Unlink, Choose a matching contact, Directory, End, "
+        "Wrap-up note "
         f"(needs {VIEW.value})."
     )
     assert denied_notes(agent(ALL - {VIEW})) == (UNREAD, needs_view)

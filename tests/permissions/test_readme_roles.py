@@ -35,6 +35,8 @@ VIEWER_MAY = {
     "link-own",
     "unlink-own",
     "end-own",
+    "history",  # a contact's interactions (their own among them)
+    "wrap-up-own",  # the wrap-up note of their own interactions
 }
 AGENT_MAY = VIEWER_MAY | {"create", "create-linked-own", "edit", "promote"}
 SUPERVISOR_MAY = AGENT_MAY | {
@@ -47,6 +49,7 @@ SUPERVISOR_MAY = AGENT_MAY | {
     "unlink-other",
     "end-other",
     "create-linked-other",
+    "wrap-up-other",
 }
 ROUTER_MAY = {"route-interaction"}  # hand interactions to any agent, nothing else
 README_MAY = {
@@ -68,6 +71,8 @@ VIEWER_USE_CASES = {
     UseCase.UNLINK,
     UseCase.END_INTERACTION,
     UseCase.EXPORT_CONTACTS,
+    UseCase.CONTACT_HISTORY,  # see a contact's interactions (their own)
+    UseCase.WRAP_UP,  # write wrap-up notes on their own interactions
 }
 AGENT_USE_CASES = VIEWER_USE_CASES | {
     UseCase.CREATE_CONTACT,  # also create, edit and Add to Contacts (promote)

@@ -254,6 +254,30 @@ def _check_shown_other(result: Any, scene: Scene, s: ContactService) -> None:
     assert result == scene.other_call
 
 
+def _history(s: ContactService, scene: Scene) -> Any:
+    return s.contact_history(scene.ephemeral.id)
+
+
+def _check_history(result: Any, scene: Scene, s: ContactService) -> None:
+    assert [i.id for i in result] == [scene.own_call.id]
+
+
+NOTE = "Matrix wrap-up.\nSecond line."
+
+
+def _wrap_up_own(s: ContactService, scene: Scene) -> Any:
+    return s.set_wrap_up(scene.own_call.id, NOTE)
+
+
+def _wrap_up_other(s: ContactService, scene: Scene) -> Any:
+    return s.set_wrap_up(scene.other_call.id, NOTE)
+
+
+def _check_wrapped_up(result: Any, scene: Scene, s: ContactService) -> None:
+    stored = scene.reader(s).interaction(result.id)
+    assert result.wrap_up_note == NOTE and stored is not None and stored.wrap_up_note == NOTE
+
+
 @dataclass(frozen=True)
 class Action:
     """One service call: the use cases it goes through, in order (the table says what they
@@ -350,6 +374,16 @@ ACTIONS = [
         _show_other,
         _check_shown_other,
         writes=False,
+        others_interaction=True,
+    ),
+    Action("history", (UseCase.CONTACT_HISTORY,), _history, _check_history, writes=False),
+    Action("wrap-up-own", (UseCase.WRAP_UP,), _wrap_up_own, _check_wrapped_up, writes=True),
+    Action(
+        "wrap-up-other",
+        (UseCase.WRAP_UP, OTHERS),
+        _wrap_up_other,
+        _check_wrapped_up,
+        writes=True,
         others_interaction=True,
     ),
 ]

@@ -19,8 +19,9 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 
-from contact_tui.domain.model import ContactType, InteractionState, Permission
+from contact_tui.domain.model import AuditAction, ContactType, InteractionState, Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH
 from contact_tui.domain.text import is_unsafe_char
 
 SCHEMA = "contact_tui"
@@ -339,6 +340,8 @@ CREATE TABLE {SCHEMA}.interactions (
 );
 CREATE INDEX interactions_agent ON {SCHEMA}.interactions (agent, started DESC);
 CREATE INDEX interactions_contact ON {SCHEMA}.interactions (contact_id);
+-- The interactions offering a contact as a candidate (read_ids_naming: expiry, absorbing).
+CREATE INDEX interactions_candidates ON {SCHEMA}.interactions USING gin ((doc -> 'candidateIds'));
 
 CREATE TABLE {SCHEMA}.audit (
     seq bigserial PRIMARY KEY,
@@ -664,7 +667,9 @@ DECLARE
     v_id text := p_doc ->> 'id';
     v_agent text := p_doc ->> 'agent';
     v_old {SCHEMA}.interactions;
-    v_doc jsonb := p_doc;
+    -- A wrap-up note is written only through save_wrap_up (checked and audited there): a new
+    -- interaction arrives without one, and an existing one keeps its own (not in _MUTABLE).
+    v_doc jsonb := p_doc - 'wrapUpNote';
 BEGIN
     IF v_id IS NULL OR v_agent IS NULL OR jsonb_typeof(p_doc) <> 'object' THEN
         RAISE EXCEPTION 'an interaction needs an id and an agent' USING ERRCODE = '22023';
@@ -867,7 +872,7 @@ BEGIN
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_row.doc;
     END IF;
-    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc';
+    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc' - 'wrapUpNote';
     IF {_holds(Permission.ADD)}
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_doc;  -- a contact made from it (add) takes its sender's identity
@@ -879,6 +884,58 @@ BEGIN
             || jsonb_build_object('from', jsonb_build_object('address', '', 'name', ''));
     END IF;
     RETURN v_doc || jsonb_build_object('from', jsonb_build_object('address', '', 'name', ''));
+END $$;
+
+-- The interactions linked to, or offering as a candidate, any of p_ids: what absorbing (add)
+-- and expiry (admin) relink, found through the indexes instead of every interaction
+-- (read_ids('interactions')); read_interaction decides what each of them shows.
+CREATE FUNCTION {SCHEMA}.read_ids_naming(p_ids text[]) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.ADD, Permission.ADMIN)},
+                             '{Permission.ADD.value}', 'list every interaction');
+    RETURN QUERY SELECT id FROM {SCHEMA}.interactions WHERE contact_id = ANY(p_ids)
+        UNION SELECT id FROM {SCHEMA}.interactions WHERE doc -> 'candidateIds' ?| p_ids
+        ORDER BY 1;
+END $$;
+
+-- An interaction's wrap-up note (issue 13): its own agent's to write, or anyone's with
+-- view-all, as ending it is (domain.permissions: UseCase.WRAP_UP). Nothing else of the
+-- interaction changes; the audit record is written here, who and when from the server. An
+-- empty note clears it. The table's clean() check refuses control and format characters.
+CREATE FUNCTION {SCHEMA}.save_wrap_up(p_id text, p_note text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_old {SCHEMA}.interactions;
+    v_at timestamptz := clock_timestamp();
+    v_audit text := gen_random_uuid()::text;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'write wrap-up notes');
+    SELECT * INTO v_old FROM {SCHEMA}.interactions WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No interaction has the id %.', p_id USING ERRCODE = 'P0002';
+    END IF;
+    IF v_old.agent <> session_user THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.VIEW_ALL_INTERACTIONS)},
+                                 '{Permission.VIEW_ALL_INTERACTIONS.value}',
+                                 'write wrap-up notes on other agents'' interactions');
+    END IF;
+    IF p_note IS NULL OR char_length(p_note) > {MAX_WRAP_UP_LENGTH} THEN
+        RAISE EXCEPTION 'a wrap-up note holds at most {MAX_WRAP_UP_LENGTH} characters'
+            USING ERRCODE = '22001';
+    END IF;
+    UPDATE {SCHEMA}.interactions
+        SET doc = CASE WHEN p_note = '' THEN doc - 'wrapUpNote'
+                       ELSE doc || jsonb_build_object('wrapUpNote', p_note) END
+        WHERE id = p_id;
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit, v_old.contact_id, session_user, v_at, jsonb_strip_nulls(
+            jsonb_build_object(
+                'id', v_audit, 'agent', session_user,
+                'at', to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'action', '{AuditAction.WRAP_UP.value}', 'fields', jsonb_build_array('wrapUpNote'),
+                'contactId', v_old.contact_id, 'interactionId', p_id)));
 END $$;
 """
 

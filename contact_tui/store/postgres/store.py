@@ -324,6 +324,22 @@ class PgTransaction:
         """Every interaction id."""
         return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids('interactions')")]
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``
+        (the server's indexes find them; the caller needs add or admin, as for every id)."""
+        wanted = list(contact_ids)
+        if not wanted:
+            return []
+        return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids_naming(%s)", wanted)]
+
+    def save_wrap_up(self, interaction: Interaction, record: AuditRecord) -> None:
+        """Write the interaction's wrap-up note through the server's function, which checks
+        whose it is and writes the audit record itself (who, when and its id from the server;
+        ``record`` is the embedded store's)."""
+        self._execute(
+            f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (interaction.id, interaction.wrap_up_note)
+        )
+
     def add_audit(self, record: AuditRecord) -> None:
         """Append an audit record; the server sets who and when. It is sent with COMMIT
         (:meth:`commit`): nothing in a transaction reads the audit trail back, and a record
@@ -715,6 +731,16 @@ class PostgresStore:
             f"SELECT doc FROM {SCHEMA}.interactions WHERE agent = %s "
             'ORDER BY started DESC, id COLLATE "C"',
             agent,
+        )
+        return [_interaction(doc, self._where) for doc in rows]
+
+    def interactions_for_contact(self, contact_id: str) -> list[Interaction]:
+        """The interactions linked to a contact that the user may read (row-level security:
+        their own, or all with view-all), newest first."""
+        rows = self._all(
+            f"SELECT doc FROM {SCHEMA}.interactions WHERE contact_id = %s "
+            'ORDER BY started DESC, id COLLATE "C"',
+            contact_id,
         )
         return [_interaction(doc, self._where) for doc in rows]
 

@@ -51,6 +51,7 @@ from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.sizing import take_size_classes
+from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
@@ -112,6 +113,17 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             super().__init__()
             self.done = done
 
+    class HistoryRead(WorkerResult):
+        """A contact's interactions (None when they could not be read, for ``problem``)."""
+
+        def __init__(
+            self, contact_id: str, history: tuple[Interaction, ...] | None, problem: str = ""
+        ) -> None:
+            super().__init__()
+            self.contact_id = contact_id
+            self.history = history
+            self.problem = problem
+
     class ChangeRefused(WorkerResult):
         """A change was refused or could not be written, for the reason given."""
 
@@ -134,6 +146,16 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         ),
         Binding("d", "directory", "Directory", id="main.directory"),
         Binding("x", "end_interaction", "End", id="main.end", tooltip="End the interaction"),
+        # Not in the footer: at 80 columns it is full (with Add to Contacts shown, "? Help"
+        # would be cut off); the profile's history names the key instead.
+        Binding(
+            "w",
+            "wrap_up",
+            "Wrap-up",
+            id="main.wrap_up",
+            show=False,
+            tooltip="Write the selected interaction's wrap-up note",
+        ),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
@@ -163,6 +185,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._known: set[str] | None = None
         self._contacts: dict[str, Contact] = {}
         self._region = "US"
+        # Contacts' histories as last read; those read since the last look at the store are
+        # fresh, the others are shown until the new read lands (no flicker), and one read
+        # runs per contact at a time.
+        self._history: dict[str, tuple[Interaction, ...]] = {}
+        self._history_fresh: set[str] = set()
+        self._history_reading: set[str] = set()
         self._last_error: str | None = None
         self._watch: StoreWatch | None = None
         self._trouble = ""
@@ -352,6 +380,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                         f"New {interaction.channel_label} from {safe(sender, 40)}", markup=False
                     )
         self._known = {i.id for i in interactions}
+        self._history_fresh.clear()
         self.query_one(InteractionPane).show(interactions, self.clock(), contacts, region)
         self._show_profile()
         self._ages_due()
@@ -385,8 +414,47 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self._denied_notes(),
             hint=self._hint(),
             choose_key=self._key_for("choose_contact") if may_choose else "",
+            history=self._history_of(contact),
+            wrap_up_key=self._key_for("wrap_up") if self._may("wrap_up") else "",
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
+
+    def _history_of(self, contact: Contact | None) -> tuple[Interaction, ...] | None:
+        """The contact's history as last read (None: not yet, or not the agent's to see),
+        starting a read when it is not fresh."""
+        if contact is None or not self.service.allowed(UseCase.CONTACT_HISTORY):
+            return None
+        if contact.id not in self._history_fresh and contact.id not in self._history_reading:
+            self._history_reading.add(contact.id)
+            self._read_history(contact.id)
+        return self._history.get(contact.id)
+
+    @work(
+        thread=True,
+        group="history",
+        exit_on_error=False,
+        name="Reading the contact's history",
+        description="the main screen's read of the selected contact's interactions",
+    )
+    def _read_history(self, contact_id: str) -> None:
+        try:
+            history = tuple(self.service.contact_history(contact_id))
+        except Exception as err:  # say what it was; the profile goes on without it
+            self.post_message(self.HistoryRead(contact_id, None, str(err) or type(err).__name__))
+            return
+        self.post_message(self.HistoryRead(contact_id, history))
+
+    @on(HistoryRead)
+    def _history_read(self, event: HistoryRead) -> None:
+        self._history_reading.discard(event.contact_id)
+        self._history_fresh.add(event.contact_id)
+        if event.history is None:
+            self._history.pop(event.contact_id, None)
+            self.notify(event.problem, severity="error", markup=False, timeout=10)
+        else:
+            self._history[event.contact_id] = event.history
+        if self.contact is not None and self.contact.id == event.contact_id:
+            self._show_profile()
 
     def _candidates(self) -> tuple[Contact, ...]:
         """The contacts the selected interaction matched on arrival that still exist."""
@@ -550,6 +618,19 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             "? It stays in your list, marked ended.",
         )
         self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
+
+    def action_wrap_up(self) -> None:
+        """Write the selected interaction's wrap-up note in a small dialog."""
+        interaction = self.interaction
+        if interaction is None:
+            return
+
+        def written(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda s: s.set_wrap_up(interaction.id, text), "Wrap-up note saved.")
+
+        sender = interaction.from_.name or sender_address(interaction, self._region)
+        self.app.push_screen(WrapUpDialog(interaction, sender), written)
 
     def action_choose_contact(self) -> None:
         """Go to the list of contacts that match, to pick the one to link."""

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from contact_tui.domain.model import Contact, Interaction
 from contact_tui.domain.present import first_reachable
 from contact_tui.ui import gating
-from contact_tui.ui.render import contact_details, safe
+from contact_tui.ui.render import contact_details, contact_history, safe
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ class ProfileView:
     loading: bool = False
     hint: str = ""
     choose_key: str = ""
+    # The contact's interactions the agent may read, newest first; None while unknown (not
+    # read yet, or the agent may not see them).
+    history: tuple[Interaction, ...] | None = None
+    # The key that writes the selected interaction's wrap-up note ("" when not allowed).
+    wrap_up_key: str = ""
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -97,6 +102,7 @@ class ProfilePane(VerticalScroll):
         yield Static("", id="profile-matches", classes="hidden")
         yield Static("", id="profile-details")
         yield OptionList(id="candidates", classes="hidden")
+        yield Static("", id="profile-history", classes="hidden")
         yield Static("", id="profile-notes")
 
     def _set(self, widget_id: str, content: Text | str, hidden: bool | None = None) -> None:
@@ -140,6 +146,12 @@ class ProfilePane(VerticalScroll):
         badge.set_class(not badge_text, "hidden")
         self._set("profile-badge", Text(badge_text))
         self._show_candidates(view)
+        shows_history = contact is not None and not view.loading and view.history is not None
+        self._set(
+            "profile-history",
+            contact_history(view.history or (), view.wrap_up_key) if shows_history else "",
+            hidden=not shows_history,
+        )
         # Notes quote role names and permissions from the admin config: made safe too.
         notes = Text("\n".join(safe(n, 400) for n in view.notes), style="italic")
         self._set("profile-notes", notes, hidden=not view.notes)
