@@ -25,6 +25,15 @@ from contact_tui.domain.draft import (
     check_phone,
     field_label,
 )
+from contact_tui.domain.duplicates import (
+    SOFT_CANDIDATES,
+    DuplicateMatch,
+    Duplicates,
+    hard_reason,
+    name_words,
+    soft_reasons,
+)
+from contact_tui.domain.duplicates import match_keys as duplicate_keys
 from contact_tui.domain.identity import (
     email_identity,
     identity_for_sender,
@@ -724,19 +733,42 @@ class ContactService:
                         )
         return expired
 
-    def phone_holders(self, text: str, exclude: str | None = None) -> list[Contact]:
-        """The contacts other than ``exclude`` that already hold the number ``text`` names
-        (typed any way, compared in E.164), ephemeral ones left out: the form warns an agent
-        about to save a number someone else has (needs view)."""
+    def likely_duplicates(self, draft: ContactDraft, contact_id: str | None = None) -> Duplicates:
+        """The stored contacts that ``draft`` (about to be created, or saved as contact
+        ``contact_id``) likely duplicates, each with why (needs view; a pure read, not
+        audited).
+
+        Hard: another contact holding one of its numbers (in E.164) or email addresses, found
+        through the identity keys. Soft: another contact with the same folded first and last
+        name and the same postal code or email domain, found with one bounded name search
+        (:data:`~contact_tui.domain.duplicates.SOFT_CANDIDATES`). Ephemeral contacts are left
+        out: they are the system's record of a caller, which Add to Contacts (or a contact
+        created from their interaction) takes over, and which expire. Parts of the draft that
+        break their rule are skipped, so a half-typed form can be checked.
+        """
         self.require_use_case(UseCase.VIEW_CONTACTS)
-        e164 = phone_key(text, self.region)
-        if e164 is None:
-            return []
-        return [
-            c
-            for c in self.repo.contacts_by_key(phone_identity(e164))
-            if c.id != exclude and c.type != ContactType.EPHEMERAL
-        ]
+        hard: dict[str, DuplicateMatch] = {}
+        for key in duplicate_keys(draft, self.region):
+            for other in self.repo.contacts_by_key(key.key):
+                if other.id == contact_id or other.type == ContactType.EPHEMERAL:
+                    continue
+                seen = hard.get(other.id)
+                reasons = (*(seen.reasons if seen else ()), hard_reason(key))
+                fields = (*(seen.field_ids if seen else ()), *key.field_ids)
+                hard[other.id] = DuplicateMatch(other, reasons, fields)
+        soft: list[DuplicateMatch] = []
+        words = name_words(draft)
+        if words:
+            candidates, _ = self.repo.search_text(words, SOFT_CANDIDATES)
+            for other in candidates:
+                if other.id in hard or other.id == contact_id:
+                    continue
+                if other.type == ContactType.EPHEMERAL:
+                    continue
+                why = soft_reasons(draft, other)
+                if why:
+                    soft.append(DuplicateMatch(other, why))
+        return Duplicates(tuple(hard.values()), tuple(soft))
 
     # --- import and export ---------------------------------------------------------------
 
