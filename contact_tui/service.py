@@ -745,17 +745,30 @@ class ContactService:
         out: they are the system's record of a caller, which Add to Contacts (or a contact
         created from their interaction) takes over, and which expire. Parts of the draft that
         break their rule are skipped, so a half-typed form can be checked.
+
+        A hard match is ``known`` when ``contact_id`` is a curated contact that already holds
+        every number and address it matches by: editing a contact that shares a family phone
+        is no new duplicate (promoting an ephemeral contact is: no agent chose that).
         """
         self.require_use_case(UseCase.VIEW_CONTACTS)
+        current = self.repo.contact(contact_id) if contact_id is not None else None
+        held = (
+            match_keys(current)
+            if current is not None and current.type == ContactType.CURATED
+            else set()
+        )
         hard: dict[str, DuplicateMatch] = {}
         for key in duplicate_keys(draft, self.region):
             for other in self.repo.contacts_by_key(key.key):
                 if other.id == contact_id or other.type == ContactType.EPHEMERAL:
                     continue
                 seen = hard.get(other.id)
-                reasons = (*(seen.reasons if seen else ()), hard_reason(key))
-                fields = (*(seen.field_ids if seen else ()), *key.field_ids)
-                hard[other.id] = DuplicateMatch(other, reasons, fields)
+                hard[other.id] = DuplicateMatch(
+                    other,
+                    (*(seen.reasons if seen else ()), hard_reason(key)),
+                    (*(seen.field_ids if seen else ()), *key.field_ids),
+                    known=(seen is None or seen.known) and key.key in held,
+                )
         soft: list[DuplicateMatch] = []
         words = name_words(draft)
         if words:

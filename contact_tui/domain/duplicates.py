@@ -42,11 +42,15 @@ class MatchKey:
 class DuplicateMatch:
     """A stored contact a draft is likely a duplicate of, and why: ``reasons`` are short
     phrases ("has the number +13175550123", "same name and postal code 46204");
-    ``field_ids`` are the form fields holding what matched (empty for a soft match)."""
+    ``field_ids`` are the form fields holding what matched (empty for a soft match).
+
+    ``known``: the curated contact being edited already shared everything it matches by (a
+    family's home phone kept on purpose): worth a note, not a stop."""
 
     contact: Contact
     reasons: tuple[str, ...]
     field_ids: tuple[str, ...] = ()
+    known: bool = False
 
     def describe(self) -> str:
         """'Sam Lee (id 1234...) has the number +13175550123': for messages and the CLI."""
@@ -65,10 +69,10 @@ class Duplicates:
         """The contacts holding what form field ``field_id`` holds (hard matches)."""
         return tuple(m.contact for m in self.hard if field_id in m.field_ids)
 
-    def new_to(self, accepted: frozenset[str]) -> tuple[DuplicateMatch, ...]:
-        """The hard matches whose contacts are not in ``accepted`` (ids the agent already
-        chose to save beside)."""
-        return tuple(m for m in self.hard if m.contact.id not in accepted)
+    def stopping(self, accepted: frozenset[str] = frozenset()) -> tuple[DuplicateMatch, ...]:
+        """The hard matches a save stops for: not ``known``, and whose contacts are not in
+        ``accepted`` (ids the agent already chose to save beside)."""
+        return tuple(m for m in self.hard if not m.known and m.contact.id not in accepted)
 
 
 def match_keys(draft: ContactDraft, region: str) -> list[MatchKey]:

@@ -155,3 +155,56 @@ def test_checking_needs_view_and_writes_nothing(service_for: Factory) -> None:
     stranger = service_for("bob", Permission.ADD)
     with pytest.raises(PermissionDenied, match="view contacts"):
         stranger.likely_duplicates(sam())
+
+
+def test_editing_a_contact_that_already_shares_a_number_is_no_new_duplicate(
+    service: ContactService,
+) -> None:
+    family = ContactDraft(
+        first_name="Pat", last_name="Jones", phones={PhoneKind.HOME: PhoneDraft(NUMBER)}
+    )
+    pat = service.create_contact(family)
+    kim = service.create_contact(
+        ContactDraft(
+            first_name="Kim", last_name="Jones", phones={PhoneKind.HOME: PhoneDraft(NUMBER)}
+        )
+    )
+    # Kim's title changes: the shared home phone is known, not a stop.
+    kim_draft = ContactDraft.from_contact(kim)
+    kim_draft.title = "Dr"
+    found = service.likely_duplicates(kim_draft, contact_id=kim.id)
+    assert [(m.contact.id, m.known) for m in found.hard] == [(pat.id, True)]
+    assert found.stopping() == ()
+    # A second number Pat has too is new: that one stops.
+    kim_draft.phones[PhoneKind.WORK] = PhoneDraft("+1 317 555 0199")
+    service.edit(
+        pat.id,
+        ContactDraft(
+            first_name="Pat",
+            last_name="Jones",
+            phones={
+                PhoneKind.HOME: PhoneDraft(NUMBER),
+                PhoneKind.WORK: PhoneDraft("+1 317 555 0199"),
+            },
+        ),
+        pat.version,
+    )
+    assert [m.contact.id for m in service.likely_duplicates(kim_draft, kim.id).stopping()] == [
+        pat.id
+    ]
+    assert service.likely_duplicates(kim_draft, kim.id).stopping(frozenset({pat.id})) == ()
+
+
+def test_promoting_an_ephemeral_caller_whose_number_a_customer_has_stops(
+    service: ContactService,
+) -> None:
+    # The caller rings first (an ephemeral contact), then an agent adds the customer from
+    # the directory with that number: promoting the ephemeral contact now duplicates them.
+    call = service.handle_interaction(
+        NewInteraction("alice", Channel.VOICE, Participant(NUMBER, "Sam"))
+    )
+    ephemeral = service.contact(call.contact_id or "")
+    customer = service.create_contact(sam())
+    draft = ContactDraft.from_contact(ephemeral)
+    found = service.likely_duplicates(draft, contact_id=ephemeral.id)
+    assert [(m.contact.id, m.known) for m in found.stopping()] == [(customer.id, False)]

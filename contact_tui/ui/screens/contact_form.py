@@ -646,16 +646,19 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     def _holder_note(self, field_id: str, found: Duplicates | None = None) -> str:
         """The warning under a phone or email field whose value other contacts hold (as
         ``found`` says; by default the duplicates found for what the fields hold now), or ''."""
-        holders = (self._current_duplicates() if found is None else found).holding(field_id)
+        found = self._current_duplicates() if found is None else found
+        holders = found.holding(field_id)
         if not holders:
             return ""
+        stops = any(field_id in m.field_ids for m in found.stopping())
+        then = "Saving asks what to do." if stops else "It was already shared."
         what = "address" if field_id in EmailKind._value2member_map_ else "number"
         more = f" and {len(holders) - 1} more" if len(holders) > 1 else ""
         key = self._key_for("form.open_holder")
         opens = f"; {key} shows them" if key else ""
         return (
             f"This {what} is already on {safe(holders[0].display_name, 40)}"
-            f"{more}{opens}. Saving asks what to do."
+            f"{more}{opens}. {then}"
         )
 
     def _look_for_duplicates_soon(self) -> None:
@@ -863,7 +866,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 found = self._find_duplicates(draft)
             except (PermissionDenied, StoreError):
                 found = Duplicates()  # the save says what is wrong, or goes ahead
-            if found.new_to(accepted):
+            if found.stopping(accepted):
                 self.post_message(self.DuplicatesStop(basis, found))
                 return
         try:
@@ -885,7 +888,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     def _on_duplicates(self, event: DuplicatesStop) -> None:
         self.saving = False
         self._show_duplicates(event.basis, event.duplicates)
-        matches = event.duplicates.new_to(self._accepted)
+        matches = event.duplicates.stopping(self._accepted)
         self._banner(self._not_saved(matches), "warning")
         self.app.push_screen(
             DuplicateOffer(matches, can_link=self._link is not None), self._offer_answered
