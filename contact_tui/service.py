@@ -29,6 +29,7 @@ from contact_tui.domain.duplicates import (
     SOFT_CANDIDATES,
     DuplicateMatch,
     Duplicates,
+    folded_name,
     hard_reason,
     name_words,
     soft_reasons,
@@ -104,6 +105,11 @@ from contact_tui.store.errors import StoreUnreadable as StoreUnreadable
 # An ephemeral contact's createdBy: made by the matching rule, not by an agent's edit. The audit
 # records name the real user whose intake triggered it.
 SYSTEM_ACTOR = "system"
+
+
+# Rows an import creates that are each checked for a same-name stored contact with a search;
+# above this many, the stored names are read once instead.
+IMPORT_NAME_SEARCHES = 500
 
 
 class PermissionDenied(Exception):
@@ -898,6 +904,9 @@ class ContactService:
         self.repo.refresh()
         started_at = self.repo.position()
         report, writes = self._plan(checked, self.repo, base, progress)
+        # Read outside the lock too: a warning, so the store as it is now is good enough.
+        likely = self._soft_duplicates(report.created)
+        report.warnings.extend(warning for _, warning in likely)
         if dry_run or (report.problems and not skip_invalid):
             return report
         saves = [prepare_save(w.contact, w.before) for w in writes]
@@ -906,6 +915,8 @@ class ContactService:
                 # Someone changed a contact this import touches meanwhile: plan again, now
                 # under the lock, so nothing they saved is overwritten.
                 report, writes = self._plan(checked, uow, base, progress)
+                lines = {w.line for w in report.created}
+                report.warnings.extend(w for line, w in likely if line in lines)
                 if report.problems and not skip_invalid:
                     return report
                 saves = [prepare_save(w.contact, w.before) for w in writes]
@@ -920,6 +931,43 @@ class ContactService:
                     progress("Saving", n, len(saves))
             report.written = bool(saves)
         return report
+
+    def _soft_duplicates(self, created: list[PlannedWrite]) -> list[tuple[int, str]]:
+        """(line, warning) for each row an import creates that is likely a stored contact
+        typed again: the same folded name and postal code or email domain (the hard kind, a
+        number another contact has, is the planner's "shares a number" warning). Up to
+        IMPORT_NAME_SEARCHES rows are looked up with a bounded name search each; a bigger
+        import reads the stored names once instead (one pass, not a search per row)."""
+        drafts = [(w, ContactDraft.from_contact(w.contact)) for w in created]
+        drafts = [(w, d) for w, d in drafts if name_words(d)]
+        if not drafts:
+            return []
+        by_name: dict[tuple[str, str], list[Contact]] | None = None
+        if len(drafts) > IMPORT_NAME_SEARCHES:
+            by_name = {}
+            for stored in self.repo.contacts(self.repo.contact_ids()):
+                key = folded_name(stored.first_name, stored.last_name)
+                by_name.setdefault(key, []).append(stored)
+        warnings: list[tuple[int, str]] = []
+        for write, draft in drafts:
+            if by_name is None:
+                candidates, _ = self.repo.search_text(name_words(draft), SOFT_CANDIDATES)
+            else:
+                candidates = by_name.get(folded_name(draft.first_name, draft.last_name), [])
+            for stored in candidates:
+                if stored.type == ContactType.EPHEMERAL or stored.id == write.contact.id:
+                    continue
+                why = soft_reasons(draft, stored)
+                if why:
+                    warnings.append(
+                        (
+                            write.line,
+                            f"line {write.line}: likely the same person as "
+                            f"{stored.display_name} (id {stored.id}): {', '.join(why)}; "
+                            "added as a new contact",
+                        )
+                    )
+        return warnings
 
     def _plan(
         self,

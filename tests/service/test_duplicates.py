@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from contact_tui import service as service_module
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
     Channel,
+    Contact,
     ContactType,
     EmailKind,
     NewInteraction,
@@ -18,6 +20,7 @@ from contact_tui.domain.model import (
     Permission,
     PhoneKind,
 )
+from contact_tui.exchange.rows import ALL_FIELDS, ImportRow, ParsedFile
 from contact_tui.service import ContactService, PermissionDenied
 from tests.contract import Factory
 from tests.factories import FixedClock
@@ -208,3 +211,77 @@ def test_promoting_an_ephemeral_caller_whose_number_a_customer_has_stops(
     draft = ContactDraft.from_contact(ephemeral)
     found = service.likely_duplicates(draft, contact_id=ephemeral.id)
     assert [(m.contact.id, m.known) for m in found.stopping()] == [(customer.id, False)]
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def _rows(*drafts: ContactDraft) -> ParsedFile:
+    return ParsedFile(
+        rows=[ImportRow(line=n, draft=d, present=ALL_FIELDS) for n, d in enumerate(drafts, 2)]
+    )
+
+
+def test_an_imported_row_with_a_stored_name_and_postal_code_is_a_soft_duplicate_warning(
+    service: ContactService,
+) -> None:
+    stored = service.create_contact(sam())
+    report = service.import_contacts(
+        _rows(
+            ContactDraft(first_name="Sam", last_name="LEE", address={"postalCode": "46204"}),
+            ContactDraft(first_name="Sam", last_name="Lee", address={"postalCode": "99999"}),
+            ContactDraft(
+                first_name="Sam", last_name="Lee", emails={EmailKind.OTHER: "lee@example.com"}
+            ),
+        )
+    )
+    assert len(report.created) == 3 and report.written
+    likely = [w for w in report.warnings if "likely the same person" in w]
+    assert likely == [
+        f"line 2: likely the same person as Sam Lee (id {stored.id}): same name and postal "
+        "code 46204; added as a new contact",
+        f"line 4: likely the same person as Sam Lee (id {stored.id}): same name and email "
+        "domain example.com; added as a new contact",
+    ]
+
+
+def test_a_large_import_reads_the_stored_names_once_and_warns_the_same(
+    service: ContactService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = service.create_contact(sam())
+    monkeypatch.setattr(service_module, "IMPORT_NAME_SEARCHES", 1)
+    searched: list[list[str]] = []
+    original = service.repo.search_text
+
+    def counting(needles: list[str], limit: int) -> tuple[list[Contact], int]:
+        searched.append(needles)
+        return original(needles, limit)
+
+    monkeypatch.setattr(service.repo, "search_text", counting)
+    report = service.import_contacts(
+        _rows(
+            ContactDraft(first_name="Sam", last_name="Lee", address={"postalCode": "46204"}),
+            ContactDraft(first_name="Ana", last_name="Lima", address={"postalCode": "46204"}),
+        ),
+        dry_run=True,
+    )
+    assert searched == []
+    assert [w for w in report.warnings if "likely the same person" in w] == [
+        f"line 2: likely the same person as Sam Lee (id {stored.id}): same name and postal "
+        "code 46204; added as a new contact"
+    ]
+
+
+def test_an_imported_row_sharing_a_number_keeps_the_shared_number_warning(
+    service: ContactService,
+) -> None:
+    service.create_contact(sam())
+    report = service.import_contacts(
+        _rows(
+            ContactDraft(
+                first_name="Kim", last_name="Lee", phones={PhoneKind.HOME: PhoneDraft(NUMBER)}
+            )
+        )
+    )
+    assert len(report.created) == 1
+    assert any("shares a number with Sam Lee" in w for w in report.warnings), report.warnings
