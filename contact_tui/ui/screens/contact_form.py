@@ -656,10 +656,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         more = f" and {len(holders) - 1} more" if len(holders) > 1 else ""
         key = self._key_for("form.open_holder")
         opens = f"; {key} shows them" if key else ""
-        return (
-            f"This {what} is already on {safe(holders[0].display_name, 40)}"
-            f"{more}{opens}. {then}"
-        )
+        return f"This {what} is already on {safe(holders[0].display_name, 40)}{more}{opens}. {then}"
 
     def _look_for_duplicates_soon(self) -> None:
         """Look for likely duplicates once the agent pauses typing."""
@@ -936,12 +933,14 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
 
     @on(Linked)
     def _on_linked(self, event: Linked) -> None:
-        self.app.notify(
+        said = (
             f"Linked the interaction to {safe(event.contact.display_name, 40)}; "
-            "no contact was saved.",
-            markup=False,
+            "no contact was saved."
         )
+        app = self.app
         self.dismiss(None)
+        # Said once the form is gone: the main screen's notice line, not a toast over it.
+        app.call_after_refresh(app.notify, said)
 
     @on(Refused)
     def _on_invalid(self, event: Refused) -> None:

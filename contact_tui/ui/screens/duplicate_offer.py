@@ -61,10 +61,10 @@ class DuplicateOffer(ModalScreen[Answer | None]):
             yield Static(
                 Text.assemble(
                     ("Not saved yet: ", "bold"),
-                    f"{len(self.matches)} contacts already have"
+                    f"{len(self.matches)} other contacts already have"
                     if many
-                    else "A contact already has",
-                    " a number or address of this one.",
+                    else "another contact already has",
+                    " a number or address you entered.",
                 ),
                 classes="dialog-title",
             )
