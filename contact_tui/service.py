@@ -25,6 +25,16 @@ from contact_tui.domain.draft import (
     check_phone,
     field_label,
 )
+from contact_tui.domain.duplicates import (
+    SOFT_CANDIDATES,
+    DuplicateMatch,
+    Duplicates,
+    folded_name,
+    hard_reason,
+    name_words,
+    soft_reasons,
+)
+from contact_tui.domain.duplicates import match_keys as duplicate_keys
 from contact_tui.domain.identity import (
     email_identity,
     identity_for_sender,
@@ -97,6 +107,11 @@ from contact_tui.store.errors import StoreUnreadable as StoreUnreadable
 # An ephemeral contact's createdBy: made by the matching rule, not by an agent's edit. The audit
 # records name the real user whose intake triggered it.
 SYSTEM_ACTOR = "system"
+
+
+# Rows an import creates that are each checked for a same-name stored contact with a search;
+# above this many, the stored names are read once instead.
+IMPORT_NAME_SEARCHES = 500
 
 
 class PermissionDenied(Exception):
@@ -727,19 +742,55 @@ class ContactService:
                         )
         return expired
 
-    def phone_holders(self, text: str, exclude: str | None = None) -> list[Contact]:
-        """The contacts other than ``exclude`` that already hold the number ``text`` names
-        (typed any way, compared in E.164), ephemeral ones left out: the form warns an agent
-        about to save a number someone else has (needs view)."""
+    def likely_duplicates(self, draft: ContactDraft, contact_id: str | None = None) -> Duplicates:
+        """The stored contacts that ``draft`` (about to be created, or saved as contact
+        ``contact_id``) likely duplicates, each with why (needs view; a pure read, not
+        audited).
+
+        Hard: another contact holding one of its numbers (in E.164) or email addresses, found
+        through the identity keys. Soft: another contact with the same folded first and last
+        name and the same postal code or email domain, found with one bounded name search
+        (:data:`~contact_tui.domain.duplicates.SOFT_CANDIDATES`). Ephemeral contacts are left
+        out: they are the system's record of a caller, which Add to Contacts (or a contact
+        created from their interaction) takes over, and which expire. Parts of the draft that
+        break their rule are skipped, so a half-typed form can be checked.
+
+        A hard match is ``known`` when ``contact_id`` is a curated contact that already holds
+        every number and address it matches by: editing a contact that shares a family phone
+        is no new duplicate (promoting an ephemeral contact is: no agent chose that).
+        """
         self.require_use_case(UseCase.VIEW_CONTACTS)
-        e164 = phone_key(text, self.region)
-        if e164 is None:
-            return []
-        return [
-            c
-            for c in self.repo.contacts_by_key(phone_identity(e164))
-            if c.id != exclude and c.type != ContactType.EPHEMERAL
-        ]
+        current = self.repo.contact(contact_id) if contact_id is not None else None
+        held = (
+            match_keys(current)
+            if current is not None and current.type == ContactType.CURATED
+            else set()
+        )
+        hard: dict[str, DuplicateMatch] = {}
+        for key in duplicate_keys(draft, self.region):
+            for other in self.repo.contacts_by_key(key.key):
+                if other.id == contact_id or other.type == ContactType.EPHEMERAL:
+                    continue
+                seen = hard.get(other.id)
+                hard[other.id] = DuplicateMatch(
+                    other,
+                    (*(seen.reasons if seen else ()), hard_reason(key)),
+                    (*(seen.field_ids if seen else ()), *key.field_ids),
+                    known=(seen is None or seen.known) and key.key in held,
+                )
+        soft: list[DuplicateMatch] = []
+        words = name_words(draft)
+        if words:
+            candidates, _ = self.repo.search_text(words, SOFT_CANDIDATES)
+            for other in candidates:
+                if other.id in hard or other.id == contact_id:
+                    continue
+                if other.type == ContactType.EPHEMERAL:
+                    continue
+                why = soft_reasons(draft, other)
+                if why:
+                    soft.append(DuplicateMatch(other, why))
+        return Duplicates(tuple(hard.values()), tuple(soft))
 
     # --- contact notes -------------------------------------------------------------------
 
@@ -915,6 +966,9 @@ class ContactService:
         self.repo.refresh()
         started_at = self.repo.position()
         report, writes = self._plan(checked, self.repo, base, progress)
+        # Read outside the lock too: a warning, so the store as it is now is good enough.
+        likely = self._soft_duplicates(report.created)
+        report.warnings.extend(warning for _, warning in likely)
         if dry_run or (report.problems and not skip_invalid):
             return report
         saves = [prepare_save(w.contact, w.before) for w in writes]
@@ -923,6 +977,8 @@ class ContactService:
                 # Someone changed a contact this import touches meanwhile: plan again, now
                 # under the lock, so nothing they saved is overwritten.
                 report, writes = self._plan(checked, uow, base, progress)
+                lines = {w.line for w in report.created}
+                report.warnings.extend(w for line, w in likely if line in lines)
                 if report.problems and not skip_invalid:
                     return report
                 saves = [prepare_save(w.contact, w.before) for w in writes]
@@ -937,6 +993,43 @@ class ContactService:
                     progress("Saving", n, len(saves))
             report.written = bool(saves)
         return report
+
+    def _soft_duplicates(self, created: list[PlannedWrite]) -> list[tuple[int, str]]:
+        """(line, warning) for each row an import creates that is likely a stored contact
+        typed again: the same folded name and postal code or email domain (the hard kind, a
+        number another contact has, is the planner's "shares a number" warning). Up to
+        IMPORT_NAME_SEARCHES rows are looked up with a bounded name search each; a bigger
+        import reads the stored names once instead (one pass, not a search per row)."""
+        drafts = [(w, ContactDraft.from_contact(w.contact)) for w in created]
+        drafts = [(w, d) for w, d in drafts if name_words(d)]
+        if not drafts:
+            return []
+        by_name: dict[tuple[str, str], list[Contact]] | None = None
+        if len(drafts) > IMPORT_NAME_SEARCHES:
+            by_name = {}
+            for stored in self.repo.contacts(self.repo.contact_ids()):
+                key = folded_name(stored.first_name, stored.last_name)
+                by_name.setdefault(key, []).append(stored)
+        warnings: list[tuple[int, str]] = []
+        for write, draft in drafts:
+            if by_name is None:
+                candidates, _ = self.repo.search_text(name_words(draft), SOFT_CANDIDATES)
+            else:
+                candidates = by_name.get(folded_name(draft.first_name, draft.last_name), [])
+            for stored in candidates:
+                if stored.type == ContactType.EPHEMERAL or stored.id == write.contact.id:
+                    continue
+                why = soft_reasons(draft, stored)
+                if why:
+                    warnings.append(
+                        (
+                            write.line,
+                            f"line {write.line}: likely the same person as "
+                            f"{stored.display_name} (id {stored.id}): {', '.join(why)}; "
+                            "added as a new contact",
+                        )
+                    )
+        return warnings
 
     def _plan(
         self,

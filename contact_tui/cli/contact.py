@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from contact_tui.cli.context import Context
-from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, CliError
+from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
 from contact_tui.cli.render import (
     contact_history_lines,
@@ -32,11 +32,37 @@ def _warn_about(ctx: Context, draft: ContactDraft) -> None:
         ctx.out.warn(f"{flag_for(field_id)}: {message}")
 
 
+def _stop_duplicates(ctx: Context, draft: ContactDraft, contact_id: str | None = None) -> None:
+    """Refuse (exit 4) to save a contact another contact already has a number or email of,
+    unless --allow-duplicate; a same-name contact with the same postal code or email domain
+    is a warning. Called after the permission and the field rules are checked (so a rule
+    broken is exit 2, not 4), and skipped without the view permission: whether other
+    contacts exist is not a user's to learn then."""
+    service = ctx.service()
+    if not service.allowed(UseCase.VIEW_CONTACTS):
+        return
+    service.check(draft)  # a broken rule is said first, as the save would say it
+    found = service.likely_duplicates(draft, contact_id)
+    for match in found.soft:
+        ctx.out.warn(f"possible duplicate: {match.describe()}")
+    stopping = found.stopping()
+    if stopping and not ctx.args.allow_duplicate:
+        raise CliError(
+            EXIT_CONFLICT,
+            *(f"not saved: {m.describe()}." for m in stopping),
+            "Link the interaction to that contact (contact link), or give --allow-duplicate "
+            "to save anyway.",
+        )
+    for match in stopping:
+        ctx.out.warn(f"saved beside a likely duplicate (--allow-duplicate): {match.describe()}")
+
+
 def cmd_contact_add(ctx: Context) -> int:
     """Create a curated contact from the flags; with --interaction, link it too."""
     ctx.service().require_use_case(UseCase.CREATE_CONTACT)  # permission before any field rule
     draft = ContactDraft()
     apply_flags(draft, ctx.args)
+    _stop_duplicates(ctx, draft)
     contact = ctx.service().create_contact(draft, interaction_id=ctx.args.interaction)
     _warn_about(ctx, draft)
     lines = [f"Created contact {contact.id}.", *contact_lines(contact)]
@@ -67,6 +93,7 @@ def _read_for_change(
 def cmd_contact_edit(ctx: Context) -> int:
     """Change the fields given as flags; an empty value clears a field."""
     _, draft, version = _read_for_change(ctx, UseCase.EDIT_CONTACT, need_change=True)
+    _stop_duplicates(ctx, draft, ctx.args.id)
     contact = ctx.service().edit(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(
@@ -78,6 +105,7 @@ def cmd_contact_edit(ctx: Context) -> int:
 def cmd_contact_promote(ctx: Context) -> int:
     """Add to Contacts: make an ephemeral contact curated, with any field flags applied."""
     _, draft, version = _read_for_change(ctx, UseCase.PROMOTE_CONTACT, need_change=False)
+    _stop_duplicates(ctx, draft, ctx.args.id)
     contact = ctx.service().promote(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(

@@ -288,6 +288,17 @@ def _command(
     return parser
 
 
+def _allow_duplicate(parser: argparse.ArgumentParser) -> None:
+    """``--allow-duplicate``: save though another contact has one of the numbers or emails."""
+    parser.add_argument(
+        "--allow-duplicate",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="save even when another contact already has one of these numbers or emails "
+        "(without it that is refused, exit 4, naming the contact)",
+    )
+
+
 def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
     contact = sub.add_parser(
         "contact", help="add, show, edit, promote, search, link contacts; their notes"
@@ -298,6 +309,7 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
     add = _command(csub, "add", "contact add", "create a curated contact", common)
     add_contact_field_flags(add)
     add.add_argument("--interaction", metavar="ID", help="link the new contact to this interaction")
+    _allow_duplicate(add)
     cast(ValuesParser, add).accept_values()  # csub's parser_class
     show = _command(csub, "show", "contact show", "show a contact", common)
     show.add_argument("id", metavar="ID")
@@ -313,6 +325,7 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
             "version just read is used, so a change made meanwhile is still refused",
         )
         add_contact_field_flags(parser)
+        _allow_duplicate(parser)
         cast(ValuesParser, parser).accept_values()
     search = _command(csub, "search", "contact search", "find contacts", common)
     search.add_argument(
