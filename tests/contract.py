@@ -75,7 +75,15 @@ def set_grants(
 
 
 # The store's tables, emptied between the contract tests that share a database.
-TABLES = ("contact_keys", "contact_changes", "contacts", "interactions", "audit", "settings")
+TABLES = (
+    "contact_keys",
+    "contact_changes",
+    "contacts",
+    "interactions",
+    "audit",
+    "settings",
+    "merges",
+)
 
 
 class ContractDatabase:

@@ -35,10 +35,12 @@ class UseCase(StrEnum):
     EXPORT_CONTACTS = "export contacts"
     CHANGE_SETTINGS = "change admin settings"
     EXPIRE_EPHEMERAL = "expire ephemeral contacts"
+    MERGE_CONTACTS = "merge two contacts"  # the preview too: it shows both whole
+    UNMERGE_CONTACTS = "undo a merge"
 
 
 AGENT_PERMISSIONS = frozenset(
-    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE}
+    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE, Permission.MERGE}
 )
 # The built-in roles: what the config's [users] and [groups] tables name, and the PostgreSQL
 # store's group roles (contact-tui db grant USER ROLE).
@@ -79,6 +81,12 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         UseCase.EXPORT_CONTACTS: _VIEW,
         UseCase.CHANGE_SETTINGS: frozenset({Permission.ADMIN}),
         UseCase.EXPIRE_EPHEMERAL: frozenset({Permission.ADMIN}),
+        # A merge shows both contacts whole (view), rewrites the kept one (edit) and removes
+        # the other; an unmerge puts both back. Merge alone can be taken from an agent.
+        UseCase.MERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
+        UseCase.UNMERGE_CONTACTS: frozenset(
+            {Permission.VIEW, Permission.EDIT, Permission.MERGE}
+        ),
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"

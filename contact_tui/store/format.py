@@ -29,7 +29,9 @@ from contact_tui.store.safefs import Folder
 
 FORMAT = 1
 META = "_meta"
-TABLES = ("contacts", "interactions", "audit", "settings")
+# merges: each merged-away contact's id -> the contact it was merged into and what the merge
+# did (issue 13), so an id that is gone still finds its customer and a merge can be undone.
+TABLES = ("contacts", "interactions", "audit", "settings", "merges")
 
 Doc = dict[str, Any]
 Op = list[Any]
