@@ -1,4 +1,4 @@
-"""Every ``contact-tui`` command under every one of the 128 permission combinations.
+"""Every ``contact-tui`` command under every one of the 256 permission combinations.
 
 Each case writes a config whose ``[roles]`` gives the current OS user exactly the combination,
 and runs ``main()`` in-process. Refused: exit 3 and one stderr line starting ``contact-tui:``
@@ -115,6 +115,20 @@ def _edited(result: Result, scene: Scene, combo: Combo) -> None:
 def _promoted(result: Result, scene: Scene, combo: Combo) -> None:
     doc = result.json()
     assert doc["id"] == scene.ephemeral.id and doc["type"] == "Curated"
+
+
+def _merged(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert doc["contact"]["id"] == scene.sam.id
+    assert doc["merge"]["merge"]["otherBefore"]["id"] == scene.ephemeral.id
+
+
+def _previewed(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["relinked"] == [scene.own_call.id]
+
+
+def _unmerged(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["restored"]["id"] == scene.merged_away.id
 
 
 def _shown(result: Result, scene: Scene, combo: Combo) -> None:
@@ -396,6 +410,27 @@ COMMANDS = [
         True,
         others_interaction=True,
     ),
+    Command(
+        "contact-merge",
+        lambda s: ["contact", "merge", s.sam.id, s.ephemeral.id],
+        (UseCase.MERGE_CONTACTS,),
+        _merged,
+        True,
+    ),
+    Command(
+        "contact-merge-dry-run",
+        lambda s: ["contact", "merge", s.sam.id, s.ephemeral.id, "--dry-run"],
+        (UseCase.MERGE_CONTACTS,),
+        _previewed,
+        False,
+    ),
+    Command(
+        "contact-unmerge",
+        lambda s: ["contact", "unmerge", s.merge_id],
+        (UseCase.UNMERGE_CONTACTS,),
+        _unmerged,
+        True,
+    ),
     Command("admin-show", lambda s: ["admin", "show"], (), _admin_shown, False),
     Command(
         "admin-set",
@@ -417,7 +452,7 @@ COMMANDS = [
     ),
 ]
 
-# One test per command runs it under all 128 combinations (see ``Row``).
+# One test per command runs it under all 256 combinations (see ``Row``).
 ROWS = [pytest.param(command, id=command.name) for command in COMMANDS]
 
 

@@ -36,7 +36,15 @@ VIEWER_MAY = {
     "unlink-own",
     "end-own",
 }
-AGENT_MAY = VIEWER_MAY | {"create", "create-linked-own", "edit", "promote"}
+AGENT_MAY = VIEWER_MAY | {
+    "create",
+    "create-linked-own",
+    "edit",
+    "promote",
+    "merge",  # merge two contacts and undo a merge
+    "merge-preview",
+    "unmerge",
+}
 SUPERVISOR_MAY = AGENT_MAY | {
     "set-setting",  # change settings
     "expire",  # expire ephemeral contacts
@@ -74,6 +82,8 @@ AGENT_USE_CASES = VIEWER_USE_CASES | {
     UseCase.EDIT_CONTACT,
     UseCase.PROMOTE_CONTACT,
     UseCase.IMPORT_CONTACTS,
+    UseCase.MERGE_CONTACTS,  # merge two contacts and undo a merge
+    UseCase.UNMERGE_CONTACTS,
 }
 README_USE_CASES = {
     "viewer": VIEWER_USE_CASES,
