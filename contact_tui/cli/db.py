@@ -19,6 +19,7 @@ _NOUNS = {
     "interactions": ("interaction", "interactions"),
     "audit": ("audit record", "audit records"),
     "settings": ("setting", "settings"),
+    "merges": ("standing merge", "standing merges"),
 }
 
 
