@@ -68,10 +68,10 @@ def _psql(pg: Stores, user: str) -> psycopg.Connection[Any]:
 def test_an_agent_without_merge_cannot_call_the_merge_functions(pg: Stores) -> None:
     setup = pg.service("alice")
     customer, ephemeral, call_id = _pair(setup)
-    pg.service("mallory", *AGENT_WITHOUT_MERGE)
+    pg.service("merge_nomerge", *AGENT_WITHOUT_MERGE)
     admin = pg._database.admin
     before = pg_fingerprint(admin)
-    with _psql(pg, "mallory") as conn:
+    with _psql(pg, "merge_nomerge") as conn:
         with pytest.raises(pg_errors.InsufficientPrivilege) as refused:
             conn.execute(MERGE_SQL, _merge_args(customer, ephemeral, {"id": "m1"}))
         assert refused.value.diag.message_hint == Permission.MERGE.value
@@ -85,8 +85,8 @@ def test_an_agent_without_merge_cannot_call_the_merge_functions(pg: Stores) -> N
             )
     assert pg_fingerprint(admin) == before
     # Positive control: with merge (and view and edit) the same call works.
-    pg.service("merger", *MERGER)
-    with _psql(pg, "merger") as conn:
+    pg.service("merge_merger", *MERGER)
+    with _psql(pg, "merge_merger") as conn:
         written = conn.execute(MERGE_SQL, _merge_args(customer, ephemeral, {"id": "m1"}))
         assert written.fetchone() is not None
     relinked = admin.execute(
@@ -98,7 +98,7 @@ def test_an_agent_without_merge_cannot_call_the_merge_functions(pg: Stores) -> N
 def test_the_merge_record_holds_the_servers_before_images_not_the_clients(pg: Stores) -> None:
     setup = pg.service("alice")
     customer, ephemeral, _ = _pair(setup)
-    pg.service("merger", *MERGER)
+    pg.service("merge_merger", *MERGER)
     forged_other = docs.contact_to_doc(ephemeral) | {"firstName": "Forged"}
     audit = {
         "id": "m1",
@@ -106,14 +106,14 @@ def test_the_merge_record_holds_the_servers_before_images_not_the_clients(pg: St
         "at": "2000-01-01T00:00:00.000Z",
         "merge": {"otherBefore": forged_other, "keptBefore": forged_other},
     }
-    with _psql(pg, "merger") as conn:
+    with _psql(pg, "merge_merger") as conn:
         conn.execute(MERGE_SQL, _merge_args(customer, ephemeral, audit))
     row = pg._database.admin.execute(
         f"SELECT agent, doc FROM {SCHEMA}.audit WHERE id = 'm1'"
     ).fetchone()
     assert row is not None
     agent, doc = row
-    assert agent == "merger" and doc["agent"] == "merger" and doc["at"] != audit["at"]
+    assert agent == "merge_merger" and doc["agent"] == "merge_merger" and doc["at"] != audit["at"]
     record = docs.audit_from_doc(doc)
     assert record.merge is not None
     assert record.merge.other_before == ephemeral
