@@ -26,6 +26,7 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
+from contact_tui.exchange.rows import ImportRow, ParsedFile
 from contact_tui.service import ContactService, InvalidInput, NewInteraction
 from contact_tui.store.errors import ConflictError, NotFound
 from tests.factories import FixedClock
@@ -263,6 +264,33 @@ def test_a_merged_away_id_finds_the_kept_contact(
     third = _customer(service, cellPhone="+1 317 555 0155")
     service.merge(third.id, customer.id)
     assert service.contact(gone).id == third.id
+
+
+def test_an_import_row_naming_a_merged_away_id_updates_the_kept_contact(
+    service: ContactService,
+) -> None:
+    customer = _customer(service)
+    gone = _call(service, NEW_NUMBER).contact_id
+    assert gone is not None
+    service.merge(customer.id, gone)
+    parsed = ParsedFile(
+        rows=[
+            ImportRow(
+                line=2,
+                draft=ContactDraft(first_name="Sam", last_name="Lee", title="Buyer"),
+                present=frozenset({"firstName", "lastName", "title"}),
+                contact_id=gone,
+            )
+        ]
+    )
+    report = service.import_contacts(parsed)
+    assert not report.problems and not report.created
+    assert [w.contact.id for w in report.updated] == [customer.id]
+    assert report.warnings == [
+        f"line 2: contact {gone} was merged into {customer.id}; the row updates that contact"
+    ]
+    assert service.contact(customer.id).title == "Buyer"
+    assert service.repo.contact(gone) is None  # not made again under the old id
 
 
 def test_a_stale_version_is_a_conflict_naming_who(service_for: Factory, clock: FixedClock) -> None:
