@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -354,6 +355,21 @@ def test_unmerge_keeps_edits_made_since_and_says_which(
     assert record.unmerge.unrestored == ("title", "personalEmail")
 
 
+@pytest.mark.parametrize("stores", ["embedded"], indirect=True)  # about the journal file
+def test_a_merge_and_an_unmerge_are_one_journal_record_each(
+    service: ContactService, store_path: Path
+) -> None:
+    customer = _customer(service)
+    gone = _call(service, NEW_NUMBER).contact_id
+    assert gone is not None
+    journal = store_path.with_name(store_path.name + ".journal")
+    lines = journal.read_bytes().count(b"\n")
+    done = service.merge(customer.id, gone)
+    assert journal.read_bytes().count(b"\n") == lines + 1
+    service.unmerge(done.record.id)
+    assert journal.read_bytes().count(b"\n") == lines + 2
+
+
 def test_unmerge_twice_is_refused_clearly(service: ContactService, clock: FixedClock) -> None:
     customer = _customer(service)
     stranger = _call(service, NEW_NUMBER).contact_id
@@ -390,12 +406,16 @@ _NAMES = ("Sam", "Ana", "Jo", "Kim", "Lee", "")
 _PLATFORMS = (Platform.WHATSAPP, Platform.FACEBOOK, Platform.TWITTER, Platform.LINE)
 
 
-def _random_contact(service: ContactService, rng: random.Random, n: int) -> Contact:
+def _random_contact(
+    service: ContactService, rng: random.Random, n: int, shared: str = ""
+) -> Contact:
     phones = {
         kind: PhoneDraft(f"+1 317 555 {rng.randrange(10):01d}{n % 100:02d}{rng.randrange(10)}")
         for kind in PhoneKind
         if rng.random() < 0.5
     }
+    if shared:  # a number the other contact holds too: calls from it offer both
+        phones[PhoneKind.WORK] = PhoneDraft(shared)
     emails = {
         kind: f"{kind.label.lower()}{rng.randrange(3)}@x{n}.example"
         for kind in EmailKind
@@ -446,10 +466,12 @@ def test_merge_then_unmerge_restores_the_store_exactly(
     interaction is as it was, but for the kept contact's own bookkeeping (its version, one
     up per write, and who changed it when)."""
     rng = random.Random(1313)
+    relinked = moved = offered = 0
     for n in range(6):
         keep = _random_contact(service, rng, 2 * n)
-        other = _random_contact(service, rng, 2 * n + 1)
-        for _ in range(rng.randrange(3)):
+        shared = keep.phones()[0][1].display if keep.phones() and rng.random() < 0.5 else ""
+        other = _random_contact(service, rng, 2 * n + 1, shared)
+        for _ in range(rng.randrange(1, 4)):
             number = other.phones()[0][1].display if other.phones() else NEW_NUMBER
             _call(service, number, agent=rng.choice(("alice", "bob")))
         before = _everything(service)
@@ -462,6 +484,10 @@ def test_merge_then_unmerge_restores_the_store_exactly(
             prefer.setdefault(group, rng.choice(("keep", "other")))
         clock.now += timedelta(minutes=1)
         done = service.merge(keep.id, other.id, prefer)
+        assert done.record.merge is not None
+        relinked += len(done.record.merge.relinked)
+        offered += sum(len(r.candidates_before) > 1 for r in done.record.merge.relinked)
+        moved += len(plan.moves)
         clock.now += timedelta(minutes=1)
         undone = service.unmerge(done.record.id)
         assert undone.unrestored == () and undone.left == ()
@@ -481,3 +507,5 @@ def test_merge_then_unmerge_restores_the_store_exactly(
             )
         assert interactions == before[1]
         assert replace(undone.kept, version=0) == replace(service.contact(keep.id), version=0)
+    # The seeds exercise what the property is about: interactions and identities moved.
+    assert relinked > 3 and moved > 6 and offered > 0, (relinked, moved, offered)
