@@ -5,6 +5,8 @@ property test that merge then unmerge puts the store back exactly."""
 from __future__ import annotations
 
 import random
+import select
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -28,7 +30,7 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.exchange.rows import ImportRow, ParsedFile
-from contact_tui.service import ContactService, InvalidInput, NewInteraction
+from contact_tui.service import ContactService, InvalidInput, NewInteraction, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound
 from tests.factories import FixedClock
 
@@ -120,6 +122,44 @@ def test_the_genesys_scenario_merge_then_the_next_call_then_unmerge(
     actions = [r.action for r in alice.audit(customer.id)]
     assert actions[-3:] == [AuditAction.MERGE, AuditAction.LINK, AuditAction.UNMERGE]
     assert alice.audit(ephemeral_id)[-1].action == AuditAction.UNMERGE
+
+
+def _heard(
+    service: ContactService, watch: StoreWatch, wanted: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """What ``service``'s watch and refresh report changed, read until ``wanted`` is in it or
+    two seconds pass (notifications arrive just after the other process's commit)."""
+    heard: set[tuple[str, str]] = set()
+    deadline = time.monotonic() + 2
+    while not wanted <= heard and time.monotonic() < deadline:
+        fd = watch.fileno()
+        if fd is not None:
+            select.select([fd], [], [], 0.05)
+        watch.changed()
+        heard |= {(c.table, c.id) for c in service.refresh()}
+    return heard
+
+
+def test_other_apps_hear_of_every_row_a_merge_and_an_unmerge_change(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    alice = service_for("alice")
+    customer = _customer(alice)
+    first = _call(alice, NEW_NUMBER)
+    gone = first.contact_id
+    assert gone is not None
+    bob = service_for("bob")
+    watch = bob.watch()
+    try:
+        rows = {("contacts", customer.id), ("contacts", gone), ("interactions", first.id)}
+        done = alice.merge(customer.id, gone)
+        assert rows <= _heard(bob, watch, rows)
+        assert bob.contact(gone).id == customer.id
+        alice.unmerge(done.record.id)
+        assert rows <= _heard(bob, watch, rows)
+        assert bob.contact(gone).id == gone
+    finally:
+        watch.close()
 
 
 def test_an_agent_relinks_other_agents_interactions_without_view_all(
