@@ -197,15 +197,22 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _follow_merges(merged_into: Callable[[str], str | None], contact_id: str) -> str:
-    """The id a contact has now: ``contact_id`` itself, or the contact it was merged into,
-    through every later merge (a loop, which no store should hold, stops where it closes)."""
+def _read_following(
+    read: Callable[[str], Contact | None],
+    merged_into: Callable[[str], str | None],
+    contact_id: str,
+) -> Contact | None:
+    """The contact ``contact_id`` names: itself, or, once it was merged away, the contact it
+    was merged into, through every later merge (a loop, which no store should hold, ends the
+    walk). An id that exists costs one read, as before merges."""
+    found = read(contact_id)
     seen = {contact_id}
     current = contact_id
-    while (kept := merged_into(current)) is not None and kept not in seen:
+    while found is None and (kept := merged_into(current)) is not None and kept not in seen:
         seen.add(kept)
         current = kept
-    return current
+        found = read(current)
+    return found
 
 
 class ContactService:
@@ -304,10 +311,7 @@ class ContactService:
         was merged into (its ``id`` then differs from the one asked); NotFound when there is
         none."""
         self.require_use_case(UseCase.VIEW_CONTACTS)
-        found = self.repo.contact(contact_id)
-        if found is None:
-            kept = _follow_merges(self.repo.merged_into, contact_id)
-            found = self.repo.contact(kept) if kept != contact_id else None
+        found = _read_following(self.repo.contact, self.repo.merged_into, contact_id)
         if found is None:
             raise NotFound(f"No contact has the id {contact_id}.")
         return found
@@ -540,10 +544,10 @@ class ContactService:
         now = self.clock()
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
-            contact = uow.contact(_follow_merges(uow.merged_into, contact_id))
+            # A merged-away id links the contact it was merged into.
+            contact = _read_following(uow.contact, uow.merged_into, contact_id)
             if contact is None:
                 raise NotFound(f"No contact has the id {contact_id}.")
-            # A merged-away id links the contact it was merged into.
             uow.touch_contact(contact.id, now)
             interaction = replace(interaction, contact_id=contact.id)
             uow.save_interaction(interaction)
@@ -824,7 +828,7 @@ class ContactService:
         """The two contacts of a merge, each found through any merge of its id."""
         pair = []
         for given in (keep_id, other_id):
-            contact = read(_follow_merges(merged_into, given))
+            contact = _read_following(read, merged_into, given)
             if contact is None:
                 raise NotFound(f"No contact has the id {given}.")
             pair.append(contact)
