@@ -84,9 +84,7 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         # A merge shows both contacts whole (view), rewrites the kept one (edit) and removes
         # the other; an unmerge puts both back. Merge alone can be taken from an agent.
         UseCase.MERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
-        UseCase.UNMERGE_CONTACTS: frozenset(
-            {Permission.VIEW, Permission.EDIT, Permission.MERGE}
-        ),
+        UseCase.UNMERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"
