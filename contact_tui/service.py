@@ -41,6 +41,16 @@ from contact_tui.domain.identity import (
     phone_identity,
     sender_key,
 )
+from contact_tui.domain.merge import (
+    Collision,
+    Dropped,
+    FieldOutcome,
+    MergeRefused,
+    MergeResult,
+    Move,
+    plan_merge,
+    plan_unmerge,
+)
 from contact_tui.domain.model import (
     AuditAction,
     AuditRecord,
@@ -55,12 +65,14 @@ from contact_tui.domain.model import (
     Permission,
     PhoneKind,
     Platform,
+    UnmergeDetail,
 )
 
 # Re-exported: callers of handle_interaction build one.
 from contact_tui.domain.model import NewInteraction as NewInteraction
 from contact_tui.domain.permissions import UseCase, in_check_order
 from contact_tui.domain.permissions import missing as missing_for
+from contact_tui.domain.present import timestamp
 from contact_tui.domain.rules import (
     MAX_AGENT_NAME_LENGTH,
     MAX_CHANNEL_ADDRESS_LENGTH,
@@ -164,8 +176,64 @@ class Export:
     mode: int | None = None
 
 
+@dataclass(frozen=True)
+class MergePlan:
+    """A merge preview: both contacts as they are, what the kept one will hold (``result``, as
+    it would be saved), every field group of both, which phones, emails and messaging ids move
+    and where they land, what a ``prefer`` choice gives up, the collisions still to choose,
+    and the interactions that would be relinked (whoever's they are)."""
+
+    keep: Contact
+    other: Contact
+    result: Contact
+    fields: tuple[FieldOutcome, ...]
+    moves: tuple[Move, ...]
+    dropped: tuple[Dropped, ...]
+    collisions: tuple[Collision, ...]
+    relinked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """A merge done: the kept contact as saved and the MERGE audit record (its id undoes it)."""
+
+    contact: Contact
+    record: AuditRecord
+
+
+@dataclass(frozen=True)
+class UnmergeOutcome:
+    """A merge undone: the kept contact as saved, the contact that came back, the kept
+    contact's field groups left as someone edited them since the merge, the interactions left
+    where someone moved them since, and the UNMERGE audit record."""
+
+    kept: Contact
+    restored: Contact
+    unrestored: tuple[str, ...]
+    left: tuple[str, ...]
+    record: AuditRecord
+
+
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _read_following(
+    read: Callable[[str], Contact | None],
+    merged_into: Callable[[str], str | None],
+    contact_id: str,
+) -> Contact | None:
+    """The contact ``contact_id`` names: itself, or, once it was merged away, the contact it
+    was merged into, through every later merge (a loop, which no store should hold, ends the
+    walk). An id that exists costs one read, as before merges."""
+    found = read(contact_id)
+    seen = {contact_id}
+    current = contact_id
+    while found is None and (kept := merged_into(current)) is not None and kept not in seen:
+        seen.add(kept)
+        current = kept
+        found = read(current)
+    return found
 
 
 class ContactService:
@@ -260,9 +328,11 @@ class ContactService:
     # --- reading -------------------------------------------------------------------------
 
     def contact(self, contact_id: str) -> Contact:
-        """A contact by id; NotFound when there is none."""
+        """A contact by id, or, for the id of a contact merged into another, the contact it
+        was merged into (its ``id`` then differs from the one asked); NotFound when there is
+        none."""
         self.require_use_case(UseCase.VIEW_CONTACTS)
-        found = self.repo.contact(contact_id)
+        found = _read_following(self.repo.contact, self.repo.merged_into, contact_id)
         if found is None:
             raise NotFound(f"No contact has the id {contact_id}.")
         return found
@@ -495,13 +565,14 @@ class ContactService:
         now = self.clock()
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
-            contact = uow.contact(contact_id)
+            # A merged-away id links the contact it was merged into.
+            contact = _read_following(uow.contact, uow.merged_into, contact_id)
             if contact is None:
                 raise NotFound(f"No contact has the id {contact_id}.")
-            uow.touch_contact(contact_id, now)
-            interaction = replace(interaction, contact_id=contact_id)
+            uow.touch_contact(contact.id, now)
+            interaction = replace(interaction, contact_id=contact.id)
             uow.save_interaction(interaction)
-            uow.add_audit(self._audit(AuditAction.LINK, contact_id, (), None, interaction_id))
+            uow.add_audit(self._audit(AuditAction.LINK, contact.id, (), None, interaction_id))
         return interaction
 
     def unlink(self, interaction_id: str) -> Interaction:
@@ -708,6 +779,161 @@ class ContactService:
             saved = uow.save_contact(updated, expected_version)
             uow.add_audit(self._audit(AuditAction.PROMOTE, contact_id, changed, saved.version))
         return saved
+
+    # --- merging (issue 13) ----------------------------------------------------------------
+
+    def merge_preview(
+        self, keep_id: str, other_id: str, prefer: dict[str, str] | None = None
+    ) -> MergePlan:
+        """What merging contact ``other_id`` into ``keep_id`` would do, written nowhere (needs
+        view, edit and merge); ``prefer`` maps field groups to "keep" or "other" (see
+        :mod:`contact_tui.domain.merge`). InvalidInput for a pair that cannot be merged."""
+        self.require_use_case(UseCase.MERGE_CONTACTS)
+        keep, other = self._merge_pair(self.repo.contact, self.repo.merged_into, keep_id, other_id)
+        planned = self._planned(keep, other, prefer)
+        return MergePlan(
+            keep=keep,
+            other=other,
+            result=replace(
+                planned.contact,
+                version=keep.version + 1,
+                modify_date=self.clock(),
+                modified_by=self.agent.user,
+            ),
+            fields=planned.fields,
+            moves=planned.moves,
+            dropped=planned.dropped,
+            collisions=planned.collisions,
+            relinked=tuple(self.repo.interaction_ids_to_relink(other.id)),
+        )
+
+    def merge(
+        self,
+        keep_id: str,
+        other_id: str,
+        prefer: dict[str, str] | None = None,
+        expected_versions: tuple[int, int] | None = None,
+    ) -> MergeOutcome:
+        """Merge contact ``other_id`` into ``keep_id`` in one store transaction (needs view,
+        edit and merge): the kept contact takes the other's identities and fields as
+        :meth:`merge_preview` shows, every interaction linked to the other (or offering it)
+        is relinked, whoever's it is, the other is removed and its id finds the kept contact
+        from then on, and one MERGE audit record keeps both contacts as they were.
+
+        ``expected_versions`` (kept, other): the versions the agent saw; a contact changed
+        since raises ConflictError naming who changed it. A phone, email or messaging id with
+        no room on the kept contact raises InvalidInput until ``prefer`` chooses.
+        """
+        self.require_use_case(UseCase.MERGE_CONTACTS)
+        with self.repo.write(self.agent.user) as uow:
+            keep, other = self._merge_pair(uow.contact, uow.merged_into, keep_id, other_id)
+            planned = self._planned(keep, other, prefer)
+            if planned.collisions:
+                raise InvalidInput(
+                    " ".join(c.message for c in planned.collisions) + " Nothing was merged."
+                )
+            keep_version, other_version = expected_versions or (keep.version, other.version)
+            result = replace(planned.contact, modify_date=self.clock(), modified_by=self.agent.user)
+            record = self._audit(AuditAction.MERGE, keep.id, uow.changed_fields(keep, result))
+            written = uow.merge_contacts(result, keep_version, other.id, other_version, record)
+        assert written.merge is not None
+        return MergeOutcome(written.merge.kept_after, written)
+
+    def unmerge(self, merge_id: str) -> UnmergeOutcome:
+        """Undo the merge whose audit record is ``merge_id`` (needs view, edit and merge): the
+        merged-away contact comes back with its id and fields, the kept contact gives back
+        what the merge gave it except where it was edited since (those edits stay and are
+        named), and the interactions the merge relinked go back unless someone moved them
+        since. A merge undone already, or not a merge, raises InvalidInput saying so."""
+        self.require_use_case(UseCase.UNMERGE_CONTACTS)
+        with self.repo.write(self.agent.user) as uow:
+            merge = uow.standing_merge(merge_id)
+            if merge is None:
+                raise self._no_standing_merge(merge_id)
+            kept_id, other_id = merge.kept_after.id, merge.other_before.id
+            current = uow.contact(kept_id)
+            if current is None:
+                later = uow.merged_into(kept_id)
+                if later is None:
+                    raise NotFound(
+                        f"Contact {kept_id}, which merge {merge_id} kept, no longer exists; "
+                        "the merge cannot be undone."
+                    )
+                raise InvalidInput(
+                    f"Contact {kept_id} was itself merged into {later} after merge {merge_id}; "
+                    f"undo that later merge first (see 'contact show {later} --history')."
+                )
+            if uow.contact(other_id) is not None:
+                raise InvalidInput(
+                    f"The id {other_id} is in use again, so the merged-away contact cannot come "
+                    "back under it; nothing was changed."
+                )
+            restored, unrestored = plan_unmerge(current, merge)
+            restored = replace(restored, modify_date=self.clock(), modified_by=self.agent.user)
+            record = replace(
+                self._audit(AuditAction.UNMERGE, kept_id, uow.changed_fields(current, restored)),
+                unmerge=UnmergeDetail(merge_id, unrestored),
+            )
+            written = uow.unmerge_contacts(merge_id, restored, current.version, record)
+        left = written.unmerge.left if written.unmerge is not None else ()
+        saved = replace(restored, version=written.version or current.version + 1)
+        return UnmergeOutcome(saved, merge.other_before, unrestored, left, written)
+
+    def _merge_pair(
+        self,
+        read: Callable[[str], Contact | None],
+        merged_into: Callable[[str], str | None],
+        keep_id: str,
+        other_id: str,
+    ) -> tuple[Contact, Contact]:
+        """The two contacts of a merge, each found through any merge of its id."""
+        pair = []
+        for given in (keep_id, other_id):
+            contact = _read_following(read, merged_into, given)
+            if contact is None:
+                raise NotFound(f"No contact has the id {given}.")
+            pair.append(contact)
+        keep, other = pair
+        if keep.id == other.id and keep_id != other_id:
+            raise InvalidInput(
+                f"Contacts {keep_id} and {other_id} are one contact already ({keep.id}): one was "
+                "merged into the other."
+            )
+        return keep, other
+
+    def _planned(self, keep: Contact, other: Contact, prefer: dict[str, str] | None) -> MergeResult:
+        try:
+            return plan_merge(keep, other, prefer)
+        except MergeRefused as err:
+            raise InvalidInput(str(err)) from None
+
+    def _no_standing_merge(self, merge_id: str) -> Exception:
+        """Why ``merge_id`` names no merge that can be undone, as the error to raise."""
+        record = self.repo.audit_record(merge_id)
+        if record is None:
+            return NotFound(
+                f"No merge has the id {merge_id}; give the id of a merge record from "
+                "'contact show ID --history'."
+            )
+        if record.action != AuditAction.MERGE:
+            return InvalidInput(
+                f"Record {merge_id} is a {record.action} record, not a merge; give the id of a "
+                "merge record from 'contact show ID --history'."
+            )
+        undone = next(
+            (
+                r
+                for r in self.repo.audit_for(record.contact_id or "")
+                if r.unmerge is not None and r.unmerge.undoes == merge_id
+            ),
+            None,
+        )
+        if undone is not None:
+            return InvalidInput(
+                f"Merge {merge_id} was already undone by {undone.agent} at "
+                f"{timestamp(undone.at)}; there is nothing left to undo."
+            )
+        return InvalidInput(f"Merge {merge_id} no longer stands; nothing was changed.")
 
     def expire_ephemeral(self, now: datetime | None = None) -> list[str]:
         """Remove ephemeral contacts older than the TTL since their last interaction, and

@@ -83,6 +83,7 @@ TABLES = (
     "interactions",
     "audit",
     "settings",
+    "merges",
 )
 
 

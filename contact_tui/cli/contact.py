@@ -1,4 +1,5 @@
-"""``contact-tui contact ...``: add, show, edit, promote, search, list, link and unlink."""
+"""``contact-tui contact ...``: add, show, edit, promote, search, list, link, unlink, merge
+and unmerge."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from contact_tui.cli.render import (
     contact_label,
     contact_lines,
     history_lines,
+    merge_plan_doc,
+    merge_plan_lines,
     search_lines,
 )
 from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc
 from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import Contact
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import InvalidInput
@@ -118,6 +122,8 @@ def cmd_contact_show(ctx: Context) -> int:
     """Show one contact; --history adds its audit trail."""
     service = ctx.service()
     contact = service.contact(ctx.args.id)
+    if contact.id != ctx.args.id:
+        ctx.out.warn_info(f"Contact {ctx.args.id} was merged into {contact.id}; showing that.")
     if not ctx.args.history:
         ctx.out.result(contact_to_doc(contact), contact_lines(contact))
         return EXIT_OK
@@ -187,5 +193,79 @@ def cmd_contact_history(ctx: Context) -> int:
     ctx.out.result(
         [interaction_to_doc(i) for i in interactions],
         contact_history_lines(contact, interactions),
+    )
+    return EXIT_OK
+
+
+def _prefer(values: list[str] | None) -> dict[str, str]:
+    """``--prefer FIELD=SIDE`` flags as a mapping; CliError (exit 2) for one without '='."""
+    chosen: dict[str, str] = {}
+    for value in values or ():
+        field_id, sep, side = value.partition("=")
+        if not sep:
+            raise CliError(
+                EXIT_INVALID,
+                f"--prefer {value}: give FIELD=keep or FIELD=other, e.g. --prefer firstName=other.",
+            )
+        chosen[field_id.strip()] = side.strip()
+    return chosen
+
+
+def cmd_contact_merge(ctx: Context) -> int:
+    """Merge contact OTHER into KEEP; --dry-run prints the preview and changes nothing."""
+    service = ctx.service()
+    service.require_use_case(UseCase.MERGE_CONTACTS)  # permission before any flag's rule
+    prefer = _prefer(ctx.args.prefer)
+    if ctx.args.dry_run:
+        plan = service.merge_preview(ctx.args.keep, ctx.args.other, prefer)
+        ctx.out.result(merge_plan_doc(plan), merge_plan_lines(plan))
+        if plan.collisions:
+            for collision in plan.collisions:
+                ctx.out.error(collision.message)
+            return EXIT_INVALID
+        return EXIT_OK
+    done = service.merge(ctx.args.keep, ctx.args.other, prefer)
+    merge = done.record.merge
+    assert merge is not None
+    other = merge.other_before
+    relinked = len(merge.relinked)
+    ctx.out.result(
+        {"contact": contact_to_doc(done.contact), "merge": audit_to_doc(done.record)},
+        [
+            f"Merged contact {other.id} ({other.display_name}, {other.type.value}) into "
+            f"{done.contact.id}; {relinked} interaction{'s' if relinked != 1 else ''} relinked.",
+            f"Undo with: contact-tui contact unmerge {done.record.id}",
+            *contact_lines(done.contact),
+        ],
+    )
+    return EXIT_OK
+
+
+def cmd_contact_unmerge(ctx: Context) -> int:
+    """Undo a merge: the merged-away contact comes back; edits made since are kept."""
+    done = ctx.service().unmerge(ctx.args.merge_id)
+    lines = [
+        f"Undid merge {ctx.args.merge_id}: contact {done.restored.id} "
+        f"({done.restored.display_name}) is back, and {done.kept.id} gave back what the merge "
+        "gave it."
+    ]
+    if done.unrestored:
+        kept = ", ".join(GROUPS[g] for g in done.unrestored)
+        lines.append(
+            f"Not restored on {done.kept.id}, edited since the merge (the edits are kept): {kept}."
+        )
+    if done.left:
+        lines.append(
+            "Interactions someone relinked since, left as they are: " + ", ".join(done.left) + "."
+        )
+    ctx.out.result(
+        {
+            "kept": contact_to_doc(done.kept),
+            "restored": contact_to_doc(done.restored),
+            "unrestored": list(done.unrestored),
+            "left": list(done.left),
+            "unmerge": audit_to_doc(done.record),
+        },
+        lines,
     )
     return EXIT_OK

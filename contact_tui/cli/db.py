@@ -20,6 +20,7 @@ _NOUNS = {
     "audit": ("audit record", "audit records"),
     "settings": ("setting", "settings"),
     "notes": ("contact note", "contact notes"),
+    "merges": ("standing merge", "standing merges"),
 }
 
 

@@ -18,10 +18,12 @@ from contact_tui.cli.contact import (
     cmd_contact_history,
     cmd_contact_link,
     cmd_contact_list,
+    cmd_contact_merge,
     cmd_contact_promote,
     cmd_contact_search,
     cmd_contact_show,
     cmd_contact_unlink,
+    cmd_contact_unmerge,
 )
 from contact_tui.cli.context import Context
 from contact_tui.cli.db import (
@@ -84,6 +86,8 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "contact note add": cmd_note_add,
     "contact note edit": cmd_note_edit,
     "contact note delete": cmd_note_delete,
+    "contact merge": cmd_contact_merge,
+    "contact unmerge": cmd_contact_unmerge,
     "interaction new": cmd_interaction_new,
     "interaction import": cmd_interaction_import,
     "interaction list": cmd_interaction_list,

@@ -301,7 +301,7 @@ def _allow_duplicate(parser: argparse.ArgumentParser) -> None:
 
 def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
     contact = sub.add_parser(
-        "contact", help="add, show, edit, promote, search, link contacts; their notes"
+        "contact", help="add, show, edit, promote, search, link, merge contacts; their notes"
     )
     csub = contact.add_subparsers(
         dest="contact_command", required=True, metavar="COMMAND", parser_class=ValuesParser
@@ -350,6 +350,39 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
         common,
     )
     history.add_argument("id", metavar="ID")
+    merge = _command(
+        csub,
+        "merge",
+        "contact merge",
+        "merge contact OTHER into KEEP in one transaction (undo with 'contact unmerge')",
+        common,
+    )
+    merge.add_argument("keep", metavar="KEEP", help="the contact kept (the curated customer)")
+    merge.add_argument(
+        "other",
+        metavar="OTHER",
+        help="the contact merged into KEEP and removed; its id finds KEEP from then on",
+    )
+    merge.add_argument(
+        "--prefer",
+        action="append",
+        metavar="FIELD=SIDE",
+        help="take FIELD from 'keep' or 'other' (repeatable): firstName=other, address=other; "
+        "for a phone or email slot, workPhone=other gives that slot to OTHER's number (or frees "
+        "it for one with no room) and cellPhone=keep leaves OTHER's cell phone behind",
+    )
+    merge.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the merge would do (every field of both, what moves where), change "
+        "nothing; exit 2 if it would be refused",
+    )
+    unmerge = _command(csub, "unmerge", "contact unmerge", "undo a merge", common)
+    unmerge.add_argument(
+        "merge_id",
+        metavar="MERGE_ID",
+        help="the merge record's id, from 'contact merge' or 'contact show KEEP --history'",
+    )
     _add_note_parsers(csub, common)
 
 

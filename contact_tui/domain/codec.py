@@ -29,12 +29,15 @@ from contact_tui.domain.model import (
     Interaction,
     InteractionState,
     MatchKind,
+    MergeDetail,
     MessagingIdentity,
     Note,
     Participant,
     PhoneKind,
     PhoneNumber,
     Platform,
+    Relink,
+    UnmergeDetail,
 )
 from contact_tui.domain.text import fold
 
@@ -548,7 +551,65 @@ def audit_to_doc(record: AuditRecord) -> Doc:
         doc["interactionId"] = record.interaction_id
     if record.note_id is not None:
         doc["noteId"] = record.note_id
+    if record.merge is not None:
+        doc["merge"] = merge_to_doc(record.merge)
+    if record.unmerge is not None:
+        u = record.unmerge
+        doc["unmerge"] = {
+            "undoes": u.undoes,
+            "unrestored": list(u.unrestored),
+            "left": list(u.left),
+        }
     return doc
+
+
+def merge_to_doc(merge: MergeDetail) -> Doc:
+    """A merge's detail as its audit record (and the store's merges table) keeps it: both
+    contacts' documents before, the kept one's after, and each interaction it relinked."""
+    return {
+        "keptBefore": contact_to_doc(merge.kept_before),
+        "otherBefore": contact_to_doc(merge.other_before),
+        "keptAfter": contact_to_doc(merge.kept_after),
+        "relinked": [
+            {
+                "id": r.interaction_id,
+                "contactBefore": r.contact_before,
+                "contactAfter": r.contact_after,
+                "candidatesBefore": list(r.candidates_before),
+                "candidatesAfter": list(r.candidates_after),
+            }
+            for r in merge.relinked
+        ],
+    }
+
+
+def merge_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> MergeDetail:
+    """The inverse of :func:`merge_to_doc`; DocumentError naming the bad key."""
+    r = _Reader("audit", doc, doc_id)
+    parts = []
+    for key in ("keptBefore", "otherBefore", "keptAfter"):
+        part = r.mapping(key)
+        if part is None:
+            raise r.fail(f"merge.{key}", "missing")
+        parts.append(contact_from_doc(part, str(part.get("id", ""))))
+    relinked = doc.get("relinked") or []
+    if not isinstance(relinked, list):
+        raise r.fail("merge.relinked", "expected a list")
+    links = []
+    for entry in relinked:
+        if not isinstance(entry, Mapping):
+            raise r.fail("merge.relinked", "each entry must be an object")
+        e = _Reader("audit", entry, doc_id)
+        links.append(
+            Relink(
+                interaction_id=e.text("id"),
+                contact_before=e.text("contactBefore") or None,
+                contact_after=e.text("contactAfter") or None,
+                candidates_before=e.texts("candidatesBefore"),
+                candidates_after=e.texts("candidatesAfter"),
+            )
+        )
+    return MergeDetail(parts[0], parts[1], parts[2], tuple(links))
 
 
 def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
@@ -567,6 +628,15 @@ def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
         version=r.integer("version"),
         interaction_id=r.text("interactionId") or None,
         note_id=r.text("noteId") or None,
+        merge=merge_from_doc(merge, doc_id) if (merge := r.mapping("merge")) else None,
+        unmerge=_unmerge_from_doc(r, unmerge) if (unmerge := r.mapping("unmerge")) else None,
+    )
+
+
+def _unmerge_from_doc(r: _Reader, doc: Mapping[str, Any]) -> UnmergeDetail:
+    inner = _Reader(r.table, doc, r.doc_id)
+    return UnmergeDetail(
+        undoes=inner.text("undoes"), unrestored=inner.texts("unrestored"), left=inner.texts("left")
     )
 
 

@@ -135,6 +135,8 @@ class Permission(StrEnum):
     VIEW_ALL_INTERACTIONS = "contactTui:interaction:viewAll"
     # Editing or deleting contact notes other agents wrote: supervisors.
     NOTE_EDIT_ALL = "contactTui:note:editAll"
+    # Merging two contacts into one and undoing a merge (Genesys Identity > Merge).
+    MERGE = "externalContacts:identity:merge"
 
     @property
     def label(self) -> str:
@@ -151,6 +153,7 @@ _PERMISSION_LABELS = {
     Permission.ROUTE: "hand interactions to other agents",
     Permission.VIEW_ALL_INTERACTIONS: "see or act on other agents' interactions",
     Permission.NOTE_EDIT_ALL: "edit or delete other agents' contact notes",
+    Permission.MERGE: "merge contacts",
 }
 
 
@@ -381,6 +384,8 @@ class AuditAction(StrEnum):
     NOTE_ADD = "note-add"
     NOTE_EDIT = "note-edit"
     NOTE_DELETE = "note-delete"
+    MERGE = "merge"  # another contact merged into this one (see MergeDetail)
+    UNMERGE = "unmerge"  # a merge undone (see UnmergeDetail)
 
     @classmethod
     def read(cls, stored: str) -> AuditAction | str:
@@ -391,6 +396,40 @@ class AuditAction(StrEnum):
             return cls(stored)
         except ValueError:
             return stored
+
+
+@dataclass(frozen=True, slots=True)
+class Relink:
+    """One interaction a merge changed: its link and candidates before and after, so an
+    unmerge can put back exactly what it moved and leave what someone changed since."""
+
+    interaction_id: str
+    contact_before: str | None
+    contact_after: str | None
+    candidates_before: tuple[str, ...] = ()
+    candidates_after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MergeDetail:
+    """What a merge did, kept in its audit record: both contacts as they were, the kept one as
+    the merge left it, and every interaction it relinked."""
+
+    kept_before: Contact
+    other_before: Contact
+    kept_after: Contact
+    relinked: tuple[Relink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnmergeDetail:
+    """What an unmerge did: the merge it undid (its audit record's id), the kept contact's
+    fields left as someone edited them after the merge, and the interactions left where
+    someone moved them since."""
+
+    undoes: str
+    unrestored: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +448,8 @@ class AuditRecord:
     version: int | None = None
     interaction_id: str | None = None
     note_id: str | None = None  # the contact note a NOTE_* record is about
+    merge: MergeDetail | None = None
+    unmerge: UnmergeDetail | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,10 +41,12 @@ class UseCase(StrEnum):
     ADD_NOTE = "add a note to a contact"
     EDIT_NOTE = "edit or delete your own note"
     OTHERS_NOTE = "edit or delete another agent's note"  # a qualifier, like OTHERS_INTERACTION
+    MERGE_CONTACTS = "merge two contacts"  # the preview too: it shows both whole
+    UNMERGE_CONTACTS = "undo a merge"
 
 
 AGENT_PERMISSIONS = frozenset(
-    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE}
+    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE, Permission.MERGE}
 )
 # The built-in roles: what the config's [users] and [groups] tables name, and the PostgreSQL
 # store's group roles (contact-tui db grant USER ROLE).
@@ -102,6 +104,10 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         UseCase.EDIT_NOTE: frozenset({Permission.EDIT}),
         # On top of EDIT_NOTE: another agent's words are a supervisor's to change.
         UseCase.OTHERS_NOTE: frozenset({Permission.NOTE_EDIT_ALL}),
+        # A merge shows both contacts whole (view), rewrites the kept one (edit) and removes
+        # the other; an unmerge puts both back. Merge alone can be taken from an agent.
+        UseCase.MERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
+        UseCase.UNMERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"

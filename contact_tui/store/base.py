@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction, Note
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, MergeDetail, Note
 
 # How far a process has read the store: compared for equality only (has anything been
 # committed since?), never taken apart above the store.
@@ -199,6 +199,43 @@ class StoreTransaction(Protocol):
         """Contacts any process changed after ``position``; None when it cannot tell."""
         ...
 
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away ``contact_id`` was merged into (one step), or None."""
+        ...
+
+    def standing_merge(self, merge_id: str) -> MergeDetail | None:
+        """What the merge whose audit record is ``merge_id`` did, while it stands (None once
+        it was undone, or when there is no such merge)."""
+        ...
+
+    def merge_contacts(
+        self,
+        kept: Contact,
+        expected_version: int,
+        other_id: str,
+        other_version: int,
+        record: AuditRecord,
+    ) -> AuditRecord:
+        """Merge contact ``other_id`` (at ``other_version``) into ``kept``, which is saved as
+        given (its stored version must be ``expected_version``): every interaction linked to
+        the other contact or offering it as a candidate is relinked to the kept one, the other
+        is removed and its id remembered as merged into the kept one, and ``record`` (its id,
+        and its fields) is written as the MERGE audit record with both contacts' documents as
+        they were and the relinked interactions. Returns the record as written. ConflictError
+        naming the contact that moved on; NotFound when one is gone."""
+        ...
+
+    def unmerge_contacts(
+        self, merge_id: str, kept: Contact, expected_version: int, record: AuditRecord
+    ) -> AuditRecord:
+        """Undo the standing merge ``merge_id``: ``kept`` is saved as given (at
+        ``expected_version``), the merged-away contact comes back exactly as it was, and each
+        interaction the merge relinked that is still as the merge left it goes back. ``record``
+        (its id, fields and unmerge detail) is written as the UNMERGE audit record of the kept
+        contact (and one more for the one that came back). Returns the kept one's record, its
+        ``unmerge.left`` naming the interactions someone moved since."""
+        ...
+
 
 class ContactStore(Protocol):
     """A store of contacts, interactions, audit records and settings."""
@@ -272,6 +309,19 @@ class ContactStore(Protocol):
 
     def note(self, note_id: str) -> Note | None:
         """A contact note by id."""
+        ...
+
+    def audit_record(self, audit_id: str) -> AuditRecord | None:
+        """One audit record by its id."""
+        ...
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away ``contact_id`` was merged into (one step), or None."""
+        ...
+
+    def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
+        """The interactions linked to a contact or offering it as a candidate, whoever's they
+        are (a merge preview says which it would relink)."""
         ...
 
     def setting(self, name: str) -> Any:

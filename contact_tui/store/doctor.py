@@ -37,7 +37,7 @@ import os
 import pwd
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -72,6 +72,18 @@ from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.layout import DAMAGED, StoreLayout, aside_prefix
 from contact_tui.store.safefs import Folder
 from contact_tui.store.upgrade import holds_old_notes
+
+
+def _standing_merge(doc: Mapping[str, object], doc_id: str) -> object:
+    """A row of the ``merges`` table checked as unmerge reads it; DocumentError if it cannot."""
+    kept, audit, merge = doc.get("keptId"), doc.get("auditId"), doc.get("merge")
+    if not isinstance(kept, str) or not isinstance(audit, str) or not isinstance(merge, dict):
+        raise docs.DocumentError("merges", doc_id, "keptId, auditId or merge: missing")
+    try:
+        return docs.merge_from_doc(merge, doc_id)
+    except docs.DocumentError as err:  # it names the audit table, where the record is too
+        raise docs.DocumentError("merges", doc_id, err.reason) from None
+
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs"}
 # Below this much free space (or twice the snapshot, if more) doctor warns that saves and
@@ -297,6 +309,7 @@ def _diagnose(
             ("interactions", docs.interaction_from_doc),
             ("audit", docs.audit_from_doc),
             ("notes", docs.note_from_doc),
+            ("merges", _standing_merge),
         ):
             for doc_id in store.table_ids(table):
                 doc = store.doc(table, doc_id)

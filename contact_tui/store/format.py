@@ -29,10 +29,15 @@ from contact_tui.store.safefs import Folder
 
 FORMAT = 1
 META = "_meta"
-TABLES = ("contacts", "interactions", "audit", "settings", "notes")
-# Tables later versions added (contact notes, issue 13). A snapshot an earlier version wrote
-# lacks them, and reading it leaves them out (every reader takes a missing table as empty), so
-# the store can tell it must be brought up to date (``contact_tui.store.upgrade``).
+# merges: each merged-away contact's id -> the contact it was merged into and what the merge
+# did (issue 13), so an id that is gone still finds its customer and a merge can be undone.
+TABLES = ("contacts", "interactions", "audit", "settings", "notes", "merges")
+# Tables later versions added whose absence means the store must be brought up to date
+# (contact notes, issue 13). A snapshot an earlier version wrote lacks them, and reading it
+# leaves them out (every reader takes a missing table as empty), so the store can tell it must
+# be upgraded (``contact_tui.store.upgrade``). ``merges`` (issue 13 too) is not among them: a
+# store without it has no merge to bring up to date, so reading fills it in empty, whether or
+# not the snapshot has ``notes`` (and the notes upgrade leaves a snapshot's merges as they are).
 LATER_TABLES = ("notes",)
 
 Doc = dict[str, Any]

@@ -15,9 +15,18 @@ from typing import Any
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.clock import utcnow
-from contact_tui.domain.model import AuditAction, AuditRecord, Contact, Interaction, Note
+from contact_tui.domain.model import (
+    AuditAction,
+    AuditRecord,
+    Contact,
+    Interaction,
+    MergeDetail,
+    Note,
+    Relink,
+    UnmergeDetail,
+)
 from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
-from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
+from contact_tui.store.errors import ConflictError, NotFound, StoreError, StoreUnreadable
 from contact_tui.store.jsonstore import JsonStore, StoreStats
 from contact_tui.store.transaction import Transaction
 from contact_tui.store.watch import watch_folder
@@ -248,6 +257,136 @@ class UnitOfWork:
         )
         self.add_audit(record)
 
+    # --- merging (issue 13) ------------------------------------------------------------------
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        return _kept_id(self._tx.get("merges", contact_id))
+
+    def standing_merge(self, merge_id: str) -> MergeDetail | None:
+        """What the merge ``merge_id`` (its audit record's id) did, while it stands."""
+        found = self._merge_row(merge_id)
+        return None if found is None else _merge_detail(found[1], self._path)
+
+    def _merge_row(self, merge_id: str) -> tuple[str, dict[str, Any]] | None:
+        # A handful of standing merges per day: a scan costs less than an index to keep.
+        for other_id in self._tx.table_ids("merges"):
+            doc = self._tx.get("merges", other_id)
+            if doc is not None and doc.get("auditId") == merge_id:
+                return other_id, doc
+        return None
+
+    def merge_contacts(
+        self,
+        kept: Contact,
+        expected_version: int,
+        other_id: str,
+        other_version: int,
+        record: AuditRecord,
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.merge_contacts`."""
+        kept_before = self.contact(kept.id)
+        other_before = self.contact(other_id)
+        if kept_before is None or other_before is None:
+            gone = kept.id if kept_before is None else other_id
+            raise NotFound(f"No contact has the id {gone}; it may have been removed.")
+        self._check_version(other_id, other_version)
+        saved = self.save_contact(kept, expected_version)
+        relinked: list[Relink] = []
+        for interaction_id in sorted(self._tx.table_ids("interactions")):
+            doc = self._tx.get("interactions", interaction_id)
+            if doc is None:
+                continue
+            candidates = tuple(doc.get("candidateIds") or ())
+            linked = doc.get("contactId")
+            if linked != other_id and other_id not in candidates:
+                continue
+            after = tuple(dict.fromkeys(kept.id if c == other_id else c for c in candidates))
+            now = kept.id if linked == other_id else linked
+            changed = {**doc, "contactId": now} if now is not None else dict(doc)
+            if after:
+                changed["candidateIds"] = list(after)
+            self._tx.put("interactions", interaction_id, changed)
+            relinked.append(Relink(interaction_id, linked, now, candidates, after))
+        self._tx.delete("contacts", other_id)
+        merge = MergeDetail(kept_before, other_before, saved, tuple(relinked))
+        self._tx.put(
+            "merges",
+            other_id,
+            {
+                "id": other_id,
+                "keptId": kept.id,
+                "auditId": record.id,
+                "merge": docs.merge_to_doc(merge),
+            },
+        )
+        written = replace(
+            record, contact_id=kept.id, version=saved.version, merge=merge, unmerge=None
+        )
+        self.add_audit(written)
+        return written
+
+    def unmerge_contacts(
+        self, merge_id: str, kept: Contact, expected_version: int, record: AuditRecord
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.unmerge_contacts`."""
+        found = self._merge_row(merge_id)
+        if found is None:
+            raise NotFound(f"No standing merge has the id {merge_id}.")
+        other_id, row = found
+        merge = _merge_detail(row, self._path)
+        if row.get("keptId") != kept.id:
+            raise NotFound(f"Merge {merge_id} did not keep contact {kept.id}.")
+        if self._tx.get("contacts", other_id) is not None:
+            raise StoreError(
+                f"The id {other_id} is in use again, so the merged-away contact cannot come "
+                "back under it; nothing was changed."
+            )
+        saved = self.save_contact(kept, expected_version)
+        self._tx.put("contacts", other_id, docs.contact_to_doc(merge.other_before))
+        left: list[str] = []
+        for link in merge.relinked:
+            doc = self._tx.get("interactions", link.interaction_id)
+            if doc is None:
+                continue
+            restored = dict(doc)
+            moved = False
+            if doc.get("contactId") == link.contact_after:
+                restored.pop("contactId", None)
+                if link.contact_before is not None:
+                    restored["contactId"] = link.contact_before
+            else:
+                moved = True
+            if tuple(doc.get("candidateIds") or ()) == link.candidates_after:
+                restored.pop("candidateIds", None)
+                if link.candidates_before:
+                    restored["candidateIds"] = list(link.candidates_before)
+            else:
+                moved = True
+            if moved:
+                left.append(link.interaction_id)
+            if restored != doc:
+                self._tx.put("interactions", link.interaction_id, restored)
+        self._tx.delete("merges", other_id)
+        detail = UnmergeDetail(
+            merge_id, record.unmerge.unrestored if record.unmerge else (), tuple(left)
+        )
+        written = replace(
+            record, contact_id=kept.id, version=saved.version, merge=None, unmerge=detail
+        )
+        self.add_audit(written)
+        # The contact that came back has its own record, so its history shows its return.
+        self.add_audit(
+            replace(
+                written,
+                id=f"{record.id}:{other_id}",
+                contact_id=other_id,
+                fields=(),
+                version=merge.other_before.version,
+            )
+        )
+        return written
+
 
 class Repository:
     """The embedded store: domain-level access to a :class:`JsonStore`."""
@@ -358,6 +497,31 @@ class Repository:
         """An admin setting, or None when never set."""
         return self.store.setting(name)
 
+    def audit_record(self, audit_id: str) -> AuditRecord | None:
+        """One audit record by its id."""
+        doc = self.store.doc("audit", audit_id)
+        if doc is None:
+            return None
+        try:
+            return docs.audit_from_doc(doc, audit_id)
+        except docs.DocumentError as err:
+            raise StoreUnreadable(self.store.path, str(err)) from None
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        return _kept_id(self.store.doc("merges", contact_id))
+
+    def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
+        """Interactions linked to a contact or offering it as a candidate."""
+        found = []
+        for interaction_id in self.store.table_ids("interactions"):
+            doc = self.store.doc("interactions", interaction_id)
+            if doc is not None and (
+                doc.get("contactId") == contact_id or contact_id in (doc.get("candidateIds") or ())
+            ):
+                found.append(interaction_id)
+        return sorted(found)
+
     def stats(self) -> StoreStats:
         """Sizes, for the header and doctor."""
         return self.store.stats()
@@ -374,6 +538,21 @@ def _contact(doc: dict[str, Any], contact_id: str, path: Path) -> Contact:
         raise StoreUnreadable(
             path, str(err), "Fix or remove that contact; run 'contact-tui doctor'."
         ) from None
+
+
+def _kept_id(doc: dict[str, Any] | None) -> str | None:
+    kept = doc.get("keptId") if doc is not None else None
+    return kept if isinstance(kept, str) else None
+
+
+def _merge_detail(row: dict[str, Any], path: Path) -> MergeDetail:
+    merge = row.get("merge")
+    try:
+        if not isinstance(merge, dict):
+            raise docs.DocumentError("merges", str(row.get("id", "")), "merge: missing")
+        return docs.merge_from_doc(merge, str(row.get("id", "")))
+    except docs.DocumentError as err:
+        raise StoreUnreadable(path, str(err)) from None
 
 
 def _interaction(doc: dict[str, Any], interaction_id: str, path: Path) -> Interaction:

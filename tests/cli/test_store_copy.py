@@ -12,12 +12,21 @@ import pytest
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.model import Permission, PhoneKind
+from contact_tui.service import ContactService
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.postgres import copy as pg_copy
 from contact_tui.store.postgres.store import PostgresStore
 from tests.cli.runner import Runner
 from tests.contract import schema_template, set_grants
-from tests.factories import NOTE_A, SAM_CELL, StoreBuilder, build_world, write_old_store
+from tests.factories import (
+    NOTE_A,
+    SAM_CELL,
+    StoreBuilder,
+    build_world,
+    make_agent,
+    make_config,
+    write_old_store,
+)
 from tests.pg.server import Database, Databases, PgServer
 
 Tables = dict[str, list[tuple[str, Any]]]
@@ -26,15 +35,16 @@ Tables = dict[str, list[tuple[str, Any]]]
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     """An embedded store holding contacts, interactions and audit records by two agents, a
-    setting and a contact's notes."""
+    setting, a contact's notes and a standing merge (a duplicate of Kai merged into Kai)."""
     (tmp_path / "source").mkdir()
     world = build_world(tmp_path / "source" / "store.json")
     try:
         bob = world.service("bob")
         world.clock.now += timedelta(minutes=1)
-        StoreBuilder(bob, world.clock).curated(
-            "Kai", "Bob-Made", PhoneKind.WORK, "+44 20 7946 0958"
-        )
+        build = StoreBuilder(bob, world.clock)
+        kai = build.curated("Kai", "Bob-Made", PhoneKind.WORK, "+44 20 7946 0958")
+        duplicate = build.curated("Kai", "Duplicate", PhoneKind.CELL, "+44 7700 900999")
+        bob.merge(kai.id, duplicate.id)
         bob.set_setting("ephemeral-ttl-days", "30")
         made = StoreBuilder(bob, world.clock).curated(
             "Ada", "Noted", PhoneKind.HOME, "+44 20 7946 0959"
@@ -52,7 +62,7 @@ def embedded_tables(path: Path) -> Tables:
     try:
         return {
             table: [(i, store.doc(table, i)) for i in store.table_ids(table)]
-            for table in ("contacts", "interactions", "audit", "settings", "notes")
+            for table in ("contacts", "interactions", "audit", "settings", "notes", "merges")
         }
     finally:
         store.close()
@@ -71,6 +81,7 @@ def pg_tables(database: Database) -> Tables:
                 "SELECT name, jsonb_build_object('value', value) FROM contact_tui.settings",
             ),
             ("notes", "SELECT id, doc FROM contact_tui.notes"),
+            ("merges", "SELECT id, doc FROM contact_tui.merges"),
         ):
             tables[table] = [(str(i), doc) for i, doc in conn.execute(query)]
         return tables
@@ -84,7 +95,7 @@ def grant_everything(pg_server: PgServer, user: str) -> None:
 
 def same(left: Tables, right: Tables) -> None:
     """The same documents: contacts, interactions and settings by id, the audit in order."""
-    for table in ("contacts", "interactions", "settings", "notes"):
+    for table in ("contacts", "interactions", "settings", "notes", "merges"):
         assert dict(left[table]) == dict(right[table]), table
     assert left["audit"] == right["audit"]
 
@@ -137,10 +148,22 @@ def test_an_agent_finds_the_copied_store_as_it_was(
         sam = store.contacts_by_key("tel:" + SAM_CELL.replace(" ", ""))
         assert [c.first_name for c in sam] == ["Sam"]
         found, total = store.search_text(["bob-made"], 10)
-        assert total == 1 and found[0].created_by == "bob" and found[0].version == 1
+        assert total == 1 and found[0].created_by == "bob" and found[0].version == 2
         trail = store.audit_for(found[0].id)
-        assert [r.agent for r in trail] == ["bob"]
+        assert [(r.agent, r.action) for r in trail] == [("bob", "create"), ("bob", "merge")]
         assert store.setting("ephemeral-ttl-days") == 30
+        # The merge copied stands: its merged-away contact comes back on PostgreSQL.
+        merge = trail[-1].merge
+        assert merge is not None
+        service = ContactService(
+            store,
+            make_config(Path("unused")),  # the PostgreSQL store has no path
+            make_agent("alice"),
+        )
+        undone = service.unmerge(trail[-1].id)
+        assert undone.restored == merge.other_before
+        assert store.contact(merge.other_before.id) == merge.other_before
+        assert store.search_text(["duplicate"], 10)[1] == 1
     finally:
         store.close()
 
@@ -154,8 +177,9 @@ def test_postgres_to_postgres(
     result = run("store", "copy", first.url(), second.url())
     assert result.code == 0, result.err
     assert (
-        "Copied 8 contacts, 5 interactions, 16 audit records, 1 setting and 2 contact notes from"
-    ) in result.out
+        "Copied 8 contacts, 5 interactions, 18 audit records, 1 setting, 2 contact notes and "
+        "1 standing merge from" in result.out
+    )
     same(pg_tables(second), pg_tables(first))
 
 

@@ -69,7 +69,7 @@ from tests.pg.server import Databases, PgServer
 
 Combo = frozenset[Permission]
 
-VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL = (
+VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL, MERGE = (
     Permission.VIEW,
     Permission.ADD,
     Permission.EDIT,
@@ -78,6 +78,7 @@ VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL = (
     Permission.ROUTE,
     Permission.VIEW_ALL_INTERACTIONS,
     Permission.NOTE_EDIT_ALL,
+    Permission.MERGE,
 )
 SHORT = {
     VIEW: "view",
@@ -88,9 +89,10 @@ SHORT = {
     ROUTE: "route",
     VIEW_ALL: "viewAll",
     NOTE_ALL: "noteAll",
+    MERGE: "merge",
 }
 
-# Every subset of the permissions: 2 ** 8 = 256 combinations, from none to all.
+# Every subset of the permissions: 2 ** 9 = 512 combinations, from none to all.
 COMBOS: list[Combo] = [
     frozenset(chosen)
     for size in range(len(Permission) + 1)
@@ -176,6 +178,8 @@ def _first_line(error: BaseException) -> str:
 OTHER_AGENT = "bob"
 BOB_CALLER = "+1 212 555 0177"
 OLD_CALLER = "+1 212 555 0199"
+MERGED_CALLER = "+1 212 555 0133"
+MIA_CELL = "+1 212 555 0144"
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,8 @@ class Scene:
     * ``other_call``: an interaction routed to bob, linked to its own ephemeral contact;
     * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire);
     * ``own_note``, ``other_note``: notes on ``pat_first`` by ``user`` and by bob.
+    * ``mia``: a curated contact into which carol's caller's ephemeral contact ``merged_away``
+      was merged by the standing merge ``merge_id`` (unmerge).
 
     ``path`` is the embedded store's file; with ``pg`` set the scene is in that PostgreSQL
     database instead (``path`` then only names a folder for the config).
@@ -207,6 +213,9 @@ class Scene:
     old: Contact
     own_note: Note
     other_note: Note
+    mia: Contact
+    merged_away: Contact
+    merge_id: str
     pg: PgPlace | None = field(default=None, compare=False)
 
     def service(self, combo: Combo, claimed: Combo | None = None) -> ContactService:
@@ -274,6 +283,11 @@ def _act_out(
     other_call = arrive(OTHER_AGENT, BOB_CALLER, "Bob's Caller")
     shared_call = arrive(user, SHARED_NUMBER)
     own_call = arrive(user, UNKNOWN_CALLER, "Una Known")
+    merged_call = arrive("carol", MERGED_CALLER, "Mia Again")
+    mia = build.curated("Mia", "Stone", PhoneKind.CELL, MIA_CELL)
+    merged_away = repo.contact(merged_call.contact_id or "")
+    assert merged_away is not None
+    merge = service.merge(mia.id, merged_away.id)
     clock.now += timedelta(minutes=5)
     ephemeral = repo.contact(own_call.contact_id or "")
     old = repo.contact(old_call.contact_id or "")
@@ -295,6 +309,9 @@ def _act_out(
         "shared_call": shared_call,
         "other_call": other_call,
         "old": old,
+        "mia": merge.contact,
+        "merged_away": merged_away,
+        "merge_id": merge.record.id,
     }
 
 
@@ -378,10 +395,13 @@ def assert_unchanged(before: Fingerprint, path: Path) -> None:
 # --- the scene in PostgreSQL ------------------------------------------------------------------
 
 # Every table of the store, as the superuser sees it (row-level security does not apply).
-PG_TABLES = ("meta", "contacts", "contact_keys", "interactions", "audit", "settings", "notes")
+PG_TABLES = (
+    *("meta", "contacts", "contact_keys", "interactions", "audit", "settings", "notes"),
+    "merges",
+)
 # What the scene's writes change, kept as built in PRISTINE to put back after a test; the
 # change log is emptied (the copy is made after the build's transactions are long over).
-RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings", "notes")
+RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings", "notes", "merges")
 PRISTINE = "matrix_pristine"
 
 
@@ -561,9 +581,10 @@ class PgScenes:
 # --- the screens' keys (tests/permissions/test_gating.py and test_screen_matrix.py) ----------
 
 ALL: Combo = frozenset(Permission)
-# The permissions the main screen gates actions on (admin, route and view-all gate none).
+# The permissions the main screen gates actions on (admin, route and view-all gate none, nor
+# merge: the screens have no merge key yet, only the service and the command line).
 SCREEN_PERMISSIONS = (PROMOTE, ADD, EDIT, VIEW)
-OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL})
+OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL, MERGE})
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,20 @@ def _promoted(result: Result, scene: Scene, combo: Combo) -> None:
     assert doc["id"] == scene.ephemeral.id and doc["type"] == "Curated"
 
 
+def _merged(result: Result, scene: Scene, combo: Combo) -> None:
+    doc = result.json()
+    assert doc["contact"]["id"] == scene.sam.id
+    assert doc["merge"]["merge"]["otherBefore"]["id"] == scene.ephemeral.id
+
+
+def _previewed(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["relinked"] == [scene.own_call.id]
+
+
+def _unmerged(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["restored"]["id"] == scene.merged_away.id
+
+
 def _shown(result: Result, scene: Scene, combo: Combo) -> None:
     assert result.json()["id"] == scene.sam.id
 
@@ -442,6 +456,27 @@ COMMANDS = [
         _noted,
         True,
         others_interaction=True,
+    ),
+    Command(
+        "contact-merge",
+        lambda s: ["contact", "merge", s.sam.id, s.ephemeral.id],
+        (UseCase.MERGE_CONTACTS,),
+        _merged,
+        True,
+    ),
+    Command(
+        "contact-merge-dry-run",
+        lambda s: ["contact", "merge", s.sam.id, s.ephemeral.id, "--dry-run"],
+        (UseCase.MERGE_CONTACTS,),
+        _previewed,
+        False,
+    ),
+    Command(
+        "contact-unmerge",
+        lambda s: ["contact", "unmerge", s.merge_id],
+        (UseCase.UNMERGE_CONTACTS,),
+        _unmerged,
+        True,
     ),
     Command("admin-show", lambda s: ["admin", "show"], (), _admin_shown, False),
     Command(

@@ -47,6 +47,9 @@ AGENT_MAY = VIEWER_MAY | {
     "add-note",  # add contact notes, and edit or delete their own
     "edit-own-note",
     "delete-own-note",
+    "merge",  # merge two contacts and undo a merge
+    "merge-preview",
+    "unmerge",
 }
 SUPERVISOR_MAY = AGENT_MAY | {
     "set-setting",  # change settings
@@ -93,6 +96,8 @@ AGENT_USE_CASES = VIEWER_USE_CASES | {
     UseCase.IMPORT_CONTACTS,
     UseCase.ADD_NOTE,  # add contact notes, and edit or delete their own
     UseCase.EDIT_NOTE,
+    UseCase.MERGE_CONTACTS,  # merge two contacts and undo a merge
+    UseCase.UNMERGE_CONTACTS,
 }
 README_USE_CASES = {
     "viewer": VIEWER_USE_CASES,

@@ -320,6 +320,37 @@ def _check_note_deleted(result: Any, scene: Scene, s: ContactService) -> None:
     assert len(remaining) == 1
 
 
+def _merge(s: ContactService, scene: Scene) -> Any:
+    return s.merge(scene.sam.id, scene.ephemeral.id)
+
+
+def _check_merged(result: Any, scene: Scene, s: ContactService) -> None:
+    reader = scene.reader(s)
+    assert result.contact.id == scene.sam.id and reader.contact(scene.ephemeral.id) is None
+    linked = reader.interaction(scene.own_call.id)
+    assert linked is not None and linked.contact_id == scene.sam.id
+
+
+def _preview(s: ContactService, scene: Scene) -> Any:
+    return s.merge_preview(scene.sam.id, scene.ephemeral.id)
+
+
+def _check_previewed(result: Any, scene: Scene, s: ContactService) -> None:
+    assert result.relinked == (scene.own_call.id,) and not result.collisions
+    assert {p.display for _, p in result.result.phones()} == {
+        p.display for c in (scene.sam, scene.ephemeral) for _, p in c.phones()
+    }
+
+
+def _unmerge(s: ContactService, scene: Scene) -> Any:
+    return s.unmerge(scene.merge_id)
+
+
+def _check_unmerged(result: Any, scene: Scene, s: ContactService) -> None:
+    assert result.restored == scene.merged_away and result.unrestored == ()
+    assert scene.reader(s).contact(scene.merged_away.id) == scene.merged_away
+
+
 @dataclass(frozen=True)
 class Action:
     """One service call: the use cases it goes through, in order (the table says what they
@@ -410,6 +441,9 @@ ACTIONS = [
         others_interaction=True,
     ),
     Action("interaction-own", (READ,), _show_own, _check_shown_own, writes=False),
+    Action("merge", (UseCase.MERGE_CONTACTS,), _merge, _check_merged, writes=True),
+    Action("merge-preview", (UseCase.MERGE_CONTACTS,), _preview, _check_previewed, writes=False),
+    Action("unmerge", (UseCase.UNMERGE_CONTACTS,), _unmerge, _check_unmerged, writes=True),
     Action(
         "interaction-other",
         (READ, OTHERS),
@@ -583,8 +617,8 @@ def _the_database_refuses(action: Action, combo: Combo, pg_scene: Scene) -> None
     else:
         try:
             result = action.run(service, pg_scene)
-        except NotFound:
-            result = None
+        except (NotFound, StoreRefused):
+            result = None  # a refusal reveals nothing either (the merge preview's)
         _reveals_nothing(result, pg_scene, combo)
     pg_scene.assert_unchanged(before)
 

@@ -4,8 +4,10 @@ the field; doctor reports such a store and leaves it as it is unless asked to re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -15,7 +17,7 @@ from contact_tui.store.files import InterProcessLock
 from contact_tui.store.format import read_journal
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.repository import Repository
-from tests.factories import NOTE_A, write_old_store
+from tests.factories import NOTE_A, build_world, write_old_store
 
 
 def test_each_old_notes_field_becomes_the_contacts_first_note_with_nothing_lost(
@@ -108,3 +110,97 @@ def test_doctor_reports_an_old_store_and_only_repair_upgrades_it(store_path: Pat
     diagnose(store_path, repair=True)
     assert not [f for f in diagnose(store_path) if "old single notes field" in f.message]
     assert len(orjson.loads(store_path.read_bytes())["notes"]) == 2
+
+
+# --- the merges table (issue 13) beside the notes table ---------------------------------------
+
+
+def _rewrite_snapshot(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Compact the store (so the snapshot holds everything), then change the snapshot."""
+    store = JsonStore(path)
+    try:
+        store.compact()
+    finally:
+        store.close()
+    snapshot = orjson.loads(path.read_bytes())
+    change(snapshot)
+    path.write_bytes(orjson.dumps(snapshot))
+
+
+def _problems(path: Path) -> list[str]:
+    return [f.message for f in diagnose(path) if f.level != Level.OK]
+
+
+def test_a_store_with_notes_but_no_merges_table_is_not_upgraded_and_merges(
+    store_path: Path,
+) -> None:
+    """The version with contact notes and without merging wrote no ``merges`` table: such a
+    store is current (nothing to bring up to date), reads as having no merge, and merges."""
+    world = build_world(store_path)
+    world.close()
+    _rewrite_snapshot(store_path, lambda s: s.pop("merges"))
+    generation = orjson.loads(store_path.read_bytes())["_meta"]["store"]["generation"]
+    assert _problems(store_path) == []
+    service = world.service()
+    try:
+        assert isinstance(service.repo, Repository)
+        assert not service.repo.store.is_older()
+        assert service.repo.store.stats().generation == generation  # not upgraded
+        other = world.unknown_call.contact_id or ""
+        assert service.repo.merged_into(other) is None
+        done = service.merge(world.sam.id, other)
+        assert service.repo.merged_into(other) == world.sam.id
+        service.unmerge(done.record.id)
+        assert service.repo.contact(other) is not None
+    finally:
+        world.close()
+    assert _problems(store_path) == []
+
+
+def test_a_store_with_merges_but_no_notes_table_is_upgraded_and_keeps_its_merges(
+    store_path: Path,
+) -> None:
+    """A store with a standing merge and no ``notes`` table (a contact's notes still in its
+    field) is upgraded: the field becomes a note, and the merge still stands and undoes."""
+    world = build_world(store_path)
+    other = world.unknown_call.contact_id or ""
+    try:
+        done = world.service().merge(world.sam.id, other)
+    finally:
+        world.close()
+
+    def older(snapshot: dict[str, Any]) -> None:
+        snapshot.pop("notes")
+        snapshot["contacts"][world.pat_first.id]["notes"] = "Kept in the old field"
+
+    _rewrite_snapshot(store_path, older)
+    assert any("old single notes field" in m for m in _problems(store_path))
+    service = world.service()  # opening upgrades it
+    try:
+        assert isinstance(service.repo, Repository)
+        assert not service.repo.store.is_older()
+        assert [n.text for n in service.repo.notes_for(world.pat_first.id)] == [
+            "Kept in the old field"
+        ]
+        assert service.repo.merged_into(other) == world.sam.id
+        undone = service.unmerge(done.record.id)
+        assert undone.restored.id == other and service.repo.merged_into(other) is None
+    finally:
+        world.close()
+    assert _problems(store_path) == []
+
+
+def test_doctor_names_a_damaged_standing_merge(store_path: Path) -> None:
+    world = build_world(store_path)
+    try:
+        world.service().merge(world.sam.id, world.unknown_call.contact_id or "")
+    finally:
+        world.close()
+
+    def damage(snapshot: dict[str, Any]) -> None:
+        [row] = snapshot["merges"].values()
+        del row["merge"]["otherBefore"]
+
+    _rewrite_snapshot(store_path, damage)
+    [problem] = _problems(store_path)
+    assert problem.startswith("merges document") and "merge.otherBefore: missing" in problem

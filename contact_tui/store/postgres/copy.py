@@ -212,6 +212,7 @@ _PG_READS = (
     ("audit", "id", "doc", " ORDER BY seq"),
     ("settings", "name", "value", ""),
     ("notes", "id", "doc", ""),
+    ("merges", "id", "doc", ""),
 )
 
 
@@ -362,6 +363,18 @@ def _note_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
     )
 
 
+def _merge_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
+    # The merged-away contact's directory columns, for an unmerge to put it back with.
+    merge = doc.get("merge")
+    other = merge.get("otherBefore") if isinstance(merge, dict) else None
+    kept, audit = doc.get("keptId"), doc.get("auditId")
+    if not isinstance(other, dict) or not isinstance(kept, str) or not isinstance(audit, str):
+        raise CopyRefused(f"Merge record {doc_id} in the source is incomplete; nothing was copied.")
+    last, first, _ = docs.contact_doc_sort_key(other)
+    search = docs.contact_doc_search_text(other).replace("\x00", "\n")
+    return (doc_id, kept, audit, Jsonb(doc), last, first, search)
+
+
 # COPY statement and row maker per table, in TABLES order.
 _PG_WRITES: dict[str, tuple[str, Callable[[str, Any], tuple[Any, ...]]]] = {
     "contacts": (
@@ -372,6 +385,10 @@ _PG_WRITES: dict[str, tuple[str, Callable[[str, Any], tuple[Any, ...]]]] = {
     "audit": ("audit (id, contact_id, agent, at, doc)", _audit_row),
     "settings": ("settings (name, value)", lambda name, value: (name, Jsonb(value))),
     "notes": ("notes (id, contact_id, author, created, version, doc)", _note_row),
+    "merges": (
+        "merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)",
+        _merge_row,
+    ),
 }
 
 

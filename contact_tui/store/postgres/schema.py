@@ -43,6 +43,7 @@ PERMISSION_ROLES: dict[Permission, str] = {
     Permission.ROUTE: f"{ROLE_PREFIX}can_route",
     Permission.VIEW_ALL_INTERACTIONS: f"{ROLE_PREFIX}can_view_all",
     Permission.NOTE_EDIT_ALL: f"{ROLE_PREFIX}can_edit_all_notes",
+    Permission.MERGE: f"{ROLE_PREFIX}can_merge",
 }
 assert set(PERMISSION_ROLES) == set(Permission), "every permission has its role"
 
@@ -341,7 +342,8 @@ CREATE TABLE {SCHEMA}.interactions (
 );
 CREATE INDEX interactions_agent ON {SCHEMA}.interactions (agent, started DESC);
 CREATE INDEX interactions_contact ON {SCHEMA}.interactions (contact_id);
--- The interactions offering a contact as a candidate (read_ids_naming: expiry, absorbing).
+-- The interactions offering a contact as a candidate (read_ids_naming: expiry, absorbing;
+-- merge_contacts, merge_interactions: merging).
 CREATE INDEX interactions_candidates ON {SCHEMA}.interactions USING gin ((doc -> 'candidateIds'));
 
 CREATE TABLE {SCHEMA}.audit (
@@ -1116,17 +1118,291 @@ END $$;
 """
 
 
+_RANK = "(CASE {} WHEN 'Curated' THEN 2 WHEN 'Identified' THEN 1 ELSE 0 END)"
+_AUDIT_AT = "to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+
+def _merge_requires() -> str:
+    """The plpgsql statements refusing a merge or an unmerge to a caller without view, edit
+    and merge, in that order (domain.permissions: both use cases need all three)."""
+    return "\n".join(
+        f"    PERFORM {SCHEMA}.require({_holds(p)}, '{p.value}', 'merge contacts');"
+        for p in (Permission.VIEW, Permission.EDIT, Permission.MERGE)
+    )
+
+
+# Merge and unmerge (issue 13). The merges table remembers each merged-away id, what it was
+# merged into and what the merge did, written and removed only by these functions: an
+# unmerge reads the contact it brings back from here, never from an audit record a client
+# wrote, so a forged "merge" record restores nothing. Both functions write their own audit
+# records (agent and time the server's), relink other agents' interactions with definer
+# rights, and lock the two contacts in id order so two merges of one pair cannot deadlock.
+MIGRATION_1_MERGES = f"""
+CREATE TABLE {SCHEMA}.merges (
+    id text PRIMARY KEY,
+    kept_id text NOT NULL,
+    audit_id text NOT NULL UNIQUE,
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
+    other_last text COLLATE "C" NOT NULL,
+    other_first text COLLATE "C" NOT NULL,
+    other_search text NOT NULL
+);
+CREATE INDEX merges_kept ON {SCHEMA}.merges (kept_id);
+ALTER TABLE {SCHEMA}.merges ENABLE ROW LEVEL SECURITY;
+CREATE POLICY viewers_read ON {SCHEMA}.merges FOR SELECT USING ({_holds(Permission.VIEW)});
+-- A merge finds the interactions offering a contact as a candidate through
+-- interactions_candidates (MIGRATION_1).
+
+-- A list of text from a client (an audit record's fields), or an error: a record the app
+-- cannot read back would break the history for everyone.
+CREATE FUNCTION {SCHEMA}.merge_text_list(v jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        RETURN '[]';
+    END IF;
+    IF jsonb_typeof(v) <> 'array'
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(v) AS e WHERE jsonb_typeof(e) <> 'string')
+    THEN
+        RAISE EXCEPTION 'expected a list of text, found %', v USING ERRCODE = '22023';
+    END IF;
+    RETURN v;
+END $$;
+
+-- What a standing merge did, for an unmerge to work out the kept contact's fields (view).
+CREATE FUNCTION {SCHEMA}.read_merge(p_merge text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'read merges');
+    RETURN (SELECT doc -> 'merge' FROM {SCHEMA}.merges WHERE audit_id = p_merge);
+END $$;
+
+-- A merge preview: every interaction linked to the contact or offering it, whoever's.
+CREATE FUNCTION {SCHEMA}.merge_interactions(p_id text) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+{_merge_requires()}
+    RETURN QUERY SELECT u.id FROM (
+        SELECT i.id FROM {SCHEMA}.interactions AS i WHERE i.contact_id = p_id
+        UNION SELECT i.id FROM {SCHEMA}.interactions AS i WHERE i.doc -> 'candidateIds' ? p_id
+    ) AS u ORDER BY u.id COLLATE "C";
+END $$;
+
+CREATE FUNCTION {SCHEMA}.merge_contacts(
+    p_doc jsonb, p_expected integer, p_other text, p_other_version integer,
+    p_last text, p_first text, p_search text, p_audit jsonb
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_keep text := p_doc ->> 'id';
+    v_at timestamptz := clock_timestamp();
+    v_kept {SCHEMA}.contacts;
+    v_other {SCHEMA}.contacts;
+    v_saved jsonb;
+    v_row record;
+    v_after jsonb;
+    v_contact text;
+    v_new jsonb;
+    v_relinked jsonb := '[]';
+    v_merge jsonb;
+    v_audit jsonb;
+BEGIN
+{_merge_requires()}
+    IF v_keep IS NULL OR p_other IS NULL OR v_keep = p_other OR p_audit ->> 'id' IS NULL THEN
+        RAISE EXCEPTION 'a merge needs two different contacts and an audit record id'
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM 1 FROM {SCHEMA}.contacts WHERE id IN (v_keep, p_other)
+        ORDER BY id COLLATE "C" FOR UPDATE;
+    SELECT * INTO v_kept FROM {SCHEMA}.contacts WHERE id = v_keep;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', v_keep
+            USING ERRCODE = 'P0002';
+    END IF;
+    SELECT * INTO v_other FROM {SCHEMA}.contacts WHERE id = p_other;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', p_other
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF v_other.version <> p_other_version THEN
+        RAISE EXCEPTION 'contact % changed since it was read', p_other
+            USING ERRCODE = '40001',
+                  DETAIL = jsonb_build_object('version', v_other.version,
+                                              'modifiedBy', v_other.doc ->> 'modifiedBy',
+                                              'modifyDate', v_other.doc ->> 'modifyDate')::text;
+    END IF;
+    -- The customer is kept: an ephemeral contact goes into a curated one, never the reverse.
+    IF {_RANK.format("v_other.kind")} > {_RANK.format("v_kept.kind")}
+       OR p_doc ->> 'type' IS DISTINCT FROM v_kept.kind THEN
+        RAISE EXCEPTION 'contact % is %: it cannot be merged into the % contact %',
+            p_other, v_other.kind, v_kept.kind, v_keep USING ERRCODE = '22023';
+    END IF;
+    v_saved := {SCHEMA}.save_contact(p_doc, p_expected, NULL, p_last, p_first, p_search);
+    FOR v_row IN SELECT i.id, i.contact_id, i.doc FROM {SCHEMA}.interactions AS i
+        WHERE i.contact_id = p_other OR i.doc -> 'candidateIds' ? p_other
+        ORDER BY i.id COLLATE "C" FOR UPDATE
+    LOOP
+        -- The candidates with the merged-away id replaced, each once, in first-seen order.
+        SELECT coalesce(jsonb_agg(to_jsonb(d.c) ORDER BY d.n), '[]') INTO v_after FROM (
+            SELECT r.c, min(r.n) AS n FROM (
+                SELECT CASE WHEN t.e = p_other THEN v_keep ELSE t.e END AS c, t.n
+                FROM jsonb_array_elements_text(coalesce(v_row.doc -> 'candidateIds', '[]'))
+                    WITH ORDINALITY AS t(e, n)) AS r
+            GROUP BY r.c) AS d;
+        v_contact := CASE WHEN v_row.contact_id = p_other THEN v_keep ELSE v_row.contact_id END;
+        v_new := v_row.doc;
+        IF v_contact IS NOT NULL THEN
+            v_new := v_new || jsonb_build_object('contactId', v_contact);
+        END IF;
+        IF v_after <> '[]' THEN
+            v_new := v_new || jsonb_build_object('candidateIds', v_after);
+        END IF;
+        UPDATE {SCHEMA}.interactions SET contact_id = v_contact, doc = v_new WHERE id = v_row.id;
+        v_relinked := v_relinked || jsonb_build_array(jsonb_build_object(
+            'id', v_row.id, 'contactBefore', v_row.contact_id, 'contactAfter', v_contact,
+            'candidatesBefore', coalesce(v_row.doc -> 'candidateIds', '[]'),
+            'candidatesAfter', v_after));
+    END LOOP;
+    DELETE FROM {SCHEMA}.contacts WHERE id = p_other;
+    v_merge := jsonb_build_object('keptBefore', v_kept.doc, 'otherBefore', v_other.doc,
+                                  'keptAfter', v_saved, 'relinked', v_relinked);
+    INSERT INTO {SCHEMA}.merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)
+        VALUES (p_other, v_keep, p_audit ->> 'id',
+                jsonb_build_object('id', p_other, 'keptId', v_keep, 'auditId', p_audit ->> 'id',
+                                   'merge', v_merge),
+                v_other.sort_last, v_other.sort_first, v_other.search);
+    v_audit := jsonb_build_object(
+        'id', p_audit ->> 'id', 'at', {_AUDIT_AT}, 'agent', session_user, 'action', 'merge',
+        'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'), 'contactId', v_keep,
+        'version', v_saved -> 'version', 'merge', v_merge);
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit ->> 'id', v_keep, session_user, v_at, v_audit);
+    RETURN v_audit;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.unmerge_contacts(
+    p_merge text, p_doc jsonb, p_expected integer, p_last text, p_first text, p_search text,
+    p_audit jsonb
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_m {SCHEMA}.merges;
+    v_other jsonb;
+    v_saved jsonb;
+    v_e jsonb;
+    v_row {SCHEMA}.interactions;
+    v_new jsonb;
+    v_moved boolean;
+    v_left jsonb := '[]';
+    v_audit jsonb;
+    v_last text;
+BEGIN
+{_merge_requires()}
+    IF p_audit ->> 'id' IS NULL THEN
+        RAISE EXCEPTION 'an unmerge needs an audit record id' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO v_m FROM {SCHEMA}.merges WHERE audit_id = p_merge FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No standing merge has the id %.', p_merge USING ERRCODE = 'P0002';
+    END IF;
+    IF p_doc ->> 'id' IS DISTINCT FROM v_m.kept_id THEN
+        RAISE EXCEPTION 'merge % kept contact %, not %', p_merge, v_m.kept_id, p_doc ->> 'id'
+            USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM {SCHEMA}.contacts WHERE id = v_m.id) THEN
+        RAISE EXCEPTION 'the id % is in use again, so the merged-away contact cannot come back',
+            v_m.id USING ERRCODE = '22023';
+    END IF;
+    SELECT doc ->> 'lastInteractionDate' INTO v_last FROM {SCHEMA}.contacts
+        WHERE id = v_m.kept_id FOR UPDATE;
+    v_saved := {SCHEMA}.save_contact(p_doc, p_expected, NULL, p_last, p_first, p_search);
+    -- The other contact's last call, which the merge gave the kept one, goes back with it
+    -- (save_contact keeps the later date, as for a call during a save); one since stays.
+    IF v_last IS NOT DISTINCT FROM v_m.doc #>> '{{merge,keptAfter,lastInteractionDate}}' THEN
+        v_saved := (v_saved - 'lastInteractionDate') || jsonb_strip_nulls(jsonb_build_object(
+            'lastInteractionDate', v_m.doc #> '{{merge,keptBefore,lastInteractionDate}}'));
+        UPDATE {SCHEMA}.contacts SET doc = v_saved WHERE id = v_m.kept_id;
+    END IF;
+    v_other := v_m.doc #> '{{merge,otherBefore}}';
+    INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created, sort_last, sort_first, search)
+        VALUES (v_m.id, v_other, (v_other ->> 'version')::integer, v_other ->> 'type',
+                coalesce(v_other ->> 'createDate', ''), v_m.other_last, v_m.other_first,
+                v_m.other_search);
+    INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
+        SELECT DISTINCT k, v_m.id FROM {SCHEMA}.doc_keys(v_other) AS k;
+    FOR v_e IN SELECT * FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') LOOP
+        SELECT * INTO v_row FROM {SCHEMA}.interactions WHERE id = v_e ->> 'id' FOR UPDATE;
+        CONTINUE WHEN NOT FOUND;
+        v_new := v_row.doc;
+        v_moved := false;
+        -- Each part goes back only where it is still as the merge left it.
+        IF v_row.contact_id IS NOT DISTINCT FROM v_e ->> 'contactAfter' THEN
+            v_new := v_new - 'contactId';
+            IF v_e ->> 'contactBefore' IS NOT NULL THEN
+                v_new := v_new || jsonb_build_object('contactId', v_e ->> 'contactBefore');
+            END IF;
+        ELSE
+            v_moved := true;
+        END IF;
+        IF coalesce(v_row.doc -> 'candidateIds', '[]') = v_e -> 'candidatesAfter' THEN
+            v_new := v_new - 'candidateIds';
+            IF v_e -> 'candidatesBefore' <> '[]' THEN
+                v_new := v_new || jsonb_build_object('candidateIds', v_e -> 'candidatesBefore');
+            END IF;
+        ELSE
+            v_moved := true;
+        END IF;
+        IF v_moved THEN
+            v_left := v_left || to_jsonb(v_row.id);
+        END IF;
+        IF v_new <> v_row.doc THEN
+            UPDATE {SCHEMA}.interactions SET contact_id = v_new ->> 'contactId', doc = v_new
+                WHERE id = v_row.id;
+        END IF;
+    END LOOP;
+    DELETE FROM {SCHEMA}.merges WHERE id = v_m.id;
+    v_audit := jsonb_build_object(
+        'id', p_audit ->> 'id', 'at', {_AUDIT_AT}, 'agent', session_user, 'action', 'unmerge',
+        'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'), 'contactId', v_m.kept_id,
+        'version', v_saved -> 'version',
+        'unmerge', jsonb_build_object(
+            'undoes', p_merge,
+            'unrestored', {SCHEMA}.merge_text_list(p_audit #> '{{unmerge,unrestored}}'),
+            'left', v_left));
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit ->> 'id', v_m.kept_id, session_user, v_at, v_audit);
+    -- The contact that came back has its own record, so its history shows its return.
+    v_audit := v_audit || jsonb_build_object(
+        'id', (p_audit ->> 'id') || ':' || v_m.id, 'contactId', v_m.id, 'fields', '[]'::jsonb,
+        'version', v_other -> 'version');
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit ->> 'id', v_m.id, session_user, v_at, v_audit);
+    RETURN v_audit || jsonb_build_object('id', p_audit ->> 'id', 'contactId', v_m.kept_id,
+                                         'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'),
+                                         'version', v_saved -> 'version');
+END $$;
+"""
+
+
 def _grants() -> Iterator[str]:
     """What every user of the store may do directly: read (row-level security decides what)
     and call the functions; no table is writable except through them."""
     yield f"GRANT USAGE ON SCHEMA {SCHEMA} TO {USER_ROLE}"
-    for table in ("meta", "contacts", "contact_keys", "interactions", "audit", "settings", "notes"):
+    tables = (
+        *("meta", "contacts", "contact_keys", "interactions", "audit", "settings"),
+        *("notes", "merges"),
+    )
+    for table in tables:
         yield f"GRANT SELECT ON {SCHEMA}.{table} TO {USER_ROLE}"
     yield f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {SCHEMA} FROM PUBLIC"
     yield f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {SCHEMA} TO {USER_ROLE}"
 
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1 + MIGRATION_1_NOTES + ";\n".join(_grants()) + ";\n",)
+MIGRATIONS: tuple[str, ...] = (
+    MIGRATION_1 + MIGRATION_1_NOTES + MIGRATION_1_MERGES + ";\n".join(_grants()) + ";\n",
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 __all__ = [

@@ -28,7 +28,14 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction, Note, Permission
+from contact_tui.domain.model import (
+    AuditRecord,
+    Contact,
+    Interaction,
+    MergeDetail,
+    Note,
+    Permission,
+)
 from contact_tui.domain.text import fold
 from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import (
@@ -398,6 +405,87 @@ class PgTransaction:
         if snapshot is None:
             return None
         return {str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.changed_since(%s)", snapshot)}
+
+    # --- merging (issue 13): the server's functions do the whole of each -------------------
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        found = self._one(f"SELECT kept_id FROM {SCHEMA}.merges WHERE id = %s", contact_id)
+        return None if found is None else str(found)
+
+    def standing_merge(self, merge_id: str) -> MergeDetail | None:
+        """What the merge ``merge_id`` did, while it stands."""
+        doc = self._one(f"SELECT {SCHEMA}.read_merge(%s)", merge_id)
+        if doc is None:
+            return None
+        try:
+            return docs.merge_from_doc(doc, merge_id)
+        except docs.DocumentError as err:
+            raise RecordUnreadable(self._where, str(err)) from None
+
+    def merge_contacts(
+        self,
+        kept: Contact,
+        expected_version: int,
+        other_id: str,
+        other_version: int,
+        record: AuditRecord,
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.merge_contacts`: one call of the
+        server's ``merge_contacts``, which writes the audit record itself."""
+        doc = docs.contact_to_doc(kept)
+        expected = {kept.id: expected_version, other_id: other_version}
+        written = self._call_merging(
+            f"SELECT {SCHEMA}.merge_contacts(%s, %s, %s, %s, %s, %s, %s, %s)",
+            expected,
+            Jsonb(doc),
+            expected_version,
+            other_id,
+            other_version,
+            *_directory_columns(doc),
+            Jsonb({"id": record.id, "fields": list(record.fields)}),
+        )
+        return _audit(written, self._where)
+
+    def unmerge_contacts(
+        self, merge_id: str, kept: Contact, expected_version: int, record: AuditRecord
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.unmerge_contacts`: one call of
+        the server's ``unmerge_contacts``, which brings the other contact back from what it
+        kept of the merge and writes the audit records itself."""
+        doc = docs.contact_to_doc(kept)
+        unrestored = list(record.unmerge.unrestored) if record.unmerge is not None else []
+        written = self._call_merging(
+            f"SELECT {SCHEMA}.unmerge_contacts(%s, %s, %s, %s, %s, %s, %s)",
+            {kept.id: expected_version},
+            merge_id,
+            Jsonb(doc),
+            expected_version,
+            *_directory_columns(doc),
+            Jsonb(
+                {
+                    "id": record.id,
+                    "fields": list(record.fields),
+                    "unmerge": {"unrestored": unrestored},
+                }
+            ),
+        )
+        return _audit(written, self._where)
+
+    def _call_merging(self, sql: str, expected: dict[str, int], *args: Any) -> Any:
+        try:
+            return self._one(sql, *args)
+        except pg_errors.SerializationFailure as failure:
+            err = translate(failure, self._where)
+            if not isinstance(err, ConflictError):
+                raise err from None
+            raise ConflictError(
+                err.contact_id,
+                expected.get(err.contact_id, -1),
+                err.current,
+                err.modified_by,
+                err.modified_at,
+            ) from None
 
     def commit(self) -> None:
         """Send the audit records and COMMIT in one round trip (BEGIN too, when nothing else
@@ -813,6 +901,23 @@ class PostgresStore:
         """An admin setting, or None when never set."""
         return self._one(f"SELECT value FROM {SCHEMA}.settings WHERE name = %s", name)
 
+    def audit_record(self, audit_id: str) -> AuditRecord | None:
+        """One audit record by its id (row-level security: view)."""
+        doc = self._one(f"SELECT doc FROM {SCHEMA}.audit WHERE id = %s", audit_id)
+        return None if doc is None else _audit(doc, self._where)
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        found = self._one(f"SELECT kept_id FROM {SCHEMA}.merges WHERE id = %s", contact_id)
+        return None if found is None else str(found)
+
+    def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
+        """Interactions linked to a contact or offering it, whoever's (the server's function
+        for a merge preview: view, edit and merge)."""
+        return [
+            str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.merge_interactions(%s)", contact_id)
+        ]
+
     def permissions(self) -> frozenset[Permission]:
         """The permissions the server says this user holds (to grey out what it refuses)."""
         roles = PERMISSION_ROLES.values()
@@ -844,6 +949,19 @@ def _like_escape(text: str) -> str:
 def _contact(doc: dict[str, Any], where: str) -> Contact:
     try:
         return docs.contact_from_doc(doc, str(doc.get("id", "")))
+    except docs.DocumentError as err:
+        raise RecordUnreadable(where, str(err)) from None
+
+
+def _directory_columns(doc: dict[str, Any]) -> tuple[str, str, str]:
+    """A contact document's directory order and search text, as save_contact takes them."""
+    last, first, _ = docs.contact_doc_sort_key(doc)
+    return last, first, docs.contact_doc_search_text(doc).replace("\x00", "\n")
+
+
+def _audit(doc: dict[str, Any], where: str) -> AuditRecord:
+    try:
+        return docs.audit_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
         raise RecordUnreadable(where, str(err)) from None
 
