@@ -565,7 +565,8 @@ def audit_to_doc(record: AuditRecord) -> Doc:
 
 def merge_to_doc(merge: MergeDetail) -> Doc:
     """A merge's detail as its audit record (and the store's merges table) keeps it: both
-    contacts' documents before, the kept one's after, and each interaction it relinked."""
+    contacts' documents before, the kept one's after, each interaction it relinked and the
+    ids of the notes it moved."""
     return {
         "keptBefore": contact_to_doc(merge.kept_before),
         "otherBefore": contact_to_doc(merge.other_before),
@@ -580,6 +581,7 @@ def merge_to_doc(merge: MergeDetail) -> Doc:
             }
             for r in merge.relinked
         ],
+        "movedNotes": list(merge.moved_notes),
     }
 
 
@@ -609,7 +611,7 @@ def merge_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> MergeDetail:
                 candidates_after=e.texts("candidatesAfter"),
             )
         )
-    return MergeDetail(parts[0], parts[1], parts[2], tuple(links))
+    return MergeDetail(parts[0], parts[1], parts[2], tuple(links), r.texts("movedNotes"))
 
 
 def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:

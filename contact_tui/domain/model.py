@@ -413,12 +413,14 @@ class Relink:
 @dataclass(frozen=True, slots=True)
 class MergeDetail:
     """What a merge did, kept in its audit record: both contacts as they were, the kept one as
-    the merge left it, and every interaction it relinked."""
+    the merge left it, every interaction it relinked, and the contact notes it moved from the
+    merged-away contact to the kept one (an unmerge moves them back)."""
 
     kept_before: Contact
     other_before: Contact
     kept_after: Contact
     relinked: tuple[Relink, ...] = ()
+    moved_notes: tuple[str, ...] = ()  # note ids, in id order
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,8 +308,12 @@ class UnitOfWork:
                 changed["candidateIds"] = list(after)
             self._tx.put("interactions", interaction_id, changed)
             relinked.append(Relink(interaction_id, linked, now, candidates, after))
+        # The merged-away contact's notes are about the customer kept: they go with it (as
+        # they are: moving a note is not editing it), and an unmerge brings them back.
+        moved_notes = sorted(self._tx.note_ids_of(other_id))
+        self.move_notes(other_id, kept.id)
         self._tx.delete("contacts", other_id)
-        merge = MergeDetail(kept_before, other_before, saved, tuple(relinked))
+        merge = MergeDetail(kept_before, other_before, saved, tuple(relinked), tuple(moved_notes))
         self._tx.put(
             "merges",
             other_id,
@@ -367,6 +371,12 @@ class UnitOfWork:
                 left.append(link.interaction_id)
             if restored != doc:
                 self._tx.put("interactions", link.interaction_id, restored)
+        # The notes the merge moved go back, unless deleted since; notes added to the kept
+        # contact since stay with it (whom they are about is not known).
+        for note_id in merge.moved_notes:
+            doc = self._tx.get("notes", note_id)
+            if doc is not None and doc.get("entityId") == kept.id:
+                self._tx.put("notes", note_id, {**doc, "entityId": other_id})
         self._tx.delete("merges", other_id)
         detail = UnmergeDetail(
             merge_id, record.unmerge.unrestored if record.unmerge else (), tuple(left)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from contact_tui.domain.codec import contact_to_doc, interaction_to_doc
+from contact_tui.domain.codec import contact_to_doc, interaction_to_doc, note_to_doc
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
     AuditAction,
@@ -122,6 +122,41 @@ def test_the_genesys_scenario_merge_then_the_next_call_then_unmerge(
     actions = [r.action for r in alice.audit(customer.id)]
     assert actions[-3:] == [AuditAction.MERGE, AuditAction.LINK, AuditAction.UNMERGE]
     assert alice.audit(ephemeral_id)[-1].action == AuditAction.UNMERGE
+
+
+def test_a_merge_moves_the_merged_away_contacts_notes_and_an_unmerge_moves_them_back(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    """Notes written on the ephemeral contact are about the customer: the merge gives them to
+    the kept contact as they are (author, dates, version), recorded in the merge; an unmerge
+    takes back those still there, and notes written on the kept contact since stay."""
+    alice, bob = service_for("alice"), service_for("bob")
+    customer = _customer(alice)
+    own = alice.add_note(customer.id, "Prefers email")
+    clock.now += timedelta(minutes=1)
+    ephemeral_id = _call(alice, NEW_NUMBER).contact_id
+    assert ephemeral_id is not None
+    first = alice.add_note(ephemeral_id, "Called about the refund")
+    second = bob.add_note(ephemeral_id, "Rang back\nleft a message")
+    moved = sorted((first.id, second.id))
+
+    done = alice.merge(customer.id, ephemeral_id)
+    assert done.record.merge is not None and done.record.merge.moved_notes == tuple(moved)
+    assert alice.audit(customer.id)[-1].merge == done.record.merge
+    notes = {n.id: n for n in alice.contact_notes(customer.id)}
+    assert notes.keys() == {own.id, first.id, second.id}
+    for before in (first, second):
+        assert notes[before.id] == replace(before, contact_id=customer.id)
+    assert alice.repo.notes_for(ephemeral_id) == []
+
+    clock.now += timedelta(minutes=1)
+    later = alice.add_note(customer.id, "Merged: same person")
+    alice.delete_note(first.id)
+    undone = alice.unmerge(done.record.id)
+    assert undone.unrestored == ()
+    assert [n.id for n in alice.contact_notes(ephemeral_id)] == [second.id]
+    assert alice.contact_notes(ephemeral_id)[0] == second
+    assert {n.id for n in alice.contact_notes(customer.id)} == {own.id, later.id}
 
 
 def _heard(
@@ -485,10 +520,12 @@ def _random_contact(
             arrived = service.handle_interaction(message)
             if arrived.contact_id is not None and arrived.contact_id != made.id:
                 service.link(arrived.id, made.id)
+    for k in range(rng.randrange(3)):
+        service.add_note(made.id, f"Note {k} on {n}")
     return made
 
 
-def _everything(service: ContactService) -> tuple[dict[str, Any], dict[str, Any]]:
+def _everything(service: ContactService) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     repo = service.repo
     contacts = {c.id: contact_to_doc(c) for c in repo.contacts(repo.contact_ids())}
     interactions = {}
@@ -496,17 +533,18 @@ def _everything(service: ContactService) -> tuple[dict[str, Any], dict[str, Any]
         found = repo.interaction(interaction_id)
         assert found is not None
         interactions[interaction_id] = interaction_to_doc(found)
-    return contacts, interactions
+    notes = {n.id: note_to_doc(n) for c in contacts for n in repo.notes_for(c)}
+    return contacts, interactions, notes
 
 
 def test_merge_then_unmerge_restores_the_store_exactly(
     service: ContactService, clock: FixedClock
 ) -> None:
     """Random pairs of contacts with random links and candidates (seeded): every contact and
-    interaction is as it was, but for the kept contact's own bookkeeping (its version, one
-    up per write, and who changed it when)."""
+    interaction, and every contact note, is as it was, but for the kept contact's own
+    bookkeeping (its version, one up per write, and who changed it when)."""
     rng = random.Random(1313)
-    relinked = moved = offered = 0
+    relinked = moved = offered = notes_moved = 0
     for n in range(6):
         keep = _random_contact(service, rng, 2 * n)
         shared = keep.phones()[0][1].display if keep.phones() and rng.random() < 0.5 else ""
@@ -531,7 +569,7 @@ def test_merge_then_unmerge_restores_the_store_exactly(
         clock.now += timedelta(minutes=1)
         undone = service.unmerge(done.record.id)
         assert undone.unrestored == () and undone.left == ()
-        contacts, interactions = _everything(service)
+        contacts, interactions, notes = _everything(service)
         bookkeeping = {"version": keep.version + 2, "modifyDate": contacts[keep.id]["modifyDate"]}
         expected = {**before[0], keep.id: {**before[0][keep.id], **bookkeeping}}
         assert contacts.keys() == expected.keys()
@@ -546,6 +584,13 @@ def test_merge_then_unmerge_restores_the_store_exactly(
                 {k: (doc.get(k), contacts[contact_id].get(k)) for k in differ},
             )
         assert interactions == before[1]
+        assert notes == before[2]
+        notes_moved += len(done.record.merge.moved_notes)
         assert replace(undone.kept, version=0) == replace(service.contact(keep.id), version=0)
     # The seeds exercise what the property is about: interactions and identities moved.
-    assert relinked > 3 and moved > 6 and offered > 0, (relinked, moved, offered)
+    assert relinked > 3 and moved > 6 and offered > 0 and notes_moved > 2, (
+        relinked,
+        moved,
+        offered,
+        notes_moved,
+    )

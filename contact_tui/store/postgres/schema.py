@@ -1205,6 +1205,7 @@ DECLARE
     v_contact text;
     v_new jsonb;
     v_relinked jsonb := '[]';
+    v_notes jsonb;
     v_merge jsonb;
     v_audit jsonb;
 BEGIN
@@ -1264,9 +1265,17 @@ BEGIN
             'candidatesBefore', coalesce(v_row.doc -> 'candidateIds', '[]'),
             'candidatesAfter', v_after));
     END LOOP;
+    -- The merged-away contact's notes go to the kept one as they are (moving a note is not
+    -- editing it; move_notes is for absorbing only), before the delete would take them.
+    SELECT coalesce(jsonb_agg(to_jsonb(n.id) ORDER BY n.id COLLATE "C"), '[]') INTO v_notes
+        FROM {SCHEMA}.notes AS n WHERE n.contact_id = p_other;
+    UPDATE {SCHEMA}.notes
+        SET contact_id = v_keep, doc = doc || jsonb_build_object('entityId', v_keep)
+        WHERE contact_id = p_other;
     DELETE FROM {SCHEMA}.contacts WHERE id = p_other;
     v_merge := jsonb_build_object('keptBefore', v_kept.doc, 'otherBefore', v_other.doc,
-                                  'keptAfter', v_saved, 'relinked', v_relinked);
+                                  'keptAfter', v_saved, 'relinked', v_relinked,
+                                  'movedNotes', v_notes);
     INSERT INTO {SCHEMA}.merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)
         VALUES (p_other, v_keep, p_audit ->> 'id',
                 jsonb_build_object('id', p_other, 'keptId', v_keep, 'auditId', p_audit ->> 'id',
@@ -1362,6 +1371,11 @@ BEGIN
                 WHERE id = v_row.id;
         END IF;
     END LOOP;
+    -- The notes the merge moved go back, unless deleted since; notes added since stay.
+    UPDATE {SCHEMA}.notes
+        SET contact_id = v_m.id, doc = doc || jsonb_build_object('entityId', v_m.id)
+        WHERE contact_id = v_m.kept_id AND id IN (
+            SELECT jsonb_array_elements_text(coalesce(v_m.doc #> '{{merge,movedNotes}}', '[]')));
     DELETE FROM {SCHEMA}.merges WHERE id = v_m.id;
     v_audit := jsonb_build_object(
         'id', p_audit ->> 'id', 'at', {_AUDIT_AT}, 'agent', session_user, 'action', 'unmerge',
