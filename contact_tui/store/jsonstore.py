@@ -668,6 +668,15 @@ class JsonStore:
             )
             return sorted(ids, key=lambda i: str(rows[i].get("startedAt", "")), reverse=True)
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """Ids of the interactions linked to, or offering as a candidate, any of
+        ``contact_ids``, sorted (the index, as :meth:`Transaction.interaction_ids_naming`)."""
+        with self._mutex:
+            found: set[str] = set()
+            for contact_id in set(contact_ids):
+                found.update(self._idx.by_contact.get(contact_id, ()))
+            return sorted(found)
+
     def note_ids_for(self, contact_id: str) -> list[str]:
         """Ids of a contact's notes, newest first."""
         with self._mutex:

@@ -293,7 +293,8 @@ class UnitOfWork:
         self._check_version(other_id, other_version)
         saved = self.save_contact(kept, expected_version)
         relinked: list[Relink] = []
-        for interaction_id in sorted(self._tx.table_ids("interactions")):
+        # The interactions-by-contact index finds them (sorted: a stable order of writes).
+        for interaction_id in self.interaction_ids_naming([other_id]):
             doc = self._tx.get("interactions", interaction_id)
             if doc is None:
                 continue
@@ -522,15 +523,8 @@ class Repository:
         return _kept_id(self.store.doc("merges", contact_id))
 
     def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
-        """Interactions linked to a contact or offering it as a candidate."""
-        found = []
-        for interaction_id in self.store.table_ids("interactions"):
-            doc = self.store.doc("interactions", interaction_id)
-            if doc is not None and (
-                doc.get("contactId") == contact_id or contact_id in (doc.get("candidateIds") or ())
-            ):
-                found.append(interaction_id)
-        return sorted(found)
+        """Interactions linked to a contact or offering it as a candidate (from the index)."""
+        return self.store.interaction_ids_naming([contact_id])
 
     def stats(self) -> StoreStats:
         """Sizes, for the header and doctor."""

@@ -4,12 +4,19 @@ staged interactions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.model import Channel, Interaction, Participant
+from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.repository import Repository
+from contact_tui.store.transaction import Transaction
+from tests.factories import build_world
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -78,3 +85,41 @@ def test_a_malformed_reference_is_passed_over_not_fatal(tmp_path: Path) -> None:
         assert repo.store._idx.by_contact == {"c1": {"i1"}, "c2": {"i1"}}
     finally:
         repo.close()
+
+
+def test_a_merge_reads_only_the_interactions_naming_the_merged_away_contact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview and the merge find what to relink through the index: no scan of every
+    interaction (a busy store holds many), and no interaction read but those naming it."""
+    path = tmp_path / "store.json"
+    world = build_world(path)
+    try:
+        service = world.service()
+        keep, other = world.sam.id, world.unknown_call.contact_id or ""
+        naming = {world.unknown_call.id}
+        read: list[str] = []
+        real_get = Transaction.get
+
+        def get(self: Transaction, table: str, doc_id: str) -> Any:
+            if table == "interactions":
+                read.append(doc_id)
+            return real_get(self, table, doc_id)
+
+        def no_scan(real: Callable[[Any, str], list[str]]) -> Callable[[Any, str], list[str]]:
+            def table_ids(self: Any, table: str) -> list[str]:
+                assert table != "interactions", "every interaction scanned"
+                return real(self, table)
+
+            return table_ids
+
+        monkeypatch.setattr(Transaction, "get", get)
+        monkeypatch.setattr(Transaction, "table_ids", no_scan(Transaction.table_ids))
+        monkeypatch.setattr(JsonStore, "table_ids", no_scan(JsonStore.table_ids))
+        assert set(service.merge_preview(keep, other).relinked) == naming
+        done = service.merge(keep, other)
+        assert done.record.merge is not None
+        assert {r.interaction_id for r in done.record.merge.relinked} == naming
+        assert set(read) <= naming
+    finally:
+        world.close()
