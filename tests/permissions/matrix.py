@@ -1,21 +1,31 @@
-"""Shared by the permission matrix tiers: every combination of the permissions, a store
-with one thing for every action to act on, and a fingerprint proving nothing was written.
+"""Shared by the permission matrix tiers: the combinations of permissions each action is
+tried under, a store with one thing for every action to act on, and a fingerprint proving
+nothing was written.
+
+Which combinations (``row_combos``): an action's outcome can only depend on the permissions
+its rule names, that is the permissions its use cases need (``NEEDS``), the qualifiers for
+another agent's interaction or note (``OTHERS_INTERACTION``, ``OTHERS_NOTE``) included. So a
+row tries every subset of those, each crossed with two settings of all the other permissions:
+none of them and all of them. Every combination that can matter is tried, and each irrelevant
+permission is shown not to matter (granting all of them changes no outcome, withholding all
+of them neither). Every subset of all nine permissions would be 2 ** 9 = 512 cases a row; an
+action naming three takes 2 ** 3 * 2 = 16.
 
 The same scene is built for the service, the command line and the screen, for whichever agent
 the tier runs as (``alice`` for the service and the screen, the OS user for the CLI), so the
 three tiers check the same actions on the same data. It is built once per agent and test
 process (``SceneTemplates``) and copied for each test: building takes ~40 ms, copying <1 ms,
-and the matrix has thousands of cases.
+and the matrix has hundreds of cases.
 
-Each test runs a whole row of the matrix (one action, every combination) rather than one case:
-a test's own setup and reporting cost more than most cases, and there are thousands. ``Row``
+Each test runs a whole row of the matrix (one action, all its combinations) rather than one case:
+a test's own setup and reporting cost more than most cases, and there are hundreds. ``Row``
 runs the cases one by one, each on a scene as built, and reports every failing case by name
 at the end, so one failure hides none of the others.
 
 The service tier runs over PostgreSQL too (``PgScenes``): the same scene built through the
 service in a template database, as the scene's user holding every permission, and copied once
 into a working database each test starts from. Copying a database per test would cost ~50 ms
-(create and drop) times thousands of cases, so a test that changed it has it put back from a
+(create and drop) times hundreds of cases, so a test that changed it has it put back from a
 copy kept beside it (a few ms); most cases change nothing.
 """
 
@@ -23,7 +33,7 @@ from __future__ import annotations
 
 import shutil
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -92,13 +102,36 @@ SHORT = {
     MERGE: "merge",
 }
 
-# Every subset of the permissions: 2 ** 9 = 512 combinations, from none to all.
-COMBOS: list[Combo] = [
-    frozenset(chosen)
-    for size in range(len(Permission) + 1)
-    for chosen in combinations(list(Permission), size)
-]
-assert len(COMBOS) == 2 ** len(Permission)
+ALL: Combo = frozenset(Permission)
+
+
+def row_combos(relevant: Iterable[Permission]) -> list[Combo]:
+    """The combinations a row is tried under (see the module docstring): every subset of
+    ``relevant`` (the permissions the row's rule names), from none to all, each with none and
+    with all of the other permissions (once when there are no others)."""
+    named = in_check_order(relevant)
+    rest = ALL - set(named)
+    settings = (frozenset(), rest) if rest else (frozenset(),)
+    return [
+        frozenset(chosen) | others
+        for size in range(len(named) + 1)
+        for chosen in combinations(named, size)
+        for others in settings
+    ]
+
+
+def assert_row_combos(combos: list[Combo], relevant: Iterable[Permission]) -> None:
+    """``combos`` holds every subset of ``relevant``, each once with none and once with all of
+    the other permissions, and nothing else."""
+    named = frozenset(relevant)
+    rest = ALL - named
+    wanted = {
+        frozenset(chosen) | others
+        for size in range(len(named) + 1)
+        for chosen in combinations(sorted(named), size)
+        for others in {frozenset(), rest}
+    }
+    assert len(combos) == len(set(combos)) == len(wanted) and set(combos) == wanted
 
 
 def combo_id(combo: Combo) -> str:
@@ -580,7 +613,6 @@ class PgScenes:
 
 # --- the screens' keys (tests/permissions/test_gating.py and test_screen_matrix.py) ----------
 
-ALL: Combo = frozenset(Permission)
 # The permissions the main screen gates actions on (admin, route and view-all gate none, nor
 # merge: the screens have no merge key yet, only the service and the command line).
 SCREEN_PERMISSIONS = (PROMOTE, ADD, EDIT, VIEW)
