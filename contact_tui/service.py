@@ -25,11 +25,31 @@ from contact_tui.domain.draft import (
     check_phone,
     field_label,
 )
+from contact_tui.domain.duplicates import (
+    SOFT_CANDIDATES,
+    DuplicateMatch,
+    Duplicates,
+    folded_name,
+    hard_reason,
+    name_words,
+    soft_reasons,
+)
+from contact_tui.domain.duplicates import match_keys as duplicate_keys
 from contact_tui.domain.identity import (
     email_identity,
     identity_for_sender,
     phone_identity,
     sender_key,
+)
+from contact_tui.domain.merge import (
+    Collision,
+    Dropped,
+    FieldOutcome,
+    MergeRefused,
+    MergeResult,
+    Move,
+    plan_merge,
+    plan_unmerge,
 )
 from contact_tui.domain.model import (
     AuditAction,
@@ -40,16 +60,19 @@ from contact_tui.domain.model import (
     Interaction,
     InteractionState,
     MatchKind,
+    Note,
     Participant,
     Permission,
     PhoneKind,
     Platform,
+    UnmergeDetail,
 )
 
 # Re-exported: callers of handle_interaction build one.
 from contact_tui.domain.model import NewInteraction as NewInteraction
 from contact_tui.domain.permissions import UseCase, in_check_order
 from contact_tui.domain.permissions import missing as missing_for
+from contact_tui.domain.present import timestamp
 from contact_tui.domain.rules import (
     MAX_AGENT_NAME_LENGTH,
     MAX_CHANNEL_ADDRESS_LENGTH,
@@ -58,6 +81,7 @@ from contact_tui.domain.rules import (
     MAX_SUBJECT_LENGTH,
     MAX_TRANSCRIPT_LINE_LENGTH,
     MAX_TRANSCRIPT_LINES,
+    MAX_WRAP_UP_LENGTH,
     InteractionIntake,
     RuleError,
     check_count,
@@ -65,6 +89,8 @@ from contact_tui.domain.rules import (
     phone_key,
     region_for_country_code,
     validate_name,
+    validate_note,
+    validate_notes,
 )
 from contact_tui.domain.search import count_cap, partial_number
 from contact_tui.exchange import formats
@@ -94,6 +120,11 @@ from contact_tui.store.errors import StoreUnreadable as StoreUnreadable
 # An ephemeral contact's createdBy: made by the matching rule, not by an agent's edit. The audit
 # records name the real user whose intake triggered it.
 SYSTEM_ACTOR = "system"
+
+
+# Rows an import creates that are each checked for a same-name stored contact with a search;
+# above this many, the stored names are read once instead.
+IMPORT_NAME_SEARCHES = 500
 
 
 class PermissionDenied(Exception):
@@ -156,8 +187,64 @@ class Export:
     mode: int | None = None
 
 
+@dataclass(frozen=True)
+class MergePlan:
+    """A merge preview: both contacts as they are, what the kept one will hold (``result``, as
+    it would be saved), every field group of both, which phones, emails and messaging ids move
+    and where they land, what a ``prefer`` choice gives up, the collisions still to choose,
+    and the interactions that would be relinked (whoever's they are)."""
+
+    keep: Contact
+    other: Contact
+    result: Contact
+    fields: tuple[FieldOutcome, ...]
+    moves: tuple[Move, ...]
+    dropped: tuple[Dropped, ...]
+    collisions: tuple[Collision, ...]
+    relinked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """A merge done: the kept contact as saved and the MERGE audit record (its id undoes it)."""
+
+    contact: Contact
+    record: AuditRecord
+
+
+@dataclass(frozen=True)
+class UnmergeOutcome:
+    """A merge undone: the kept contact as saved, the contact that came back, the kept
+    contact's field groups left as someone edited them since the merge, the interactions left
+    where someone moved them since, and the UNMERGE audit record."""
+
+    kept: Contact
+    restored: Contact
+    unrestored: tuple[str, ...]
+    left: tuple[str, ...]
+    record: AuditRecord
+
+
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _read_following(
+    read: Callable[[str], Contact | None],
+    merged_into: Callable[[str], str | None],
+    contact_id: str,
+) -> Contact | None:
+    """The contact ``contact_id`` names: itself, or, once it was merged away, the contact it
+    was merged into, through every later merge (a loop, which no store should hold, ends the
+    walk). An id that exists costs one read, as before merges."""
+    found = read(contact_id)
+    seen = {contact_id}
+    current = contact_id
+    while found is None and (kept := merged_into(current)) is not None and kept not in seen:
+        seen.add(kept)
+        current = kept
+        found = read(current)
+    return found
 
 
 class ContactService:
@@ -252,9 +339,11 @@ class ContactService:
     # --- reading -------------------------------------------------------------------------
 
     def contact(self, contact_id: str) -> Contact:
-        """A contact by id; NotFound when there is none."""
+        """A contact by id, or, for the id of a contact merged into another, the contact it
+        was merged into (its ``id`` then differs from the one asked); NotFound when there is
+        none."""
         self.require_use_case(UseCase.VIEW_CONTACTS)
-        found = self.repo.contact(contact_id)
+        found = _read_following(self.repo.contact, self.repo.merged_into, contact_id)
         if found is None:
             raise NotFound(f"No contact has the id {contact_id}.")
         return found
@@ -499,13 +588,14 @@ class ContactService:
         now = self.clock()
         with self.repo.write(self.agent.user) as uow:
             interaction = self._own_interaction(uow, interaction_id)
-            contact = uow.contact(contact_id)
+            # A merged-away id links the contact it was merged into.
+            contact = _read_following(uow.contact, uow.merged_into, contact_id)
             if contact is None:
                 raise NotFound(f"No contact has the id {contact_id}.")
-            uow.touch_contact(contact_id, now)
-            interaction = replace(interaction, contact_id=contact_id)
+            uow.touch_contact(contact.id, now)
+            interaction = replace(interaction, contact_id=contact.id)
             uow.save_interaction(interaction)
-            uow.add_audit(self._audit(AuditAction.LINK, contact_id, (), None, interaction_id))
+            uow.add_audit(self._audit(AuditAction.LINK, contact.id, (), None, interaction_id))
         return interaction
 
     def unlink(self, interaction_id: str) -> Interaction:
@@ -531,6 +621,45 @@ class ContactService:
             interaction = replace(interaction, state=InteractionState.ENDED, ended_at=self.clock())
             uow.save_interaction(interaction)
         return interaction
+
+    def set_wrap_up(self, interaction_id: str, text: str) -> Interaction:
+        """Write (or, with blank ``text``, clear) the wrap-up note of an interaction, during or
+        after it: up to 10,000 characters, line feeds allowed, no control or format characters
+        (the notes rule). Kept on the interaction, so it goes where the interaction is
+        relinked; audited. Needs view; another agent's interaction needs view-all."""
+        self.require_use_case(UseCase.WRAP_UP)
+        try:
+            note = validate_notes(text, "The wrap-up note", max_length=MAX_WRAP_UP_LENGTH)
+        except RuleError as err:
+            raise InvalidInput(str(err)) from None
+        with self.repo.write(self.agent.user) as uow:
+            interaction = self._own_interaction(uow, interaction_id)
+            if interaction.wrap_up_note == note:
+                return interaction
+            interaction = replace(interaction, wrap_up_note=note)
+            uow.save_wrap_up(
+                interaction,
+                self._audit(
+                    AuditAction.WRAP_UP,
+                    interaction.contact_id,
+                    ("wrapUpNote",),
+                    None,
+                    interaction.id,
+                ),
+            )
+        return interaction
+
+    def contact_history(self, contact_id: str) -> list[Interaction]:
+        """The contact's interactions, newest first: every one with view-all, else only the
+        agent's own (the rule for reading an interaction; others' are left out entirely, not
+        shown without their content). NotFound when there is no such contact."""
+        self.require_use_case(UseCase.CONTACT_HISTORY)
+        if self.repo.contact(contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}.")
+        found = self.repo.interactions_for_contact(contact_id)
+        if self.allowed(UseCase.OTHERS_INTERACTION):
+            return found
+        return [i for i in found if i.agent == self.agent.user]
 
     def _own_interaction(self, uow: StoreTransaction, interaction_id: str) -> Interaction:
         """The interaction to act on, read inside the write; see :meth:`_require_access`."""
@@ -616,9 +745,10 @@ class ContactService:
             return
         if not uow.contact_keys(old.id) & uow.contact_keys(made.id):
             return  # a different person: the ephemeral contact is left for its own caller
+        uow.move_notes(old.id, made.id)  # before the removal, which takes its notes with it
         uow.delete_contact(old.id)
         uow.add_audit(self._audit(AuditAction.ABSORB, old.id, (), old.version + 1, interaction.id))
-        for other_id in uow.interaction_ids():
+        for other_id in uow.interaction_ids_naming([old.id]):
             other = uow.interaction(other_id)
             if other is None or other.id == interaction.id:
                 continue
@@ -673,6 +803,161 @@ class ContactService:
             uow.add_audit(self._audit(AuditAction.PROMOTE, contact_id, changed, saved.version))
         return saved
 
+    # --- merging (issue 13) ----------------------------------------------------------------
+
+    def merge_preview(
+        self, keep_id: str, other_id: str, prefer: dict[str, str] | None = None
+    ) -> MergePlan:
+        """What merging contact ``other_id`` into ``keep_id`` would do, written nowhere (needs
+        view, edit and merge); ``prefer`` maps field groups to "keep" or "other" (see
+        :mod:`contact_tui.domain.merge`). InvalidInput for a pair that cannot be merged."""
+        self.require_use_case(UseCase.MERGE_CONTACTS)
+        keep, other = self._merge_pair(self.repo.contact, self.repo.merged_into, keep_id, other_id)
+        planned = self._planned(keep, other, prefer)
+        return MergePlan(
+            keep=keep,
+            other=other,
+            result=replace(
+                planned.contact,
+                version=keep.version + 1,
+                modify_date=self.clock(),
+                modified_by=self.agent.user,
+            ),
+            fields=planned.fields,
+            moves=planned.moves,
+            dropped=planned.dropped,
+            collisions=planned.collisions,
+            relinked=tuple(self.repo.interaction_ids_to_relink(other.id)),
+        )
+
+    def merge(
+        self,
+        keep_id: str,
+        other_id: str,
+        prefer: dict[str, str] | None = None,
+        expected_versions: tuple[int, int] | None = None,
+    ) -> MergeOutcome:
+        """Merge contact ``other_id`` into ``keep_id`` in one store transaction (needs view,
+        edit and merge): the kept contact takes the other's identities and fields as
+        :meth:`merge_preview` shows, every interaction linked to the other (or offering it)
+        is relinked, whoever's it is, the other is removed and its id finds the kept contact
+        from then on, and one MERGE audit record keeps both contacts as they were.
+
+        ``expected_versions`` (kept, other): the versions the agent saw; a contact changed
+        since raises ConflictError naming who changed it. A phone, email or messaging id with
+        no room on the kept contact raises InvalidInput until ``prefer`` chooses.
+        """
+        self.require_use_case(UseCase.MERGE_CONTACTS)
+        with self.repo.write(self.agent.user) as uow:
+            keep, other = self._merge_pair(uow.contact, uow.merged_into, keep_id, other_id)
+            planned = self._planned(keep, other, prefer)
+            if planned.collisions:
+                raise InvalidInput(
+                    " ".join(c.message for c in planned.collisions) + " Nothing was merged."
+                )
+            keep_version, other_version = expected_versions or (keep.version, other.version)
+            result = replace(planned.contact, modify_date=self.clock(), modified_by=self.agent.user)
+            record = self._audit(AuditAction.MERGE, keep.id, uow.changed_fields(keep, result))
+            written = uow.merge_contacts(result, keep_version, other.id, other_version, record)
+        assert written.merge is not None
+        return MergeOutcome(written.merge.kept_after, written)
+
+    def unmerge(self, merge_id: str) -> UnmergeOutcome:
+        """Undo the merge whose audit record is ``merge_id`` (needs view, edit and merge): the
+        merged-away contact comes back with its id and fields, the kept contact gives back
+        what the merge gave it except where it was edited since (those edits stay and are
+        named), and the interactions the merge relinked go back unless someone moved them
+        since. A merge undone already, or not a merge, raises InvalidInput saying so."""
+        self.require_use_case(UseCase.UNMERGE_CONTACTS)
+        with self.repo.write(self.agent.user) as uow:
+            merge = uow.standing_merge(merge_id)
+            if merge is None:
+                raise self._no_standing_merge(merge_id)
+            kept_id, other_id = merge.kept_after.id, merge.other_before.id
+            current = uow.contact(kept_id)
+            if current is None:
+                later = uow.merged_into(kept_id)
+                if later is None:
+                    raise NotFound(
+                        f"Contact {kept_id}, which merge {merge_id} kept, no longer exists; "
+                        "the merge cannot be undone."
+                    )
+                raise InvalidInput(
+                    f"Contact {kept_id} was itself merged into {later} after merge {merge_id}; "
+                    f"undo that later merge first (see 'contact show {later} --history')."
+                )
+            if uow.contact(other_id) is not None:
+                raise InvalidInput(
+                    f"The id {other_id} is in use again, so the merged-away contact cannot come "
+                    "back under it; nothing was changed."
+                )
+            restored, unrestored = plan_unmerge(current, merge)
+            restored = replace(restored, modify_date=self.clock(), modified_by=self.agent.user)
+            record = replace(
+                self._audit(AuditAction.UNMERGE, kept_id, uow.changed_fields(current, restored)),
+                unmerge=UnmergeDetail(merge_id, unrestored),
+            )
+            written = uow.unmerge_contacts(merge_id, restored, current.version, record)
+        left = written.unmerge.left if written.unmerge is not None else ()
+        saved = replace(restored, version=written.version or current.version + 1)
+        return UnmergeOutcome(saved, merge.other_before, unrestored, left, written)
+
+    def _merge_pair(
+        self,
+        read: Callable[[str], Contact | None],
+        merged_into: Callable[[str], str | None],
+        keep_id: str,
+        other_id: str,
+    ) -> tuple[Contact, Contact]:
+        """The two contacts of a merge, each found through any merge of its id."""
+        pair = []
+        for given in (keep_id, other_id):
+            contact = _read_following(read, merged_into, given)
+            if contact is None:
+                raise NotFound(f"No contact has the id {given}.")
+            pair.append(contact)
+        keep, other = pair
+        if keep.id == other.id and keep_id != other_id:
+            raise InvalidInput(
+                f"Contacts {keep_id} and {other_id} are one contact already ({keep.id}): one was "
+                "merged into the other."
+            )
+        return keep, other
+
+    def _planned(self, keep: Contact, other: Contact, prefer: dict[str, str] | None) -> MergeResult:
+        try:
+            return plan_merge(keep, other, prefer)
+        except MergeRefused as err:
+            raise InvalidInput(str(err)) from None
+
+    def _no_standing_merge(self, merge_id: str) -> Exception:
+        """Why ``merge_id`` names no merge that can be undone, as the error to raise."""
+        record = self.repo.audit_record(merge_id)
+        if record is None:
+            return NotFound(
+                f"No merge has the id {merge_id}; give the id of a merge record from "
+                "'contact show ID --history'."
+            )
+        if record.action != AuditAction.MERGE:
+            return InvalidInput(
+                f"Record {merge_id} is a {record.action} record, not a merge; give the id of a "
+                "merge record from 'contact show ID --history'."
+            )
+        undone = next(
+            (
+                r
+                for r in self.repo.audit_for(record.contact_id or "")
+                if r.unmerge is not None and r.unmerge.undoes == merge_id
+            ),
+            None,
+        )
+        if undone is not None:
+            return InvalidInput(
+                f"Merge {merge_id} was already undone by {undone.agent} at "
+                f"{timestamp(undone.at)}; there is nothing left to undo."
+            )
+        return InvalidInput(f"Merge {merge_id} no longer stands; nothing was changed.")
+
     def expire_ephemeral(self, now: datetime | None = None) -> list[str]:
         """Remove ephemeral contacts older than the TTL since their last interaction, and
         unlink their interactions; curated contacts never expire (needs admin)."""
@@ -694,7 +979,7 @@ class ContactService:
                     expired.append(contact_id)
             if expired:
                 gone = set(expired)
-                for interaction_id in uow.interaction_ids():
+                for interaction_id in uow.interaction_ids_naming(gone):
                     interaction = uow.interaction(interaction_id)
                     if interaction is None:
                         continue
@@ -706,19 +991,114 @@ class ContactService:
                         )
         return expired
 
-    def phone_holders(self, text: str, exclude: str | None = None) -> list[Contact]:
-        """The contacts other than ``exclude`` that already hold the number ``text`` names
-        (typed any way, compared in E.164), ephemeral ones left out: the form warns an agent
-        about to save a number someone else has (needs view)."""
+    def likely_duplicates(self, draft: ContactDraft, contact_id: str | None = None) -> Duplicates:
+        """The stored contacts that ``draft`` (about to be created, or saved as contact
+        ``contact_id``) likely duplicates, each with why (needs view; a pure read, not
+        audited).
+
+        Hard: another contact holding one of its numbers (in E.164) or email addresses, found
+        through the identity keys. Soft: another contact with the same folded first and last
+        name and the same postal code or email domain, found with one bounded name search
+        (:data:`~contact_tui.domain.duplicates.SOFT_CANDIDATES`). Ephemeral contacts are left
+        out: they are the system's record of a caller, which Add to Contacts (or a contact
+        created from their interaction) takes over, and which expire. Parts of the draft that
+        break their rule are skipped, so a half-typed form can be checked.
+
+        A hard match is ``known`` when ``contact_id`` is a curated contact that already holds
+        every number and address it matches by: editing a contact that shares a family phone
+        is no new duplicate (promoting an ephemeral contact is: no agent chose that).
+        """
         self.require_use_case(UseCase.VIEW_CONTACTS)
-        e164 = phone_key(text, self.region)
-        if e164 is None:
-            return []
-        return [
-            c
-            for c in self.repo.contacts_by_key(phone_identity(e164))
-            if c.id != exclude and c.type != ContactType.EPHEMERAL
-        ]
+        current = self.repo.contact(contact_id) if contact_id is not None else None
+        held = (
+            match_keys(current)
+            if current is not None and current.type == ContactType.CURATED
+            else set()
+        )
+        hard: dict[str, DuplicateMatch] = {}
+        for key in duplicate_keys(draft, self.region):
+            for other in self.repo.contacts_by_key(key.key):
+                if other.id == contact_id or other.type == ContactType.EPHEMERAL:
+                    continue
+                seen = hard.get(other.id)
+                hard[other.id] = DuplicateMatch(
+                    other,
+                    (*(seen.reasons if seen else ()), hard_reason(key)),
+                    (*(seen.field_ids if seen else ()), *key.field_ids),
+                    known=(seen is None or seen.known) and key.key in held,
+                )
+        soft: list[DuplicateMatch] = []
+        words = name_words(draft)
+        if words:
+            candidates, _ = self.repo.search_text(words, SOFT_CANDIDATES)
+            for other in candidates:
+                if other.id in hard or other.id == contact_id:
+                    continue
+                if other.type == ContactType.EPHEMERAL:
+                    continue
+                why = soft_reasons(draft, other)
+                if why:
+                    soft.append(DuplicateMatch(other, why))
+        return Duplicates(tuple(hard.values()), tuple(soft))
+
+    # --- contact notes -------------------------------------------------------------------
+
+    def contact_notes(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first (needs view); NotFound when there is no contact."""
+        self.require_use_case(UseCase.VIEW_NOTES)
+        if self.repo.contact(contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}.")
+        return self.repo.notes_for(contact_id)
+
+    def note(self, note_id: str) -> Note:
+        """A contact note by id (needs view); NotFound when there is none."""
+        self.require_use_case(UseCase.VIEW_NOTES)
+        found = self.repo.note(note_id)
+        if found is None:
+            raise NotFound(f"No note has the id {note_id}.")
+        return found
+
+    def add_note(self, contact_id: str, text: str) -> Note:
+        """Add a note to a contact (needs edit). The store records the author and the time
+        (the database's, for PostgreSQL) and audits it; the contact's version is unchanged,
+        so an agent editing the contact meanwhile meets no conflict."""
+        self.require_use_case(UseCase.ADD_NOTE)
+        clean = _note_text(text)
+        with self.repo.write(self.agent.user) as uow:
+            return uow.add_note(_new_id(), contact_id, clean)
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text: your own with edit, anyone's with the note edit-all
+        permission too (supervisors). A note changed since ``expected_version`` is a
+        ConflictError naming who changed it."""
+        self.require_use_case(UseCase.EDIT_NOTE)
+        clean = _note_text(text)
+        with self.repo.write(self.agent.user) as uow:
+            self._require_note_access(uow.note(note_id), note_id)
+            return uow.edit_note(note_id, clean, expected_version)
+
+    def delete_note(self, note_id: str) -> None:
+        """Delete a note: your own with edit, anyone's with the note edit-all permission too."""
+        self.require_use_case(UseCase.EDIT_NOTE)
+        with self.repo.write(self.agent.user) as uow:
+            self._require_note_access(uow.note(note_id), note_id)
+            uow.delete_note(note_id)
+
+    def may_change_note(self, note: Note) -> bool:
+        """True when the agent may edit or delete ``note`` (for showing the keys)."""
+        if not self.allowed(UseCase.EDIT_NOTE):
+            return False
+        return note.created_by == self.agent.user or self.allowed(UseCase.OTHERS_NOTE)
+
+    def _require_note_access(self, note: Note | None, note_id: str) -> None:
+        """NotFound for no note; PermissionDenied for another agent's without edit-all."""
+        if note is None:
+            raise NotFound(f"No note has the id {note_id}; it may have been deleted.")
+        if note.created_by != self.agent.user:
+            author = note.created_by or "an unknown author"
+            self.require_use_case(
+                UseCase.OTHERS_NOTE, f"Note {note_id} was written by {author}, not by you"
+            )
 
     # --- import and export ---------------------------------------------------------------
 
@@ -835,6 +1215,9 @@ class ContactService:
         self.repo.refresh()
         started_at = self.repo.position()
         report, writes = self._plan(checked, self.repo, base, progress)
+        # Read outside the lock too: a warning, so the store as it is now is good enough.
+        likely = self._soft_duplicates(report.created)
+        report.warnings.extend(warning for _, warning in likely)
         if dry_run or (report.problems and not skip_invalid):
             return report
         saves = [prepare_save(w.contact, w.before) for w in writes]
@@ -843,6 +1226,8 @@ class ContactService:
                 # Someone changed a contact this import touches meanwhile: plan again, now
                 # under the lock, so nothing they saved is overwritten.
                 report, writes = self._plan(checked, uow, base, progress)
+                lines = {w.line for w in report.created}
+                report.warnings.extend(w for line, w in likely if line in lines)
                 if report.problems and not skip_invalid:
                     return report
                 saves = [prepare_save(w.contact, w.before) for w in writes]
@@ -857,6 +1242,43 @@ class ContactService:
                     progress("Saving", n, len(saves))
             report.written = bool(saves)
         return report
+
+    def _soft_duplicates(self, created: list[PlannedWrite]) -> list[tuple[int, str]]:
+        """(line, warning) for each row an import creates that is likely a stored contact
+        typed again: the same folded name and postal code or email domain (the hard kind, a
+        number another contact has, is the planner's "shares a number" warning). Up to
+        IMPORT_NAME_SEARCHES rows are looked up with a bounded name search each; a bigger
+        import reads the stored names once instead (one pass, not a search per row)."""
+        drafts = [(w, ContactDraft.from_contact(w.contact)) for w in created]
+        drafts = [(w, d) for w, d in drafts if name_words(d)]
+        if not drafts:
+            return []
+        by_name: dict[tuple[str, str], list[Contact]] | None = None
+        if len(drafts) > IMPORT_NAME_SEARCHES:
+            by_name = {}
+            for stored in self.repo.contacts(self.repo.contact_ids()):
+                key = folded_name(stored.first_name, stored.last_name)
+                by_name.setdefault(key, []).append(stored)
+        warnings: list[tuple[int, str]] = []
+        for write, draft in drafts:
+            if by_name is None:
+                candidates, _ = self.repo.search_text(name_words(draft), SOFT_CANDIDATES)
+            else:
+                candidates = by_name.get(folded_name(draft.first_name, draft.last_name), [])
+            for stored in candidates:
+                if stored.type == ContactType.EPHEMERAL or stored.id == write.contact.id:
+                    continue
+                why = soft_reasons(draft, stored)
+                if why:
+                    warnings.append(
+                        (
+                            write.line,
+                            f"line {write.line}: likely the same person as "
+                            f"{stored.display_name} (id {stored.id}): {', '.join(why)}; "
+                            "added as a new contact",
+                        )
+                    )
+        return warnings
 
     def _plan(
         self,
@@ -981,6 +1403,14 @@ def _split_name(name: str) -> tuple[str, str]:
         return "", ""
     first, _, last = clean.rpartition(" ")
     return (first, last) if first else (clean, "")
+
+
+def _note_text(text: str) -> str:
+    """A note's text as stored, or InvalidInput saying what is wrong with it."""
+    try:
+        return validate_note(text)
+    except RuleError as err:
+        raise InvalidInput(str(err), {"noteText": str(err)}) from None
 
 
 def _errors_sentence(errors: dict[str, str]) -> str:

@@ -85,7 +85,16 @@ def set_grants(
 
 
 # The store's tables, emptied between the contract tests that share a database.
-TABLES = ("contact_keys", "contact_changes", "contacts", "interactions", "audit", "settings")
+TABLES = (
+    "contact_keys",
+    "contact_changes",
+    "notes",
+    "contacts",
+    "interactions",
+    "audit",
+    "settings",
+    "merges",
+)
 
 # Emptying as a fresh copy of the template would be, in one round trip and one transaction:
 # DELETE rather than TRUNCATE (on tables this small ~0.1 ms of server time against ~4 ms:

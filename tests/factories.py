@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from contact_tui.config import BUILTIN_ROLES, Agent, Config, default_settings
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
@@ -24,6 +27,7 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.service import ContactService, NewInteraction
+from contact_tui.store.format import journal_header, record_line
 from contact_tui.store.repository import Repository
 
 # --- configs, agents, the clock ---------------------------------------------------------------
@@ -206,3 +210,44 @@ def build_world(path: Path) -> World:
         email=email,
         whatsapp=chat,
     )
+
+
+# --- a store the version before contact notes wrote (issue 13) ---------------------------------
+
+NOTE_A = "Prefers email.\nDeaf in one ear: speak up.  \n\n  Indented line"
+
+
+def _old_contact(contact_id: str, **extra: Any) -> dict[str, Any]:
+    doc = {"id": contact_id, "type": "Curated", "firstName": "Sam", "lastName": contact_id}
+    return {**doc, "surveyOptOut": False, "version": 3, **extra}
+
+
+def write_old_store(path: Path) -> None:
+    """A store as the version before contact notes wrote it: four tables, no ``notes`` table,
+    one contact with notes in the snapshot and one whose notes arrived in the journal."""
+    snapshot = {
+        "contacts": {
+            "a": _old_contact(
+                "a",
+                notes=NOTE_A,
+                createDate="2025-01-02T03:04:05.000Z",
+                modifyDate="2025-06-07T08:09:10.000Z",
+                createdBy="carol",
+                modifiedBy="bob",
+            ),
+            "c": _old_contact("c", createDate="2025-01-02T03:04:05.000Z", createdBy="carol"),
+            "e": _old_contact("e", notes="", modifiedBy="bob"),
+        },
+        "interactions": {},
+        "audit": {},
+        "settings": {},
+        "_meta": {"store": {"format": 1, "generation": 1}},
+    }
+    path.write_bytes(orjson.dumps(snapshot))
+    b = _old_contact("b", notes="Only the creator", createDate="2024-12-31T23:59:59.999Z")
+    b["createdBy"] = "dave"
+    journal = journal_header(1, (0, 0)) + record_line(
+        1, "2025-06-07T08:09:10.000Z", "dave", [["put", "contacts", "b", b]]
+    )
+    path.with_name(path.name + ".journal").write_bytes(journal)
+    path.with_name(path.name + ".lock").write_bytes(b"")

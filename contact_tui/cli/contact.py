@@ -1,15 +1,25 @@
-"""``contact-tui contact ...``: add, show, edit, promote, search, list, link and unlink."""
+"""``contact-tui contact ...``: add, show, edit, promote, search, list, link, unlink, merge
+and unmerge."""
 
 from __future__ import annotations
 
 import sys
 
 from contact_tui.cli.context import Context
-from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, CliError
+from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
-from contact_tui.cli.render import contact_label, contact_lines, history_lines, search_lines
+from contact_tui.cli.render import (
+    contact_history_lines,
+    contact_label,
+    contact_lines,
+    history_lines,
+    merge_plan_doc,
+    merge_plan_lines,
+    search_lines,
+)
 from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc
 from contact_tui.domain.draft import ContactDraft
+from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import Contact
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import InvalidInput
@@ -26,11 +36,37 @@ def _warn_about(ctx: Context, draft: ContactDraft) -> None:
         ctx.out.warn(f"{flag_for(field_id)}: {message}")
 
 
+def _stop_duplicates(ctx: Context, draft: ContactDraft, contact_id: str | None = None) -> None:
+    """Refuse (exit 4) to save a contact another contact already has a number or email of,
+    unless --allow-duplicate; a same-name contact with the same postal code or email domain
+    is a warning. Called after the permission and the field rules are checked (so a rule
+    broken is exit 2, not 4), and skipped without the view permission: whether other
+    contacts exist is not a user's to learn then."""
+    service = ctx.service()
+    if not service.allowed(UseCase.VIEW_CONTACTS):
+        return
+    service.check(draft)  # a broken rule is said first, as the save would say it
+    found = service.likely_duplicates(draft, contact_id)
+    for match in found.soft:
+        ctx.out.warn(f"possible duplicate: {match.describe()}")
+    stopping = found.stopping()
+    if stopping and not ctx.args.allow_duplicate:
+        raise CliError(
+            EXIT_CONFLICT,
+            *(f"not saved: {m.describe()}." for m in stopping),
+            "Link the interaction to that contact (contact link), or give --allow-duplicate "
+            "to save anyway.",
+        )
+    for match in stopping:
+        ctx.out.warn(f"saved beside a likely duplicate (--allow-duplicate): {match.describe()}")
+
+
 def cmd_contact_add(ctx: Context) -> int:
     """Create a curated contact from the flags; with --interaction, link it too."""
     ctx.service().require_use_case(UseCase.CREATE_CONTACT)  # permission before any field rule
     draft = ContactDraft()
     apply_flags(draft, ctx.args)
+    _stop_duplicates(ctx, draft)
     contact = ctx.service().create_contact(draft, interaction_id=ctx.args.interaction)
     _warn_about(ctx, draft)
     lines = [f"Created contact {contact.id}.", *contact_lines(contact)]
@@ -61,6 +97,7 @@ def _read_for_change(
 def cmd_contact_edit(ctx: Context) -> int:
     """Change the fields given as flags; an empty value clears a field."""
     _, draft, version = _read_for_change(ctx, UseCase.EDIT_CONTACT, need_change=True)
+    _stop_duplicates(ctx, draft, ctx.args.id)
     contact = ctx.service().edit(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(
@@ -72,6 +109,7 @@ def cmd_contact_edit(ctx: Context) -> int:
 def cmd_contact_promote(ctx: Context) -> int:
     """Add to Contacts: make an ephemeral contact curated, with any field flags applied."""
     _, draft, version = _read_for_change(ctx, UseCase.PROMOTE_CONTACT, need_change=False)
+    _stop_duplicates(ctx, draft, ctx.args.id)
     contact = ctx.service().promote(ctx.args.id, draft, version)
     _warn_about(ctx, draft)
     ctx.out.result(
@@ -84,6 +122,8 @@ def cmd_contact_show(ctx: Context) -> int:
     """Show one contact; --history adds its audit trail."""
     service = ctx.service()
     contact = service.contact(ctx.args.id)
+    if contact.id != ctx.args.id:
+        ctx.out.warn_info(f"Contact {ctx.args.id} was merged into {contact.id}; showing that.")
     if not ctx.args.history:
         ctx.out.result(contact_to_doc(contact), contact_lines(contact))
         return EXIT_OK
@@ -142,4 +182,90 @@ def cmd_contact_unlink(ctx: Context) -> int:
     """Detach one of your interactions from its contact."""
     interaction = ctx.service().unlink(ctx.args.interaction_id)
     ctx.out.result(interaction_to_doc(interaction), [f"Unlinked interaction {interaction.id}."])
+    return EXIT_OK
+
+
+def cmd_contact_history(ctx: Context) -> int:
+    """A contact's interactions, newest first: the agent's own, or everyone's with view-all."""
+    service = ctx.service()
+    interactions = service.contact_history(ctx.args.id)
+    contact = service.contact(ctx.args.id)
+    ctx.out.result(
+        [interaction_to_doc(i) for i in interactions],
+        contact_history_lines(contact, interactions),
+    )
+    return EXIT_OK
+
+
+def _prefer(values: list[str] | None) -> dict[str, str]:
+    """``--prefer FIELD=SIDE`` flags as a mapping; CliError (exit 2) for one without '='."""
+    chosen: dict[str, str] = {}
+    for value in values or ():
+        field_id, sep, side = value.partition("=")
+        if not sep:
+            raise CliError(
+                EXIT_INVALID,
+                f"--prefer {value}: give FIELD=keep or FIELD=other, e.g. --prefer firstName=other.",
+            )
+        chosen[field_id.strip()] = side.strip()
+    return chosen
+
+
+def cmd_contact_merge(ctx: Context) -> int:
+    """Merge contact OTHER into KEEP; --dry-run prints the preview and changes nothing."""
+    service = ctx.service()
+    service.require_use_case(UseCase.MERGE_CONTACTS)  # permission before any flag's rule
+    prefer = _prefer(ctx.args.prefer)
+    if ctx.args.dry_run:
+        plan = service.merge_preview(ctx.args.keep, ctx.args.other, prefer)
+        ctx.out.result(merge_plan_doc(plan), merge_plan_lines(plan))
+        if plan.collisions:
+            for collision in plan.collisions:
+                ctx.out.error(collision.message)
+            return EXIT_INVALID
+        return EXIT_OK
+    done = service.merge(ctx.args.keep, ctx.args.other, prefer)
+    merge = done.record.merge
+    assert merge is not None
+    other = merge.other_before
+    relinked = len(merge.relinked)
+    ctx.out.result(
+        {"contact": contact_to_doc(done.contact), "merge": audit_to_doc(done.record)},
+        [
+            f"Merged contact {other.id} ({other.display_name}, {other.type.value}) into "
+            f"{done.contact.id}; {relinked} interaction{'s' if relinked != 1 else ''} relinked.",
+            f"Undo with: contact-tui contact unmerge {done.record.id}",
+            *contact_lines(done.contact),
+        ],
+    )
+    return EXIT_OK
+
+
+def cmd_contact_unmerge(ctx: Context) -> int:
+    """Undo a merge: the merged-away contact comes back; edits made since are kept."""
+    done = ctx.service().unmerge(ctx.args.merge_id)
+    lines = [
+        f"Undid merge {ctx.args.merge_id}: contact {done.restored.id} "
+        f"({done.restored.display_name}) is back, and {done.kept.id} gave back what the merge "
+        "gave it."
+    ]
+    if done.unrestored:
+        kept = ", ".join(GROUPS[g] for g in done.unrestored)
+        lines.append(
+            f"Not restored on {done.kept.id}, edited since the merge (the edits are kept): {kept}."
+        )
+    if done.left:
+        lines.append(
+            "Interactions someone relinked since, left as they are: " + ", ".join(done.left) + "."
+        )
+    ctx.out.result(
+        {
+            "kept": contact_to_doc(done.kept),
+            "restored": contact_to_doc(done.restored),
+            "unrestored": list(done.unrestored),
+            "left": list(done.left),
+            "unmerge": audit_to_doc(done.record),
+        },
+        lines,
+    )
     return EXIT_OK

@@ -19,6 +19,8 @@ _NOUNS = {
     "interactions": ("interaction", "interactions"),
     "audit": ("audit record", "audit records"),
     "settings": ("setting", "settings"),
+    "notes": ("contact note", "contact notes"),
+    "merges": ("standing merge", "standing merges"),
 }
 
 

@@ -15,12 +15,15 @@ from contact_tui.cli.app import cmd_app
 from contact_tui.cli.contact import (
     cmd_contact_add,
     cmd_contact_edit,
+    cmd_contact_history,
     cmd_contact_link,
     cmd_contact_list,
+    cmd_contact_merge,
     cmd_contact_promote,
     cmd_contact_search,
     cmd_contact_show,
     cmd_contact_unlink,
+    cmd_contact_unmerge,
 )
 from contact_tui.cli.context import Context
 from contact_tui.cli.db import (
@@ -52,8 +55,10 @@ from contact_tui.cli.interaction import (
     cmd_interaction_import,
     cmd_interaction_list,
     cmd_interaction_new,
+    cmd_interaction_note,
     cmd_interaction_show,
 )
+from contact_tui.cli.notes import cmd_note_add, cmd_note_delete, cmd_note_edit, cmd_note_list
 from contact_tui.cli.output import Output
 from contact_tui.cli.parser import build_parser
 from contact_tui.config import ConfigError
@@ -76,11 +81,19 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "contact list": cmd_contact_list,
     "contact link": cmd_contact_link,
     "contact unlink": cmd_contact_unlink,
+    "contact history": cmd_contact_history,
+    "contact note list": cmd_note_list,
+    "contact note add": cmd_note_add,
+    "contact note edit": cmd_note_edit,
+    "contact note delete": cmd_note_delete,
+    "contact merge": cmd_contact_merge,
+    "contact unmerge": cmd_contact_unmerge,
     "interaction new": cmd_interaction_new,
     "interaction import": cmd_interaction_import,
     "interaction list": cmd_interaction_list,
     "interaction show": cmd_interaction_show,
     "interaction end": cmd_interaction_end,
+    "interaction note": cmd_interaction_note,
     "admin show": cmd_admin_show,
     "admin set": cmd_admin_set,
     "expire": cmd_expire,
@@ -104,6 +117,12 @@ def _report_invalid(out: Output, err: InvalidInput) -> None:
 
 
 def _report_conflict(out: Output, err: ConflictError) -> None:
+    if err.thing == "note":
+        out.error(
+            f"{err} Nothing was saved; read it again with 'contact-tui contact note list' and "
+            "make your change again."
+        )
+        return
     out.error(
         f"{err} Nothing was saved; see the contact with 'contact-tui contact show "
         f"{err.contact_id}' and make your change again."

@@ -25,7 +25,11 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_INTERNAL, f"unexpected internal error (rerun with {DEBUG_ENV}=1 for a traceback)"),
     (EXIT_INVALID, "invalid input or usage"),
     (EXIT_PERMISSION, "permission denied"),
-    (EXIT_CONFLICT, "conflict: the contact changed since the version you started from"),
+    (
+        EXIT_CONFLICT,
+        "conflict: the contact changed since the version you started from, or another "
+        "contact has its number or email (--allow-duplicate)",
+    ),
     (EXIT_NOT_FOUND, "not found"),
     (EXIT_UNREADABLE, "store unreadable (damaged or unreadable file; see 'contact-tui doctor')"),
     (

@@ -10,6 +10,7 @@ from contact_tui.cli.render import interaction_lines, table
 from contact_tui.domain.codec import interaction_to_doc
 from contact_tui.domain.model import Channel, Interaction, InteractionState, Participant, Platform
 from contact_tui.domain.present import timestamp
+from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import read_records
@@ -17,6 +18,8 @@ from contact_tui.service import InvalidInput, NewInteraction, PermissionDenied
 
 # A transcript file larger than this is refused: a transcript is a conversation, not a dump.
 MAX_TRANSCRIPT_BYTES = 1_000_000
+# A wrap-up note file: 10,000 characters of up to four bytes each, and a byte-order mark.
+MAX_NOTE_BYTES = 4 * MAX_WRAP_UP_LENGTH + 3
 
 
 def _read_limited(path: str, limit: int) -> bytes:
@@ -207,4 +210,23 @@ def cmd_interaction_end(ctx: Context) -> int:
         interaction_to_doc(interaction),
         [f"Interaction {interaction.id} ended at {timestamp(interaction.ended_at)}."],
     )
+    return EXIT_OK
+
+
+def cmd_interaction_note(ctx: Context) -> int:
+    """Write (or, with empty text, clear) the wrap-up note of an interaction: TEXT, or
+    --file PATH ('-' reads standard input, keeping a long note out of ``ps``)."""
+    args = ctx.args
+    if args.file is not None:
+        text = _decode_text(_read_limited(args.file, MAX_NOTE_BYTES), args.file)
+    else:
+        _check_is_text("TEXT", [args.text])
+        text = args.text
+    interaction = ctx.service().set_wrap_up(args.id, text)
+    done = (
+        f"Saved the wrap-up note of interaction {interaction.id}."
+        if interaction.wrap_up_note
+        else f"Interaction {interaction.id} has no wrap-up note now."
+    )
+    ctx.out.result(interaction_to_doc(interaction), [done])
     return EXIT_OK

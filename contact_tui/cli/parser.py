@@ -288,14 +288,28 @@ def _command(
     return parser
 
 
+def _allow_duplicate(parser: argparse.ArgumentParser) -> None:
+    """``--allow-duplicate``: save though another contact has one of the numbers or emails."""
+    parser.add_argument(
+        "--allow-duplicate",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="save even when another contact already has one of these numbers or emails "
+        "(without it that is refused, exit 4, naming the contact)",
+    )
+
+
 def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
-    contact = sub.add_parser("contact", help="add, show, edit, promote, search, link contacts")
+    contact = sub.add_parser(
+        "contact", help="add, show, edit, promote, search, link, merge contacts; their notes"
+    )
     csub = contact.add_subparsers(
         dest="contact_command", required=True, metavar="COMMAND", parser_class=ValuesParser
     )
     add = _command(csub, "add", "contact add", "create a curated contact", common)
     add_contact_field_flags(add)
     add.add_argument("--interaction", metavar="ID", help="link the new contact to this interaction")
+    _allow_duplicate(add)
     cast(ValuesParser, add).accept_values()  # csub's parser_class
     show = _command(csub, "show", "contact show", "show a contact", common)
     show.add_argument("id", metavar="ID")
@@ -311,6 +325,7 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
             "version just read is used, so a change made meanwhile is still refused",
         )
         add_contact_field_flags(parser)
+        _allow_duplicate(parser)
         cast(ValuesParser, parser).accept_values()
     search = _command(csub, "search", "contact search", "find contacts", common)
     search.add_argument(
@@ -326,6 +341,89 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
     link.add_argument("contact_id", metavar="CONTACT_ID")
     unlink = _command(csub, "unlink", "contact unlink", "unlink an interaction", common)
     unlink.add_argument("interaction_id", metavar="INTERACTION_ID")
+    history = _command(
+        csub,
+        "history",
+        "contact history",
+        "the contact's interactions, newest first (others' need "
+        f"{_needs(UseCase.OTHERS_INTERACTION)})",
+        common,
+    )
+    history.add_argument("id", metavar="ID")
+    merge = _command(
+        csub,
+        "merge",
+        "contact merge",
+        "merge contact OTHER into KEEP in one transaction (undo with 'contact unmerge')",
+        common,
+    )
+    merge.add_argument("keep", metavar="KEEP", help="the contact kept (the curated customer)")
+    merge.add_argument(
+        "other",
+        metavar="OTHER",
+        help="the contact merged into KEEP and removed; its id finds KEEP from then on",
+    )
+    merge.add_argument(
+        "--prefer",
+        action="append",
+        metavar="FIELD=SIDE",
+        help="take FIELD from 'keep' or 'other' (repeatable): firstName=other, address=other; "
+        "for a phone or email slot, workPhone=other gives that slot to OTHER's number (or frees "
+        "it for one with no room) and cellPhone=keep leaves OTHER's cell phone behind",
+    )
+    merge.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the merge would do (every field of both, what moves where), change "
+        "nothing; exit 2 if it would be refused",
+    )
+    unmerge = _command(csub, "unmerge", "contact unmerge", "undo a merge", common)
+    unmerge.add_argument(
+        "merge_id",
+        metavar="MERGE_ID",
+        help="the merge record's id, from 'contact merge' or 'contact show KEEP --history'",
+    )
+    _add_note_parsers(csub, common)
+
+
+def _add_note_parsers(csub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
+    note = csub.add_parser("note", help="list, add, edit and delete a contact's notes")
+    nsub = note.add_subparsers(
+        dest="note_command", required=True, metavar="COMMAND", parser_class=ValuesParser
+    )
+    listing = _command(nsub, "list", "contact note list", "a contact's notes, newest first", common)
+    listing.add_argument("id", metavar="ID", help="the contact")
+    add = _command(
+        nsub, "add", "contact note add", f"add a note ({_needs(UseCase.ADD_NOTE)})", common
+    )
+    add.add_argument("id", metavar="ID", help="the contact")
+    edit = _command(
+        nsub,
+        "edit",
+        "contact note edit",
+        f"replace a note's text (your own; another's needs {_needs(UseCase.OTHERS_NOTE)})",
+        common,
+    )
+    edit.add_argument("note_id", metavar="NOTE_ID")
+    edit.add_argument(
+        "--expect-version",
+        type=_positive_int,
+        metavar="N",
+        help="refuse (exit 4) unless the note is still at version N",
+    )
+    for parser in (add, edit):
+        parser.add_argument("text", metavar="TEXT", nargs="?", help="the note (lines allowed)")
+        parser.add_argument(
+            "--file", metavar="PATH", help="read the note from a UTF-8 file; - = standard input"
+        )
+    delete = _command(
+        nsub,
+        "delete",
+        "contact note delete",
+        f"delete a note (your own; another's needs {_needs(UseCase.OTHERS_NOTE)})",
+        common,
+    )
+    delete.add_argument("note_id", metavar="NOTE_ID")
 
 
 def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:
@@ -370,6 +468,19 @@ def _add_interaction_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]
     for name, verb in (("show", "show an interaction"), ("end", "end one of your interactions")):
         parser = _command(isub, name, f"interaction {name}", verb, common)
         parser.add_argument("id", metavar="ID")
+    note = _command(
+        isub,
+        "note",
+        "interaction note",
+        "write the wrap-up note of one of your interactions (empty text clears it)",
+        common,
+    )
+    note.add_argument("id", metavar="ID")
+    given = note.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "text", metavar="TEXT", nargs="?", help="up to 10,000 characters; line feeds allowed"
+    )
+    given.add_argument("--file", metavar="PATH", help="read the note from a UTF-8 file; - = stdin")
 
 
 def _add_admin_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -> None:

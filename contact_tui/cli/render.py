@@ -7,12 +7,15 @@ makes every line printable as it goes out. With ``--json`` none of this is used.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from contact_tui.domain.codec import contact_to_doc
+from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKind
 from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import first_email, first_phone, phone_text, timestamp
 from contact_tui.domain.text import clip, display_width, printable, terminal_text
-from contact_tui.service import ContactService, NotFound, SearchKind, SearchResult
+from contact_tui.service import ContactService, MergePlan, NotFound, SearchKind, SearchResult
 
 # Table cells are cut to this many columns so one long value cannot wreck the layout.
 MAX_CELL_WIDTH = 40
@@ -92,11 +95,98 @@ def history_lines(records: Sequence[AuditRecord]) -> list[str]:
                 r.agent,
                 r.action,
                 "" if r.version is None else str(r.version),
-                ", ".join(r.fields),
+                _fields_text(r),
             )
             for r in records
         ),
     )
+
+
+def _fields_text(record: AuditRecord) -> str:
+    """The last column (never cut): the fields changed; a merge adds its id (what 'contact
+    unmerge' takes), an unmerge the merge it undid and the fields it left as edited."""
+    changed = ", ".join(record.fields)
+    if record.merge is not None:
+        return f"merge id {record.id}" + (f"; {changed}" if changed else "")
+    if record.unmerge is not None:
+        text = f"undid merge {record.unmerge.undoes}" + (f"; {changed}" if changed else "")
+        if record.unmerge.unrestored:
+            text += f"; kept as edited: {', '.join(record.unmerge.unrestored)}"
+        return text
+    return changed
+
+
+def merge_plan_lines(plan: MergePlan) -> list[str]:
+    """A merge preview: both contacts side by side with the result, what moves where, what a
+    choice gives up, the collisions left to choose, and the interactions relinked."""
+    other, keep = plan.other, plan.keep
+    lines = [
+        f"Merging {other.id} ({other.display_name}, {other.type.value}) into {keep.id} "
+        f"({keep.display_name}, {keep.type.value}) would give:",
+        *table(
+            ("FIELD", "KEPT", "OTHER", "RESULT"),
+            (
+                (f.label, f.keep, f.other, f.result)
+                for f in plan.fields
+                if f.keep or f.other or f.result
+            ),
+        ),
+    ]
+    for move in plan.moves:
+        lines.append(
+            f"Moves: {move.kind} {move.value} from {GROUPS[move.from_slot].lower()} to "
+            f"{GROUPS[move.to_slot].lower()}."
+        )
+    for drop in plan.dropped:
+        whose = "kept" if drop.side.value == "keep" else "other"
+        lines.append(f"Given up: the {whose} contact's {GROUPS[drop.slot].lower()} {drop.value}.")
+    for collision in plan.collisions:
+        lines.append(f"Collision: {collision.message}")
+    count = len(plan.relinked)
+    lines.append(
+        f"{count} interaction{'s' if count != 1 else ''} would be relinked"
+        + (f": {', '.join(plan.relinked)}." if count else ".")
+    )
+    return lines
+
+
+def merge_plan_doc(plan: MergePlan) -> dict[str, Any]:
+    """A merge preview as JSON: the contacts as Genesys documents, the rest as plain lists."""
+    return {
+        "keep": contact_to_doc(plan.keep),
+        "other": contact_to_doc(plan.other),
+        "result": contact_to_doc(plan.result),
+        "fields": [
+            {
+                "id": f.id,
+                "label": f.label,
+                "keep": f.keep,
+                "other": f.other,
+                "result": f.result,
+                "source": f.source,
+            }
+            for f in plan.fields
+        ],
+        "moves": [
+            {"kind": m.kind, "value": m.value, "from": m.from_slot, "to": m.to_slot}
+            for m in plan.moves
+        ],
+        "dropped": [
+            {"kind": d.kind, "value": d.value, "slot": d.slot, "side": d.side.value}
+            for d in plan.dropped
+        ],
+        "collisions": [
+            {
+                "kind": c.kind,
+                "value": c.value,
+                "from": c.from_slot,
+                "choices": list(c.choices),
+                "message": c.message,
+            }
+            for c in plan.collisions
+        ],
+        "relinked": list(plan.relinked),
+    }
 
 
 _SEARCHED_BY = {
@@ -188,4 +278,52 @@ def interaction_lines(interaction: Interaction, service: ContactService) -> list
         ("Transcript" if i == 0 else "", line or " ")
         for i, line in enumerate(interaction.transcript)
     ]
+    pairs += [
+        ("Wrap-up" if i == 0 else "", line or " ")
+        for i, line in enumerate(
+            interaction.wrap_up_note.split("\n") if interaction.wrap_up_note else ()
+        )
+    ]
     return fields(pairs)
+
+
+def about(interaction: Interaction) -> str:
+    """What an interaction was about, in one line: its subject, else its first transcript
+    line, else nothing."""
+    if interaction.subject:
+        return interaction.subject
+    return interaction.transcript[0] if interaction.transcript else ""
+
+
+def note_summary(note: str) -> str:
+    """A wrap-up note's first line, and how many more there are."""
+    first, _, rest = note.partition("\n")
+    more = rest.count("\n") + 1 if rest else 0
+    return first + (f" (+{more} more line{'s' if more != 1 else ''})" if more else "")
+
+
+def contact_history_lines(contact: Contact, interactions: Sequence[Interaction]) -> list[str]:
+    """A contact's interactions as a table under a one-line summary, newest first: when,
+    channel, agent, state, id, what it was about, and the wrap-up note (its first line)."""
+    count = len(interactions)
+    summary = (
+        f"{count} interaction{'s' if count != 1 else ''} with {contact.display_name} ({contact.id})"
+    )
+    if not interactions:
+        return [summary + "."]
+    rows = (
+        (
+            timestamp(i.started_at),
+            i.channel_label,
+            i.agent,
+            i.state.value,
+            i.id,
+            about(i),
+            note_summary(i.wrap_up_note),
+        )
+        for i in interactions
+    )
+    return [
+        summary + ", newest first.",
+        *table(("WHEN", "CHANNEL", "AGENT", "STATE", "ID", "ABOUT", "WRAP-UP"), rows),
+    ]

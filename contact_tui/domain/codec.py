@@ -29,11 +29,15 @@ from contact_tui.domain.model import (
     Interaction,
     InteractionState,
     MatchKind,
+    MergeDetail,
     MessagingIdentity,
+    Note,
     Participant,
     PhoneKind,
     PhoneNumber,
     Platform,
+    Relink,
+    UnmergeDetail,
 )
 from contact_tui.domain.text import fold
 
@@ -533,6 +537,8 @@ def interaction_to_doc(interaction: Interaction) -> Doc:
         doc["contactId"] = interaction.contact_id
     if interaction.candidate_ids:
         doc["candidateIds"] = list(interaction.candidate_ids)
+    if interaction.wrap_up_note:
+        doc["wrapUpNote"] = interaction.wrap_up_note
     return doc
 
 
@@ -561,6 +567,7 @@ def interaction_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Interactio
         contact_id=r.text("contactId") or None,
         match=r.choice("match", MatchKind, MatchKind.NONE.value),
         candidate_ids=r.texts("candidateIds"),
+        wrap_up_note=r.text("wrapUpNote"),
     )
 
 
@@ -582,7 +589,69 @@ def audit_to_doc(record: AuditRecord) -> Doc:
         doc["version"] = record.version
     if record.interaction_id is not None:
         doc["interactionId"] = record.interaction_id
+    if record.note_id is not None:
+        doc["noteId"] = record.note_id
+    if record.merge is not None:
+        doc["merge"] = merge_to_doc(record.merge)
+    if record.unmerge is not None:
+        u = record.unmerge
+        doc["unmerge"] = {
+            "undoes": u.undoes,
+            "unrestored": list(u.unrestored),
+            "left": list(u.left),
+        }
     return doc
+
+
+def merge_to_doc(merge: MergeDetail) -> Doc:
+    """A merge's detail as its audit record (and the store's merges table) keeps it: both
+    contacts' documents before, the kept one's after, each interaction it relinked and the
+    ids of the notes it moved."""
+    return {
+        "keptBefore": contact_to_doc(merge.kept_before),
+        "otherBefore": contact_to_doc(merge.other_before),
+        "keptAfter": contact_to_doc(merge.kept_after),
+        "relinked": [
+            {
+                "id": r.interaction_id,
+                "contactBefore": r.contact_before,
+                "contactAfter": r.contact_after,
+                "candidatesBefore": list(r.candidates_before),
+                "candidatesAfter": list(r.candidates_after),
+            }
+            for r in merge.relinked
+        ],
+        "movedNotes": list(merge.moved_notes),
+    }
+
+
+def merge_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> MergeDetail:
+    """The inverse of :func:`merge_to_doc`; DocumentError naming the bad key."""
+    r = _Reader("audit", doc, doc_id)
+    parts = []
+    for key in ("keptBefore", "otherBefore", "keptAfter"):
+        part = r.mapping(key)
+        if part is None:
+            raise r.fail(f"merge.{key}", "missing")
+        parts.append(contact_from_doc(part, str(part.get("id", ""))))
+    relinked = doc.get("relinked") or []
+    if not isinstance(relinked, list):
+        raise r.fail("merge.relinked", "expected a list")
+    links = []
+    for entry in relinked:
+        if not isinstance(entry, Mapping):
+            raise r.fail("merge.relinked", "each entry must be an object")
+        e = _Reader("audit", entry, doc_id)
+        links.append(
+            Relink(
+                interaction_id=e.text("id"),
+                contact_before=e.text("contactBefore") or None,
+                contact_after=e.text("contactAfter") or None,
+                candidates_before=e.texts("candidatesBefore"),
+                candidates_after=e.texts("candidatesAfter"),
+            )
+        )
+    return MergeDetail(parts[0], parts[1], parts[2], tuple(links), r.texts("movedNotes"))
 
 
 def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
@@ -600,6 +669,62 @@ def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
         fields=r.texts("fields"),
         version=r.integer("version"),
         interaction_id=r.text("interactionId") or None,
+        note_id=r.text("noteId") or None,
+        merge=merge_from_doc(merge, doc_id) if (merge := r.mapping("merge")) else None,
+        unmerge=_unmerge_from_doc(r, unmerge) if (unmerge := r.mapping("unmerge")) else None,
+    )
+
+
+def _unmerge_from_doc(r: _Reader, doc: Mapping[str, Any]) -> UnmergeDetail:
+    inner = _Reader(r.table, doc, r.doc_id)
+    return UnmergeDetail(
+        undoes=inner.text("undoes"), unrestored=inner.texts("unrestored"), left=inner.texts("left")
+    )
+
+
+# --- contact notes ---------------------------------------------------------------------------
+
+
+def note_to_doc(note: Note) -> Doc:
+    """A contact note as a store document: Genesys Cloud's Note (entityId is the contact, the
+    author a user reference) plus the local ``version`` and ``modifiedBy``."""
+    doc: Doc = {
+        "id": note.id,
+        "entityId": note.contact_id,
+        "entityType": "Contact",
+        "noteText": note.text,
+        "createDate": format_date(note.create_date),
+        "modifyDate": format_date(note.modify_date),
+        "createdBy": {"id": note.created_by},
+        "version": note.version,
+    }
+    if note.modified_by:
+        doc["modifiedBy"] = note.modified_by
+    return doc
+
+
+def note_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Note:
+    """A store document as a contact note; raises DocumentError naming the bad key."""
+    if not isinstance(doc, Mapping):
+        raise DocumentError("notes", doc_id, "not an object")
+    r = _Reader("notes", doc, doc_id or str(doc.get("id", "")))
+    contact_id = r.text("entityId")
+    if not contact_id:
+        raise r.fail("entityId", "missing")
+    author = r.mapping("createdBy") or {}
+    created = r.date("createDate")
+    if created is None:
+        raise r.fail("createDate", "missing")
+    version = r.integer("version")
+    return Note(
+        id=r.text("id") or doc_id,
+        contact_id=contact_id,
+        text=r.text("noteText"),
+        created_by=r.text("id", author),
+        create_date=created,
+        modify_date=r.date("modifyDate") or created,
+        version=version if version is not None else 1,
+        modified_by=r.text("modifiedBy"),
     )
 
 

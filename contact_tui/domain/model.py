@@ -133,6 +133,10 @@ class Permission(StrEnum):
     ROUTE = "contactTui:interaction:route"
     # Reading, and acting on, interactions routed to other agents: supervisors.
     VIEW_ALL_INTERACTIONS = "contactTui:interaction:viewAll"
+    # Editing or deleting contact notes other agents wrote: supervisors.
+    NOTE_EDIT_ALL = "contactTui:note:editAll"
+    # Merging two contacts into one and undoing a merge (Genesys Identity > Merge).
+    MERGE = "externalContacts:identity:merge"
 
     @property
     def label(self) -> str:
@@ -148,6 +152,8 @@ _PERMISSION_LABELS = {
     Permission.ADMIN: "change admin settings",
     Permission.ROUTE: "hand interactions to other agents",
     Permission.VIEW_ALL_INTERACTIONS: "see or act on other agents' interactions",
+    Permission.NOTE_EDIT_ALL: "edit or delete other agents' contact notes",
+    Permission.MERGE: "merge contacts",
 }
 
 
@@ -350,6 +356,9 @@ class Interaction:
     contact_id: str | None = None
     match: MatchKind = MatchKind.NONE
     candidate_ids: tuple[str, ...] = ()
+    # What the agent wrote during or after it (issue 13): kept on the interaction, so it goes
+    # wherever the interaction is relinked or merged.
+    wrap_up_note: str = ""
 
     @property
     def channel_label(self) -> str:
@@ -371,6 +380,12 @@ class AuditAction(StrEnum):
     IMPORT = "import"
     ABSORB = "absorb"  # an ephemeral contact's interactions moved to the contact made for it
     SETTING = "setting"
+    WRAP_UP = "wrap-up"  # an interaction's wrap-up note written, changed or cleared
+    NOTE_ADD = "note-add"
+    NOTE_EDIT = "note-edit"
+    NOTE_DELETE = "note-delete"
+    MERGE = "merge"  # another contact merged into this one (see MergeDetail)
+    UNMERGE = "unmerge"  # a merge undone (see UnmergeDetail)
 
     @classmethod
     def read(cls, stored: str) -> AuditAction | str:
@@ -381,6 +396,42 @@ class AuditAction(StrEnum):
             return cls(stored)
         except ValueError:
             return stored
+
+
+@dataclass(frozen=True, slots=True)
+class Relink:
+    """One interaction a merge changed: its link and candidates before and after, so an
+    unmerge can put back exactly what it moved and leave what someone changed since."""
+
+    interaction_id: str
+    contact_before: str | None
+    contact_after: str | None
+    candidates_before: tuple[str, ...] = ()
+    candidates_after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MergeDetail:
+    """What a merge did, kept in its audit record: both contacts as they were, the kept one as
+    the merge left it, every interaction it relinked, and the contact notes it moved from the
+    merged-away contact to the kept one (an unmerge moves them back)."""
+
+    kept_before: Contact
+    other_before: Contact
+    kept_after: Contact
+    relinked: tuple[Relink, ...] = ()
+    moved_notes: tuple[str, ...] = ()  # note ids, in id order
+
+
+@dataclass(frozen=True, slots=True)
+class UnmergeDetail:
+    """What an unmerge did: the merge it undid (its audit record's id), the kept contact's
+    fields left as someone edited them after the merge, and the interactions left where
+    someone moved them since."""
+
+    undoes: str
+    unrestored: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,3 +449,22 @@ class AuditRecord:
     fields: tuple[str, ...] = ()
     version: int | None = None
     interaction_id: str | None = None
+    note_id: str | None = None  # the contact note a NOTE_* record is about
+    merge: MergeDetail | None = None
+    unmerge: UnmergeDetail | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A note about a contact, kept apart from it (Genesys Cloud's Note: its own document, so
+    adding one never changes the contact's version). ``created_by`` and the dates are set by
+    the store (the database's session user and clock), never by the app."""
+
+    id: str
+    contact_id: str
+    text: str
+    created_by: str
+    create_date: datetime
+    modify_date: datetime
+    version: int = 1
+    modified_by: str = ""  # who changed it last (the author, or a supervisor); "" when unedited

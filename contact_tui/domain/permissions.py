@@ -35,10 +35,18 @@ class UseCase(StrEnum):
     EXPORT_CONTACTS = "export contacts"
     CHANGE_SETTINGS = "change admin settings"
     EXPIRE_EPHEMERAL = "expire ephemeral contacts"
+    CONTACT_HISTORY = "see a contact's interactions"
+    WRAP_UP = "write an interaction's wrap-up note"
+    VIEW_NOTES = "read a contact's notes"
+    ADD_NOTE = "add a note to a contact"
+    EDIT_NOTE = "edit or delete your own note"
+    OTHERS_NOTE = "edit or delete another agent's note"  # a qualifier, like OTHERS_INTERACTION
+    MERGE_CONTACTS = "merge two contacts"  # the preview too: it shows both whole
+    UNMERGE_CONTACTS = "undo a merge"
 
 
 AGENT_PERMISSIONS = frozenset(
-    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE}
+    {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE, Permission.MERGE}
 )
 # The built-in roles: what the config's [users] and [groups] tables name, and the PostgreSQL
 # store's group roles (contact-tui db grant USER ROLE).
@@ -47,7 +55,12 @@ BUILTIN_ROLES: Mapping[str, frozenset[Permission]] = MappingProxyType(
         "viewer": frozenset({Permission.VIEW}),
         "agent": AGENT_PERMISSIONS,
         "supervisor": AGENT_PERMISSIONS
-        | {Permission.ADMIN, Permission.ROUTE, Permission.VIEW_ALL_INTERACTIONS},
+        | {
+            Permission.ADMIN,
+            Permission.ROUTE,
+            Permission.VIEW_ALL_INTERACTIONS,
+            Permission.NOTE_EDIT_ALL,
+        },
         # The routing integration's account: it hands interactions to agents and reads nothing.
         "router": frozenset({Permission.ROUTE}),
     }
@@ -79,6 +92,22 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         UseCase.EXPORT_CONTACTS: _VIEW,
         UseCase.CHANGE_SETTINGS: frozenset({Permission.ADMIN}),
         UseCase.EXPIRE_EPHEMERAL: frozenset({Permission.ADMIN}),
+        # The contact's interactions the agent may read: their own, or all with view-all
+        # (the service filters; PostgreSQL's row-level security does the same).
+        UseCase.CONTACT_HISTORY: _VIEW,
+        # Part of handling your own interaction, as ending it is; another agent's needs
+        # OTHERS_INTERACTION on top.
+        UseCase.WRAP_UP: _VIEW,
+        UseCase.VIEW_NOTES: _VIEW,
+        # A note changes what agents read about the customer, as an edit of the contact does.
+        UseCase.ADD_NOTE: frozenset({Permission.EDIT}),
+        UseCase.EDIT_NOTE: frozenset({Permission.EDIT}),
+        # On top of EDIT_NOTE: another agent's words are a supervisor's to change.
+        UseCase.OTHERS_NOTE: frozenset({Permission.NOTE_EDIT_ALL}),
+        # A merge shows both contacts whole (view), rewrites the kept one (edit) and removes
+        # the other; an unmerge puts both back. Merge alone can be taken from an agent.
+        UseCase.MERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
+        UseCase.UNMERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"

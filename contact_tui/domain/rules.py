@@ -453,6 +453,19 @@ def validate_notes(text: str, label: str = "Notes", *, max_length: int = 10_000)
     return text
 
 
+# A contact note's length, in characters: Genesys Cloud's Note allows 1 to 32,000.
+MAX_NOTE_LENGTH: Final = 32_000
+
+
+def validate_note(text: str) -> str:
+    """Check a contact note (:func:`validate_notes` rules, up to MAX_NOTE_LENGTH characters)
+    and return it clean; an empty note is refused, as Genesys refuses one."""
+    clean = validate_notes(text, "Note", max_length=MAX_NOTE_LENGTH)
+    if not clean:
+        raise RuleError("A note needs some text; it is empty.")
+    return clean
+
+
 # --- interactions: what the routing side hands over -------------------------------------------
 
 # Bounds on an arriving interaction, in characters as stored. They keep one customer's message
@@ -466,6 +479,8 @@ MAX_RECIPIENTS: Final = 1000  # addresses in To, and again in Cc
 MAX_TRANSCRIPT_LINE_LENGTH: Final = 10_000
 MAX_TRANSCRIPT_LINES: Final = 10_000
 MAX_INTERACTION_LENGTH: Final = 1_000_000  # every field and line together
+# An interaction's wrap-up note, in characters (Genesys allows as many); line feeds allowed.
+MAX_WRAP_UP_LENGTH: Final = 10_000
 
 
 def _check_is_text(text: str, subject: str) -> None:

@@ -531,6 +531,8 @@ class ContactView(Protocol):
 
     def contacts_by_key(self, key: str) -> list[Contact]: ...
 
+    def merged_into(self, contact_id: str) -> str | None: ...
+
 
 @dataclass
 class Planner:
@@ -587,6 +589,21 @@ class Planner:
             if row.contact_id in self._planned:
                 return self._twice(row, row.contact_id, f"the id {row.contact_id}")
             by_id = self.view.contact(row.contact_id)
+            # A row naming a contact merged into another updates the one it was merged into,
+            # through later merges too (a loop, which no store should hold, ends the walk).
+            seen = {row.contact_id}
+            current: str | None = row.contact_id
+            while by_id is None and current is not None:
+                current = self.view.merged_into(current)
+                if current is None or current in seen:
+                    break
+                seen.add(current)
+                by_id = self.view.contact(current)
+            if by_id is not None and by_id.id != row.contact_id:
+                self.warnings.append(
+                    f"line {row.line}: contact {row.contact_id} was merged into {by_id.id}; "
+                    "the row updates that contact"
+                )
         named = _row_name(checked)
         matches: dict[str, Contact] = {}
         how: dict[str, str] = {}

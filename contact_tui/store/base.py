@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, MergeDetail, Note
 
 # How far a process has read the store: compared for equality only (has anything been
 # committed since?), never taken apart above the store.
@@ -149,6 +149,16 @@ class StoreTransaction(Protocol):
         """Every interaction id."""
         ...
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``
+        (found through an index, never by reading every interaction)."""
+        ...
+
+    def save_wrap_up(self, interaction: Interaction, record: AuditRecord) -> None:
+        """Write ``interaction``'s wrap-up note, and nothing else of it, with its audit record
+        (the PostgreSQL store writes the record itself, taking who and when from the server)."""
+        ...
+
     def add_audit(self, record: AuditRecord) -> None:
         """Append an audit record."""
         ...
@@ -161,8 +171,69 @@ class StoreTransaction(Protocol):
         """The committed position this transaction started from."""
         ...
 
+    def note(self, note_id: str) -> Note | None:
+        """A contact note as of this transaction."""
+        ...
+
+    def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
+        """Add a note to a contact (NotFound when there is none). The store sets the author
+        and time (the acting user and the store's clock; in PostgreSQL, the server's) and
+        writes its NOTE_ADD audit record; the contact's version does not change."""
+        ...
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text; a stale ``expected_version`` raises ConflictError naming who
+        changed it. Audited (NOTE_EDIT) by the store."""
+        ...
+
+    def delete_note(self, note_id: str) -> None:
+        """Remove a note (NotFound when there is none). Audited (NOTE_DELETE) by the store."""
+        ...
+
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of the contact ``from_id`` to ``to_id``, authors and times kept:
+        the contact made from an interaction takes the ephemeral one's place (absorbing)."""
+        ...
+
     def contact_ids_changed_since(self, position: Position) -> set[str] | None:
         """Contacts any process changed after ``position``; None when it cannot tell."""
+        ...
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away ``contact_id`` was merged into (one step), or None."""
+        ...
+
+    def standing_merge(self, merge_id: str) -> MergeDetail | None:
+        """What the merge whose audit record is ``merge_id`` did, while it stands (None once
+        it was undone, or when there is no such merge)."""
+        ...
+
+    def merge_contacts(
+        self,
+        kept: Contact,
+        expected_version: int,
+        other_id: str,
+        other_version: int,
+        record: AuditRecord,
+    ) -> AuditRecord:
+        """Merge contact ``other_id`` (at ``other_version``) into ``kept``, which is saved as
+        given (its stored version must be ``expected_version``): every interaction linked to
+        the other contact or offering it as a candidate is relinked to the kept one, the other
+        is removed and its id remembered as merged into the kept one, and ``record`` (its id,
+        and its fields) is written as the MERGE audit record with both contacts' documents as
+        they were and the relinked interactions. Returns the record as written. ConflictError
+        naming the contact that moved on; NotFound when one is gone."""
+        ...
+
+    def unmerge_contacts(
+        self, merge_id: str, kept: Contact, expected_version: int, record: AuditRecord
+    ) -> AuditRecord:
+        """Undo the standing merge ``merge_id``: ``kept`` is saved as given (at
+        ``expected_version``), the merged-away contact comes back exactly as it was, and each
+        interaction the merge relinked that is still as the merge left it goes back. ``record``
+        (its id, fields and unmerge detail) is written as the UNMERGE audit record of the kept
+        contact (and one more for the one that came back). Returns the kept one's record, its
+        ``unmerge.left`` naming the interactions someone moved since."""
         ...
 
 
@@ -239,8 +310,33 @@ class ContactStore(Protocol):
         """Every interaction id."""
         ...
 
+    def interactions_for_contact(self, contact_id: str) -> list[Interaction]:
+        """The interactions linked to a contact that this user may read, newest first."""
+        ...
+
     def audit_for(self, contact_id: str) -> list[AuditRecord]:
         """A contact's audit trail, oldest first."""
+        ...
+
+    def notes_for(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first."""
+        ...
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note by id."""
+        ...
+
+    def audit_record(self, audit_id: str) -> AuditRecord | None:
+        """One audit record by its id."""
+        ...
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away ``contact_id`` was merged into (one step), or None."""
+        ...
+
+    def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
+        """The interactions linked to a contact or offering it as a candidate, whoever's they
+        are (a merge preview says which it would relink)."""
         ...
 
     def setting(self, name: str) -> Any:

@@ -37,7 +37,7 @@ import os
 import pwd
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -71,6 +71,19 @@ from contact_tui.store.format import (
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.layout import DAMAGED, StoreLayout, aside_prefix
 from contact_tui.store.safefs import Folder
+from contact_tui.store.upgrade import holds_old_notes
+
+
+def _standing_merge(doc: Mapping[str, object], doc_id: str) -> object:
+    """A row of the ``merges`` table checked as unmerge reads it; DocumentError if it cannot."""
+    kept, audit, merge = doc.get("keptId"), doc.get("auditId"), doc.get("merge")
+    if not isinstance(kept, str) or not isinstance(audit, str) or not isinstance(merge, dict):
+        raise docs.DocumentError("merges", doc_id, "keptId, auditId or merge: missing")
+    try:
+        return docs.merge_from_doc(merge, doc_id)
+    except docs.DocumentError as err:  # it names the audit table, where the record is too
+        raise docs.DocumentError("merges", doc_id, err.reason) from None
+
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs"}
 # Below this much free space (or twice the snapshot, if more) doctor warns that saves and
@@ -250,7 +263,8 @@ def _diagnose(
     _check_modes(folder, layout, warn)
 
     try:
-        store = JsonStore(path, create=False, tidy=False)
+        # Only a repair brings an older store's documents up to date (store.upgrade).
+        store = JsonStore(path, create=False, tidy=False, upgrade=repair)
     except JournalDamaged as err:
         if repair:
             if _cut_journal(err, folder, layout, found):
@@ -294,6 +308,8 @@ def _diagnose(
             ("contacts", docs.contact_from_doc),
             ("interactions", docs.interaction_from_doc),
             ("audit", docs.audit_from_doc),
+            ("notes", docs.note_from_doc),
+            ("merges", _standing_merge),
         ):
             for doc_id in store.table_ids(table):
                 doc = store.doc(table, doc_id)
@@ -305,6 +321,20 @@ def _diagnose(
                         error(f"{err}; fix or remove it by hand.")
         if not bad:
             ok("Every contact, interaction and audit record is well formed.")
+        old_notes = 0
+        if store.is_older():
+            old_notes = sum(
+                1
+                for i in store.table_ids("contacts")
+                if holds_old_notes(store.doc("contacts", i) or {})
+            )
+        if old_notes:
+            warn(
+                f"{old_notes} contacts still hold the old single notes field (a store an earlier "
+                "version wrote); the next app or command with write access that opens the store "
+                "moves each into the contact's first note, and 'contact-tui doctor --repair' "
+                "does it now."
+            )
         tail = _torn_tail(store)
         if tail:
             warn(

@@ -67,7 +67,8 @@ class StoreRefused(StoreError):
 
 
 class ConflictError(StoreError):
-    """A save was based on a version of a contact that someone else has since changed."""
+    """A save was based on a version of a contact (or of a contact note: ``thing``) that
+    someone else has since changed."""
 
     def __init__(
         self,
@@ -76,14 +77,16 @@ class ConflictError(StoreError):
         current: int,
         modified_by: str,
         modified_at: datetime | None,
+        thing: str = "contact",
     ) -> None:
-        self.contact_id = contact_id
+        self.contact_id = contact_id  # the note's id when ``thing`` is "note"
         self.expected = expected
         self.current = current
         self.modified_by = modified_by
         self.modified_at = modified_at
+        self.thing = thing
         super().__init__(
-            f"This contact was changed by {modified_by or 'someone'} at "
+            f"This {thing} was changed by {modified_by or 'someone'} at "
             f"{timestamp(modified_at, 'an unknown time')} "
             f"(version {current}; you started from version {expected})."
         )

@@ -29,7 +29,16 @@ from contact_tui.store.safefs import Folder
 
 FORMAT = 1
 META = "_meta"
-TABLES = ("contacts", "interactions", "audit", "settings")
+# merges: each merged-away contact's id -> the contact it was merged into and what the merge
+# did (issue 13), so an id that is gone still finds its customer and a merge can be undone.
+TABLES = ("contacts", "interactions", "audit", "settings", "notes", "merges")
+# Tables later versions added whose absence means the store must be brought up to date
+# (contact notes, issue 13). A snapshot an earlier version wrote lacks them, and reading it
+# leaves them out (every reader takes a missing table as empty), so the store can tell it must
+# be upgraded (``contact_tui.store.upgrade``). ``merges`` (issue 13 too) is not among them: a
+# store without it has no merge to bring up to date, so reading fills it in empty, whether or
+# not the snapshot has ``notes`` (and the notes upgrade leaves a snapshot's merges as they are).
+LATER_TABLES = ("notes",)
 
 Doc = dict[str, Any]
 Op = list[Any]
@@ -85,7 +94,8 @@ def parse_snapshot(path: Path, raw: bytes) -> tuple[Tables, int]:
                     path, f"document {doc_id!r} in table {name!r} is not an object"
                 )
     for name in TABLES:
-        data.setdefault(name, {})
+        if name not in LATER_TABLES:
+            data.setdefault(name, {})
     return data, store_meta["generation"]
 
 
@@ -276,6 +286,7 @@ def _read_file(path: Path, folder: Folder | None) -> tuple[bytes, os.stat_result
 
 __all__ = [
     "FORMAT",
+    "LATER_TABLES",
     "META",
     "TABLES",
     "DamagedLine",

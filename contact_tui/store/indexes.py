@@ -2,7 +2,8 @@
 
 Built once when the store is read, then kept up to date document by document as records are
 applied, so no read ever scans a table: identity keys to contacts, the folded text a search
-looks in, directory order, each agent's interactions and each contact's audit trail, and the
+looks in, directory order, each agent's interactions, the interactions naming each contact
+(linked to it, or offering it as a candidate), each contact's audit trail and its notes, and the
 digits of each contact's phone numbers with an index of their 4-digit runs (a partial-number
 search reads only the contacts holding the query's rarest run) and of each number's last four
 digits (the numbers ending in the query, found without reading the others).
@@ -22,7 +23,7 @@ SortedIds = list[tuple[tuple[str, str, str], str]]
 
 @dataclass
 class Indexes:
-    """Indexes over the contacts, interactions and audit tables."""
+    """Indexes over the contacts, interactions, audit and notes tables."""
 
     by_key: dict[str, set[str]] = field(default_factory=dict)
     keys_of: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -36,7 +37,11 @@ class Indexes:
     # "ending in" a partial number are found without reading the contacts holding its runs.
     ends_in: dict[str, set[str]] = field(default_factory=dict)
     by_agent: dict[str, set[str]] = field(default_factory=dict)
+    # Contact id -> the interactions linked to it or offering it as a candidate: a contact's
+    # history, and what expiry and absorbing relink, without reading every interaction.
+    by_contact: dict[str, set[str]] = field(default_factory=dict)
     audit_by_contact: dict[str, list[str]] = field(default_factory=dict)
+    notes_by_contact: dict[str, set[str]] = field(default_factory=dict)
     # Directory order, worked out when first asked for after a change that moves a contact.
     sorted_ids: SortedIds | None = None
     # The position of the last record that changed each contact, since the store was loaded.
@@ -54,6 +59,8 @@ class Indexes:
             cid = doc.get("contactId") if isinstance(doc, dict) else None
             if isinstance(cid, str):
                 idx.audit_by_contact.setdefault(cid, []).append(doc_id)
+        for doc_id, doc in tables.get("notes", {}).items():
+            idx.note(doc_id, None, doc)
         return idx
 
     def update(
@@ -70,6 +77,8 @@ class Indexes:
             cid = new.get("contactId")
             if isinstance(cid, str):
                 self.audit_by_contact.setdefault(cid, []).append(doc_id)
+        elif table == "notes":
+            self.note(doc_id, old, new)
 
     def contact(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
         """Re-index one contact."""
@@ -117,6 +126,33 @@ class Indexes:
             by_agent.get(old["agent"], set()).discard(doc_id)
         if new is not None and isinstance(new.get("agent"), str):
             by_agent.setdefault(new["agent"], set()).add(doc_id)
+        by_contact = self.by_contact
+        if old is not None:
+            for contact_id in interaction_refs(old):
+                ids = by_contact.get(contact_id)
+                if ids is not None:
+                    ids.discard(doc_id)
+                    if not ids:
+                        del by_contact[contact_id]
+        if new is not None:
+            # Inline rather than interaction_refs: this runs for every interaction at load.
+            linked = new.get("contactId")
+            if isinstance(linked, str) and linked:
+                by_contact.setdefault(linked, set()).add(doc_id)
+            for contact_id in new.get("candidateIds") or ():
+                if isinstance(contact_id, str):
+                    by_contact.setdefault(contact_id, set()).add(doc_id)
+
+    def note(self, doc_id: str, old: Doc | None, new: Doc | None) -> None:
+        """Re-index one contact note under its contact."""
+        if old is not None and isinstance(old.get("entityId"), str):
+            ids = self.notes_by_contact.get(old["entityId"])
+            if ids is not None:
+                ids.discard(doc_id)
+                if not ids:
+                    del self.notes_by_contact[old["entityId"]]
+        if new is not None and isinstance(new.get("entityId"), str):
+            self.notes_by_contact.setdefault(new["entityId"], set()).add(doc_id)
 
     def directory_order(self, contacts: Mapping[str, Doc]) -> SortedIds:
         """Every contact as (sort key, id), in directory order."""
@@ -139,4 +175,16 @@ def endings(digits: str) -> set[str]:
     return {number[-n:] for number in digits.split() if len(number) >= n}
 
 
-__all__ = ["Indexes", "SortedIds", "digit_runs", "endings"]
+def interaction_refs(doc: Doc | None) -> set[str]:
+    """The contacts a raw interaction document names: its link and its candidates (tolerant:
+    a malformed part names nothing; the codec reports it when the interaction is read)."""
+    if doc is None:
+        return set()
+    refs = {c for c in doc.get("candidateIds") or () if isinstance(c, str)}
+    linked = doc.get("contactId")
+    if isinstance(linked, str) and linked:
+        refs.add(linked)
+    return refs
+
+
+__all__ = ["Indexes", "SortedIds", "digit_runs", "endings", "interaction_refs"]

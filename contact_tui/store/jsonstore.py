@@ -86,6 +86,7 @@ from contact_tui.store.indexes import Indexes, SortedIds
 from contact_tui.store.layout import STALE, StoreLayout
 from contact_tui.store.safefs import Folder, check_size
 from contact_tui.store.transaction import Transaction
+from contact_tui.store.upgrade import UPGRADE_ACTOR, is_older, notes_upgrade
 
 
 @dataclass
@@ -109,6 +110,7 @@ class StoreStats:
     journal_records: int
     journal_bytes: int
     snapshot_bytes: int
+    notes: int = 0
 
 
 def _last_name(entry: tuple[tuple[str, str, str], str]) -> str:
@@ -133,11 +135,14 @@ class JsonStore:
         lock_timeout: float = 10.0,
         create: bool = True,
         tidy: bool = True,
+        upgrade: bool = True,
     ) -> None:
         """Open (or, with ``create``, make from ``seed`` if given) the store at ``path``.
 
         With ``tidy`` (the default; ``doctor`` turns it off to report first), temporary files a
-        crashed writer left behind are removed if the lock is free right now.
+        crashed writer left behind are removed if the lock is free right now. With ``upgrade``
+        (the default; ``doctor`` and ``store copy`` turn it off, as they read a store as it
+        is), documents an earlier version wrote are brought up to date (``upgrade``).
 
         Raises StoreUnreadable when a file exists but cannot be parsed; it is left untouched.
         """
@@ -170,6 +175,8 @@ class JsonStore:
         if tidy:
             self._tidy()
         self._load()
+        if upgrade:
+            self._upgrade()
 
     # --- opening -------------------------------------------------------------------------
 
@@ -210,6 +217,39 @@ class JsonStore:
                     remove_orphans(self._folder, self.layout)
             finally:
                 lock.release()
+
+    def _upgrade(self) -> None:
+        """Bring a store an earlier version wrote up to date: move each contact's old single
+        ``notes`` field into its first note, in one journal record, then compact, so the new
+        snapshot holds the ``notes`` table and no process upgrades it again (see
+        ``contact_tui.store.upgrade``).
+
+        Here, on open, because every process opens before it reads: the first one with write
+        access does it, once, and the others catch up by reading what it wrote. Not at
+        compaction (which runs only when the journal has grown, so agents would meanwhile see
+        the old field and no notes) and not only in ``doctor --repair`` (which no one runs on
+        a healthy store). Never waits: with the lock busy, or the store not writable now, the
+        store is read as it is (the profile still shows the old field) and the next open tries
+        again.
+        """
+        if not is_older(self._tables) or not self._lock.try_acquire():
+            return
+        try:
+            with self._mutex:
+                self._prepare_write()
+                if not is_older(self._tables):
+                    return  # another process upgraded it while we opened
+                ops = notes_upgrade(
+                    self._tables.get("contacts", {}), (), docs.format_date(utcnow())
+                )
+                if ops:
+                    self._append(ops, UPGRADE_ACTOR)
+                self._tables.setdefault("notes", {})
+                self._compact()
+        except (StoreError, OSError):
+            pass  # not writable now: read as it is; a later open upgrades it
+        finally:
+            self._lock.release()
 
     def _load(self) -> None:
         """Read the snapshot and replay its journal; retry if a compaction ran meanwhile."""
@@ -690,6 +730,34 @@ class JsonStore:
             ids = self._idx.by_agent.get(agent, set())
             return sorted(ids, key=lambda i: str(rows[i].get("startedAt", "")), reverse=True)
 
+    def interaction_ids_for_contact(self, contact_id: str) -> list[str]:
+        """Ids of the interactions linked to a contact, newest first (ties by id, as the
+        PostgreSQL store orders them)."""
+        with self._mutex:
+            rows = self._tables.get("interactions", {})
+            ids = sorted(
+                i
+                for i in self._idx.by_contact.get(contact_id, ())
+                if rows[i].get("contactId") == contact_id
+            )
+            return sorted(ids, key=lambda i: str(rows[i].get("startedAt", "")), reverse=True)
+
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """Ids of the interactions linked to, or offering as a candidate, any of
+        ``contact_ids``, sorted (the index, as :meth:`Transaction.interaction_ids_naming`)."""
+        with self._mutex:
+            found: set[str] = set()
+            for contact_id in set(contact_ids):
+                found.update(self._idx.by_contact.get(contact_id, ()))
+            return sorted(found)
+
+    def note_ids_for(self, contact_id: str) -> list[str]:
+        """Ids of a contact's notes, newest first."""
+        with self._mutex:
+            rows = self._tables.get("notes", {})
+            ids = self._idx.notes_by_contact.get(contact_id, ())
+            return sorted(ids, key=lambda i: docs.created_order_key(rows[i]), reverse=True)
+
     def audit_ids_for(self, contact_id: str) -> list[str]:
         """Ids of a contact's audit records, in the order they were written."""
         with self._mutex:
@@ -706,6 +774,11 @@ class JsonStore:
             doc = self._tables.get("settings", {}).get(name)
             return None if doc is None else doc.get("value")
 
+    def is_older(self) -> bool:
+        """Whether the store is still as an earlier version wrote it (see ``upgrade``)."""
+        with self._mutex:
+            return is_older(self._tables)
+
     def stats(self) -> StoreStats:
         """Sizes and generation, for the header and ``doctor``."""
         with self._mutex:
@@ -717,6 +790,7 @@ class JsonStore:
                 journal_records=self._seq,
                 journal_bytes=self._journal.offset if self._journal else 0,
                 snapshot_bytes=self._snap_bytes,
+                notes=len(self._tables.get("notes", {})),
             )
 
     def close(self) -> None:

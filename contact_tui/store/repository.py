@@ -6,6 +6,7 @@ sees a document.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -13,9 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from contact_tui.domain import codec as docs
-from contact_tui.domain.model import AuditRecord, Contact, Interaction
+from contact_tui.domain.clock import utcnow
+from contact_tui.domain.model import (
+    AuditAction,
+    AuditRecord,
+    Contact,
+    Interaction,
+    MergeDetail,
+    Note,
+    Relink,
+    UnmergeDetail,
+)
 from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
-from contact_tui.store.errors import ConflictError, NotFound, StoreUnreadable
+from contact_tui.store.errors import ConflictError, NotFound, StoreError, StoreUnreadable
 from contact_tui.store.jsonstore import JsonStore, StoreStats
 from contact_tui.store.transaction import Transaction
 from contact_tui.store.watch import watch_folder
@@ -24,9 +35,10 @@ from contact_tui.store.watch import watch_folder
 class UnitOfWork:
     """Reads and writes inside one store transaction; see :meth:`Repository.write`."""
 
-    def __init__(self, tx: Transaction, path: Path) -> None:
+    def __init__(self, tx: Transaction, path: Path, actor: str = "") -> None:
         self._tx = tx
         self._path = path
+        self._actor = actor  # who the write is by: a note's author, its audit records' agent
 
     def contact(self, contact_id: str) -> Contact | None:
         """A contact as of this transaction."""
@@ -127,8 +139,11 @@ class UnitOfWork:
         return docs.changed_fields(old, docs.contact_to_doc(after))
 
     def delete_contact(self, contact_id: str) -> None:
-        """Remove a contact (expiry of ephemeral contacts)."""
+        """Remove a contact (expiry of ephemeral contacts), and its notes with it, as the
+        database's foreign key does."""
         self._tx.delete("contacts", contact_id)
+        for note_id in self._tx.note_ids_of(contact_id):
+            self._tx.delete("notes", note_id)
 
     def interaction(self, interaction_id: str) -> Interaction | None:
         """An interaction as of this transaction."""
@@ -143,6 +158,23 @@ class UnitOfWork:
         """Every interaction id."""
         return self._tx.table_ids("interactions")
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``
+        (from the index: no interaction is read to find them)."""
+        return self._tx.interaction_ids_naming(contact_ids)
+
+    def save_wrap_up(self, interaction: Interaction, record: AuditRecord) -> None:
+        """Write ``interaction``'s wrap-up note (the rest of it as stored stays) and its audit
+        record ``record``, together."""
+        doc = self._tx.get("interactions", interaction.id)
+        if doc is None:
+            raise NotFound(f"No interaction has the id {interaction.id}.")
+        doc = {k: v for k, v in doc.items() if k != "wrapUpNote"}
+        if interaction.wrap_up_note:
+            doc["wrapUpNote"] = interaction.wrap_up_note
+        self._tx.put("interactions", interaction.id, doc)
+        self.add_audit(record)
+
     def add_audit(self, record: AuditRecord) -> None:
         """Append an audit record."""
         self._tx.put("audit", record.id, docs.audit_to_doc(record))
@@ -150,6 +182,221 @@ class UnitOfWork:
     def set_setting(self, name: str, value: Any) -> None:
         """Store an admin setting."""
         self._tx.put("settings", name, {"value": value})
+
+    # --- contact notes: the store sets who and when, and audits each change --------------
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note as of this transaction."""
+        doc = self._tx.get("notes", note_id)
+        return None if doc is None else _note(doc, note_id, self._path)
+
+    def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
+        """Add a note by the acting user, dated by this machine's clock (see
+        :meth:`StoreTransaction.add_note`)."""
+        if self._tx.get("contacts", contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}; it may have been removed.")
+        now = utcnow()
+        note = Note(note_id, contact_id, text, self._actor, now, now)
+        self._tx.put("notes", note_id, docs.note_to_doc(note))
+        self._audit_note(AuditAction.NOTE_ADD, note)
+        return note
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text (see :meth:`StoreTransaction.edit_note`)."""
+        current = self._current_note(note_id)
+        if current.version != expected_version:
+            raise ConflictError(
+                note_id,
+                expected_version,
+                current.version,
+                current.modified_by or current.created_by,
+                current.modify_date,
+                thing="note",
+            )
+        note = replace(
+            current,
+            text=text,
+            modify_date=utcnow(),
+            version=current.version + 1,
+            modified_by=self._actor,
+        )
+        self._tx.put("notes", note_id, docs.note_to_doc(note))
+        self._audit_note(AuditAction.NOTE_EDIT, note)
+        return note
+
+    def delete_note(self, note_id: str) -> None:
+        """Remove a note (see :meth:`StoreTransaction.delete_note`)."""
+        current = self._current_note(note_id)
+        self._tx.delete("notes", note_id)
+        self._audit_note(AuditAction.NOTE_DELETE, current)
+
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of ``from_id`` to ``to_id`` (see
+        :meth:`StoreTransaction.move_notes`)."""
+        for note_id in self._tx.note_ids_of(from_id):
+            doc = self._tx.get("notes", note_id)
+            if doc is not None:
+                self._tx.put("notes", note_id, {**doc, "entityId": to_id})
+
+    def _current_note(self, note_id: str) -> Note:
+        note = self.note(note_id)
+        if note is None:
+            raise NotFound(f"No note has the id {note_id}; it may have been deleted.")
+        return note
+
+    def _audit_note(self, action: AuditAction, note: Note) -> None:
+        record = AuditRecord(
+            id=str(uuid.uuid4()),
+            at=note.modify_date if action != AuditAction.NOTE_DELETE else utcnow(),
+            agent=self._actor,
+            action=action,
+            contact_id=note.contact_id,
+            fields=("noteText",) if action != AuditAction.NOTE_DELETE else (),
+            version=note.version,
+            note_id=note.id,
+        )
+        self.add_audit(record)
+
+    # --- merging (issue 13) ------------------------------------------------------------------
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        return _kept_id(self._tx.get("merges", contact_id))
+
+    def standing_merge(self, merge_id: str) -> MergeDetail | None:
+        """What the merge ``merge_id`` (its audit record's id) did, while it stands."""
+        found = self._merge_row(merge_id)
+        return None if found is None else _merge_detail(found[1], self._path)
+
+    def _merge_row(self, merge_id: str) -> tuple[str, dict[str, Any]] | None:
+        # A handful of standing merges per day: a scan costs less than an index to keep.
+        for other_id in self._tx.table_ids("merges"):
+            doc = self._tx.get("merges", other_id)
+            if doc is not None and doc.get("auditId") == merge_id:
+                return other_id, doc
+        return None
+
+    def merge_contacts(
+        self,
+        kept: Contact,
+        expected_version: int,
+        other_id: str,
+        other_version: int,
+        record: AuditRecord,
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.merge_contacts`."""
+        kept_before = self.contact(kept.id)
+        other_before = self.contact(other_id)
+        if kept_before is None or other_before is None:
+            gone = kept.id if kept_before is None else other_id
+            raise NotFound(f"No contact has the id {gone}; it may have been removed.")
+        self._check_version(other_id, other_version)
+        saved = self.save_contact(kept, expected_version)
+        relinked: list[Relink] = []
+        # The interactions-by-contact index finds them (sorted: a stable order of writes).
+        for interaction_id in self.interaction_ids_naming([other_id]):
+            doc = self._tx.get("interactions", interaction_id)
+            if doc is None:
+                continue
+            candidates = tuple(doc.get("candidateIds") or ())
+            linked = doc.get("contactId")
+            if linked != other_id and other_id not in candidates:
+                continue
+            after = tuple(dict.fromkeys(kept.id if c == other_id else c for c in candidates))
+            now = kept.id if linked == other_id else linked
+            changed = {**doc, "contactId": now} if now is not None else dict(doc)
+            if after:
+                changed["candidateIds"] = list(after)
+            self._tx.put("interactions", interaction_id, changed)
+            relinked.append(Relink(interaction_id, linked, now, candidates, after))
+        # The merged-away contact's notes are about the customer kept: they go with it (as
+        # they are: moving a note is not editing it), and an unmerge brings them back.
+        moved_notes = sorted(self._tx.note_ids_of(other_id))
+        self.move_notes(other_id, kept.id)
+        self._tx.delete("contacts", other_id)
+        merge = MergeDetail(kept_before, other_before, saved, tuple(relinked), tuple(moved_notes))
+        self._tx.put(
+            "merges",
+            other_id,
+            {
+                "id": other_id,
+                "keptId": kept.id,
+                "auditId": record.id,
+                "merge": docs.merge_to_doc(merge),
+            },
+        )
+        written = replace(
+            record, contact_id=kept.id, version=saved.version, merge=merge, unmerge=None
+        )
+        self.add_audit(written)
+        return written
+
+    def unmerge_contacts(
+        self, merge_id: str, kept: Contact, expected_version: int, record: AuditRecord
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.unmerge_contacts`."""
+        found = self._merge_row(merge_id)
+        if found is None:
+            raise NotFound(f"No standing merge has the id {merge_id}.")
+        other_id, row = found
+        merge = _merge_detail(row, self._path)
+        if row.get("keptId") != kept.id:
+            raise NotFound(f"Merge {merge_id} did not keep contact {kept.id}.")
+        if self._tx.get("contacts", other_id) is not None:
+            raise StoreError(
+                f"The id {other_id} is in use again, so the merged-away contact cannot come "
+                "back under it; nothing was changed."
+            )
+        saved = self.save_contact(kept, expected_version)
+        self._tx.put("contacts", other_id, docs.contact_to_doc(merge.other_before))
+        left: list[str] = []
+        for link in merge.relinked:
+            doc = self._tx.get("interactions", link.interaction_id)
+            if doc is None:
+                continue
+            restored = dict(doc)
+            moved = False
+            if doc.get("contactId") == link.contact_after:
+                restored.pop("contactId", None)
+                if link.contact_before is not None:
+                    restored["contactId"] = link.contact_before
+            else:
+                moved = True
+            if tuple(doc.get("candidateIds") or ()) == link.candidates_after:
+                restored.pop("candidateIds", None)
+                if link.candidates_before:
+                    restored["candidateIds"] = list(link.candidates_before)
+            else:
+                moved = True
+            if moved:
+                left.append(link.interaction_id)
+            if restored != doc:
+                self._tx.put("interactions", link.interaction_id, restored)
+        # The notes the merge moved go back, unless deleted since; notes added to the kept
+        # contact since stay with it (whom they are about is not known).
+        for note_id in merge.moved_notes:
+            doc = self._tx.get("notes", note_id)
+            if doc is not None and doc.get("entityId") == kept.id:
+                self._tx.put("notes", note_id, {**doc, "entityId": other_id})
+        self._tx.delete("merges", other_id)
+        detail = UnmergeDetail(
+            merge_id, record.unmerge.unrestored if record.unmerge else (), tuple(left)
+        )
+        written = replace(
+            record, contact_id=kept.id, version=saved.version, merge=None, unmerge=detail
+        )
+        self.add_audit(written)
+        # The contact that came back has its own record, so its history shows its return.
+        self.add_audit(
+            replace(
+                written,
+                id=f"{record.id}:{other_id}",
+                contact_id=other_id,
+                fields=(),
+                version=merge.other_before.version,
+            )
+        )
+        return written
 
 
 class Repository:
@@ -182,7 +429,7 @@ class Repository:
     def write(self, actor: str) -> Iterator[UnitOfWork]:
         """One atomic change: everything staged in the block is committed together or not at all."""
         with self.store.transaction(actor) as tx:
-            yield UnitOfWork(tx, self.store.path)
+            yield UnitOfWork(tx, self.store.path, actor)
 
     def refresh(self) -> list[Change]:
         """Take in other processes' changes; see :meth:`JsonStore.refresh`."""
@@ -242,6 +489,12 @@ class Repository:
         """Every interaction id."""
         return self.store.table_ids("interactions")
 
+    def interactions_for_contact(self, contact_id: str) -> list[Interaction]:
+        """The interactions linked to a contact, newest first (everyone's: the service
+        leaves out what the agent may not read)."""
+        found = (self.interaction(i) for i in self.store.interaction_ids_for_contact(contact_id))
+        return [i for i in found if i is not None]
+
     def audit_for(self, contact_id: str) -> list[AuditRecord]:
         """A contact's audit trail, oldest first."""
         records = []
@@ -254,9 +507,37 @@ class Repository:
                     raise StoreUnreadable(self.store.path, str(err)) from None
         return records
 
+    def notes_for(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first."""
+        found = (self.note(i) for i in self.store.note_ids_for(contact_id))
+        return [n for n in found if n is not None]
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note by id."""
+        doc = self.store.doc("notes", note_id)
+        return None if doc is None else _note(doc, note_id, self.store.path)
+
     def setting(self, name: str) -> Any:
         """An admin setting, or None when never set."""
         return self.store.setting(name)
+
+    def audit_record(self, audit_id: str) -> AuditRecord | None:
+        """One audit record by its id."""
+        doc = self.store.doc("audit", audit_id)
+        if doc is None:
+            return None
+        try:
+            return docs.audit_from_doc(doc, audit_id)
+        except docs.DocumentError as err:
+            raise StoreUnreadable(self.store.path, str(err)) from None
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        return _kept_id(self.store.doc("merges", contact_id))
+
+    def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
+        """Interactions linked to a contact or offering it as a candidate (from the index)."""
+        return self.store.interaction_ids_naming([contact_id])
 
     def stats(self) -> StoreStats:
         """Sizes, for the header and doctor."""
@@ -276,10 +557,34 @@ def _contact(doc: dict[str, Any], contact_id: str, path: Path) -> Contact:
         ) from None
 
 
+def _kept_id(doc: dict[str, Any] | None) -> str | None:
+    kept = doc.get("keptId") if doc is not None else None
+    return kept if isinstance(kept, str) else None
+
+
+def _merge_detail(row: dict[str, Any], path: Path) -> MergeDetail:
+    merge = row.get("merge")
+    try:
+        if not isinstance(merge, dict):
+            raise docs.DocumentError("merges", str(row.get("id", "")), "merge: missing")
+        return docs.merge_from_doc(merge, str(row.get("id", "")))
+    except docs.DocumentError as err:
+        raise StoreUnreadable(path, str(err)) from None
+
+
 def _interaction(doc: dict[str, Any], interaction_id: str, path: Path) -> Interaction:
     try:
         return docs.interaction_from_doc(doc, interaction_id)
     except docs.DocumentError as err:
         raise StoreUnreadable(
             path, str(err), "Fix or remove that interaction; run 'contact-tui doctor'."
+        ) from None
+
+
+def _note(doc: dict[str, Any], note_id: str, path: Path) -> Note:
+    try:
+        return docs.note_from_doc(doc, note_id)
+    except docs.DocumentError as err:
+        raise StoreUnreadable(
+            path, str(err), "Fix or remove that note; run 'contact-tui doctor'."
         ) from None

@@ -6,12 +6,12 @@ an exception, appends its operations to the journal as one record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from contact_tui.domain import codec as docs
 from contact_tui.store.format import Doc, Op
-from contact_tui.store.indexes import Indexes
+from contact_tui.store.indexes import Indexes, interaction_refs
 
 
 class Committed(Protocol):
@@ -49,6 +49,8 @@ class Transaction:
         # a 100,000-row import, and a transaction that never looks up pays nothing.
         self._staged_keys: dict[str, set[str]] = {}
         self._unindexed: list[tuple[str, Doc | None, Doc | None]] = []
+        # Interactions staged here: the committed index does not know what they name now.
+        self._staged_interactions: set[str] = set()
         self.ops: list[Op] = []
 
     def get(self, table: str, doc_id: str) -> Doc | None:
@@ -70,6 +72,8 @@ class Transaction:
     def _stage(self, table: str, doc_id: str, doc: Doc | None) -> None:
         if table == "contacts":
             self._unindexed.append((doc_id, self._staged.get((table, doc_id)), doc))
+        elif table == "interactions":
+            self._staged_interactions.add(doc_id)
         self._staged[(table, doc_id)] = doc
 
     def _index_staged(self) -> None:
@@ -93,6 +97,19 @@ class Transaction:
         found.sort(key=lambda pair: docs.created_order_key(pair[1]))
         return [i for i, _ in found]
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``, as
+        this transaction sees them (sorted, for a stable order of writes)."""
+        wanted = set(contact_ids)
+        found: set[str] = set()
+        for contact_id in wanted:
+            found.update(self._idx.by_contact.get(contact_id, ()))
+        found -= self._staged_interactions
+        for doc_id in self._staged_interactions:
+            if interaction_refs(self._staged[("interactions", doc_id)]) & wanted:
+                found.add(doc_id)
+        return sorted(found)
+
     def position(self) -> tuple[int, int]:
         """The committed position this transaction reads (see JsonStore.position)."""
         return self._committed.position()
@@ -100,6 +117,14 @@ class Transaction:
     def contact_ids_changed_since(self, position: tuple[int, int]) -> set[str] | None:
         """See :meth:`JsonStore.contact_ids_changed_since` (committed changes only)."""
         return self._committed.contact_ids_changed_since(position)
+
+    def note_ids_of(self, contact_id: str) -> list[str]:
+        """The committed notes of a contact that this transaction has not deleted or moved to
+        another contact."""
+        ids = self._idx.notes_by_contact.get(contact_id, ())
+        return [
+            i for i in ids if (doc := self.get("notes", i)) and doc.get("entityId") == contact_id
+        ]
 
     def table_ids(self, table: str) -> list[str]:
         """Every id in a table as this transaction sees it."""

@@ -21,7 +21,13 @@ from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.rules import phone_key
 from contact_tui.domain.suggest import caller_phone, email_suggestions, phone_suggestions
 from contact_tui.service import ContactService
-from contact_tui.ui.screens.contact_form import ContactForm, FormMode, FormRequest, HoldersFunction
+from contact_tui.ui.screens.contact_form import (
+    ContactForm,
+    DuplicatesFunction,
+    FormMode,
+    FormRequest,
+    LinkFunction,
+)
 
 Done = Callable[[Contact | None], None]
 
@@ -104,13 +110,27 @@ class FormOpener:
             email_offers=tuple(email_suggestions(own)),
         )
 
-    def _holders(self, contact: Contact | None) -> HoldersFunction | None:
-        """Who else holds a number, for the form's warning; None without view."""
+    def _duplicates(self, contact: Contact | None) -> DuplicatesFunction | None:
+        """The stored contacts the entries likely duplicate (``contact`` itself left out),
+        for the form's notes and its stop before saving; None without view."""
         service = self.service
         if not service.allowed(UseCase.VIEW_CONTACTS):
             return None
         exclude = contact.id if contact is not None else None
-        return lambda text: service.phone_holders(text, exclude)
+        return lambda draft: service.likely_duplicates(draft, exclude)
+
+    def _link(
+        self, interaction: Interaction | None, contact: Contact | None
+    ) -> LinkFunction | None:
+        """Links the form's interaction to a likely duplicate instead of saving: only for a
+        form about the interaction's own contact (a new one made from it, or the one linked
+        to it), and only when the agent may link."""
+        service = self.service
+        own = own_interaction(interaction, contact)
+        if own is None or not service.allowed(UseCase.LINK):
+            return None
+        interaction_id = own.id
+        return lambda duplicate: service.link(interaction_id, duplicate.id)
 
     def create(
         self, interaction: Interaction | None, done: Done, start: ContactDraft | None = None
@@ -124,7 +144,13 @@ class FormOpener:
             return service.create_contact(draft, interaction_id=interaction_id)
 
         request = self._request(FormMode.CREATE, start or ContactDraft(), None, interaction)
-        form = ContactForm(request, service.region, save, holders=self._holders(None))
+        form = ContactForm(
+            request,
+            service.region,
+            save,
+            duplicates=self._duplicates(None),
+            link=self._link(interaction, None),
+        )
         return self.app.push_screen(form, done)
 
     def promote(self, contact: Contact, interaction: Interaction | None, done: Done) -> AwaitMount:
@@ -163,7 +189,8 @@ class FormOpener:
             service.region,
             save,
             reload,
-            holders=self._holders(contact),
+            duplicates=self._duplicates(contact),
             edit=fallback,
+            link=self._link(interaction, contact),
         )
         return self.app.push_screen(form, done)

@@ -38,6 +38,8 @@ GATED: dict[str, tuple[UseCase, str]] = {
     "choose_contact": (UseCase.LINK, "Choose a matching contact"),
     "directory": (UseCase.SEARCH, "Directory"),
     "end_interaction": (UseCase.END_INTERACTION, "End"),
+    "wrap_up": (UseCase.WRAP_UP, "Wrap-up note"),
+    "add_note": (UseCase.ADD_NOTE, "Add a note"),
 }
 
 # The directory's actions that need a permission: action -> (what the agent would be doing,
@@ -95,6 +97,8 @@ def applies(action: str, selection: Selection) -> bool:
         "unlink": interaction is not None and interaction.contact_id is not None,
         "directory": True,
         "end_interaction": interaction is not None and interaction.state != InteractionState.ENDED,
+        "wrap_up": interaction is not None,
+        "add_note": contact is not None,
     }[action]
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, PhoneNumber
+from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, Note, PhoneNumber
 from contact_tui.domain.present import PhoneNote, phone_notes, short_timestamp
 from contact_tui.domain.text import clip, printable, terminal_text
 
@@ -201,5 +201,84 @@ def interaction_details(interaction: Interaction) -> Text:
     if len(interaction.transcript) > MAX_TRANSCRIPT_LINES:
         more = len(interaction.transcript) - MAX_TRANSCRIPT_LINES
         text.append(f"… {more} more lines", style=DIM)
+    text.rstrip()
+    return text
+
+
+# The profile's history: this many interactions at most, each with this many note lines.
+MAX_HISTORY = 20
+MAX_HISTORY_NOTE_LINES = 3
+HISTORY_WIDTH = 70
+
+
+def contact_history(interactions: Sequence[Interaction], wrap_up_key: str = "") -> Text:
+    """A contact's interactions for the profile, newest first, a few lines each: when, the
+    channel, whose it was and its state; what it was about (subject, else the first transcript
+    line); the first lines of its wrap-up note. Only interactions the agent may read are
+    given (the service's rule), and no transcript is shown beyond its first line.
+    ``wrap_up_key`` is the key that writes the selected interaction's note ("": none)."""
+    text = Text()
+    text.append("History", style=LABEL_STYLE)
+    if wrap_up_key:
+        text.append(f"  {wrap_up_key}: wrap-up note of the selected interaction", style=DIM)
+    if not interactions:
+        text.append("\nNo interactions yet.", style=DIM)
+        return text
+    for interaction in interactions[:MAX_HISTORY]:
+        text.append("\n")
+        head = (
+            f"{when(interaction.started_at)}  {interaction.channel_label}  "
+            f"{safe(interaction.agent, 30)}  {interaction.state.value}"
+        )
+        text.append(head, style="italic")
+        about = interaction.subject or (interaction.transcript[0] if interaction.transcript else "")
+        if about:
+            text.append("\n  ")
+            text.append(safe(about, HISTORY_WIDTH))
+        if interaction.wrap_up_note:
+            lines, more = first_lines(
+                interaction.wrap_up_note, MAX_HISTORY_NOTE_LINES, HISTORY_WIDTH
+            )
+            for n, line in enumerate(lines):
+                text.append("\n  ")
+                text.append("Wrap-up " if n == 0 else "        ", style=LABEL_STYLE)
+                text.append(safe(line, HISTORY_WIDTH))
+            if more:
+                text.append("\n          … more lines", style=DIM)
+    if len(interactions) > MAX_HISTORY:
+        text.append(f"\n… {len(interactions) - MAX_HISTORY:,} older", style=DIM)
+    return text
+
+
+# Contact notes the profile shows, at most (the newest); the CLI lists them all.
+MAX_NOTES_SHOWN = 20
+
+
+def contact_notes_text(notes: Sequence[Note], add_key: str = "") -> Text:
+    """A contact's notes for the profile, newest first: who wrote each and when (and who last
+    changed it), then its first lines, each made safe; ``add_key`` is the key that adds one
+    ("" when the agent may not)."""
+    text = Text()
+    text.append(f"Notes ({len(notes)})", style=LABEL_STYLE)
+    if add_key:
+        text.append(f"  {add_key} adds one", style=DIM)
+    text.append("\n")
+    for note in notes[:MAX_NOTES_SHOWN]:
+        head = Text.assemble(
+            (safe(note.created_by or "unknown", 40), "bold"), f"  {when(note.create_date)}"
+        )
+        if note.version > 1:
+            changer = safe(note.modified_by or "unknown", 40)
+            head.append(f"  (edited {when(note.modify_date)} by {changer})", style=DIM)
+        text.append(head)
+        text.append("\n")
+        lines, more = first_lines(note.text, MAX_NOTE_LINES)
+        for line in lines:
+            text.append("  " + safe(line))
+            text.append("\n")
+        if more:
+            text.append(f"  … more lines after these {MAX_NOTE_LINES}\n", style=DIM)
+    if len(notes) > MAX_NOTES_SHOWN:
+        text.append(f"… and {len(notes) - MAX_NOTES_SHOWN} older notes\n", style=DIM)
     text.rstrip()
     return text

@@ -300,6 +300,8 @@ def test_add_from_a_values_file_makes_the_same_contact_as_the_flags(
                 "city": "Leeds",
                 "country": "GB",
                 "survey-opt-out": True,
+                # The same customer as the flags made: saved beside them on purpose.
+                "allow-duplicate": True,
             }
         ),
         encoding="utf-8",

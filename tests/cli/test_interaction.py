@@ -41,8 +41,9 @@ def test_voice_with_one_match_links_it(run: Runner, add_contact: AddContact) -> 
 def test_email_with_several_matches_lists_candidates(run: Runner, add_contact: AddContact) -> None:
     first = add_contact("--first", "Ana", "--last", "One", "--work-email", "shared@example.com")
     second = add_contact(
-        "--first", "Ana", "--last", "Two", "--personal-email", "Shared@EXAMPLE.com"
-    )
+        "--first", "Ana", "--last", "Two", "--personal-email", "Shared@EXAMPLE.com",
+        "--allow-duplicate",  # two contacts sharing the address, on purpose
+    )  # fmt: skip
     result = run(
         "interaction", "new", "--channel", "email", "--from", "shared@example.com",
         "--name", "Ana", "--to", "support@example.org", "--cc", "boss@example.org",

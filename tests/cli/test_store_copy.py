@@ -12,12 +12,21 @@ import pytest
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.model import Permission, PhoneKind
+from contact_tui.service import ContactService
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.postgres import copy as pg_copy
 from contact_tui.store.postgres.store import PostgresStore
 from tests.cli.runner import Runner
 from tests.contract import schema_template, set_grants
-from tests.factories import SAM_CELL, StoreBuilder, build_world
+from tests.factories import (
+    NOTE_A,
+    SAM_CELL,
+    StoreBuilder,
+    build_world,
+    make_agent,
+    make_config,
+    write_old_store,
+)
 from tests.pg.server import Database, Databases, PgServer
 
 Tables = dict[str, list[tuple[str, Any]]]
@@ -25,17 +34,23 @@ Tables = dict[str, list[tuple[str, Any]]]
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    """An embedded store holding contacts, interactions and audit records by two agents, and a
-    setting."""
+    """An embedded store holding contacts, interactions and audit records by two agents, a
+    setting, a contact's notes and a standing merge (a duplicate of Kai merged into Kai)."""
     (tmp_path / "source").mkdir()
     world = build_world(tmp_path / "source" / "store.json")
     try:
         bob = world.service("bob")
         world.clock.now += timedelta(minutes=1)
-        StoreBuilder(bob, world.clock).curated(
-            "Kai", "Bob-Made", PhoneKind.WORK, "+44 20 7946 0958"
-        )
+        build = StoreBuilder(bob, world.clock)
+        kai = build.curated("Kai", "Bob-Made", PhoneKind.WORK, "+44 20 7946 0958")
+        duplicate = build.curated("Kai", "Duplicate", PhoneKind.CELL, "+44 7700 900999")
+        bob.merge(kai.id, duplicate.id)
         bob.set_setting("ephemeral-ttl-days", "30")
+        made = StoreBuilder(bob, world.clock).curated(
+            "Ada", "Noted", PhoneKind.HOME, "+44 20 7946 0959"
+        )
+        bob.add_note(made.id, "Prefers email.\nDeaf in one ear: speak up.")
+        bob.add_note(made.id, "Second note")
     finally:
         world.close()
     return world.path
@@ -47,7 +62,7 @@ def embedded_tables(path: Path) -> Tables:
     try:
         return {
             table: [(i, store.doc(table, i)) for i in store.table_ids(table)]
-            for table in ("contacts", "interactions", "audit", "settings")
+            for table in ("contacts", "interactions", "audit", "settings", "notes", "merges")
         }
     finally:
         store.close()
@@ -65,6 +80,8 @@ def pg_tables(database: Database) -> Tables:
                 "settings",
                 "SELECT name, jsonb_build_object('value', value) FROM contact_tui.settings",
             ),
+            ("notes", "SELECT id, doc FROM contact_tui.notes"),
+            ("merges", "SELECT id, doc FROM contact_tui.merges"),
         ):
             tables[table] = [(str(i), doc) for i, doc in conn.execute(query)]
         return tables
@@ -78,7 +95,7 @@ def grant_everything(pg_server: PgServer, user: str) -> None:
 
 def same(left: Tables, right: Tables) -> None:
     """The same documents: contacts, interactions and settings by id, the audit in order."""
-    for table in ("contacts", "interactions", "settings"):
+    for table in ("contacts", "interactions", "settings", "notes", "merges"):
         assert dict(left[table]) == dict(right[table]), table
     assert left["audit"] == right["audit"]
 
@@ -131,10 +148,22 @@ def test_an_agent_finds_the_copied_store_as_it_was(
         sam = store.contacts_by_key("tel:" + SAM_CELL.replace(" ", ""))
         assert [c.first_name for c in sam] == ["Sam"]
         found, total = store.search_text(["bob-made"], 10)
-        assert total == 1 and found[0].created_by == "bob" and found[0].version == 1
+        assert total == 1 and found[0].created_by == "bob" and found[0].version == 2
         trail = store.audit_for(found[0].id)
-        assert [r.agent for r in trail] == ["bob"]
+        assert [(r.agent, r.action) for r in trail] == [("bob", "create"), ("bob", "merge")]
         assert store.setting("ephemeral-ttl-days") == 30
+        # The merge copied stands: its merged-away contact comes back on PostgreSQL.
+        merge = trail[-1].merge
+        assert merge is not None
+        service = ContactService(
+            store,
+            make_config(Path("unused")),  # the PostgreSQL store has no path
+            make_agent("alice"),
+        )
+        undone = service.unmerge(trail[-1].id)
+        assert undone.restored == merge.other_before
+        assert store.contact(merge.other_before.id) == merge.other_before
+        assert store.search_text(["duplicate"], 10)[1] == 1
     finally:
         store.close()
 
@@ -147,7 +176,10 @@ def test_postgres_to_postgres(
     assert run("store", "copy", str(source), first.url()).code == 0
     result = run("store", "copy", first.url(), second.url())
     assert result.code == 0, result.err
-    assert "Copied 7 contacts, 5 interactions, 13 audit records and 1 setting from" in result.out
+    assert (
+        "Copied 8 contacts, 5 interactions, 18 audit records, 1 setting, 2 contact notes and "
+        "1 standing merge from" in result.out
+    )
     same(pg_tables(second), pg_tables(first))
 
 
@@ -279,3 +311,26 @@ def test_text_the_database_refuses_is_not_copied(
     assert result.code == 2
     assert "refused a document of contacts holding control or format characters" in result.err
     assert all(rows == [] for rows in pg_tables(schema_database).values())
+
+
+def test_a_store_an_earlier_version_wrote_brings_its_notes_field_as_first_notes(
+    run: Runner, tmp_path: Path, schema_database: Database
+) -> None:
+    old = tmp_path / "old" / "store.json"
+    old.parent.mkdir()
+    write_old_store(old)
+    before = old.read_bytes()
+    result = run("--json", "store", "copy", str(old), schema_database.url())
+    assert result.code == 0, result.err
+    assert result.json()["counts"]["notes"] == 2
+    assert old.read_bytes() == before  # the source is read, never upgraded by a copy
+    copied = dict(pg_tables(schema_database)["notes"])
+    by_contact = {doc["entityId"]: doc for doc in copied.values()}
+    assert by_contact["a"]["noteText"] == NOTE_A and by_contact["a"]["createdBy"] == {"id": "bob"}
+    assert by_contact["b"]["createDate"] == "2024-12-31T23:59:59.999Z"
+    assert not any("notes" in doc for _, doc in pg_tables(schema_database)["contacts"])
+    # And back: the embedded copy holds the same notes, as a store of this version.
+    back = tmp_path / "back" / "store.json"
+    back.parent.mkdir()
+    assert run("store", "copy", schema_database.url(), str(back)).code == 0
+    assert dict(embedded_tables(back)["notes"]) == copied

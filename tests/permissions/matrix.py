@@ -1,21 +1,31 @@
-"""Shared by the permission matrix tiers: every combination of the seven permissions, a store
-with one thing for every action to act on, and a fingerprint proving nothing was written.
+"""Shared by the permission matrix tiers: the combinations of permissions each action is
+tried under, a store with one thing for every action to act on, and a fingerprint proving
+nothing was written.
+
+Which combinations (``row_combos``): an action's outcome can only depend on the permissions
+its rule names, that is the permissions its use cases need (``NEEDS``), the qualifiers for
+another agent's interaction or note (``OTHERS_INTERACTION``, ``OTHERS_NOTE``) included. So a
+row tries every subset of those, each crossed with two settings of all the other permissions:
+none of them and all of them. Every combination that can matter is tried, and each irrelevant
+permission is shown not to matter (granting all of them changes no outcome, withholding all
+of them neither). Every subset of all nine permissions would be 2 ** 9 = 512 cases a row; an
+action naming three takes 2 ** 3 * 2 = 16.
 
 The same scene is built for the service, the command line and the screen, for whichever agent
 the tier runs as (``alice`` for the service and the screen, the OS user for the CLI), so the
 three tiers check the same actions on the same data. It is built once per agent and test
 process (``SceneTemplates``) and copied for each test: building takes ~40 ms, copying <1 ms,
-and the matrix has thousands of cases.
+and the matrix has hundreds of cases.
 
-Each test runs a whole row of the matrix (one action, every combination) rather than one case:
-a test's own setup and reporting cost more than most cases, and there are thousands. ``Row``
+Each test runs a whole row of the matrix (one action, all its combinations) rather than one case:
+a test's own setup and reporting cost more than most cases, and there are hundreds. ``Row``
 runs the cases one by one, each on a scene as built, and reports every failing case by name
 at the end, so one failure hides none of the others.
 
 The service tier runs over PostgreSQL too (``PgScenes``): the same scene built through the
 service in a template database, as the scene's user holding every permission, and copied once
 into a working database each test starts from. Copying a database per test would cost ~50 ms
-(create and drop) times thousands of cases, so a test that changed it has it put back from a
+(create and drop) times hundreds of cases, so a test that changed it has it put back from a
 copy kept beside it (a few ms); most cases change nothing.
 """
 
@@ -23,7 +33,7 @@ from __future__ import annotations
 
 import shutil
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -43,6 +53,7 @@ from contact_tui.domain.model import (
     Contact,
     ContactType,
     Interaction,
+    Note,
     Participant,
     Permission,
     PhoneKind,
@@ -70,7 +81,7 @@ from tests.pg.server import Databases, PgServer
 Combo = frozenset[Permission]
 T = TypeVar("T")
 
-VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL = (
+VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL, MERGE = (
     Permission.VIEW,
     Permission.ADD,
     Permission.EDIT,
@@ -78,6 +89,8 @@ VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL = (
     Permission.ADMIN,
     Permission.ROUTE,
     Permission.VIEW_ALL_INTERACTIONS,
+    Permission.NOTE_EDIT_ALL,
+    Permission.MERGE,
 )
 SHORT = {
     VIEW: "view",
@@ -87,15 +100,40 @@ SHORT = {
     ADMIN: "admin",
     ROUTE: "route",
     VIEW_ALL: "viewAll",
+    NOTE_ALL: "noteAll",
+    MERGE: "merge",
 }
 
-# Every subset of the seven permissions: 128 combinations, from none to all.
-COMBOS: list[Combo] = [
-    frozenset(chosen)
-    for size in range(len(Permission) + 1)
-    for chosen in combinations(list(Permission), size)
-]
-assert len(COMBOS) == 2 ** len(Permission) == 128
+ALL: Combo = frozenset(Permission)
+
+
+def row_combos(relevant: Iterable[Permission]) -> list[Combo]:
+    """The combinations a row is tried under (see the module docstring): every subset of
+    ``relevant`` (the permissions the row's rule names), from none to all, each with none and
+    with all of the other permissions (once when there are no others)."""
+    named = in_check_order(relevant)
+    rest = ALL - set(named)
+    settings = (frozenset(), rest) if rest else (frozenset(),)
+    return [
+        frozenset(chosen) | others
+        for size in range(len(named) + 1)
+        for chosen in combinations(named, size)
+        for others in settings
+    ]
+
+
+def assert_row_combos(combos: list[Combo], relevant: Iterable[Permission]) -> None:
+    """``combos`` holds every subset of ``relevant``, each once with none and once with all of
+    the other permissions, and nothing else."""
+    named = frozenset(relevant)
+    rest = ALL - named
+    wanted = {
+        frozenset(chosen) | others
+        for size in range(len(named) + 1)
+        for chosen in combinations(sorted(named), size)
+        for others in {frozenset(), rest}
+    }
+    assert len(combos) == len(set(combos)) == len(wanted) and set(combos) == wanted
 
 
 def combo_id(combo: Combo) -> str:
@@ -175,6 +213,8 @@ def _first_line(error: BaseException) -> str:
 OTHER_AGENT = "bob"
 BOB_CALLER = "+1 212 555 0177"
 OLD_CALLER = "+1 212 555 0199"
+MERGED_CALLER = "+1 212 555 0133"
+MIA_CELL = "+1 212 555 0144"
 
 
 @dataclass(frozen=True)
@@ -186,7 +226,10 @@ class Scene:
       ephemeral contact ``ephemeral`` made for it (promote, unlink, end);
     * ``shared_call``: ``user``'s call from a number two curated contacts share (candidates);
     * ``other_call``: an interaction routed to bob, linked to its own ephemeral contact;
-    * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire).
+    * ``old``: an ephemeral contact last seen 90 days ago, past the 60-day TTL (expire);
+    * ``own_note``, ``other_note``: notes on ``pat_first`` by ``user`` and by bob.
+    * ``mia``: a curated contact into which carol's caller's ephemeral contact ``merged_away``
+      was merged by the standing merge ``merge_id`` (unmerge).
 
     ``path`` is the embedded store's file; with ``pg`` set the scene is in that PostgreSQL
     database instead (``path`` then only names a folder for the config).
@@ -203,6 +246,11 @@ class Scene:
     shared_call: Interaction
     other_call: Interaction
     old: Contact
+    own_note: Note
+    other_note: Note
+    mia: Contact
+    merged_away: Contact
+    merge_id: str
     pg: PgPlace | None = field(default=None, compare=False)
 
     def service(self, combo: Combo, claimed: Combo | None = None) -> ContactService:
@@ -244,9 +292,12 @@ class Scene:
         _compare(before, self.snapshot())
 
 
-def _act_out(service: ContactService, clock: FixedClock, user: str) -> dict[str, Any]:
+def _act_out(
+    service: ContactService, other: ContactService, clock: FixedClock, user: str
+) -> dict[str, Any]:
     """Make the scene's contents through ``service`` (acting for ``user`` with every
-    permission), as routing and agents would; the fields of :class:`Scene` it fills."""
+    permission) and ``other`` (bob, likewise), as routing and agents would; the fields of
+    :class:`Scene` it fills."""
     repo = service.repo
     build = StoreBuilder(service, clock)
 
@@ -267,12 +318,22 @@ def _act_out(service: ContactService, clock: FixedClock, user: str) -> dict[str,
     other_call = arrive(OTHER_AGENT, BOB_CALLER, "Bob's Caller")
     shared_call = arrive(user, SHARED_NUMBER)
     own_call = arrive(user, UNKNOWN_CALLER, "Una Known")
+    merged_call = arrive("carol", MERGED_CALLER, "Mia Again")
+    mia = build.curated("Mia", "Stone", PhoneKind.CELL, MIA_CELL)
+    merged_away = repo.contact(merged_call.contact_id or "")
+    assert merged_away is not None
+    merge = service.merge(mia.id, merged_away.id)
     clock.now += timedelta(minutes=5)
     ephemeral = repo.contact(own_call.contact_id or "")
     old = repo.contact(old_call.contact_id or "")
     assert ephemeral is not None and ephemeral.type == ContactType.EPHEMERAL
     assert old is not None and old.type == ContactType.EPHEMERAL
+    # On pat_first, so sam's history (which the matrices check) holds only its creation.
+    own_note = service.add_note(pat_first.id, f"{user}'s note")
+    other_note = other.add_note(pat_first.id, "bob's note")
     return {
+        "own_note": own_note,
+        "other_note": other_note,
         "clock": clock,
         "user": user,
         "sam": sam,
@@ -283,6 +344,9 @@ def _act_out(service: ContactService, clock: FixedClock, user: str) -> dict[str,
         "shared_call": shared_call,
         "other_call": other_call,
         "old": old,
+        "mia": merge.contact,
+        "merged_away": merged_away,
+        "merge_id": merge.record.id,
     }
 
 
@@ -293,8 +357,12 @@ def build_scene(folder: Path, user: str) -> Scene:
     clock = FixedClock()
     repo = Repository.open(path)
     try:
+        config = make_config(path)
         cast = _act_out(
-            ContactService(repo, make_config(path), make_agent(user), clock), clock, user
+            ContactService(repo, config, make_agent(user), clock),
+            ContactService(repo, config, make_agent(OTHER_AGENT), clock),
+            clock,
+            user,
         )
     finally:
         repo.close()
@@ -362,10 +430,13 @@ def assert_unchanged(before: Fingerprint, path: Path) -> None:
 # --- the scene in PostgreSQL ------------------------------------------------------------------
 
 # Every table of the store, as the superuser sees it (row-level security does not apply).
-PG_TABLES = ("meta", "contacts", "contact_keys", "interactions", "audit", "settings")
+PG_TABLES = (
+    *("meta", "contacts", "contact_keys", "interactions", "audit", "settings", "notes"),
+    "merges",
+)
 # What the scene's writes change, kept as built in PRISTINE to put back after a test; the
 # change log is emptied (the copy is made after the build's transactions are long over).
-RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings")
+RESTORED = ("contacts", "contact_keys", "interactions", "audit", "settings", "notes", "merges")
 PRISTINE = "matrix_pristine"
 
 
@@ -560,14 +631,20 @@ class PgScenes:
             admin.init(url)
             with self.server.connect() as conn:
                 grant_exactly(conn, user, frozenset(Permission))
+                grant_exactly(conn, OTHER_AGENT, frozenset(Permission))
             store = PostgresStore.open(make_conninfo(url, user=user))
+            bob = PostgresStore.open(make_conninfo(url, user=OTHER_AGENT))
             try:
                 clock = FixedClock()
                 agent = exactly(store.user, store.permissions())
                 service = ContactService(store, make_config(path), agent, clock)
-                cast.update(_act_out(service, clock, user))
+                other = ContactService(
+                    bob, make_config(path), exactly(bob.user, bob.permissions()), clock
+                )
+                cast.update(_act_out(service, other, clock, user))
             finally:
                 store.close()
+                bob.close()
             _keep_pristine(url)
 
         template = self.server.template(f"matrix_{user}", install)
@@ -589,10 +666,10 @@ class PgScenes:
 
 # --- the screens' keys (tests/permissions/test_gating.py and test_screen_matrix.py) ----------
 
-ALL: Combo = frozenset(Permission)
-# The permissions the main screen gates actions on (admin, route and view-all gate none).
+# The permissions the main screen gates actions on (admin, route and view-all gate none, nor
+# merge: the screens have no merge key yet, only the service and the command line).
 SCREEN_PERMISSIONS = (PROMOTE, ADD, EDIT, VIEW)
-OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL})
+OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL, MERGE})
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""The main screen's and the directory's permission gating, over every combination of the
-seven permissions, as plain functions (contact_tui/ui/gating.py): no app is started.
+"""The main screen's and the directory's permission gating, as plain functions
+(contact_tui/ui/gating.py): no app is started. The combinations are tests/permissions/matrix.py's
+``row_combos``: every combination of the permissions the screen's keys are gated on, each with
+none and with all of the others (which the screens must ignore: shown here too).
 
 For each combination, with the scene's own call selected as the screen selects it (an unknown
 caller linked to the ephemeral contact made for it; without view the screen lists nothing, so
@@ -35,7 +37,6 @@ from contact_tui.ui.gating import (
 from tests.permissions.matrix import (
     ADD,
     ALL,
-    COMBOS,
     DIRECTORY_KEYS,
     EDIT,
     MAIN_KEYS,
@@ -52,6 +53,7 @@ from tests.permissions.matrix import (
     exactly,
     expect_notes,
     expected_gate,
+    row_combos,
     screen_selection,
 )
 
@@ -59,7 +61,8 @@ USER = "alice"
 ROLES = "matrix"  # the role label of exactly()'s agents
 # The note an agent without view reads at the top of the profile.
 UNREAD = f"Your interactions are not shown: that needs {VIEW.value}."
-EVERY_COMBO = [pytest.param(c, id=combo_id(c)) for c in COMBOS]
+# The main screen gates its keys and notes on these alone.
+MAIN_COMBOS = [pytest.param(c, id=combo_id(c)) for c in row_combos(SCREEN_PERMISSIONS)]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +86,7 @@ def test_the_scene_selects_an_interaction_every_main_key_applies_to(scene: Scene
 # --- the main screen ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("combo", EVERY_COMBO)
+@pytest.mark.parametrize("combo", MAIN_COMBOS)
 def test_main_footer_notes_and_refusals(combo: Combo, scene: Scene) -> None:
     """Enabled only when permitted; not permitted, shown disabled and the key names the
     permission it needs; hidden, and silent, where it does not apply (without view)."""
@@ -172,14 +175,15 @@ def test_each_missing_permission_names_its_actions() -> None:
     """The notes group the refused actions by the permission they need, after the note that
     the interactions are not shown."""
     needs_view = (
-        "Not allowed for you: Link, Unlink, Choose a matching contact, Directory, End "
+        "Not allowed for you: Link, Unlink, Choose a matching contact, Directory, End, "
+        "Wrap-up note "
         f"(needs {VIEW.value})."
     )
     assert denied_notes(agent(ALL - {VIEW})) == (UNREAD, needs_view)
     assert denied_notes(agent(frozenset({PROMOTE}))) == (
         UNREAD,
         f"Not allowed for you: Create New Contact (needs {ADD.value}).",
-        f"Not allowed for you: Edit (needs {EDIT.value}).",
+        f"Not allowed for you: Edit, Add a note (needs {EDIT.value}).",
         needs_view,
     )
     assert denied_notes(agent(frozenset({VIEW, ADD, EDIT}))) == (
@@ -194,7 +198,9 @@ def test_no_screen_action_says_ask_for_the_agent_role() -> None:
     )
 
 
-@pytest.mark.parametrize("combo", EVERY_COMBO)
+@pytest.mark.parametrize(
+    "combo", [pytest.param(c, id=combo_id(c)) for c in row_combos(ALL - OTHERS)]
+)
 def test_admin_route_and_view_all_change_nothing_on_the_screens(combo: Combo, scene: Scene) -> None:
     """The screens show and act on the agent's own interactions only: holding admin, route or
     view-all, or not, changes no gate, reason or note."""
@@ -223,7 +229,10 @@ def test_admin_route_and_view_all_gate_no_screen_action() -> None:
 # --- the directory -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("combo", [pytest.param(c, id=combo_id(c)) for c in COMBOS if VIEW in c])
+@pytest.mark.parametrize(
+    "combo",
+    [pytest.param(c, id=combo_id(c)) for c in row_combos({VIEW, ADD, EDIT}) if VIEW in c],
+)
 def test_directory_keys(combo: Combo, scene: Scene) -> None:
     """The directory opens only with view; there New (F3) and Edit (F4) need their own
     permission: enabled with it, shown disabled without, and the key names what it needs."""

@@ -26,17 +26,31 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 # The README's "may" column, one action name (as in the service matrix) per claim.
 VIEWER_MAY = {
-    "search",  # see and search contacts
+    "search",  # see and search contacts and read their notes
     "contact",
     "audit",
+    "notes",
     "interactions",  # see their own interactions
     "interaction-own",
     "handle-interaction",  # take in their own
     "link-own",
     "unlink-own",
     "end-own",
+    "history",  # a contact's interactions (their own among them)
+    "wrap-up-own",  # the wrap-up note of their own interactions
 }
-AGENT_MAY = VIEWER_MAY | {"create", "create-linked-own", "edit", "promote"}
+AGENT_MAY = VIEWER_MAY | {
+    "create",
+    "create-linked-own",
+    "edit",
+    "promote",
+    "add-note",  # add contact notes, and edit or delete their own
+    "edit-own-note",
+    "delete-own-note",
+    "merge",  # merge two contacts and undo a merge
+    "merge-preview",
+    "unmerge",
+}
 SUPERVISOR_MAY = AGENT_MAY | {
     "set-setting",  # change settings
     "expire",  # expire ephemeral contacts
@@ -47,6 +61,9 @@ SUPERVISOR_MAY = AGENT_MAY | {
     "unlink-other",
     "end-other",
     "create-linked-other",
+    "wrap-up-other",
+    "edit-other-note",  # edit or delete others' contact notes
+    "delete-other-note",
 }
 ROUTER_MAY = {"route-interaction"}  # hand interactions to any agent, nothing else
 README_MAY = {
@@ -60,20 +77,27 @@ README_MAY = {
 # The same claims as use cases, plus "Import and export": import needs view and add, export
 # view. Written out, not computed from the table: this is what the table is checked against.
 VIEWER_USE_CASES = {
-    UseCase.VIEW_CONTACTS,  # see and search contacts
+    UseCase.VIEW_CONTACTS,  # see and search contacts and read their notes
     UseCase.SEARCH,
+    UseCase.VIEW_NOTES,
     UseCase.READ_INTERACTIONS,  # see, take in, link, unlink and end their own interactions
     UseCase.TAKE_IN_INTERACTION,
     UseCase.LINK,
     UseCase.UNLINK,
     UseCase.END_INTERACTION,
     UseCase.EXPORT_CONTACTS,
+    UseCase.CONTACT_HISTORY,  # see a contact's interactions (their own)
+    UseCase.WRAP_UP,  # write wrap-up notes on their own interactions
 }
 AGENT_USE_CASES = VIEWER_USE_CASES | {
     UseCase.CREATE_CONTACT,  # also create, edit and Add to Contacts (promote)
     UseCase.EDIT_CONTACT,
     UseCase.PROMOTE_CONTACT,
     UseCase.IMPORT_CONTACTS,
+    UseCase.ADD_NOTE,  # add contact notes, and edit or delete their own
+    UseCase.EDIT_NOTE,
+    UseCase.MERGE_CONTACTS,  # merge two contacts and undo a merge
+    UseCase.UNMERGE_CONTACTS,
 }
 README_USE_CASES = {
     "viewer": VIEWER_USE_CASES,
@@ -84,6 +108,7 @@ README_USE_CASES = {
         UseCase.EXPIRE_EPHEMERAL,  # expire ephemeral contacts
         UseCase.ROUTE_INTERACTION,  # hand interactions to other agents
         UseCase.OTHERS_INTERACTION,  # see and act on others' interactions
+        UseCase.OTHERS_NOTE,  # edit or delete others' contact notes
     },
     "router": {UseCase.ROUTE_INTERACTION},
 }

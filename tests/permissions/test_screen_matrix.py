@@ -381,7 +381,7 @@ async def assert_the_card_offers_no_edit(pilot: Pilot[None], scene: Scene) -> No
 
 
 # The directory needs view to open at all; then only the key's own permission decides. Each
-# key is refused twice and permitted once here; test_gating.py has every combination.
+# key is refused twice and permitted once here; test_gating.py has every combination that matters.
 @pytest.mark.parametrize("combo", ids(frozenset({VIEW}), ALL - {EDIT}, ALL - {ADD}))
 async def test_directory_keys(combo: Combo, scene: Scene) -> None:
     who = exactly(USER, combo)

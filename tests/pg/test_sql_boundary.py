@@ -943,3 +943,96 @@ def test_a_save_by_hand_is_audited_by_the_server(boundary: Boundary) -> None:
         ).fetchall()
     assert rows[-1] == ("edit", sam.version + 1, LOGINS["agent"])
     assert [v for _, v, _ in rows] == list(range(1, sam.version + 2))
+
+
+# --- wrap-up notes (issue 13): the interaction's own agent, or view-all; always audited -------
+
+
+def _note_of(boundary: Boundary, interaction_id: str) -> Any:
+    with boundary.superuser() as conn:
+        row = conn.execute(
+            f"SELECT doc -> 'wrapUpNote' FROM {SCHEMA}.interactions WHERE id = %s",
+            (interaction_id,),
+        ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("whose", ["own", "other"])
+def test_a_wrap_up_note_needs_the_interaction_or_view_all(
+    boundary: Boundary, role: str, whose: str
+) -> None:
+    """save_wrap_up on sql_agent's interaction and on sql_other's: written (with an audit
+    record naming the session user, at the server's time) only for the interaction's own agent
+    or a holder of view-all; refused for everyone else, leaving every table as it was."""
+    call = boundary.cast.agent_call if whose == "own" else boundary.cast.other_call
+    before = boundary.snapshot()
+    may = holds(role, Permission.VIEW) and (
+        (whose == "own" and role == "agent") or holds(role, Permission.VIEW_ALL_INTERACTIONS)
+    )
+    with boundary.psql(role) as conn:
+        statement = f"SELECT {SCHEMA}.save_wrap_up(%s, %s)"
+        if not may:
+            _refused(conn, statement, call.id, "Forged note")
+            assert boundary.snapshot() == before
+            return
+        conn.execute(statement, (call.id, "Line one\nLine two"))
+    assert _note_of(boundary, call.id) == "Line one\nLine two"
+    with boundary.superuser() as conn:
+        rows = conn.execute(
+            f"SELECT agent, contact_id, doc, now() FROM {SCHEMA}.audit "
+            "WHERE doc ->> 'interactionId' = %s AND doc ->> 'action' = 'wrap-up'",
+            (call.id,),
+        ).fetchall()
+    assert len(rows) == 1
+    agent, contact_id, doc, now = rows[0]
+    record = docs.audit_from_doc(doc)
+    assert agent == record.agent == LOGINS[role] and contact_id == call.contact_id
+    assert record.fields == ("wrapUpNote",) and abs(record.at - now) < timedelta(minutes=1)
+
+
+def test_save_interaction_neither_sets_nor_changes_a_wrap_up_note(boundary: Boundary) -> None:
+    """The only way to a note is save_wrap_up, which checks and audits: an agent's own save
+    of the interaction keeps the note the server has, and a router's new interaction arrives
+    without the note it was sent with."""
+    own = boundary.cast.agent_call
+    with boundary.psql("supervisor") as conn:
+        conn.execute(f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (own.id, "Supervisor's note"))
+    forged = replace(own, wrap_up_note="Rewritten by the agent, unaudited")
+    with boundary.psql("agent") as conn:
+        conn.execute(
+            f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(docs.interaction_to_doc(forged)),)
+        )
+    assert _note_of(boundary, own.id) == "Supervisor's note"
+    pushed = replace(
+        boundary.cast.other_call, id="pushed-with-note", wrap_up_note="Planted", contact_id=None
+    )
+    with boundary.psql("router") as conn:
+        conn.execute(
+            f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(docs.interaction_to_doc(pushed)),)
+        )
+    assert _note_of(boundary, pushed.id) is None
+
+
+@pytest.mark.parametrize("role", ["viewer", "agent", "router"])
+def test_another_agents_wrap_up_note_stays_hidden(boundary: Boundary, role: str) -> None:
+    other = boundary.cast.other_call
+    with boundary.psql("supervisor") as conn:
+        conn.execute(f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (other.id, "Customer is VIP"))
+    with boundary.psql(role) as conn:
+        table = conn.execute(f"SELECT doc FROM {SCHEMA}.interactions").fetchall()
+        row = conn.execute(f"SELECT {SCHEMA}.read_interaction(%s)", (other.id,)).fetchone()
+    assert "Customer is VIP" not in str(table)
+    assert row is not None and "wrapUpNote" not in (row[0] or {})
+
+
+@pytest.mark.parametrize("text", [OSC_52, RLO, "x" * 10_001], ids=["osc-52", "rlo", "over-10000"])
+def test_a_wrap_up_note_holding_control_characters_or_too_long_is_refused(
+    boundary: Boundary, text: str
+) -> None:
+    before = boundary.snapshot()
+    refused = (pg_errors.StringDataRightTruncation, pg_errors.CheckViolation)
+    with boundary.psql("agent") as conn, pytest.raises(refused):
+        conn.execute(f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (boundary.cast.agent_call.id, text))
+    assert boundary.snapshot() == before

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 from contact_tui.domain.model import Platform
 from contact_tui.ui.screens.contact_form import ContactForm, Tick
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
+from contact_tui.ui.screens.duplicate_offer import DuplicateOffer
 from contact_tui.ui.widgets.suggest_input import OfferingInput
 from tests.factories import World
 from tests.ui.pilot import (
@@ -75,9 +76,14 @@ async def test_a_number_already_on_another_contact_is_named_with_a_key_to_see_th
         await settle(pilot)
         assert value_of(pilot, "#f-workPhone") == "317 555 0123"
 
-        # A warning, not an error: it saves, and both contacts hold the number.
+        # A warning, not an error: Save stops with the duplicate offer (tests/ui/
+        # test_duplicates.py walks each key), and s saves it: both contacts hold the number.
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: not is_form_open(pilot), "the save")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, DuplicateOffer), "the offer")
+        await pilot.press("s")
+        await wait_until(
+            pilot, lambda: not isinstance(pilot.app.screen, (ContactForm, DuplicateOffer)), "save"
+        )
         linked = world.interaction(world.email.id).contact_id
         assert linked is not None
         saved = world.contact(linked)

@@ -33,6 +33,12 @@ STORED_WORDS: dict[type[StrEnum], set[str]] = {
         "import",
         "absorb",
         "setting",
+        "wrap-up",  # an interaction's wrap-up note (issue 13)
+        "note-add",  # contact notes (issue 13)
+        "note-edit",
+        "note-delete",
+        "merge",  # issue 13
+        "unmerge",
     },
     SearchKind: {"all", "phone", "email", "name", "literal", "number"},
     ProblemKind: {"invalid", "permission", "conflict"},
@@ -60,7 +66,7 @@ def test_an_audit_record_is_stored_as_its_word_and_read_back_as_the_member(
 def test_an_unknown_stored_action_is_kept_as_written(
     store_path: Path, service_for: Callable[..., ContactService]
 ) -> None:
-    """A record a newer version wrote ('merge') loads, shows as written, and is no error."""
+    """A record a newer version wrote ('split') loads, shows as written, and is no error."""
     store = JsonStore(store_path)
     with store.transaction("bob") as tx:
         tx.put("contacts", "c1", {"id": "c1", "type": "Curated", "firstName": "Sam"})
@@ -71,15 +77,15 @@ def test_an_unknown_stored_action_is_kept_as_written(
                 "id": "a1",
                 "at": "2026-11-28T09:30:15.123Z",
                 "agent": "bob",
-                "action": "merge",
+                "action": "split",
                 "contactId": "c1",
                 "fields": [],
             },
         )
     store.close()
     [record] = service_for("alice").audit("c1")
-    assert record.action == "merge" and not isinstance(record.action, AuditAction)
-    assert docs.audit_to_doc(record)["action"] == "merge"
+    assert record.action == "split" and not isinstance(record.action, AuditAction)
+    assert docs.audit_to_doc(record)["action"] == "split"
     assert Level.ERROR not in {f.level for f in diagnose(store_path)}
 
 

@@ -3,10 +3,12 @@
 Each end is an embedded store (a path to its ``store.json``) or a PostgreSQL database (a
 ``postgresql://`` URL), either way round. Everything is copied as stored: contacts with their
 ids, versions, createdBy/modifiedBy and dates; interactions; the audit trail in its order with
-its agents and times; the admin settings. The destination must be empty. After the copy, the
-destination is read back and its counts and checksum must equal the source's; into PostgreSQL
-that check runs inside the copy's one transaction, so a copy that does not check out leaves
-the database as it was.
+its agents and times; the admin settings; contact notes with their authors and times (from
+an embedded store an earlier version wrote, each contact's old notes field as its first
+note, as opening it would make it: ``contact_tui.store.upgrade``). The destination must be
+empty. After the copy, the destination is read back and its counts and checksum must equal
+the source's; into PostgreSQL that check runs inside the copy's one transaction, so a copy
+that does not check out leaves the database as it was.
 
 Who runs it: the database's admin, as the role that ran ``contact-tui db init`` (the tables'
 owner) or a superuser. The store's own functions take who and when from the server, so no
@@ -40,12 +42,14 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb, set_json_loads
 
 from contact_tui.domain import codec as docs
+from contact_tui.domain.clock import utcnow
 from contact_tui.store.errors import StoreError, StoreRefused, StoreUnavailable
 from contact_tui.store.format import TABLES, Doc
 from contact_tui.store.jsonstore import JsonStore
 from contact_tui.store.postgres.admin import schema_version
 from contact_tui.store.postgres.schema import SCHEMA, SCHEMA_VERSION
 from contact_tui.store.postgres.store import connect, describe, translate
+from contact_tui.store.upgrade import holds_old_notes, notes_upgrade
 
 URL_SCHEMES = ("postgresql", "postgres")
 # Rows a server-side cursor fetches at a time: large enough that round trips cost little,
@@ -172,17 +176,33 @@ def _rows_from(source: str) -> Iterator[Iterator[Row]]:
 
 
 def _open_embedded(path: Path) -> JsonStore:
-    """An existing embedded store, read as it is: nothing created, nothing tidied."""
-    return JsonStore(path, create=False, tidy=False)
+    """An existing embedded store, read as it is: nothing created, tidied or upgraded."""
+    return JsonStore(path, create=False, tidy=False, upgrade=False)
 
 
 def _embedded_rows(store: JsonStore) -> Iterator[Row]:
+    """The store's rows; a store an earlier version wrote is read as the upgrade would make
+    it (``contact_tui.store.upgrade``: each contact's old notes field as its first note), so
+    the destination holds the notes whichever kind it is, and the source is not written."""
+    upgraded: dict[tuple[str, str], Doc] = {}
+    if store.is_older():
+        old = {}
+        for contact_id in store.table_ids("contacts"):
+            doc = store.doc("contacts", contact_id)
+            if doc is not None and holds_old_notes(doc):
+                old[contact_id] = doc
+        ops = notes_upgrade(old, (), docs.format_date(utcnow()))
+        upgraded = {(op[1], op[2]): op[3] for op in ops}
     for table in TABLES:
         for doc_id in store.table_ids(table):
-            doc = store.doc(table, doc_id)
+            doc = upgraded.pop((table, doc_id), None) or store.doc(table, doc_id)
             if doc is None:
                 continue
             yield table, doc_id, doc.get("value") if table == "settings" else doc
+        for (new_table, doc_id), doc in list(upgraded.items()):
+            if new_table == table:
+                del upgraded[(new_table, doc_id)]
+                yield table, doc_id, doc
 
 
 # The tables as PostgreSQL keeps them: (table, id column, document column, order).
@@ -191,6 +211,8 @@ _PG_READS = (
     ("interactions", "id", "doc", ""),
     ("audit", "id", "doc", " ORDER BY seq"),
     ("settings", "name", "value", ""),
+    ("notes", "id", "doc", ""),
+    ("merges", "id", "doc", ""),
 )
 
 
@@ -320,6 +342,39 @@ def _audit_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
     return (doc_id, contact if isinstance(contact, str) else None, agent, at, Jsonb(doc))
 
 
+def _note_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
+    # The columns the store's functions fill, derived from the document as they derive them.
+    contact = doc.get("entityId")
+    author = doc.get("createdBy")
+    created = doc.get("createDate")
+    version = doc.get("version")
+    if not isinstance(contact, str) or not isinstance(created, str):
+        raise CopyRefused(
+            f"Note {doc_id} in the source has no contact or creation date; nothing was copied."
+        )
+    who = author.get("id") if isinstance(author, dict) else None
+    return (
+        doc_id,
+        contact,
+        who if isinstance(who, str) else "",
+        created,
+        version if isinstance(version, int) and not isinstance(version, bool) else 1,
+        Jsonb(doc),
+    )
+
+
+def _merge_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
+    # The merged-away contact's directory columns, for an unmerge to put it back with.
+    merge = doc.get("merge")
+    other = merge.get("otherBefore") if isinstance(merge, dict) else None
+    kept, audit = doc.get("keptId"), doc.get("auditId")
+    if not isinstance(other, dict) or not isinstance(kept, str) or not isinstance(audit, str):
+        raise CopyRefused(f"Merge record {doc_id} in the source is incomplete; nothing was copied.")
+    last, first, _ = docs.contact_doc_sort_key(other)
+    search = docs.contact_doc_search_text(other).replace("\x00", "\n")
+    return (doc_id, kept, audit, Jsonb(doc), last, first, search)
+
+
 # COPY statement and row maker per table, in TABLES order.
 _PG_WRITES: dict[str, tuple[str, Callable[[str, Any], tuple[Any, ...]]]] = {
     "contacts": (
@@ -329,6 +384,11 @@ _PG_WRITES: dict[str, tuple[str, Callable[[str, Any], tuple[Any, ...]]]] = {
     "interactions": ("interactions (id, agent, started, contact_id, doc)", _interaction_row),
     "audit": ("audit (id, contact_id, agent, at, doc)", _audit_row),
     "settings": ("settings (name, value)", lambda name, value: (name, Jsonb(value))),
+    "notes": ("notes (id, contact_id, author, created, version, doc)", _note_row),
+    "merges": (
+        "merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)",
+        _merge_row,
+    ),
 }
 
 
@@ -404,7 +464,13 @@ def _into_embedded(source: str, path: Path) -> Tally:
     if _exists(path):
         existing = _open_embedded(path)
         stats = existing.stats()
-        if stats.contacts or stats.interactions or stats.audit or existing.table_ids("settings"):
+        if (
+            stats.contacts
+            or stats.interactions
+            or stats.audit
+            or stats.notes
+            or existing.table_ids("settings")
+        ):
             existing.close()
             raise CopyRefused(
                 f"The store {path} already holds data; store copy only fills an empty store, "

@@ -19,8 +19,9 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 
-from contact_tui.domain.model import ContactType, InteractionState, Permission
+from contact_tui.domain.model import AuditAction, ContactType, InteractionState, Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.domain.rules import MAX_NOTE_LENGTH, MAX_WRAP_UP_LENGTH
 from contact_tui.domain.search import MIN_PARTIAL_DIGITS
 from contact_tui.domain.text import is_unsafe_char
 
@@ -42,6 +43,8 @@ PERMISSION_ROLES: dict[Permission, str] = {
     Permission.ADMIN: f"{ROLE_PREFIX}can_admin",
     Permission.ROUTE: f"{ROLE_PREFIX}can_route",
     Permission.VIEW_ALL_INTERACTIONS: f"{ROLE_PREFIX}can_view_all",
+    Permission.NOTE_EDIT_ALL: f"{ROLE_PREFIX}can_edit_all_notes",
+    Permission.MERGE: f"{ROLE_PREFIX}can_merge",
 }
 assert set(PERMISSION_ROLES) == set(Permission), "every permission has its role"
 
@@ -432,6 +435,9 @@ CREATE TABLE {SCHEMA}.interactions (
 );
 CREATE INDEX interactions_agent ON {SCHEMA}.interactions (agent, started DESC);
 CREATE INDEX interactions_contact ON {SCHEMA}.interactions (contact_id);
+-- The interactions offering a contact as a candidate (read_ids_naming: expiry, absorbing;
+-- merge_contacts, merge_interactions: merging).
+CREATE INDEX interactions_candidates ON {SCHEMA}.interactions USING gin ((doc -> 'candidateIds'));
 
 CREATE TABLE {SCHEMA}.audit (
     seq bigserial PRIMARY KEY,
@@ -783,7 +789,9 @@ DECLARE
     v_id text := p_doc ->> 'id';
     v_agent text := p_doc ->> 'agent';
     v_old {SCHEMA}.interactions;
-    v_doc jsonb := p_doc;
+    -- A wrap-up note is written only through save_wrap_up (checked and audited there): a new
+    -- interaction arrives without one, and an existing one keeps its own (not in _MUTABLE).
+    v_doc jsonb := p_doc - 'wrapUpNote';
 BEGIN
     IF v_id IS NULL OR v_agent IS NULL OR jsonb_typeof(p_doc) <> 'object' THEN
         RAISE EXCEPTION 'an interaction needs an id and an agent' USING ERRCODE = '22023';
@@ -1200,7 +1208,7 @@ BEGIN
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_row.doc;
     END IF;
-    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc';
+    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc' - 'wrapUpNote';
     IF {_holds(Permission.ADD)}
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_doc;  -- a contact made from it (add) takes its sender's identity
@@ -1213,6 +1221,515 @@ BEGIN
     END IF;
     RETURN v_doc || jsonb_build_object('from', jsonb_build_object('address', '', 'name', ''));
 END $$;
+
+-- The interactions linked to, or offering as a candidate, any of p_ids: what absorbing (add)
+-- and expiry (admin) relink, found through the indexes instead of every interaction
+-- (read_ids('interactions')); read_interaction decides what each of them shows.
+CREATE FUNCTION {SCHEMA}.read_ids_naming(p_ids text[]) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.ADD, Permission.ADMIN)},
+                             '{Permission.ADD.value}', 'list every interaction');
+    RETURN QUERY SELECT id FROM {SCHEMA}.interactions WHERE contact_id = ANY(p_ids)
+        UNION SELECT id FROM {SCHEMA}.interactions WHERE doc -> 'candidateIds' ?| p_ids
+        ORDER BY 1;
+END $$;
+
+-- An interaction's wrap-up note (issue 13): its own agent's to write, or anyone's with
+-- view-all, as ending it is (domain.permissions: UseCase.WRAP_UP). Nothing else of the
+-- interaction changes; the audit record is written here, who and when from the server. An
+-- empty note clears it. The table's clean() check refuses control and format characters.
+CREATE FUNCTION {SCHEMA}.save_wrap_up(p_id text, p_note text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_old {SCHEMA}.interactions;
+    v_at timestamptz := clock_timestamp();
+    v_audit text := gen_random_uuid()::text;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'write wrap-up notes');
+    SELECT * INTO v_old FROM {SCHEMA}.interactions WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No interaction has the id %.', p_id USING ERRCODE = 'P0002';
+    END IF;
+    IF v_old.agent <> session_user THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.VIEW_ALL_INTERACTIONS)},
+                                 '{Permission.VIEW_ALL_INTERACTIONS.value}',
+                                 'write wrap-up notes on other agents'' interactions');
+    END IF;
+    IF p_note IS NULL OR char_length(p_note) > {MAX_WRAP_UP_LENGTH} THEN
+        RAISE EXCEPTION 'a wrap-up note holds at most {MAX_WRAP_UP_LENGTH} characters'
+            USING ERRCODE = '22001';
+    END IF;
+    UPDATE {SCHEMA}.interactions
+        SET doc = CASE WHEN p_note = '' THEN doc - 'wrapUpNote'
+                       ELSE doc || jsonb_build_object('wrapUpNote', p_note) END
+        WHERE id = p_id;
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit, v_old.contact_id, session_user, v_at, jsonb_strip_nulls(
+            jsonb_build_object(
+                'id', v_audit, 'agent', session_user,
+                'at', to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'action', '{AuditAction.WRAP_UP.value}', 'fields', jsonb_build_array('wrapUpNote'),
+                'contactId', v_old.contact_id, 'interactionId', p_id)));
+END $$;
+"""
+
+
+# Contact notes (issue 13): their own table, so a note never changes the contact's version.
+# Agents read them with view (row-level security) and write them only through add_note,
+# edit_note and delete_note, which check the permissions and the author with session_user,
+# set the author and the times from the server, and write their own audit records.
+_NOTE_DATE = "to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+MIGRATION_1_NOTES = f"""
+CREATE FUNCTION {SCHEMA}.note_shape(doc jsonb, p_id text, p_contact text, p_version integer)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(jsonb_typeof(doc) = 'object'
+       AND doc -> 'id' = to_jsonb(p_id) AND doc -> 'entityId' = to_jsonb(p_contact)
+       AND doc -> 'entityType' = '"Contact"'
+       AND doc -> 'version' = to_jsonb(p_version) AND doc ->> 'version' = p_version::text
+       AND jsonb_typeof(doc -> 'noteText') = 'string'
+       AND length(doc ->> 'noteText') BETWEEN 1 AND {MAX_NOTE_LENGTH}
+       AND jsonb_typeof(doc -> 'createDate') = 'string'
+       AND {SCHEMA}.is_date(doc -> 'createDate') AND {SCHEMA}.is_date(doc -> 'modifyDate')
+       AND jsonb_typeof(doc -> 'createdBy') = 'object'
+       AND {SCHEMA}.is_text(doc -> 'createdBy' -> 'id') AND {SCHEMA}.is_text(doc -> 'modifiedBy'),
+       false)
+$$;
+
+CREATE TABLE {SCHEMA}.notes (
+    id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+    contact_id text NOT NULL REFERENCES {SCHEMA}.contacts (id) ON DELETE CASCADE,
+    author text NOT NULL,
+    created text COLLATE "C" NOT NULL,
+    version integer NOT NULL CHECK (version > 0),
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
+    CONSTRAINT note_shape CHECK ({SCHEMA}.note_shape(doc, id, contact_id, version))
+);
+CREATE INDEX notes_contact ON {SCHEMA}.notes (contact_id, created DESC);
+ALTER TABLE {SCHEMA}.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY viewers_read ON {SCHEMA}.notes FOR SELECT USING ({_holds(Permission.VIEW)});
+CREATE TRIGGER announce AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.notes
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.announce();
+
+-- A note's text as the app checks it (domain.rules.validate_note): 1 to MAX_NOTE_LENGTH
+-- characters, not only blanks; control and format characters the table's clean() refuses.
+CREATE FUNCTION {SCHEMA}.check_note_text(p_text text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_text IS NULL OR length(p_text) > {MAX_NOTE_LENGTH} OR btrim(p_text, E' \n') = '' THEN
+        RAISE EXCEPTION 'a note needs 1 to {MAX_NOTE_LENGTH} characters of text'
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_text ~ '{UNSAFE_CLASS}' THEN
+        RAISE EXCEPTION 'a note may not hold control or format characters'
+            USING ERRCODE = '22023';
+    END IF;
+END $$;
+
+-- The audit record of a note's change, written by the function making it: who and when are
+-- the server's.
+CREATE FUNCTION {SCHEMA}.audit_note(p_action text, p_doc jsonb, p_at timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_id text := gen_random_uuid()::text;
+BEGIN
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_id, p_doc ->> 'entityId', session_user, p_at, jsonb_build_object(
+            'id', v_id, 'at', to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'agent', session_user::text, 'action', p_action,
+            'fields', CASE WHEN p_action = 'note-delete' THEN '[]'::jsonb
+                           ELSE '["noteText"]'::jsonb END,
+            'contactId', p_doc ->> 'entityId', 'version', p_doc -> 'version',
+            'noteId', p_doc ->> 'id'));
+END $$;
+
+-- Editing or deleting a note: edit, and for another agent's note edit-all too.
+CREATE FUNCTION {SCHEMA}.note_for_change(p_id text, p_doing text)
+RETURNS {SCHEMA}.notes LANGUAGE plpgsql AS $$
+DECLARE
+    v_old {SCHEMA}.notes;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.EDIT)}, '{Permission.EDIT.value}',
+                             p_doing || ' contact notes');
+    SELECT * INTO v_old FROM {SCHEMA}.notes WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No note has the id %; it may have been deleted.', p_id
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF v_old.author <> session_user THEN
+        PERFORM {SCHEMA}.require({_holds(Permission.NOTE_EDIT_ALL)},
+                                 '{Permission.NOTE_EDIT_ALL.value}',
+                                 p_doing || ' other agents'' contact notes');
+    END IF;
+    RETURN v_old;
+END $$;
+
+-- A note read inside a write (whose it is, before editing or deleting it): view, or edit,
+-- which may change one's own notes without view.
+CREATE FUNCTION {SCHEMA}.read_note(p_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW, Permission.EDIT)},
+                             '{Permission.VIEW.value}', 'read contact notes');
+    RETURN (SELECT doc FROM {SCHEMA}.notes WHERE id = p_id);
+END $$;
+
+CREATE FUNCTION {SCHEMA}.add_note(p_id text, p_contact text, p_text text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_when text := {_NOTE_DATE};
+    v_doc jsonb;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.EDIT)}, '{Permission.EDIT.value}',
+                             'add contact notes');
+    PERFORM {SCHEMA}.check_note_text(p_text);
+    PERFORM 1 FROM {SCHEMA}.contacts WHERE id = p_contact FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', p_contact
+            USING ERRCODE = 'P0002';
+    END IF;
+    v_doc := jsonb_build_object('id', p_id, 'entityId', p_contact, 'entityType', 'Contact',
+        'noteText', p_text, 'createDate', v_when, 'modifyDate', v_when,
+        'createdBy', jsonb_build_object('id', session_user::text), 'version', 1);
+    INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc)
+        VALUES (p_id, p_contact, session_user, v_when, 1, v_doc);
+    PERFORM {SCHEMA}.audit_note('{AuditAction.NOTE_ADD.value}', v_doc, v_at);
+    RETURN v_doc;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.edit_note(p_id text, p_text text, p_expected integer) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_old {SCHEMA}.notes := {SCHEMA}.note_for_change(p_id, 'edit');
+    v_doc jsonb;
+BEGIN
+    IF v_old.version <> p_expected THEN
+        RAISE EXCEPTION 'note % changed since it was read', p_id
+            USING ERRCODE = '40001',
+                  DETAIL = jsonb_build_object(
+                      'version', v_old.version,
+                      'modifiedBy', coalesce(v_old.doc ->> 'modifiedBy', v_old.author),
+                      'modifyDate', v_old.doc ->> 'modifyDate')::text;
+    END IF;
+    PERFORM {SCHEMA}.check_note_text(p_text);
+    v_doc := v_old.doc || jsonb_build_object('noteText', p_text, 'modifyDate', {_NOTE_DATE},
+        'modifiedBy', session_user::text, 'version', v_old.version + 1);
+    UPDATE {SCHEMA}.notes SET doc = v_doc, version = v_old.version + 1 WHERE id = p_id;
+    PERFORM {SCHEMA}.audit_note('{AuditAction.NOTE_EDIT.value}', v_doc, v_at);
+    RETURN v_doc;
+END $$;
+
+-- Absorbing (add): the curated contact this transaction made from an interaction takes the
+-- place of the ephemeral one holding its identity, notes included (authors and times kept).
+-- Only then: moving notes between other contacts is not an agent's to do.
+CREATE FUNCTION {SCHEMA}.move_notes(p_from text, p_to text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.ADD)}, '{Permission.ADD.value}', 'add contacts');
+    IF NOT ({SCHEMA}.absorbed(p_from) AND p_to IN (SELECT * FROM {SCHEMA}.made_here())
+            AND EXISTS (SELECT 1 FROM {SCHEMA}.contact_keys AS gone
+                        JOIN {SCHEMA}.contact_keys AS made ON made.key = gone.key
+                        WHERE gone.contact_id = p_from AND made.contact_id = p_to)) THEN
+        RAISE EXCEPTION 'notes move only to the contact made in their contact''s place'
+            USING ERRCODE = '42501', HINT = '{Permission.ADD.value}';
+    END IF;
+    UPDATE {SCHEMA}.notes SET contact_id = p_to,
+            doc = doc || jsonb_build_object('entityId', p_to)
+        WHERE contact_id = p_from;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.delete_note(p_id text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_old {SCHEMA}.notes := {SCHEMA}.note_for_change(p_id, 'delete');
+BEGIN
+    DELETE FROM {SCHEMA}.notes WHERE id = p_id;
+    PERFORM {SCHEMA}.audit_note('{AuditAction.NOTE_DELETE.value}', v_old.doc, clock_timestamp());
+END $$;
+"""
+
+
+_RANK = "(CASE {} WHEN 'Curated' THEN 2 WHEN 'Identified' THEN 1 ELSE 0 END)"
+_AUDIT_AT = "to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+
+def _merge_requires() -> str:
+    """The plpgsql statements refusing a merge or an unmerge to a caller without view, edit
+    and merge, in that order (domain.permissions: both use cases need all three)."""
+    return "\n".join(
+        f"    PERFORM {SCHEMA}.require({_holds(p)}, '{p.value}', 'merge contacts');"
+        for p in (Permission.VIEW, Permission.EDIT, Permission.MERGE)
+    )
+
+
+# Merge and unmerge (issue 13). The merges table remembers each merged-away id, what it was
+# merged into and what the merge did, written and removed only by these functions: an
+# unmerge reads the contact it brings back from here, never from an audit record a client
+# wrote, so a forged "merge" record restores nothing. Both functions write their own audit
+# records (agent and time the server's), relink other agents' interactions with definer
+# rights, and lock the two contacts in id order so two merges of one pair cannot deadlock.
+MIGRATION_1_MERGES = f"""
+CREATE TABLE {SCHEMA}.merges (
+    id text PRIMARY KEY,
+    kept_id text NOT NULL,
+    audit_id text NOT NULL UNIQUE,
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
+    other_last text COLLATE "C" NOT NULL,
+    other_first text COLLATE "C" NOT NULL,
+    other_search text NOT NULL
+);
+CREATE INDEX merges_kept ON {SCHEMA}.merges (kept_id);
+ALTER TABLE {SCHEMA}.merges ENABLE ROW LEVEL SECURITY;
+CREATE POLICY viewers_read ON {SCHEMA}.merges FOR SELECT USING ({_holds(Permission.VIEW)});
+-- A merge finds the interactions offering a contact as a candidate through
+-- interactions_candidates (MIGRATION_1).
+
+-- A list of text from a client (an audit record's fields), or an error: a record the app
+-- cannot read back would break the history for everyone.
+CREATE FUNCTION {SCHEMA}.merge_text_list(v jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        RETURN '[]';
+    END IF;
+    IF jsonb_typeof(v) <> 'array'
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(v) AS e WHERE jsonb_typeof(e) <> 'string')
+    THEN
+        RAISE EXCEPTION 'expected a list of text, found %', v USING ERRCODE = '22023';
+    END IF;
+    RETURN v;
+END $$;
+
+-- What a standing merge did, for an unmerge to work out the kept contact's fields (view).
+CREATE FUNCTION {SCHEMA}.read_merge(p_merge text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'read merges');
+    RETURN (SELECT doc -> 'merge' FROM {SCHEMA}.merges WHERE audit_id = p_merge);
+END $$;
+
+-- A merge preview: every interaction linked to the contact or offering it, whoever's.
+CREATE FUNCTION {SCHEMA}.merge_interactions(p_id text) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+{_merge_requires()}
+    RETURN QUERY SELECT u.id FROM (
+        SELECT i.id FROM {SCHEMA}.interactions AS i WHERE i.contact_id = p_id
+        UNION SELECT i.id FROM {SCHEMA}.interactions AS i WHERE i.doc -> 'candidateIds' ? p_id
+    ) AS u ORDER BY u.id COLLATE "C";
+END $$;
+
+CREATE FUNCTION {SCHEMA}.merge_contacts(
+    p_doc jsonb, p_expected integer, p_other text, p_other_version integer,
+    p_last text, p_first text, p_search text, p_audit jsonb
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_keep text := p_doc ->> 'id';
+    v_at timestamptz := clock_timestamp();
+    v_kept {SCHEMA}.contacts;
+    v_other {SCHEMA}.contacts;
+    v_saved jsonb;
+    v_row record;
+    v_after jsonb;
+    v_contact text;
+    v_new jsonb;
+    v_relinked jsonb := '[]';
+    v_notes jsonb;
+    v_merge jsonb;
+    v_audit jsonb;
+BEGIN
+{_merge_requires()}
+    IF v_keep IS NULL OR p_other IS NULL OR v_keep = p_other OR p_audit ->> 'id' IS NULL THEN
+        RAISE EXCEPTION 'a merge needs two different contacts and an audit record id'
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM 1 FROM {SCHEMA}.contacts WHERE id IN (v_keep, p_other)
+        ORDER BY id COLLATE "C" FOR UPDATE;
+    SELECT * INTO v_kept FROM {SCHEMA}.contacts WHERE id = v_keep;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', v_keep
+            USING ERRCODE = 'P0002';
+    END IF;
+    SELECT * INTO v_other FROM {SCHEMA}.contacts WHERE id = p_other;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', p_other
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF v_other.version <> p_other_version THEN
+        RAISE EXCEPTION 'contact % changed since it was read', p_other
+            USING ERRCODE = '40001',
+                  DETAIL = jsonb_build_object('version', v_other.version,
+                                              'modifiedBy', v_other.doc ->> 'modifiedBy',
+                                              'modifyDate', v_other.doc ->> 'modifyDate')::text;
+    END IF;
+    -- The customer is kept: an ephemeral contact goes into a curated one, never the reverse.
+    IF {_RANK.format("v_other.kind")} > {_RANK.format("v_kept.kind")}
+       OR p_doc ->> 'type' IS DISTINCT FROM v_kept.kind THEN
+        RAISE EXCEPTION 'contact % is %: it cannot be merged into the % contact %',
+            p_other, v_other.kind, v_kept.kind, v_keep USING ERRCODE = '22023';
+    END IF;
+    v_saved := {SCHEMA}.save_contact(p_doc, p_expected, NULL, p_last, p_first, p_search);
+    FOR v_row IN SELECT i.id, i.contact_id, i.doc FROM {SCHEMA}.interactions AS i
+        WHERE i.contact_id = p_other OR i.doc -> 'candidateIds' ? p_other
+        ORDER BY i.id COLLATE "C" FOR UPDATE
+    LOOP
+        -- The candidates with the merged-away id replaced, each once, in first-seen order.
+        SELECT coalesce(jsonb_agg(to_jsonb(d.c) ORDER BY d.n), '[]') INTO v_after FROM (
+            SELECT r.c, min(r.n) AS n FROM (
+                SELECT CASE WHEN t.e = p_other THEN v_keep ELSE t.e END AS c, t.n
+                FROM jsonb_array_elements_text(coalesce(v_row.doc -> 'candidateIds', '[]'))
+                    WITH ORDINALITY AS t(e, n)) AS r
+            GROUP BY r.c) AS d;
+        v_contact := CASE WHEN v_row.contact_id = p_other THEN v_keep ELSE v_row.contact_id END;
+        v_new := v_row.doc;
+        IF v_contact IS NOT NULL THEN
+            v_new := v_new || jsonb_build_object('contactId', v_contact);
+        END IF;
+        IF v_after <> '[]' THEN
+            v_new := v_new || jsonb_build_object('candidateIds', v_after);
+        END IF;
+        UPDATE {SCHEMA}.interactions SET contact_id = v_contact, doc = v_new WHERE id = v_row.id;
+        v_relinked := v_relinked || jsonb_build_array(jsonb_build_object(
+            'id', v_row.id, 'contactBefore', v_row.contact_id, 'contactAfter', v_contact,
+            'candidatesBefore', coalesce(v_row.doc -> 'candidateIds', '[]'),
+            'candidatesAfter', v_after));
+    END LOOP;
+    -- The merged-away contact's notes go to the kept one as they are (moving a note is not
+    -- editing it; move_notes is for absorbing only), before the delete would take them.
+    SELECT coalesce(jsonb_agg(to_jsonb(n.id) ORDER BY n.id COLLATE "C"), '[]') INTO v_notes
+        FROM {SCHEMA}.notes AS n WHERE n.contact_id = p_other;
+    UPDATE {SCHEMA}.notes
+        SET contact_id = v_keep, doc = doc || jsonb_build_object('entityId', v_keep)
+        WHERE contact_id = p_other;
+    DELETE FROM {SCHEMA}.contacts WHERE id = p_other;
+    v_merge := jsonb_build_object('keptBefore', v_kept.doc, 'otherBefore', v_other.doc,
+                                  'keptAfter', v_saved, 'relinked', v_relinked,
+                                  'movedNotes', v_notes);
+    INSERT INTO {SCHEMA}.merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)
+        VALUES (p_other, v_keep, p_audit ->> 'id',
+                jsonb_build_object('id', p_other, 'keptId', v_keep, 'auditId', p_audit ->> 'id',
+                                   'merge', v_merge),
+                v_other.sort_last, v_other.sort_first, v_other.search);
+    v_audit := jsonb_build_object(
+        'id', p_audit ->> 'id', 'at', {_AUDIT_AT}, 'agent', session_user, 'action', 'merge',
+        'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'), 'contactId', v_keep,
+        'version', v_saved -> 'version', 'merge', v_merge);
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit ->> 'id', v_keep, session_user, v_at, v_audit);
+    RETURN v_audit;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.unmerge_contacts(
+    p_merge text, p_doc jsonb, p_expected integer, p_last text, p_first text, p_search text,
+    p_audit jsonb
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_m {SCHEMA}.merges;
+    v_other jsonb;
+    v_saved jsonb;
+    v_e jsonb;
+    v_row {SCHEMA}.interactions;
+    v_new jsonb;
+    v_moved boolean;
+    v_left jsonb := '[]';
+    v_audit jsonb;
+    v_last text;
+BEGIN
+{_merge_requires()}
+    IF p_audit ->> 'id' IS NULL THEN
+        RAISE EXCEPTION 'an unmerge needs an audit record id' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO v_m FROM {SCHEMA}.merges WHERE audit_id = p_merge FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No standing merge has the id %.', p_merge USING ERRCODE = 'P0002';
+    END IF;
+    IF p_doc ->> 'id' IS DISTINCT FROM v_m.kept_id THEN
+        RAISE EXCEPTION 'merge % kept contact %, not %', p_merge, v_m.kept_id, p_doc ->> 'id'
+            USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM {SCHEMA}.contacts WHERE id = v_m.id) THEN
+        RAISE EXCEPTION 'the id % is in use again, so the merged-away contact cannot come back',
+            v_m.id USING ERRCODE = '22023';
+    END IF;
+    SELECT doc ->> 'lastInteractionDate' INTO v_last FROM {SCHEMA}.contacts
+        WHERE id = v_m.kept_id FOR UPDATE;
+    v_saved := {SCHEMA}.save_contact(p_doc, p_expected, NULL, p_last, p_first, p_search);
+    -- The other contact's last call, which the merge gave the kept one, goes back with it
+    -- (save_contact keeps the later date, as for a call during a save); one since stays.
+    IF v_last IS NOT DISTINCT FROM v_m.doc #>> '{{merge,keptAfter,lastInteractionDate}}' THEN
+        v_saved := (v_saved - 'lastInteractionDate') || jsonb_strip_nulls(jsonb_build_object(
+            'lastInteractionDate', v_m.doc #> '{{merge,keptBefore,lastInteractionDate}}'));
+        UPDATE {SCHEMA}.contacts SET doc = v_saved WHERE id = v_m.kept_id;
+    END IF;
+    v_other := v_m.doc #> '{{merge,otherBefore}}';
+    INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created, sort_last, sort_first, search)
+        VALUES (v_m.id, v_other, (v_other ->> 'version')::integer, v_other ->> 'type',
+                coalesce(v_other ->> 'createDate', ''), v_m.other_last, v_m.other_first,
+                v_m.other_search);
+    INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
+        SELECT DISTINCT k, v_m.id FROM {SCHEMA}.doc_keys(v_other) AS k;
+    FOR v_e IN SELECT * FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') LOOP
+        SELECT * INTO v_row FROM {SCHEMA}.interactions WHERE id = v_e ->> 'id' FOR UPDATE;
+        CONTINUE WHEN NOT FOUND;
+        v_new := v_row.doc;
+        v_moved := false;
+        -- Each part goes back only where it is still as the merge left it.
+        IF v_row.contact_id IS NOT DISTINCT FROM v_e ->> 'contactAfter' THEN
+            v_new := v_new - 'contactId';
+            IF v_e ->> 'contactBefore' IS NOT NULL THEN
+                v_new := v_new || jsonb_build_object('contactId', v_e ->> 'contactBefore');
+            END IF;
+        ELSE
+            v_moved := true;
+        END IF;
+        IF coalesce(v_row.doc -> 'candidateIds', '[]') = v_e -> 'candidatesAfter' THEN
+            v_new := v_new - 'candidateIds';
+            IF v_e -> 'candidatesBefore' <> '[]' THEN
+                v_new := v_new || jsonb_build_object('candidateIds', v_e -> 'candidatesBefore');
+            END IF;
+        ELSE
+            v_moved := true;
+        END IF;
+        IF v_moved THEN
+            v_left := v_left || to_jsonb(v_row.id);
+        END IF;
+        IF v_new <> v_row.doc THEN
+            UPDATE {SCHEMA}.interactions SET contact_id = v_new ->> 'contactId', doc = v_new
+                WHERE id = v_row.id;
+        END IF;
+    END LOOP;
+    -- The notes the merge moved go back, unless deleted since; notes added since stay.
+    UPDATE {SCHEMA}.notes
+        SET contact_id = v_m.id, doc = doc || jsonb_build_object('entityId', v_m.id)
+        WHERE contact_id = v_m.kept_id AND id IN (
+            SELECT jsonb_array_elements_text(coalesce(v_m.doc #> '{{merge,movedNotes}}', '[]')));
+    DELETE FROM {SCHEMA}.merges WHERE id = v_m.id;
+    v_audit := jsonb_build_object(
+        'id', p_audit ->> 'id', 'at', {_AUDIT_AT}, 'agent', session_user, 'action', 'unmerge',
+        'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'), 'contactId', v_m.kept_id,
+        'version', v_saved -> 'version',
+        'unmerge', jsonb_build_object(
+            'undoes', p_merge,
+            'unrestored', {SCHEMA}.merge_text_list(p_audit #> '{{unmerge,unrestored}}'),
+            'left', v_left));
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit ->> 'id', v_m.kept_id, session_user, v_at, v_audit);
+    -- The contact that came back has its own record, so its history shows its return.
+    v_audit := v_audit || jsonb_build_object(
+        'id', (p_audit ->> 'id') || ':' || v_m.id, 'contactId', v_m.id, 'fields', '[]'::jsonb,
+        'version', v_other -> 'version');
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (v_audit ->> 'id', v_m.id, session_user, v_at, v_audit);
+    RETURN v_audit || jsonb_build_object('id', p_audit ->> 'id', 'contactId', v_m.kept_id,
+                                         'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'),
+                                         'version', v_saved -> 'version');
+END $$;
 """
 
 
@@ -1220,13 +1737,19 @@ def _grants() -> Iterator[str]:
     """What every user of the store may do directly: read (row-level security decides what)
     and call the functions; no table is writable except through them."""
     yield f"GRANT USAGE ON SCHEMA {SCHEMA} TO {USER_ROLE}"
-    for table in ("meta", "contacts", "contact_keys", "interactions", "audit", "settings"):
+    tables = (
+        *("meta", "contacts", "contact_keys", "interactions", "audit", "settings"),
+        *("notes", "merges"),
+    )
+    for table in tables:
         yield f"GRANT SELECT ON {SCHEMA}.{table} TO {USER_ROLE}"
     yield f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {SCHEMA} FROM PUBLIC"
     yield f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {SCHEMA} TO {USER_ROLE}"
 
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1 + ";\n".join(_grants()) + ";\n",)
+MIGRATIONS: tuple[str, ...] = (
+    MIGRATION_1 + MIGRATION_1_NOTES + MIGRATION_1_MERGES + ";\n".join(_grants()) + ";\n",
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 __all__ = [

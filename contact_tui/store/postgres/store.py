@@ -39,6 +39,8 @@ from contact_tui.domain.model import (
     Contact,
     ContactType,
     Interaction,
+    MergeDetail,
+    Note,
     Permission,
 )
 from contact_tui.domain.search import count_cap
@@ -378,6 +380,22 @@ class PgTransaction:
         """Every interaction id."""
         return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids('interactions')")]
 
+    def interaction_ids_naming(self, contact_ids: Iterable[str]) -> list[str]:
+        """The interactions linked to, or offering as a candidate, any of ``contact_ids``
+        (the server's indexes find them; the caller needs add or admin, as for every id)."""
+        wanted = list(contact_ids)
+        if not wanted:
+            return []
+        return [str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.read_ids_naming(%s)", wanted)]
+
+    def save_wrap_up(self, interaction: Interaction, record: AuditRecord) -> None:
+        """Write the interaction's wrap-up note through the server's function, which checks
+        whose it is and writes the audit record itself (who, when and its id from the server;
+        ``record`` is the embedded store's)."""
+        self._execute(
+            f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (interaction.id, interaction.wrap_up_note)
+        )
+
     def add_audit(self, record: AuditRecord) -> None:
         """Append an audit record; the server sets who, when and the id, and writes the record
         of a contact version with the save (schema.add_audit says what it accepts). Sent with
@@ -394,6 +412,43 @@ class PgTransaction:
         self.changed_settings = True
         self._execute(f"SELECT {SCHEMA}.set_setting(%s, %s)", (name, Jsonb(value)))
 
+    def note(self, note_id: str) -> Note | None:
+        """A contact note as of this transaction (schema.read_note: view or edit)."""
+        doc = self._one(f"SELECT {SCHEMA}.read_note(%s)", note_id)
+        return None if doc is None else _note(doc, self._where)
+
+    def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
+        """Add a note; the server checks the permission and sets the author, the time and the
+        audit record (schema.add_note)."""
+        doc = self._one(f"SELECT {SCHEMA}.add_note(%s, %s, %s)", note_id, contact_id, text)
+        return _note(doc, self._where)
+
+    def edit_note(self, note_id: str, text: str, expected_version: int) -> Note:
+        """Replace a note's text (schema.edit_note: the author, or a holder of edit-all)."""
+        try:
+            doc = self._one(
+                f"SELECT {SCHEMA}.edit_note(%s, %s, %s)", note_id, text, expected_version
+            )
+        except pg_errors.SerializationFailure as failure:
+            detail = json.loads(failure.diag.message_detail or "{}")
+            raise ConflictError(
+                note_id,
+                expected_version,
+                int(detail.get("version") or 0),
+                str(detail.get("modifiedBy") or ""),
+                docs.parse_date(detail.get("modifyDate")),
+                thing="note",
+            ) from None
+        return _note(doc, self._where)
+
+    def delete_note(self, note_id: str) -> None:
+        """Remove a note (schema.delete_note)."""
+        self._execute(f"SELECT {SCHEMA}.delete_note(%s)", (note_id,))
+
+    def move_notes(self, from_id: str, to_id: str) -> None:
+        """Give every note of ``from_id`` to ``to_id`` (schema.move_notes: absorbing only)."""
+        self._execute(f"SELECT {SCHEMA}.move_notes(%s, %s)", (from_id, to_id))
+
     def position(self) -> Position:
         """Never equal to a position read before the transaction, so the service always asks
         :meth:`contact_ids_changed_since` (one indexed query)."""
@@ -405,6 +460,87 @@ class PgTransaction:
         if snapshot is None:
             return None
         return {str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.changed_since(%s)", snapshot)}
+
+    # --- merging (issue 13): the server's functions do the whole of each -------------------
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        found = self._one(f"SELECT kept_id FROM {SCHEMA}.merges WHERE id = %s", contact_id)
+        return None if found is None else str(found)
+
+    def standing_merge(self, merge_id: str) -> MergeDetail | None:
+        """What the merge ``merge_id`` did, while it stands."""
+        doc = self._one(f"SELECT {SCHEMA}.read_merge(%s)", merge_id)
+        if doc is None:
+            return None
+        try:
+            return docs.merge_from_doc(doc, merge_id)
+        except docs.DocumentError as err:
+            raise RecordUnreadable(self._where, str(err)) from None
+
+    def merge_contacts(
+        self,
+        kept: Contact,
+        expected_version: int,
+        other_id: str,
+        other_version: int,
+        record: AuditRecord,
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.merge_contacts`: one call of the
+        server's ``merge_contacts``, which writes the audit record itself."""
+        doc = docs.contact_to_doc(kept)
+        expected = {kept.id: expected_version, other_id: other_version}
+        written = self._call_merging(
+            f"SELECT {SCHEMA}.merge_contacts(%s, %s, %s, %s, %s, %s, %s, %s)",
+            expected,
+            Jsonb(doc),
+            expected_version,
+            other_id,
+            other_version,
+            *_directory_columns(doc),
+            Jsonb({"id": record.id, "fields": list(record.fields)}),
+        )
+        return _audit(written, self._where)
+
+    def unmerge_contacts(
+        self, merge_id: str, kept: Contact, expected_version: int, record: AuditRecord
+    ) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.unmerge_contacts`: one call of
+        the server's ``unmerge_contacts``, which brings the other contact back from what it
+        kept of the merge and writes the audit records itself."""
+        doc = docs.contact_to_doc(kept)
+        unrestored = list(record.unmerge.unrestored) if record.unmerge is not None else []
+        written = self._call_merging(
+            f"SELECT {SCHEMA}.unmerge_contacts(%s, %s, %s, %s, %s, %s, %s)",
+            {kept.id: expected_version},
+            merge_id,
+            Jsonb(doc),
+            expected_version,
+            *_directory_columns(doc),
+            Jsonb(
+                {
+                    "id": record.id,
+                    "fields": list(record.fields),
+                    "unmerge": {"unrestored": unrestored},
+                }
+            ),
+        )
+        return _audit(written, self._where)
+
+    def _call_merging(self, sql: str, expected: dict[str, int], *args: Any) -> Any:
+        try:
+            return self._one(sql, *args)
+        except pg_errors.SerializationFailure as failure:
+            err = translate(failure, self._where)
+            if not isinstance(err, ConflictError):
+                raise err from None
+            raise ConflictError(
+                err.contact_id,
+                expected.get(err.contact_id, -1),
+                err.current,
+                err.modified_by,
+                err.modified_at,
+            ) from None
 
     def commit(self) -> None:
         """Send the audit records and COMMIT in one round trip (BEGIN too, when nothing else
@@ -865,6 +1001,16 @@ class PostgresStore:
         )
         return [_interaction(doc, self._where) for doc in rows]
 
+    def interactions_for_contact(self, contact_id: str) -> list[Interaction]:
+        """The interactions linked to a contact that the user may read (row-level security:
+        their own, or all with view-all), newest first."""
+        rows = self._all(
+            f"SELECT doc FROM {SCHEMA}.interactions WHERE contact_id = %s "
+            'ORDER BY started DESC, id COLLATE "C"',
+            contact_id,
+        )
+        return [_interaction(doc, self._where) for doc in rows]
+
     def interaction_ids(self) -> list[str]:
         """Every interaction id the user may read."""
         return [str(i) for i in self._all(f"SELECT id FROM {SCHEMA}.interactions")]
@@ -878,6 +1024,20 @@ class PostgresStore:
             return [docs.audit_from_doc(doc, str(doc.get("id", ""))) for doc in rows]
         except docs.DocumentError as err:
             raise RecordUnreadable(self._where, str(err)) from None
+
+    def notes_for(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first (row-level security: needs view)."""
+        rows = self._all(
+            f"SELECT doc FROM {SCHEMA}.notes WHERE contact_id = %s "
+            'ORDER BY created DESC, id COLLATE "C" DESC',
+            contact_id,
+        )
+        return [_note(doc, self._where) for doc in rows]
+
+    def note(self, note_id: str) -> Note | None:
+        """A contact note by id."""
+        doc = self._one(f"SELECT doc FROM {SCHEMA}.notes WHERE id = %s", note_id)
+        return None if doc is None else _note(doc, self._where)
 
     def setting(self, name: str) -> Any:
         """An admin setting, or None when never set: kept from an earlier read while a watch
@@ -893,6 +1053,23 @@ class PostgresStore:
             if self._settings_turn == turn and self._listeners:
                 self._settings = loaded
         return loaded.get(name)
+
+    def audit_record(self, audit_id: str) -> AuditRecord | None:
+        """One audit record by its id (row-level security: view)."""
+        doc = self._one(f"SELECT doc FROM {SCHEMA}.audit WHERE id = %s", audit_id)
+        return None if doc is None else _audit(doc, self._where)
+
+    def merged_into(self, contact_id: str) -> str | None:
+        """The contact a merged-away id was merged into (one step), or None."""
+        found = self._one(f"SELECT kept_id FROM {SCHEMA}.merges WHERE id = %s", contact_id)
+        return None if found is None else str(found)
+
+    def interaction_ids_to_relink(self, contact_id: str) -> list[str]:
+        """Interactions linked to a contact or offering it, whoever's (the server's function
+        for a merge preview: view, edit and merge)."""
+        return [
+            str(i) for i in self._all(f"SELECT * FROM {SCHEMA}.merge_interactions(%s)", contact_id)
+        ]
 
     def permissions(self) -> frozenset[Permission]:
         """The permissions the server says this user holds (to grey out what it refuses)."""
@@ -929,9 +1106,29 @@ def _contact(doc: dict[str, Any], where: str) -> Contact:
         raise RecordUnreadable(where, str(err)) from None
 
 
+def _directory_columns(doc: dict[str, Any]) -> tuple[str, str, str]:
+    """A contact document's directory order and search text, as save_contact takes them."""
+    last, first, _ = docs.contact_doc_sort_key(doc)
+    return last, first, docs.contact_doc_search_text(doc).replace("\x00", "\n")
+
+
+def _audit(doc: dict[str, Any], where: str) -> AuditRecord:
+    try:
+        return docs.audit_from_doc(doc, str(doc.get("id", "")))
+    except docs.DocumentError as err:
+        raise RecordUnreadable(where, str(err)) from None
+
+
 def _interaction(doc: dict[str, Any], where: str) -> Interaction:
     try:
         return docs.interaction_from_doc(doc, str(doc.get("id", "")))
+    except docs.DocumentError as err:
+        raise RecordUnreadable(where, str(err)) from None
+
+
+def _note(doc: dict[str, Any], where: str) -> Note:
+    try:
+        return docs.note_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
         raise RecordUnreadable(where, str(err)) from None
 

@@ -37,14 +37,16 @@ from contact_tui.domain.draft import (
     check_phone,
     default_country_note,
 )
+from contact_tui.domain.duplicates import DuplicateMatch, Duplicates
 from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, FieldKind, fields_of
-from contact_tui.domain.model import Contact, ContactType, PhoneKind
+from contact_tui.domain.model import Contact, ContactType, EmailKind, PhoneKind
 from contact_tui.domain.rules import RuleError
 from contact_tui.service import ConflictError, InvalidInput, PermissionDenied, StoreError
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import editable, plain, safe, when
 from contact_tui.ui.screens.conflict import Conflict, ConflictAnswer, ConflictDialog, Resolution
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.screens.duplicate_offer import Answer, Choice, DuplicateOffer
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.validators import email_rule, name_rule, phone_rule, text_rule
 from contact_tui.ui.widgets.app_input import AppInput
@@ -75,8 +77,11 @@ class FormRequest:
 SaveFunction = Callable[[ContactDraft, int], Contact]
 # The latest stored version of the contact being edited. Runs in a worker thread.
 ReloadFunction = Callable[[], Contact]
-# The other contacts holding the number a phone field names. Runs in a worker thread.
-HoldersFunction = Callable[[str], list[Contact]]
+# The stored contacts the entries likely duplicate (service.likely_duplicates). Runs in a
+# worker thread.
+DuplicatesFunction = Callable[[ContactDraft], Duplicates]
+# Link the form's interaction to a stored contact instead of saving. Runs in a worker thread.
+LinkFunction = Callable[[Contact], object]
 
 # The form's rows, in the field table's order, section by section.
 FORM_FIELDS = tuple(f for f in FIELDS if f.on_form)
@@ -87,6 +92,12 @@ EMAIL_ROWS = fields_of(FieldKind.EMAIL, fields=FORM_FIELDS)
 ADDRESS_ROWS = fields_of(FieldKind.ADDRESS, fields=FORM_FIELDS)
 # Every field typed into an input (SMS and survey are ticks), top to bottom.
 INPUT_IDS = tuple(f.id for f in (*NAME_ROWS, *TEXT_ROWS, *PHONE_ROWS, *EMAIL_ROWS, *ADDRESS_ROWS))
+# The fields a likely duplicate is found by: names, numbers, addresses, postal code.
+DUPLICATE_BASIS = ("firstName", "lastName", *(f.id for f in (*PHONE_ROWS, *EMAIL_ROWS)))
+POSTAL_CODE = "address.postalCode"
+# Seconds of quiet typing before the form looks for likely duplicates (one look per pause,
+# not one per key: the name search reads the store).
+DUPLICATE_PAUSE = 0.3
 # Columns of a kept stored value shown escaped under its field.
 STORED_WIDTH = 50
 KEPT_NOTE = "Stored value has characters that cannot be edited; type a new one to replace it."
@@ -188,14 +199,29 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             super().__init__()
             self.conflict = conflict
 
-    class HoldersFound(WorkerResult):
-        """The other contacts holding the number typed in a phone field."""
+    class DuplicatesFound(WorkerResult):
+        """The stored contacts the entries likely duplicate, looked up for ``basis`` (what
+        the duplicate fields held then)."""
 
-        def __init__(self, field_id: str, value: str, holders: list[Contact]) -> None:
+        def __init__(self, basis: tuple[str, ...], duplicates: Duplicates) -> None:
             super().__init__()
-            self.field_id = field_id
-            self.value = value
-            self.holders = holders
+            self.basis = basis
+            self.duplicates = duplicates
+
+    class DuplicatesStop(WorkerResult):
+        """The save stopped before writing: the entries duplicate stored contacts."""
+
+        def __init__(self, basis: tuple[str, ...], duplicates: Duplicates) -> None:
+            super().__init__()
+            self.basis = basis
+            self.duplicates = duplicates
+
+    class Linked(WorkerResult):
+        """The interaction is linked to the stored contact instead: the form closes."""
+
+        def __init__(self, contact: Contact) -> None:
+            super().__init__()
+            self.contact = contact
 
     # First name takes the focus as the fields are made: left to the default ("*"), the
     # focus would go to the scrolling body first and move on in on_mount, and each move styles
@@ -241,7 +267,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             "open_holder",
             "Who has it",
             id="form.open_holder",
-            tooltip="Show the contact that already has the number in this phone field",
+            tooltip="Show the contact that already has the number or address in this field",
         ),
     ]
 
@@ -251,8 +277,9 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         region: str,
         save: SaveFunction,
         reload: ReloadFunction | None = None,
-        holders: HoldersFunction | None = None,
+        duplicates: DuplicatesFunction | None = None,
         edit: SaveFunction | None = None,
+        link: LinkFunction | None = None,
     ) -> None:
         super().__init__()
         take_size_classes(self)
@@ -263,9 +290,19 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         # Add to Contacts only: saves the entries as an edit once someone else has added the
         # contact first (None when the agent may not edit).
         self._edit = edit
-        self._find_holders = holders
-        # Phone field id -> (the text looked up, the other contacts holding that number).
-        self.holders: dict[str, tuple[str, list[Contact]]] = {}
+        self._find_duplicates = duplicates
+        # Links the form's interaction to a stored contact (None: no interaction, or the agent
+        # may not link it): offered when the entries duplicate that contact.
+        self._link = link
+        # The likely duplicates last found, and what the duplicate fields held then: shown
+        # only while the fields still hold that (see _basis).
+        self.duplicates = Duplicates()
+        self._duplicates_basis: tuple[str, ...] = ()
+        self._duplicates_due: Any = None  # the pending look's timer
+        # Stored contacts the agent chose to save beside ("save anyway"): not asked again.
+        self._accepted: frozenset[str] = frozenset()
+        # Field id -> the message shown under it now ('' or absent: none).
+        self._messages: dict[str, str] = {}
         # Fields showing an error now, and whether the banner is counting them.
         self._errors: set[str] = set()
         self._counting = False
@@ -285,6 +322,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         with Vertical(id="form-dialog"):
             yield Static(self._title(), id="form-title")
             yield Static("", id="form-help")
+            yield Static("", id="form-duplicates", classes="hidden")
             yield Static("", id="form-banner", classes="hidden")
             with VerticalScroll(id="form-body"):
                 if self.request.identity:
@@ -536,6 +574,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         """Show (or with '' clear) the line under a field; the banner's count of fields to
         fix follows, so it never outlives the errors it counts."""
         label = self.query_one(f"#{message_id(field_id)}", Static)
+        self._messages[field_id] = message
         # Rule messages can quote what was typed or stored: shown through the safe helper.
         label.update(plain(message, 400))
         label.set_class(not message, "hidden")
@@ -578,47 +617,121 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         if field_id not in self._touched and not event.value:
             # Tabbing past an empty required field is not a mistake yet; Save will say so.
             return
+        if isinstance(event, Input.Changed) and field_id in (*DUPLICATE_BASIS, POSTAL_CODE):
+            self._look_for_duplicates_soon()
         if not event.validation_result.is_valid:
             self.show_message(field_id, event.validation_result.failure_descriptions[0])
             return
         if field_id in PhoneKind._value2member_map_ and event.value.strip():
             self._phone_note(field_id, event.value)
             return
-        self.show_message(field_id, "")
+        self.show_message(field_id, self._holder_note(field_id), "warning")
 
     def _phone_note(self, field_id: str, value: str) -> None:
         """The warning under a phone field that passed its rule: not searchable, or already
-        on other contacts (looked up in a worker; the answer shows when it comes)."""
+        on other contacts (looked up with the other duplicates; shown when it comes)."""
         try:
-            phone, warning = check_phone(value, self.phone_region)
+            _, warning = check_phone(value, self.phone_region)
         except RuleError as err:  # the validator passed, so this cannot happen
             self.show_message(field_id, str(err))
             return
-        if warning or phone is None or phone.e164 is None:
-            self.holders.pop(field_id, None)
-            self.show_message(field_id, warning, "warning")
-            return
-        looked_up, holders = self.holders.get(field_id, ("", []))
-        if looked_up == value:
-            self.show_message(field_id, self._holders_note(holders), "warning")
-            return
-        self.holders.pop(field_id, None)
-        self.show_message(field_id, "")
-        if self._find_holders is not None:
-            self._holders_worker(field_id, value)
-        self.refresh_bindings()
+        self.show_message(field_id, warning or self._holder_note(field_id), "warning")
 
-    def _holders_note(self, holders: list[Contact]) -> str:
+    # --- likely duplicates ---------------------------------------------------------------
+
+    def _basis(self) -> tuple[str, ...]:
+        """What the fields a duplicate is found by hold now."""
+        values = [self.query_one(f"#{widget_id(f)}", Input).value for f in DUPLICATE_BASIS]
+        return (*values, self.query_one(f"#{widget_id(POSTAL_CODE)}", Input).value)
+
+    def _current_duplicates(self) -> Duplicates:
+        """The duplicates last found, if the fields still hold what they were found for."""
+        if self._duplicates_basis and self._duplicates_basis == self._basis():
+            return self.duplicates
+        return Duplicates()
+
+    def _holder_note(self, field_id: str, found: Duplicates | None = None) -> str:
+        """The warning under a phone or email field whose value other contacts hold (as
+        ``found`` says; by default the duplicates found for what the fields hold now), or ''."""
+        found = self._current_duplicates() if found is None else found
+        holders = found.holding(field_id)
         if not holders:
             return ""
-        first = holders[0]
-        who = f"{safe(first.display_name, 40)}" + (
-            " (ephemeral)" if first.type == ContactType.EPHEMERAL else ""
-        )
+        stops = any(field_id in m.field_ids for m in found.stopping())
+        then = "Saving asks what to do." if stops else "It was already shared."
+        what = "address" if field_id in EmailKind._value2member_map_ else "number"
         more = f" and {len(holders) - 1} more" if len(holders) > 1 else ""
         key = self._key_for("form.open_holder")
         opens = f"; {key} shows them" if key else ""
-        return f"This number is already on {who}{more}{opens}. You can still save it here."
+        return f"This {what} is already on {safe(holders[0].display_name, 40)}{more}{opens}. {then}"
+
+    def _look_for_duplicates_soon(self) -> None:
+        """Look for likely duplicates once the agent pauses typing."""
+        if self._find_duplicates is None:
+            return
+        if self._duplicates_due is not None:
+            self._duplicates_due.stop()
+        self._duplicates_due = self.set_timer(DUPLICATE_PAUSE, self._look_for_duplicates)
+
+    def _look_for_duplicates(self) -> None:
+        self._duplicates_due = None
+        basis = self._basis()
+        if basis != self._duplicates_basis:
+            self._duplicates_worker(self.draft(), basis)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="form-duplicates",
+        exit_on_error=False,
+        name="Looking for likely duplicates",
+        description="the contact form's look for stored contacts the entries duplicate",
+    )
+    def _duplicates_worker(self, draft: ContactDraft, basis: tuple[str, ...]) -> None:
+        assert self._find_duplicates is not None
+        try:
+            found = self._find_duplicates(draft)
+        except (PermissionDenied, StoreError):
+            return  # the notes are a courtesy: Save looks again before writing
+        self.post_message(self.DuplicatesFound(basis, found))
+
+    @on(DuplicatesFound)
+    def _got_duplicates(self, event: DuplicatesFound) -> None:
+        if event.basis != self._basis():
+            return  # typed on meanwhile; the look for the new text gives its own answer
+        self._show_duplicates(event.basis, event.duplicates)
+
+    def _show_duplicates(self, basis: tuple[str, ...], duplicates: Duplicates) -> None:
+        """Show what was found: a note under each field another contact holds the value of,
+        and the soft matches in the note under the help line."""
+        fields = DUPLICATE_BASIS[2:]  # the phones and emails
+        before = {f: self._holder_note(f, self.duplicates) for f in fields}
+        self.duplicates, self._duplicates_basis = duplicates, basis
+        for field_id in fields:
+            if field_id in self._errors:
+                continue
+            note = self._holder_note(field_id)
+            if note:
+                self.show_message(field_id, note, "warning")
+            elif before[field_id] and self._messages.get(field_id) == before[field_id]:
+                self.show_message(field_id, "")  # no longer true
+        soft = self.query_one("#form-duplicates", Static)
+        soft.update(self._soft_note(duplicates.soft))
+        soft.set_class(not duplicates.soft, "hidden")
+        self.refresh_bindings()
+
+    @staticmethod
+    def _soft_note(soft: tuple[DuplicateMatch, ...]) -> Text:
+        """'Maybe already in Contacts: Sam Lee (same name and postal code 46204) and 1 more.'"""
+        if not soft:
+            return Text()
+        first = soft[0]
+        more = f" and {len(soft) - 1} more" if len(soft) > 1 else ""
+        return Text.assemble(
+            ("Maybe already in Contacts: ", "bold"),
+            safe(first.contact.display_name, 40),
+            f" ({safe(', '.join(first.reasons), 80)}){more}. You can still save.",
+        )
 
     def _key_for(self, binding_id: str) -> str:
         """The first key that runs a binding of this form now (after the agent's keymap)."""
@@ -626,32 +739,6 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             if active.node is self and active.binding.id == binding_id:
                 return self.app.get_key_display(active.binding)
         return ""
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="form-holders",
-        exit_on_error=False,
-        name="Looking up who has this number",
-        description="the contact form's check for other contacts holding a phone number",
-    )
-    def _holders_worker(self, field_id: str, value: str) -> None:
-        assert self._find_holders is not None
-        try:
-            holders = self._find_holders(value)
-        except (PermissionDenied, StoreError):
-            return  # the warning is a courtesy: without it the save still works
-        self.post_message(self.HoldersFound(field_id, value, holders))
-
-    @on(HoldersFound)
-    def _got_holders(self, event: HoldersFound) -> None:
-        field_id, value, holders = event.field_id, event.value, event.holders
-        if self.query_one(f"#{widget_id(field_id)}", Input).value != value:
-            return  # typed on meanwhile; the lookup for the new text gives its own answer
-        self.holders[field_id] = (value, holders)
-        if field_id not in self._errors:
-            self.show_message(field_id, self._holders_note(holders), "warning")
-        self.refresh_bindings()
 
     def on_descendant_focus(self, event: object) -> None:
         """An empty field with an offer says what → would put in."""
@@ -687,32 +774,36 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         self.set_focus(inputs[0])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The holder key applies only while a phone field's number is on other contacts."""
+        """The holder key applies only while a phone or email field's value is on other
+        contacts."""
         if action == "open_holder":
             return self._holder_to_show() is not None
         return True
 
     def _holder_to_show(self) -> Contact | None:
-        """The contact holding the focused phone field's number, else the first phone
+        """The contact holding the focused field's number or address, else the first
         field's holder."""
         focused = self.focused
         field_id = self._field_of(focused) if focused is not None else None
-        order = [f.id for f in PHONE_ROWS]
+        order = list(DUPLICATE_BASIS[2:])
         if field_id in order:
             order.remove(field_id)
             order.insert(0, field_id)
-        for phone in order:
-            typed = self.query_one(f"#{widget_id(phone)}", Input).value
-            looked_up, holders = self.holders.get(phone, ("", []))
-            if holders and looked_up == typed:
+        found = self._current_duplicates()
+        for candidate in order:
+            holders = found.holding(candidate)
+            if holders:
                 return holders[0]
         return None
 
     def action_open_holder(self) -> None:
-        """Show, read-only, the contact that already has this number."""
+        """Show, read-only, the contact that already has this number or address."""
         contact = self._holder_to_show()
-        if contact is None:
-            return
+        if contact is not None:
+            self._show_card(contact)
+
+    def _show_card(self, contact: Contact) -> None:
+        """A stored contact, read-only, over the form (Escape comes back to it)."""
         # Imported here: the directory imports this module (through the form opener).
         from contact_tui.ui.screens.directory import ContactCard
 
@@ -741,12 +832,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 self.show_message(field_id, result.errors[field_id])
             elif field_id in result.warnings:
                 self.show_message(field_id, result.warnings[field_id], "warning")
-            elif field_id in self.holders:
-                self.show_message(
-                    field_id, self._holders_note(self.holders[field_id][1]), "warning"
-                )
             else:
-                self.show_message(field_id, "")
+                self.show_message(field_id, self._holder_note(field_id), "warning")
         if result.errors:
             first = next(f for f in INPUT_IDS if f in result.errors)
             self.set_focus(self.query_one(f"#{widget_id(first)}"))
@@ -754,7 +841,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             return
         self.saving = True
         self._banner("Saving…", "info")
-        self._save_in_worker(draft, self.version)
+        self._save_in_worker(draft, self.version, self._basis(), self._accepted)
 
     def _is_kept(self, field_id: str) -> bool:
         """True when the field holds a kept stored value the agent has not replaced."""
@@ -768,7 +855,24 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         name="Saving the contact",
         description="the contact form's save",
     )
-    def _save_in_worker(self, draft: ContactDraft, version: int) -> None:
+    def _save_in_worker(
+        self,
+        draft: ContactDraft,
+        version: int,
+        basis: tuple[str, ...],
+        accepted: frozenset[str],
+    ) -> None:
+        """Look for likely duplicates once more (the store now, not as the notes found it):
+        a stored contact holding a number or address of the entries that the agent has not
+        chosen to save beside stops the save, and the form offers what to do. Then save."""
+        if self._find_duplicates is not None:
+            try:
+                found = self._find_duplicates(draft)
+            except (PermissionDenied, StoreError):
+                found = Duplicates()  # the save says what is wrong, or goes ahead
+            if found.stopping(accepted):
+                self.post_message(self.DuplicatesStop(basis, found))
+                return
         try:
             saved = self._save(draft, version)
         except ConflictError as err:
@@ -783,6 +887,67 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     @on(Saved)
     def _on_saved(self, event: Saved) -> None:
         self.dismiss(event.contact)
+
+    @on(DuplicatesStop)
+    def _on_duplicates(self, event: DuplicatesStop) -> None:
+        self.saving = False
+        self._show_duplicates(event.basis, event.duplicates)
+        matches = event.duplicates.stopping(self._accepted)
+        self._banner(self._not_saved(matches), "warning")
+        self.app.push_screen(
+            DuplicateOffer(matches, can_link=self._link is not None), self._offer_answered
+        )
+
+    @staticmethod
+    def _not_saved(matches: tuple[DuplicateMatch, ...]) -> str:
+        more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+        return (
+            f"Not saved yet: {matches[0].contact.display_name}{more} "
+            f"{', '.join(matches[0].reasons)}. Your entries are still here; Save asks again."
+        )
+
+    def _offer_answered(self, answer: Answer | None) -> None:
+        """Do what the agent chose about the duplicate; going back leaves the form as it was."""
+        if answer is None:
+            return
+        contact = answer.match.contact
+        if answer.choice == Choice.OPEN:
+            self._show_card(contact)
+        elif answer.choice == Choice.LINK and self._link is not None:
+            self.saving = True
+            self._banner("Linking…", "info")
+            self._link_in_worker(contact)
+        elif answer.choice == Choice.SAVE:
+            self._accepted |= {m.contact.id for m in self.duplicates.hard}
+            self.action_save()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="form-save",
+        exit_on_error=False,
+        name="Linking the interaction",
+        description="the contact form's link of its interaction to a likely duplicate",
+    )
+    def _link_in_worker(self, contact: Contact) -> None:
+        assert self._link is not None
+        try:
+            self._link(contact)
+        except (InvalidInput, PermissionDenied, StoreError) as err:
+            self.post_message(self.Failed(str(err)))
+        else:
+            self.post_message(self.Linked(contact))
+
+    @on(Linked)
+    def _on_linked(self, event: Linked) -> None:
+        said = (
+            f"Linked the interaction to {safe(event.contact.display_name, 40)}; "
+            "no contact was saved."
+        )
+        app = self.app
+        self.dismiss(None)
+        # Said once the form is gone: the main screen's notice line, not a toast over it.
+        app.call_after_refresh(app.notify, said)
 
     @on(Refused)
     def _on_invalid(self, event: Refused) -> None:

@@ -32,6 +32,7 @@ from contact_tui.domain.model import (
     Contact,
     ContactType,
     Interaction,
+    Note,
 )
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import (
@@ -50,7 +51,9 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.sizing import take_size_classes
+from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
@@ -112,12 +115,31 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             super().__init__()
             self.done = done
 
+    class HistoryRead(WorkerResult):
+        """A contact's interactions (None when they could not be read, for ``problem``)."""
+
+        def __init__(
+            self, contact_id: str, history: tuple[Interaction, ...] | None, problem: str = ""
+        ) -> None:
+            super().__init__()
+            self.contact_id = contact_id
+            self.history = history
+            self.problem = problem
+
     class ChangeRefused(WorkerResult):
         """A change was refused or could not be written, for the reason given."""
 
         def __init__(self, message: str) -> None:
             super().__init__()
             self.message = message
+
+    class NotesLoaded(WorkerResult):
+        """The notes of the contact ``contact_id``, newest first."""
+
+        def __init__(self, contact_id: str, notes: tuple[Note, ...]) -> None:
+            super().__init__()
+            self.contact_id = contact_id
+            self.notes = notes
 
     BINDINGS = [
         Binding("a", "add_to_contacts", "Add to Contacts", id="main.add_to_contacts"),
@@ -134,6 +156,17 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         ),
         Binding("d", "directory", "Directory", id="main.directory"),
         Binding("x", "end_interaction", "End", id="main.end", tooltip="End the interaction"),
+        # Not in the footer: at 80 columns it is full (with Add to Contacts shown, "? Help"
+        # would be cut off); the profile's history names the key instead.
+        Binding(
+            "w",
+            "wrap_up",
+            "Wrap-up",
+            id="main.wrap_up",
+            show=False,
+            tooltip="Write the selected interaction's wrap-up note",
+        ),
+        Binding("t", "add_note", "Note", id="main.add_note", tooltip="Add a note to the contact"),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
@@ -163,6 +196,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._known: set[str] | None = None
         self._contacts: dict[str, Contact] = {}
         self._region = "US"
+        # Contacts' histories as last read; those read since the last look at the store are
+        # fresh, the others are shown until the new read lands (no flicker), and one read
+        # runs per contact at a time.
+        self._history: dict[str, tuple[Interaction, ...]] = {}
+        self._history_fresh: set[str] = set()
+        self._history_reading: set[str] = set()
         self._last_error: str | None = None
         self._watch: StoreWatch | None = None
         self._trouble = ""
@@ -172,6 +211,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         # Notices shown in the notice line: (number, text, severity), oldest first.
         self._notices: list[tuple[int, Text, SeverityLevel]] = []
         self._notice_count = 0
+        # The shown contact's notes, as last read: (contact id, notes).
+        self._contact_notes: tuple[str, tuple[Note, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         """Agent bar (who, and which store), the two panes, the notice line, footer."""
@@ -352,8 +393,11 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                         f"New {interaction.channel_label} from {safe(sender, 40)}", markup=False
                     )
         self._known = {i.id for i in interactions}
+        self._history_fresh.clear()
         self.query_one(InteractionPane).show(interactions, self.clock(), contacts, region)
         self._show_profile()
+        if self.contact is not None:
+            self._load_notes(self.contact.id)  # a change may have been to its notes
         self._ages_due()
         self._done_refreshing()
 
@@ -378,6 +422,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.contact = contact
         may_choose = self.check_action("choose_contact", ()) is True
+        notes = None
+        if contact is not None and self._contact_notes is not None:
+            notes = self._contact_notes[1] if self._contact_notes[0] == contact.id else None
+        if contact is not None and notes is None:
+            self._load_notes(contact.id)
+        may_note = self.check_action("add_note", ()) is True
         self.query_one(ProfilePane).view = ProfileView(
             interaction,
             contact,
@@ -385,8 +435,49 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self._denied_notes(),
             hint=self._hint(),
             choose_key=self._key_for("choose_contact") if may_choose else "",
+            history=self._history_of(contact),
+            wrap_up_key=self._key_for("wrap_up") if self._may("wrap_up") else "",
+            contact_notes=notes,
+            note_key=self._key_for("add_note") if may_note else "",
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
+
+    def _history_of(self, contact: Contact | None) -> tuple[Interaction, ...] | None:
+        """The contact's history as last read (None: not yet, or not the agent's to see),
+        starting a read when it is not fresh."""
+        if contact is None or not self.service.allowed(UseCase.CONTACT_HISTORY):
+            return None
+        if contact.id not in self._history_fresh and contact.id not in self._history_reading:
+            self._history_reading.add(contact.id)
+            self._read_history(contact.id)
+        return self._history.get(contact.id)
+
+    @work(
+        thread=True,
+        group="history",
+        exit_on_error=False,
+        name="Reading the contact's history",
+        description="the main screen's read of the selected contact's interactions",
+    )
+    def _read_history(self, contact_id: str) -> None:
+        try:
+            history = tuple(self.service.contact_history(contact_id))
+        except Exception as err:  # say what it was; the profile goes on without it
+            self.post_message(self.HistoryRead(contact_id, None, str(err) or type(err).__name__))
+            return
+        self.post_message(self.HistoryRead(contact_id, history))
+
+    @on(HistoryRead)
+    def _history_read(self, event: HistoryRead) -> None:
+        self._history_reading.discard(event.contact_id)
+        self._history_fresh.add(event.contact_id)
+        if event.history is None:
+            self._history.pop(event.contact_id, None)
+            self.notify(event.problem, severity="error", markup=False, timeout=10)
+        else:
+            self._history[event.contact_id] = event.history
+        if self.contact is not None and self.contact.id == event.contact_id:
+            self._show_profile()
 
     def _candidates(self) -> tuple[Contact, ...]:
         """The contacts the selected interaction matched on arrival that still exist."""
@@ -550,6 +641,51 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             "? It stays in your list, marked ended.",
         )
         self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
+
+    def action_wrap_up(self) -> None:
+        """Write the selected interaction's wrap-up note in a small dialog."""
+        interaction = self.interaction
+        if interaction is None:
+            return
+
+        def written(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda s: s.set_wrap_up(interaction.id, text), "Wrap-up note saved.")
+
+        sender = interaction.from_.name or sender_address(interaction, self._region)
+        self.app.push_screen(WrapUpDialog(interaction, sender), written)
+
+    def action_add_note(self) -> None:
+        """Write a note on the linked contact (the store records who and when)."""
+        contact = self.contact
+        if contact is None:
+            return
+
+        def written(text: str | None) -> None:
+            if text:
+                self._run(lambda s: s.add_note(contact.id, text), "Note added.")
+
+        self.app.push_screen(NoteDialog(contact.display_name), written)
+
+    @work(
+        thread=True,
+        group="notes",
+        exit_on_error=False,
+        name="Reading the contact's notes",
+        description="the main screen's read of the shown contact's notes",
+    )
+    def _load_notes(self, contact_id: str) -> None:
+        try:
+            notes = tuple(self.service.contact_notes(contact_id))
+        except (PermissionDenied, StoreError):
+            notes = ()  # the contact is gone, or not the agent's to see: show no notes
+        self.post_message(self.NotesLoaded(contact_id, notes))
+
+    @on(NotesLoaded)
+    def _notes_loaded(self, event: NotesLoaded) -> None:
+        self._contact_notes = (event.contact_id, event.notes)
+        if self.contact is not None and self.contact.id == event.contact_id:
+            self._show_profile()
 
     def action_choose_contact(self) -> None:
         """Go to the list of contacts that match, to pick the one to link."""

@@ -13,10 +13,10 @@ from textual.reactive import var
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from contact_tui.domain.model import Contact, Interaction
+from contact_tui.domain.model import Contact, Interaction, Note
 from contact_tui.domain.present import first_reachable
 from contact_tui.ui import gating
-from contact_tui.ui.render import contact_details, safe
+from contact_tui.ui.render import contact_details, contact_history, contact_notes_text, safe
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ class ProfileView:
     loading: bool = False
     hint: str = ""
     choose_key: str = ""
+    # The contact's interactions the agent may read, newest first; None while unknown (not
+    # read yet, or the agent may not see them).
+    history: tuple[Interaction, ...] | None = None
+    # The key that writes the selected interaction's wrap-up note ("" when not allowed).
+    wrap_up_key: str = ""
+    # The shown contact's notes, newest first (None: not read yet), and the key that adds one
+    # ("" when the agent may not).
+    contact_notes: tuple[Note, ...] | None = None
+    note_key: str = ""
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -96,7 +105,9 @@ class ProfilePane(VerticalScroll):
             yield Static("", id="profile-name")
         yield Static("", id="profile-matches", classes="hidden")
         yield Static("", id="profile-details")
+        yield Static("", id="profile-contact-notes", classes="hidden")
         yield OptionList(id="candidates", classes="hidden")
+        yield Static("", id="profile-history", classes="hidden")
         yield Static("", id="profile-notes")
 
     def _set(self, widget_id: str, content: Text | str, hidden: bool | None = None) -> None:
@@ -139,10 +150,25 @@ class ProfilePane(VerticalScroll):
             badge.set_class(name == kind, name)
         badge.set_class(not badge_text, "hidden")
         self._set("profile-badge", Text(badge_text))
+        self._show_contact_notes(view)
         self._show_candidates(view)
+        shows_history = contact is not None and not view.loading and view.history is not None
+        self._set(
+            "profile-history",
+            contact_history(view.history or (), view.wrap_up_key) if shows_history else "",
+            hidden=not shows_history,
+        )
         # Notes quote role names and permissions from the admin config: made safe too.
         notes = Text("\n".join(safe(n, 400) for n in view.notes), style="italic")
         self._set("profile-notes", notes, hidden=not view.notes)
+
+    def _show_contact_notes(self, view: ProfileView) -> None:
+        """The contact's notes (written by agents: customer text, shown safely), once read."""
+        if view.contact is None or view.loading or view.contact_notes is None:
+            self._set("profile-contact-notes", "", hidden=True)
+            return
+        text = contact_notes_text(view.contact_notes, view.note_key)
+        self._set("profile-contact-notes", text, hidden=False)
 
     def _show_candidates(self, view: ProfileView) -> None:
         options = self.query_one("#candidates", OptionList)

@@ -1,0 +1,93 @@
+"""Bringing an embedded store written by an earlier version up to this one's documents.
+
+Contact notes: a contact once held one free-text ``notes`` field; notes are now documents of
+their own (the ``notes`` table, Genesys Cloud's Note shape). Each contact still holding the old
+field has it moved into its first note, written by the contact's last editor (``modifiedBy``,
+else ``createdBy``) at the contact's last change (``modifyDate``, else ``createDate``), and the
+field leaves the contact in the same journal record that creates the note, so a crash keeps
+one or the other, never neither. The contact's version does not change: the move is not an
+edit, and an agent editing the contact meanwhile must not meet a conflict for it.
+
+Only a store an earlier version wrote is upgraded: one without the ``notes`` table
+(``format.LATER_TABLES``). ``JsonStore`` does it when it opens such a store, under the write
+lock, and then compacts, so the new snapshot holds the ``notes`` table and the store is never
+upgraded twice. Until the lead decides how imports carry notes (issue 13), an import still
+writes a row's notes into the contact's field, as before, on both stores; a store made or
+upgraded by this version keeps such a field as it is. ``store copy`` applies the upgrade to what
+it reads from an older embedded store, so a copy into PostgreSQL holds the notes too;
+``doctor`` reports an older store's contacts still holding the field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+
+from contact_tui.store.format import Doc, Op
+
+# Who the journal says wrote the upgrade's record.
+UPGRADE_ACTOR = "contact-tui upgrade"
+# Note ids made from the contact id and version, so two copies of one old store agree.
+_NOTES_NAMESPACE = uuid.UUID("6f0d2b1e-4c3a-5e8f-9a7b-1c2d3e4f5a6b")
+
+
+def is_older(tables: Mapping[str, object]) -> bool:
+    """Whether a store's tables are an earlier version's (no ``notes`` table)."""
+    return "notes" not in tables
+
+
+def holds_old_notes(doc: Mapping[str, object]) -> bool:
+    """Whether a contact document still has the old single ``notes`` field."""
+    return "notes" in doc
+
+
+def _note_id(contact_id: str, doc: Mapping[str, object], taken: Collection[str]) -> str:
+    base = f"{contact_id}\n{doc.get('version')}"
+    note_id = str(uuid.uuid5(_NOTES_NAMESPACE, base))
+    n = 0
+    while note_id in taken:  # the field came back (an older app wrote it) and moves again
+        n += 1
+        note_id = str(uuid.uuid5(_NOTES_NAMESPACE, f"{base}\n{n}"))
+    return note_id
+
+
+def _text(doc: Mapping[str, object], *keys: str) -> str:
+    for key in keys:
+        value = doc.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: str) -> list[Op]:
+    """The journal operations moving each contact's old ``notes`` field into its first note
+    (see the module docstring); ``note_ids`` are the notes already stored, ``now`` the date
+    for a contact that has none (codec.format_date). Empty when nothing holds the field."""
+    ops: list[Op] = []
+    taken = set(note_ids)
+    for contact_id, doc in contacts.items():
+        if not holds_old_notes(doc):
+            continue
+        text = doc["notes"]
+        if isinstance(text, str) and text.strip():
+            when = _text(doc, "modifyDate", "createDate") or now
+            note_id = _note_id(contact_id, doc, taken)
+            taken.add(note_id)
+            note: Doc = {
+                "id": note_id,
+                "entityId": contact_id,
+                "entityType": "Contact",
+                "noteText": text,
+                "createDate": when,
+                "modifyDate": when,
+                "createdBy": {"id": _text(doc, "modifiedBy", "createdBy")},
+                "version": 1,
+            }
+            ops.append(["put", "notes", note_id, note])
+        elif text not in ("", None):
+            continue  # not text: left for doctor to report, never dropped
+        ops.append(["put", "contacts", contact_id, {k: v for k, v in doc.items() if k != "notes"}])
+    return ops
+
+
+__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "is_older", "notes_upgrade"]

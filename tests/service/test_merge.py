@@ -1,0 +1,596 @@
+"""Merge and unmerge (issue 13) on both stores: the Genesys scenario, slot collisions, merged
+ids that still find their customer, conflicts, unmerge after an edit, unmerge twice, and a
+property test that merge then unmerge puts the store back exactly."""
+
+from __future__ import annotations
+
+import random
+import select
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contact_tui.domain.codec import contact_to_doc, interaction_to_doc, note_to_doc
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import (
+    AuditAction,
+    Channel,
+    Contact,
+    ContactType,
+    EmailKind,
+    MatchKind,
+    Participant,
+    Permission,
+    PhoneKind,
+    Platform,
+)
+from contact_tui.exchange.rows import ImportRow, ParsedFile
+from contact_tui.service import ContactService, InvalidInput, NewInteraction, StoreWatch
+from contact_tui.store.errors import ConflictError, NotFound
+from tests.factories import FixedClock
+
+Factory = Callable[..., ContactService]
+
+CUSTOMER_WORK = "+1 317 555 0101"
+NEW_NUMBER = "+1 317 555 0177"
+AGENT_ROLE = (
+    Permission.VIEW,
+    Permission.ADD,
+    Permission.EDIT,
+    Permission.PROMOTE,
+    Permission.MERGE,
+)
+
+
+def _customer(service: ContactService, **phones: str) -> Contact:
+    numbers = phones or {"workPhone": CUSTOMER_WORK}
+    return service.create_contact(
+        ContactDraft(
+            first_name="Sam",
+            last_name="Lee",
+            emails={EmailKind.WORK: "sam@example.com"},
+            phones={PhoneKind(k): PhoneDraft(v) for k, v in numbers.items()},
+        )
+    )
+
+
+def _call(service: ContactService, number: str, agent: str = "alice") -> Any:
+    return service.handle_interaction(NewInteraction(agent, Channel.VOICE, Participant(number)))
+
+
+def test_the_genesys_scenario_merge_then_the_next_call_then_unmerge(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    """An existing customer calls from a new number: an ephemeral contact is made; the agent
+    merges it into the customer; the next call from that number links to the customer; and
+    unmerging brings both back with their links, bob's interaction included."""
+    alice = service_for("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    ephemeral_id = first.contact_id
+    clock.now += timedelta(minutes=1)
+    bobs = _call(alice, NEW_NUMBER, agent="bob")  # routed to bob: linked to the same stranger
+    assert bobs.contact_id == ephemeral_id
+    clock.now += timedelta(minutes=1)
+
+    plan = alice.merge_preview(customer.id, ephemeral_id)
+    assert [(m.kind, m.from_slot, m.to_slot) for m in plan.moves] == [
+        ("phone", "otherPhone", "otherPhone")
+    ]
+    assert not plan.collisions
+    assert set(plan.relinked) == {first.id, bobs.id}
+    assert plan.result.work_phone == customer.work_phone
+    assert plan.result.other_phone is not None and plan.result.other_phone.e164 == "+13175550177"
+
+    done = alice.merge(customer.id, ephemeral_id, expected_versions=(customer.version, 1))
+    assert done.contact.id == customer.id and done.contact.version == customer.version + 1
+    assert alice.repo.contact(ephemeral_id) is None
+    assert alice.interaction(first.id).contact_id == customer.id
+    assert alice.interaction(bobs.id).contact_id == customer.id
+    # The merged-away id finds the customer.
+    assert alice.contact(ephemeral_id).id == customer.id
+    record = done.record
+    assert record.action == AuditAction.MERGE and record.contact_id == customer.id
+    assert record.merge is not None
+    assert record.merge.kept_before == customer
+    assert record.merge.other_before.id == ephemeral_id
+    assert {r.interaction_id for r in record.merge.relinked} == {first.id, bobs.id}
+    history = alice.audit(customer.id)
+    assert history[-1].id == record.id and history[-1].merge == record.merge
+
+    clock.now += timedelta(minutes=1)
+    again = _call(alice, NEW_NUMBER)
+    assert (again.match, again.contact_id) == (MatchKind.SINGLE, customer.id)
+
+    undone = alice.unmerge(record.id)
+    assert undone.unrestored == () and undone.left == ()
+    back = alice.contact(ephemeral_id)
+    assert back == record.merge.other_before
+    assert back.type == ContactType.EPHEMERAL
+    kept = alice.contact(customer.id)
+    assert kept.other_phone is None and kept.version == customer.version + 2
+    assert alice.interaction(first.id).contact_id == ephemeral_id
+    assert alice.interaction(bobs.id).contact_id == ephemeral_id
+    # Linked to the customer after the merge, by the agent's own call: it stays.
+    assert alice.interaction(again.id).contact_id == customer.id
+    actions = [r.action for r in alice.audit(customer.id)]
+    assert actions[-3:] == [AuditAction.MERGE, AuditAction.LINK, AuditAction.UNMERGE]
+    assert alice.audit(ephemeral_id)[-1].action == AuditAction.UNMERGE
+
+
+def test_a_merge_moves_the_merged_away_contacts_notes_and_an_unmerge_moves_them_back(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    """Notes written on the ephemeral contact are about the customer: the merge gives them to
+    the kept contact as they are (author, dates, version), recorded in the merge; an unmerge
+    takes back those still there, and notes written on the kept contact since stay."""
+    alice, bob = service_for("alice"), service_for("bob")
+    customer = _customer(alice)
+    own = alice.add_note(customer.id, "Prefers email")
+    clock.now += timedelta(minutes=1)
+    ephemeral_id = _call(alice, NEW_NUMBER).contact_id
+    assert ephemeral_id is not None
+    first = alice.add_note(ephemeral_id, "Called about the refund")
+    second = bob.add_note(ephemeral_id, "Rang back\nleft a message")
+    moved = sorted((first.id, second.id))
+
+    done = alice.merge(customer.id, ephemeral_id)
+    assert done.record.merge is not None and done.record.merge.moved_notes == tuple(moved)
+    assert alice.audit(customer.id)[-1].merge == done.record.merge
+    notes = {n.id: n for n in alice.contact_notes(customer.id)}
+    assert notes.keys() == {own.id, first.id, second.id}
+    for before in (first, second):
+        assert notes[before.id] == replace(before, contact_id=customer.id)
+    assert alice.repo.notes_for(ephemeral_id) == []
+
+    clock.now += timedelta(minutes=1)
+    later = alice.add_note(customer.id, "Merged: same person")
+    alice.delete_note(first.id)
+    undone = alice.unmerge(done.record.id)
+    assert undone.unrestored == ()
+    assert [n.id for n in alice.contact_notes(ephemeral_id)] == [second.id]
+    assert alice.contact_notes(ephemeral_id)[0] == second
+    assert {n.id for n in alice.contact_notes(customer.id)} == {own.id, later.id}
+
+
+def _heard(
+    service: ContactService, watch: StoreWatch, wanted: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """What ``service``'s watch and refresh report changed, read until ``wanted`` is in it or
+    two seconds pass (notifications arrive just after the other process's commit)."""
+    heard: set[tuple[str, str]] = set()
+    deadline = time.monotonic() + 2
+    while not wanted <= heard and time.monotonic() < deadline:
+        fd = watch.fileno()
+        if fd is not None:
+            select.select([fd], [], [], 0.05)
+        watch.changed()
+        heard |= {(c.table, c.id) for c in service.refresh()}
+    return heard
+
+
+def test_other_apps_hear_of_every_row_a_merge_and_an_unmerge_change(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    alice = service_for("alice")
+    customer = _customer(alice)
+    first = _call(alice, NEW_NUMBER)
+    gone = first.contact_id
+    assert gone is not None
+    bob = service_for("bob")
+    watch = bob.watch()
+    try:
+        rows = {("contacts", customer.id), ("contacts", gone), ("interactions", first.id)}
+        done = alice.merge(customer.id, gone)
+        assert rows <= _heard(bob, watch, rows)
+        assert bob.contact(gone).id == customer.id
+        alice.unmerge(done.record.id)
+        assert rows <= _heard(bob, watch, rows)
+        assert bob.contact(gone).id == gone
+    finally:
+        watch.close()
+
+
+def test_an_agent_relinks_other_agents_interactions_without_view_all(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    """Merging needs no right to read bob's interaction: the merge relinks it all the same
+    (on PostgreSQL through the merge function's definer rights)."""
+    router = service_for("router", Permission.ROUTE)
+    bobs = _call(router, NEW_NUMBER, agent="bob")
+    alice = service_for("alice", *AGENT_ROLE)
+    customer = _customer(alice)
+    assert alice.merge_preview(customer.id, bobs.contact_id).relinked == (bobs.id,)
+    done = alice.merge(customer.id, bobs.contact_id)
+    assert done.record.merge is not None
+    assert [r.interaction_id for r in done.record.merge.relinked] == [bobs.id]
+    bob = service_for("bob", Permission.VIEW)
+    assert bob.interaction(bobs.id).contact_id == customer.id
+    alice.unmerge(done.record.id)
+    bob.refresh()
+    assert bob.interaction(bobs.id).contact_id == bobs.contact_id
+
+
+def test_candidates_naming_the_merged_contact_name_the_kept_one_once(
+    service: ContactService, clock: FixedClock
+) -> None:
+    shared = "+1 317 555 0188"
+    one = _customer(service, cellPhone=shared)
+    clock.now += timedelta(minutes=1)
+    two = service.create_contact(
+        ContactDraft(first_name="Pat", last_name="Lee", phones={PhoneKind.WORK: PhoneDraft(shared)})
+    )
+    call = _call(service, shared)
+    assert call.candidate_ids == (one.id, two.id)
+    service.merge(one.id, two.id)
+    after = service.interaction(call.id)
+    assert (after.contact_id, after.candidate_ids) == (one.id, (one.id,))
+
+
+def test_a_phone_with_no_free_slot_is_a_collision_the_agent_resolves(
+    service: ContactService,
+) -> None:
+    full = _customer(
+        service,
+        workPhone="+1 317 555 0101",
+        homePhone="+1 317 555 0102",
+        cellPhone="+1 317 555 0103",
+        otherPhone="+1 317 555 0104",
+    )
+    other = service.create_contact(
+        ContactDraft(
+            first_name="Sam",
+            last_name="Lee",
+            title="Buyer",
+            phones={PhoneKind.CELL: PhoneDraft("+1 317 555 0199")},
+        )
+    )
+    plan = service.merge_preview(full.id, other.id)
+    assert [(c.kind, c.from_slot) for c in plan.collisions] == [("phone", "cellPhone")]
+    assert "homePhone=other" in plan.collisions[0].message
+    with pytest.raises(InvalidInput, match="no free phone slot") as refused:
+        service.merge(full.id, other.id)
+    assert "Nothing was merged" in str(refused.value)
+    assert service.contact(other.id).id == other.id  # nothing happened
+
+    # Giving up the kept home phone makes room for it.
+    plan = service.merge_preview(full.id, other.id, {"homePhone": "other"})
+    assert not plan.collisions
+    assert [(d.slot, d.side.value) for d in plan.dropped] == [("homePhone", "keep")]
+    assert [(m.from_slot, m.to_slot) for m in plan.moves] == [("cellPhone", "homePhone")]
+    # Or leaving it behind.
+    plan = service.merge_preview(full.id, other.id, {"cellPhone": "keep"})
+    assert not plan.collisions and [(d.slot, d.side.value) for d in plan.dropped] == [
+        ("cellPhone", "other")
+    ]
+    done = service.merge(full.id, other.id, {"homePhone": "other"})
+    assert done.contact.home_phone is not None
+    assert done.contact.home_phone.e164 == "+13175550199"
+    assert done.contact.title == "Buyer"  # the kept contact had none
+
+
+def test_a_field_choice_takes_the_other_side(service: ContactService) -> None:
+    keep = _customer(service)
+    other = service.create_contact(
+        ContactDraft(first_name="Samuel", last_name="Lee", emails={EmailKind.WORK: "s@x.example"})
+    )
+    plan = service.merge_preview(keep.id, other.id, {"firstName": "other"})
+    assert plan.result.first_name == "Samuel"
+    first = next(f for f in plan.fields if f.id == "firstName")
+    assert (first.keep, first.other, first.result, first.source) == (
+        "Sam",
+        "Samuel",
+        "Samuel",
+        "other",
+    )
+    # The other's work email has no work slot free: it lands in the next email slot.
+    assert [(m.from_slot, m.to_slot) for m in plan.moves] == [("workEmail", "personalEmail")]
+
+
+@pytest.mark.parametrize(
+    ("prefer", "message"),
+    [
+        ({"nickname": "other"}, "no field 'nickname'"),
+        ({"firstName": "theirs"}, "'keep' or 'other'"),
+    ],
+)
+def test_a_bad_choice_is_refused(
+    service: ContactService, prefer: dict[str, str], message: str
+) -> None:
+    keep = _customer(service)
+    other = _customer(service, cellPhone=NEW_NUMBER)
+    with pytest.raises(InvalidInput, match=message):
+        service.merge(keep.id, other.id, prefer)
+
+
+def test_a_curated_contact_is_never_merged_into_an_ephemeral_one(
+    service: ContactService,
+) -> None:
+    customer = _customer(service)
+    stranger = _call(service, NEW_NUMBER).contact_id
+    with pytest.raises(InvalidInput, match="keep the Curated one"):
+        service.merge(stranger, customer.id)
+    with pytest.raises(InvalidInput, match="into itself"):
+        service.merge(customer.id, customer.id)
+    with pytest.raises(NotFound):
+        service.merge(customer.id, "no-such-id")
+
+
+def test_a_merged_away_id_finds_the_kept_contact(
+    service: ContactService, clock: FixedClock
+) -> None:
+    customer = _customer(service)
+    first = _call(service, NEW_NUMBER)
+    gone = first.contact_id
+    assert gone is not None
+    service.merge(customer.id, gone)
+    later = _call(service, "+1 317 555 0166")
+    linked = service.link(later.id, gone)
+    assert linked.contact_id == customer.id
+    assert service.contact(gone).id == customer.id
+    with pytest.raises(InvalidInput, match="one contact already"):
+        service.merge(customer.id, gone)
+    # Through a chain of merges too.
+    third = _customer(service, cellPhone="+1 317 555 0155")
+    service.merge(third.id, customer.id)
+    assert service.contact(gone).id == third.id
+
+
+def test_an_import_row_naming_a_merged_away_id_updates_the_kept_contact(
+    service: ContactService,
+) -> None:
+    customer = _customer(service)
+    gone = _call(service, NEW_NUMBER).contact_id
+    assert gone is not None
+    service.merge(customer.id, gone)
+    parsed = ParsedFile(
+        rows=[
+            ImportRow(
+                line=2,
+                draft=ContactDraft(first_name="Sam", last_name="Lee", title="Buyer"),
+                present=frozenset({"firstName", "lastName", "title"}),
+                contact_id=gone,
+            )
+        ]
+    )
+    report = service.import_contacts(parsed)
+    assert not report.problems and not report.created
+    assert [w.contact.id for w in report.updated] == [customer.id]
+    assert report.warnings == [
+        f"line 2: contact {gone} was merged into {customer.id}; the row updates that contact"
+    ]
+    assert service.contact(customer.id).title == "Buyer"
+    assert service.repo.contact(gone) is None  # not made again under the old id
+
+
+def test_a_stale_version_is_a_conflict_naming_who(service_for: Factory, clock: FixedClock) -> None:
+    alice = service_for("alice")
+    customer = _customer(alice)
+    stranger = _call(alice, NEW_NUMBER).contact_id
+    assert stranger is not None
+    bob = service_for("bob")
+    draft = ContactDraft.from_contact(customer)
+    draft.title = "Buyer"
+    bob.edit(customer.id, draft, customer.version)
+    with pytest.raises(ConflictError) as kept_moved:
+        alice.merge(customer.id, stranger, expected_versions=(customer.version, 1))
+    assert kept_moved.value.contact_id == customer.id
+    assert kept_moved.value.modified_by == "bob"
+    assert kept_moved.value.expected == customer.version
+    bob.promote(stranger, ContactDraft(first_name="Una", last_name="Known"), 1)
+    with pytest.raises(ConflictError) as other_moved:
+        alice.merge(customer.id, stranger, expected_versions=(customer.version + 1, 1))
+    assert other_moved.value.contact_id == stranger
+    assert (other_moved.value.expected, other_moved.value.current) == (1, 2)
+    assert alice.contact(stranger).id == stranger  # nothing was merged
+
+
+def test_unmerge_keeps_edits_made_since_and_says_which(
+    service: ContactService, clock: FixedClock
+) -> None:
+    keep = service.create_contact(ContactDraft(first_name="Sam", last_name="Lee"))
+    other = service.create_contact(
+        ContactDraft(
+            first_name="Sam",
+            last_name="Lee",
+            title="Buyer",
+            emails={EmailKind.PERSONAL: "sam@home.example"},
+            phones={PhoneKind.CELL: PhoneDraft(NEW_NUMBER)},
+        )
+    )
+    done = service.merge(keep.id, other.id)
+    merged = done.contact
+    assert merged.title == "Buyer" and merged.personal_email == "sam@home.example"
+    draft = ContactDraft.from_contact(merged)
+    draft.title = "Head buyer"
+    draft.emails[EmailKind.PERSONAL] = "sam@new.example"
+    draft.last_name = "Lee-Park"  # a field the merge did not change
+    edited = service.edit(keep.id, draft, merged.version)
+
+    undone = service.unmerge(done.record.id)
+    assert undone.unrestored == ("title", "personalEmail")
+    kept = service.contact(keep.id)
+    assert (kept.title, kept.personal_email, kept.last_name) == (
+        "Head buyer",
+        "sam@new.example",
+        "Lee-Park",
+    )
+    assert kept.cell_phone is None  # moved by the merge and untouched since: given back
+    assert kept.version == edited.version + 1
+    assert service.contact(other.id) == done.record.merge.other_before  # type: ignore[union-attr]
+    record = service.audit(keep.id)[-1]
+    assert record.unmerge is not None
+    assert record.unmerge.undoes == done.record.id
+    assert record.unmerge.unrestored == ("title", "personalEmail")
+
+
+@pytest.mark.parametrize("stores", ["embedded"], indirect=True)  # about the journal file
+def test_a_merge_and_an_unmerge_are_one_journal_record_each(
+    service: ContactService, store_path: Path
+) -> None:
+    customer = _customer(service)
+    gone = _call(service, NEW_NUMBER).contact_id
+    assert gone is not None
+    journal = store_path.with_name(store_path.name + ".journal")
+    lines = journal.read_bytes().count(b"\n")
+    done = service.merge(customer.id, gone)
+    assert journal.read_bytes().count(b"\n") == lines + 1
+    service.unmerge(done.record.id)
+    assert journal.read_bytes().count(b"\n") == lines + 2
+
+
+def test_unmerge_twice_is_refused_clearly(service: ContactService, clock: FixedClock) -> None:
+    customer = _customer(service)
+    stranger = _call(service, NEW_NUMBER).contact_id
+    assert stranger is not None
+    done = service.merge(customer.id, stranger)
+    clock.now += timedelta(minutes=1)
+    service.unmerge(done.record.id)
+    with pytest.raises(
+        InvalidInput, match=r"already undone by alice at .* UTC; there is nothing left"
+    ):
+        service.unmerge(done.record.id)
+    with pytest.raises(InvalidInput, match="is a create record, not a merge"):
+        service.unmerge(service.audit(customer.id)[0].id)
+    with pytest.raises(NotFound, match="No merge has the id nope"):
+        service.unmerge("nope")
+
+
+def test_an_earlier_merge_waits_for_the_later_one_to_be_undone(service: ContactService) -> None:
+    a = _customer(service)
+    b = _customer(service, cellPhone=NEW_NUMBER)
+    c = _customer(service, cellPhone="+1 317 555 0155")
+    first = service.merge(b.id, c.id)
+    second = service.merge(a.id, b.id)
+    with pytest.raises(InvalidInput, match="undo that later merge first"):
+        service.unmerge(first.record.id)
+    service.unmerge(second.record.id)
+    service.unmerge(first.record.id)
+    assert {service.contact(x.id).id for x in (a, b, c)} == {a.id, b.id, c.id}
+
+
+# --- merge then unmerge puts the store back ------------------------------------------------
+
+_NAMES = ("Sam", "Ana", "Jo", "Kim", "Lee", "")
+_PLATFORMS = (Platform.WHATSAPP, Platform.FACEBOOK, Platform.TWITTER, Platform.LINE)
+
+
+def _random_contact(
+    service: ContactService, rng: random.Random, n: int, shared: str = ""
+) -> Contact:
+    phones = {
+        kind: PhoneDraft(f"+1 317 555 {rng.randrange(10):01d}{n % 100:02d}{rng.randrange(10)}")
+        for kind in PhoneKind
+        if rng.random() < 0.5
+    }
+    if shared:  # a number the other contact holds too: calls from it offer both
+        phones[PhoneKind.WORK] = PhoneDraft(shared)
+    emails = {
+        kind: f"{kind.label.lower()}{rng.randrange(3)}@x{n}.example"
+        for kind in EmailKind
+        if rng.random() < 0.4
+    }
+    made = service.create_contact(
+        ContactDraft(
+            first_name=rng.choice(_NAMES[:-1]),
+            last_name=rng.choice(_NAMES[:-1]),
+            middle_name=rng.choice(_NAMES),
+            title=rng.choice(("", "Buyer", "CEO")),
+            phones=phones,
+            emails=emails,
+            address={"city": rng.choice(("", "Leeds", "Paris"))},
+            survey_opt_out=rng.random() < 0.3,
+        )
+    )
+    for platform in _PLATFORMS:
+        if rng.random() < 0.3:
+            message = NewInteraction(
+                "alice",
+                Channel.MESSAGE,
+                Participant(f"{platform.value}-{rng.randrange(4)}"),
+                platform=platform,
+            )
+            service.create_contact(ContactDraft(first_name="X", last_name="Y"), None)
+            arrived = service.handle_interaction(message)
+            if arrived.contact_id is not None and arrived.contact_id != made.id:
+                service.link(arrived.id, made.id)
+    for k in range(rng.randrange(3)):
+        service.add_note(made.id, f"Note {k} on {n}")
+    return made
+
+
+def _everything(service: ContactService) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    repo = service.repo
+    contacts = {c.id: contact_to_doc(c) for c in repo.contacts(repo.contact_ids())}
+    interactions = {}
+    for interaction_id in repo.interaction_ids():
+        found = repo.interaction(interaction_id)
+        assert found is not None
+        interactions[interaction_id] = interaction_to_doc(found)
+    notes = {n.id: note_to_doc(n) for c in contacts for n in repo.notes_for(c)}
+    return contacts, interactions, notes
+
+
+def test_merge_then_unmerge_restores_the_store_exactly(
+    service: ContactService, clock: FixedClock
+) -> None:
+    """Random pairs of contacts with random links and candidates (seeded): every contact and
+    interaction, and every contact note, is as it was, but for the kept contact's own
+    bookkeeping (its version, one up per write, and who changed it when)."""
+    rng = random.Random(1313)
+    relinked = moved = offered = notes_moved = 0
+    for n in range(6):
+        keep = _random_contact(service, rng, 2 * n)
+        shared = keep.phones()[0][1].display if keep.phones() and rng.random() < 0.5 else ""
+        other = _random_contact(service, rng, 2 * n + 1, shared)
+        for _ in range(rng.randrange(1, 4)):
+            number = other.phones()[0][1].display if other.phones() else NEW_NUMBER
+            _call(service, number, agent=rng.choice(("alice", "bob")))
+        before = _everything(service)
+        keep = service.contact(keep.id)
+        plan = service.merge_preview(keep.id, other.id)
+        prefer = {
+            c.from_slot: "keep" if c.kind != "messaging id" else "other" for c in plan.collisions
+        }
+        for group in rng.sample([f.id for f in plan.fields], 3):
+            prefer.setdefault(group, rng.choice(("keep", "other")))
+        clock.now += timedelta(minutes=1)
+        done = service.merge(keep.id, other.id, prefer)
+        assert done.record.merge is not None
+        relinked += len(done.record.merge.relinked)
+        offered += sum(len(r.candidates_before) > 1 for r in done.record.merge.relinked)
+        moved += len(plan.moves)
+        clock.now += timedelta(minutes=1)
+        undone = service.unmerge(done.record.id)
+        assert undone.unrestored == () and undone.left == ()
+        contacts, interactions, notes = _everything(service)
+        bookkeeping = {"version": keep.version + 2, "modifyDate": contacts[keep.id]["modifyDate"]}
+        expected = {**before[0], keep.id: {**before[0][keep.id], **bookkeeping}}
+        assert contacts.keys() == expected.keys()
+        for contact_id, doc in expected.items():
+            differ = {
+                k
+                for k in doc.keys() | contacts[contact_id].keys()
+                if doc.get(k) != contacts[contact_id].get(k)
+            }
+            assert not differ, (
+                contact_id == keep.id,
+                {k: (doc.get(k), contacts[contact_id].get(k)) for k in differ},
+            )
+        assert interactions == before[1]
+        assert notes == before[2]
+        notes_moved += len(done.record.merge.moved_notes)
+        assert replace(undone.kept, version=0) == replace(service.contact(keep.id), version=0)
+    # The seeds exercise what the property is about: interactions and identities moved.
+    assert relinked > 3 and moved > 6 and offered > 0 and notes_moved > 2, (
+        relinked,
+        moved,
+        offered,
+        notes_moved,
+    )
