@@ -123,7 +123,8 @@ def test_the_merge_record_holds_the_servers_before_images_not_the_clients(pg: St
 def test_a_forged_merge_record_brings_nothing_back(pg: Stores) -> None:
     """An agent with every permission writes an audit record that claims a merge (with a
     curated contact of their making as its "before-image") through add_audit, then asks to
-    undo it: there is no such merge, so nothing is created."""
+    undo it: add_audit refuses a record of no change the transaction made, and there is no
+    such merge to undo, so nothing is created."""
     setup = pg.service("alice")
     customer = setup.create_contact(ContactDraft(first_name="Sam", last_name="Lee"))
     planted = Contact(id="planted", type=customer.type, first_name="Eve", last_name="X", version=1)
@@ -140,9 +141,11 @@ def test_a_forged_merge_record_brings_nothing_back(pg: Stores) -> None:
         },
     }
     admin = pg._database.admin
-    with _psql(pg, "alice") as conn:
+    before = pg_fingerprint(admin)
+    with _psql(pg, "alice") as conn, pytest.raises(pg_errors.InsufficientPrivilege):
         conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", (Jsonb(forged),))
-        before = pg_fingerprint(admin)
+    assert pg_fingerprint(admin) == before
+    with _psql(pg, "alice") as conn:
         doc = docs.contact_to_doc(customer)
         last, first, _ = docs.contact_doc_sort_key(doc)
         with pytest.raises(pg_errors.NoDataFound):
@@ -169,4 +172,21 @@ def test_a_curated_contact_cannot_be_merged_into_an_ephemeral_one_by_sql(pg: Sto
     before = pg_fingerprint(pg._database.admin)
     with _psql(pg, "alice") as conn, pytest.raises(pg_errors.InvalidParameterValue):
         conn.execute(MERGE_SQL, _merge_args(ephemeral, customer, {"id": "m1"}))
+    assert pg_fingerprint(pg._database.admin) == before
+
+
+def test_the_save_without_an_audit_record_is_the_merge_functions_alone(pg: Stores) -> None:
+    """store_contact saves without writing the version's audit record (a merge writes its
+    own); an agent with every permission calling it directly is refused, and nothing moves."""
+    setup = pg.service("alice")
+    customer = setup.create_contact(ContactDraft(first_name="Sam", last_name="Lee"))
+    doc = docs.contact_to_doc(customer)
+    doc["title"] = "Unaudited"
+    last, first, _ = docs.contact_doc_sort_key(doc)
+    before = pg_fingerprint(pg._database.admin)
+    with _psql(pg, "alice") as conn, pytest.raises(pg_errors.InsufficientPrivilege):
+        conn.execute(
+            f"SELECT {SCHEMA}.store_contact(%s, %s, NULL, %s, %s, %s, NULL, false)",
+            (Jsonb(doc), customer.version, last, first, "sam\nlee"),
+        )
     assert pg_fingerprint(pg._database.admin) == before

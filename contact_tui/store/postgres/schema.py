@@ -566,11 +566,12 @@ BEGIN
     END IF;
 END $$;
 
--- p_action: what the audit record calls the change; the server's word (create, promote, edit)
--- unless it is 'import'.
-CREATE FUNCTION {SCHEMA}.save_contact(
+-- The save itself, for save_contact and for the merge functions, which write their own audit
+-- record (a merge, not an edit): p_audit says whether this writes the version's record. Not
+-- granted to users (see _grants): a save by a user is always audited.
+CREATE FUNCTION {SCHEMA}.store_contact(
     p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text,
-    p_action text DEFAULT NULL
+    p_action text, p_audit boolean
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
@@ -582,10 +583,6 @@ DECLARE
 BEGIN
     IF v_id IS NULL OR v_kind IS NULL OR jsonb_typeof(p_doc) <> 'object' THEN
         RAISE EXCEPTION 'a contact needs an id and a type' USING ERRCODE = '22023';
-    END IF;
-    IF p_action IS DISTINCT FROM 'import' AND p_action IS NOT NULL THEN
-        RAISE EXCEPTION 'a save is audited as the server says, or as an import'
-            USING ERRCODE = '22023';
     END IF;
     SELECT * INTO v_old FROM {SCHEMA}.contacts WHERE id = v_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -664,12 +661,30 @@ BEGIN
         INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
             SELECT DISTINCT k, v_id FROM {SCHEMA}.doc_keys(v_doc) AS k;
     END IF;
-    PERFORM {SCHEMA}.audit_change(
-        coalesce(p_action, CASE WHEN v_old.id IS NULL THEN 'create'
-                                WHEN v_old.kind <> 'Curated' AND v_kind = 'Curated' THEN 'promote'
-                                ELSE 'edit' END),
-        v_id, p_expected + 1, v_old.doc, v_doc);
+    IF p_audit THEN
+        PERFORM {SCHEMA}.audit_change(
+            coalesce(p_action, CASE WHEN v_old.id IS NULL THEN 'create'
+                                    WHEN v_old.kind <> 'Curated' AND v_kind = 'Curated'
+                                    THEN 'promote' ELSE 'edit' END),
+            v_id, p_expected + 1, v_old.doc, v_doc);
+    END IF;
     RETURN v_doc;
+END $$;
+
+-- p_action: what the audit record calls the change; the server's word (create, promote, edit)
+-- unless it is 'import'.
+CREATE FUNCTION {SCHEMA}.save_contact(
+    p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text,
+    p_action text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+BEGIN
+    IF p_action IS DISTINCT FROM 'import' AND p_action IS NOT NULL THEN
+        RAISE EXCEPTION 'a save is audited as the server says, or as an import'
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN {SCHEMA}.store_contact(p_doc, p_expected, p_created, p_last, p_first, p_search,
+                                  p_action, true);
 END $$;
 
 -- A date the app can read back, or an error (a bad one would make the document unreadable).
@@ -1572,7 +1587,9 @@ BEGIN
         RAISE EXCEPTION 'contact % is %: it cannot be merged into the % contact %',
             p_other, v_other.kind, v_kept.kind, v_keep USING ERRCODE = '22023';
     END IF;
-    v_saved := {SCHEMA}.save_contact(p_doc, p_expected, NULL, p_last, p_first, p_search);
+    -- The merge's own record stands for this version of the kept contact.
+    v_saved := {SCHEMA}.store_contact(p_doc, p_expected, NULL, p_last, p_first, p_search,
+                                      NULL, false);
     FOR v_row IN SELECT i.id, i.contact_id, i.doc FROM {SCHEMA}.interactions AS i
         WHERE i.contact_id = p_other OR i.doc -> 'candidateIds' ? p_other
         ORDER BY i.id COLLATE "C" FOR UPDATE
@@ -1659,7 +1676,9 @@ BEGIN
     END IF;
     SELECT doc ->> 'lastInteractionDate' INTO v_last FROM {SCHEMA}.contacts
         WHERE id = v_m.kept_id FOR UPDATE;
-    v_saved := {SCHEMA}.save_contact(p_doc, p_expected, NULL, p_last, p_first, p_search);
+    -- The merge's own record stands for this version of the kept contact.
+    v_saved := {SCHEMA}.store_contact(p_doc, p_expected, NULL, p_last, p_first, p_search,
+                                      NULL, false);
     -- The other contact's last call, which the merge gave the kept one, goes back with it
     -- (save_contact keeps the later date, as for a call during a save); one since stays.
     IF v_last IS NOT DISTINCT FROM v_m.doc #>> '{{merge,keptAfter,lastInteractionDate}}' THEN
@@ -1745,6 +1764,11 @@ def _grants() -> Iterator[str]:
         yield f"GRANT SELECT ON {SCHEMA}.{table} TO {USER_ROLE}"
     yield f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {SCHEMA} FROM PUBLIC"
     yield f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {SCHEMA} TO {USER_ROLE}"
+    # The save without its audit record is for the merge functions only.
+    yield (
+        f"REVOKE EXECUTE ON FUNCTION {SCHEMA}.store_contact"
+        f"(jsonb, integer, text, text, text, text, text, boolean) FROM {USER_ROLE}"
+    )
 
 
 MIGRATIONS: tuple[str, ...] = (
