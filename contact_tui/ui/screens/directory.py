@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.input import Selection
 from textual.worker import Worker
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
@@ -26,15 +27,18 @@ from contact_tui.domain.text import fold
 from contact_tui.service import (
     ContactService,
     InvalidInput,
+    MergeOutcome,
     PermissionDenied,
     SearchResult,
     StoreError,
+    UnmergeOutcome,
 )
 from contact_tui.ui.actions import FormOpener
 from contact_tui.ui.gating import directory_disabled_reason, directory_gate
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
 from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
@@ -116,6 +120,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             id="directory.export",
             tooltip="Export the contacts as Genesys JSON, CSV or vCard",
         ),
+        Binding(
+            "f8,ctrl+g",
+            "merge",
+            "Merge",
+            id="directory.merge",
+            tooltip="Merge the highlighted contact into another one (a duplicate)",
+        ),
         Binding("down", "to_results", "Results", show=False, id="directory.results"),
         # Not in the footer (it would push Quit off an 80-column line): the search box is in
         # plain sight, and the key is in the help panel and the command palette.
@@ -130,27 +141,46 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     ]
 
     def __init__(
-        self, service: ContactService, interaction: Interaction | None, picking: bool
+        self,
+        service: ContactService,
+        interaction: Interaction | None,
+        picking: bool,
+        *,
+        query: str = "",
+        merging: Contact | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.interaction = interaction
-        self.picking = picking
+        self.picking = picking or merging is not None
+        # The search to start with (selected, so typing replaces it).
+        self.start_query = query
+        # Picking the contact to merge this one into (issue 13): it is left out of the
+        # results, and only picking applies.
+        self.merging = merging
         self.results: list[Contact] = []
         self._timer: Timer | None = None
         # The query the results are for, as the search read it ("phone", "email", ...).
         self._shown: tuple[str, str] = ("", "all")
         self._widths: tuple[int, int] = (0, 0)
+        # The contact whose card is open (its actions act on it).
+        self._card: Contact | None = None
 
     def compose(self) -> ComposeResult:
         """Title, search box, summary, results, footer."""
         title = "Pick a contact to link" if self.picking else "Directory"
-        if self.interaction is not None and self.picking:
+        if self.merging is not None:
+            title = (
+                f"Pick the customer to merge {safe(self.merging.display_name, 40)} "
+                f"({self.merging.type.value}) into"
+            )
+        elif self.interaction is not None and self.picking:
             title += (
                 f" to {safe(self.interaction.from_.name or self.interaction.from_.address, 40)}"
             )
         yield Static(Text(title, style="bold"), id="directory-title")
         yield AppInput(
+            self.start_query,
             placeholder='Name, phone (any format) or email; "quotes" for exact text',
             id="directory-search",
             compact=True,
@@ -162,13 +192,21 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     def on_mount(self) -> None:
         """Show the first page of the directory at once."""
         self._fit_columns()
-        self.query_one("#directory-search", Input).focus()
-        self._search("")
+        search = self.query_one("#directory-search", Input)
+        search.focus()
+        # Prefilled, the text is selected: typing a name replaces it, Enter searches it.
+        search.selection = Selection(0, len(self.start_query))
+        self._search(self.start_query)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Edit needs a highlighted contact; link needs an interaction. New, edit, import
         and export show dimmed without their permissions (their key then says why). The
-        rules are in ui/gating.py."""
+        rules are in ui/gating.py. Picking the contact to merge into, only picking applies;
+        a Merge from the directory is its own, not a pick's."""
+        if self.merging is not None and action in ("new", "edit", "link", "import", "export"):
+            return False
+        if action == "merge" and self.picking:
+            return False
         return directory_gate(action, self.highlighted, self.interaction, self.service.agent)
 
     def disabled_reason(self, action: str) -> str | None:
@@ -266,21 +304,32 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if query != self.query_one("#directory-search", Input).value:
             return  # the agent has typed on; a newer search is coming
         self.results = result.contacts
+        total = result.total
+        if self.merging is not None:
+            # The contact being merged away cannot be the one it is merged into.
+            self.results = [c for c in result.contacts if c.id != self.merging.id]
+            total -= len(result.contacts) - len(self.results)
         self._shown = (query, result.kind)
         self._fill_rows()
         shown = len(result.contacts)
-        create_hint = " F3 creates one." if self.service.allowed(UseCase.CREATE_CONTACT) else ""
-        if result.total == 0:
+        create_hint = (
+            " F3 creates one."
+            if self.merging is None and self.service.allowed(UseCase.CREATE_CONTACT)
+            else ""
+        )
+        if total == 0:
             summary = f"No contact matches.{create_hint}"
-        elif shown < result.total:
+        elif shown < total:
             summary = (
-                f"Showing {shown:,} of {result.total:,} matches ({KIND_WORDS[result.kind]}); "
+                f"Showing {shown:,} of {total:,} matches ({KIND_WORDS[result.kind]}); "
                 "type more to narrow."
             )
         else:
-            plural = "es" if result.total != 1 else ""
-            summary = f"{result.total:,} match{plural} ({KIND_WORDS[result.kind]})."
-        if result.kind == "phone" and result.total == 0:
+            plural = "es" if total != 1 else ""
+            summary = f"{total:,} match{plural} ({KIND_WORDS[result.kind]})."
+        if self.merging is not None:
+            summary += " Enter picks the customer to merge into."
+        if result.kind == "phone" and total == 0:
             summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
         self.query_one("#directory-summary", Static).update(Text(summary))
         self.refresh_bindings()
@@ -299,11 +348,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if self.picking:
             self.dismiss(contact.id)
         else:
+            self._card = contact
             self.app.push_screen(
                 ContactCard(
                     contact,
                     can_link=self.interaction is not None,
                     can_edit=self.service.allowed(UseCase.EDIT_CONTACT),
+                    can_unmerge=self.service.allowed(UseCase.UNMERGE_CONTACTS),
                 ),
                 self._card_closed,
             )
@@ -313,6 +364,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             await self.action_edit()
         elif action == "link":
             self.action_link()
+        elif action == "merges" and self._card is not None:
+            self.app.push_screen(MergesScreen(self.service, self._card), self._unmerged)
+
+    def _unmerged(self, outcome: UnmergeOutcome | None) -> None:
+        if outcome is not None:
+            self.notify(unmerge_lines(outcome), markup=False, timeout=12)
+            self._search(self.query_one("#directory-search", Input).value)
 
     def action_to_results(self) -> None:
         """Move from the search box to the results."""
@@ -355,6 +413,42 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         contact = self.highlighted
         if contact is not None:
             await FormOpener(self.app, self.service).edit(contact, self.interaction, self._saved)
+
+    def action_merge(self) -> None:
+        """Merge the highlighted contact (a duplicate) into another: pick that one next (the
+        search starts from this one's name), then the preview shows what the merge would do,
+        with a choice per field."""
+        contact = self.highlighted
+        if contact is None:
+            return
+
+        def picked(keep_id: str | None) -> None:
+            if keep_id:
+                self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
+
+        self.app.push_screen(
+            DirectoryScreen(
+                self.service,
+                None,
+                picking=True,
+                query=contact.display_name,
+                merging=contact,
+            ),
+            picked,
+        )
+
+    def _merged(self, outcome: MergeOutcome | None) -> None:
+        if outcome is None:
+            return
+        merge = outcome.record.merge
+        other = merge.other_before.display_name if merge is not None else "the contact"
+        self.notify(
+            f"Merged {safe(other, 40)} into {safe(outcome.contact.display_name, 40)}. To undo, "
+            "open that contact (Enter) and press M.",
+            markup=False,
+            timeout=12,
+        )
+        self._search(self.query_one("#directory-search", Input).value)
 
     def action_link(self) -> None:
         """Link the highlighted contact to the current interaction and go back."""
@@ -469,13 +563,23 @@ class ContactCard(ModalScreen[str | None]):
         Binding("escape", "dismiss_card", "Back", id="card.back"),
         Binding("e", "choose('edit')", "Edit", id="card.edit"),
         Binding("l", "choose('link')", "Link", id="card.link"),
+        Binding(
+            "M",
+            "choose('merges')",
+            "Merges",
+            id="card.merges",
+            tooltip="The merges into this contact: undo one",
+        ),
     ]
 
-    def __init__(self, contact: Contact, can_link: bool, can_edit: bool = True) -> None:
+    def __init__(
+        self, contact: Contact, can_link: bool, can_edit: bool = True, can_unmerge: bool = True
+    ) -> None:
         super().__init__()
         self.contact = contact
         self.can_link = can_link
         self.can_edit = can_edit
+        self.can_unmerge = can_unmerge
 
     def compose(self) -> ComposeResult:
         """The profile pane, reused."""
@@ -493,6 +597,8 @@ class ContactCard(ModalScreen[str | None]):
             return True if self.can_edit else None
         if action == "choose" and parameters and parameters[0] == "link":
             return self.can_link
+        if action == "choose" and parameters and parameters[0] == "merges":
+            return True if self.can_unmerge else None
         return True
 
     def action_choose(self, what: str) -> None:

@@ -29,6 +29,8 @@ WHAT_IT_DOES = {
     "main.directory": "Directory: search by name, phone (any format) or email",
     "main.end": "End the selected interaction",
     "main.next_pane": "Next pane",
+    "main.merge": "Merge the caller's contact into the customer (pick, preview, confirm)",
+    "main.merges": "The merges into the shown contact: undo one",
     "form.save": "Save the contact",
     "form.save_f2": "Save the contact",
     "form.cancel": "Close without saving (asks first if you typed something)",
@@ -40,6 +42,15 @@ WHAT_IT_DOES = {
     "directory.export": "Export the contacts as Genesys JSON, CSV or vCard",
     "directory.results": "From the search box to the results",
     "directory.search": "Back to the search box",
+    "directory.merge": "Merge the highlighted contact into another (pick it next)",
+    "card.merges": "The merges into this contact: undo one",
+    "merge.back": "Back; nothing is merged",
+    "merge.confirm": "Merge as the preview shows",
+    "merge.keep": "Keep the kept contact's value in the highlighted row",
+    "merge.other": "Take the other contact's value in the highlighted row (replaces the slot)",
+    "merge.auto": "The highlighted row as the merge rule decides",
+    "merge.swap": "Keep the other contact instead, merging this one into it",
+    "merges.back": "Back; nothing is undone",
     "card.back": "Close the contact card",
     "card.edit": "Edit this contact",
     "card.link": "Link this contact to the current interaction",
@@ -81,6 +92,8 @@ SCREEN_TITLES = {
     "ConflictDialog": "Saved by someone else",
     "ConfirmDialog": "Question",
     "ExchangeDialog": "Import or export",
+    "MergeScreen": "Merge preview",
+    "MergesScreen": "Merges into this contact",
 }
 
 

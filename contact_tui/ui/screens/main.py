@@ -38,9 +38,11 @@ from contact_tui.service import (
     Change,
     ContactService,
     InvalidInput,
+    MergeOutcome,
     PermissionDenied,
     StoreError,
     StoreWatch,
+    UnmergeOutcome,
 )
 from contact_tui.ui import gating
 from contact_tui.ui.actions import FormOpener
@@ -50,6 +52,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
 from contact_tui.ui.widgets.keys_footer import KeysFooter
@@ -134,6 +137,23 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         ),
         Binding("d", "directory", "Directory", id="main.directory"),
         Binding("x", "end_interaction", "End", id="main.end", tooltip="End the interaction"),
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="main.merge",
+            tooltip="Merge this caller's contact into the customer they are",
+        ),
+        # Not in the footer (no room at 80 columns): the notice after a merge names it, as do
+        # the help and the palette.
+        Binding(
+            "M",
+            "merges",
+            "Undo a merge",
+            id="main.merges",
+            show=False,
+            tooltip="The merges into this contact: undo one",
+        ),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
@@ -550,6 +570,55 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             "? It stays in your list, marked ended.",
         )
         self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
+
+    def action_merge(self) -> None:
+        """Merge the caller's contact (not yet in Contacts) into the customer the agent picks:
+        the directory opens searching for what the interaction knows of the caller, then the
+        preview shows what the merge would do; nothing is written before the agent confirms."""
+        interaction, contact = self.interaction, self.contact
+        if interaction is None or contact is None:
+            return
+        known = interaction.from_.name or sender_address(interaction, self._region)
+
+        def picked(keep_id: str | None) -> None:
+            if keep_id:
+                self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
+
+        self.app.push_screen(
+            DirectoryScreen(self.service, interaction, picking=True, query=known, merging=contact),
+            picked,
+        )
+
+    def _merged(self, outcome: MergeOutcome | None) -> None:
+        """Say what the merge did and how to undo it; the profile then shows the kept contact
+        (the interaction was relinked to it)."""
+        if outcome is None:
+            return
+        merge = outcome.record.merge
+        other = merge.other_before.display_name if merge is not None else "the contact"
+        count = len(merge.relinked) if merge is not None else 0
+        undo = self._key_for("merges") or "M"
+        self.notify(
+            f"Merged {safe(other, 40)} into {safe(outcome.contact.display_name, 40)}; "
+            f"{count} interaction{'s' if count != 1 else ''} relinked. To undo, press {undo} "
+            "on its profile.",
+            markup=False,
+            timeout=12,
+        )
+        self.reload(force=True)
+
+    def action_merges(self) -> None:
+        """List the merges into the shown contact, to undo one."""
+        contact = self.contact
+        if contact is None:
+            return
+
+        def undone(outcome: UnmergeOutcome | None) -> None:
+            if outcome is not None:
+                self.notify(unmerge_lines(outcome), markup=False, timeout=12)
+                self.reload(force=True)
+
+        self.app.push_screen(MergesScreen(self.service, contact), undone)
 
     def action_choose_contact(self) -> None:
         """Go to the list of contacts that match, to pick the one to link."""
