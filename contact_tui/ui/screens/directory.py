@@ -354,7 +354,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                     contact,
                     can_link=self.interaction is not None,
                     can_edit=self.service.allowed(UseCase.EDIT_CONTACT),
-                    can_unmerge=self.service.allowed(UseCase.UNMERGE_CONTACTS),
+                    can_merge=self.service.allowed(UseCase.MERGE_CONTACTS),
                 ),
                 self._card_closed,
             )
@@ -364,6 +364,8 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             await self.action_edit()
         elif action == "link":
             self.action_link()
+        elif action == "merge" and self._card is not None:
+            self._merge_away(self._card)
         elif action == "merges" and self._card is not None:
             self.app.push_screen(MergesScreen(self.service, self._card), self._unmerged)
 
@@ -419,8 +421,11 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         search starts from this one's name), then the preview shows what the merge would do,
         with a choice per field."""
         contact = self.highlighted
-        if contact is None:
-            return
+        if contact is not None:
+            self._merge_away(contact)
+
+    def _merge_away(self, contact: Contact) -> None:
+        """Pick the contact to merge ``contact`` into, then preview the merge."""
 
         def picked(keep_id: str | None) -> None:
             if keep_id:
@@ -564,6 +569,13 @@ class ContactCard(ModalScreen[str | None]):
         Binding("e", "choose('edit')", "Edit", id="card.edit"),
         Binding("l", "choose('link')", "Link", id="card.link"),
         Binding(
+            "m",
+            "choose('merge')",
+            "Merge",
+            id="card.merge",
+            tooltip="Merge this contact into another one (pick it next)",
+        ),
+        Binding(
             "M",
             "choose('merges')",
             "Merges",
@@ -573,13 +585,13 @@ class ContactCard(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, contact: Contact, can_link: bool, can_edit: bool = True, can_unmerge: bool = True
+        self, contact: Contact, can_link: bool, can_edit: bool = True, can_merge: bool = True
     ) -> None:
         super().__init__()
         self.contact = contact
         self.can_link = can_link
         self.can_edit = can_edit
-        self.can_unmerge = can_unmerge
+        self.can_merge = can_merge  # merging and undoing one need the same
 
     def compose(self) -> ComposeResult:
         """The profile pane, reused."""
@@ -592,13 +604,14 @@ class ContactCard(ModalScreen[str | None]):
         self.query_one(ProfilePane).view = ProfileView(None, self.contact)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Link only applies when there is an interaction to link to."""
+        """Link only applies when there is an interaction to link to; Edit, Merge and the
+        merges show dimmed without their permissions."""
         if action == "choose" and parameters and parameters[0] == "edit":
             return True if self.can_edit else None
         if action == "choose" and parameters and parameters[0] == "link":
             return self.can_link
-        if action == "choose" and parameters and parameters[0] == "merges":
-            return True if self.can_unmerge else None
+        if action == "choose" and parameters and parameters[0] in ("merge", "merges"):
+            return True if self.can_merge else None
         return True
 
     def action_choose(self, what: str) -> None:

@@ -43,6 +43,7 @@ WHAT_IT_DOES = {
     "directory.results": "From the search box to the results",
     "directory.search": "Back to the search box",
     "directory.merge": "Merge the highlighted contact into another (pick it next)",
+    "card.merge": "Merge this contact into another one (pick it next)",
     "card.merges": "The merges into this contact: undo one",
     "merge.back": "Back; nothing is merged",
     "merge.confirm": "Merge as the preview shows",

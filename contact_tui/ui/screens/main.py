@@ -137,15 +137,19 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         ),
         Binding("d", "directory", "Directory", id="main.directory"),
         Binding("x", "end_interaction", "End", id="main.end", tooltip="End the interaction"),
+        # Merge is kept out of the footer (with it, "? Help" no longer fits at 80 columns on a
+        # caller's ephemeral contact): the profile names its key where it applies, and so do
+        # the help and the palette.
         Binding(
             "m",
             "merge",
             "Merge",
             id="main.merge",
+            show=False,
             tooltip="Merge this caller's contact into the customer they are",
         ),
-        # Not in the footer (no room at 80 columns): the notice after a merge names it, as do
-        # the help and the palette.
+        # Not in the footer either: the notice after a merge names it, as do the help and the
+        # palette.
         Binding(
             "M",
             "merges",
@@ -398,6 +402,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.contact = contact
         may_choose = self.check_action("choose_contact", ()) is True
+        may_merge = self.check_action("merge", ()) is True
         self.query_one(ProfilePane).view = ProfileView(
             interaction,
             contact,
@@ -405,6 +410,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self._denied_notes(),
             hint=self._hint(),
             choose_key=self._key_for("choose_contact") if may_choose else "",
+            merge_key=self._key_for("merge") if may_merge else "",
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
 

@@ -58,6 +58,8 @@ SOURCE_WORDS = {"keep": "kept", "other": "other", "both": "both", "same": "same"
 # Marks a row whose side the agent chose (rather than the automatic rule).
 CHOSEN = "*"
 COLLISION = "! "
+# Relinked interactions named in the preview, at most (the rest are counted).
+MAX_IDS = 10
 
 
 def contact_line(contact: Contact) -> str:
@@ -90,7 +92,10 @@ def plan_details(plan: MergePlan, key_keep: str, key_other: str) -> Text:
         )
     count = len(plan.relinked)
     text.append(f"{count} interaction{'s' if count != 1 else ''} will be relinked to the kept ")
-    text.append("contact." if not count else "contact: " + ", ".join(plan.relinked) + ".")
+    # Ids cut to their first 8 characters, as the titles show them: enough to tell apart.
+    ids = [i[:8] for i in plan.relinked[:MAX_IDS]]
+    more = f" and {count - MAX_IDS} more" if count > MAX_IDS else ""
+    text.append("contact." if not count else "contact: " + ", ".join(ids) + more + ".")
     return text
 
 
