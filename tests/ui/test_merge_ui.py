@@ -298,3 +298,17 @@ async def test_undo_from_a_directory_card(world: World) -> None:
         await pilot.press("enter", "y")
         await wait_until(pilot, lambda: pilot.app.screen is directory, "the unmerge")
     assert world.interaction(world.unknown_call.id).contact_id == ephemeral_id
+
+
+async def test_keys_typed_in_one_burst_reach_the_search_and_pick_its_answer(
+    world: World,
+) -> None:
+    """m, a name made of main-screen keys (l links, e edits) and two Enters, with no wait:
+    the name lands in the search box, and the Enters act on its answer, not on the rows of
+    the prefilled search."""
+    ephemeral_id = world.unknown_call.contact_id
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.press("m", *"sam lee", "enter", "enter")
+        screen = await preview(pilot)
+        assert screen.keep_id == world.sam.id and screen.other_id == ephemeral_id

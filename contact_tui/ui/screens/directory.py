@@ -163,6 +163,8 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         # The query the results are for, as the search read it ("phone", "email", ...).
         self._shown: tuple[str, str] = ("", "all")
         self._widths: tuple[int, int] = (0, 0)
+        # Enters pressed in the search box before the search for its text had answered.
+        self._enters = 0
         # The contact whose card is open (its actions act on it).
         self._card: Contact | None = None
 
@@ -231,7 +233,17 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._search(query))
 
     @on(Input.Submitted, "#directory-search")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._shown[0] != event.value:
+            # Typed faster than the search ran (a burst, or keys arriving together over SSH):
+            # search now, and let the Enter act on its answer rather than on older rows. A
+            # second Enter before then picks the first row, as it would have.
+            self._enters += 1
+            if self._enters == 1:
+                if self._timer is not None:
+                    self._timer.stop()
+                self._search(event.value)
+            return
         if self.results:
             self.query_one(DataTable).focus()
 
@@ -333,6 +345,11 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
         self.query_one("#directory-summary", Static).update(Text(summary))
         self.refresh_bindings()
+        enters, self._enters = self._enters, 0
+        if enters and self.results:
+            self.query_one(DataTable).focus()
+            if enters > 1 and self.picking:
+                self._selected()
 
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
@@ -365,7 +382,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         elif action == "link":
             self.action_link()
         elif action == "merge" and self._card is not None:
-            self._merge_away(self._card)
+            await self._merge_away(self._card)
         elif action == "merges" and self._card is not None:
             self.app.push_screen(MergesScreen(self.service, self._card), self._unmerged)
 
@@ -416,22 +433,23 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if contact is not None:
             await FormOpener(self.app, self.service).edit(contact, self.interaction, self._saved)
 
-    def action_merge(self) -> None:
+    async def action_merge(self) -> None:
         """Merge the highlighted contact (a duplicate) into another: pick that one next (the
         search starts from this one's name), then the preview shows what the merge would do,
         with a choice per field."""
         contact = self.highlighted
         if contact is not None:
-            self._merge_away(contact)
+            await self._merge_away(contact)
 
-    def _merge_away(self, contact: Contact) -> None:
-        """Pick the contact to merge ``contact`` into, then preview the merge."""
+    async def _merge_away(self, contact: Contact) -> None:
+        """Pick the contact to merge ``contact`` into, then preview the merge (the picker's
+        mount is awaited, so a name typed right after the key lands in its search box)."""
 
         def picked(keep_id: str | None) -> None:
             if keep_id:
                 self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
 
-        self.app.push_screen(
+        await self.app.push_screen(
             DirectoryScreen(
                 self.service,
                 None,

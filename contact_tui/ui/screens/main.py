@@ -577,10 +577,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
 
-    def action_merge(self) -> None:
+    async def action_merge(self) -> None:
         """Merge the caller's contact (not yet in Contacts) into the customer the agent picks:
         the directory opens searching for what the interaction knows of the caller, then the
-        preview shows what the merge would do; nothing is written before the agent confirms."""
+        preview shows what the merge would do; nothing is written before the agent confirms.
+        The directory's mount is awaited, so a name typed right after the key lands in its
+        search box (ui.keyorder), not on this screen's keys."""
         interaction, contact = self.interaction, self.contact
         if interaction is None or contact is None:
             return
@@ -590,7 +592,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             if keep_id:
                 self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
 
-        self.app.push_screen(
+        await self.app.push_screen(
             DirectoryScreen(self.service, interaction, picking=True, query=known, merging=contact),
             picked,
         )

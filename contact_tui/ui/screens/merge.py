@@ -270,6 +270,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         table.clear()
         value = self._widths[0]
         colliding = {c.from_slot for c in plan.collisions}
+        # A slot another slot's value moved into: FieldOutcome.source compares the slot's own
+        # values only, and says "same" when both were empty.
+        landed = {m.to_slot for m in plan.moves if m.to_slot != m.from_slot}
         for outcome in plan.fields:
             if not (outcome.keep or outcome.other or outcome.result):
                 continue
@@ -279,7 +282,8 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                 no_wrap=True,
                 overflow="ellipsis",
             )
-            takes = SOURCE_WORDS[outcome.source] + (CHOSEN if outcome.id in self.prefer else "")
+            source = "moved" if outcome.id in landed else SOURCE_WORDS[outcome.source]
+            takes = source + (CHOSEN if outcome.id in self.prefer else "")
             table.add_row(
                 label,
                 cell(outcome.keep, value),
