@@ -18,6 +18,7 @@ from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.merge import MergeScreen, MergesScreen
 from tests.factories import UNKNOWN_CALLER, World, voice
 from tests.ui.pilot import (
+    assert_no_terminal_commands,
     interaction_table,
     main_screen,
     running,
@@ -27,6 +28,7 @@ from tests.ui.pilot import (
     text_of,
     value_of,
     wait_until,
+    write_raw,
 )
 
 # The unknown caller's number as the preview and the profile show it.
@@ -312,3 +314,36 @@ async def test_keys_typed_in_one_burst_reach_the_search_and_pick_its_answer(
         await pilot.press("m", *"sam lee", "enter", "enter")
         screen = await preview(pilot)
         assert screen.keep_id == world.sam.id and screen.other_id == ephemeral_id
+
+
+# A stored name that would set the clipboard, ring the bell and reverse the line if drawn raw.
+HOSTILE = "\x1b]52;c;ZXZpbA==\x07Sam\u202e\x1b[2J" + "L" * 5_000
+
+
+async def test_hostile_stored_names_reach_the_preview_and_the_merge_list_as_text(
+    world: World,
+) -> None:
+    ephemeral_id = world.unknown_call.contact_id
+    assert ephemeral_id is not None
+    write_raw(world, "contacts", world.sam.id, firstName=HOSTILE)
+    write_raw(world, "contacts", ephemeral_id, firstName=HOSTILE)
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.app.push_screen(
+            MergeScreen(main_screen(pilot).service, world.sam.id, ephemeral_id)
+        )
+        await preview(pilot)
+        assert_no_terminal_commands(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the merge")
+        assert_no_terminal_commands(pilot)
+        # Pressed at once, the profile may still show the contact merged away: its merges are
+        # the ones into the contact it was merged into.
+        await pilot.press("M")
+        merges = pilot.app.screen
+        assert isinstance(merges, MergesScreen)
+        await wait_until(
+            pilot, lambda: merges.query_one(OptionList).option_count == 1, "the merge listed"
+        )
+        assert merges.contact.id == world.sam.id
+        assert_no_terminal_commands(pilot)

@@ -441,8 +441,9 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
     class Listed(WorkerResult):
         """The contact's standing merges."""
 
-        def __init__(self, merges: list[AuditRecord]) -> None:
+        def __init__(self, contact: Contact, merges: list[AuditRecord]) -> None:
             super().__init__()
+            self.contact = contact
             self.merges = merges
 
     class Failed(WorkerResult):
@@ -470,15 +471,15 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
     def compose(self) -> ComposeResult:
         """Title, the list, a line saying what Enter does (or what went wrong), footer."""
         with Vertical(id="merges-dialog", classes="dialog"):
-            yield Static(
-                Text.assemble(
-                    ("Merges into ", "bold"), (safe(self.contact.display_name, 50), "bold")
-                ),
-                id="merges-title",
-            )
+            yield Static(self._title(), id="merges-title")
             yield OptionList(id="merges")
             yield Static(Text("Reading the contact's history…"), id="merges-note")
         yield Footer(compact=True)
+
+    def _title(self) -> Text:
+        return Text.assemble(
+            ("Merges into ", "bold"), (safe(self.contact.display_name, 50), "bold")
+        )
 
     def on_mount(self) -> None:
         """Read the contact's history."""
@@ -494,15 +495,20 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
     )
     def _list(self) -> None:
         try:
-            merges = standing_merges(self.service.audit(self.contact.id))
+            # As it is now: the profile may still show a contact merged away a moment ago,
+            # whose id finds the contact it was merged into.
+            contact = self.service.contact(self.contact.id)
+            merges = standing_merges(self.service.audit(contact.id))
         except (PermissionDenied, StoreError) as err:
             self.post_message(self.Failed(str(err)))
             return
-        self.post_message(self.Listed(merges))
+        self.post_message(self.Listed(contact, merges))
 
     @on(Listed)
     def _listed(self, event: Listed) -> None:
         self.merges = event.merges
+        self.contact = event.contact
+        self.query_one("#merges-title", Static).update(self._title())
         options = self.query_one(OptionList)
         options.clear_options()
         for record in self.merges:
