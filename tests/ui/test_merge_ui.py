@@ -347,3 +347,29 @@ async def test_hostile_stored_names_reach_the_preview_and_the_merge_list_as_text
         )
         assert merges.contact.id == world.sam.id
         assert_no_terminal_commands(pilot)
+
+
+async def test_undoing_a_merge_names_the_fields_edited_since(world: World) -> None:
+    ephemeral_id = world.unknown_call.contact_id
+    assert ephemeral_id is not None
+    service = world.service()
+    merged = service.merge(world.sam.id, ephemeral_id).contact
+    draft = ContactDraft.from_contact(merged)
+    draft.phones[PhoneKind.OTHER] = PhoneDraft("+1 212 555 0111")
+    service.edit(merged.id, draft, merged.version)
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        assert text_of(pilot, "#profile-name") == "Sam Lee"
+        await pilot.press("M")
+        merges = pilot.app.screen
+        assert isinstance(merges, MergesScreen)
+        await wait_until(
+            pilot, lambda: merges.query_one(OptionList).option_count == 1, "the merge listed"
+        )
+        await pilot.press("enter", "y")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the unmerge")
+        notice = text_of(pilot, "#notices")
+        assert "Not restored, edited since the merge (the edits stay): Other phone" in notice
+    other = world.contact(world.sam.id).phone(PhoneKind.OTHER)
+    assert other is not None and other.e164 == "+12125550111"
+    assert world.interaction(world.unknown_call.id).contact_id == ephemeral_id

@@ -339,10 +339,14 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         else:
             plural = "es" if total != 1 else ""
             summary = f"{total:,} match{plural} ({KIND_WORDS[result.kind]})."
-        if self.merging is not None:
-            summary += " Enter picks the customer to merge into."
         if result.kind == "phone" and total == 0:
             summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
+        if self.merging is not None:
+            summary = (
+                "Enter picks the customer to merge into. " + summary
+                if total
+                else "No other contact matches: type the customer's name, number or email."
+            )
         self.query_one("#directory-summary", Static).update(Text(summary))
         self.refresh_bindings()
         enters, self._enters = self._enters, 0
