@@ -15,7 +15,7 @@ from contact_tui.domain.model import Permission, PhoneKind
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
-from contact_tui.ui.screens.merge import MergeScreen, MergesScreen
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, takes
 from tests.factories import UNKNOWN_CALLER, World, voice
 from tests.ui.pilot import (
     assert_no_terminal_commands,
@@ -373,3 +373,32 @@ async def test_undoing_a_merge_names_the_fields_edited_since(world: World) -> No
     other = world.contact(world.sam.id).phone(PhoneKind.OTHER)
     assert other is not None and other.e164 == "+12125550111"
     assert world.interaction(world.unknown_call.id).contact_id == ephemeral_id
+
+
+def test_the_takes_column_says_what_became_of_each_of_the_others_values(world: World) -> None:
+    service = world.service()
+    # Pat Smith's work number is Pat Jones's cell number: held already.
+    plan = service.merge_preview(world.pat_first.id, world.pat_second.id)
+    rows = {f.id: f for f in plan.fields}
+    assert takes(rows[PhoneKind.WORK.value], plan) == "held"
+    assert takes(rows["lastName"], plan) == "kept"
+    # The caller's number is in Other, which Flo holds: it goes out to her free Work slot.
+    flo = service.create_contact(
+        ContactDraft(
+            first_name="Flo",
+            last_name="Free",
+            phones={
+                PhoneKind.HOME: PhoneDraft("+1 317 555 0102"),
+                PhoneKind.CELL: PhoneDraft("+1 317 555 0103"),
+                PhoneKind.OTHER: PhoneDraft("+1 317 555 0104"),
+            },
+        )
+    )
+    ephemeral_id = world.unknown_call.contact_id
+    assert ephemeral_id is not None
+    plan = service.merge_preview(flo.id, ephemeral_id)
+    rows = {f.id: f for f in plan.fields}
+    assert takes(rows[PhoneKind.OTHER.value], plan) == "out"
+    assert takes(rows[PhoneKind.WORK.value], plan) == "moved"
+    plan = service.merge_preview(flo.id, ephemeral_id, {PhoneKind.OTHER.value: "keep"})
+    assert takes({f.id: f for f in plan.fields}[PhoneKind.OTHER.value], plan) == "left"

@@ -29,8 +29,8 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from contact_tui.domain.merge import GROUPS, Side
-from contact_tui.domain.model import AuditRecord, Contact
+from contact_tui.domain.merge import GROUPS, IDENTITY_KEYS, FieldOutcome, Side
+from contact_tui.domain.model import AuditRecord, Contact, EmailKind, PhoneKind
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import (
     ContactService,
@@ -48,18 +48,42 @@ from contact_tui.ui.screens.dialogs import ConfirmDialog
 
 # Columns of the preview table: the field's label and where its result comes from; the three
 # values share the rest (16 columns each at 80, 29 at 120).
-LABEL_WIDTH = 13
-SOURCE_WIDTH = 6
+LABEL_WIDTH = 14
+SOURCE_WIDTH = 7
 CELL_PADDING = 2 * 5
 SCROLLBAR = 1
 MIN_VALUE = 10
-# How the Takes column names where a row's result comes from.
+# How the Takes column names where a row's result comes from (FieldOutcome.source).
 SOURCE_WORDS = {"keep": "kept", "other": "other", "both": "both", "same": "same", "": ""}
+# The slot groups: a value in one may move to another, or be held by the kept contact already.
+_SLOTS = frozenset(
+    {*(k.value for k in PhoneKind), *(k.value for k in EmailKind), *IDENTITY_KEYS.values()}
+)
 # Marks a row whose side the agent chose (rather than the automatic rule).
 CHOSEN = "*"
 COLLISION = "! "
 # Relinked interactions named in the preview, at most (the rest are counted).
 MAX_IDS = 10
+
+
+def takes(outcome: FieldOutcome, plan: MergePlan) -> str:
+    """Where a row's result comes from, in a word: the source FieldOutcome gives, or, for a
+    phone, email or messaging id slot, what happened to the other contact's value there:
+    'moved' (another slot's value landed here), 'out' (this one went to another slot, see the
+    Moves lines), 'left' (left behind by a choice), 'held' (the kept contact already holds it),
+    '!' (no room: a collision). FieldOutcome.source compares the slot's own values only."""
+    if any(m.to_slot == outcome.id and m.from_slot != m.to_slot for m in plan.moves):
+        return "moved"
+    if outcome.other and outcome.other != outcome.result:
+        if any(c.from_slot == outcome.id for c in plan.collisions):
+            return "!"
+        if any(m.from_slot == outcome.id and m.to_slot != m.from_slot for m in plan.moves):
+            return "out"
+        if any(d.slot == outcome.id and d.side is Side.OTHER for d in plan.dropped):
+            return "left"
+        if outcome.id in _SLOTS and not outcome.result:
+            return "held"
+    return SOURCE_WORDS[outcome.source]
 
 
 def contact_line(contact: Contact) -> str:
@@ -270,9 +294,6 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         table.clear()
         value = self._widths[0]
         colliding = {c.from_slot for c in plan.collisions}
-        # A slot another slot's value moved into: FieldOutcome.source compares the slot's own
-        # values only, and says "same" when both were empty.
-        landed = {m.to_slot for m in plan.moves if m.to_slot != m.from_slot}
         for outcome in plan.fields:
             if not (outcome.keep or outcome.other or outcome.result):
                 continue
@@ -282,14 +303,13 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                 no_wrap=True,
                 overflow="ellipsis",
             )
-            source = "moved" if outcome.id in landed else SOURCE_WORDS[outcome.source]
-            takes = source + (CHOSEN if outcome.id in self.prefer else "")
+            word = takes(outcome, plan) + (CHOSEN if outcome.id in self.prefer else "")
             table.add_row(
                 label,
                 cell(outcome.keep, value),
                 cell(outcome.other, value),
                 cell(outcome.result, value),
-                takes,
+                word,
                 key=outcome.id,
             )
         if current is not None and current in table.rows:
