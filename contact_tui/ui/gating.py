@@ -40,6 +40,8 @@ GATED: dict[str, tuple[UseCase, str]] = {
     "end_interaction": (UseCase.END_INTERACTION, "End"),
     "wrap_up": (UseCase.WRAP_UP, "Wrap-up note"),
     "add_note": (UseCase.ADD_NOTE, "Add a note"),
+    "merge": (UseCase.MERGE_CONTACTS, "Merge"),
+    "merges": (UseCase.UNMERGE_CONTACTS, "Undo a merge"),
 }
 
 # The directory's actions that need a permission: action -> (what the agent would be doing,
@@ -49,6 +51,7 @@ DIRECTORY_GATED: dict[str, tuple[str, UseCase]] = {
     "edit": ("Edit", UseCase.EDIT_CONTACT),
     "import": ("Import", UseCase.IMPORT_CONTACTS),
     "export": ("Export", UseCase.EXPORT_CONTACTS),
+    "merge": ("Merge", UseCase.MERGE_CONTACTS),
 }
 
 
@@ -99,6 +102,13 @@ def applies(action: str, selection: Selection) -> bool:
         "end_interaction": interaction is not None and interaction.state != InteractionState.ENDED,
         "wrap_up": interaction is not None,
         "add_note": contact is not None,
+        # A caller's contact not yet in Contacts is merged into the customer they turn out to
+        # be (issue 13); a curated one is merged from the directory.
+        "merge": interaction is not None
+        and contact is not None
+        and contact.type != ContactType.CURATED,
+        # Any shown contact may have had others merged into it: the list says which.
+        "merges": contact is not None,
     }[action]
 
 
@@ -171,9 +181,9 @@ def denied_notes(agent: Agent) -> tuple[str, ...]:
 def directory_gate(
     action: str, highlighted: Contact | None, interaction: Interaction | None, agent: Agent
 ) -> bool | None:
-    """The directory's ``check_action``: Edit needs a highlighted contact, Link an interaction
-    too; New, Edit, Import and Export show disabled without their permissions."""
-    if action == "edit" and highlighted is None:
+    """The directory's ``check_action``: Edit and Merge need a highlighted contact, Link an
+    interaction too; New, Edit, Import and Export show disabled without their permissions."""
+    if action in ("edit", "merge") and highlighted is None:
         return False
     if action in DIRECTORY_GATED:
         return True if not missing(agent.permissions, DIRECTORY_GATED[action][1]) else None

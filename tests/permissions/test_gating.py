@@ -40,6 +40,7 @@ from tests.permissions.matrix import (
     DIRECTORY_KEYS,
     EDIT,
     MAIN_KEYS,
+    MERGE,
     ON_AN_INTERACTION,
     OTHERS,
     PROMOTE,
@@ -97,7 +98,9 @@ def test_main_footer_notes_and_refusals(combo: Combo, scene: Scene) -> None:
         reason = main_disabled_reason(key.action, selection, who)
         if gate is None:
             assert key.needs is not None and reason is not None
-            assert key.needs.value in reason and f"your roles ({ROLES})" in reason, reason
+            lacking = ({key.needs} | key.also) - combo
+            assert all(p.value in reason for p in lacking), reason
+            assert f"your roles ({ROLES})" in reason, reason
         else:
             assert reason is None, (key, reason)
 
@@ -117,7 +120,7 @@ def _key_cases() -> list[Any]:
     for key in MAIN_KEYS:
         assert key.needs is not None
         # Acting on the shown contact also takes seeing it (see ON_AN_INTERACTION).
-        least = {key.needs, VIEW} if key.action in ON_AN_INTERACTION else {key.needs}
+        least = ({key.needs, VIEW} if key.action in ON_AN_INTERACTION else {key.needs}) | key.also
         cases += [
             pytest.param(key, combo, allowed, id=f"{key.key}-{combo_id(combo)}")
             for combo, allowed in (
@@ -176,19 +179,21 @@ def test_each_missing_permission_names_its_actions() -> None:
     the interactions are not shown."""
     needs_view = (
         "Not allowed for you: Link, Unlink, Choose a matching contact, Directory, End, "
-        "Wrap-up note "
-        f"(needs {VIEW.value})."
+        f"Wrap-up note, Merge, Undo a merge (needs {VIEW.value})."
     )
+    needs_merge = f"Not allowed for you: Merge, Undo a merge (needs {MERGE.value})."
     assert denied_notes(agent(ALL - {VIEW})) == (UNREAD, needs_view)
     assert denied_notes(agent(frozenset({PROMOTE}))) == (
         UNREAD,
         f"Not allowed for you: Create New Contact (needs {ADD.value}).",
-        f"Not allowed for you: Edit, Add a note (needs {EDIT.value}).",
+        f"Not allowed for you: Edit, Add a note, Merge, Undo a merge (needs {EDIT.value}).",
         needs_view,
+        needs_merge,
     )
-    assert denied_notes(agent(frozenset({VIEW, ADD, EDIT}))) == (
+    assert denied_notes(agent(frozenset({VIEW, ADD, EDIT, MERGE}))) == (
         f"Not allowed for you: Add to Contacts (needs {PROMOTE.value}).",
     )
+    assert denied_notes(agent(ALL - {MERGE})) == (needs_merge,)
 
 
 def test_no_screen_action_says_ask_for_the_agent_role() -> None:

@@ -51,6 +51,7 @@ from contact_tui.ui.screens.contact_form import ContactForm, FormMode
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
+from contact_tui.ui.screens.merge import MergesScreen
 from tests.permissions.matrix import (
     ADD,
     ALL,
@@ -268,7 +269,9 @@ async def test_footer_notes_and_refused_keys(combo: Combo, scene: Scene) -> None
         selection = screen_selection(scene, combo)
         assert told(pilot) == [main_disabled_reason(k.action, selection, who) for k in disabled]
         for key, message in zip(disabled, told(pilot), strict=True):
-            assert key.needs is not None and key.needs.value in message, (key, message)
+            assert key.needs is not None
+            lacking = ({key.needs} | key.also) - combo
+            assert all(p.value in message for p in lacking), (key, message)
 
         if VIEW not in combo:
             await assert_nothing_shown_or_done_without_view(pilot, scene)
@@ -293,6 +296,14 @@ async def _expect_opened(pilot: Pilot[None], key: Key, scene: Scene, before: Fin
         assert isinstance(screen, DirectoryScreen), screen
         assert screen.picking is (key.action == "link")
         assert_unchanged(before, scene.path)
+    elif key.action == "merge":
+        # The directory, picking the customer to merge the caller's ephemeral contact into.
+        assert isinstance(screen, DirectoryScreen), screen
+        assert screen.merging is not None and screen.merging.id == scene.ephemeral.id
+        assert_unchanged(before, scene.path)
+    elif key.action == "merges":
+        assert isinstance(screen, MergesScreen), screen
+        assert_unchanged(before, scene.path)
     elif key.action == "unlink":
         await wait_until(pilot, lambda: own_call_state(scene)[0] is None, "the unlink")
     else:
@@ -307,7 +318,7 @@ async def test_each_main_key_does_its_job_when_permitted(scene: Scene) -> None:
     with nothing written), or makes its change; unlink and end go last, as they change what
     the others act on."""
     by_key = {k.key: k for k in MAIN_KEYS}
-    order = [by_key[k] for k in ("a", "n", "e", "l", "d", "u", "x")]
+    order = [by_key[k] for k in ("a", "n", "e", "l", "d", "m", "M", "u", "x")]
     assert sorted(order, key=MAIN_KEYS.index) == list(MAIN_KEYS)
     async with running(scene, ALL) as pilot:
         screen = main_screen(pilot)

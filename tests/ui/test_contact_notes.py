@@ -3,6 +3,7 @@ linked contact, newest first with author and time, and a key that opens a dialog
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from textual.pilot import Pilot
@@ -70,6 +71,7 @@ async def test_notes_show_newest_first_and_hostile_text_is_shown_not_obeyed(
     repo = world.repo()
     with repo.write("bob") as uow:
         uow.add_note(str(uuid.uuid4()), world.sam.id, f"older {OSC_52} note")
+    time.sleep(0.01)  # the store stamps notes with its clock, to the millisecond
     with repo.write("carol") as uow:
         uow.add_note(str(uuid.uuid4()), world.sam.id, "newer\u202etxt.exe")
     async with running(world) as pilot:

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.input import Selection
 from textual.worker import Worker
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
@@ -27,15 +28,18 @@ from contact_tui.domain.text import fold
 from contact_tui.service import (
     ContactService,
     InvalidInput,
+    MergeOutcome,
     PermissionDenied,
     SearchResult,
     StoreError,
+    UnmergeOutcome,
 )
 from contact_tui.ui.actions import FormOpener
 from contact_tui.ui.gating import directory_disabled_reason, directory_gate
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
 from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
@@ -118,6 +122,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             id="directory.export",
             tooltip="Export the contacts as Genesys JSON, CSV or vCard",
         ),
+        Binding(
+            "f8,ctrl+g",
+            "merge",
+            "Merge",
+            id="directory.merge",
+            tooltip="Merge the highlighted contact into another one (a duplicate)",
+        ),
         Binding("down", "to_results", "Results", show=False, id="directory.results"),
         # Not in the footer (it would push Quit off an 80-column line): the search box is in
         # plain sight, and the key is in the help panel and the command palette.
@@ -132,27 +143,48 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     ]
 
     def __init__(
-        self, service: ContactService, interaction: Interaction | None, picking: bool
+        self,
+        service: ContactService,
+        interaction: Interaction | None,
+        picking: bool,
+        *,
+        query: str = "",
+        merging: Contact | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.interaction = interaction
-        self.picking = picking
+        self.picking = picking or merging is not None
+        # The search to start with (selected, so typing replaces it).
+        self.start_query = query
+        # Picking the contact to merge this one into (issue 13): it is left out of the
+        # results, and only picking applies.
+        self.merging = merging
         self.results: list[Contact] = []
         self._timer: Timer | None = None
         # The query the results are for, as the search read it ("phone", "email", ...).
         self._shown: tuple[str, str] = ("", "all")
         self._widths: tuple[int, int] = (0, 0)
+        # Enters pressed in the search box before the search for its text had answered.
+        self._enters = 0
+        # The contact whose card is open (its actions act on it).
+        self._card: Contact | None = None
 
     def compose(self) -> ComposeResult:
         """Title, search box, summary, results, footer."""
         title = "Pick a contact to link" if self.picking else "Directory"
-        if self.interaction is not None and self.picking:
+        if self.merging is not None:
+            title = (
+                f"Pick the customer to merge {safe(self.merging.display_name, 40)} "
+                f"({self.merging.type.value}) into"
+            )
+        elif self.interaction is not None and self.picking:
             title += (
                 f" to {safe(self.interaction.from_.name or self.interaction.from_.address, 40)}"
             )
         yield Static(Text(title, style="bold"), id="directory-title")
         yield AppInput(
+            self.start_query,
             placeholder='Name, phone (any format) or email; "quotes" for exact text',
             id="directory-search",
             compact=True,
@@ -164,13 +196,21 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     def on_mount(self) -> None:
         """Show the first page of the directory at once."""
         self._fit_columns()
-        self.query_one("#directory-search", Input).focus()
-        self._search("")
+        search = self.query_one("#directory-search", Input)
+        search.focus()
+        # Prefilled, the text is selected: typing a name replaces it, Enter searches it.
+        search.selection = Selection(0, len(self.start_query))
+        self._search(self.start_query)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Edit needs a highlighted contact; link needs an interaction. New, edit, import
         and export show dimmed without their permissions (their key then says why). The
-        rules are in ui/gating.py."""
+        rules are in ui/gating.py. Picking the contact to merge into, only picking applies;
+        a Merge from the directory is its own, not a pick's."""
+        if self.merging is not None and action in ("new", "edit", "link", "import", "export"):
+            return False
+        if action == "merge" and self.picking:
+            return False
         return directory_gate(action, self.highlighted, self.interaction, self.service.agent)
 
     def disabled_reason(self, action: str) -> str | None:
@@ -195,7 +235,17 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._search(query))
 
     @on(Input.Submitted, "#directory-search")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._shown[0] != event.value:
+            # Typed faster than the search ran (a burst, or keys arriving together over SSH):
+            # search now, and let the Enter act on its answer rather than on older rows. A
+            # second Enter before then picks the first row, as it would have.
+            self._enters += 1
+            if self._enters == 1:
+                if self._timer is not None:
+                    self._timer.stop()
+                self._search(event.value)
+            return
         if self.results:
             self.query_one(DataTable).focus()
 
@@ -268,26 +318,46 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if query != self.query_one("#directory-search", Input).value:
             return  # the agent has typed on; a newer search is coming
         self.results = result.contacts
+        total = result.total
+        if self.merging is not None:
+            # The contact being merged away cannot be the one it is merged into.
+            self.results = [c for c in result.contacts if c.id != self.merging.id]
+            total -= len(result.contacts) - len(self.results)
         self._shown = (query, result.kind)
         self._fill_rows()
         shown = len(result.contacts)
-        create_hint = " F3 creates one." if self.service.allowed(UseCase.CREATE_CONTACT) else ""
-        if result.total == 0:
+        create_hint = (
+            " F3 creates one."
+            if self.merging is None and self.service.allowed(UseCase.CREATE_CONTACT)
+            else ""
+        )
+        if total == 0:
             summary = f"No contact matches.{create_hint}"
-        elif shown < result.total or result.capped:
+        elif shown < total or result.capped:
             # Past the cap the stores stop counting: say "more than", never a guess.
-            of = f"more than {result.total:,}" if result.capped else f"{result.total:,}"
+            of = f"more than {total:,}" if result.capped else f"{total:,}"
             summary = (
                 f"Showing {shown:,} of {of} matches ({KIND_WORDS[result.kind]}); "
                 "type more to narrow."
             )
         else:
-            plural = "es" if result.total != 1 else ""
-            summary = f"{result.total:,} match{plural} ({KIND_WORDS[result.kind]})."
-        if result.kind == "phone" and result.total == 0:
+            plural = "es" if total != 1 else ""
+            summary = f"{total:,} match{plural} ({KIND_WORDS[result.kind]})."
+        if result.kind == "phone" and total == 0:
             summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
+        if self.merging is not None:
+            summary = (
+                "Enter picks the customer to merge into. " + summary
+                if total
+                else "No other contact matches: type the customer's name, number or email."
+            )
         self.query_one("#directory-summary", Static).update(Text(summary))
         self.refresh_bindings()
+        enters, self._enters = self._enters, 0
+        if enters and self.results:
+            self.query_one(DataTable).focus()
+            if enters > 1 and self.picking:
+                self._selected()
 
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
@@ -303,11 +373,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if self.picking:
             self.dismiss(contact.id)
         else:
+            self._card = contact
             self.app.push_screen(
                 ContactCard(
                     contact,
                     can_link=self.interaction is not None,
                     can_edit=self.service.allowed(UseCase.EDIT_CONTACT),
+                    can_merge=self.service.allowed(UseCase.MERGE_CONTACTS),
                 ),
                 self._card_closed,
             )
@@ -317,6 +389,15 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             await self.action_edit()
         elif action == "link":
             self.action_link()
+        elif action == "merge" and self._card is not None:
+            await self._merge_away(self._card)
+        elif action == "merges" and self._card is not None:
+            self.app.push_screen(MergesScreen(self.service, self._card), self._unmerged)
+
+    def _unmerged(self, outcome: UnmergeOutcome | None) -> None:
+        if outcome is not None:
+            self.notify(unmerge_lines(outcome), markup=False, timeout=12)
+            self._search(self.query_one("#directory-search", Input).value)
 
     def action_to_results(self) -> None:
         """Move from the search box to the results."""
@@ -359,6 +440,46 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         contact = self.highlighted
         if contact is not None:
             await FormOpener(self.app, self.service).edit(contact, self.interaction, self._saved)
+
+    async def action_merge(self) -> None:
+        """Merge the highlighted contact (a duplicate) into another: pick that one next (the
+        search starts from this one's name), then the preview shows what the merge would do,
+        with a choice per field."""
+        contact = self.highlighted
+        if contact is not None:
+            await self._merge_away(contact)
+
+    async def _merge_away(self, contact: Contact) -> None:
+        """Pick the contact to merge ``contact`` into, then preview the merge (the picker's
+        mount is awaited, so a name typed right after the key lands in its search box)."""
+
+        def picked(keep_id: str | None) -> None:
+            if keep_id:
+                self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
+
+        await self.app.push_screen(
+            DirectoryScreen(
+                self.service,
+                None,
+                picking=True,
+                query=contact.display_name,
+                merging=contact,
+            ),
+            picked,
+        )
+
+    def _merged(self, outcome: MergeOutcome | None) -> None:
+        if outcome is None:
+            return
+        merge = outcome.record.merge
+        other = merge.other_before.display_name if merge is not None else "the contact"
+        self.notify(
+            f"Merged {safe(other, 40)} into {safe(outcome.contact.display_name, 40)}. To undo, "
+            "open that contact (Enter) and press M.",
+            markup=False,
+            timeout=12,
+        )
+        self._search(self.query_one("#directory-search", Input).value)
 
     def action_link(self) -> None:
         """Link the highlighted contact to the current interaction and go back."""
@@ -482,13 +603,30 @@ class ContactCard(ModalScreen[str | None]):
         Binding("escape", "dismiss_card", "Back", id="card.back"),
         Binding("e", "choose('edit')", "Edit", id="card.edit"),
         Binding("l", "choose('link')", "Link", id="card.link"),
+        Binding(
+            "m",
+            "choose('merge')",
+            "Merge",
+            id="card.merge",
+            tooltip="Merge this contact into another one (pick it next)",
+        ),
+        Binding(
+            "M",
+            "choose('merges')",
+            "Merges",
+            id="card.merges",
+            tooltip="The merges into this contact: undo one",
+        ),
     ]
 
-    def __init__(self, contact: Contact, can_link: bool, can_edit: bool = True) -> None:
+    def __init__(
+        self, contact: Contact, can_link: bool, can_edit: bool = True, can_merge: bool = True
+    ) -> None:
         super().__init__()
         self.contact = contact
         self.can_link = can_link
         self.can_edit = can_edit
+        self.can_merge = can_merge  # merging and undoing one need the same
 
     def compose(self) -> ComposeResult:
         """The profile pane, reused."""
@@ -501,11 +639,14 @@ class ContactCard(ModalScreen[str | None]):
         self.query_one(ProfilePane).view = ProfileView(None, self.contact)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Link only applies when there is an interaction to link to."""
+        """Link only applies when there is an interaction to link to; Edit, Merge and the
+        merges show dimmed without their permissions."""
         if action == "choose" and parameters and parameters[0] == "edit":
             return True if self.can_edit else None
         if action == "choose" and parameters and parameters[0] == "link":
             return self.can_link
+        if action == "choose" and parameters and parameters[0] in ("merge", "merges"):
+            return True if self.can_merge else None
         return True
 
     def action_choose(self, what: str) -> None:

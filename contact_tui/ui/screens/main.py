@@ -39,9 +39,11 @@ from contact_tui.service import (
     Change,
     ContactService,
     InvalidInput,
+    MergeOutcome,
     PermissionDenied,
     StoreError,
     StoreWatch,
+    UnmergeOutcome,
 )
 from contact_tui.ui import gating
 from contact_tui.ui.actions import FormOpener
@@ -51,6 +53,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
 from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
@@ -166,7 +169,37 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             show=False,
             tooltip="Write the selected interaction's wrap-up note",
         ),
-        Binding("t", "add_note", "Note", id="main.add_note", tooltip="Add a note to the contact"),
+        # Not in the footer: with Add to Contacts shown, "? Help" would be cut off at 80
+        # columns; the profile's notes heading names the key.
+        Binding(
+            "t",
+            "add_note",
+            "Note",
+            id="main.add_note",
+            show=False,
+            tooltip="Add a note to the contact",
+        ),
+        # Merge is kept out of the footer (with it, "? Help" no longer fits at 80 columns on a
+        # caller's ephemeral contact): the profile names its key where it applies, and so do
+        # the help and the palette.
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="main.merge",
+            show=False,
+            tooltip="Merge this caller's contact into the customer they are",
+        ),
+        # Not in the footer either: the notice after a merge names it, as do the help and the
+        # palette.
+        Binding(
+            "M",
+            "merges",
+            "Undo a merge",
+            id="main.merges",
+            show=False,
+            tooltip="The merges into this contact: undo one",
+        ),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
@@ -428,6 +461,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if contact is not None and notes is None:
             self._load_notes(contact.id)
         may_note = self.check_action("add_note", ()) is True
+        may_merge = self.check_action("merge", ()) is True
         self.query_one(ProfilePane).view = ProfileView(
             interaction,
             contact,
@@ -439,6 +473,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             wrap_up_key=self._key_for("wrap_up") if self._may("wrap_up") else "",
             contact_notes=notes,
             note_key=self._key_for("add_note") if may_note else "",
+            merge_key=self._key_for("merge") if may_merge else "",
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
 
@@ -686,6 +721,57 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._contact_notes = (event.contact_id, event.notes)
         if self.contact is not None and self.contact.id == event.contact_id:
             self._show_profile()
+
+    async def action_merge(self) -> None:
+        """Merge the caller's contact (not yet in Contacts) into the customer the agent picks:
+        the directory opens searching for what the interaction knows of the caller, then the
+        preview shows what the merge would do; nothing is written before the agent confirms.
+        The directory's mount is awaited, so a name typed right after the key lands in its
+        search box (ui.keyorder), not on this screen's keys."""
+        interaction, contact = self.interaction, self.contact
+        if interaction is None or contact is None:
+            return
+        known = interaction.from_.name or sender_address(interaction, self._region)
+
+        def picked(keep_id: str | None) -> None:
+            if keep_id:
+                self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
+
+        await self.app.push_screen(
+            DirectoryScreen(self.service, interaction, picking=True, query=known, merging=contact),
+            picked,
+        )
+
+    def _merged(self, outcome: MergeOutcome | None) -> None:
+        """Say what the merge did and how to undo it; the profile then shows the kept contact
+        (the interaction was relinked to it)."""
+        if outcome is None:
+            return
+        merge = outcome.record.merge
+        other = merge.other_before.display_name if merge is not None else "the contact"
+        count = len(merge.relinked) if merge is not None else 0
+        undo = self._key_for("merges") or "M"
+        self.notify(
+            f"Merged {safe(other, 40)} into {safe(outcome.contact.display_name, 40)}; "
+            f"{count} interaction{'s' if count != 1 else ''} relinked. To undo, press {undo} "
+            "on its profile.",
+            markup=False,
+            timeout=12,
+        )
+        self.reload(force=True)
+
+    def action_merges(self) -> None:
+        """List the merges into the shown contact, to undo one."""
+        contact = self.contact
+        if contact is None:
+            return
+
+        def undone(outcome: UnmergeOutcome | None) -> None:
+            if outcome is not None:
+                self.notify(unmerge_lines(outcome), markup=False, timeout=12)
+                self.reload(force=True)
+
+        self.app.push_screen(MergesScreen(self.service, contact), undone)
 
     def action_choose_contact(self) -> None:
         """Go to the list of contacts that match, to pick the one to link."""

@@ -25,7 +25,9 @@ class ProfileView:
 
     ``hint`` is what the agent may do about an interaction with no contact ("" when nothing
     is allowed); ``choose_key`` is the key that opens the candidate list ("" when choosing is
-    not allowed). The screen builds both from what this agent may do, with their own keys."""
+    not allowed); ``merge_key`` the key that merges the contact into a customer ("" when
+    merging does not apply or is not allowed). The screen builds them from what this agent may
+    do, with their own keys."""
 
     interaction: Interaction | None
     contact: Contact | None
@@ -43,6 +45,7 @@ class ProfileView:
     # ("" when the agent may not).
     contact_notes: tuple[Note, ...] | None = None
     note_key: str = ""
+    merge_key: str = ""
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -106,6 +109,7 @@ class ProfilePane(VerticalScroll):
         yield Static("", id="profile-matches", classes="hidden")
         yield Static("", id="profile-details")
         yield Static("", id="profile-contact-notes", classes="hidden")
+        yield Static("", id="profile-merge", classes="hidden")
         yield OptionList(id="candidates", classes="hidden")
         yield Static("", id="profile-history", classes="hidden")
         yield Static("", id="profile-notes")
@@ -157,6 +161,16 @@ class ProfilePane(VerticalScroll):
             "profile-history",
             contact_history(view.history or (), view.wrap_up_key) if shows_history else "",
             hidden=not shows_history,
+        )
+        # The Merge key is not in the footer (no room at 80 columns): named where it applies.
+        offer = (
+            f"A customer calling from a new number? Press {view.merge_key} to merge this "
+            "contact into theirs."
+        )
+        self._set(
+            "profile-merge",
+            Text(offer if view.merge_key else ""),
+            hidden=not view.merge_key or contact is None,
         )
         # Notes quote role names and permissions from the admin config: made safe too.
         notes = Text("\n".join(safe(n, 400) for n in view.notes), style="italic")
