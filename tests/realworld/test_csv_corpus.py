@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,30 +28,10 @@ from contact_tui.exchange.csv_format import (
 )
 from contact_tui.exchange.importer import ImportOptions, ImportReport, SingleName
 from contact_tui.service import ContactService
-from contact_tui.store.repository import Repository
-from tests.factories import FixedClock, make_agent, make_config
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "realworld" / "csv"
 
-Services = Callable[[str], ContactService]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Services]:
-    """Services over named stores in this test's folder: ``store("main")``."""
-    opened: dict[str, tuple[Repository, ContactService]] = {}
-
-    def build(name: str) -> ContactService:
-        if name not in opened:
-            path = tmp_path / f"{name}.json"
-            repo = Repository.open(path)
-            service = ContactService(repo, make_config(path), make_agent("alice"), FixedClock())
-            opened[name] = (repo, service)
-        return opened[name][1]
-
-    yield build
-    for repo, _ in opened.values():
-        repo.close()
+Services = Callable[[str], ContactService]  # the `store` fixture (conftest.py)
 
 
 @dataclass(frozen=True)
