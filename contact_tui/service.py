@@ -991,6 +991,27 @@ class ContactService:
                         )
         return expired
 
+    def erase_contact(self, contact_id: str) -> AuditRecord:
+        """Erase a contact for an erasure request (needs delete: supervisors), in one store
+        transaction: the contact, its identity keys and notes, and any contact merged into
+        it, are removed; its interactions are unlinked and stop offering it; every audit
+        record about it keeps only who, when, what and the contact id (merge records' images
+        of it go); one ERASE record says who erased it and when. It cannot be undone.
+        Returns the ERASE record. A merged-away id is refused, naming the contact it went
+        into (the one to erase)."""
+        self.require_use_case(UseCase.ERASE_CONTACT)
+        with self.repo.write(self.agent.user) as uow:
+            if uow.contact(contact_id) is None:
+                kept = uow.merged_into(contact_id)
+                if kept is not None:
+                    raise InvalidInput(
+                        f"Contact {contact_id} was merged into {kept}; erase {kept} to erase "
+                        "that customer (its merged-away contacts go with it)."
+                    )
+                raise NotFound(f"No contact has the id {contact_id}.")
+            record = AuditRecord(_new_id(), self.clock(), self.agent.user, AuditAction.ERASE, None)
+            return uow.erase_contact(contact_id, record)
+
     def likely_duplicates(self, draft: ContactDraft, contact_id: str | None = None) -> Duplicates:
         """The stored contacts that ``draft`` (about to be created, or saved as contact
         ``contact_id``) likely duplicates, each with why (needs view; a pure read, not

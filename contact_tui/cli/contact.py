@@ -1,5 +1,5 @@
-"""``contact-tui contact ...``: add, show, edit, promote, search, list, link, unlink, merge
-and unmerge."""
+"""``contact-tui contact ...``: add, show, edit, promote, search, list, link, unlink, merge,
+unmerge and delete."""
 
 from __future__ import annotations
 
@@ -267,5 +267,19 @@ def cmd_contact_unmerge(ctx: Context) -> int:
             "unmerge": audit_to_doc(done.record),
         },
         lines,
+    )
+    return EXIT_OK
+
+
+def cmd_contact_delete(ctx: Context) -> int:
+    """Erase a contact (an erasure request). No confirmation is asked: the command is for
+    scripts and for a supervisor who has checked the id with 'contact show'."""
+    record = ctx.service().erase_contact(ctx.args.id)
+    ctx.out.result(
+        audit_to_doc(record),
+        [
+            f"Erased contact {ctx.args.id}: it, its notes and its data in the history are gone; "
+            f"the history keeps who erased it and when (record {record.id})."
+        ],
     )
     return EXIT_OK

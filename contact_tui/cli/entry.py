@@ -14,6 +14,7 @@ from contact_tui.cli.admin import cmd_admin_set, cmd_admin_show, cmd_doctor, cmd
 from contact_tui.cli.app import cmd_app
 from contact_tui.cli.contact import (
     cmd_contact_add,
+    cmd_contact_delete,
     cmd_contact_edit,
     cmd_contact_history,
     cmd_contact_link,
@@ -88,6 +89,7 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "contact note delete": cmd_note_delete,
     "contact merge": cmd_contact_merge,
     "contact unmerge": cmd_contact_unmerge,
+    "contact delete": cmd_contact_delete,
     "interaction new": cmd_interaction_new,
     "interaction import": cmd_interaction_import,
     "interaction list": cmd_interaction_list,

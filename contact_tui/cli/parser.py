@@ -383,6 +383,15 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
         metavar="MERGE_ID",
         help="the merge record's id, from 'contact merge' or 'contact show KEEP --history'",
     )
+    delete = _command(
+        csub,
+        "delete",
+        "contact delete",
+        "erase a contact for an erasure request: it, its notes and its data in the audit are "
+        f"gone for good; no confirmation is asked ({_needs(UseCase.ERASE_CONTACT)})",
+        common,
+    )
+    delete.add_argument("id", metavar="ID", help="the contact to erase")
     _add_note_parsers(csub, common)
 
 

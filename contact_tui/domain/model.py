@@ -137,6 +137,8 @@ class Permission(StrEnum):
     NOTE_EDIT_ALL = "contactTui:note:editAll"
     # Merging two contacts into one and undoing a merge (Genesys Identity > Merge).
     MERGE = "externalContacts:identity:merge"
+    # Erasing a contact for an erasure request: its data leaves the store, audit included.
+    DELETE = "externalContacts:contact:delete"
 
     @property
     def label(self) -> str:
@@ -154,6 +156,7 @@ _PERMISSION_LABELS = {
     Permission.VIEW_ALL_INTERACTIONS: "see or act on other agents' interactions",
     Permission.NOTE_EDIT_ALL: "edit or delete other agents' contact notes",
     Permission.MERGE: "merge contacts",
+    Permission.DELETE: "delete contacts (erasure)",
 }
 
 
@@ -386,6 +389,7 @@ class AuditAction(StrEnum):
     NOTE_DELETE = "note-delete"
     MERGE = "merge"  # another contact merged into this one (see MergeDetail)
     UNMERGE = "unmerge"  # a merge undone (see UnmergeDetail)
+    ERASE = "erase"  # a contact erased: its record keeps who, when and the id only
 
     @classmethod
     def read(cls, stored: str) -> AuditAction | str:

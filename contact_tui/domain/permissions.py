@@ -43,6 +43,7 @@ class UseCase(StrEnum):
     OTHERS_NOTE = "edit or delete another agent's note"  # a qualifier, like OTHERS_INTERACTION
     MERGE_CONTACTS = "merge two contacts"  # the preview too: it shows both whole
     UNMERGE_CONTACTS = "undo a merge"
+    ERASE_CONTACT = "erase a contact"  # an erasure request: the data leaves the store
 
 
 AGENT_PERMISSIONS = frozenset(
@@ -60,6 +61,7 @@ BUILTIN_ROLES: Mapping[str, frozenset[Permission]] = MappingProxyType(
             Permission.ROUTE,
             Permission.VIEW_ALL_INTERACTIONS,
             Permission.NOTE_EDIT_ALL,
+            Permission.DELETE,
         },
         # The routing integration's account: it hands interactions to agents and reads nothing.
         "router": frozenset({Permission.ROUTE}),
@@ -108,6 +110,9 @@ NEEDS: Mapping[UseCase, frozenset[Permission]] = MappingProxyType(
         # the other; an unmerge puts both back. Merge alone can be taken from an agent.
         UseCase.MERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
         UseCase.UNMERGE_CONTACTS: frozenset({Permission.VIEW, Permission.EDIT, Permission.MERGE}),
+        # An erasure cannot be undone and scrubs the audit: no other permission implies
+        # delete (an admin without it cannot erase); view, as the agent sees whom it erases.
+        UseCase.ERASE_CONTACT: frozenset({Permission.VIEW, Permission.DELETE}),
     }
 )
 assert set(NEEDS) == set(UseCase), "every use case has its row"

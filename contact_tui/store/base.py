@@ -236,6 +236,19 @@ class StoreTransaction(Protocol):
         ``unmerge.left`` naming the interactions someone moved since."""
         ...
 
+    def erase_contact(self, contact_id: str, record: AuditRecord) -> AuditRecord:
+        """Erase a contact for an erasure request, in this transaction: the contact, its
+        identity keys and its notes are removed, and so is every contact merged into it
+        (the same customer: the merge record's images hold their data); their interactions
+        are unlinked and no longer offer them as candidates; every audit record about them,
+        and every merge record naming them, keeps only its id, who, when, what and the
+        contact id (fields, versions, notes, interactions and before-images gone); the
+        merges rows naming them are removed. ``record`` (its id) is written as the ERASE
+        record, which keeps who, when and the id only. Returns it as written. NotFound when
+        there is no such contact. The embedded store rewrites its files after the commit so
+        no file of its folder holds the erased data."""
+        ...
+
 
 class ContactStore(Protocol):
     """A store of contacts, interactions, audit records and settings."""

@@ -528,7 +528,9 @@ class JsonStore:
                 yield tx
                 if tx.ops:
                     self._append(tx.ops, actor)
-                    if self._linked or self._should_compact():
+                    if tx.rewrite_files:
+                        self._rewrite_files()
+                    elif self._linked or self._should_compact():
                         self._compact_after_commit()
 
     def _prepare_write_or_explain(self) -> None:
@@ -547,6 +549,23 @@ class JsonStore:
         cannot compact it (no space, no write access)."""
         with contextlib.suppress(StoreError, OSError):
             self._compact()
+
+    def _rewrite_files(self) -> None:
+        """After an erasure: compact twice, so that no file of the folder holds what it
+        removed: the first compaction writes a snapshot without it and backs up the files
+        that held it, the second backs up the clean ones in their place. Unlike a routine
+        compaction, a failure is reported: the erasure is committed, but the old files are
+        still on disk."""
+        try:
+            self._compact()
+            self._compact()
+        except (StoreError, OSError) as err:
+            raise StoreUnavailable(
+                f"The erasure was saved, but the store's files in {self.path.parent} could "
+                f"not be rewritten to drop the erased data ({err}): they hold it until a later "
+                "save compacts the store; free space or fix the folder's write access, and "
+                "tell your admin."
+            ) from err
 
     def _should_compact(self) -> bool:
         j = self._journal

@@ -398,6 +398,59 @@ class UnitOfWork:
         )
         return written
 
+    # --- erasure (issue 13) ------------------------------------------------------------------
+
+    def erase_contact(self, contact_id: str, record: AuditRecord) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.erase_contact`."""
+        if self._tx.get("contacts", contact_id) is None:
+            raise NotFound(f"No contact has the id {contact_id}; it may have been removed.")
+        merges = {
+            other_id: row
+            for other_id in self._tx.table_ids("merges")
+            if (row := self._tx.get("merges", other_id)) is not None
+        }
+        # The contacts merged into it (and into those) are the same customer, and the merges
+        # rows keep their documents: they go too.
+        erased = {contact_id}
+        pending = [contact_id]
+        while pending:
+            kept = pending.pop()
+            for other_id, row in merges.items():
+                if row.get("keptId") == kept and other_id not in erased:
+                    erased.add(other_id)
+                    pending.append(other_id)
+        for gone in sorted(erased):
+            if self._tx.get("contacts", gone) is not None:
+                self.delete_contact(gone)  # its notes with it
+        for other_id, row in merges.items():
+            if other_id in erased or row.get("keptId") in erased:
+                self._tx.delete("merges", other_id)
+        for interaction_id in self.interaction_ids_naming(erased):
+            interaction = self.interaction(interaction_id)
+            if interaction is None:
+                continue
+            linked = None if interaction.contact_id in erased else interaction.contact_id
+            candidates = tuple(c for c in interaction.candidate_ids if c not in erased)
+            if (linked, candidates) != (interaction.contact_id, interaction.candidate_ids):
+                self.save_interaction(
+                    replace(interaction, contact_id=linked, candidate_ids=candidates)
+                )
+        about = {a for gone in erased for a in self._tx.audit_ids_of(gone)}
+        # Merge records in other contacts' histories keep their images of it too.
+        for audit_id in self._tx.table_ids("audit"):
+            doc = self._tx.get("audit", audit_id)
+            merge = doc.get("merge") if doc is not None else None
+            if isinstance(merge, dict) and _names_any(merge, erased):
+                about.add(audit_id)
+        for audit_id in sorted(about):
+            doc = self._tx.get("audit", audit_id)
+            if doc is not None and (scrubbed := _scrubbed(doc)) != doc:
+                self._tx.put("audit", audit_id, scrubbed)
+        written = AuditRecord(record.id, record.at, record.agent, AuditAction.ERASE, contact_id)
+        self.add_audit(written)
+        self._tx.rewrite_files = True
+        return written
+
 
 class Repository:
     """The embedded store: domain-level access to a :class:`JsonStore`."""
@@ -570,6 +623,23 @@ def _merge_detail(row: dict[str, Any], path: Path) -> MergeDetail:
         return docs.merge_from_doc(merge, str(row.get("id", "")))
     except docs.DocumentError as err:
         raise StoreUnreadable(path, str(err)) from None
+
+
+# What an audit record about an erased contact keeps: who, when, what, and which contact.
+_KEPT_BY_ERASURE = ("id", "at", "agent", "action", "contactId")
+
+
+def _scrubbed(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: doc[k] for k in _KEPT_BY_ERASURE if k in doc}, "fields": []}
+
+
+def _names_any(merge: dict[str, Any], ids: set[str]) -> bool:
+    """Whether a merge's images are of any of ``ids``."""
+    for key in ("keptBefore", "otherBefore", "keptAfter"):
+        image = merge.get(key)
+        if isinstance(image, dict) and image.get("id") in ids:
+            return True
+    return False
 
 
 def _interaction(doc: dict[str, Any], interaction_id: str, path: Path) -> Interaction:

@@ -52,6 +52,9 @@ class Transaction:
         # Interactions staged here: the committed index does not know what they name now.
         self._staged_interactions: set[str] = set()
         self.ops: list[Op] = []
+        # Set by a write whose data must leave every file of the store (an erasure): the
+        # store then rewrites its files after the commit (see JsonStore.transaction).
+        self.rewrite_files = False
 
     def get(self, table: str, doc_id: str) -> Doc | None:
         """A document as this transaction sees it."""
@@ -125,6 +128,11 @@ class Transaction:
         return [
             i for i in ids if (doc := self.get("notes", i)) and doc.get("entityId") == contact_id
         ]
+
+    def audit_ids_of(self, contact_id: str) -> list[str]:
+        """The committed audit records of a contact (from the index; records staged in this
+        transaction are not in it)."""
+        return list(self._idx.audit_by_contact.get(contact_id, ()))
 
     def table_ids(self, table: str) -> list[str]:
         """Every id in a table as this transaction sees it."""

@@ -8,7 +8,7 @@ another agent's interaction or note (``OTHERS_INTERACTION``, ``OTHERS_NOTE``) in
 row tries every subset of those, each crossed with two settings of all the other permissions:
 none of them and all of them. Every combination that can matter is tried, and each irrelevant
 permission is shown not to matter (granting all of them changes no outcome, withholding all
-of them neither). Every subset of all nine permissions would be 2 ** 9 = 512 cases a row; an
+of them neither). Every subset of all ten permissions would be 2 ** 10 = 1,024 cases a row; an
 action naming three takes 2 ** 3 * 2 = 16.
 
 The same scene is built for the service, the command line and the screen, for whichever agent
@@ -81,7 +81,7 @@ from tests.pg.server import Databases, PgServer
 Combo = frozenset[Permission]
 T = TypeVar("T")
 
-VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL, MERGE = (
+VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL, MERGE, DELETE = (
     Permission.VIEW,
     Permission.ADD,
     Permission.EDIT,
@@ -91,6 +91,7 @@ VIEW, ADD, EDIT, PROMOTE, ADMIN, ROUTE, VIEW_ALL, NOTE_ALL, MERGE = (
     Permission.VIEW_ALL_INTERACTIONS,
     Permission.NOTE_EDIT_ALL,
     Permission.MERGE,
+    Permission.DELETE,
 )
 SHORT = {
     VIEW: "view",
@@ -102,6 +103,7 @@ SHORT = {
     VIEW_ALL: "viewAll",
     NOTE_ALL: "noteAll",
     MERGE: "merge",
+    DELETE: "delete",
 }
 
 ALL: Combo = frozenset(Permission)

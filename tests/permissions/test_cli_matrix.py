@@ -133,6 +133,10 @@ def _unmerged(result: Result, scene: Scene, combo: Combo) -> None:
     assert result.json()["restored"]["id"] == scene.merged_away.id
 
 
+def _erased(result: Result, scene: Scene, combo: Combo) -> None:
+    assert result.json()["action"] == "erase" and result.json()["contactId"] == scene.sam.id
+
+
 def _shown(result: Result, scene: Scene, combo: Combo) -> None:
     assert result.json()["id"] == scene.sam.id
 
@@ -478,6 +482,13 @@ COMMANDS = [
         lambda s: ["contact", "unmerge", s.merge_id],
         (UseCase.UNMERGE_CONTACTS,),
         _unmerged,
+        True,
+    ),
+    Command(
+        "contact-delete",
+        lambda s: ["contact", "delete", s.sam.id],
+        (UseCase.ERASE_CONTACT,),
+        _erased,
         True,
     ),
     Command("admin-show", lambda s: ["admin", "show"], (), _admin_shown, False),

@@ -64,6 +64,7 @@ SUPERVISOR_MAY = AGENT_MAY | {
     "wrap-up-other",
     "edit-other-note",  # edit or delete others' contact notes
     "delete-other-note",
+    "erase",  # erase a contact (an erasure request)
 }
 ROUTER_MAY = {"route-interaction"}  # hand interactions to any agent, nothing else
 README_MAY = {
@@ -109,6 +110,7 @@ README_USE_CASES = {
         UseCase.ROUTE_INTERACTION,  # hand interactions to other agents
         UseCase.OTHERS_INTERACTION,  # see and act on others' interactions
         UseCase.OTHERS_NOTE,  # edit or delete others' contact notes
+        UseCase.ERASE_CONTACT,  # erase a contact (an erasure request)
     },
     "router": {UseCase.ROUTE_INTERACTION},
 }

@@ -353,6 +353,18 @@ def _check_unmerged(result: Any, scene: Scene, s: ContactService) -> None:
     assert scene.reader(s).contact(scene.merged_away.id) == scene.merged_away
 
 
+def _erase(s: ContactService, scene: Scene) -> Any:
+    return s.erase_contact(scene.sam.id)
+
+
+def _check_erased(result: Any, scene: Scene, s: ContactService) -> None:
+    reader = scene.reader(s)
+    assert reader.contact(scene.sam.id) is None
+    trail = reader.audit_for(scene.sam.id)
+    assert trail[-1].id == result.id and trail[-1].action == "erase"
+    assert all(r.fields == () and r.version is None and r.merge is None for r in trail)
+
+
 @dataclass(frozen=True)
 class Action:
     """One service call: the use cases it goes through, in order (the table says what they
@@ -446,6 +458,7 @@ ACTIONS = [
     Action("merge", (UseCase.MERGE_CONTACTS,), _merge, _check_merged, writes=True),
     Action("merge-preview", (UseCase.MERGE_CONTACTS,), _preview, _check_previewed, writes=False),
     Action("unmerge", (UseCase.UNMERGE_CONTACTS,), _unmerge, _check_unmerged, writes=True),
+    Action("erase", (UseCase.ERASE_CONTACT,), _erase, _check_erased, writes=True),
     Action(
         "interaction-other",
         (READ, OTHERS),

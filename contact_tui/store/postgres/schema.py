@@ -45,6 +45,7 @@ PERMISSION_ROLES: dict[Permission, str] = {
     Permission.VIEW_ALL_INTERACTIONS: f"{ROLE_PREFIX}can_view_all",
     Permission.NOTE_EDIT_ALL: f"{ROLE_PREFIX}can_edit_all_notes",
     Permission.MERGE: f"{ROLE_PREFIX}can_merge",
+    Permission.DELETE: f"{ROLE_PREFIX}can_delete",
 }
 assert set(PERMISSION_ROLES) == set(Permission), "every permission has its role"
 
@@ -1752,6 +1753,83 @@ END $$;
 """
 
 
+# Erasure (issue 13). The audit table is otherwise append-only (users may only read it, and
+# every function appends): erase_contact alone rewrites records, and only those about the
+# contact it erases, for a caller holding view and delete (session_user: the server's word).
+MIGRATION_1_ERASE = f"""
+CREATE FUNCTION {SCHEMA}.erase_contact(p_id text, p_audit text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_ids text[] := ARRAY[p_id];
+    v_more text[];
+    v_row record;
+    v_new jsonb;
+    v_candidates jsonb;
+    v_audit jsonb;
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'erase contacts');
+    PERFORM {SCHEMA}.require({_holds(Permission.DELETE)}, '{Permission.DELETE.value}',
+                             'erase contacts');
+    IF p_id IS NULL OR p_audit IS NULL THEN
+        RAISE EXCEPTION 'an erasure needs a contact id and an audit record id'
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM 1 FROM {SCHEMA}.contacts WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No contact has the id %; it may have been removed.', p_id
+            USING ERRCODE = 'P0002';
+    END IF;
+    -- The contacts merged into it (and into those) are the same customer, and the merges
+    -- rows keep their documents: they go too.
+    LOOP
+        SELECT coalesce(array_agg(m.id), '{{}}') INTO v_more FROM {SCHEMA}.merges AS m
+            WHERE m.kept_id = ANY(v_ids) AND m.id <> ALL(v_ids);
+        EXIT WHEN cardinality(v_more) = 0;
+        v_ids := v_ids || v_more;
+    END LOOP;
+    DELETE FROM {SCHEMA}.merges WHERE id = ANY(v_ids) OR kept_id = ANY(v_ids);
+    FOR v_row IN SELECT i.id, i.contact_id, i.doc FROM {SCHEMA}.interactions AS i
+        WHERE i.contact_id = ANY(v_ids) OR i.doc -> 'candidateIds' ?| v_ids
+        ORDER BY i.id COLLATE "C" FOR UPDATE
+    LOOP
+        SELECT coalesce(jsonb_agg(t.e ORDER BY t.n), '[]') INTO v_candidates
+            FROM jsonb_array_elements(coalesce(v_row.doc -> 'candidateIds', '[]'))
+                WITH ORDINALITY AS t(e, n)
+            WHERE (t.e #>> '{{}}') <> ALL(v_ids);
+        v_new := v_row.doc - 'candidateIds';
+        IF v_candidates <> '[]' THEN
+            v_new := v_new || jsonb_build_object('candidateIds', v_candidates);
+        END IF;
+        IF v_row.contact_id = ANY(v_ids) THEN
+            v_new := v_new - 'contactId';
+        END IF;
+        UPDATE {SCHEMA}.interactions SET contact_id = v_new ->> 'contactId', doc = v_new
+            WHERE id = v_row.id;
+    END LOOP;
+    DELETE FROM {SCHEMA}.notes WHERE contact_id = ANY(v_ids);
+    DELETE FROM {SCHEMA}.contacts WHERE id = ANY(v_ids);  -- its identity keys cascade
+    -- Every record about them, and every merge record holding an image of them, keeps who,
+    -- when, what and the contact id only.
+    UPDATE {SCHEMA}.audit AS a
+        SET doc = jsonb_strip_nulls(jsonb_build_object(
+            'id', a.doc -> 'id', 'at', a.doc -> 'at', 'agent', a.doc -> 'agent',
+            'action', a.doc -> 'action', 'contactId', a.doc -> 'contactId'))
+            || jsonb_build_object('fields', '[]'::jsonb)
+        WHERE a.contact_id = ANY(v_ids)
+           OR (a.doc ? 'merge' AND (a.doc #>> '{{merge,keptBefore,id}}' = ANY(v_ids)
+                                   OR a.doc #>> '{{merge,otherBefore,id}}' = ANY(v_ids)
+                                   OR a.doc #>> '{{merge,keptAfter,id}}' = ANY(v_ids)));
+    v_audit := jsonb_build_object(
+        'id', p_audit, 'at', {_AUDIT_AT}, 'agent', session_user::text, 'action', 'erase',
+        'fields', '[]'::jsonb, 'contactId', p_id);
+    INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
+        VALUES (p_audit, p_id, session_user, v_at, v_audit);
+    RETURN v_audit;
+END $$;
+"""
+
 def _grants() -> Iterator[str]:
     """What every user of the store may do directly: read (row-level security decides what)
     and call the functions; no table is writable except through them."""
@@ -1772,7 +1850,12 @@ def _grants() -> Iterator[str]:
 
 
 MIGRATIONS: tuple[str, ...] = (
-    MIGRATION_1 + MIGRATION_1_NOTES + MIGRATION_1_MERGES + ";\n".join(_grants()) + ";\n",
+    MIGRATION_1
+    + MIGRATION_1_NOTES
+    + MIGRATION_1_MERGES
+    + MIGRATION_1_ERASE
+    + ";\n".join(_grants())
+    + ";\n",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

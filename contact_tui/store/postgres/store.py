@@ -527,6 +527,13 @@ class PgTransaction:
         )
         return _audit(written, self._where)
 
+    def erase_contact(self, contact_id: str, record: AuditRecord) -> AuditRecord:
+        """See :meth:`contact_tui.store.base.StoreTransaction.erase_contact`: one call of the
+        server's ``erase_contact``, which checks the delete permission, scrubs the audit and
+        writes the ERASE record itself (who and when the server's)."""
+        written = self._one(f"SELECT {SCHEMA}.erase_contact(%s, %s)", contact_id, record.id)
+        return _audit(written, self._where)
+
     def _call_merging(self, sql: str, expected: dict[str, int], *args: Any) -> Any:
         try:
             return self._one(sql, *args)
