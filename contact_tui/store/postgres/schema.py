@@ -1830,6 +1830,7 @@ BEGIN
 END $$;
 """
 
+
 def _grants() -> Iterator[str]:
     """What every user of the store may do directly: read (row-level security decides what)
     and call the functions; no table is writable except through them."""
