@@ -39,6 +39,7 @@ STORED_WORDS: dict[type[StrEnum], set[str]] = {
         "note-delete",
         "merge",  # issue 13
         "unmerge",
+        "erase",  # a contact erased on request (issue 13)
     },
     SearchKind: {"all", "phone", "email", "name", "literal", "number"},
     ProblemKind: {"invalid", "permission", "conflict"},
