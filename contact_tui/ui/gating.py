@@ -42,7 +42,12 @@ GATED: dict[str, tuple[UseCase, str]] = {
     "add_note": (UseCase.ADD_NOTE, "Add a note"),
     "merge": (UseCase.MERGE_CONTACTS, "Merge"),
     "merges": (UseCase.UNMERGE_CONTACTS, "Undo a merge"),
+    "erase": (UseCase.ERASE_CONTACT, "Erase"),
 }
+# Actions the profile's notes leave out: erasure is a supervisor's, and an agent told on every
+# profile that it lacks delete would lose a line at 80x24 to something not theirs to do. Its
+# key still shows disabled and says why when pressed.
+UNNOTED = frozenset({"erase"})
 
 # The directory's actions that need a permission: action -> (what the agent would be doing,
 # the use case it is).
@@ -109,6 +114,8 @@ def applies(action: str, selection: Selection) -> bool:
         and contact.type != ContactType.CURATED,
         # Any shown contact may have had others merged into it: the list says which.
         "merges": contact is not None,
+        # Any shown contact may be the subject of an erasure request.
+        "erase": contact is not None,
     }[action]
 
 
@@ -149,10 +156,11 @@ def main_disabled_reason(action: str, selection: Selection, agent: Agent) -> str
 
 def denied_notes(agent: Agent) -> tuple[str, ...]:
     """The profile's notes: which of the main screen's actions ``agent`` may not take, grouped
-    by the permission they need (none when every one is allowed)."""
+    by the permission they need (none when every one is allowed; ``UNNOTED`` ones never)."""
     held = agent.permissions
+    noted = [use for action, use in GATED.items() if action not in UNNOTED]
     lacking: dict[Permission, list[str]] = {}
-    for action_use, label in GATED.values():
+    for action_use, label in noted:
         for permission in in_check_order(missing(held, action_use)):
             lacking.setdefault(permission, []).append(label)
     if not lacking:
@@ -163,7 +171,7 @@ def denied_notes(agent: Agent) -> tuple[str, ...]:
         if unread
         else ()
     )
-    if all(missing(held, action_use) for action_use, _ in GATED.values()):
+    if all(missing(held, action_use) for action_use, _ in noted):
         return (
             *hidden,
             f"Your roles ({agent.role_label}) allow no contact actions. "

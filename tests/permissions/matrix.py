@@ -668,9 +668,9 @@ class PgScenes:
 
 # --- the screens' keys (tests/permissions/test_gating.py and test_screen_matrix.py) ----------
 
-# The permissions the main screen gates actions on (admin, route and view-all gate none, nor
-# merge: the screens have no merge key yet, only the service and the command line).
-# Holding any one of these allows some main-screen action (merge needs view and edit too).
+# The permissions the main screen gates actions on (admin, route, view-all and note edit-all
+# gate none of its keys). Holding any one of ANY_ACTION allows some main-screen action; merge
+# and delete need view (and merge edit) too.
 ANY_ACTION = (PROMOTE, ADD, EDIT, VIEW)
 SCREEN_PERMISSIONS = (*ANY_ACTION, MERGE)
 OTHERS: Combo = frozenset({ADMIN, ROUTE, VIEW_ALL})
@@ -689,7 +689,7 @@ class Key:
 
 # Actions on the contact the profile shows: they apply only while a contact is shown, which
 # takes the view permission too.
-ON_THE_CONTACT = ("add_to_contacts", "edit", "merge", "merges")
+ON_THE_CONTACT = ("add_to_contacts", "edit", "merge", "merges", "erase")
 # Actions on the selected interaction or its contact: without view none is listed, so they do
 # not apply (hidden) rather than being refused.
 ON_AN_INTERACTION = (*ON_THE_CONTACT, "link", "unlink", "end_interaction")
@@ -706,6 +706,8 @@ MAIN_KEYS = (
     # The selected contact is ephemeral: merge it into a customer, or list the merges into it.
     Key("m", "merge", MERGE, frozenset({EDIT})),
     Key("M", "merges", MERGE, frozenset({EDIT})),
+    # Erase the shown contact (supervisors); the profile's notes never name it (gating.UNNOTED).
+    Key("D", "erase", DELETE),
 )
 DIRECTORY_KEYS = (Key("f3", "new", ADD), Key("f4", "edit", EDIT))
 
@@ -733,6 +735,8 @@ def expected_gate(key: Key, combo: Combo) -> bool | None:
 
 def expect_notes(notes: str, combo: Combo) -> None:
     """The profile names every permission the agent lacks for a screen action, and no other."""
+    # Erasure is a supervisor's: no agent is told on every profile that it lacks delete.
+    assert DELETE.value not in notes, notes
     missing = [p for p in SCREEN_PERMISSIONS if p not in combo]
     if all(p in missing for p in ANY_ACTION):
         assert "allow no contact actions" in notes and "Ask your admin" in notes

@@ -304,6 +304,10 @@ async def _expect_opened(pilot: Pilot[None], key: Key, scene: Scene, before: Fin
     elif key.action == "merges":
         assert isinstance(screen, MergesScreen), screen
         assert_unchanged(before, scene.path)
+    elif key.action == "erase":
+        # Erase asks first; Escape (after the loop's check) keeps the contact.
+        assert isinstance(screen, ConfirmDialog), screen
+        assert_unchanged(before, scene.path)
     elif key.action == "unlink":
         await wait_until(pilot, lambda: own_call_state(scene)[0] is None, "the unlink")
     else:
@@ -318,7 +322,7 @@ async def test_each_main_key_does_its_job_when_permitted(scene: Scene) -> None:
     with nothing written), or makes its change; unlink and end go last, as they change what
     the others act on."""
     by_key = {k.key: k for k in MAIN_KEYS}
-    order = [by_key[k] for k in ("a", "n", "e", "l", "d", "m", "M", "u", "x")]
+    order = [by_key[k] for k in ("a", "n", "e", "l", "d", "m", "M", "D", "u", "x")]
     assert sorted(order, key=MAIN_KEYS.index) == list(MAIN_KEYS)
     async with running(scene, ALL) as pilot:
         screen = main_screen(pilot)

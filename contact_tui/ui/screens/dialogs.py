@@ -21,11 +21,16 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("escape", "answer(False)", "No", show=False, id="dialog.escape"),
     ]
 
-    def __init__(self, question: Text, yes: str = "Yes [y]", no: str = "No [n]") -> None:
+    def __init__(
+        self, question: Text, yes: str = "Yes [y]", no: str = "No [n]", *, safe_no: bool = False
+    ) -> None:
         super().__init__()
         self.question = question
         self.yes = yes
         self.no = no
+        # For what cannot be undone: the no button is the highlighted one and has the focus,
+        # so Enter, like n and Escape, answers no.
+        self.safe_no = safe_no
 
     def compose(self) -> ComposeResult:
         """The question and two buttons."""
@@ -35,12 +40,23 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button(
                     Text(self.yes),
                     id="yes",
-                    variant="primary",
+                    variant="default" if self.safe_no else "primary",
                     compact=True,
                     action="screen.answer(True)",
                 )
-                yield Button(Text(self.no), id="no", compact=True, action="screen.answer(False)")
+                yield Button(
+                    Text(self.no),
+                    id="no",
+                    variant="primary" if self.safe_no else "default",
+                    compact=True,
+                    action="screen.answer(False)",
+                )
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Focus the safe answer when asked to."""
+        if self.safe_no:
+            self.query_one("#no", Button).focus()
 
     def action_answer(self, answer: bool) -> None:
         """Close with the answer."""

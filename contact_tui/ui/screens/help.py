@@ -34,6 +34,7 @@ WHAT_IT_DOES = {
     "wrap_up.cancel": "Close without saving the note",
     "main.merge": "Merge the caller's contact into the customer (pick, preview, confirm)",
     "main.merges": "The merges into the shown contact: undo one",
+    "main.erase": "Erase the shown contact (asks first; cannot be undone)",
     "form.save": "Save the contact",
     "form.save_f2": "Save the contact",
     "form.cancel": "Close without saving (asks first if you typed something)",

@@ -200,6 +200,16 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             show=False,
             tooltip="The merges into this contact: undo one",
         ),
+        # Erasure is a supervisor's, rare, and cannot be undone: not in the footer (it is full
+        # at 80 columns), a shifted key so a slip of "d" only opens a question that keeps.
+        Binding(
+            "D",
+            "erase",
+            "Erase",
+            id="main.erase",
+            show=False,
+            tooltip="Erase the shown contact for an erasure request (asks first)",
+        ),
         Binding("tab", "app.focus_next", "Next pane", id="main.next_pane", show=False),
         Binding("escape", "to_list", "Interactions", id="main.to_list", show=False),
     ]
@@ -773,6 +783,35 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
         self.app.push_screen(MergesScreen(self.service, contact), undone)
 
+    def action_erase(self) -> None:
+        """Erase the shown contact for an erasure request, once the agent confirms: the
+        question says what goes and that it cannot be undone, and keeping it is the default."""
+        contact = self.contact
+        if contact is None:
+            return
+        name = safe(contact.display_name, 40)
+        contact_id = contact.id
+
+        def answered(erase: bool | None) -> None:
+            if erase:
+                self._run(
+                    lambda s: s.erase_contact(contact_id),
+                    f"Erased {name}: the contact, its notes and the contacts merged into it "
+                    "are gone, its interactions unlinked, its audit cut to who and when.",
+                )
+
+        question = Text.assemble(
+            "Erase ",
+            (name, "bold"),
+            " for an erasure request? This removes the contact, its notes and the contacts "
+            "merged into it, unlinks its interactions (they keep what arrived with them) and "
+            "cuts its audit records to who, when and what. ",
+            ("It cannot be undone.", "bold"),
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, yes="Erase [y]", no="Keep [n]", safe_no=True), answered
+        )
+
     def action_choose_contact(self) -> None:
         """Go to the list of contacts that match, to pick the one to link."""
         self.query_one("#candidates", OptionList).focus()
@@ -795,7 +834,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         group="store-write",
         exit_on_error=False,
         name="Saving your change",
-        description="the main screen's link, unlink or end of an interaction",
+        description="the main screen's change: a link, unlink, end, note, merge or erasure",
     )
     def _run(self, change: Callable[[ContactService], object], done: str) -> None:
         try:
