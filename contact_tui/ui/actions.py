@@ -16,7 +16,14 @@ from textual.widget import AwaitMount
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import identity_for_sender
-from contact_tui.domain.model import Channel, Contact, Interaction, PhoneKind, Platform
+from contact_tui.domain.model import (
+    Channel,
+    Contact,
+    ContactType,
+    Interaction,
+    PhoneKind,
+    Platform,
+)
 from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.rules import phone_key
 from contact_tui.domain.suggest import caller_phone, email_suggestions, phone_suggestions
@@ -27,6 +34,7 @@ from contact_tui.ui.screens.contact_form import (
     FormMode,
     FormRequest,
     LinkFunction,
+    MergeFunction,
 )
 
 Done = Callable[[Contact | None], None]
@@ -132,6 +140,20 @@ class FormOpener:
         interaction_id = own.id
         return lambda duplicate: service.link(interaction_id, duplicate.id)
 
+    def _merge(self, mode: FormMode, contact: Contact) -> MergeFunction | None:
+        """Add to Contacts only, when the agent may merge: merges the ephemeral contact being
+        promoted into a likely duplicate instead of saving (the typed entries are not applied;
+        the merge relinks its interactions) and returns the kept contact."""
+        service = self.service
+        if (
+            mode != FormMode.PROMOTE
+            or contact.type != ContactType.EPHEMERAL
+            or not service.allowed(UseCase.MERGE_CONTACTS)
+        ):
+            return None
+        other_id = contact.id
+        return lambda duplicate: service.merge(keep_id=duplicate.id, other_id=other_id).contact
+
     def create(
         self, interaction: Interaction | None, done: Done, start: ContactDraft | None = None
     ) -> AwaitMount:
@@ -192,5 +214,6 @@ class FormOpener:
             duplicates=self._duplicates(contact),
             edit=fallback,
             link=self._link(interaction, contact),
+            merge=self._merge(mode, contact),
         )
         return self.app.push_screen(form, done)

@@ -82,6 +82,9 @@ ReloadFunction = Callable[[], Contact]
 DuplicatesFunction = Callable[[ContactDraft], Duplicates]
 # Link the form's interaction to a stored contact instead of saving. Runs in a worker thread.
 LinkFunction = Callable[[Contact], object]
+# Add to Contacts only: merge the contact being promoted into a stored contact (what the agent
+# typed is not applied) and return the kept contact. Runs in a worker thread.
+MergeFunction = Callable[[Contact], Contact]
 
 # The form's rows, in the field table's order, section by section.
 FORM_FIELDS = tuple(f for f in FIELDS if f.on_form)
@@ -223,6 +226,21 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             super().__init__()
             self.contact = contact
 
+    class Merged(WorkerResult):
+        """The contact being promoted was merged into a stored one: the form closes."""
+
+        def __init__(self, kept: Contact, other: str) -> None:
+            super().__init__()
+            self.kept = kept
+            self.other = other
+
+    class NotMerged(WorkerResult):
+        """The merge was refused or failed; nothing was merged, the entries stay."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
     # First name takes the focus as the fields are made: left to the default ("*"), the
     # focus would go to the scrolling body first and move on in on_mount, and each move styles
     # the body's hundred-odd widgets again (a third of the CPU of opening the form).
@@ -280,6 +298,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         duplicates: DuplicatesFunction | None = None,
         edit: SaveFunction | None = None,
         link: LinkFunction | None = None,
+        merge: MergeFunction | None = None,
     ) -> None:
         super().__init__()
         take_size_classes(self)
@@ -294,6 +313,9 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         # Links the form's interaction to a stored contact (None: no interaction, or the agent
         # may not link it): offered when the entries duplicate that contact.
         self._link = link
+        # Merges the contact being promoted into a stored contact (None: not Add to Contacts,
+        # or the agent may not merge): offered when the entries duplicate that contact.
+        self._merge = merge
         # The likely duplicates last found, and what the duplicate fields held then: shown
         # only while the fields still hold that (see _basis).
         self.duplicates = Duplicates()
@@ -895,7 +917,21 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         matches = event.duplicates.stopping(self._accepted)
         self._banner(self._not_saved(matches), "warning")
         self.app.push_screen(
-            DuplicateOffer(matches, can_link=self._link is not None), self._offer_answered
+            DuplicateOffer(
+                matches, can_link=self._link is not None, can_merge=self._merge_offered()
+            ),
+            self._offer_answered,
+        )
+
+    def _merge_offered(self) -> bool:
+        """Merge is offered while the form still promotes the ephemeral contact (after a
+        conflict it may save onto a curated one as an edit, which no merge replaces)."""
+        contact = self.request.contact
+        return (
+            self._merge is not None
+            and self.request.mode == FormMode.PROMOTE
+            and contact is not None
+            and contact.type == ContactType.EPHEMERAL
         )
 
     @staticmethod
@@ -917,6 +953,10 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             self.saving = True
             self._banner("Linking…", "info")
             self._link_in_worker(contact)
+        elif answer.choice == Choice.MERGE and self._merge_offered():
+            self.saving = True
+            self._banner("Merging…", "info")
+            self._merge_in_worker(contact)
         elif answer.choice == Choice.SAVE:
             self._accepted |= {m.contact.id for m in self.duplicates.hard}
             self.action_save()
@@ -948,6 +988,45 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         self.dismiss(None)
         # Said once the form is gone: the main screen's notice line, not a toast over it.
         app.call_after_refresh(app.notify, said)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="form-save",
+        exit_on_error=False,
+        name="Merging the contacts",
+        description="the contact form's merge of the caller's contact into a likely duplicate",
+    )
+    def _merge_in_worker(self, contact: Contact) -> None:
+        assert self._merge is not None and self.request.contact is not None
+        other = self.request.contact.display_name
+        try:
+            kept = self._merge(contact)
+        except (InvalidInput, PermissionDenied, StoreError) as err:
+            # A collision (a number with no room on the kept contact), a contact changed
+            # since (ConflictError), a store that cannot be written: said, nothing merged.
+            self.post_message(self.NotMerged(str(err)))
+        else:
+            self.post_message(self.Merged(kept, other))
+
+    @on(Merged)
+    def _on_merged(self, event: Merged) -> None:
+        said = (
+            f"Merged {safe(event.other, 40)} into {safe(event.kept.display_name, 40)}; the "
+            "interaction is linked to it and your typed changes were not saved."
+        )
+        app = self.app
+        self.dismiss(None)
+        # Said once the form is gone: the main screen's notice line, not a toast over it.
+        app.call_after_refresh(app.notify, said, markup=False, timeout=12)
+
+    @on(NotMerged)
+    def _on_not_merged(self, event: NotMerged) -> None:
+        self.saving = False
+        self._banner(
+            f"Not merged: {event.message} Your entries are still here; save to choose again.",
+            "error",
+        )
 
     @on(Refused)
     def _on_invalid(self, event: Refused) -> None:

@@ -1,8 +1,9 @@
 """The offer the contact form makes when a save would duplicate a stored contact: the contacts
 already holding its numbers or addresses, why, and one key for each way on (issue 13).
 
-Merging into the stored contact is not offered yet: when the merge feature lands, it becomes
-one more :class:`Choice` (``MERGE``) here, answered by the form with the service's merge.
+Merging into the stored contact is offered only on Add to Contacts (the form promotes the
+caller's ephemeral contact) to an agent who may merge: the form answers it with the service's
+merge, which does not take what the agent typed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Choice(StrEnum):
     OPEN = "open"  # see the stored contact (read-only); the form stays as it was
     LINK = "link"  # link the current interaction to the stored contact; save nothing
     SAVE = "save"  # save anyway, beside the stored contact
+    MERGE = "merge"  # merge the caller's ephemeral contact into the stored one; save nothing
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,17 @@ class DuplicateOffer(ModalScreen[Answer | None]):
         Binding("o", "answer('open')", "Open it", id="duplicate.open"),
         Binding("l", "answer('link')", "Link instead", id="duplicate.link"),
         Binding("s", "answer('save')", "Save anyway", id="duplicate.save"),
+        Binding("m", "answer('merge')", "Merge into it", id="duplicate.merge"),
         Binding("escape", "back", "Back to the form", id="duplicate.back"),
     ]
 
-    def __init__(self, matches: tuple[DuplicateMatch, ...], can_link: bool) -> None:
+    def __init__(
+        self, matches: tuple[DuplicateMatch, ...], can_link: bool, can_merge: bool = False
+    ) -> None:
         super().__init__()
         self.matches = matches
         self.can_link = can_link
+        self.can_merge = can_merge
 
     def compose(self) -> ComposeResult:
         """What matched, the list of contacts, the keys."""
@@ -89,6 +95,10 @@ class DuplicateOffer(ModalScreen[Answer | None]):
         parts = [("o", "open it")]
         if self.can_link:
             parts.append(("l", "link this interaction to it instead"))
+        if self.can_merge:
+            parts.append(
+                ("m", "merge the caller's contact into it (your typed changes are not saved)")
+            )
         parts += [("s", "save anyway"), ("esc", "back to the form")]
         line = Text()
         for n, (key, what) in enumerate(parts):
@@ -103,9 +113,12 @@ class DuplicateOffer(ModalScreen[Answer | None]):
         options.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Link applies only when the form has an interaction the agent may link."""
+        """Link applies only when the form has an interaction the agent may link; merge only
+        when the form promotes an ephemeral contact and the agent may merge."""
         if action == "answer" and parameters == ("link",):
             return self.can_link
+        if action == "answer" and parameters == ("merge",):
+            return self.can_merge
         return True
 
     def action_answer(self, choice: str) -> None:
