@@ -24,7 +24,7 @@ A merge is decided field group by field group, and the agent may choose per grou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -255,33 +255,14 @@ def _merge_phones(
     dropped: list[Dropped],
     collisions: list[Collision],
 ) -> Contact:
-    slots: dict[PhoneKind, PhoneNumber | None] = {k: keep.phone(k) for k in PhoneKind}
-    for kind in PhoneKind:
-        if chosen.get(kind.value) is Side.OTHER:
-            mine, theirs = keep.phone(kind), other.phone(kind)
-            if mine is not None and (theirs is None or _phone_key(theirs) != _phone_key(mine)):
-                dropped.append(Dropped("phone", phone_text(mine), kind.value, Side.KEEP))
-            slots[kind] = theirs
-    held = {_phone_key(p) for p in slots.values() if p is not None}
-    waiting: list[tuple[PhoneKind, PhoneNumber]] = []
-    for kind, phone in other.phones():
-        if _phone_key(phone) in held:
-            if slots[kind] is phone and keep.phone(kind) is not phone:
-                moves.append(Move("phone", phone_text(phone), kind.value, kind.value))
-            continue
-        if chosen.get(kind.value) is Side.KEEP:
-            dropped.append(Dropped("phone", phone_text(phone), kind.value, Side.OTHER))
-            continue
-        waiting.append((kind, phone))
-    placed = _place(slots, waiting, list(PhoneKind))
-    for (kind, phone), target in placed:
-        if target is None:
-            collisions.append(
-                Collision("phone", phone_text(phone), kind.value, _choices(kind.value, PhoneKind))
-            )
-            continue
-        slots[target] = phone
-        moves.append(Move("phone", phone_text(phone), kind.value, target.value))
+    slots = _merge_slots(
+        "phone",
+        list(PhoneKind),
+        lambda contact, kind: contact.phone(kind),
+        _phone_key,
+        phone_text,
+        (keep, other, chosen, moves, dropped, collisions),
+    )
     for kind, slot in slots.items():
         result = result.with_phone(kind, slot)
     return result
@@ -296,36 +277,64 @@ def _merge_emails(
     dropped: list[Dropped],
     collisions: list[Collision],
 ) -> Contact:
-    slots: dict[EmailKind, str | None] = {k: keep.email(k) or None for k in EmailKind}
-    for kind in EmailKind:
-        if chosen.get(kind.value) is Side.OTHER:
-            mine, theirs = keep.email(kind), other.email(kind)
-            if mine and mine.lower() != theirs.lower():
-                dropped.append(Dropped("email", mine, kind.value, Side.KEEP))
-            slots[kind] = theirs or None
-    held = {e.lower() for e in slots.values() if e}
-    waiting: list[tuple[EmailKind, str]] = []
-    for kind, email in other.emails():
-        if email.lower() in held:
-            if slots[kind] == email and keep.email(kind) != email:
-                moves.append(Move("email", email, kind.value, kind.value))
-            continue
-        if chosen.get(kind.value) is Side.KEEP:
-            dropped.append(Dropped("email", email, kind.value, Side.OTHER))
-            continue
-        waiting.append((kind, email))
-    placed = _place(slots, waiting, list(EmailKind))
-    for (kind, email), target in placed:
-        if target is None:
-            collisions.append(
-                Collision("email", email, kind.value, _choices(kind.value, EmailKind))
-            )
-            continue
-        slots[target] = email
-        moves.append(Move("email", email, kind.value, target.value))
+    slots = _merge_slots(
+        "email",
+        list(EmailKind),
+        lambda contact, kind: contact.email(kind) or None,
+        str.lower,
+        str,
+        (keep, other, chosen, moves, dropped, collisions),
+    )
     # Any: mypy checks ** against every field's type, not the one each key names.
     change: dict[str, Any] = {kind.attr: value or "" for kind, value in slots.items()}
     return replace(result, **change)
+
+
+_Merging = tuple[Contact, Contact, Mapping[str, Side], list[Move], list[Dropped], list[Collision]]
+
+
+def _merge_slots(
+    what: str,
+    kinds: list[Any],
+    value_of: Callable[[Contact, Any], Any],
+    key: Callable[[Any], str],
+    text: Callable[[Any], str],
+    merging: _Merging,
+) -> dict[Any, Any]:
+    """The kept contact's slots of one kind (phones or emails) after the merge: a slot the
+    agent gives to the other contact takes its value; each of the other contact's values not
+    already held (compared by ``key``) goes to its own slot if free, else the first free one
+    (a collision when none is), unless the agent left it behind. Records what moves, what is
+    given up and what collides."""
+    keep, other, chosen, moves, dropped, collisions = merging
+    slots: dict[Any, Any] = {k: value_of(keep, k) for k in kinds}
+    for kind in kinds:
+        if chosen.get(kind.value) is Side.OTHER:
+            mine, theirs = value_of(keep, kind), value_of(other, kind)
+            if mine is not None and (theirs is None or key(theirs) != key(mine)):
+                dropped.append(Dropped(what, text(mine), kind.value, Side.KEEP))
+            slots[kind] = theirs
+    held = {key(v) for v in slots.values() if v is not None}
+    waiting: list[tuple[Any, Any]] = []
+    for kind in kinds:
+        value = value_of(other, kind)
+        if value is None:
+            continue
+        if key(value) in held:
+            if slots[kind] == value and value_of(keep, kind) != value:
+                moves.append(Move(what, text(value), kind.value, kind.value))
+            continue
+        if chosen.get(kind.value) is Side.KEEP:
+            dropped.append(Dropped(what, text(value), kind.value, Side.OTHER))
+            continue
+        waiting.append((kind, value))
+    for (kind, value), target in _place(slots, waiting, kinds):
+        if target is None:
+            collisions.append(Collision(what, text(value), kind.value, _choices(kind.value, kinds)))
+            continue
+        slots[target] = value
+        moves.append(Move(what, text(value), kind.value, target.value))
+    return slots
 
 
 def _place(
@@ -345,7 +354,7 @@ def _place(
     return [(waiting[n], placed[n]) for n in range(len(waiting))]
 
 
-def _choices(slot: str, kinds: type[PhoneKind] | type[EmailKind]) -> tuple[str, ...]:
+def _choices(slot: str, kinds: Iterable[PhoneKind | EmailKind]) -> tuple[str, ...]:
     return (*(f"{k.value}=other" for k in kinds), f"{slot}=keep")
 
 
