@@ -30,13 +30,14 @@ from psycopg.pq import TransactionStatus
 
 from contact_tui.config import Agent
 from contact_tui.domain.model import Permission
+from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.service import ContactService
 from contact_tui.store.postgres import admin
 from contact_tui.store.postgres import store as pg_store
 from contact_tui.store.postgres.schema import PERMISSION_ROLES, ROLE_PREFIX, SCHEMA, USER_ROLE
 from contact_tui.store.postgres.store import PostgresStore
 from contact_tui.store.repository import Repository
-from tests.factories import FixedClock, make_agent, make_config
+from tests.factories import TEST_AGENTS, FixedClock, make_agent, make_config
 
 STORES = ("embedded", "postgres")
 Factory = Callable[..., ContactService]
@@ -275,6 +276,10 @@ class Stores:
             database.empty()
             self._url_for = database.url
             self._database = database
+            # The agents tests route interactions to exist, as make_config lists them for the
+            # embedded store (a test's service_for(name, ...) then sets that name's grants).
+            for name in TEST_AGENTS:
+                database.grant(name, BUILTIN_ROLES["agent"])
             # The test's stores connect through the process's kept sessions.
             monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
             monkeypatch.setattr(pg_store, "connect", database.sessions.connect)
