@@ -425,11 +425,12 @@ class ContactService:
     def handle_interaction(self, new: NewInteraction) -> Interaction:
         """Record an arriving interaction and link it to its contact.
 
-        Who may hand it over is :meth:`require_intake`'s rule. No match: an Ephemeral contact
-        holding the sender's identifier is created and linked (the system's act, so no contact
-        permission is needed; the audit names the user whose intake made it). One match:
-        linked. Several: the first-created is linked and the others are kept as candidates for
-        the agent.
+        Who may hand it over is :meth:`require_intake`'s rule, and whom to is
+        :meth:`require_agent`'s (NotFound for no agent who could read it). No match: an
+        Ephemeral contact holding the sender's identifier is created and linked (the system's
+        act, so no contact permission is needed; the audit names the user whose intake made
+        it). One match: linked. Several: the first-created is linked and the others are kept as
+        candidates for the agent.
         """
         self.require_intake(new.agent)
         sent, new = new, self.check_interaction(new)
