@@ -3,7 +3,7 @@ password comes from libpq's own places (``~/.pgpass`` or the file ``PGPASSFILE``
 0600; or ``PGPASSWORD``), never from the config, which refuses a URL holding one; the agent is
 the server's ``session_user``; a wrong or missing password is one sentence with exit 7.
 
-One throwaway cluster of its own (tests/pg/cluster.py), started once for the module: it also
+One throwaway cluster of its own (tests/pg/cluster.py), started once for the one test: it also
 listens on TCP localhost, where ``pg_hba.conf`` asks every client for a SCRAM password. A
 ``host`` line, not ``hostssl``: TLS is libpq's and the server's, not the app's, and the test
 would only add a certificate. GSSAPI (Kerberos) needs a KDC this machine does not have, so it
@@ -81,7 +81,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scram_server() -> Iterator[Server]:
     """The cluster, with the store's schema in ``contact_tui`` and ``scram_agent`` an agent
     whose password is :data:`PASSWORD`, kept by the server as a SCRAM verifier."""
@@ -151,65 +151,50 @@ NEW_CALL = ("--json", "interaction", "new", "--channel", "voice", "--from", "+1 
 
 @pytest.mark.pg
 @pytest.mark.usefixtures("no_password_around")
-def test_the_password_comes_from_pgpass_and_the_agent_is_the_session_user(
+def test_scram_from_another_host(
     scram_server: Server, run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every case in one test, so that the cluster starts once whichever xdist worker runs it
+    (work stealing spreads a module's tests over the workers, each with its own fixtures)."""
+    config = pg_config(tmp_path, scram_server.url)
+
+    # The password from the file PGPASSFILE names (as from ~/.pgpass): the agent is the
+    # server's session user, over TCP (the socket has no SCRAM line).
     monkeypatch.setenv("PGPASSFILE", str(pgpass(tmp_path, scram_server, PASSWORD, 0o600)))
     store = PostgresStore.open(scram_server.url)
     try:
         assert store.user == AGENT
-        # Over TCP (the socket has no SCRAM line), as the server's session user.
         row = store.connection().execute("SELECT session_user, inet_client_addr()").fetchone()
         assert row is not None and row[0] == AGENT and str(row[1]) == "127.0.0.1"
     finally:
         store.close()
     # The whole app: the interaction is the session user's, whoever the OS user is.
-    result = run(*NEW_CALL, config_path=pg_config(tmp_path, scram_server.url))
+    result = run(*NEW_CALL, config_path=config)
     assert result.code == 0, result.err
     assert result.json()["agent"] == AGENT
 
-
-@pytest.mark.pg
-@pytest.mark.usefixtures("no_password_around")
-def test_pgpassword_is_taken_too(
-    scram_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PGPASSWORD", PASSWORD)
-    store = PostgresStore.open(scram_server.url)
-    try:
-        assert store.user == AGENT
-    finally:
-        store.close()
-
-
-@pytest.mark.pg
-@pytest.mark.usefixtures("no_password_around")
-def test_a_wrong_password_is_one_sentence_and_exit_7(
-    scram_server: Server, run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PGPASSFILE", str(pgpass(tmp_path, scram_server, "wrong", 0o600)))
-    line = refused(run(*NEW_CALL, config_path=pg_config(tmp_path, scram_server.url)))
-    assert line == (
+    # A wrong password: one sentence, exit 7, saying where the password is kept.
+    pgpass(tmp_path, scram_server, "wrong", 0o600)
+    assert refused(run(*NEW_CALL, config_path=config)) == (
         f"contact-tui: The database at PostgreSQL {DATABASE} on 127.0.0.1 refused your password "
         f'(FATAL:  password authentication failed for user "{AGENT}"); correct it in your '
         "~/.pgpass (or the file PGPASSFILE names), or ask your admin to set a new one."
     )
 
-
-@pytest.mark.pg
-@pytest.mark.usefixtures("no_password_around")
-def test_a_password_file_others_can_read_is_not_used(
-    scram_server: Server, run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """libpq passes over a password file with group or other access; the agent is told where
-    the password must be and why."""
-    monkeypatch.setenv("PGPASSFILE", str(pgpass(tmp_path, scram_server, PASSWORD, 0o644)))
-    line = refused(run(*NEW_CALL, config_path=pg_config(tmp_path, scram_server.url)))
-    assert line == (
+    # libpq passes over a password file others can read: the agent is told why.
+    pgpass(tmp_path, scram_server, PASSWORD, 0o644)
+    assert refused(run(*NEW_CALL, config_path=config)) == (
         f"contact-tui: The database at PostgreSQL {DATABASE} on 127.0.0.1 asks for a password "
         "and none was found; put it in your ~/.pgpass with mode 0600 (libpq ignores a file "
         "others can read), or in the file PGPASSFILE names."
     )
+
+    # PGPASSWORD is libpq's too.
+    monkeypatch.delenv("PGPASSFILE")
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    result = run(*NEW_CALL, config_path=config)
+    assert result.code == 0, result.err
+    assert result.json()["agent"] == AGENT
 
 
 @pytest.mark.parametrize(
