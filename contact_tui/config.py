@@ -108,6 +108,17 @@ class Config:
             found.extend(self.group_roles.get(group, ()))
         return tuple(dict.fromkeys(found))
 
+    def may_view(self, user: str) -> bool:
+        """True when ``user`` could read their own interaction queue under this config, which
+        is who an agent is for the embedded store (it keeps no users of its own): the config
+        gives them the view permission by name (``[users]``, the admin's word), or, for an
+        account on this host, through one of its Unix groups (``[groups]``) or as every user's
+        default (the built-in config). A name that is neither is no one who will ever open
+        the app."""
+        groups = host_groups(user)
+        roles = self.user_roles.get(user, ()) if groups is None else self.roles_for(user, groups)
+        return any(Permission.VIEW in self.roles.get(role, ()) for role in roles)
+
     def describe_source(self) -> str:
         """Where this config came from, for `admin show` and doctor."""
         if self.source is None:
@@ -466,6 +477,22 @@ def _store_url(store: Mapping[str, Any], where: str) -> str | None:
             "password in each user's ~/.pgpass."
         )
     return raw.strip()
+
+
+def host_groups(user: str) -> frozenset[str] | None:
+    """The Unix groups of the host account ``user`` (a gid with no name as its number, as
+    :func:`current_agent` names them); None when the host has no such account."""
+    try:
+        entry = pwd.getpwnam(user)
+    except (KeyError, ValueError):  # ValueError: a name holding NUL
+        return None
+    groups = set()
+    for gid in os.getgrouplist(user, entry.pw_gid):
+        try:
+            groups.add(grp.getgrgid(gid).gr_name)
+        except KeyError:
+            groups.add(str(gid))
+    return frozenset(groups)
 
 
 def current_agent(config: Config) -> Agent:

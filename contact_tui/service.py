@@ -425,14 +425,16 @@ class ContactService:
     def handle_interaction(self, new: NewInteraction) -> Interaction:
         """Record an arriving interaction and link it to its contact.
 
-        Who may hand it over is :meth:`require_intake`'s rule. No match: an Ephemeral contact
-        holding the sender's identifier is created and linked (the system's act, so no contact
-        permission is needed; the audit names the user whose intake made it). One match:
-        linked. Several: the first-created is linked and the others are kept as candidates for
-        the agent.
+        Who may hand it over is :meth:`require_intake`'s rule, and whom to is
+        :meth:`require_agent`'s (NotFound for no agent who could read it). No match: an
+        Ephemeral contact holding the sender's identifier is created and linked (the system's
+        act, so no contact permission is needed; the audit names the user whose intake made
+        it). One match: linked. Several: the first-created is linked and the others are kept as
+        candidates for the agent.
         """
         self.require_intake(new.agent)
         sent, new = new, self.check_interaction(new)
+        self.require_agent(new.agent)
         now = self.clock()
         key = sender_key(new.channel, new.platform, new.sender, self.region)
         with self.repo.write(self.agent.user) as uow:
@@ -487,6 +489,23 @@ class ContactService:
         else:
             self.require_use_case(
                 UseCase.ROUTE_INTERACTION, f"The interaction is for {agent}, not for you"
+            )
+
+    def require_agent(self, agent: str) -> None:
+        """Raise NotFound unless ``agent`` (an identifier :meth:`check_interaction` passed) is
+        someone who can read the interaction routed to them: a store user holding view, or,
+        for the embedded store, which keeps no users, whom the admin config gives view (see
+        :meth:`Config.may_view`). An interaction for no such agent would be lost work: no one's
+        queue shows it. The current user is checked by :meth:`require_intake` already."""
+        if agent == self.agent.user:
+            return
+        known = self.repo.user_may_view(agent)
+        if known is None:
+            known = self.config.may_view(agent)
+        if not known:
+            raise NotFound(
+                f"There is no agent {agent} who could take this interaction (no such user, or "
+                f"one without the {Permission.VIEW.value} permission); nothing was saved."
             )
 
     def check_interaction(self, new: NewInteraction) -> NewInteraction:

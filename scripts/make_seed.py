@@ -234,7 +234,9 @@ def main() -> None:
             store_path=path,
             defaults={n: s[1] for n, s in SETTINGS.items()},
             roles=dict(BUILTIN_ROLES),
-            user_roles={},
+            # The placeholder the interactions are routed to stands for whoever runs the demo:
+            # an agent, or the service would refuse to route to it.
+            user_roles={AGENT_PLACEHOLDER: ("agent",)},
             group_roles={},
         )
         agent = Agent("demo", frozenset(), ("supervisor",), frozenset(Permission))

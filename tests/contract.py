@@ -30,13 +30,14 @@ from psycopg.pq import TransactionStatus
 
 from contact_tui.config import Agent
 from contact_tui.domain.model import Permission
+from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.service import ContactService
 from contact_tui.store.postgres import admin
 from contact_tui.store.postgres import store as pg_store
 from contact_tui.store.postgres.schema import PERMISSION_ROLES, ROLE_PREFIX, SCHEMA, USER_ROLE
 from contact_tui.store.postgres.store import PostgresStore
 from contact_tui.store.repository import Repository
-from tests.factories import FixedClock, make_agent, make_config
+from tests.factories import TEST_AGENTS, FixedClock, make_agent, make_config
 
 STORES = ("embedded", "postgres")
 Factory = Callable[..., ContactService]
@@ -238,6 +239,19 @@ class ContractDatabase:
                 raise
             set_grants(self.admin, user, permissions)
 
+    def ensure_agents(self) -> None:
+        """The agents tests route interactions to (``TEST_AGENTS``, as make_config lists them
+        for the embedded store) are login roles that may view, as the store requires of whom
+        an interaction is for; one query when they already are (an earlier test may have
+        given one other grants: those without view become agents again)."""
+        lacking = self.execute(
+            "SELECT n FROM unnest(%s::text[]) AS n WHERE NOT EXISTS (SELECT 1 FROM pg_roles r "
+            "WHERE r.rolname = n AND r.rolcanlogin AND pg_has_role(r.oid, %s, 'MEMBER'))",
+            (list(TEST_AGENTS), PERMISSION_ROLES[Permission.VIEW]),
+        ).fetchall()
+        for (name,) in lacking:
+            self.grant(name, BUILTIN_ROLES["agent"])
+
     def empty(self) -> None:
         """Every table emptied, as a fresh copy of the template would be."""
         self.execute(EMPTY)
@@ -275,6 +289,7 @@ class Stores:
             database.empty()
             self._url_for = database.url
             self._database = database
+            database.ensure_agents()
             # The test's stores connect through the process's kept sessions.
             monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
             monkeypatch.setattr(pg_store, "connect", database.sessions.connect)

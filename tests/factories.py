@@ -33,8 +33,14 @@ from contact_tui.store.repository import Repository
 # --- configs, agents, the clock ---------------------------------------------------------------
 
 
+# The agents the tests route interactions to, as an admin config would list them: the embedded
+# store takes an interaction only for someone its config gives view (Config.may_view).
+TEST_AGENTS = ("alice", "bob", "carol")
+
+
 def make_config(store_path: Path, **defaults: object) -> Config:
-    """A config for tests: the built-in roles and the given setting overrides."""
+    """A config for tests: the built-in roles, the test agents as agents, and the given setting
+    overrides."""
     settings = default_settings()
     settings.update({k.replace("_", "-"): v for k, v in defaults.items()})
     return Config(
@@ -42,7 +48,7 @@ def make_config(store_path: Path, **defaults: object) -> Config:
         store_path=store_path,
         defaults=settings,
         roles=dict(BUILTIN_ROLES),
-        user_roles={},
+        user_roles={name: ("agent",) for name in TEST_AGENTS},
         group_roles={},
     )
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from contact_tui.cli.context import Context
-from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_PERMISSION, CliError
+from contact_tui.cli.exits import (
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_PERMISSION,
+    CliError,
+)
 from contact_tui.cli.render import interaction_lines, table
 from contact_tui.domain.codec import interaction_to_doc
 from contact_tui.domain.model import Channel, Interaction, InteractionState, Participant, Platform
@@ -14,7 +20,7 @@ from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.exchange import formats
 from contact_tui.exchange.interactions import read_records
-from contact_tui.service import InvalidInput, NewInteraction, PermissionDenied
+from contact_tui.service import InvalidInput, NewInteraction, NotFound, PermissionDenied
 
 # A transcript file larger than this is refused: a transcript is a conversation, not a dump.
 MAX_TRANSCRIPT_BYTES = 1_000_000
@@ -126,6 +132,12 @@ def _checked_records(
                 raise CliError(
                     EXIT_PERMISSION, f"{path} line {number}: {err} Nothing was imported."
                 ) from None
+            except NotFound as err:
+                # Routed to no agent who could take it: the integration's list of agents is
+                # wrong, which every later line may share.
+                raise CliError(
+                    EXIT_NOT_FOUND, f"{path} line {number}: {err} Nothing was imported."
+                ) from None
             except (ValueError, InvalidInput) as err:
                 problems.append(f"{path} line {number}: {str(err).rstrip('.')}.")
             else:
@@ -144,10 +156,14 @@ def cmd_interaction_import(ctx: Context) -> int:
     """Import a JSON-lines file of interactions: all lines are checked before any is saved."""
     path = ctx.args.file
     service = ctx.service()
+    agents_found: set[str] = set()
 
     def check(record: NewInteraction) -> None:
         service.require_intake(record.agent)
-        service.check_interaction(record)
+        agent = service.check_interaction(record).agent
+        if agent not in agents_found:  # one look per agent, not per line
+            service.require_agent(agent)
+            agents_found.add(agent)
 
     records = _checked_records(path, read_records(path, service.agent.user), check)
     done: list[Interaction] = []

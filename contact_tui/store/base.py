@@ -356,6 +356,12 @@ class ContactStore(Protocol):
         """An admin setting, or None when never set."""
         ...
 
+    def user_may_view(self, user: str) -> bool | None:
+        """Whether ``user`` is one of this store's users who may read their interaction queue
+        (an interaction routed to anyone else is lost work); None when the store keeps no users
+        (the embedded store: the admin config and the host's accounts say who the agents are)."""
+        ...
+
     def close(self) -> None:
         """Release connections and file handles."""
         ...

@@ -596,6 +596,10 @@ class Repository:
         """Sizes, for the header and doctor."""
         return self.store.stats()
 
+    def user_may_view(self, user: str) -> None:
+        """None: this store keeps no users; the admin config says who the agents are."""
+        return None
+
     def close(self) -> None:
         """Release file handles."""
         self.store.close()

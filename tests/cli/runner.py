@@ -21,6 +21,7 @@ import pytest
 
 from contact_tui.cli import main
 from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
+from tests.factories import TEST_AGENTS
 
 USER = pwd.getpwuid(os.getuid()).pw_name
 REPO = Path(__file__).resolve().parents[2]
@@ -29,12 +30,15 @@ REPO = Path(__file__).resolve().parents[2]
 def write_config(
     folder: Path, role: str = "supervisor", store: str = "store.json", extra: str = ""
 ) -> Path:
-    """A config.toml in ``folder`` giving the current OS user ``role`` over ``store``."""
+    """A config.toml in ``folder`` giving the current OS user ``role`` over ``store``, and the
+    test agents (who interactions are routed to) the agent role."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
+    agents = "".join(f'{json.dumps(name)} = "agent"\n' for name in TEST_AGENTS if name != USER)
     # json.dumps quotes the user name as a TOML basic string, whatever it contains.
     path.write_text(
         f"[store]\npath = {json.dumps(store)}\n\n[users]\n{json.dumps(USER)} = {json.dumps(role)}\n"
+        + agents
         + extra,
         encoding="utf-8",
     )

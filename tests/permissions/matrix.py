@@ -634,6 +634,8 @@ class PgScenes:
             with self.server.connect() as conn:
                 grant_exactly(conn, user, frozenset(Permission))
                 grant_exactly(conn, OTHER_AGENT, frozenset(Permission))
+                # Routed to as well: an interaction is only taken for an agent who may view.
+                grant_exactly(conn, "carol", frozenset({Permission.VIEW}))
             store = PostgresStore.open(make_conninfo(url, user=user))
             bob = PostgresStore.open(make_conninfo(url, user=OTHER_AGENT))
             try:

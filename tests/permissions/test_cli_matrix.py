@@ -27,6 +27,7 @@ from contact_tui.config import CONFIG_ENV, SYSTEM_CONFIG
 from contact_tui.domain.model import Permission
 from contact_tui.domain.permissions import UseCase
 from tests.cli.runner import Result, Runner
+from tests.factories import TEST_AGENTS
 from tests.permissions.matrix import (
     ADD,
     EDIT,
@@ -70,7 +71,9 @@ def write_matrix_config(folder: Path, combo: Combo) -> Path:
     path.write_text(
         '[store]\npath = "store.json"\n\n'
         f"[roles]\n{ROLE} = {json.dumps(permissions)}\n\n"
-        f"[users]\n{json.dumps(USER)} = {json.dumps(ROLE)}\n",
+        f"[users]\n{json.dumps(USER)} = {json.dumps(ROLE)}\n"
+        # Whom the scene routes interactions to: agents the config knows.
+        + "".join(f'{json.dumps(name)} = "agent"\n' for name in TEST_AGENTS),
         encoding="utf-8",
     )
     return path

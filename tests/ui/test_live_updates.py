@@ -31,12 +31,15 @@ ARRIVAL_BUDGET = 1.5
 
 
 def write_config(folder: Path, store: Path) -> Path:
-    """A config.toml making the current OS user a supervisor over ``store``."""
+    """A config.toml making the current OS user a supervisor over ``store``, and the world's
+    agent, whom the interaction is routed to, an agent."""
     user = pwd.getpwuid(os.getuid()).pw_name
     path = folder / "config.toml"
+    agent = f'{json.dumps(AGENT)} = "agent"\n' if user != AGENT else ""
     # json.dumps quotes both as TOML basic strings, whatever they contain.
     path.write_text(
-        f'[store]\npath = {json.dumps(str(store))}\n\n[users]\n{json.dumps(user)} = "supervisor"\n',
+        f'[store]\npath = {json.dumps(str(store))}\n\n[users]\n{json.dumps(user)} = "supervisor"\n'
+        + agent,
         encoding="utf-8",
     )
     return path

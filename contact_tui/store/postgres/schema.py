@@ -848,6 +848,14 @@ BEGIN
     ELSE
         PERFORM {SCHEMA}.require({_holds(Permission.ROUTE)}, '{Permission.ROUTE.value}',
                                  'hand interactions to other agents');
+        -- Routed to no one who can read it (no such login role, or one without view): no
+        -- queue would ever show it, so it would be lost work.
+        IF NOT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = v_agent AND r.rolcanlogin
+                       AND pg_has_role(r.oid, '{_role(Permission.VIEW)}', 'MEMBER')) THEN
+            RAISE EXCEPTION 'There is no agent % who could take this interaction (no such user, '
+                            'or one without the % permission); nothing was saved.',
+                            v_agent, '{Permission.VIEW.value}' USING ERRCODE = 'P0002';
+        END IF;
     END IF;
     INSERT INTO {SCHEMA}.interactions (id, agent, started, contact_id, doc)
         VALUES (v_id, v_doc ->> 'agent', coalesce(v_doc ->> 'startedAt', ''),

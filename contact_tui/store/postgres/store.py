@@ -142,6 +142,19 @@ def _connect_failure(url: str, err: psycopg.OperationalError) -> str:
             f"The database at {where} would not let you in ({reason}): with peer "
             "authentication the user in [store] url must be your own login name, or left out."
         )
+    # Over TCP with SCRAM (other hosts): the password comes from libpq's own places, never the
+    # config, so that is where the agent is sent.
+    if "password authentication failed" in lowered:
+        return (
+            f"The database at {where} refused your password ({reason}); correct it in your "
+            "~/.pgpass (or the file PGPASSFILE names), or ask your admin to set a new one."
+        )
+    if "no password supplied" in lowered:
+        return (
+            f"The database at {where} asks for a password and none was found; put it in your "
+            "~/.pgpass with mode 0600 (libpq ignores a file others can read), or in the file "
+            "PGPASSFILE names."
+        )
     if "authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
         return (
             f"The database refused you at {where} ({reason}); ask your admin to run "
@@ -1093,6 +1106,18 @@ class PostgresStore:
         rows = self._rows(f"SELECT {checks}")
         held = rows[0] if rows else ()
         return tuple(name for (name, _), has in zip(names, held, strict=True) if has)
+
+    def user_may_view(self, user: str) -> bool:
+        """True when ``user`` is a login role the server lets read their own queue (view, as
+        save_interaction checks it for an interaction routed to them)."""
+        return bool(
+            self._one(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = %s "
+                "AND r.rolcanlogin AND pg_has_role(r.oid, %s, 'MEMBER'))",
+                user,
+                PERMISSION_ROLES[Permission.VIEW],
+            )
+        )
 
     def close(self) -> None:
         """Close the connection."""
