@@ -175,7 +175,7 @@ def assert_round_trip(contact: Contact, row: ImportRow, notes: Sequence[str] = (
     contact, with any control characters it held escaped (see :func:`as_exported`), and each
     note not blank as its own NOTE (line feeds kept)."""
     assert row.draft == ContactDraft.from_contact(as_exported(contact))
-    assert row.contact_notes == [printable_lines(n) for n in notes if n.strip()]
+    assert row.contact_notes == [p for n in notes if (p := printable_lines(n)).strip()]
     assert row.identities == {i.platform: i for i in contact.identities}
     assert row.type == contact.type
     assert row.contact_id == contact.id
@@ -859,7 +859,7 @@ ANY_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characte
 @given(text=ANY_TEXT, other=ANY_TEXT)
 def test_any_text_survives_export_and_import(text: str, other: str) -> None:
     contact = dataclasses.replace(hostile_contact(text), title=other + text)
-    if not text:
+    if not text.strip():  # a number or an id needs more than blanks (no store holds one)
         contact = dataclasses.replace(contact, other_phone=None, identities=())
     for version in VERSIONS:
         written = write_vcard([contact], version, notes_of(contact, other, text))
