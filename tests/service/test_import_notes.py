@@ -6,6 +6,7 @@ back, and adding one needs edit, as on the profile."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import orjson
 import pytest
@@ -281,3 +282,37 @@ def test_a_note_added_meanwhile_with_the_same_text_is_not_added_twice(
     assert [(n.text, n.created_by) for n in service.contact_notes(contact.id)] == [
         ("Called twice.", "bob")
     ]
+
+
+def test_an_import_planned_again_under_the_lock_still_adds_its_notes_once(
+    service: ContactService, service_for: Factory
+) -> None:
+    draft = ContactDraft(
+        first_name="Sam", last_name="Lee", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}
+    )
+    contact = service.create_contact(draft)
+    service.add_note(contact.id, "Prefers SMS.")
+    row = ImportRow(
+        2,
+        replace(draft, title="Buyer"),
+        frozenset({"firstName", "lastName", "cellPhone", "title"}),
+        contact_notes=["Called twice.", "Prefers SMS."],
+    )
+    bob = service_for("bob")
+    phases: list[str] = []
+
+    def bob_edits_meanwhile(phase: str, done: int, total: int) -> None:
+        # The import writes this contact, so a change to it makes the import plan again
+        # under the lock (its notes too, from what the transaction sees).
+        phases.append(phase)
+        current = bob.contact(contact.id)
+        if phase == "Matching" and done == total and current.version == 1:
+            bob.edit(current.id, replace(ContactDraft.from_contact(current), salutation="Dr"), 1)
+
+    report = service.import_contacts(ParsedFile(rows=[row]), progress=bob_edits_meanwhile)
+
+    assert phases.count("Matching") == 2
+    assert [n.text for n in report.notes_added] == ["Called twice."] and report.written
+    assert sorted(texts(service, contact.id)) == ["Called twice.", "Prefers SMS."]
+    stored = service.contact(contact.id)
+    assert (stored.title, stored.salutation) == ("Buyer", "Dr")
