@@ -1353,6 +1353,7 @@ class ContactService:
             for row in checked
             if row.contact_notes and (contact := planner.contacts.get(row.row.line)) is not None
         ]
+        # A contact the import creates (version 0) has no notes to read yet.
         stored = view.notes_of(c.id for _, c in pairs if c.version) if pairs else {}
         report.notes_added, refused = plan_notes(
             pairs,
