@@ -99,6 +99,7 @@ from contact_tui.exchange.importer import (
     CheckedRow,
     ImportOptions,
     ImportReport,
+    PlannedNote,
     PlannedWrite,
     Planner,
     Progress,
@@ -106,6 +107,7 @@ from contact_tui.exchange.importer import (
     check_row,
     match_keys,
     no_progress,
+    plan_notes,
 )
 from contact_tui.exchange.rows import ParsedFile
 from contact_tui.store.base import Change as Change
@@ -1169,8 +1171,10 @@ class ContactService:
         the good rows). Importing needs the view and add permissions; a row that updates a
         contact needs edit, and one that makes an ephemeral contact curated needs promote. A row
         whose contact changed after the file's version or modifyDate is a conflict, never a
-        silent overwrite. ``options`` carries the command line's ``--default-country`` and
-        ``--single-name`` choices.
+        silent overwrite. A row's notes become contact notes, by this user, dated now, in the
+        same transaction, each only when its contact has no note of that text yet; adding one
+        needs edit (``importer.plan_notes``). ``options`` carries the command line's
+        ``--default-country`` and ``--single-name`` choices.
         """
         self.require_use_case(UseCase.IMPORT_CONTACTS)  # view too: see its row in the table
         with paused_gc():
@@ -1209,8 +1213,9 @@ class ContactService:
         ``fmt``; ``progress`` hears ("Writing", done, total) as the writer takes them."""
         self.repo.refresh()  # a long-running app exports what is stored now
         contacts = self.export_contacts()
+        notes = self.repo.notes_of(c.id for c in contacts)
         write = formats.writer(fmt, vcard_version)
-        return Export(len(contacts), write(formats.tracked(contacts, progress)))
+        return Export(len(contacts), write(formats.tracked(contacts, progress), notes))
 
     def export_file(
         self, path: str, fmt: str, vcard_version: str = "4.0", progress: Progress = no_progress
@@ -1280,7 +1285,11 @@ class ContactService:
                 )
                 if n % 1000 == 0 or n == len(saves):
                     progress("Saving", n, len(saves))
-            report.written = bool(saves)
+            # A note someone added meanwhile with the same text is not added twice.
+            report.notes_added = _notes_still_new(uow, report.notes_added)
+            for note in report.notes_added:
+                uow.add_note(_new_id(), note.contact_id, note.text)  # audited by the store
+            report.written = bool(saves or report.notes_added)
         return report
 
     def _soft_duplicates(self, created: list[PlannedWrite]) -> list[tuple[int, str]]:
@@ -1356,6 +1365,28 @@ class ContactService:
             if n % 200 == 0 or n == len(checked):
                 progress("Matching", n, len(checked))
         report.warnings.extend(planner.warnings)
+        # The notes the rows add, against the notes their contacts have now; a row refused
+        # for its notes (no edit permission) writes nothing, its contact included.
+        pairs = [
+            (row, contact)
+            for row in checked
+            if row.contact_notes and (contact := planner.contacts.get(row.row.line)) is not None
+        ]
+        # A contact the import creates (version 0) has no notes to read yet.
+        stored = view.notes_of(c.id for _, c in pairs if c.version) if pairs else {}
+        report.notes_added, refused = plan_notes(
+            pairs,
+            {cid: [n.text for n in notes] for cid, notes in stored.items()},
+            self.allowed(UseCase.ADD_NOTE),
+        )
+        if refused:
+            lines = {p.line for p in refused}
+            report.problems.extend(refused)
+            report.unchanged -= len(lines - {w.line for w in writes})
+            writes = [w for w in writes if w.line not in lines]
+            report.created = [w for w in report.created if w.line not in lines]
+            report.updated = [w for w in report.updated if w.line not in lines]
+            report.single_name_lines = [n for n in report.single_name_lines if n not in lines]
         report.problems.sort(key=lambda p: p.line)
         return report, writes
 
@@ -1431,6 +1462,15 @@ def _still_valid(
         if replace(now, last_interaction_date=None) != replace(before, last_interaction_date=None):
             return False
     return True
+
+
+def _notes_still_new(uow: StoreTransaction, planned: list[PlannedNote]) -> list[PlannedNote]:
+    """The planned notes whose contact still has no note of their text, as of ``uow``."""
+    if not planned:
+        return planned
+    stored = uow.notes_of({n.contact_id for n in planned})
+    texts = {cid: {n.text for n in notes} for cid, notes in stored.items()}
+    return [n for n in planned if n.text not in texts.get(n.contact_id, ())]
 
 
 def _split_name(name: str) -> tuple[str, str]:

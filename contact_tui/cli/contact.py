@@ -8,6 +8,7 @@ import sys
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_CONFLICT, EXIT_INVALID, EXIT_OK, CliError
 from contact_tui.cli.flags import apply_flags, flag_for
+from contact_tui.cli.notes import note_lines
 from contact_tui.cli.render import (
     contact_history_lines,
     contact_label,
@@ -17,7 +18,7 @@ from contact_tui.cli.render import (
     merge_plan_lines,
     search_lines,
 )
-from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc
+from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc, note_to_doc
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import Contact
@@ -119,18 +120,28 @@ def cmd_contact_promote(ctx: Context) -> int:
 
 
 def cmd_contact_show(ctx: Context) -> int:
-    """Show one contact; --history adds its audit trail."""
+    """Show one contact and its notes (newest first); --history adds its audit trail.
+
+    With --json the contact's document has its notes in a ``notes`` array (Genesys Note
+    objects, newest first), as ``contact note list --json`` gives them."""
     service = ctx.service()
     contact = service.contact(ctx.args.id)
     if contact.id != ctx.args.id:
         ctx.out.warn_info(f"Contact {ctx.args.id} was merged into {contact.id}; showing that.")
+    notes = service.contact_notes(contact.id)
+    doc = {**contact_to_doc(contact), "notes": [note_to_doc(n) for n in notes]}
+    lines = contact_lines(contact)
+    if notes:
+        lines += ["", f"Notes ({len(notes)})"]
+        for note in notes:
+            lines += note_lines(note)
     if not ctx.args.history:
-        ctx.out.result(contact_to_doc(contact), contact_lines(contact))
+        ctx.out.result(doc, lines)
         return EXIT_OK
     records = service.audit(contact.id)
     ctx.out.result(
-        {"contact": contact_to_doc(contact), "history": [audit_to_doc(r) for r in records]},
-        [*contact_lines(contact), "", "History", *history_lines(records)],
+        {"contact": doc, "history": [audit_to_doc(r) for r in records]},
+        [*lines, "", "History", *history_lines(records)],
     )
     return EXIT_OK
 

@@ -176,6 +176,7 @@ def cmd_import(ctx: Context) -> int:
             "created": [{"line": w.line, "id": w.contact.id} for w in report.created],
             "updated": [{"line": w.line, "id": w.contact.id} for w in report.updated],
             "unchanged": report.unchanged,
+            "notesAdded": [{"line": n.line, "contactId": n.contact_id} for n in report.notes_added],
             "problems": [
                 {"line": p.line, "kind": p.kind, "message": p.message} for p in report.problems
             ],

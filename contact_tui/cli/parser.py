@@ -311,7 +311,7 @@ def _add_contact_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) ->
     add.add_argument("--interaction", metavar="ID", help="link the new contact to this interaction")
     _allow_duplicate(add)
     cast(ValuesParser, add).accept_values()  # csub's parser_class
-    show = _command(csub, "show", "contact show", "show a contact", common)
+    show = _command(csub, "show", "contact show", "show a contact and its notes", common)
     show.add_argument("id", metavar="ID")
     show.add_argument("--history", action="store_true", help="add the contact's audit trail")
     for name, verb in (("edit", "change a contact's fields"), ("promote", "add to Contacts")):

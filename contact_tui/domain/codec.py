@@ -43,9 +43,9 @@ from contact_tui.domain.text import fold
 
 Doc = dict[str, Any]
 
-# Keys that exist only in this store and are left out of a Genesys export.
-# ``notes`` is local too: Genesys keeps notes apart from the contact (its notes API).
-LOCAL_KEYS = ("version", "createdBy", "modifiedBy", "lastInteractionDate", "webChatId", "notes")
+# Keys that exist only in this store and are left out of a Genesys export. (A contact's notes
+# are not on its document: they are documents of their own, as Genesys keeps them apart.)
+LOCAL_KEYS = ("version", "createdBy", "modifiedBy", "lastInteractionDate", "webChatId")
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
@@ -345,8 +345,6 @@ def contact_to_doc(contact: Contact) -> Doc:
     doc["surveyOptOut"] = contact.survey_opt_out
     if contact.external_system_url:
         doc["externalSystemUrl"] = contact.external_system_url
-    if contact.notes:
-        doc["notes"] = contact.notes
     if contact.create_date is not None:
         doc["createDate"] = format_date(contact.create_date)
     if contact.modify_date is not None:
@@ -362,7 +360,12 @@ def contact_to_doc(contact: Contact) -> Doc:
 
 
 def contact_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Contact:
-    """A store document as a contact; raises DocumentError naming the bad key."""
+    """A store document as a contact; raises DocumentError naming the bad key.
+
+    An earlier version's ``notes`` key is not read: the stores move it into the contact's
+    first note (``store.upgrade``: the embedded store when it opens, PostgreSQL in ``db
+    init``), and PostgreSQL refuses to store a contact holding it.
+    """
     if not isinstance(doc, Mapping):
         raise DocumentError("contacts", doc_id, "not an object")
     r = _Reader("contacts", doc, doc_id or str(doc.get("id", "")))
@@ -401,7 +404,6 @@ def contact_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Contact:
         identities=_identities_from_doc(r),
         survey_opt_out=r.flag("surveyOptOut"),
         external_system_url=r.text("externalSystemUrl"),
-        notes=r.text("notes"),
         create_date=r.date("createDate"),
         modify_date=r.date("modifyDate"),
         version=version if version is not None else 0,

@@ -50,7 +50,6 @@ class ContactDraft:
     address: dict[str, str] = field(default_factory=dict)
     survey_opt_out: bool = False
     external_system_url: str = ""
-    notes: str = ""
 
     @classmethod
     def from_contact(cls, contact: Contact) -> ContactDraft:
@@ -112,7 +111,6 @@ class CheckedFields:
     address: Address
     survey_opt_out: bool
     external_system_url: str
-    notes: str
 
     def apply_to(self, contact: Contact) -> Contact:
         """A copy of ``contact`` holding these values (identities and bookkeeping kept).

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from contact_tui.domain.model import EmailKind, PhoneKind
-from contact_tui.domain.rules import MAX_NAME_LENGTH, validate_name, validate_notes, validate_text
+from contact_tui.domain.rules import MAX_NAME_LENGTH, validate_name, validate_text
 
 
 class FieldKind(StrEnum):
@@ -27,7 +27,6 @@ class FieldKind(StrEnum):
 
     NAME = "name"  # one line; letters of every script; may be required
     TEXT = "text"  # one optional line
-    NOTES = "notes"  # free text that may span lines
     PHONE = "phone"  # a phone number, checked against the default country
     SMS = "sms"  # whether a phone slot accepts SMS
     EMAIL = "email"  # an email address
@@ -36,7 +35,7 @@ class FieldKind(StrEnum):
 
 
 # Kinds whose value is text checked by a length-and-characters rule.
-_TEXT_KINDS = frozenset((FieldKind.NAME, FieldKind.TEXT, FieldKind.NOTES, FieldKind.ADDRESS))
+_TEXT_KINDS = frozenset((FieldKind.NAME, FieldKind.TEXT, FieldKind.ADDRESS))
 
 
 @dataclass(frozen=True)
@@ -74,13 +73,11 @@ class Field:
     def check_text(self, text: str) -> str:
         """Apply a text field's rule and return the clean value; raises RuleError.
 
-        Only for name, text, notes and address fields: phones and emails have their own
+        Only for name, text and address fields: phones and emails have their own
         checks (in the draft), which need more than the text.
         """
         if self.kind == FieldKind.NAME:
             return validate_name(text, self.label, required=self.required)
-        if self.kind == FieldKind.NOTES:
-            return validate_notes(text, self.label, max_length=self.max_length)
         if self.kind in _TEXT_KINDS:
             return validate_text(text, self.label, max_length=self.max_length)
         raise ValueError(f"{self.id} is not a text field")
@@ -264,17 +261,6 @@ FIELDS: tuple[Field, ...] = (
         flag_help="link to this customer in another system",
         on_form=False,
     ),
-    # Notes have neither a flag nor a form row: the CLI and the form leave them as they are.
-    Field(
-        "notes",
-        "Notes",
-        "notes",
-        FieldKind.NOTES,
-        "notes",
-        "Free-form notes; may span several lines inside quotes",
-        10_000,
-        on_form=False,
-    ),
 )
 
 FIELD_BY_ID: dict[str, Field] = {f.id: f for f in FIELDS}
@@ -286,7 +272,8 @@ def fields_of(*kinds: FieldKind, fields: Iterable[Field] = FIELDS) -> tuple[Fiel
 
 
 NAME_FIELDS = fields_of(FieldKind.NAME)
-# Single-value text fields held directly on the contact: names, salutation, title, URL, notes.
-TEXT_FIELDS = fields_of(FieldKind.NAME, FieldKind.TEXT, FieldKind.NOTES)
+# Single-value text fields held directly on the contact: names, salutation, title, URL. (A
+# contact's notes are documents of their own: domain.model.Note.)
+TEXT_FIELDS = fields_of(FieldKind.NAME, FieldKind.TEXT)
 ADDRESS_FIELDS = fields_of(FieldKind.ADDRESS)
 ADDRESS_PARTS = tuple(f.part for f in ADDRESS_FIELDS)  # "address1", ..., "countryCode"

@@ -261,7 +261,6 @@ class Contact:
     identities: tuple[MessagingIdentity, ...] = ()
     survey_opt_out: bool = False
     external_system_url: str = ""
-    notes: str = ""
     create_date: datetime | None = None
     modify_date: datetime | None = None
     version: int = 0

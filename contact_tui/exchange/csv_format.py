@@ -1,7 +1,11 @@
 """Contacts as CSV: one row per contact, one column per field, Genesys camelCase names.
 
 The documented header is :data:`COLUMNS` (``columns_markdown()`` renders it for the README and
-the CLI help). :func:`write_csv` always writes exactly that header; :func:`read_csv` is
+the CLI help). :func:`write_csv` always writes exactly that header; its ``notes`` column holds
+the contact's notes (documents of their own, oldest first) with a line holding only ``---``
+between two of them (:func:`join_notes`), which :func:`read_csv` splits back into notes
+(:func:`split_notes`); an import adds each note the contact does not have yet, so importing an
+export again adds none. Another program's notes column is one note. :func:`read_csv` is
 forgiving about what spreadsheets and CRMs produce:
 
 * Header names match ignoring case, spaces, underscores, hyphens and dots ("First Name",
@@ -48,7 +52,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, TypeVar
@@ -68,12 +72,21 @@ from contact_tui.domain.model import (
     ContactType,
     EmailKind,
     MessagingIdentity,
+    Note,
     PhoneKind,
     PhoneNumber,
     Platform,
 )
 from contact_tui.domain.text import printable, printable_lines
-from contact_tui.exchange.rows import FileFormatError, FileProblem, ImportRow, ParsedFile, decode
+from contact_tui.exchange.rows import (
+    NO_NOTES,
+    FileFormatError,
+    FileProblem,
+    ImportRow,
+    NotesByContact,
+    ParsedFile,
+    decode,
+)
 
 __all__ = [
     "COLUMNS",
@@ -86,7 +99,9 @@ __all__ = [
     "Column",
     "columns_markdown",
     "detect_dialect",
+    "join_notes",
     "read_csv",
+    "split_notes",
     "write_csv",
 ]
 
@@ -107,6 +122,11 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("type", "Ephemeral, Identified or Curated; empty leaves it to the importer"),
     # The contact's fields, from the field table: names, phones, emails, address, and more.
     *(Column(f.column, f.column_help, f.aliases) for f in FIELDS),
+    Column(
+        "notes",
+        "The contact's notes, oldest first, one after another with a line holding only --- "
+        "between them; may span several lines inside quotes",
+    ),
     Column("whatsAppId", "WhatsApp number, e.g. +447700900123"),
     Column("whatsAppDisplayName", "WhatsApp display name"),
     Column("facebookIds", f"Facebook page-scoped ids, {_IDS_HINT}"),
@@ -195,6 +215,52 @@ def _guard(text: str) -> str:
     return "'" + text if _NEEDS_GUARD.match(text) else text
 
 
+# Our notes column holds a contact's notes, oldest first, with a line holding only
+# NOTE_SEPARATOR between two notes. A line of a note that is the separator, or the separator
+# after backslashes (spaces around it aside), is written with one more backslash in front,
+# which reading takes off again: every note comes back as it was.
+NOTE_SEPARATOR: Final = "---"
+_ESCAPED_SEPARATOR = re.compile(r"\\*---")
+
+
+def join_notes(texts: Iterable[str]) -> str:
+    """The notes column's cell for notes ``texts`` (oldest first); :func:`split_notes`
+    gives them back."""
+    return f"\n\n{NOTE_SEPARATOR}\n\n".join(
+        "\n".join(_escape_separator(line) for line in text.split("\n")) for text in texts
+    )
+
+
+def _escape_separator(line: str) -> str:
+    if not _ESCAPED_SEPARATOR.fullmatch(line.strip()):
+        return line
+    start = len(line) - len(line.lstrip())
+    return f"{line[:start]}\\{line[start:]}"
+
+
+def split_notes(cell: str) -> list[str]:
+    """The notes a notes cell holds (see :func:`join_notes`), blank ones left out. The blank
+    line on each side of a separator is the separator's, when there is one (a cell typed
+    by hand may have none)."""
+    notes: list[str] = []
+    lines: list[str] = []
+    after_separator = False
+    for line in _LINE_BREAKS.split(cell):
+        bare = line.strip()
+        if bare == NOTE_SEPARATOR:
+            notes.append("\n".join(lines[:-1] if lines and not lines[-1] else lines))
+            lines = []
+            after_separator = True
+            continue
+        if after_separator and not line:
+            after_separator = False
+            continue
+        after_separator = False
+        lines.append(line.replace("\\", "", 1) if _ESCAPED_SEPARATOR.fullmatch(bare) else line)
+    notes.append("\n".join(lines))
+    return [note for note in notes if note.strip()]
+
+
 def _printable(column: str, text: str) -> str:
     """A cell's text without control characters (see the module notes); notes keep their
     line feeds."""
@@ -226,11 +292,12 @@ def _cell(contact: Contact, spec: Field) -> str:
     return str(getattr(holder, spec.attr))
 
 
-def _row(contact: Contact) -> dict[str, str]:
+def _row(contact: Contact, notes: Sequence[Note]) -> dict[str, str]:
     row: dict[str, str] = {
         "id": contact.id,
         "type": contact.type.value,
         **{spec.column: _cell(contact, spec) for spec in FIELDS},
+        "notes": join_notes(note.text for note in notes),
         "createDate": format_date(contact.create_date) if contact.create_date else "",
         "modifyDate": format_date(contact.modify_date) if contact.modify_date else "",
         "version": str(contact.version),
@@ -245,8 +312,9 @@ def _row(contact: Contact) -> dict[str, str]:
     return row
 
 
-def write_csv(contacts: Iterable[Contact]) -> str:
-    """The documented header and one row per contact, as RFC 4180 text (``\\r\\n`` line ends).
+def write_csv(contacts: Iterable[Contact], notes: NotesByContact = NO_NOTES) -> str:
+    """The documented header and one row per contact, as RFC 4180 text (``\\r\\n`` line ends);
+    each contact's notes (``notes``, by contact id) are in its notes cell (:func:`join_notes`).
 
     Phones are written in international form when searchable, so reading the file back under
     any default country gives the same E.164; other numbers are written as typed. Control
@@ -257,7 +325,7 @@ def write_csv(contacts: Iterable[Contact]) -> str:
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(HEADER)
     for contact in contacts:
-        row = _row(contact)
+        row = _row(contact, notes.get(contact.id, ()))
         writer.writerow([_guard(_printable(name, row.get(name, ""))) for name in HEADER])
     return out.getvalue()
 
@@ -504,6 +572,7 @@ class _RowReader:
         for spec in TEXT_FIELDS:
             if self.has(spec.column):
                 setattr(draft, spec.attr, self.text(spec.column))
+        row.contact_notes = split_notes(self.text("notes"))
         for spec in fields_of(FieldKind.PHONE):
             sms = _SMS_OF_PHONE[spec.phone_kind]
             if not (self.has(spec.column) or self.has(sms.column)):
@@ -616,11 +685,12 @@ _DIALECT_NOTES: Final[dict[str, str]] = {
 class _Role:
     """What one column of a foreign dialect holds.
 
-    ``what`` is "text" (``key`` is a field id), "display" (a display name, used when the name
-    columns are empty), "phone" or "email" (``key`` is the slot its label names: "work",
-    "home", "cell", "other", or "" when it names none), "phone-label" or "email-label" (the
-    cell is the label of the values with the same ``group``), "address" (``key`` is the part)
-    or "quiet" (a column that only describes another one: Outlook's "E-mail Type").
+    ``what`` is "text" (``key`` is a field id), "notes" (the cell is one contact note),
+    "display" (a display name, used when the name columns are empty), "phone" or "email"
+    (``key`` is the slot its label names: "work", "home", "cell", "other", or "" when it names
+    none), "phone-label" or "email-label" (the cell is the label of the values with the same
+    ``group``), "address" (``key`` is the part) or "quiet" (a column that only describes
+    another one: Outlook's "E-mail Type").
     """
 
     what: str
@@ -662,7 +732,7 @@ _OUTLOOK: Final[dict[str, _Role]] = {
     **_roles("text", "lastName", "Last Name"),
     **_roles("text", "salutation", "Title"),
     **_roles("text", "title", "Job Title"),
-    **_roles("text", "notes", "Notes"),
+    **_roles("notes", "notes", "Notes"),
     **_roles("phone", "work", "Business Phone", "Business Phone 2", "Company Main Phone"),
     **_roles("phone", "home", "Home Phone", "Home Phone 2"),
     **_roles("phone", "cell", "Mobile Phone"),
@@ -714,7 +784,7 @@ _THUNDERBIRD: Final[dict[str, _Role]] = {
     **_roles("text", "lastName", "Last Name"),
     **_roles("display", "", "Display Name"),
     **_roles("text", "title", "Job Title"),
-    **_roles("text", "notes", "Notes"),
+    **_roles("notes", "notes", "Notes"),
     **_roles("email", "", "Primary Email", "Secondary Email", "Second Email"),
     **_roles("phone", "work", "Work Phone"),
     **_roles("phone", "home", "Home Phone"),
@@ -726,7 +796,7 @@ _THUNDERBIRD: Final[dict[str, _Role]] = {
 
 _GOOGLE_COMMON: Final[dict[str, _Role]] = {
     **_roles("display", "", "Name"),
-    **_roles("text", "notes", "Notes"),
+    **_roles("notes", "notes", "Notes"),
 }
 
 _GOOGLE_LEGACY_COLUMNS: Final[dict[str, _Role]] = {
@@ -1058,7 +1128,7 @@ class _DialectRowReader:
     def cell(self, i: int) -> str:
         """Cell ``i`` as :func:`_clean` gives it (a row is as wide as the header here)."""
         role = self.header.roles.get(i)
-        return _clean(self.cells[i], notes=role is not None and role.key == "notes")
+        return _clean(self.cells[i], notes=role is not None and role.what == "notes")
 
     def warn(self, message: str, cell: int | None = None) -> None:
         line = self.line if cell is None else self.line_of(cell)
@@ -1075,6 +1145,11 @@ class _DialectRowReader:
             if role.what == "text":
                 self.text(role.key, text)
                 self.at(i, role.key)
+            elif role.what == "notes":
+                # Another program's notes are one note: its writer knows nothing of ours.
+                if text:
+                    self.row.contact_notes.append(text)
+                    self.at(i, "notes")
             elif role.what == "display":
                 display, display_cell = text, i
             elif role.what in ("phone-label", "email-label", "address-label"):

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from contact_tui.domain.model import Contact
 from contact_tui.exchange.csv_format import read_csv, write_csv
 from contact_tui.exchange.genesys import read_genesys, write_genesys
-from contact_tui.exchange.rows import FileFormatError, ParsedFile
+from contact_tui.exchange.rows import FileFormatError, NotesByContact, ParsedFile
 from contact_tui.exchange.vcard import read_vcard, write_vcard
 from contact_tui.store.safefs import replace_file
 
@@ -35,13 +35,20 @@ class Format:
     title: str
     suffixes: tuple[str, ...]
     read: Callable[[bytes], ParsedFile]
-    write: Callable[[Iterable[Contact]], str]
+    # The contacts, and their notes by contact id (oldest first), as the file's text.
+    write: Callable[[Iterable[Contact], NotesByContact], str]
 
 
 FORMATS: dict[str, Format] = {
     "genesys": Format("genesys", "Genesys Cloud JSON", (".json",), read_genesys, write_genesys),
     "csv": Format("csv", "CSV", (".csv", ".tsv", ".txt"), read_csv, write_csv),
-    "vcard": Format("vcard", "vCard", (".vcf", ".vcard"), read_vcard, write_vcard),
+    "vcard": Format(
+        "vcard",
+        "vCard",
+        (".vcf", ".vcard"),
+        read_vcard,
+        lambda contacts, notes: write_vcard(contacts, "4.0", notes),
+    ),
 }
 VCARD_VERSIONS = ("4.0", "3.0")
 
@@ -50,10 +57,12 @@ class ExchangeError(Exception):
     """A file cannot be read or written; the message names it and says why."""
 
 
-def writer(name: str, vcard_version: str = "4.0") -> Callable[[Iterable[Contact]], str]:
-    """The function that writes contacts in format ``name``."""
+def writer(
+    name: str, vcard_version: str = "4.0"
+) -> Callable[[Iterable[Contact], NotesByContact], str]:
+    """The function that writes contacts, and their notes by contact id, in format ``name``."""
     if name == "vcard":
-        return lambda contacts: write_vcard(contacts, vcard_version)
+        return lambda contacts, notes: write_vcard(contacts, vcard_version, notes)
     return FORMATS[name].write
 
 

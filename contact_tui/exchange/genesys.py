@@ -5,6 +5,17 @@ empty values left out, PhoneNumber objects with ``display``, ``e164``, ``country
 ``userInput``, ``acceptsSMS`` and ``extension`` (an integer), messaging identities,
 ``surveyOptOut``, ``type``, and ``createDate``/``modifyDate`` in ISO-8601 with a Z.
 
+Contact notes: Genesys keeps them apart from the contact (its notes API,
+``/api/v2/externalcontacts/contacts/{contactId}/notes``), so an ``ExternalContact`` has no
+notes. An export carries a contact's notes in a local ``notes`` key of its object: an array,
+oldest first, of Genesys ``Note`` objects (``id``, ``entityId``, ``entityType`` "Contact",
+``noteText``, ``createDate``, ``modifyDate``, ``createdBy`` ``{"id": user}``), left out when
+the contact has none; a script can post each one to the notes API. Import reads that array
+(each object's ``noteText``; a plain string in it is a note's text too) and, from files an
+earlier version wrote, ``notes`` as one string (one note). Each note the contact does not
+already have is added by the importing user, now (the file's authors and dates are not
+kept: the store sets who and when), so importing an export again adds none.
+
 Import reads such an array, a single object, or a page as the API returns it
 (``{"entities": [...], "pageSize": ...}``), and knows the line each object starts on, so every
 problem is reported as "line N: ...". Keys Genesys has and contact-tui does not (``division``,
@@ -23,12 +34,14 @@ import phonenumbers
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
-from contact_tui.domain.model import Contact, ContactType, PhoneKind, PhoneNumber
+from contact_tui.domain.model import Contact, ContactType, Note, PhoneKind, PhoneNumber
 from contact_tui.exchange.rows import (
     ALL_FIELDS,
+    NO_NOTES,
     FileFormatError,
     FileProblem,
     ImportRow,
+    NotesByContact,
     ParsedFile,
     decode,
 )
@@ -95,9 +108,22 @@ def contact_to_genesys(contact: Contact) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in _EXPORTED_LOCALS}
 
 
-def write_genesys(contacts: Iterable[Contact]) -> str:
-    """A JSON array of contacts, two-space indented, one key per line, ending in a newline."""
-    data = [contact_to_genesys(c) for c in contacts]
+def note_to_genesys(note: Note) -> dict[str, Any]:
+    """One contact note as a Genesys ``Note`` object (no local keys)."""
+    doc = docs.note_to_doc(note)
+    return {k: v for k, v in doc.items() if k not in ("version", "modifiedBy")}
+
+
+def write_genesys(contacts: Iterable[Contact], notes: NotesByContact = NO_NOTES) -> str:
+    """A JSON array of contacts, two-space indented, one key per line, ending in a newline;
+    a contact with notes (``notes``, by contact id) has them in its local ``notes`` array."""
+    data = []
+    for contact in contacts:
+        obj = contact_to_genesys(contact)
+        own = notes.get(contact.id, ())
+        if own:
+            obj["notes"] = [note_to_genesys(n) for n in own]
+        data.append(obj)
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
@@ -153,6 +179,7 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
     errors: dict[str, str] = {}
     if not isinstance(raw_id, str):
         errors["id"] = f"expected text, found {_json_kind(raw_id)}"
+    notes = _notes(obj.get("notes"), errors)
     draft = ContactDraft.from_contact(contact)
     inputs: dict[PhoneKind, str] = {}
     given: dict[PhoneKind, PhoneNumber] = {}
@@ -186,7 +213,33 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         given_phones=given,
         warnings=warnings,
         errors=errors,
+        contact_notes=notes,
     )
+
+
+def _notes(value: object, errors: dict[str, str]) -> list[str]:
+    """The note texts of an object's ``notes``: an array of Note objects (or of texts), or
+    one text (an earlier version's export); anything else is an error under "notes"."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    texts: list[str] = []
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            text = item.get("noteText") if isinstance(item, dict) else item
+            if not isinstance(text, str):
+                found = _json_kind(text if isinstance(item, dict) else item)
+                errors["notes"] = (
+                    f"note {n + 1} has no noteText (text), found {found}; each note is a Note "
+                    'object like {"noteText": "..."}'
+                )
+                return []
+            if text.strip():
+                texts.append(text)
+        return texts
+    errors["notes"] = f"expected an array of Note objects, found {_json_kind(value)}"
+    return []
 
 
 def _with_calling_code(
@@ -246,9 +299,10 @@ def _unread_whatsapp(number: Mapping[str, Any]) -> list[str]:
 
 
 def _present(obj: Mapping[str, Any]) -> frozenset[str]:
-    """Every field, except our local ones the object does not carry: Genesys keeps notes
-    apart from contacts, and has no web-chat identity, so a file without them leaves ours."""
-    local = {"notes": "notes", "webChatId": "identity.webchat"}
+    """Every field, except our local ones the object does not carry: Genesys has no web-chat
+    identity, so a file without one leaves ours. (Notes are never a field: a row adds the
+    notes it has and never removes any.)"""
+    local = {"webChatId": "identity.webchat"}
     return ALL_FIELDS - {field for key, field in local.items() if key not in obj}
 
 

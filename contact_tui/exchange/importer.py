@@ -10,6 +10,11 @@ row, what the file asks for and what is wrong with it:
    or email), and works out the contact to create or the update to make, refusing rows that
    would undo someone else's newer change (a version conflict), describe a contact an earlier
    row already described, or need a permission the user lacks.
+3. :func:`plan_notes` works out the contact notes the rows add: each note of a row whose
+   text (cleaned by the note rule) its contact does not already have, so importing a file
+   again, or an export of the same store, adds none. Adding a note needs edit, as it does on
+   the profile; a row that would add one without it is refused (a permission problem), even
+   when it creates its contact.
 
 Nothing here imports Textual or touches a store document.
 """
@@ -17,7 +22,7 @@ Nothing here imports Textual or touches a store document.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -49,6 +54,7 @@ from contact_tui.domain.rules import (
     phone_key,
     region_for_country,
     region_for_country_code,
+    validate_note,
     validate_text,
 )
 from contact_tui.domain.text import fold
@@ -68,6 +74,7 @@ _LABELS = {
     "createDate": "Created (createDate)",
     "modifyDate": "Modified (modifyDate)",
     "contact": "Contact",
+    "notes": "Notes",
 }
 
 _PLATFORM_ORDER = {p: n for n, p in enumerate(Platform)}
@@ -194,6 +201,8 @@ class CheckedRow:
     single_name: str = ""
     # Notes about what checking did (a number kept as typed, marks dropped).
     notes: tuple[str, ...] = ()
+    # The row's contact notes, each as the note rule cleans it, repeats left out.
+    contact_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +215,15 @@ class PlannedWrite:
     action: str  # "create", "update" or "promote"
 
 
+@dataclass(frozen=True)
+class PlannedNote:
+    """A contact note an import will add (by the importing user, dated when it is written)."""
+
+    line: int
+    contact_id: str
+    text: str
+
+
 @dataclass
 class ImportReport:
     """What an import did, or (on a dry run, or when a row was bad) what it would have done."""
@@ -214,6 +232,8 @@ class ImportReport:
     created: list[PlannedWrite] = field(default_factory=list)
     updated: list[PlannedWrite] = field(default_factory=list)
     unchanged: int = 0
+    # The contact notes added (or, on a dry run, that would be), in row order.
+    notes_added: list[PlannedNote] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: bool = False
@@ -239,6 +259,9 @@ class ImportReport:
         counts = (
             f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
         )
+        if self.notes_added:
+            added = len(self.notes_added)
+            counts += f", {added} {'note' if added == 1 else 'notes'} added"
         if self.dry_run:
             verdict = "Dry run: nothing was written."
             if self.problems:
@@ -367,6 +390,7 @@ def check_row(
                 errors[name_field] = f"{_label(name_field)} is required. {refusal}"
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
+    contact_notes = _checked_notes(row.contact_notes, errors)
     for platform, identity in row.identities.items():
         try:
             for text in (*identity.ids, identity.display_name, identity.handle):
@@ -405,7 +429,24 @@ def check_row(
             first_name="" if not row.draft.first_name.strip() else fields.first_name,
             last_name="" if not row.draft.last_name.strip() else fields.last_name,
         )
-    return CheckedRow(row, fields, {k: r for k, (r, _) in regions.items()}, single, tuple(notes))
+    return CheckedRow(
+        row, fields, {k: r for k, (r, _) in regions.items()}, single, tuple(notes), contact_notes
+    )
+
+
+def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, ...]:
+    """A row's contact notes as the note rule cleans them (as the profile's note would be),
+    a text the row repeats once; a note the rule refuses is an error under "notes"."""
+    found: dict[str, None] = {}
+    for n, text in enumerate(texts, 1):
+        if not text.strip():
+            continue
+        try:
+            found.setdefault(validate_note(text))
+        except RuleError as err:
+            errors["notes"] = f"note {n} of {len(texts)}: {err}" if len(texts) > 1 else str(err)
+            return ()
+    return tuple(found)
 
 
 def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:
@@ -548,6 +589,8 @@ class Planner:
     _planned_keys: dict[str, list[str]] = field(default_factory=dict)  # key -> contact ids
     _planned_names: dict[str, Name] = field(default_factory=dict)  # contact id -> its name
     warnings: list[str] = field(default_factory=list)
+    # Row line -> the contact the row creates, updates or leaves as it is (where its notes go).
+    contacts: dict[int, Contact] = field(default_factory=dict)
 
     def plan(self, checked: CheckedRow) -> PlannedWrite | RowProblem | None:
         """The write one row needs; None when the stored contact already says the same."""
@@ -563,6 +606,7 @@ class Planner:
         if contact is None and found is not None and result is None:
             contact = found[0]
         if contact is not None:
+            self.contacts[row.line] = contact
             self._planned[contact.id] = row.line
             self._planned_names[contact.id] = _folded_name(contact.first_name, contact.last_name)
             for key in match_keys(contact):
@@ -775,6 +819,45 @@ class Planner:
             return RowProblem(row.line, conflict, ProblemKind.CONFLICT)
         updated = replace(updated, modify_date=self.now, modified_by=self.user)
         return PlannedWrite(row.line, updated, current, action)
+
+
+def plan_notes(
+    rows: Iterable[tuple[CheckedRow, Contact]],
+    stored: Mapping[str, Iterable[str]],
+    can_edit: bool,
+) -> tuple[list[PlannedNote], list[RowProblem]]:
+    """The contact notes the rows add, and the rows refused for them (see the module
+    docstring): ``rows`` pairs each planned row with its contact, ``stored`` gives the note
+    texts each contact has now (by id), ``can_edit`` whether the user holds edit. A note is
+    left out when its contact already has a note of exactly that text, or an earlier row
+    added one."""
+    added: list[PlannedNote] = []
+    problems: list[RowProblem] = []
+    texts: dict[str, set[str]] = {}
+    for checked, contact in rows:
+        if not checked.contact_notes:
+            continue
+        have = texts.get(contact.id)
+        if have is None:
+            have = texts[contact.id] = set(stored.get(contact.id, ()))
+        new = [text for text in checked.contact_notes if text not in have]
+        if not new:
+            continue
+        if not can_edit:
+            count = f"{len(new)} {'note' if len(new) == 1 else 'notes'}"
+            problems.append(
+                RowProblem(
+                    checked.row.line,  # the row's line: the service leaves out its write
+                    f"would add {count} to {_name(contact)}, which needs the "
+                    f"{Permission.EDIT.value} permission; import the file without its notes",
+                    ProblemKind.PERMISSION,
+                )
+            )
+            continue
+        have.update(new)
+        line = checked.row.line_of("notes")
+        added.extend(PlannedNote(line, contact.id, text) for text in new)
+    return added, problems
 
 
 def _name(contact: Contact) -> str:

@@ -12,6 +12,7 @@ Nothing here imports Textual or touches the store.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from contact_tui.domain.model import (
     ContactType,
     EmailKind,
     MessagingIdentity,
+    Note,
     PhoneKind,
     PhoneNumber,
     Platform,
@@ -39,7 +41,7 @@ IDENTITY_FIELDS = tuple(
 FLAG_FIELDS = ("surveyOptOut",)
 ALL_FIELDS = frozenset(
     (
-        *(f.id for f in TEXT_FIELDS),  # names, salutation, title, externalSystemUrl, notes
+        *(f.id for f in TEXT_FIELDS),  # names, salutation, title, externalSystemUrl
         *PHONE_FIELDS,
         *SMS_FIELDS,
         *EMAIL_FIELDS,
@@ -48,6 +50,12 @@ ALL_FIELDS = frozenset(
         *FLAG_FIELDS,
     )
 )
+
+
+# The contact notes an export writes, by contact id, each contact's oldest first (a contact
+# without notes need not be in it).
+NotesByContact = Mapping[str, Sequence[Note]]
+NO_NOTES: NotesByContact = {}
 
 
 # What an id from a file may look like (a Genesys UUID, a CRM key): no spaces, slashes or
@@ -92,6 +100,10 @@ class ImportRow:
     # Problems in this row's raw values that a reader can see before the rules run (a "maybe" in
     # an SMS column, a date that is not a date). Keys are field ids, as in DraftCheck.errors.
     errors: dict[str, str] = field(default_factory=dict)
+    # The contact notes the record carries (a vCard's NOTEs, a CSV notes cell, a Genesys
+    # object's notes), as text, oldest first: the import adds each one the contact does not
+    # already have (``importer.plan_notes``); a record without notes never removes any.
+    contact_notes: list[str] = field(default_factory=list)
     # The line each field's value is on, where that is not ``line``: a card's EMAIL on its
     # seventh line, a cell after a quoted note of several lines. Keys are field ids (as in
     # ``errors``: "workEmail", "address.city", "modifyDate"); a field not listed is on ``line``.

@@ -26,7 +26,7 @@ decodes the whole file before unfolding):
   (the importer's ``--single-name`` decides). A company's card (``KIND:org``, Apple's
   ``X-ABShowAs:COMPANY``) without a person's name has its organisation (ORG) as that single
   name and is marked ``company``.
-* TITLE, NOTE (several joined by a blank line), the first (or preferred) ADR (street, extended,
+* TITLE, each NOTE as a contact note of its own, the first (or preferred) ADR (street, extended,
   locality, region, code, country; a street of several lines keeps them: its first line is
   address line 1, the others line 2), UID (``urn:uuid:`` removed), REV.
 * TEL and EMAIL: values whose type names a slot (cell/mobile/iphone, work, home; for email
@@ -38,7 +38,7 @@ decodes the whole file before unfolding):
   number goes to Other even when it is also "work"; a ``sip:`` (or other non-tel URI) TEL is a
   warning, not a number.
 * ``present``: a card from elsewhere (a phone, khard) always names the contact; its title,
-  notes, address and each phone and email slot are present only when the card has them, and
+  address and each phone and email slot are present only when the card has them, and
   the survey opt-out, external URL and identities only with our properties, so such a card adds
   and changes but never wipes what it does not mention. contact-tui's own export (it has
   X-CONTACT-TUI-TYPE) describes the whole contact: every field is present.
@@ -48,7 +48,8 @@ decodes the whole file before unfolding):
 
 Writing (vobject builds, escapes and folds each card): VERSION, PRODID, UID (the id exactly as
 stored; in 4.0 a UUID in 8-4-4-4-12 form is ``urn:uuid:`` + the id, keeping its case, and any
-other id is ``VALUE=text``), then the properties in vobject's order (alphabetical). Phones are
+other id is ``VALUE=text``), then the properties in vobject's order (alphabetical; each
+contact note is a NOTE, oldest first, so importing the file again adds none). Phones are
 text in both versions (4.0 says so with ``VALUE=text``) holding the number as the form shows it,
 TYPE work, home or cell (Other is ``voice``) plus ``text`` when it accepts SMS; emails have TYPE
 work, home (Personal) or none (Other). The address has no TYPE, as contact-tui does not know it.
@@ -91,7 +92,7 @@ from __future__ import annotations
 import binascii
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -106,6 +107,7 @@ from contact_tui.domain.model import (
     ContactType,
     EmailKind,
     MessagingIdentity,
+    Note,
     PhoneKind,
     Platform,
 )
@@ -114,9 +116,11 @@ from contact_tui.exchange.rows import (
     ADDRESS_FIELD_IDS,
     ALL_FIELDS,
     ID_PATTERN,
+    NO_NOTES,
     FileFormatError,
     FileProblem,
     ImportRow,
+    NotesByContact,
     ParsedFile,
 )
 
@@ -501,7 +505,6 @@ class _CardReader:
         row = self.result
         if not self.ours:
             self.present.update(("title",) if self.of("TITLE") else ())
-            self.present.update(("notes",) if self.of("NOTE") else ())
             self.present.update(ADDRESS_FIELD_IDS if self.of("ADR") else ())
             for kind, phone in self.draft.phones.items():
                 # Phones rarely mark numbers "text": no SMS type here means "not said", and a
@@ -601,10 +604,8 @@ class _CardReader:
                 self.warn(extra.line, f"a second title {_shown(extra.text)} was not imported")
         for prop in self.of("NOTE")[:1]:
             self.at(prop, "notes")
-        notes = [p.text for p in self.of("NOTE")]
-        self.draft.notes = (
-            notes[0] if len(notes) == 1 else "\n\n".join(n for n in notes if n.strip())
-        )
+        # Each NOTE is a note of its own (our export writes one a note).
+        self.result.contact_notes = [p.text for p in self.of("NOTE") if p.text.strip()]
         for prop in self.of("UID")[:1]:
             self.at(prop, "id")
             uid = prop.text.strip()
@@ -890,17 +891,20 @@ _PARAM_SPECIALS = '%"^'
 _ID_SPECIALS = _PARAM_SPECIALS + ",;\\"
 
 
-def write_vcard(contacts: Iterable[Contact], version: str = "4.0") -> str:
-    """The contacts as vCards, one after another, with CRLF line ends.
+def write_vcard(
+    contacts: Iterable[Contact], version: str = "4.0", notes: NotesByContact = NO_NOTES
+) -> str:
+    """The contacts as vCards, one after another, with CRLF line ends; each contact's notes
+    (``notes``, by contact id) are a NOTE each, oldest first.
 
     ``version`` is "4.0" (RFC 6350) or "3.0" (RFC 2426); anything else is a ValueError.
     """
     if version not in VERSIONS:
         raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
-    return "".join(_write_card(contact, version) for contact in contacts)
+    return "".join(_write_card(c, version, notes.get(c.id, ())) for c in contacts)
 
 
-def _write_card(contact: Contact, version: str) -> str:
+def _write_card(contact: Contact, version: str, notes: Sequence[Note]) -> str:
     # vobject is imported where a card is written, not with the module: every command imports
     # the exchange formats (their names), and vobject is much of a command's start-up.
     import vobject  # type: ignore[import-untyped]
@@ -919,8 +923,8 @@ def _write_card(contact: Contact, version: str) -> str:
     )
     if contact.title:
         _add(card, "TITLE", contact.title)
-    if contact.notes:
-        _add(card, "NOTE", contact.notes)
+    for note in notes:
+        _add(card, "NOTE", note.text)
     for kind, phone in contact.phones():
         tel_params = {"TYPE": [_PHONE_TYPE[kind], *(["text"] if phone.accepts_sms else [])]}
         if version == "4.0":

@@ -175,6 +175,11 @@ class StoreTransaction(Protocol):
         """A contact note as of this transaction."""
         ...
 
+    def notes_of(self, contact_ids: Iterable[str]) -> dict[str, list[Note]]:
+        """The notes of each of ``contact_ids`` as of this transaction, oldest first (a
+        contact without notes is left out), read at once (an import plans with it)."""
+        ...
+
     def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
         """Add a note to a contact (NotFound when there is none). The store sets the author
         and time (the acting user and the store's clock; in PostgreSQL, the server's) and
@@ -333,6 +338,11 @@ class ContactStore(Protocol):
 
     def notes_for(self, contact_id: str) -> list[Note]:
         """A contact's notes, newest first."""
+        ...
+
+    def notes_of(self, contact_ids: Iterable[str]) -> dict[str, list[Note]]:
+        """The notes of each of ``contact_ids``, oldest first (a contact without notes is
+        left out), read at once: an export and an import read thousands of contacts' notes."""
         ...
 
     def note(self, note_id: str) -> Note | None:

@@ -86,7 +86,7 @@ from contact_tui.store.indexes import Indexes, SortedIds
 from contact_tui.store.layout import STALE, StoreLayout
 from contact_tui.store.safefs import Folder, check_size
 from contact_tui.store.transaction import Transaction
-from contact_tui.store.upgrade import UPGRADE_ACTOR, is_older, notes_upgrade
+from contact_tui.store.upgrade import UPGRADE_ACTOR, is_older, needs_upgrade, notes_upgrade
 
 
 @dataclass
@@ -219,10 +219,10 @@ class JsonStore:
                 lock.release()
 
     def _upgrade(self) -> None:
-        """Bring a store an earlier version wrote up to date: move each contact's old single
-        ``notes`` field into its first note, in one journal record, then compact, so the new
-        snapshot holds the ``notes`` table and no process upgrades it again (see
-        ``contact_tui.store.upgrade``).
+        """Bring a store an earlier version wrote (or wrote to) up to date: move each
+        contact's old single ``notes`` field into a note, in one journal record, then compact,
+        so the new snapshot holds the ``notes`` table and no contact holding the field, and no
+        process upgrades it again (see ``contact_tui.store.upgrade``).
 
         Here, on open, because every process opens before it reads: the first one with write
         access does it, once, and the others catch up by reading what it wrote. Not at
@@ -232,15 +232,17 @@ class JsonStore:
         store is read as it is (the profile still shows the old field) and the next open tries
         again.
         """
-        if not is_older(self._tables) or not self._lock.try_acquire():
+        if not needs_upgrade(self._tables) or not self._lock.try_acquire():
             return
         try:
             with self._mutex:
                 self._prepare_write()
-                if not is_older(self._tables):
+                if not needs_upgrade(self._tables):
                     return  # another process upgraded it while we opened
                 ops = notes_upgrade(
-                    self._tables.get("contacts", {}), (), docs.format_date(utcnow())
+                    self._tables.get("contacts", {}),
+                    self._tables.get("notes", {}),
+                    docs.format_date(utcnow()),
                 )
                 if ops:
                     self._append(ops, UPGRADE_ACTOR)

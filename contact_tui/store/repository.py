@@ -190,6 +190,15 @@ class UnitOfWork:
         doc = self._tx.get("notes", note_id)
         return None if doc is None else _note(doc, note_id, self._path)
 
+    def notes_of(self, contact_ids: Iterable[str]) -> dict[str, list[Note]]:
+        """See :meth:`StoreTransaction.notes_of`."""
+        found: dict[str, list[Note]] = {}
+        for contact_id in dict.fromkeys(contact_ids):
+            notes = [n for i in self._tx.note_ids_of(contact_id) if (n := self.note(i))]
+            if notes:
+                found[contact_id] = sorted(notes, key=_note_order)
+        return found
+
     def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
         """Add a note by the acting user, dated by this machine's clock (see
         :meth:`StoreTransaction.add_note`)."""
@@ -565,6 +574,15 @@ class Repository:
         found = (self.note(i) for i in self.store.note_ids_for(contact_id))
         return [n for n in found if n is not None]
 
+    def notes_of(self, contact_ids: Iterable[str]) -> dict[str, list[Note]]:
+        """See :meth:`ContactStore.notes_of`."""
+        found: dict[str, list[Note]] = {}
+        for contact_id in dict.fromkeys(contact_ids):
+            notes = self.notes_for(contact_id)
+            if notes:
+                found[contact_id] = notes[::-1]
+        return found
+
     def note(self, note_id: str) -> Note | None:
         """A contact note by id."""
         doc = self.store.doc("notes", note_id)
@@ -653,6 +671,11 @@ def _interaction(doc: dict[str, Any], interaction_id: str, path: Path) -> Intera
         raise StoreUnreadable(
             path, str(err), "Fix or remove that interaction; run 'contact-tui doctor'."
         ) from None
+
+
+def _note_order(note: Note) -> tuple[datetime, str]:
+    """First-written first, as ``codec.created_order_key`` orders the stored documents."""
+    return note.create_date, note.id
 
 
 def _note(doc: dict[str, Any], note_id: str, path: Path) -> Note:

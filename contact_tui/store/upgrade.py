@@ -8,14 +8,16 @@ field leaves the contact in the same journal record that creates the note, so a 
 one or the other, never neither. The contact's version does not change: the move is not an
 edit, and an agent editing the contact meanwhile must not meet a conflict for it.
 
-Only a store an earlier version wrote is upgraded: one without the ``notes`` table
-(``format.LATER_TABLES``). ``JsonStore`` does it when it opens such a store, under the write
-lock, and then compacts, so the new snapshot holds the ``notes`` table and the store is never
-upgraded twice. Until the lead decides how imports carry notes (issue 13), an import still
-writes a row's notes into the contact's field, as before, on both stores; a store made or
-upgraded by this version keeps such a field as it is. ``store copy`` applies the upgrade to what
-it reads from an older embedded store, so a copy into PostgreSQL holds the notes too;
-``doctor`` reports an older store's contacts still holding the field.
+This version never writes the field: a contact document has no ``notes`` key (the codec
+neither writes nor reads one), and an import adds a row's notes as notes. ``JsonStore`` upgrades
+when it opens a store an earlier version wrote (one without the ``notes`` table,
+``format.LATER_TABLES``), or one where some contact holds the field anyway (an earlier version
+still writing to an upgraded store), under the write lock, and then compacts, so the new
+snapshot holds the ``notes`` table and no contact holding the field. ``store copy`` applies the
+upgrade to what it reads from an embedded store, so a copy into PostgreSQL holds the notes too.
+PostgreSQL's ``db init`` moves the field of any contact row holding it (a row an earlier build
+wrote) the same way (``postgres.admin.init``), and the server refuses to store a contact
+document holding it. ``doctor`` reports contacts still holding the field.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ _NOTES_NAMESPACE = uuid.UUID("6f0d2b1e-4c3a-5e8f-9a7b-1c2d3e4f5a6b")
 def is_older(tables: Mapping[str, object]) -> bool:
     """Whether a store's tables are an earlier version's (no ``notes`` table)."""
     return "notes" not in tables
+
+
+def needs_upgrade(tables: Mapping[str, Mapping[str, Doc]]) -> bool:
+    """Whether a store's tables need :func:`notes_upgrade`: an earlier version's, or some
+    contact still holds the old field (a scan of the contacts in memory: milliseconds at
+    100,000)."""
+    contacts = tables.get("contacts", {})
+    return is_older(tables) or any(holds_old_notes(doc) for doc in contacts.values())
 
 
 def holds_old_notes(doc: Mapping[str, object]) -> bool:
@@ -90,4 +100,4 @@ def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: s
     return ops
 
 
-__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "is_older", "notes_upgrade"]
+__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "is_older", "needs_upgrade", "notes_upgrade"]

@@ -158,12 +158,6 @@ def contact_details(contact: Contact) -> Text:
         for n, line in enumerate(contact.address.lines()):
             _row(text, "Address" if n == 0 else "", line)
     _row(text, "Surveys", "opted out" if contact.survey_opt_out else "may be surveyed")
-    notes, more = first_lines(contact.notes, MAX_NOTE_LINES) if contact.notes else ([], False)
-    for n, line in enumerate(notes):
-        _row(text, "Notes" if n == 0 else "", line)
-    if more:
-        # Not counted: counting would read all of a note of any size on every repaint.
-        _row(text, "", Text(f"… more lines after these {MAX_NOTE_LINES}", style=DIM))
     changed_by = contact.modified_by or contact.created_by or "unknown"
     _row(text, "Changed", f"{when(contact.modify_date)} by {safe(changed_by, 40)}")
     text.rstrip()

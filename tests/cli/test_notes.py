@@ -132,3 +132,61 @@ def test_a_viewer_lists_but_may_not_add(run: Runner, contact_id: str, tmp_path: 
 def test_a_note_never_changes_the_contacts_version(run: Runner, contact_id: str) -> None:
     run("contact", "note", "add", contact_id, "hello")
     assert run("--json", "contact", "show", contact_id).json()["version"] == 1
+
+
+# --- notes in contact show, export and import ----------------------------------------------
+
+
+def test_contact_show_lists_the_notes_and_its_json_carries_them(
+    run: Runner, contact_id: str
+) -> None:
+    first = run("--json", "contact", "note", "add", contact_id, "Called.\nWill call back.").json()
+
+    shown = run("contact", "show", contact_id)
+    as_json = run("--json", "contact", "show", contact_id).json()
+    with_history = run("--json", "contact", "show", contact_id, "--history").json()
+
+    assert shown.code == EXIT_OK
+    assert "\nNotes (1)\n" in shown.out and "  Called.\n  Will call back.\n" in shown.out
+    assert [n["id"] for n in as_json["notes"]] == [first["id"]]
+    assert as_json["notes"][0]["noteText"] == "Called.\nWill call back."
+    assert with_history["contact"]["notes"] == as_json["notes"]
+    assert "Notes" not in run("contact", "show", another_contact(run)).out  # none: no heading
+
+
+def another_contact(run: Runner) -> str:
+    """A second contact, without notes; its id."""
+    return str(run("--json", "contact", "add", "--first", "Jo", "--last", "Ng").json()["id"])
+
+
+def test_an_export_carries_the_notes_and_importing_it_again_adds_none(
+    run: Runner, contact_id: str, tmp_path: Path
+) -> None:
+    run("contact", "note", "add", contact_id, "Prefers email.")
+    run("contact", "note", "add", contact_id, "---\nA line like the separator.")
+    out = tmp_path / "all.csv"
+    assert run("export", "--format", "csv", "-o", str(out)).code == EXIT_OK
+    written = out.read_text(encoding="utf-8")
+    assert "Prefers email.\n\n---\n\n\\---\nA line like the separator." in written
+
+    again = run("--json", "import", str(out))
+
+    assert again.code == EXIT_OK, again.err
+    assert again.json()["notesAdded"] == [] and again.json()["unchanged"] == 1
+    listed = run("--json", "contact", "note", "list", contact_id).json()
+    assert len(listed) == 2
+
+
+def test_an_import_says_how_many_notes_it_added(run: Runner, tmp_path: Path) -> None:
+    card = tmp_path / "sam.vcf"
+    card.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;Sam;;;\r\nTEL;TYPE=cell:+1 317 555 0123\r\n"
+        b"NOTE:one\r\nNOTE:two\r\nEND:VCARD\r\n"
+    )
+
+    done = run("import", str(card))
+    as_json = run("--json", "import", str(card), "--dry-run").json()
+
+    assert done.code == EXIT_OK, done.err
+    assert "1 created, 0 updated, 0 unchanged, 2 notes added." in done.out + done.err
+    assert as_json["unchanged"] == 1 and as_json["notesAdded"] == []  # it has both now

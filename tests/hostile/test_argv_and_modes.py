@@ -228,7 +228,7 @@ def test_values_larger_than_the_bound_are_not_read(
     run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parser, "MAX_VALUES_BYTES", 100)
-    _stdin(monkeypatch, json.dumps({"first": "Sam", "notes": "x" * 200}).encode())
+    _stdin(monkeypatch, json.dumps({"first": "Sam", "title": "x" * 200}).encode())
 
     line = _refused(run("contact", "add", "--values", "-"), "contact add")
 

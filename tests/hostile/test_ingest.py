@@ -475,6 +475,9 @@ def test_interaction_import_refuses_a_line_over_an_interaction_limit(
 # --- finding 4: what the writers emit, whatever the store holds --------------------------------
 
 
+HOSTILE_NOTE = f"Call after 5pm{ESC}[2J\nthen {ESC}]8;;http://evil.example/{ST}click\u2028"
+
+
 def _stored_by_an_older_version(store: Repository) -> list[Contact]:
     """Contacts as a store written before this fix can hold them: hostile text in names, notes,
     a title, a phone and (the report's ephemeral contact) an Other email. Written through the
@@ -486,7 +489,6 @@ def _stored_by_an_older_version(store: Repository) -> list[Contact]:
         middle_name="\x9b2J\x7f",
         last_name="Lee\u202efdp.exe",
         title=f"Buyer{BEL}{BEL}",
-        notes=f"Call after 5pm{ESC}[2J\nthen {ESC}]8;;http://evil.example/{ST}click\u2028",
     )
     ephemeral = Contact(
         id="c0ffee00-0000-4000-8000-000000000002",
@@ -495,7 +497,9 @@ def _stored_by_an_older_version(store: Repository) -> list[Contact]:
         other_phone=PhoneNumber(display=f"555{ESC}[6n", user_input=f"555{ESC}[6n"),
     )
     with store.write("older-version") as uow:
-        return [uow.save_contact(contact, 0) for contact in (named, ephemeral)]
+        saved = [uow.save_contact(contact, 0) for contact in (named, ephemeral)]
+        uow.add_note("n-older", named.id, HOSTILE_NOTE)  # the store layer does not check it
+        return saved
 
 
 def _assert_no_control_characters(data: bytes, line_breaks: tuple[str, ...]) -> None:
@@ -544,7 +548,7 @@ def test_the_csv_export_of_an_older_store_imports_again(
     assert again is not None
     assert again.first_name == f"Sam{ESCAPED_PAYLOAD}"
     assert again.last_name == "Lee\\u202efdp.exe"
-    assert again.notes == (
-        "Call after 5pm\\x1b[2J\nthen \\x1b]8;;http://evil.example/\\x1b\\click\\u2028"
-    )
+    # The export's escaped text is not the stored note's, so it came in as a note of its own.
+    escaped = "Call after 5pm\\x1b[2J\nthen \\x1b]8;;http://evil.example/\\x1b\\click\\u2028"
+    assert escaped in [n.text for n in store.notes_for(named.id)]
     assert_store_is_clean(store)

@@ -145,7 +145,6 @@ def sample_contacts() -> list[Contact]:
         survey_opt_out=True,
         external_system_url="https://crm.example.com/customers/42?tab=überblick",
         # Local only: the export must leave these out.
-        notes="Prefers WhatsApp; «no calls before 10»",
         version=7,
         created_by="alice",
         modified_by="bob",

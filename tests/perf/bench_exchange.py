@@ -3,7 +3,7 @@
 Not a test: nothing here asserts. Run ``make bench-exchange`` (or this file with
 ``--sizes 1000 --formats csv``). For each size and format, in a fresh process:
 
-* export: every contact out of a store of that size (service.export_contacts + the writer)
+* export: every contact out of a store of that size, with its notes (service.export_text)
 * read: parsing the exported file into rows
 * import: importing it into an empty store (check every row, match, save: one transaction)
 * lock: the longest the import held the store lock (other agents' saves wait this long)
@@ -28,12 +28,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from contact_tui.domain.clock import utcnow  # noqa: E402
-from contact_tui.domain.codec import contact_to_doc  # noqa: E402
+from contact_tui.domain.codec import contact_to_doc, note_to_doc  # noqa: E402
 from contact_tui.domain.model import (  # noqa: E402
     Address,
     Contact,
     ContactType,
     MessagingIdentity,
+    Note,
     Platform,
 )
 from contact_tui.domain.rules import parse_phone  # noqa: E402
@@ -49,6 +50,7 @@ def build_store(path: Path, size: int) -> None:
     rng = random.Random(size)
     now = utcnow()
     contacts: dict[str, Any] = {}
+    notes: dict[str, Any] = {}
     for n in range(size):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         cell = e164_for(n)
@@ -65,7 +67,6 @@ def build_store(path: Path, size: int) -> None:
             identities=(
                 (MessagingIdentity(Platform.WHATSAPP, (cell,), first),) if n % 10 == 0 else ()
             ),
-            notes="Prefers email.\nCall after 5pm." if n % 10 == 0 else "",
             create_date=now,
             modify_date=now,
             version=1,
@@ -73,7 +74,10 @@ def build_store(path: Path, size: int) -> None:
             modified_by="bench",
         )
         contacts[contact.id] = contact_to_doc(contact)
-    JsonStore(path, seed=lambda: {"contacts": contacts}).close()
+        if n % 10 == 0:
+            note = Note(f"n-{n}", contact.id, "Prefers email.\nCall after 5pm.", "bench", now, now)
+            notes[note.id] = note_to_doc(note)
+    JsonStore(path, seed=lambda: {"contacts": contacts, "notes": notes}).close()
 
 
 def lock_holds() -> list[float]:
@@ -101,8 +105,7 @@ def child(size: int, fmt: str, workdir: Path) -> dict[str, Any]:
     build_store(source, size)
     service = open_service(source)
     t = time.perf_counter()
-    contacts = service.export_contacts()
-    text = formats.writer(fmt)(contacts)
+    text = service.export_text(fmt).text  # the contacts and their notes
     export_s = time.perf_counter() - t
     path = workdir / f"export.{fmt}"
     formats.write_atomically(str(path), text)

@@ -15,7 +15,9 @@ from psycopg.types.json import Jsonb
 
 from contact_tui.domain.model import Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
+from contact_tui.store.postgres import admin
 from contact_tui.store.postgres.schema import NOTIFY_CHANNEL, SCHEMA
+from contact_tui.store.postgres.store import PostgresStore
 from tests.contract import set_grants
 from tests.pg.server import Database
 
@@ -193,3 +195,52 @@ def test_notes_cannot_be_moved_to_another_contact_by_hand(db: Database) -> None:
         with db.connect(login) as conn, pytest.raises(pg_errors.InsufficientPrivilege):
             conn.execute(f"SELECT {SCHEMA}.move_notes('c1', 'c2')")
     assert notes(db) == before
+
+
+# --- the old single notes field of a row an earlier build wrote -----------------------------
+
+
+def test_db_init_moves_an_old_notes_field_into_the_contacts_first_note(db: Database) -> None:
+    """A contact row an earlier build wrote (its shape check let the field in) holds the old
+    single ``notes`` field, which the app no longer reads: ``db init`` makes it the contact's
+    first note (author and time from the contact, as the embedded upgrade does), the contact
+    keeps its version, and then every row passes the shape check that refuses the field."""
+    text = "Prefers email.\nDeaf in one ear: speak up."
+    old = {
+        **CONTACT,
+        "id": "c2",
+        "notes": text,
+        "modifiedBy": "note_bob",
+        "modifyDate": "2025-06-07T08:09:10.000Z",
+    }
+    with db.connect() as conn:
+        conn.execute(f"ALTER TABLE {SCHEMA}.contacts DROP CONSTRAINT contact_shape")
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.contacts "
+            "(id, doc, version, kind, created, sort_last, sort_first, search) "
+            "VALUES ('c2', %s, 1, 'Curated', '', 'lee', 'sam', 'sam\nlee')",
+            (Jsonb(old),),
+        )
+        conn.execute(
+            f"ALTER TABLE {SCHEMA}.contacts ADD CONSTRAINT contact_shape "
+            f"CHECK ({SCHEMA}.contact_shape(doc, id, version, kind)) NOT VALID"
+        )
+
+    done = admin.init(db.url())
+
+    assert "Moved the old notes field of 1 contact into its first note." in done
+    with db.connect() as conn:
+        [(author, created, doc)] = conn.execute(
+            f"SELECT author, created, doc FROM {SCHEMA}.notes WHERE contact_id = 'c2'"
+        ).fetchall()
+        row = conn.execute(f"SELECT version, doc FROM {SCHEMA}.contacts WHERE id = 'c2'")
+        version, contact = row.fetchone() or (None, None)
+        conn.execute(f"ALTER TABLE {SCHEMA}.contacts VALIDATE CONSTRAINT contact_shape")
+    assert (doc["noteText"], author, created) == (text, "note_bob", "2025-06-07T08:09:10.000Z")
+    assert version == 1 and "notes" not in contact
+    assert not any("notes field" in line for line in admin.init(db.url()))  # done once
+    store = PostgresStore.open(db.url("note_alice"))
+    try:
+        assert [n.text for n in store.notes_for("c2")] == [text]
+    finally:
+        store.close()

@@ -788,7 +788,6 @@ def test_the_router_still_routes_a_known_caller_to_their_contact(boundary: Bound
 # refuses it), so that no one could open it, list it or search for it.
 UNREADABLE: dict[str, dict[str, Any]] = {
     "a number for a name": {"firstName": 42},
-    "a list for a note": {"notes": ["a", "b"]},
     "a text flag": {"surveyOptOut": "yes"},
     "a text phone": {"workPhone": "+1 317 555 0100"},
     "a phone with nothing to show": {"workPhone": {"acceptsSMS": True}},
@@ -827,6 +826,26 @@ def test_no_save_stores_a_contact_the_app_cannot_read(boundary: Boundary, change
         conn.execute(
             f"UPDATE {SCHEMA}.contacts SET doc = doc || %s WHERE id = %s",
             (Jsonb(UNREADABLE[change]), sam.id),
+        )
+    assert boundary.snapshot() == before
+
+
+def test_no_save_stores_the_old_single_notes_field(boundary: Boundary) -> None:
+    """A contact's notes are documents of their own: the reader no longer reads the old
+    ``notes`` field, so a document holding it would lose it at the next save, silently.
+    save_contact (as psql would call it) and the table refuse it; ``db init`` moves a field an
+    earlier build stored into a note (tests/pg/test_notes_sql.py)."""
+    sam = boundary.cast.sam
+    doc = {**docs.contact_to_doc(sam), "notes": "Prefers email."}
+    # The harm: the document reads back without it.
+    assert docs.contact_to_doc(docs.contact_from_doc(doc)) == docs.contact_to_doc(sam)
+    before = boundary.snapshot()
+    with boundary.psql("agent") as conn, pytest.raises(pg_errors.CheckViolation):
+        _save_contact(conn, doc, sam.version)
+    with boundary.superuser() as conn, pytest.raises(pg_errors.CheckViolation):
+        conn.execute(
+            f"UPDATE {SCHEMA}.contacts SET doc = doc || %s WHERE id = %s",
+            (Jsonb({"notes": "Prefers email."}), sam.id),
         )
     assert boundary.snapshot() == before
 

@@ -130,7 +130,8 @@ def test_roundcube_windows_1252_name_is_decoded_in_its_charset() -> None:
 def test_android_shift_jis_and_owncloud_split_character_are_decoded() -> None:
     assert only("android--v21_japanese_1.vcf").draft.first_name == "安藤ロイド"
     owncloud = only("kcontacts--vcard9.vcf")
-    assert owncloud.draft.notes.startswith("Длинный комментарий на русском языке")
+    [note] = owncloud.contact_notes
+    assert note.startswith("Длинный комментарий на русском языке")
     assert owncloud.draft.first_name.startswith("123ㄓㄕㄖbcde\u03b1\u03b2\u03b3\u03b4")
 
 
@@ -142,9 +143,9 @@ def test_a_utf16_file_without_trouble() -> None:
 
 def test_broken_lines_in_properties_we_do_not_read_are_warnings() -> None:
     comments = only("android--v21_invalid_comment_line.vcf")
-    assert comments.draft.notes == (
+    assert comments.contact_notes == [
         "This is an (sharp ->#<- sharp) example. This message must NOT be ignored."
-    )
+    ]
     assert [w[:7] for w in comments.warnings] == ["line 6:", "line 9:"]
     legacy = only("kcontacts--vcard_legacy_messaging_fields.vcf")
     assert (legacy.draft.first_name, legacy.draft.last_name) == ("My", "Name")
@@ -197,4 +198,6 @@ def test_the_corpus_imported_then_exported_imports_back_unchanged(
     again = service.import_contacts(read_vcard(export.text.encode()), options=options)
     assert again.problems == []
     assert (len(again.created), len(again.updated), again.unchanged) == (0, 0, first)
+    # The cards' notes became contact notes, written back as NOTEs, and none was added twice.
+    assert "\r\nNOTE:" in export.text and again.notes_added == []
     assert service.export_text("vcard", version).text == export.text

@@ -64,7 +64,6 @@ def full_contact(contact_id: str = "7f1c2a9e-0000-4000-8000-000000000001") -> Co
         ),
         survey_opt_out=True,
         external_system_url="https://crm.example.com/c/1",
-        notes="Prefers email.\nCall after 5pm, not on Fridays.",
         create_date=when,
         modify_date=when,
     )
@@ -138,8 +137,7 @@ def test_a_genesys_export_imported_into_an_empty_store_gives_the_same_contacts(
     assert report.problems == []
     assert len(report.created) == 2 and report.written
     again = other.export_contacts()
-    # Notes are not part of a Genesys contact (Genesys keeps notes apart), so they stay behind.
-    expected = sorted((replace(c, notes="") for c in originals), key=lambda c: str(c.create_date))
+    expected = sorted(originals, key=lambda c: str(c.create_date))
     assert [customer_fields(c) for c in again] == [customer_fields(c) for c in expected]
     assert write_genesys(again) == exported  # the same bytes out again
     other.repo.close()
@@ -264,7 +262,6 @@ def test_a_row_without_an_id_updates_the_contact_with_its_phone_typed_another_wa
     # Fields the file has no column for are kept, not wiped.
     assert contact.address == full_contact().address
     assert contact.work_email == "zoe@example.com"
-    assert contact.notes == full_contact().notes
     assert contact.identities == full_contact().identities
     assert contact.version == 2 and contact.modified_by == "alice"
 
@@ -534,11 +531,11 @@ def test_a_phones_vcard_adds_to_a_contact_without_wiping_what_it_lacks(
     assert report.problems == [] and len(report.updated) == 1
     contact = service.contact(full_contact().id)
     before = full_contact()
-    # The new home number lands; the work number, the address, notes and the email the card
-    # filed under another type stay where they were, and nothing is stored twice.
+    # The new home number lands; the work number, the address and the email the card filed
+    # under another type stay where they were, and nothing is stored twice.
     assert contact.home_phone is not None and contact.home_phone.e164 == "+447700900555"
     assert contact.work_phone == before.work_phone and contact.cell_phone == before.cell_phone
-    assert contact.address == before.address and contact.notes == before.notes
+    assert contact.address == before.address
     assert contact.work_email == "zoe@example.com" and contact.other_email == before.other_email
     assert contact.identities == before.identities
 
@@ -687,7 +684,7 @@ def test_an_edit_made_while_an_import_was_being_planned_is_kept(
         if phase == "Matching" and done == total and not done_once:
             done_once.append(True)
             current = bob.contact(full_contact().id)
-            draft = replace(ContactDraft.from_contact(current), notes="Bob was here")
+            draft = replace(ContactDraft.from_contact(current), title="Bob was here")
             bob.edit(current.id, draft, current.version)
 
     parsed = ParsedFile(
@@ -699,7 +696,7 @@ def test_an_edit_made_while_an_import_was_being_planned_is_kept(
 
     assert report.written and report.problems == []
     contact = service.contact(full_contact().id)
-    assert (contact.last_name, contact.notes, contact.version) == ("Nguyen", "Bob was here", 3)
+    assert (contact.last_name, contact.title, contact.version) == ("Nguyen", "Bob was here", 3)
 
 
 def test_a_contact_created_while_an_import_was_being_planned_is_matched_not_duplicated(
@@ -794,7 +791,7 @@ def test_a_contact_removed_and_made_again_under_its_id_is_not_overwritten_blindl
     old = replace(full_contact(), type=ContactType.CURATED)
     store_contacts(service, old)
     log: list[str] = []
-    made_again = replace(old, first_name="Dana", last_name="New", notes="", version=0)
+    made_again = replace(old, first_name="Dana", last_name="New", title="", version=0)
 
     def remove_and_make_again() -> None:
         with service.repo.write("admin") as uow:
@@ -802,14 +799,14 @@ def test_a_contact_removed_and_made_again_under_its_id_is_not_overwritten_blindl
         store_contacts(service, made_again)  # version 1 again
 
     parsed = ParsedFile(
-        rows=[row(2, names("", "", notes="VIP"), "notes", contact_id=old.id)]
+        rows=[row(2, names("", "", title="VIP"), "title", contact_id=old.id)]
     )  # fmt: skip
 
     report = service.import_contacts(parsed, progress=meanwhile(remove_and_make_again, log))
 
     assert report.written and log.count("Matching") == 2
     contact = service.contact(old.id)
-    assert (contact.first_name, contact.notes, contact.version) == ("Dana", "VIP", 2)
+    assert (contact.first_name, contact.title, contact.version) == ("Dana", "VIP", 2)
 
 
 def test_saves_to_other_contacts_during_planning_do_not_make_the_import_plan_again(

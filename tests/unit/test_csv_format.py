@@ -18,6 +18,7 @@ from contact_tui.domain.model import (
     ContactType,
     EmailKind,
     MessagingIdentity,
+    Note,
     PhoneKind,
     PhoneNumber,
     Platform,
@@ -34,7 +35,9 @@ from contact_tui.exchange.csv_format import (
     THUNDERBIRD,
     columns_markdown,
     detect_dialect,
+    join_notes,
     read_csv,
+    split_notes,
     write_csv,
 )
 from contact_tui.exchange.rows import ALL_FIELDS, FileFormatError, FileProblem, ImportRow
@@ -77,11 +80,23 @@ def full_contact() -> Contact:
         ),
         survey_opt_out=True,
         external_system_url="https://crm.example.com/c/1?a=1,b=2",
-        notes='Call after 5pm, not before.\nPrefers "Zoë", not Zoe.',
         create_date=CREATED,
         modify_date=MODIFIED,
         version=7,
     )
+
+
+FULL_NOTES = ('Call after 5pm, not before.\nPrefers "Zoë", not Zoe.', "VIP since 2024.")
+
+
+def notes_of(contact_id: str, *texts: str) -> dict[str, list[Note]]:
+    """Notes for ``write_csv``: one per text, oldest first."""
+    return {
+        contact_id: [
+            Note(f"n-{n}", contact_id, text, "ana", CREATED, CREATED)
+            for n, text in enumerate(texts)
+        ]
+    }
 
 
 def other_contacts() -> list[Contact]:
@@ -115,10 +130,11 @@ def read_text(text: str) -> list[ImportRow]:
 def test_exported_contacts_read_back_as_the_same_drafts_identities_and_bookkeeping() -> None:
     contacts = [full_contact(), *other_contacts()]
 
-    parsed = read_csv(write_csv(contacts).encode())
+    parsed = read_csv(write_csv(contacts, notes_of("c-0001", *FULL_NOTES)).encode())
 
     assert parsed.problems == [] and parsed.warnings == []
-    assert [row.line for row in parsed.rows] == [2, 4, 5]  # the first notes span two lines
+    assert [row.line for row in parsed.rows] == [2, 8, 9]  # the first notes span six lines
+    assert [row.contact_notes for row in parsed.rows] == [list(FULL_NOTES), [], []]
     for row, contact in zip(parsed.rows, contacts, strict=True):
         assert row.errors == {} and row.warnings == []
         assert row.draft.complete() == ContactDraft.from_contact(contact).complete()
@@ -149,7 +165,7 @@ def test_exported_phones_give_the_same_number_under_any_default_country() -> Non
 
 
 def test_export_writes_the_documented_header_and_readable_cells() -> None:
-    text = write_csv([full_contact()])
+    text = write_csv([full_contact()], notes_of("c-0001", *FULL_NOTES))
 
     assert text.startswith(",".join(HEADER) + "\r\n")
     assert not text.startswith("\ufeff")
@@ -167,7 +183,33 @@ def test_export_writes_the_documented_header_and_readable_cells() -> None:
     assert cell["createDate"] == "2025-03-01T08:00:00.250Z"
     assert cell["version"] == "7"
     assert cell["type"] == "Curated"
-    assert cell["notes"] == 'Call after 5pm, not before.\nPrefers "Zoë", not Zoe.'
+    assert cell["notes"] == (
+        'Call after 5pm, not before.\nPrefers "Zoë", not Zoe.\n\n---\n\nVIP since 2024.'
+    )
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        ["one"],
+        ["one", "two\n\nparagraphs"],
+        ["---", "a\n---\nb", "\\---", "  ---  ", "-- -", "x\n\\\\---"],
+        ["- list\n- items", "ends in\n---"],
+    ],
+)
+def test_notes_in_one_cell_split_back_into_the_same_notes(notes: list[str]) -> None:
+    # A line of a note that looks like the separator is escaped, so nothing splits wrongly.
+    assert split_notes(join_notes(notes)) == notes
+    [row] = read_csv(write_csv([full_contact()], notes_of("c-0001", *notes)).encode()).rows
+    assert row.contact_notes == notes
+
+
+@given(
+    st.lists(st.text(st.characters(exclude_categories=["Cs", "Cc"], include_characters="\n-\\")))
+)
+def test_any_notes_split_back_from_their_cell(notes: list[str]) -> None:
+    kept = [n for n in notes if n.strip()]
+    assert split_notes(join_notes(kept)) == kept
 
 
 def test_sms_columns_are_blank_for_empty_phones() -> None:
@@ -234,7 +276,7 @@ def test_hostile_text_in_a_file_is_carried_as_data_unchanged() -> None:
 
     assert row.draft.first_name == ansi
     assert row.draft.last_name == markup
-    assert row.draft.notes == markup
+    assert row.contact_notes == [markup]
     assert row.errors == {}  # the importer's rules judge it, not the reader
 
 
@@ -253,10 +295,10 @@ def test_an_export_holds_no_control_characters_whatever_the_store_holds() -> Non
         address=Address(every, every, every, every, every, every),
         identities=(MessagingIdentity(Platform.LINE, (every,), every),),
         external_system_url=every,
-        notes=f"{every}\nsecond line\r\nthird",
     )
+    note = f"{every}\nsecond line\r\nthird"
 
-    text = write_csv([contact])
+    text = write_csv([contact], notes_of("c-1", note))
 
     records = text.split("\r\n")
     assert records[-1] == ""
@@ -268,8 +310,8 @@ def test_an_export_holds_no_control_characters_whatever_the_store_holds() -> Non
     assert row.draft.first_name == printable(every)
     assert "\\x1b]52;c;" in row.draft.first_name, "escaped visibly, not dropped"
     assert row.draft.last_name == "[bold red]x[/]"
-    assert row.draft.notes == printable_lines(contact.notes)  # line feeds kept, CR escaped
-    assert row.draft.notes.endswith("\nsecond line\\x0d\nthird")
+    assert row.contact_notes == [printable_lines(note)]  # line feeds kept, CR escaped
+    assert row.contact_notes[0].endswith("\nsecond line\\x0d\nthird")
     assert row.identities[Platform.LINE].display_name == printable(every)
 
 
@@ -294,7 +336,6 @@ def expected_crm_rows() -> list[ContactDraft]:
                 "postalCode": "01234",
                 "countryCode": "US",
             },
-            notes="Prefers email, not calls",
         ),
         ContactDraft(
             first_name="Łukasz",
@@ -319,7 +360,6 @@ def expected_crm_rows() -> list[ContactDraft]:
             phones={PhoneKind.CELL: PhoneDraft(""), PhoneKind.WORK: PhoneDraft("")},
             emails={EmailKind.OTHER: ""},
             address={p: "" for p in ("address1", "city", "state", "postalCode", "countryCode")},
-            notes='VIP; "gold" tier',
         ),
     ]
 
@@ -334,6 +374,11 @@ def test_a_crm_export_with_friendly_headers_reads_correctly() -> None:
     ]
     assert [row.line for row in parsed.rows] == [2, 4, 5]
     assert [row.draft for row in parsed.rows] == expected_crm_rows()
+    assert [row.contact_notes for row in parsed.rows] == [
+        ["Prefers email, not calls"],
+        [],
+        ['VIP; "gold" tier'],
+    ]
     assert [row.errors for row in parsed.rows] == [{}, {}, {}]
     assert parsed.rows[0].present == {
         "firstName",
@@ -349,7 +394,6 @@ def test_a_crm_export_with_friendly_headers_reads_correctly() -> None:
         "address.postalCode",
         "address.countryCode",
         "surveyOptOut",
-        "notes",
     }
     assert parsed.rows[0].contact_id == "" and parsed.rows[0].type is None
 
@@ -423,7 +467,7 @@ def test_a_row_after_a_multi_line_cell_reports_its_own_start_line() -> None:
     rows = read_text('firstName,notes\r\nAnn,"one\r\ntwo\r\n\r\nthree"\r\n\r\nBob,x\r\n')
 
     assert [(r.line, r.draft.first_name) for r in rows] == [(2, "Ann"), (7, "Bob")]
-    assert rows[0].draft.notes == "one\r\ntwo\r\n\r\nthree"
+    assert rows[0].contact_notes == ["one\ntwo\n\nthree"]
 
 
 def test_an_unclosed_quote_is_a_problem_at_the_record_that_opened_it() -> None:
@@ -552,7 +596,7 @@ def test_a_row_with_too_few_cells_has_the_missing_trailing_cells_empty() -> None
         "",
         {"city": ""},
     )
-    assert ann.present == bob.present == {"firstName", "lastName", "address.city", "notes"}
+    assert ann.present == bob.present == {"firstName", "lastName", "address.city"}
     assert bob.draft.address == {"city": "Leeds"}
 
 
@@ -629,7 +673,7 @@ def test_cells_are_trimmed_but_notes_keep_their_inner_layout() -> None:
     [row] = read_text('firstName,lastName,notes\n  Ann  , Lee ,"\n\n  indented\n\nlast  \n\n"\n')
 
     assert (row.draft.first_name, row.draft.last_name) == ("Ann", "Lee")
-    assert row.draft.notes == "  indented\n\nlast"
+    assert row.contact_notes == ["  indented\n\nlast"]
 
 
 @pytest.mark.parametrize(
@@ -798,7 +842,7 @@ def test_an_outlook_export_reads_title_as_salutation_and_every_documented_slot()
         "postalCode": "10001",
         "countryCode": "United States",
     }
-    assert draft.notes == "Prefers mornings.\r\nNo calls on Friday."
+    assert row.contact_notes == ["Prefers mornings.\r\nNo calls on Friday."]
     # The record starts on line 2; the Business Street's line break puts the Home address on 3.
     assert row.warnings == [
         "line 3: the 'Home' address '9 Elm Rd, Newark' was not imported: a contact has one address"
@@ -1073,8 +1117,8 @@ def test_thunderbird_maps_everything_contact_tui_has_a_field_for() -> None:
             "postalCode": "07102",
             "countryCode": "USA",
         },
-        notes="Two\nlines",
     )
+    assert row.contact_notes == ["Two\nlines"]
     assert row.warnings == []
     assert parsed.warnings == [
         "the header is that of a Thunderbird CSV export, so the file is read as one: Home "

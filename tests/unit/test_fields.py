@@ -163,11 +163,10 @@ def test_every_flag_is_declared_with_its_help_and_lands_on_its_field() -> None:
     assert draft.survey_opt_out
 
 
-def test_notes_have_no_flag_and_the_form_leaves_out_what_it_has_no_row_for() -> None:
-    assert not FIELD_BY_ID["notes"].flag
+def test_notes_are_no_field_and_the_form_leaves_out_what_it_has_no_row_for() -> None:
+    # A contact's notes are documents of their own (the profile's notes list), not a field.
+    assert "notes" not in FIELD_BY_ID and "notes" not in {f.column for f in FIELDS}
     assert list(INPUT_IDS) == [
-        f.id
-        for f in FIELDS
-        if f.on_form and f.kind not in (FieldKind.SMS, FieldKind.FLAG, FieldKind.NOTES)
+        f.id for f in FIELDS if f.on_form and f.kind not in (FieldKind.SMS, FieldKind.FLAG)
     ]
-    assert not {"salutation", "externalSystemUrl", "notes"} & set(INPUT_IDS)
+    assert not {"salutation", "externalSystemUrl"} & set(INPUT_IDS)

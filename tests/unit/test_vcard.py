@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import dataclasses
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from contact_tui.domain.model import (
     ContactType,
     EmailKind,
     MessagingIdentity,
+    Note,
     PhoneKind,
     PhoneNumber,
     Platform,
@@ -102,15 +104,27 @@ def full_contact() -> Contact:
         ),
         survey_opt_out=True,
         external_system_url="https://crm.example.com/contacts/42?tab=notes,history;view=full",
-        notes=(
-            "Prefers email, not calls; never before 10am.\n"
-            "Second line: ratio 3;4, path C:\\temp\\new\n\n"
-            "After a blank line. " + "Lorem ipsum dolor sit amet, ünïcödé 山田 " * 8
-        ),
         create_date=datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
         modify_date=datetime(2026, 11, 28, 10, 15, 0, 123000, tzinfo=UTC),
         version=7,
     )
+
+
+# Zoë's notes, oldest first: the first long enough to fold, with escapes vCard has to write.
+FULL_NOTES = (
+    "Prefers email, not calls; never before 10am.\n"
+    "Second line: ratio 3;4, path C:\\temp\\new\n\n"
+    "After a blank line. " + "Lorem ipsum dolor sit amet, ünïcödé 山田 " * 8,
+    "Second note, written later.",
+)
+
+
+def notes_of(contact: Contact, *texts: str) -> dict[str, list[Note]]:
+    """Notes for ``write_vcard``: one per text, oldest first."""
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    return {
+        contact.id: [Note(f"n{n}", contact.id, t, "ana", when, when) for n, t in enumerate(texts)]
+    }
 
 
 def nameless_contact() -> Contact:
@@ -153,14 +167,15 @@ def as_exported(contact: Contact) -> Contact:
         other_email=printable(contact.other_email),
         address=Address(*(printable(part) for part in dataclasses.astuple(a))),
         external_system_url=printable(contact.external_system_url),
-        notes=printable_lines(contact.notes),
     )
 
 
-def assert_round_trip(contact: Contact, row: ImportRow) -> None:
-    """``row`` is what an export of ``contact`` reads back as: the same contact, with any
-    control characters it held escaped (see :func:`as_exported`)."""
+def assert_round_trip(contact: Contact, row: ImportRow, notes: Sequence[str] = ()) -> None:
+    """``row`` is what an export of ``contact`` (with ``notes``) reads back as: the same
+    contact, with any control characters it held escaped (see :func:`as_exported`), and each
+    note not blank as its own NOTE (line feeds kept)."""
     assert row.draft == ContactDraft.from_contact(as_exported(contact))
+    assert row.contact_notes == [p for n in notes if (p := printable_lines(n)).strip()]
     assert row.identities == {i.platform: i for i in contact.identities}
     assert row.type == contact.type
     assert row.contact_id == contact.id
@@ -178,12 +193,17 @@ def assert_round_trip(contact: Contact, row: ImportRow) -> None:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_exported_contacts_import_back_unchanged(version: str) -> None:
     contacts = [full_contact(), nameless_contact()]
-    parsed = read_vcard(write_vcard(contacts, version).encode())
+    written = write_vcard(contacts, version, notes_of(contacts[0], *FULL_NOTES))
+    parsed = read_vcard(written.encode())
     assert parsed.problems == []
     assert parsed.warnings == []
     assert len(parsed.rows) == 2
-    for contact, row in zip(contacts, parsed.rows, strict=True):
-        assert_round_trip(contact, row)
+    assert_round_trip(contacts[0], parsed.rows[0], FULL_NOTES)
+    assert_round_trip(contacts[1], parsed.rows[1])
+    # One NOTE a note, oldest first.
+    unfolded = written.replace("\r\n ", "")
+    assert unfolded.count("\r\nNOTE:") == 2
+    assert unfolded.index("NOTE:Prefers") < unfolded.index("NOTE:Second note")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -207,7 +227,7 @@ def test_an_identity_removed_since_the_export_is_removed_on_reimport(version: st
 def test_export_lines_are_crlf_and_at_most_75_octets_without_split_characters(
     version: str,
 ) -> None:
-    text = write_vcard([full_contact()], version)
+    text = write_vcard([full_contact()], version, notes_of(full_contact(), *FULL_NOTES))
     assert text.endswith("END:VCARD\r\n")
     physical = text.split("\r\n")[:-1]
     assert "\n" not in text.replace("\r\n", "") and "\r" not in text.replace("\r\n", "")
@@ -319,7 +339,7 @@ def test_khard_cards_land_in_the_right_slots() -> None:
         "postalCode": "1015 CJ",
         "countryCode": "Netherlands",
     }
-    assert sam.draft.notes == "Prefers email, not calls.\nSpeaks Dutch; some English."
+    assert sam.contact_notes == ["Prefers email, not calls.\nSpeaks Dutch; some English."]
     assert sam.warnings == ["line 1: ORG not imported (contact-tui has no such field)"]
     assert sam.type is None and sam.version is None
 
@@ -370,7 +390,7 @@ def test_android_21_quoted_printable_names_and_notes_are_decoded() -> None:
     taro, lukasz = parsed.rows
     assert (taro.draft.first_name, taro.draft.last_name) == ("太郎", "山田")
     # The note spans three QUOTED-PRINTABLE soft line breaks and holds an encoded CRLF.
-    assert taro.draft.notes == "朝は電話しないでください。\r\n夜は大丈夫です。"
+    assert taro.contact_notes == ["朝は電話しないでください。\r\n夜は大丈夫です。"]
     assert taro.draft.phones == {
         PhoneKind.CELL: PhoneDraft("090-1234-5678"),
         PhoneKind.HOME: PhoneDraft("03-3123-4567"),
@@ -411,7 +431,7 @@ def test_vcard4_tel_uris_preferences_and_overflow() -> None:
     }
     assert row.draft.address["address1"] == "100 Main Street"
     assert row.draft.address["address2"] == "Suite 400"
-    assert row.draft.notes == "Call after 10am, please.\n\nAssistant: Bob"
+    assert row.contact_notes == ["Call after 10am, please.", "Assistant: Bob"]
     assert row.modify_date == datetime(2026, 11, 28, 10, 15, tzinfo=UTC)
     assert row.identities == {
         Platform.WHATSAPP: MessagingIdentity(Platform.WHATSAPP, ("+15555550199",))
@@ -510,7 +530,7 @@ def test_a_preferred_number_wins_its_slot_even_when_listed_last() -> None:
     }
 
 
-def test_several_notes_are_joined_and_extra_addresses_titles_and_po_boxes_warned() -> None:
+def test_several_notes_are_notes_each_and_extra_addresses_titles_and_po_boxes_warned() -> None:
     row = only_row(
         card(
             "N:Lee;Sam;;;",
@@ -522,7 +542,7 @@ def test_several_notes_are_joined_and_extra_addresses_titles_and_po_boxes_warned
             "ADR;TYPE=pref:;;2 High St;York;;YO1 1AA;UK",
         )
     )
-    assert row.draft.notes == "one\n\ntwo\nlines"
+    assert row.contact_notes == ["one", "two\nlines"]
     assert row.draft.title == "Chief"
     assert row.draft.address["address1"] == "2 High St"
     assert row.warnings == [
@@ -594,7 +614,7 @@ def test_careless_exporters_text_is_kept_as_written() -> None:
             "X-CONTACT-TUI-EXTERNAL-URL:https://x.example/a,b",
         )
     )
-    assert row.draft.notes == "Hello, world; unescaped \\q C:\\"
+    assert row.contact_notes == ["Hello, world; unescaped \\q C:\\"]
     assert row.draft.title == "Tail\\"
     assert row.draft.address["address1"] == "1 Main St, Flat 2"
     assert row.draft.external_system_url == "https://x.example/a,b"
@@ -602,7 +622,7 @@ def test_careless_exporters_text_is_kept_as_written() -> None:
 
 def test_a_folded_line_of_spaces_is_part_of_the_value() -> None:
     row = only_row(card("N:Lee;Sam;;;", "NOTE:abc", "     ", " def"))
-    assert row.draft.notes == "abc    def"
+    assert row.contact_notes == ["abc    def"]
 
 
 def test_identity_names_with_quotes_and_line_breaks_are_written_safely() -> None:
@@ -746,7 +766,7 @@ def test_byte_order_mark_lf_line_ends_and_blank_lines_are_fine() -> None:
 def test_a_folded_line_reading_end_vcard_does_not_end_the_card() -> None:
     text = card("N:Lee;Sam;;;", "NOTE:the card ends at", " END:VCARD", " BEGIN:VCARD and goes on")
     row = only_row(text)
-    assert row.draft.notes == "the card ends atEND:VCARDBEGIN:VCARD and goes on"
+    assert row.contact_notes == ["the card ends atEND:VCARDBEGIN:VCARD and goes on"]
 
 
 # --- hostile text ------------------------------------------------------------------------
@@ -771,7 +791,8 @@ def test_hostile_text_in_a_file_is_carried_as_data(name: str, text: str) -> None
         )
     )
     d = row.draft
-    assert [d.first_name, d.middle_name, d.last_name, d.salutation, d.title, d.notes] == [text] * 6
+    assert [d.first_name, d.middle_name, d.last_name, d.salutation, d.title] == [text] * 5
+    assert row.contact_notes == ([text] if text.strip() else [])
     assert d.phones == {PhoneKind.CELL: PhoneDraft(text)}
     assert d.emails == {EmailKind.OTHER: text}
     assert set(d.address.values()) == {text}
@@ -787,8 +808,8 @@ HOSTILE_ROUND_TRIP = [(name, text) for name, _, text in CORPUS if "\r" not in te
 @pytest.mark.parametrize("version", VERSIONS)
 def test_hostile_text_survives_export_and_import(version: str, name: str, text: str) -> None:
     contact = hostile_contact(text)
-    row = read_vcard(write_vcard([contact], version).encode()).rows[0]
-    assert_round_trip(contact, row)
+    row = read_vcard(write_vcard([contact], version, notes_of(contact, text)).encode()).rows[0]
+    assert_round_trip(contact, row, [text])
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -796,7 +817,8 @@ def test_an_export_holds_no_control_characters_whatever_the_store_holds(version:
     # A store written by an older version can hold any text; `export | cat` must not hand a
     # terminal an escape sequence, nor a viewer a right-to-left override.
     every = "".join(text for _, _, text in CORPUS)
-    written = write_vcard([hostile_contact(every)], version)
+    contact = hostile_contact(every)
+    written = write_vcard([contact], version, notes_of(contact, every))
     lines = written.split("\r\n")
     assert lines[-1] == ""
     for line in lines:
@@ -805,7 +827,7 @@ def test_an_export_holds_no_control_characters_whatever_the_store_holds(version:
     assert "\\x1b]52" in written.replace("\r\n ", ""), "escaped visibly, not dropped"
     parsed = read_vcard(written.encode())
     assert parsed.problems == []
-    assert_round_trip(hostile_contact(every), parsed.rows[0])
+    assert_round_trip(hostile_contact(every), parsed.rows[0], [every])
 
 
 def hostile_contact(text: str) -> Contact:
@@ -826,7 +848,6 @@ def hostile_contact(text: str) -> Contact:
             MessagingIdentity(p, (text, f"{text}-2"), text, text) for p in IDENTITY_PLATFORMS
         ),
         external_system_url=text,
-        notes=text,
         version=3,
     )
 
@@ -837,15 +858,15 @@ ANY_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characte
 
 @given(text=ANY_TEXT, other=ANY_TEXT)
 def test_any_text_survives_export_and_import(text: str, other: str) -> None:
-    contact = dataclasses.replace(hostile_contact(text), notes=other, title=other + text)
-    if not text:
+    contact = dataclasses.replace(hostile_contact(text), title=other + text)
+    if not text.strip():  # a number or an id needs more than blanks (no store holds one)
         contact = dataclasses.replace(contact, other_phone=None, identities=())
     for version in VERSIONS:
-        written = write_vcard([contact], version)
+        written = write_vcard([contact], version, notes_of(contact, other, text))
         assert max(len(line.encode()) for line in written.split("\r\n")) <= 75
         parsed = read_vcard(written.encode())
         assert parsed.problems == []
-        assert_round_trip(contact, parsed.rows[0])
+        assert_round_trip(contact, parsed.rows[0], [other, text])
 
 
 # --- issue 14: files as people have them -------------------------------------------------
@@ -884,7 +905,7 @@ def test_quoted_printable_is_decoded_however_its_parameter_is_spelled() -> None:
         )
     )
     assert (row.draft.first_name, row.draft.last_name) == ("Màrius", "Montón")
-    assert row.draft.notes == "here…"
+    assert row.contact_notes == ["here…"]
     assert row.draft.title == "Café owner"
 
 
@@ -899,7 +920,7 @@ def test_each_property_is_decoded_in_its_own_charset() -> None:
     )
     row = read_vcard(data).rows[0]
     assert (row.draft.last_name, row.draft.first_name) == ("山田", "太郎")
-    assert row.draft.notes == "Dok \u2013 über"
+    assert row.contact_notes == ["Dok \u2013 über"]
     assert row.draft.title == "部長"
 
 

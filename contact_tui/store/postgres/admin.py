@@ -12,7 +12,10 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
+from contact_tui.domain.clock import utcnow
+from contact_tui.domain.codec import format_date
 from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.store.errors import NotFound, StoreError, StoreRefused, StoreUnavailable
 from contact_tui.store.postgres.schema import (
@@ -24,6 +27,7 @@ from contact_tui.store.postgres.schema import (
     USER_ROLE,
 )
 from contact_tui.store.postgres.store import connect, describe, translate
+from contact_tui.store.upgrade import notes_upgrade
 
 # Taken for the whole of an init, so two admins running it at once do not interleave.
 INIT_LOCK = 0x636F6E74  # "cont"
@@ -100,6 +104,13 @@ def init(url: str) -> list[str]:
                         (str(version),),
                     )
                 done.append(f"Upgraded the schema to version {version}.")
+            moved = _move_old_notes(conn)
+            if moved:
+                done.append(
+                    "Moved the old notes field of 1 contact into its first note."
+                    if moved == 1
+                    else f"Moved the old notes field of {moved} contacts into their first notes."
+                )
         if not done:
             done.append(f"The schema is up to date (version {SCHEMA_VERSION}); nothing to do.")
         return done
@@ -107,6 +118,34 @@ def init(url: str) -> list[str]:
         raise _admin_error(err, where) from None
     finally:
         conn.close()
+
+
+def _move_old_notes(conn: psycopg.Connection[Any]) -> int:
+    """Move each contact row's old single ``notes`` field (a row an earlier build wrote)
+    into a note, as the embedded store's upgrade does (``store.upgrade``: same note ids,
+    author and time; the contact's version unchanged); returns how many contacts it moved
+    (a field that is not text stays, for the admin to see).
+    Every ``db init`` looks, so upgrading the app and running it again is enough."""
+    rows = conn.execute(
+        f"SELECT id, doc FROM {SCHEMA}.contacts WHERE doc ? 'notes' ORDER BY id FOR UPDATE"
+    ).fetchall()
+    if not rows:
+        return 0
+    ids = [contact_id for contact_id, _ in rows]
+    taken = conn.execute(f"SELECT id FROM {SCHEMA}.notes WHERE contact_id = ANY(%s)", (ids,))
+    ops = notes_upgrade(dict(rows), {note_id for (note_id,) in taken}, format_date(utcnow()))
+    for _, table, doc_id, doc in ops:
+        if table == "notes":
+            conn.execute(
+                f"INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc) "
+                "VALUES (%s, %s, %s, %s, 1, %s)",
+                (doc_id, doc["entityId"], doc["createdBy"]["id"], doc["createDate"], Jsonb(doc)),
+            )
+        else:
+            conn.execute(
+                f"UPDATE {SCHEMA}.contacts SET doc = %s WHERE id = %s", (Jsonb(doc), doc_id)
+            )
+    return sum(1 for op in ops if op[1] == "contacts")
 
 
 def _admin_error(err: psycopg.Error, where: str) -> StoreError:

@@ -430,6 +430,12 @@ class PgTransaction:
         doc = self._one(f"SELECT {SCHEMA}.read_note(%s)", note_id)
         return None if doc is None else _note(doc, self._where)
 
+    def notes_of(self, contact_ids: Iterable[str]) -> dict[str, list[Note]]:
+        """See :meth:`StoreTransaction.notes_of` (row-level security: needs view)."""
+        return _notes_by_contact(
+            self._all(_NOTES_OF, list(dict.fromkeys(contact_ids))), self._where
+        )
+
     def add_note(self, note_id: str, contact_id: str, text: str) -> Note:
         """Add a note; the server checks the permission and sets the author, the time and the
         audit record (schema.add_note)."""
@@ -1059,6 +1065,12 @@ class PostgresStore:
         doc = self._one(f"SELECT doc FROM {SCHEMA}.notes WHERE id = %s", note_id)
         return None if doc is None else _note(doc, self._where)
 
+    def notes_of(self, contact_ids: Iterable[str]) -> dict[str, list[Note]]:
+        """See :meth:`ContactStore.notes_of` (row-level security: needs view)."""
+        return _notes_by_contact(
+            self._all(_NOTES_OF, list(dict.fromkeys(contact_ids))), self._where
+        )
+
     def setting(self, name: str) -> Any:
         """An admin setting, or None when never set: kept from an earlier read while a watch
         listens (see ``_settings``), else asked for."""
@@ -1156,6 +1168,21 @@ def _interaction(doc: dict[str, Any], where: str) -> Interaction:
         return docs.interaction_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
         raise RecordUnreadable(where, str(err)) from None
+
+
+# Notes of many contacts in one statement, each contact's oldest first (as notes_for, reversed).
+_NOTES_OF = (
+    f"SELECT doc FROM {SCHEMA}.notes WHERE contact_id = ANY(%s) "
+    'ORDER BY contact_id, created, id COLLATE "C"'
+)
+
+
+def _notes_by_contact(rows: Iterable[dict[str, Any]], where: str) -> dict[str, list[Note]]:
+    found: dict[str, list[Note]] = {}
+    for doc in rows:
+        note = _note(doc, where)
+        found.setdefault(note.contact_id, []).append(note)
+    return found
 
 
 def _note(doc: dict[str, Any], where: str) -> Note:

@@ -466,8 +466,12 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         elif report.dry_run:
             summary = (
                 f"Checked {report.rows:,} rows: importing would create {len(report.created):,}, "
-                f"update {len(report.updated):,} and leave {report.unchanged:,} unchanged."
+                f"update {len(report.updated):,} and leave {report.unchanged:,} unchanged"
             )
+            if report.notes_added:
+                added = len(report.notes_added)
+                summary += f", and add {added:,} {'note' if added == 1 else 'notes'}"
+            summary += "."
             if report.problems:
                 have = "row has a problem" if report.skipped == 1 else "rows have problems"
                 summary += f" {report.skipped:,} {have}."
