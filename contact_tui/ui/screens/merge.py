@@ -574,7 +574,10 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
                 self.query_one("#merges-note", Static).update(Text("Undoing the merge…"))
                 self._unmerge(record.id)
 
-        self.app.push_screen(ConfirmDialog(question, yes="Undo [y]", no="Keep [n]"), answered)
+        # Keeping the merge is the default (Enter): undoing it splits the customer in two.
+        self.app.push_screen(
+            ConfirmDialog(question, yes="Undo [y]", no="Keep [n]", safe_no=True), answered
+        )
 
     @work(
         thread=True,
