@@ -284,7 +284,8 @@ def test_an_agent_relinks_other_agents_interactions_without_view_all(
     service_for: Factory, clock: FixedClock
 ) -> None:
     """Merging needs no right to read bob's interaction: the merge relinks it all the same
-    (on PostgreSQL through the merge function's definer rights)."""
+    (on PostgreSQL through the merge function's definer rights), and so does the unmerge,
+    also for bob's call from the merged-in number made after the merge."""
     router = service_for("router", Permission.ROUTE)
     bobs = _call(router, NEW_NUMBER, agent="bob")
     alice = service_for("alice", *AGENT_ROLE)
@@ -295,9 +296,14 @@ def test_an_agent_relinks_other_agents_interactions_without_view_all(
     assert [r.interaction_id for r in done.record.merge.relinked] == [bobs.id]
     bob = service_for("bob", Permission.VIEW)
     assert bob.interaction(bobs.id).contact_id == customer.id
-    alice.unmerge(done.record.id)
+    clock.now += timedelta(minutes=1)
+    later = _call(router, NEW_NUMBER, agent="bob")
+    assert later.contact_id == customer.id
+    undone = alice.unmerge(done.record.id)
+    assert undone.relinked == (later.id,)
     bob.refresh()
     assert bob.interaction(bobs.id).contact_id == bobs.contact_id
+    assert bob.interaction(later.id).contact_id == bobs.contact_id
 
 
 def test_candidates_naming_the_merged_contact_name_the_kept_one_once(
