@@ -194,7 +194,8 @@ class MergePlan:
     """A merge preview: both contacts as they are, what the kept one will hold (``result``, as
     it would be saved), every field group of both, which phones, emails and messaging ids move
     and where they land, what a ``prefer`` choice gives up, the collisions still to choose,
-    and the interactions that would be relinked (whoever's they are)."""
+    the interactions that would be relinked (whoever's they are), and the other contact's
+    notes, which move to the kept one (ids, in id order)."""
 
     keep: Contact
     other: Contact
@@ -204,6 +205,7 @@ class MergePlan:
     dropped: tuple[Dropped, ...]
     collisions: tuple[Collision, ...]
     relinked: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,13 +220,16 @@ class MergeOutcome:
 class UnmergeOutcome:
     """A merge undone: the kept contact as saved, the contact that came back, the kept
     contact's field groups left as someone edited them since the merge, the interactions left
-    where someone moved them since, and the UNMERGE audit record."""
+    where someone moved them since, the UNMERGE audit record, and the calls that reached the
+    kept contact after the merge by a number (address, id) that went back with the restored
+    contact and so went back to it too."""
 
     kept: Contact
     restored: Contact
     unrestored: tuple[str, ...]
     left: tuple[str, ...]
     record: AuditRecord
+    relinked: tuple[str, ...] = ()
 
 
 def _new_id() -> str:
@@ -452,6 +457,7 @@ class ContactService:
                 transcript=new.transcript,
                 agent=new.agent,
                 started_at=now,
+                match_key=key or "",
             )
             if not matches:
                 contact = self._ephemeral_for(interaction, now, sent.sender.name)
@@ -849,6 +855,7 @@ class ContactService:
             dropped=planned.dropped,
             collisions=planned.collisions,
             relinked=tuple(self.repo.interaction_ids_to_relink(other.id)),
+            notes=tuple(sorted(n.id for n in self.repo.notes_for(other.id))),
         )
 
     def merge(
@@ -888,7 +895,10 @@ class ContactService:
         merged-away contact comes back with its id and fields, the kept contact gives back
         what the merge gave it except where it was edited since (those edits stay and are
         named), and the interactions the merge relinked go back unless someone moved them
-        since. A merge undone already, or not a merge, raises InvalidInput saying so."""
+        since. A call matched to the kept contact after the merge by a number, address or id
+        that goes back with the restored contact goes to it as well, unless an agent linked it
+        by hand (see StoreTransaction.unmerge_contacts). A merge undone already, or not a
+        merge, raises InvalidInput saying so."""
         self.require_use_case(UseCase.UNMERGE_CONTACTS)
         with self.repo.write(self.agent.user) as uow:
             merge = uow.standing_merge(merge_id)
@@ -919,9 +929,11 @@ class ContactService:
                 unmerge=UnmergeDetail(merge_id, unrestored),
             )
             written = uow.unmerge_contacts(merge_id, restored, current.version, record)
-        left = written.unmerge.left if written.unmerge is not None else ()
+            # As it came back: a later call from its number renews its last-interaction date.
+            back = uow.contact(other_id) or merge.other_before
+        detail = written.unmerge or UnmergeDetail(merge_id)
         saved = replace(restored, version=written.version or current.version + 1)
-        return UnmergeOutcome(saved, merge.other_before, unrestored, left, written)
+        return UnmergeOutcome(saved, back, unrestored, detail.left, written, detail.relinked)
 
     def _merge_pair(
         self,

@@ -269,12 +269,19 @@ def cmd_contact_unmerge(ctx: Context) -> int:
         lines.append(
             "Interactions someone relinked since, left as they are: " + ", ".join(done.left) + "."
         )
+    if done.relinked:
+        lines.append(
+            f"Calls since the merge from what {done.restored.id} holds again, relinked to it: "
+            + ", ".join(done.relinked)
+            + "."
+        )
     ctx.out.result(
         {
             "kept": contact_to_doc(done.kept),
             "restored": contact_to_doc(done.restored),
             "unrestored": list(done.unrestored),
             "left": list(done.left),
+            "relinked": list(done.relinked),
             "unmerge": audit_to_doc(done.record),
         },
         lines,

@@ -118,7 +118,8 @@ def _fields_text(record: AuditRecord) -> str:
 
 def merge_plan_lines(plan: MergePlan) -> list[str]:
     """A merge preview: both contacts side by side with the result, what moves where, what a
-    choice gives up, the collisions left to choose, and the interactions relinked."""
+    choice gives up, the collisions left to choose, the interactions relinked and the notes
+    that move."""
     other, keep = plan.other, plan.keep
     lines = [
         f"Merging {other.id} ({other.display_name}, {other.type.value}) into {keep.id} "
@@ -146,6 +147,11 @@ def merge_plan_lines(plan: MergePlan) -> list[str]:
     lines.append(
         f"{count} interaction{'s' if count != 1 else ''} would be relinked"
         + (f": {', '.join(plan.relinked)}." if count else ".")
+    )
+    notes = len(plan.notes)
+    lines.append(
+        f"{notes} note{'s' if notes != 1 else ''} of {other.id} would move to {keep.id}"
+        + (f": {', '.join(plan.notes)}." if notes else ".")
     )
     return lines
 
@@ -186,6 +192,7 @@ def merge_plan_doc(plan: MergePlan) -> dict[str, Any]:
             for c in plan.collisions
         ],
         "relinked": list(plan.relinked),
+        "notes": list(plan.notes),
     }
 
 

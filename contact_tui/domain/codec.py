@@ -541,6 +541,8 @@ def interaction_to_doc(interaction: Interaction) -> Doc:
         doc["candidateIds"] = list(interaction.candidate_ids)
     if interaction.wrap_up_note:
         doc["wrapUpNote"] = interaction.wrap_up_note
+    if interaction.match_key:
+        doc["matchKey"] = interaction.match_key
     return doc
 
 
@@ -570,6 +572,7 @@ def interaction_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> Interactio
         match=r.choice("match", MatchKind, MatchKind.NONE.value),
         candidate_ids=r.texts("candidateIds"),
         wrap_up_note=r.text("wrapUpNote"),
+        match_key=r.text("matchKey"),
     )
 
 
@@ -601,6 +604,7 @@ def audit_to_doc(record: AuditRecord) -> Doc:
             "undoes": u.undoes,
             "unrestored": list(u.unrestored),
             "left": list(u.left),
+            "relinked": list(u.relinked),
         }
     return doc
 
@@ -680,7 +684,10 @@ def audit_from_doc(doc: Mapping[str, Any], doc_id: str = "") -> AuditRecord:
 def _unmerge_from_doc(r: _Reader, doc: Mapping[str, Any]) -> UnmergeDetail:
     inner = _Reader(r.table, doc, r.doc_id)
     return UnmergeDetail(
-        undoes=inner.text("undoes"), unrestored=inner.texts("unrestored"), left=inner.texts("left")
+        undoes=inner.text("undoes"),
+        unrestored=inner.texts("unrestored"),
+        left=inner.texts("left"),
+        relinked=inner.texts("relinked"),
     )
 
 

@@ -361,6 +361,10 @@ class Interaction:
     # What the agent wrote during or after it (issue 13): kept on the interaction, so it goes
     # wherever the interaction is relinked or merged.
     wrap_up_note: str = ""
+    # The identity key its sender was matched by on arrival ("tel:+13175550123"; "" when the
+    # sender had none): what an unmerge reads to send a call that a merged-in number linked to
+    # the kept contact back to the contact that number returns to.
+    match_key: str = ""
 
     @property
     def channel_label(self) -> str:
@@ -429,12 +433,16 @@ class MergeDetail:
 @dataclass(frozen=True, slots=True)
 class UnmergeDetail:
     """What an unmerge did: the merge it undid (its audit record's id), the kept contact's
-    fields left as someone edited them after the merge, and the interactions left where
-    someone moved them since."""
+    fields left as someone edited them after the merge, the interactions left where someone
+    moved them since, and the later calls it sent to the restored contact."""
 
     undoes: str
     unrestored: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
+    # Interactions linked to the kept contact after the merge by a number, address or id that
+    # went back with the restored contact, which the unmerge linked to it (see
+    # StoreTransaction.unmerge_contacts).
+    relinked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

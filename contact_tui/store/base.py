@@ -235,10 +235,21 @@ class StoreTransaction(Protocol):
     ) -> AuditRecord:
         """Undo the standing merge ``merge_id``: ``kept`` is saved as given (at
         ``expected_version``), the merged-away contact comes back exactly as it was, and each
-        interaction the merge relinked that is still as the merge left it goes back. ``record``
-        (its id, fields and unmerge detail) is written as the UNMERGE audit record of the kept
-        contact (and one more for the one that came back). Returns the kept one's record, its
-        ``unmerge.left`` naming the interactions someone moved since."""
+        interaction the merge relinked that is still as the merge left it goes back.
+
+        A call that arrived after the merge and was matched to the kept contact by a key (its
+        ``matchKey``) the merged-away contact holds and the kept one, as saved, no longer does
+        (the new number the merge brought) goes to the restored contact too, as it would have
+        had there been no merge: its candidates name the restored contact instead of the kept
+        one, and so does its link where the match made it (the link is its first candidate); a
+        link an agent chose is left. The restored contact's last-interaction date is the
+        latest such call's when that is later. Interactions the merge relinked are not
+        considered again.
+
+        ``record`` (its id, fields and unmerge detail) is written as the UNMERGE audit record of
+        the kept contact (and one more for the one that came back). Returns the kept one's
+        record, its ``unmerge.left`` naming the interactions someone moved since and its
+        ``unmerge.relinked`` the later calls sent to the restored contact."""
         ...
 
     def erase_contact(self, contact_id: str, record: AuditRecord) -> AuditRecord:

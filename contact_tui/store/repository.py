@@ -381,6 +381,7 @@ class UnitOfWork:
                 left.append(link.interaction_id)
             if restored != doc:
                 self._tx.put("interactions", link.interaction_id, restored)
+        later = self._relink_later_calls(merge, kept.id, other_id)
         # The notes the merge moved go back, unless deleted since; notes added to the kept
         # contact since stay with it (whom they are about is not known).
         for note_id in merge.moved_notes:
@@ -389,7 +390,7 @@ class UnitOfWork:
                 self._tx.put("notes", note_id, {**doc, "entityId": other_id})
         self._tx.delete("merges", other_id)
         detail = UnmergeDetail(
-            merge_id, record.unmerge.unrestored if record.unmerge else (), tuple(left)
+            merge_id, record.unmerge.unrestored if record.unmerge else (), tuple(left), later
         )
         written = replace(
             record, contact_id=kept.id, version=saved.version, merge=None, unmerge=detail
@@ -406,6 +407,38 @@ class UnitOfWork:
             )
         )
         return written
+
+    def _relink_later_calls(
+        self, merge: MergeDetail, kept_id: str, other_id: str
+    ) -> tuple[str, ...]:
+        """Send the calls matched to the kept contact after the merge by a key that went back
+        with the restored contact to it (see StoreTransaction.unmerge_contacts); their ids."""
+        back = docs.contact_doc_keys(docs.contact_to_doc(merge.other_before))
+        back -= self.contact_keys(kept_id)
+        if not back:
+            return ()
+        merged = {r.interaction_id for r in merge.relinked}
+        moved: list[str] = []
+        latest = merge.other_before.last_interaction_date
+        for interaction_id in self.interaction_ids_naming([kept_id]):
+            found = self.interaction(interaction_id)
+            if found is None or found.id in merged or found.match_key not in back:
+                continue
+            if kept_id not in found.candidate_ids:
+                continue  # not the match's doing: an agent linked it, and it is theirs
+            candidates = tuple(
+                dict.fromkeys(other_id if c == kept_id else c for c in found.candidate_ids)
+            )
+            linked = found.contact_id
+            if linked == kept_id and found.candidate_ids[0] == kept_id:
+                linked = other_id  # the match linked it (its first candidate); an agent's stays
+                if latest is None or found.started_at > latest:
+                    latest = found.started_at
+            self.save_interaction(replace(found, contact_id=linked, candidate_ids=candidates))
+            moved.append(found.id)
+        if latest != merge.other_before.last_interaction_date and latest is not None:
+            self.touch_contact(other_id, latest)
+        return tuple(moved)
 
     # --- erasure (issue 13) ------------------------------------------------------------------
 

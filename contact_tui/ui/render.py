@@ -20,7 +20,14 @@ from datetime import datetime
 
 from rich.text import Text
 
-from contact_tui.domain.model import Contact, Interaction, MessagingIdentity, Note, PhoneNumber
+from contact_tui.domain.model import (
+    AuditRecord,
+    Contact,
+    Interaction,
+    MessagingIdentity,
+    Note,
+    PhoneNumber,
+)
 from contact_tui.domain.present import PhoneNote, phone_notes, short_timestamp
 from contact_tui.domain.text import clip, printable, terminal_text
 
@@ -205,21 +212,43 @@ MAX_HISTORY_NOTE_LINES = 3
 HISTORY_WIDTH = 70
 
 
-def contact_history(interactions: Sequence[Interaction], wrap_up_key: str = "") -> Text:
+def contact_history(
+    interactions: Sequence[Interaction],
+    wrap_up_key: str = "",
+    merges: Sequence[AuditRecord] = (),
+    undo_key: str = "",
+) -> Text:
     """A contact's interactions for the profile, newest first, a few lines each: when, the
     channel, whose it was and its state; what it was about (subject, else the first transcript
     line); the first lines of its wrap-up note. Only interactions the agent may read are
     given (the service's rule), and no transcript is shown beyond its first line.
-    ``wrap_up_key`` is the key that writes the selected interaction's note ("": none)."""
+    ``wrap_up_key`` is the key that writes the selected interaction's note ("": none).
+
+    ``merges``: the standing merges into the contact (MERGE audit records), shown among the
+    interactions by time: when, who merged, which contact was merged in and how many
+    interactions came with it; ``undo_key`` is the key that lists them to undo one ("" when
+    the agent may not)."""
     text = Text()
     text.append("History", style=LABEL_STYLE)
     if wrap_up_key:
         text.append(f"  {wrap_up_key}: wrap-up note of the selected interaction", style=DIM)
-    if not interactions:
+    if merges and undo_key:
+        text.append(f"  {undo_key}: undo a merge", style=DIM)
+    if not interactions and not merges:
         text.append("\nNo interactions yet.", style=DIM)
         return text
-    for interaction in interactions[:MAX_HISTORY]:
+    entries: list[Interaction | AuditRecord] = [*interactions, *merges]
+    # Newest first; a merge and an interaction at the same moment: the merge (it came after).
+    entries.sort(
+        key=lambda e: (e.at, 1) if isinstance(e, AuditRecord) else (e.started_at, 0),
+        reverse=True,
+    )
+    for entry in entries[:MAX_HISTORY]:
         text.append("\n")
+        if isinstance(entry, AuditRecord):
+            _history_merge(text, entry)
+            continue
+        interaction = entry
         head = (
             f"{when(interaction.started_at)}  {interaction.channel_label}  "
             f"{safe(interaction.agent, 30)}  {interaction.state.value}"
@@ -239,9 +268,20 @@ def contact_history(interactions: Sequence[Interaction], wrap_up_key: str = "") 
                 text.append(safe(line, HISTORY_WIDTH))
             if more:
                 text.append("\n          … more lines", style=DIM)
-    if len(interactions) > MAX_HISTORY:
-        text.append(f"\n… {len(interactions) - MAX_HISTORY:,} older", style=DIM)
+    if len(entries) > MAX_HISTORY:
+        text.append(f"\n… {len(entries) - MAX_HISTORY:,} older", style=DIM)
     return text
+
+
+def _history_merge(text: Text, record: AuditRecord) -> None:
+    """One standing merge in the history: when, 'Merge', who; then whom, and what came."""
+    assert record.merge is not None
+    other = record.merge.other_before
+    count = len(record.merge.relinked)
+    text.append(f"{when(record.at)}  Merge  {safe(record.agent, 30)}", style="italic")
+    text.append("\n  Merged in ")
+    text.append(safe(other.display_name, 40), style=LABEL_STYLE)
+    text.append(f" ({other.type.value}), {count} interaction{'s' if count != 1 else ''} with it")
 
 
 # Contact notes the profile shows, at most (the newest); the CLI lists them all.

@@ -40,9 +40,51 @@ def test_dry_run_prints_the_preview_and_changes_nothing(
     shown = run("--json", "contact", "show", call["contactId"])
     assert shown.json()["id"] == call["contactId"]  # still there
 
+    assert f"0 notes of {call['contactId']} would move to {customer['id']}." in result.out
     doc = run("--json", "contact", "merge", customer["id"], call["contactId"], "--dry-run").json()
     assert doc["result"]["otherPhone"]["e164"] == "+13175550177"
     assert doc["relinked"] == [call["id"]] and doc["collisions"] == []
+    assert doc["notes"] == []
+
+
+def test_dry_run_counts_the_notes_that_move(
+    run: Runner, add_contact: Make, new_interaction: Make
+) -> None:
+    customer, call = _customer_and_stranger(add_contact, new_interaction)
+    notes = [
+        run("--json", "contact", "note", "add", call["contactId"], text).json()["id"]
+        for text in ("Called about the refund", "Rang back")
+    ]
+    run("contact", "note", "add", customer["id"], "The customer's own: it does not move")
+    second = new_interaction("--channel", "voice", "--from", NEW_NUMBER)
+    dry = run("contact", "merge", customer["id"], call["contactId"], "--dry-run")
+    assert dry.code == EXIT_OK, dry.err
+    relinked = ", ".join(sorted((call["id"], second["id"])))
+    assert f"2 interactions would be relinked: {relinked}." in dry.out
+    moved = ", ".join(sorted(notes))
+    assert f"2 notes of {call['contactId']} would move to {customer['id']}: {moved}." in dry.out
+    doc = run("--json", "contact", "merge", customer["id"], call["contactId"], "--dry-run").json()
+    assert doc["notes"] == sorted(notes)
+    assert sorted(doc["relinked"]) == sorted((call["id"], second["id"]))
+
+
+def test_unmerge_sends_a_later_call_from_the_merged_in_number_back(
+    run: Runner, add_contact: Make, new_interaction: Make
+) -> None:
+    customer, call = _customer_and_stranger(add_contact, new_interaction)
+    merged = run("--json", "contact", "merge", customer["id"], call["contactId"]).json()
+    later = new_interaction("--channel", "voice", "--from", NEW_NUMBER)
+    assert later["contactId"] == customer["id"] and later["matchKey"] == "tel:+13175550177"
+    undone = run("contact", "unmerge", merged["merge"]["id"])
+    assert undone.code == EXIT_OK, undone.err
+    assert (
+        f"Calls since the merge from what {call['contactId']} holds again, relinked to it: "
+        f"{later['id']}." in undone.out
+    )
+    shown = run("--json", "interaction", "show", later["id"]).json()
+    assert shown["contactId"] == call["contactId"]
+    history = run("--json", "contact", "show", customer["id"], "--history").json()["history"]
+    assert history[-1]["unmerge"]["relinked"] == [later["id"]]
 
 
 def test_merge_then_unmerge(run: Runner, add_contact: Make, new_interaction: Make) -> None:

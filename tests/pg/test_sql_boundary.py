@@ -296,10 +296,12 @@ def test_another_agents_interaction_does_not_say_whom_they_are_talking_to(
     doc = row[0]
     if holds(role, Permission.VIEW_ALL_INTERACTIONS):
         assert doc["contactId"] == other.contact_id
+        assert doc["matchKey"] == "tel:+12125550177"
         return
     assert doc["agent"] == OTHER
     assert "contactId" not in doc and "candidateIds" not in doc
     assert doc["from"] == {"address": "", "name": ""}
+    assert "matchKey" not in doc  # the caller's number, as matched (issue 13's unmerge)
     assert "transcript" not in doc
 
 

@@ -5,6 +5,7 @@ chosen; and an agent without the merge permission, or a viewer, merging nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from textual.pilot import Pilot
@@ -16,7 +17,7 @@ from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, takes
-from tests.factories import UNKNOWN_CALLER, World, voice
+from tests.factories import AGENT, UNKNOWN_CALLER, World, voice
 from tests.ui.pilot import (
     assert_no_terminal_commands,
     interaction_table,
@@ -117,8 +118,15 @@ async def test_unknown_caller_merged_into_the_customer_next_call_recognised_then
         await wait_until(pilot, lambda: interaction_table(pilot).row_count == 6, "the new call")
         await select_interaction(pilot, again.id)
         assert text_of(pilot, "#profile-name") == "Sam Lee"
+        # Sam's history shows the merge among the calls, and the key that undoes it.
+        await wait_until(
+            pilot, lambda: "Merged in" in text_of(pilot, "#profile-history"), "the merge"
+        )
+        history = text_of(pilot, "#profile-history")
+        assert "M: undo a merge" in history, history
+        assert f"Merge  {AGENT}" in history and f"Merged in {UNKNOWN_SHOWN} (Ephemeral)" in history
 
-        # Undo the merge from Sam's profile.
+        # Undo the merge from Sam's profile: Enter on the question keeps it (the default).
         await pilot.press("M")
         await settle(pilot)
         merges = pilot.app.screen
@@ -126,16 +134,35 @@ async def test_unknown_caller_merged_into_the_customer_next_call_recognised_then
         options = merges.query_one("#merges", OptionList)
         await wait_until(pilot, lambda: options.option_count == 1, "the merge listed")
         await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the ask")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.screen is merges, "the answer: keep")
+        assert world.interaction(world.unknown_call.id).contact_id == world.sam.id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the ask")
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the unmerge")
-        assert "Undid the merge" in text_of(pilot, "#notices")
+        await wait_until(pilot, lambda: "Undid" in text_of(pilot, "#notices"), "the notice")
+        notice = text_of(pilot, "#notices")
+        assert "Undid the merge" in notice and "1 later interaction(s)" in notice, notice
+        # The call after the merge came from the number the caller's contact holds again: it
+        # shows that contact now, and Sam's history no longer shows the merge.
+        await wait_until(
+            pilot, lambda: text_of(pilot, "#profile-badge").strip() == "EPHEMERAL", "the caller"
+        )
+        await select_interaction(pilot, world.sam_call.id)
+        await wait_until(
+            pilot, lambda: "History" in text_of(pilot, "#profile-history"), "Sam's history"
+        )
+        assert "Merged in" not in text_of(pilot, "#profile-history")
 
-    assert world.contact(ephemeral_id) == ephemeral_before
+    assert world.contact(ephemeral_id) == replace(
+        ephemeral_before, last_interaction_date=again.started_at
+    )
     sam_after = world.contact(world.sam.id)
     assert sam_after.phones() == sam_before.phones()
     assert world.interaction(world.unknown_call.id).contact_id == ephemeral_id
+    assert world.interaction(again.id).contact_id == ephemeral_id
 
 
 async def test_a_collision_is_marked_and_choosing_a_slot_resolves_it(world: World) -> None:
@@ -346,6 +373,15 @@ async def test_hostile_stored_names_reach_the_preview_and_the_merge_list_as_text
             pilot, lambda: merges.query_one(OptionList).option_count == 1, "the merge listed"
         )
         assert merges.contact.id == world.sam.id
+        assert_no_terminal_commands(pilot)
+        # And in Sam's history, where the merged-in name shows among the calls.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the profile")
+        # The preview was opened directly, not by m: nothing told the screen to look again.
+        main_screen(pilot).reload(force=True)
+        await wait_until(
+            pilot, lambda: "Merged in" in text_of(pilot, "#profile-history"), "the merge"
+        )
         assert_no_terminal_commands(pilot)
 
 

@@ -1235,7 +1235,7 @@ BEGIN
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_row.doc;
     END IF;
-    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc' - 'wrapUpNote';
+    v_doc := v_row.doc - 'transcript' - 'subject' - 'to' - 'cc' - 'wrapUpNote' - 'matchKey';
     IF {_holds(Permission.ADD)}
        AND (v_row.agent = session_user OR {_holds(Permission.VIEW_ALL_INTERACTIONS)}) THEN
         RETURN v_doc;  -- a contact made from it (add) takes its sender's identity
@@ -1669,6 +1669,9 @@ DECLARE
     v_left jsonb := '[]';
     v_audit jsonb;
     v_last text;
+    v_later jsonb := '[]';
+    v_latest text;
+    v_after jsonb;
 BEGIN
 {_merge_requires()}
     IF p_audit ->> 'id' IS NULL THEN
@@ -1735,6 +1738,39 @@ BEGIN
                 WHERE id = v_row.id;
         END IF;
     END LOOP;
+    -- A call the match linked to the kept contact after the merge, by a key (matchKey) the
+    -- restored contact holds and the kept one no longer does, goes back with it: its
+    -- candidates name the restored contact, and so does its link where the match made it (its
+    -- first candidate); a link an agent chose stays (StoreTransaction.unmerge_contacts). The
+    -- keys are the server's, from the documents; the merge's own relinks are done above.
+    FOR v_row IN SELECT * FROM {SCHEMA}.interactions AS i
+        WHERE i.doc -> 'candidateIds' ? v_m.kept_id
+          AND i.doc ->> 'matchKey' IN (
+              SELECT k FROM {SCHEMA}.doc_keys(v_other) AS k
+              EXCEPT SELECT c.key FROM {SCHEMA}.contact_keys AS c WHERE c.contact_id = v_m.kept_id)
+          AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') AS e
+                          WHERE e ->> 'id' = i.id)
+        ORDER BY i.id COLLATE "C" FOR UPDATE
+    LOOP
+        SELECT coalesce(jsonb_agg(to_jsonb(d.c) ORDER BY d.n), '[]') INTO v_after FROM (
+            SELECT r.c, min(r.n) AS n FROM (
+                SELECT CASE WHEN t.e = v_m.kept_id THEN v_m.id ELSE t.e END AS c, t.n
+                FROM jsonb_array_elements_text(v_row.doc -> 'candidateIds')
+                    WITH ORDINALITY AS t(e, n)) AS r
+            GROUP BY r.c) AS d;
+        v_new := v_row.doc || jsonb_build_object('candidateIds', v_after);
+        IF v_row.contact_id = v_m.kept_id AND v_row.doc -> 'candidateIds' ->> 0 = v_m.kept_id THEN
+            v_new := v_new || jsonb_build_object('contactId', v_m.id);
+            v_latest := greatest(v_latest, v_row.doc ->> 'startedAt');
+        END IF;
+        UPDATE {SCHEMA}.interactions SET contact_id = v_new ->> 'contactId', doc = v_new
+            WHERE id = v_row.id;
+        v_later := v_later || to_jsonb(v_row.id);
+    END LOOP;
+    IF v_latest > coalesce(v_other ->> 'lastInteractionDate', '') THEN
+        UPDATE {SCHEMA}.contacts
+            SET doc = doc || jsonb_build_object('lastInteractionDate', v_latest) WHERE id = v_m.id;
+    END IF;
     -- The notes the merge moved go back, unless deleted since; notes added since stay.
     UPDATE {SCHEMA}.notes
         SET contact_id = v_m.id, doc = doc || jsonb_build_object('entityId', v_m.id)
@@ -1748,7 +1784,7 @@ BEGIN
         'unmerge', jsonb_build_object(
             'undoes', p_merge,
             'unrestored', {SCHEMA}.merge_text_list(p_audit #> '{{unmerge,unrestored}}'),
-            'left', v_left));
+            'left', v_left, 'relinked', v_later));
     INSERT INTO {SCHEMA}.audit (id, contact_id, agent, at, doc)
         VALUES (v_audit ->> 'id', v_m.kept_id, session_user, v_at, v_audit);
     -- The contact that came back has its own record, so its history shows its return.

@@ -29,6 +29,7 @@ from textual.widgets import OptionList, Static
 from textual.worker import Worker
 
 from contact_tui.domain.model import (
+    AuditRecord,
     Contact,
     ContactType,
     Interaction,
@@ -53,7 +54,12 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
-from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
+from contact_tui.ui.screens.merge import (
+    MergeScreen,
+    MergesScreen,
+    standing_merges,
+    unmerge_lines,
+)
 from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
@@ -119,15 +125,21 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self.done = done
 
     class HistoryRead(WorkerResult):
-        """A contact's interactions (None when they could not be read, for ``problem``)."""
+        """A contact's interactions (None when they could not be read, for ``problem``) and
+        the merges into it that stand (MERGE audit records, newest first)."""
 
         def __init__(
-            self, contact_id: str, history: tuple[Interaction, ...] | None, problem: str = ""
+            self,
+            contact_id: str,
+            history: tuple[Interaction, ...] | None,
+            problem: str = "",
+            merges: tuple[AuditRecord, ...] = (),
         ) -> None:
             super().__init__()
             self.contact_id = contact_id
             self.history = history
             self.problem = problem
+            self.merges = merges
 
     class ChangeRefused(WorkerResult):
         """A change was refused or could not be written, for the reason given."""
@@ -243,6 +255,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         # fresh, the others are shown until the new read lands (no flicker), and one read
         # runs per contact at a time.
         self._history: dict[str, tuple[Interaction, ...]] = {}
+        # The standing merges into each contact, read with its history (shown among it).
+        self._merges: dict[str, tuple[AuditRecord, ...]] = {}
         self._history_fresh: set[str] = set()
         self._history_reading: set[str] = set()
         self._last_error: str | None = None
@@ -472,6 +486,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self._load_notes(contact.id)
         may_note = self.check_action("add_note", ()) is True
         may_merge = self.check_action("merge", ()) is True
+        may_undo = self.check_action("merges", ()) is True
         self.query_one(ProfilePane).view = ProfileView(
             interaction,
             contact,
@@ -484,6 +499,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             contact_notes=notes,
             note_key=self._key_for("add_note") if may_note else "",
             merge_key=self._key_for("merge") if may_merge else "",
+            merges=self._merges.get(contact.id, ()) if contact is not None else (),
+            undo_merge_key=self._key_for("merges") if may_undo else "",
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
 
@@ -505,12 +522,16 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         description="the main screen's read of the selected contact's interactions",
     )
     def _read_history(self, contact_id: str) -> None:
+        service = self.service
         try:
-            history = tuple(self.service.contact_history(contact_id))
+            history = tuple(service.contact_history(contact_id))
+            merges: tuple[AuditRecord, ...] = ()
+            if service.allowed(UseCase.VIEW_CONTACTS):
+                merges = tuple(standing_merges(service.audit(contact_id)))
         except Exception as err:  # say what it was; the profile goes on without it
             self.post_message(self.HistoryRead(contact_id, None, str(err) or type(err).__name__))
             return
-        self.post_message(self.HistoryRead(contact_id, history))
+        self.post_message(self.HistoryRead(contact_id, history, merges=merges))
 
     @on(HistoryRead)
     def _history_read(self, event: HistoryRead) -> None:
@@ -518,9 +539,11 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._history_fresh.add(event.contact_id)
         if event.history is None:
             self._history.pop(event.contact_id, None)
+            self._merges.pop(event.contact_id, None)
             self.notify(event.problem, severity="error", markup=False, timeout=10)
         else:
             self._history[event.contact_id] = event.history
+            self._merges[event.contact_id] = event.merges
         if self.contact is not None and self.contact.id == event.contact_id:
             self._show_profile()
 

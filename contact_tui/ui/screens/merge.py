@@ -2,7 +2,8 @@
 
 :class:`MergeScreen` is the side-by-side preview: every field group of both contacts, what the
 kept one will hold, which phones, emails and messaging ids move and where they land, what a
-choice gives up, the collisions still to choose and the interactions that will be relinked.
+choice gives up, the collisions still to choose, the interactions that will be relinked and
+the notes that will move.
 The agent chooses per row (the service's ``prefer``: k keeps the kept contact's value, o takes
 the other's, a goes back to the automatic rule), the preview is worked out again by the service
 after each choice, and one key merges. Nothing is written before that key.
@@ -93,7 +94,8 @@ def contact_line(contact: Contact) -> str:
 
 def plan_details(plan: MergePlan, key_keep: str, key_other: str) -> Text:
     """What the table does not show: what moves where, what a choice gives up, the collisions
-    still to choose (with the keys that choose), and the interactions relinked."""
+    still to choose (with the keys that choose), the interactions relinked and how many of the
+    other contact's notes move."""
     text = Text()
     for move in plan.moves:
         text.append("Moves: ", style="bold")
@@ -120,6 +122,8 @@ def plan_details(plan: MergePlan, key_keep: str, key_other: str) -> Text:
     ids = [i[:8] for i in plan.relinked[:MAX_IDS]]
     more = f" and {count - MAX_IDS} more" if count > MAX_IDS else ""
     text.append("contact." if not count else "contact: " + ", ".join(ids) + more + ".")
+    notes = len(plan.notes)
+    text.append(f"\n{notes} note{'s' if notes != 1 else ''} of the other contact will move to it.")
     return text
 
 
@@ -451,6 +455,11 @@ def unmerge_lines(outcome: UnmergeOutcome) -> str:
         text += f" Not restored, edited since the merge (the edits stay): {fields}."
     if outcome.left:
         text += f" {len(outcome.left)} interaction(s) someone relinked since stay where they are."
+    if outcome.relinked:
+        text += (
+            f" {len(outcome.relinked)} later interaction(s) from what "
+            f"{safe(outcome.restored.display_name, 40)} holds again went back to it."
+        )
     return text
 
 
@@ -565,7 +574,10 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
                 self.query_one("#merges-note", Static).update(Text("Undoing the merge…"))
                 self._unmerge(record.id)
 
-        self.app.push_screen(ConfirmDialog(question, yes="Undo [y]", no="Keep [n]"), answered)
+        # Keeping the merge is the default (Enter): undoing it splits the customer in two.
+        self.app.push_screen(
+            ConfirmDialog(question, yes="Undo [y]", no="Keep [n]", safe_no=True), answered
+        )
 
     @work(
         thread=True,

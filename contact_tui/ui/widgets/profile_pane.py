@@ -13,7 +13,7 @@ from textual.reactive import var
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from contact_tui.domain.model import Contact, Interaction, Note
+from contact_tui.domain.model import AuditRecord, Contact, Interaction, Note
 from contact_tui.domain.present import first_reachable
 from contact_tui.ui import gating
 from contact_tui.ui.render import contact_details, contact_history, contact_notes_text, safe
@@ -46,6 +46,10 @@ class ProfileView:
     contact_notes: tuple[Note, ...] | None = None
     note_key: str = ""
     merge_key: str = ""
+    # The standing merges into the shown contact (shown among its history), and the key that
+    # lists them to undo one ("" when the agent may not).
+    merges: tuple[AuditRecord, ...] = ()
+    undo_merge_key: str = ""
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -159,7 +163,9 @@ class ProfilePane(VerticalScroll):
         shows_history = contact is not None and not view.loading and view.history is not None
         self._set(
             "profile-history",
-            contact_history(view.history or (), view.wrap_up_key) if shows_history else "",
+            contact_history(view.history or (), view.wrap_up_key, view.merges, view.undo_merge_key)
+            if shows_history
+            else "",
             hidden=not shows_history,
         )
         # The Merge key is not in the footer (no room at 80 columns): named where it applies.
