@@ -6,17 +6,25 @@ chosen; and an agent without the merge permission, or a viewer, merging nothing.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
-from contact_tui.domain.model import Permission, PhoneKind
+from contact_tui.domain.model import (
+    AuditAction,
+    AuditRecord,
+    Contact,
+    ContactType,
+    Permission,
+    PhoneKind,
+)
+from contact_tui.service import UnmergeOutcome
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
-from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, takes
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, takes, unmerge_lines
 from tests.factories import AGENT, UNKNOWN_CALLER, World, voice
 from tests.ui.pilot import (
     assert_no_terminal_commands,
@@ -438,3 +446,17 @@ def test_the_takes_column_says_what_became_of_each_of_the_others_values(world: W
     assert takes(rows[PhoneKind.WORK.value], plan) == "moved"
     plan = service.merge_preview(flo.id, ephemeral_id, {PhoneKind.OTHER.value: "keep"})
     assert takes({f.id: f for f in plan.fields}[PhoneKind.OTHER.value], plan) == "left"
+
+
+def test_the_unmerge_notice_clips_hostile_names_to_a_bounded_width() -> None:
+    """A customer's 5,000-character name, with wide and zero-width characters, cannot flood
+    the unmerge notice: each name in it is clipped as every other widget clips customer text."""
+    hostile = "\u200b" + "W\uff37" * 2500
+    kept = Contact(id="k", type=ContactType.CURATED, first_name=hostile, last_name="Kept")
+    restored = Contact(id="r", type=ContactType.EPHEMERAL, first_name=hostile, last_name="Back")
+    record = AuditRecord("u1", datetime(2026, 12, 1, tzinfo=UTC), AGENT, AuditAction.UNMERGE, "k")
+    outcome = UnmergeOutcome(kept, restored, (), (), record, ("i1",))
+    text = unmerge_lines(outcome)
+    assert len(text) < 400
+    assert "\u200b" not in text
+    assert text.startswith("Undid the merge: ")

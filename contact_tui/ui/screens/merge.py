@@ -447,8 +447,8 @@ def merge_label(record: AuditRecord) -> Text:
 def unmerge_lines(outcome: UnmergeOutcome) -> str:
     """What an unmerge did, as the notice says it: who is back, what stayed as edited since."""
     text = (
-        f"Undid the merge: {outcome.restored.display_name} is back, and "
-        f"{outcome.kept.display_name} gave back what the merge gave it."
+        f"Undid the merge: {safe(outcome.restored.display_name, 40)} is back, and "
+        f"{safe(outcome.kept.display_name, 40)} gave back what the merge gave it."
     )
     if outcome.unrestored:
         fields = ", ".join(GROUPS.get(g, g) for g in outcome.unrestored)
