@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from contact_tui.domain.model import Channel, NewInteraction, Participant, Permission
+from contact_tui.domain.model import Channel, Interaction, NewInteraction, Participant, Permission
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from tests.factories import AGENT, SAM_CELL, World
@@ -156,3 +162,47 @@ async def test_with_view_all_the_history_shows_others_interactions_and_notes(
         history = text_of(pilot, "#profile-history")
         assert "Wrap-up Bob's private note" in history
         assert history.index("bob") < history.index(AGENT)  # newest first
+
+
+async def _pause_until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition()`` holds, without waiting for its workers."""
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.02)
+
+
+async def test_a_history_read_that_started_before_a_change_is_read_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read of the history in flight while the store changes may have missed the change:
+    when it lands after the app looked at the store again, the profile shows it but reads once
+    more, so the later wrap-up note does not stay hidden until some other change."""
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        await wait_until(
+            pilot, lambda: "History" in text_of(pilot, "#profile-history"), "the history"
+        )
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        read = screen.service.contact_history
+        in_flight, release = threading.Event(), threading.Event()
+
+        def slow_read(contact_id: str) -> list[Interaction]:
+            history = read(contact_id)
+            in_flight.set()
+            release.wait(10)
+            return history
+
+        monkeypatch.setattr(screen.service, "contact_history", slow_read)
+        agent = world.service(AGENT, *AGENT_PERMISSIONS)
+        agent.set_wrap_up(world.sam_call.id, "First note")
+        # Not wait_until: it waits for the workers, and the read is held until released.
+        await _pause_until(pilot, in_flight.is_set, "a read of the history under way")
+        epoch = screen._history_epoch
+        agent.set_wrap_up(world.sam_call.id, "Late note")
+        await _pause_until(pilot, lambda: screen._history_epoch > epoch, "the look at the store")
+        release.set()  # the read that missed the late note lands now
+        await wait_until(
+            pilot, lambda: "Late note" in text_of(pilot, "#profile-history"), "the read again"
+        )

@@ -134,12 +134,14 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             history: tuple[Interaction, ...] | None,
             problem: str = "",
             merges: tuple[AuditRecord, ...] = (),
+            epoch: int = 0,
         ) -> None:
             super().__init__()
             self.contact_id = contact_id
             self.history = history
             self.problem = problem
             self.merges = merges
+            self.epoch = epoch  # the look at the store the read started after
 
     class ChangeRefused(WorkerResult):
         """A change was refused or could not be written, for the reason given."""
@@ -259,6 +261,9 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._merges: dict[str, tuple[AuditRecord, ...]] = {}
         self._history_fresh: set[str] = set()
         self._history_reading: set[str] = set()
+        # Counts looks at the store: a read that started before the latest look may have
+        # missed its change, so it is shown but not fresh, and read again.
+        self._history_epoch = 0
         self._last_error: str | None = None
         self._watch: StoreWatch | None = None
         self._trouble = ""
@@ -451,6 +456,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                     )
         self._known = {i.id for i in interactions}
         self._history_fresh.clear()
+        self._history_epoch += 1
         self.query_one(InteractionPane).show(interactions, self.clock(), contacts, region)
         self._show_profile()
         if self.contact is not None:
@@ -511,7 +517,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             return None
         if contact.id not in self._history_fresh and contact.id not in self._history_reading:
             self._history_reading.add(contact.id)
-            self._read_history(contact.id)
+            self._read_history(contact.id, self._history_epoch)
         return self._history.get(contact.id)
 
     @work(
@@ -521,7 +527,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         name="Reading the contact's history",
         description="the main screen's read of the selected contact's interactions",
     )
-    def _read_history(self, contact_id: str) -> None:
+    def _read_history(self, contact_id: str, epoch: int) -> None:
         service = self.service
         try:
             history = tuple(service.contact_history(contact_id))
@@ -529,14 +535,16 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             if service.allowed(UseCase.VIEW_CONTACTS):
                 merges = tuple(standing_merges(service.audit(contact_id)))
         except Exception as err:  # say what it was; the profile goes on without it
-            self.post_message(self.HistoryRead(contact_id, None, str(err) or type(err).__name__))
+            problem = str(err) or type(err).__name__
+            self.post_message(self.HistoryRead(contact_id, None, problem, epoch=epoch))
             return
-        self.post_message(self.HistoryRead(contact_id, history, merges=merges))
+        self.post_message(self.HistoryRead(contact_id, history, merges=merges, epoch=epoch))
 
     @on(HistoryRead)
     def _history_read(self, event: HistoryRead) -> None:
         self._history_reading.discard(event.contact_id)
-        self._history_fresh.add(event.contact_id)
+        if event.epoch == self._history_epoch:
+            self._history_fresh.add(event.contact_id)
         if event.history is None:
             self._history.pop(event.contact_id, None)
             self._merges.pop(event.contact_id, None)
