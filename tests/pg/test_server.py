@@ -67,15 +67,17 @@ def test_roles_and_databases_are_gone_after_the_test(pg_server: PgServer) -> Non
     databases = Databases(pg_server)
     made = databases.create()
     with made.connect() as admin:
-        admin.execute("CREATE ROLE carol LOGIN")
-        admin.execute("GRANT CREATE ON SCHEMA public TO carol")
-    with made.connect("carol") as conn:
-        conn.execute("CREATE TABLE carols (v int)")  # an object carol owns, in that database
+        admin.execute("CREATE ROLE dropped_role_probe LOGIN")
+        admin.execute("GRANT CREATE ON SCHEMA public TO dropped_role_probe")
+    with made.connect("dropped_role_probe") as conn:
+        conn.execute(
+            "CREATE TABLE dropped_role_probes (v int)"
+        )  # an object dropped_role_probe owns, in that database
     databases.drop_all()
     with pg_server.connect() as admin:
         rows = admin.execute(
             "SELECT (SELECT count(*) FROM pg_database WHERE datname = %s),"
-            " (SELECT count(*) FROM pg_roles WHERE rolname = 'carol')",
+            " (SELECT count(*) FROM pg_roles WHERE rolname = 'dropped_role_probe')",
             (made.name,),
         ).fetchone()
     assert rows == (0, 0)
