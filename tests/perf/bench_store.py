@@ -87,6 +87,20 @@ def e164_for(n: int) -> str:
     return f"+1{area}555{n % 10_000:04d}"
 
 
+def cell_phone(n: int) -> PhoneNumber:
+    """Contact ``n``'s mobile number as the app stores what an agent types (rules.parse_phone):
+    an edit through the app then leaves it as it was, as it does for a real contact."""
+    e164 = e164_for(n)
+    return PhoneNumber(f"+1 {e164[2:5]}-{e164[5:8]}-{e164[8:]}", e164, e164, 1, True)
+
+
+def work_phone(n: int) -> PhoneNumber:
+    """Contact ``n``'s work number: a London number typed in its national form, which the app
+    (default country US) keeps as typed, not searchable by E.164 (see :func:`cell_phone`)."""
+    typed = f"020 7946 {n % 10_000:04d}"
+    return PhoneNumber(typed, typed, None, None, False)
+
+
 def build_store(path: Path, size: int) -> None:
     """A store of ``size`` contacts with names, two phones, an email and an address each."""
     rng = random.Random(size)
@@ -94,15 +108,14 @@ def build_store(path: Path, size: int) -> None:
     contacts: dict[str, Any] = {}
     for n in range(size):
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        e164 = e164_for(n)
         contact = Contact(
             id=f"00000000-0000-4000-8000-{n:012d}",
             type=ContactType.CURATED if n % 5 else ContactType.EPHEMERAL,
             first_name=first,
             last_name=f"{last}{n}",
             title="Buyer",
-            cell_phone=PhoneNumber(e164, e164, e164, 1, True),
-            work_phone=PhoneNumber(f"+44 20 7946 {n % 10_000:04d}", "", None, None, False),
+            cell_phone=cell_phone(n),
+            work_phone=work_phone(n),
             work_email=f"{first.lower()}.{n}@example.com",
             address=Address("1 Main St", "", "Springfield", "IL", "62701", "US"),
             create_date=now,

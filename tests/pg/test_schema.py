@@ -4,6 +4,7 @@ boundary without the two drifting apart."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from contact_tui.store.postgres.schema import (
     UNSAFE_CLASS,
     unsafe_class,
 )
+from tests.hostile.corpus import CATEGORIES, entries
 
 pytestmark = pytest.mark.pg
 
@@ -166,3 +168,143 @@ def test_a_contact_larger_than_any_the_app_makes_is_refused(
             "sort_first, search) VALUES ('big', %s, 1, 'Curated', '', '', '', '')",
             (Jsonb({**doc, "version": 1}),),
         )
+
+
+# clean() as it was before it read the document's text: three JSON path walks, the characters
+# checked in every string and every key. The text form must refuse exactly what they did.
+_PATH_CLASS = UNSAFE_CLASS.replace("\\", "\\\\")
+CLEAN_BY_PATHS = f"""
+CREATE FUNCTION pg_temp.clean_by_paths(doc jsonb) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+    RETURN NOT jsonb_path_exists(doc, 'strict $.**{{{MAX_DEPTH + 1} to last}}')
+        AND NOT jsonb_path_exists(
+            doc, 'strict $.** ? (@.type() == "string" && @ like_regex "{_PATH_CLASS}")')
+        AND NOT jsonb_path_exists(doc, 'strict $.** ? (@.type() == "object").keyvalue() '
+                                       '? (@.key like_regex "{_PATH_CLASS}")');
+END $$
+"""
+
+
+@pytest.fixture
+def by_paths(owner: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    """The owner's connection, holding the walking clean() as pg_temp.clean_by_paths."""
+    owner.execute(CLEAN_BY_PATHS)
+    return owner
+
+
+def differing(conn: psycopg.Connection[Any], docs: list[Any]) -> list[Any]:
+    """The documents on which clean() and the walking clean_by_paths() disagree."""
+    rows = conn.execute(
+        "SELECT d FROM unnest(%s::jsonb[]) AS d "
+        "WHERE contact_tui.clean(d) IS DISTINCT FROM pg_temp.clean_by_paths(d)",
+        ([Jsonb(d) for d in docs],),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def placed(text: str) -> list[Any]:
+    """``text`` in every place a document holds text: a value, a key, in a list, deeper."""
+    return [
+        {"v": text},
+        {text: "key"},
+        {"list": ["fine", text]},
+        {"nested": {"deeper": [{text: {"k": text}}]}},
+        text,
+    ]
+
+
+def test_clean_reading_the_text_refuses_what_walking_the_document_refused(
+    by_paths: psycopg.Connection[Any],
+) -> None:
+    # Escapes are what the text form makes hard: a control character is written \uXXXX or
+    # \b \f \n \r \t there, a backslash as two. Every code point up to U+3000 after no
+    # backslash and after one; each end of each range of the class, every corpus entry and
+    # the escapes' letters after up to three, in every place a document holds text.
+    everyone = [chr(c) for c in range(1, 0x3000)]
+    docs: list[Any] = [{"v": f"a{s}{c}b"} for c in everyone for s in ("", "\\")]
+    tails = [chr(low + d) for low, high in _class_ranges() for d in (-1, 0, 1) if low + d > 0]
+    tails += [chr(high + d) for low, high in _class_ranges() for d in (-1, 0, 1)]
+    # NUL cannot be stored in jsonb at all.
+    tails += [text for _, text in entries(*CATEGORIES) if "\x00" not in text]
+    tails += ["u0001", "u001f", "u000a", "b", "f", "n", "r", "t", '"', "\\u0001", "\\n", "\x01"]
+    for tail in tails:
+        for slashes in ("", "\\", "\\\\", "\\\\\\"):
+            docs.extend(placed(f"a{slashes}{tail}b"))
+    assert differing(by_paths, docs) == []
+    assert differing(by_paths, _nestings()) == []
+
+
+def _class_ranges() -> list[tuple[int, int]]:
+    """The first and last code point of each range of the pinned class."""
+    found = re.findall(r"\\[uU]([0-9a-f]{4,8})(?:-\\[uU]([0-9a-f]{4,8}))?", UNSAFE_CLASS)
+    return [(int(low, 16), int(high or low, 16)) for low, high in found]
+
+
+def _nestings() -> list[Any]:
+    """Documents at and past the depth limit, lists and objects, with unsafe text inside."""
+    docs: list[Any] = []
+    for depth in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1):
+        for leaf in ("ok", "bad\x07", "\\\x07", "\u202e"):
+            doc: Any = leaf
+            for level in range(depth):
+                doc = {"k": doc} if level % 2 else [doc]
+            docs.append({"v": doc})
+    return docs
+
+
+# Text made mostly of what the escapes are made of, with the characters on either side of the
+# rule: controls, the line feed, DEL, C1, bidi and format characters, and plain letters.
+tricky = st.text(
+    alphabet=st.sampled_from(
+        [
+            "\\",
+            '"',
+            "u",
+            "0",
+            "1",
+            "a",
+            "b",
+            "f",
+            "n",
+            "r",
+            "t",
+            "\n",
+            "\x01",
+            "\x08",
+            "\t",
+            "\x0c",
+            "\r",
+            "\x1f",
+            "\x7f",
+            "\x85",
+            "\xad",
+            "\u200b",
+            "\u200d",
+            "\u202e",
+            "\u2066",
+            "\ufeff",
+            "é",
+            "東",
+            "\U000e0001",
+            "\U0001f600",
+            "/",
+            "}",
+            "]",
+        ]
+    ),
+    max_size=12,
+)
+documents = st.recursive(
+    tricky | st.integers() | st.booleans() | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(tricky, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(st.lists(documents, min_size=1, max_size=20))
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_clean_reading_the_text_agrees_on_any_document(
+    by_paths: psycopg.Connection[Any], docs: list[Any]
+) -> None:
+    assert differing(by_paths, docs) == []
