@@ -21,12 +21,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft, field_label, merge_drafts
 from contact_tui.domain.fields import ADDRESS_PARTS, FIELD_BY_ID, TEXT_FIELDS
 from contact_tui.domain.model import Contact, EmailKind, PhoneKind
 from contact_tui.ui.render import cell, safe, when
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 SURVEY = "surveyOptOut"
 # Columns of the side-by-side table's cells: with their padding, 72 of the dialog's 76.
@@ -200,7 +201,7 @@ class ConflictDialog(ModalScreen[ConflictAnswer | None]):
             yield table
             yield Static(self._others(), id="conflict-others", classes="dialog-text")
             yield Static(self._ways(), id="conflict-ways", classes="dialog-text")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Fill the side-by-side table (hidden when no field was changed by both)."""

@@ -27,7 +27,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.validation import Validator
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker
 
 from contact_tui.domain.draft import (
@@ -50,6 +50,7 @@ from contact_tui.ui.screens.duplicate_offer import Answer, Choice, DuplicateOffe
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.validators import email_rule, name_rule, phone_rule, text_rule
 from contact_tui.ui.widgets.app_input import AppInput
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 from contact_tui.ui.widgets.suggest_input import OfferingInput
 
 
@@ -458,7 +459,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 yield Button(
                     Text("Cancel [esc]"), id="cancel", compact=True, action="screen.cancel"
                 )
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Focus First name at once, say the jump keys."""

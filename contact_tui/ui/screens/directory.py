@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.input import Selection
 from textual.worker import Worker
 
@@ -41,6 +41,7 @@ from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
 from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
 from contact_tui.ui.widgets.app_input import AppInput
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 
 # A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
@@ -191,7 +192,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         )
         yield Static("", id="directory-summary")
         yield DataTable(id="directory-results", cursor_type="row")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Show the first page of the directory at once."""
@@ -632,7 +633,7 @@ class ContactCard(ModalScreen[str | None]):
         """The profile pane, reused."""
         with Vertical(classes="dialog card"):
             yield ProfilePane(id="card-profile")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Show the contact."""

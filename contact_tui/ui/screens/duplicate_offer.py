@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from contact_tui.domain.duplicates import DuplicateMatch
 from contact_tui.ui.render import safe
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 
 class Choice(StrEnum):
@@ -79,7 +80,7 @@ class DuplicateOffer(ModalScreen[Answer | None]):
                 id="duplicate-list",
             )
             yield Static(self._keys(), id="duplicate-keys", classes="dialog-text")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     @staticmethod
     def _line(match: DuplicateMatch) -> Text:

@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 from textual.worker import Worker
 
 from contact_tui.domain.rules import RuleError, country_label
@@ -47,6 +47,7 @@ from contact_tui.ui.render import editable, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.validators import RuleValidator
 from contact_tui.ui.widgets.app_input import AppInput
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 # Problems listed in the dialog; the command line's --dry-run lists every one.
 MAX_SHOWN = 200
@@ -214,7 +215,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                 yield Button(
                     Text("Close [esc]"), id="exchange-close", compact=True, action="screen.close"
                 )
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Focus the file name."""

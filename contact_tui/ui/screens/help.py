@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from contact_tui.ui.keys import BoundAction, bound_actions
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 # What each action does, by binding id (the ids keys.toml uses); an id not listed here shows
 # its binding's tooltip or description instead.
@@ -154,7 +155,7 @@ class HelpScreen(ModalScreen[None]):
         """The keys (scrolling if they do not fit) and a footer."""
         with Vertical(id="help-dialog", classes="dialog"), VerticalScroll(id="help-body"):
             yield Static(help_text(self.under), id="help-keys")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Focus the list so the arrow and page keys scroll it."""

@@ -1,4 +1,4 @@
-"""The footer of the main screen (and of the opening screen, which has its layout)."""
+"""The footer of every screen: Textual's, rebuilt only when the keys it shows change."""
 
 from __future__ import annotations
 
