@@ -282,6 +282,9 @@ async def test_the_merge_picker_lists_curated_customers_before_ephemeral_callers
         names = [c.display_name for c in picker.results]
         assert names[-1] == "Sam Ephemeral" and len(names) == 4, names
         assert {c.type for c in picker.results[:3]} == {ContactType.CURATED}
+        summary = text_of(pilot, "#directory-summary")
+        assert summary.startswith("Enter picks. 4 matches"), summary
+        assert summary in "\n".join(screen_lines(pilot)), "the summary is cut at 80 columns"
 
         await pilot.press("home", "ctrl+k", *"sam", "enter", "enter")
         screen = await preview(pilot)

@@ -403,8 +403,9 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if result.kind == "phone" and total == 0:
             summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
         if self.merging is not None:
+            # Short: the title says what the pick is for, and a long summary is cut at 80.
             summary = (
-                "Enter picks the customer to merge into. " + summary
+                "Enter picks. " + summary
                 if total
                 else "No other contact matches: type the customer's name, number or email."
             )
