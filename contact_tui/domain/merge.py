@@ -79,6 +79,18 @@ GROUPS: dict[str, str] = {
 _RANK = {ContactType.EPHEMERAL: 0, ContactType.IDENTIFIED: 1, ContactType.CURATED: 2}
 
 
+def established(contact: Contact) -> int:
+    """How established a contact is (curated above identified above ephemeral): a merge keeps
+    the more established of two, and a picker of whom to merge into lists them first."""
+    return _RANK[contact.type]
+
+
+def outranks(one: Contact, other: Contact) -> bool:
+    """True when ``one`` is more established than ``other``, so merging ``one`` into ``other``
+    is refused (see :func:`check_pair`) and the other way round is the merge meant."""
+    return established(one) > established(other)
+
+
 class MergeRefused(ValueError):
     """These two contacts cannot be merged this way; the message says why and what to do."""
 
@@ -182,7 +194,7 @@ def check_pair(keep: Contact, other: Contact) -> None:
     never the other way round, which would make the customer ephemeral)."""
     if keep.id == other.id:
         raise MergeRefused("A contact cannot be merged into itself; name two different contacts.")
-    if _RANK[other.type] > _RANK[keep.type]:
+    if outranks(other, keep):
         raise MergeRefused(
             f"Contact {other.id} is {other.type.value} and {keep.id} is {keep.type.value}: keep "
             f"the {other.type.value} one, merging {keep.id} into {other.id}."

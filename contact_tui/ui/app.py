@@ -19,7 +19,7 @@ from contact_tui.domain.clock import utcnow
 from contact_tui.service import ContactService
 from contact_tui.ui.keyorder import InOrderKeys
 from contact_tui.ui.keys import bound_actions, load_keymap
-from contact_tui.ui.protocols import ExplainsDisabled, WorkerOwner
+from contact_tui.ui.protocols import ExplainsDisabled, ShowsNotices, WorkerOwner
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.dialogs import ConfirmDialog
@@ -106,9 +106,10 @@ class ContactApp(InOrderKeys[None]):
         """
         text = safe(message, NOTICE_WIDTH)
         screen = self.screen if self.screen_stack else None
-        if isinstance(screen, MainScreen):
-            # On the main screen a toast would cover the profile at 80x24: its notice line
-            # shows the message instead, pushing the profile up for a few seconds.
+        if isinstance(screen, ShowsNotices):
+            # On the main screen a toast would cover the profile at 80x24 (on the merge
+            # preview, what moves): its notice line shows the message instead, pushing the
+            # rest up for a few seconds.
             screen.show_notice(f"{safe(title, 80)}: {text}" if title else text, severity, timeout)
             return
         super().notify(

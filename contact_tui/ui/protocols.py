@@ -17,6 +17,11 @@ and clears the busy state, and never takes the app down.
 Disabled actions: ``check_action`` returning None shows a binding dimmed and makes Textual
 ignore its key silently. A screen that implements :meth:`ExplainsDisabled.disabled_reason`
 is asked why when such a key is pressed, and the app shows the answer.
+
+Notices: a screen with a line of its own for them (:class:`ShowsNotices`) gets the app's
+notices there rather than as toasts, which would cover what the agent is reading. Store changes:
+the main screen, which watches the store, tells a screen on top of it that
+:class:`FollowsStore` what changed, so that screen need not watch the store itself.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState, get_current_worker
+
+from contact_tui.service import Change
 
 # The sentence a disabled key gives; its wording lives with the rules in ui/gating.py.
 from contact_tui.ui.gating import not_allowed
@@ -58,6 +66,25 @@ class ExplainsDisabled(Protocol):
     def disabled_reason(self, action: str) -> str | None:
         """One sentence for the agent saying why ``action`` cannot be run now (which
         permission it needs, whom to ask), or None when there is nothing to say."""
+        ...
+
+
+@runtime_checkable
+class ShowsNotices(Protocol):
+    """A screen with a notice line of its own, where the app's notices go instead of toasts."""
+
+    def show_notice(self, message: str, severity: SeverityLevel, timeout: float | None) -> None:
+        """Show ``message`` (already made safe) for ``timeout`` seconds (None: the screen's
+        own time for ``severity``)."""
+        ...
+
+
+@runtime_checkable
+class FollowsStore(Protocol):
+    """A screen that shows stored contacts and follows others' changes to them."""
+
+    def store_changed(self, changes: list[Change]) -> None:
+        """The store changed as ``changes`` say (its view already holds the changes)."""
         ...
 
 
@@ -96,8 +123,10 @@ class ForwardsWorkerErrors(MessagePump):
 
 __all__ = [
     "ExplainsDisabled",
+    "FollowsStore",
     "ForwardsWorkerErrors",
     "ReportsWorkerFailures",
+    "ShowsNotices",
     "WorkerOwner",
     "WorkerResult",
     "not_allowed",

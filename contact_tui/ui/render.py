@@ -233,7 +233,9 @@ def contact_history(
     if wrap_up_key:
         text.append(f"  {wrap_up_key}: wrap-up note of the selected interaction", style=DIM)
     if merges and undo_key:
-        text.append(f"  {undo_key}: undo a merge", style=DIM)
+        # On a line of its own after the wrap-up hint: together they wrap at 80 columns.
+        sep = "\n" if wrap_up_key else "  "
+        text.append(f"{sep}{undo_key}: undo a merge", style=DIM)
     if not interactions and not merges:
         text.append("\nNo interactions yet.", style=DIM)
         return text

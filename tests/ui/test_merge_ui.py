@@ -152,7 +152,7 @@ async def test_unknown_caller_merged_into_the_customer_next_call_recognised_then
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the unmerge")
         await wait_until(pilot, lambda: "Undid" in text_of(pilot, "#notices"), "the notice")
         notice = text_of(pilot, "#notices")
-        assert "Undid the merge" in notice and "1 later interaction(s)" in notice, notice
+        assert "Undid the merge" in notice and "1 later interaction from" in notice, notice
         # The call after the merge came from the number the caller's contact holds again: it
         # shows that contact now, and Sam's history no longer shows the merge.
         await wait_until(
@@ -305,6 +305,9 @@ async def test_escape_from_the_preview_merges_nothing(world: World) -> None:
         await settle(pilot)
         await pick_in_directory(pilot, "Sam", rows=1)
         await preview(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DirectoryScreen)  # back at the pick
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, MainScreen)

@@ -3,11 +3,14 @@ or pick one to link to the current interaction."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
@@ -18,6 +21,7 @@ from textual.worker import Worker
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.identity import email_identity, stored_email_identity
+from contact_tui.domain.merge import established
 from contact_tui.domain.model import Contact, EmailKind, Interaction
 from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import first_phone
@@ -39,7 +43,7 @@ from contact_tui.ui.gating import directory_disabled_reason, directory_gate
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import cell, plain, safe
 from contact_tui.ui.screens.exchange import Direction, ExchangeDialog
-from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, merged_notice, unmerge_lines
 from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
@@ -47,6 +51,8 @@ from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 # A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
 RESULT_LIMIT = 200
 DEBOUNCE_SECONDS = 0.15
+# Keys typed after an Enter wait this long at most for the search (and the pick) it acts on.
+SETTLE_SECONDS = 1.0
 
 # Columns of the Type and Phone cells; Name and Email share the rest of the width.
 TYPE_WIDTH = 10  # "Identified"
@@ -67,6 +73,33 @@ KIND_WORDS = {
 }
 
 
+class SearchBox(AppInput):
+    """The directory's search box. Enter is handled in the key's own path (ui.keyorder hands
+    on the next key only once it returns), and waits for the search of the box's text to
+    answer: keys typed after it in a burst reach the results, not this box."""
+
+    async def action_submit(self) -> None:
+        """Search what the box holds, or go to its results."""
+        screen = self.screen
+        if isinstance(screen, DirectoryScreen):
+            await screen.submit(self.value)
+        else:
+            await super().action_submit()
+
+
+class ResultsTable(DataTable[Text | str]):
+    """The directory's results. Enter opens (or picks) the highlighted contact in the key's
+    own path, so the keys typed after it reach what it opened (the merge preview, a card)."""
+
+    BINDINGS = [Binding("enter", "pick", "Pick", show=False)]
+
+    async def action_pick(self) -> None:
+        """Open or pick the highlighted contact."""
+        screen = self.screen
+        if isinstance(screen, DirectoryScreen):
+            await screen.open_highlighted()
+
+
 class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     """Search and act on contacts. When ``picking``, Enter returns the chosen contact's id.
 
@@ -84,9 +117,10 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     class SearchFailed(WorkerResult):
         """The store could not be searched, for the reason given."""
 
-        def __init__(self, message: str) -> None:
+        def __init__(self, message: str, query: str = "") -> None:
             super().__init__()
             self.message = message
+            self.query = query
 
     class Linked(WorkerResult):
         """The highlighted contact is linked to the interaction: the directory closes."""
@@ -159,8 +193,11 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         # The search to start with (selected, so typing replaces it).
         self.start_query = query
         # Picking the contact to merge this one into (issue 13): it is left out of the
-        # results, and only picking applies.
+        # results, and only picking applies. The pick opens the preview over this screen, so
+        # Escape there comes back to the search as typed; a merge done closes it, and
+        # ``merge_outcome`` then holds the merge.
         self.merging = merging
+        self.merge_outcome: MergeOutcome | None = None
         self.results: list[Contact] = []
         self._timer: Timer | None = None
         # The query the results are for, as the search read it ("phone", "email", ...).
@@ -168,6 +205,9 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         self._widths: tuple[int, int] = (0, 0)
         # Enters pressed in the search box before the search for its text had answered.
         self._enters = 0
+        # The query last answered (or failed), and whether a pick on its answer is opening.
+        self._answered: str | None = None
+        self._opening = False
         # The contact whose card is open (its actions act on it).
         self._card: Contact | None = None
 
@@ -184,14 +224,14 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                 f" to {safe(self.interaction.from_.name or self.interaction.from_.address, 40)}"
             )
         yield Static(Text(title, style="bold"), id="directory-title")
-        yield AppInput(
+        yield SearchBox(
             self.start_query,
             placeholder='Name, phone (any format) or email; "quotes" for exact text',
             id="directory-search",
             compact=True,
         )
         yield Static("", id="directory-summary")
-        yield DataTable(id="directory-results", cursor_type="row")
+        yield ResultsTable(id="directory-results", cursor_type="row")
         yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -235,20 +275,31 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         query = event.value
         self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._search(query))
 
-    @on(Input.Submitted, "#directory-search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if self._shown[0] != event.value:
+    async def submit(self, value: str) -> None:
+        """Enter in the search box: go to the results of ``value``."""
+        if self._shown[0] != value:
             # Typed faster than the search ran (a burst, or keys arriving together over SSH):
-            # search now, and let the Enter act on its answer rather than on older rows. A
-            # second Enter before then picks the first row, as it would have.
+            # search now, and let the Enter act on its answer rather than on older rows. The
+            # keys after it wait for that (a little at most); a second Enter before then
+            # picks the first row, as it would have.
             self._enters += 1
             if self._enters == 1:
                 if self._timer is not None:
                     self._timer.stop()
-                self._search(event.value)
+                self._search(value)
+            await self._settled(value)
             return
         if self.results:
             self.query_one(DataTable).focus()
+
+    async def _settled(self, value: str) -> None:
+        """Return once the search for ``value`` has answered and what it opens is open (or
+        this screen has gone), or after SETTLE_SECONDS: the keys typed next wait till then."""
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            if not self._opening and (self._answered == value or self.app.screen is not self):
+                return
+            await asyncio.sleep(0.01)
 
     @work(
         thread=True,
@@ -263,12 +314,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             self.service.refresh()
             result = self.service.search(query, limit=RESULT_LIMIT)
         except StoreError as err:
-            self.post_message(self.SearchFailed(str(err)))
+            self.post_message(self.SearchFailed(str(err), query))
             return
         self.post_message(self.Searched(query, result))
 
     @on(SearchFailed)
     def _failed(self, event: SearchFailed) -> None:
+        self._answered = event.query
         # Store errors can quote the store (a path, a damaged line): shown, never obeyed.
         self.query_one("#directory-summary", Static).update(plain(event.message, 1000))
 
@@ -314,15 +366,20 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             )
 
     @on(Searched)
-    def _show(self, event: Searched) -> None:
+    async def _show(self, event: Searched) -> None:
         query, result = event.query, event.result
         if query != self.query_one("#directory-search", Input).value:
             return  # the agent has typed on; a newer search is coming
         self.results = result.contacts
         total = result.total
         if self.merging is not None:
-            # The contact being merged away cannot be the one it is merged into.
-            self.results = [c for c in result.contacts if c.id != self.merging.id]
+            # The contact being merged away cannot be the one it is merged into; the
+            # customers most likely meant come first (curated, then identified; in the
+            # search's order within each), as a merge keeps the more established contact.
+            merging_id = self.merging.id
+            self.results = sorted(
+                (c for c in result.contacts if c.id != merging_id), key=lambda c: -established(c)
+            )
             total -= len(result.contacts) - len(self.results)
         self._shown = (query, result.kind)
         self._fill_rows()
@@ -347,8 +404,9 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if result.kind == "phone" and total == 0:
             summary = f"No contact has this number (numbers are matched in E.164).{create_hint}"
         if self.merging is not None:
+            # Short: the title says what the pick is for, and a long summary is cut at 80.
             summary = (
-                "Enter picks the customer to merge into. " + summary
+                "Enter picks. " + summary
                 if total
                 else "No other contact matches: type the customer's name, number or email."
             )
@@ -358,7 +416,12 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if enters and self.results:
             self.query_one(DataTable).focus()
             if enters > 1 and self.picking:
-                self._selected()
+                self._opening = True
+                try:
+                    await self.open_highlighted()
+                finally:
+                    self._opening = False
+        self._answered = query
 
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
@@ -367,15 +430,25 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     # --- acting ----------------------------------------------------------------------------
 
     @on(DataTable.RowSelected)
-    def _selected(self) -> None:
+    async def _selected(self) -> None:
+        await self.open_highlighted()
+
+    async def open_highlighted(self) -> None:
+        """Pick the highlighted contact (for a merge: its preview opens over this screen),
+        or open its card; what opens is mounted when this returns, so the keys typed next
+        reach it."""
         contact = self.highlighted
         if contact is None:
             return
-        if self.picking:
+        if self.merging is not None:
+            await self.app.push_screen(
+                MergeScreen(self.service, contact.id, self.merging.id), self._preview_closed
+            )
+        elif self.picking:
             self.dismiss(contact.id)
         else:
             self._card = contact
-            self.app.push_screen(
+            await self.app.push_screen(
                 ContactCard(
                     contact,
                     can_link=self.interaction is not None,
@@ -384,6 +457,16 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                 ),
                 self._card_closed,
             )
+
+    def _preview_closed(self, outcome: MergeOutcome | None) -> None:
+        """Back from the merge preview: merged, this pick is done; not, the search stays as
+        typed, the pick highlighted, for another pick."""
+        if outcome is None:
+            if self.results:
+                self.query_one(DataTable).focus()
+            return
+        self.merge_outcome = outcome
+        self.dismiss(outcome.contact.id)
 
     async def _card_closed(self, action: str | None) -> None:
         if action == "edit" and self.check_action("edit", ()) is True:
@@ -453,34 +536,22 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     async def _merge_away(self, contact: Contact) -> None:
         """Pick the contact to merge ``contact`` into, then preview the merge (the picker's
         mount is awaited, so a name typed right after the key lands in its search box)."""
-
-        def picked(keep_id: str | None) -> None:
-            if keep_id:
-                self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
-
-        await self.app.push_screen(
-            DirectoryScreen(
-                self.service,
-                None,
-                picking=True,
-                query=contact.display_name,
-                merging=contact,
-            ),
-            picked,
+        picker = DirectoryScreen(
+            self.service, None, picking=True, query=contact.display_name, merging=contact
         )
 
-    def _merged(self, outcome: MergeOutcome | None) -> None:
-        if outcome is None:
-            return
-        merge = outcome.record.merge
-        other = merge.other_before.display_name if merge is not None else "the contact"
-        self.notify(
-            f"Merged {safe(other, 40)} into {safe(outcome.contact.display_name, 40)}. To undo, "
-            "open that contact (Enter) and press M.",
-            markup=False,
-            timeout=12,
-        )
-        self._search(self.query_one("#directory-search", Input).value)
+        def merged(_: str | None) -> None:
+            outcome = picker.merge_outcome
+            if outcome is None:
+                return
+            self.notify(
+                merged_notice(outcome, "To undo, open that contact (Enter) and press M."),
+                markup=False,
+                timeout=12,
+            )
+            self._search(self.query_one("#directory-search", Input).value)
+
+        await self.app.push_screen(picker, merged)
 
     def action_link(self) -> None:
         """Link the highlighted contact to the current interaction and go back."""
@@ -538,6 +609,16 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             return
         self.notify(f"Saved {safe(contact.display_name, 40)}.", markup=False)
         self._search(self.query_one("#directory-search", Input).value)
+
+
+def merge_key(app: App[object]) -> str:
+    """The directory key that merges the highlighted contact, as the agent's keymap has it
+    (for a screen that names it before the directory is open)."""
+    binding = next(
+        b for b in DirectoryScreen.BINDINGS if isinstance(b, Binding) and b.id == "directory.merge"
+    )
+    keys = app._keymap.get("directory.merge", binding.key)
+    return app.get_key_display(replace(binding, key=keys.split(",")[0].strip()))
 
 
 def matched_phone(contact: Contact, query: str, kind: str, region: str) -> str:

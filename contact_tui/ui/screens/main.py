@@ -50,13 +50,13 @@ from contact_tui.ui import gating
 from contact_tui.ui.actions import FormOpener
 from contact_tui.ui.gating import GATED as GATED  # opening.py imports it from here
 from contact_tui.ui.gating import Selection
-from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
+from contact_tui.ui.protocols import FollowsStore, ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
-from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.directory import DirectoryScreen, merge_key
 from contact_tui.ui.screens.merge import (
-    MergeScreen,
     MergesScreen,
+    merged_notice,
     standing_merges,
     unmerge_lines,
 )
@@ -109,6 +109,14 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     class StoreUnchanged(WorkerResult):
         """A look at the store found nothing new."""
+
+    class StoreChanged(WorkerResult):
+        """A look at the store found ``changes``: for the screens over this one that follow
+        the store (the merge preview), whether or not they concern this one."""
+
+        def __init__(self, changes: list[Change]) -> None:
+            super().__init__()
+            self.changes = changes
 
     class StoreFailed(WorkerResult):
         """The store could not be read, for the reason given."""
@@ -385,6 +393,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         service = self.service
         try:
             changes = service.refresh()
+            if changes:
+                self.post_message(self.StoreChanged(changes))
             if not force and not self._concerns(changes):
                 self.post_message(self.StoreUnchanged())
                 return
@@ -399,6 +409,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             self.post_message(self.StoreFailed(str(err) or type(err).__name__))
             return
         self.post_message(self.StoreRefreshed(interactions, contacts, region))
+
+    @on(StoreChanged)
+    def _tell_followers(self, event: StoreChanged) -> None:
+        for screen in self.app.screen_stack:
+            if screen is not self and isinstance(screen, FollowsStore):
+                screen.store_changed(event.changes)
 
     def _concerns(self, changes: list[Change]) -> bool:
         """True when a change may alter what this screen shows: one of its interactions or
@@ -491,7 +507,8 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if contact is not None and notes is None:
             self._load_notes(contact.id)
         may_note = self.check_action("add_note", ()) is True
-        may_merge = self.check_action("merge", ()) is True
+        # Not check_action: on a curated contact it lets m say where merging is done.
+        may_merge = gating.main_gate("merge", self._selection(), self.service.agent) is True
         may_undo = self.check_action("merges", ()) is True
         self.query_one(ProfilePane).view = ProfileView(
             interaction,
@@ -597,7 +614,12 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         key then says why: :meth:`disabled_reason`)."""
         if action == "to_list":
             return self.app.focused is not self.query_one("#interaction-list")
-        return gating.main_gate(action, self._selection(), self.service.agent)
+        gate = gating.main_gate(action, self._selection(), self.service.agent)
+        contact = self.contact
+        if action == "merge" and gate is False and contact is not None and self._may("merge"):
+            # On a contact already in Contacts, m says where two contacts are merged.
+            return contact.type == ContactType.CURATED
+        return gate
 
     def disabled_reason(self, action: str) -> str | None:
         """Why the key for ``action`` does nothing: the permission it needs and whom to ask."""
@@ -772,33 +794,31 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         interaction, contact = self.interaction, self.contact
         if interaction is None or contact is None:
             return
+        if contact.type == ContactType.CURATED:
+            self.notify(
+                f"{safe(contact.display_name, 40)} is already in Contacts; to merge two "
+                f"contacts, open the directory ({self._key_for('directory') or 'd'}) and press "
+                f"{merge_key(self.app)} on one of them.",
+                markup=False,
+            )
+            return
         known = interaction.from_.name or sender_address(interaction, self._region)
-
-        def picked(keep_id: str | None) -> None:
-            if keep_id:
-                self.app.push_screen(MergeScreen(self.service, keep_id, contact.id), self._merged)
-
-        await self.app.push_screen(
-            DirectoryScreen(self.service, interaction, picking=True, query=known, merging=contact),
-            picked,
+        picker = DirectoryScreen(
+            self.service, interaction, picking=True, query=known, merging=contact
         )
+        await self.app.push_screen(picker, lambda _: self._merged(picker.merge_outcome))
 
     def _merged(self, outcome: MergeOutcome | None) -> None:
         """Say what the merge did and how to undo it; the profile then shows the kept contact
-        (the interaction was relinked to it)."""
-        if outcome is None:
-            return
-        merge = outcome.record.merge
-        other = merge.other_before.display_name if merge is not None else "the contact"
-        count = len(merge.relinked) if merge is not None else 0
-        undo = self._key_for("merges") or "M"
-        self.notify(
-            f"Merged {safe(other, 40)} into {safe(outcome.contact.display_name, 40)}; "
-            f"{count} interaction{'s' if count != 1 else ''} relinked. To undo, press {undo} "
-            "on its profile.",
-            markup=False,
-            timeout=12,
-        )
+        (the interaction was relinked to it). Looked at again either way: the preview's
+        reads may have taken in others' changes."""
+        if outcome is not None:
+            undo = self._key_for("merges") or "M"
+            self.notify(
+                merged_notice(outcome, f"To undo, press {undo} on its profile."),
+                markup=False,
+                timeout=12,
+            )
         self.reload(force=True)
 
     def action_merges(self) -> None:

@@ -6,7 +6,8 @@ choice gives up, the collisions still to choose, the interactions that will be r
 the notes that will move.
 The agent chooses per row (the service's ``prefer``: k keeps the kept contact's value, o takes
 the other's, a goes back to the automatic rule), the preview is worked out again by the service
-after each choice, and one key merges. Nothing is written before that key.
+after each choice, and one key merges. Nothing is written before that key. The preview follows
+the store while it is open; Escape goes back to the pick.
 
 :class:`MergesScreen` lists the merges into a contact that still stand, newest first; Enter
 undoes the highlighted one once the agent confirms, and the agent is told which fields stayed
@@ -25,15 +26,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.coordinate import Coordinate
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from contact_tui.domain.merge import GROUPS, IDENTITY_KEYS, FieldOutcome, Side
+from contact_tui.domain.merge import GROUPS, IDENTITY_KEYS, FieldOutcome, Side, outranks
 from contact_tui.domain.model import AuditRecord, Contact, EmailKind, PhoneKind
 from contact_tui.domain.permissions import UseCase
 from contact_tui.service import (
+    Change,
+    ConflictError,
     ContactService,
     InvalidInput,
     MergeOutcome,
@@ -65,6 +70,21 @@ CHOSEN = "*"
 COLLISION = "! "
 # Relinked interactions named in the preview, at most (the rest are counted).
 MAX_IDS = 10
+# What the Takes words that do not say it themselves mean (the legend under the table).
+TAKES_WORDS = {
+    "moved": "came from another slot",
+    "out": "went to another slot",
+    "held": "kept one has it",
+    "left": "left behind",
+    "!": "no free slot",
+}
+# A contact's name in a sentence of the preview: two fit an 80-column line.
+NAME_WIDTH = 24
+# Seconds a notice stays in the preview's notice line (below what moves, covering nothing).
+NOTICE_SECONDS: dict[SeverityLevel, float] = {"information": 4, "warning": 8, "error": 12}
+# A change in the store, or a Merge typed that could not go through, stays longer: the agent
+# must act on it.
+CHANGE_SECONDS = 30.0
 
 
 def takes(outcome: FieldOutcome, plan: MergePlan) -> str:
@@ -127,23 +147,104 @@ def plan_details(plan: MergePlan, key_keep: str, key_other: str) -> Text:
     return text
 
 
+def name_of(contact: Contact) -> str:
+    """A contact's name for a sentence on this screen: made safe, short enough that two fit
+    on an 80-column line with the words around them."""
+    return safe(contact.display_name, NAME_WIDTH)
+
+
+def legend(plan: MergePlan, chosen: bool) -> str:
+    """What the Takes words in the table mean, for the words it shows that need saying (kept,
+    other, both and same say it themselves)."""
+    shown = {takes(outcome, plan) for outcome in plan.fields}
+    words = [f"{word}: {meaning}" for word, meaning in TAKES_WORDS.items() if word in shown]
+    if chosen:
+        words.append(f"{CHOSEN}: your choice")
+    return "Takes  " + "  ".join(words) if words else ""
+
+
+def changed_rows(before: MergePlan, after: MergePlan) -> list[str]:
+    """The field groups whose values on either contact differ between two previews."""
+    old = {f.id: (f.keep, f.other) for f in before.fields}
+    new = {f.id: (f.keep, f.other) for f in after.fields}
+    return [
+        group for group in {**old, **new} if old.get(group, ("", "")) != new.get(group, ("", ""))
+    ]
+
+
+def change_line(before: MergePlan, after: MergePlan) -> str:
+    """Who changed which contact of the preview since ``before``, when, and which rows."""
+    changed = [
+        contact
+        for was, contact in ((before.keep, after.keep), (before.other, after.other))
+        if was.version != contact.version or was.id != contact.id
+    ]
+    rows = ", ".join(GROUPS.get(g, g) for g in changed_rows(before, after))
+    if not changed:
+        return "The store changed" + (f" ({rows})" if rows else "")
+    first = changed[0]
+    names = " and ".join(name_of(c) for c in changed)
+    verb = "were" if len(changed) > 1 else "was"
+    return (
+        f"{names} {verb} changed by {safe(first.modified_by or 'someone', 20)} at "
+        f"{when(first.modify_date)}" + (f" ({rows})" if rows else "")
+    )
+
+
+def merged_notice(outcome: MergeOutcome, undo: str) -> str:
+    """What a merge did, by the contacts' names before it (the kept one's name may have
+    changed with a field taken from the other: then its new name too), and ``undo``."""
+    merge = outcome.record.merge
+    if merge is None:
+        return f"Merged into {safe(outcome.contact.display_name, 40)}. {undo}"
+    kept = merge.kept_before.display_name
+    now = outcome.contact.display_name
+    count = len(merge.relinked)
+    renamed = f" (now {safe(now, 40)})" if now != kept else ""
+    return (
+        f"Merged {safe(merge.other_before.display_name, 40)} into {safe(kept, 40)}{renamed}; "
+        f"{count} interaction{'s' if count != 1 else ''} relinked. {undo}"
+    )
+
+
 class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
     """The preview of merging ``other_id`` into ``keep_id``; confirming merges, Escape goes
-    back with nothing written. Returns the merge done, or None."""
+    back (to the picker it came from) with nothing written. Returns the merge done, or None.
+
+    The preview follows the store: when another agent changes either contact it is worked
+    out again (the main screen, which watches the store, says so: :class:`FollowsStore`), and
+    so it is when the merge finds a contact changed since the preview. Keys typed before the
+    preview shows (a burst: the choices, ctrl+s) are kept and applied in order once it does.
+    Notices go to a line of this screen (:class:`ShowsNotices`), never over the preview."""
 
     class Planned(WorkerResult):
-        """The service's preview for the current choices."""
+        """The service's preview for the choices of request ``number``; ``swapped`` when the
+        pair was turned round (the other contact was the more established one)."""
 
-        def __init__(self, plan: MergePlan) -> None:
+        def __init__(self, plan: MergePlan, number: int, swapped: bool) -> None:
             super().__init__()
             self.plan = plan
+            self.number = number
+            self.swapped = swapped
 
     class Refused(WorkerResult):
-        """The preview or the merge was refused, or could not be read or written."""
+        """The preview or the merge was refused, or could not be read or written; ``pair``
+        the two contacts (kept, other) where they could be read."""
 
-        def __init__(self, message: str) -> None:
+        def __init__(
+            self, message: str, number: int = 0, pair: tuple[Contact, Contact] | None = None
+        ) -> None:
             super().__init__()
             self.message = message
+            self.number = number
+            self.pair = pair
+
+    class Stale(WorkerResult):
+        """The merge found a contact changed since the preview: nothing was written."""
+
+        def __init__(self, error: ConflictError) -> None:
+            super().__init__()
+            self.error = error
 
     class Merged(WorkerResult):
         """The merge is stored."""
@@ -153,7 +254,7 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
             self.outcome = outcome
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="merge.back"),
+        Binding("escape", "back", "Back", id="merge.back", tooltip="Back to the pick"),
         Binding("ctrl+s,f2", "confirm", "Merge", id="merge.confirm", tooltip="Merge as shown"),
         Binding(
             "k",
@@ -192,25 +293,51 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self.other_id = other_id
         self.prefer: dict[str, str] = {}
         self.plan: MergePlan | None = None
-        self.busy = True
+        self.busy = True  # a preview is being worked out
+        self.merging = False  # the merge is being written
         self._widths = (0, 0)
+        # Preview requests: each one numbered, so an answer overtaken by a newer request
+        # (a choice, a swap or a change made while it was worked out) is passed over.
+        self._asked = 0
+        # Until a preview shows, the pair is turned round when the other contact is the more
+        # established one (the agent picked the wrong way round); not once the agent swaps.
+        self._auto = True
+        # The agent's choices undone by a change in the store, until the notice says so.
+        self._undone: list[str] = []
+        # Actions typed before there was a preview to apply them to, in the order typed.
+        self._typed: list[tuple[str, str]] = []
+        # The preview shown before a change in the store, and the conflict that found it
+        # (None: the watch did), until the preview worked out again says what changed.
+        self._before: MergePlan | None = None
+        self._conflict: ConflictError | None = None
+        self._status_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        """Title, the side-by-side table, what moves and collides, the error line, footer."""
+        """Title, the side-by-side table and what its Takes words mean, what moves and
+        collides, the error line, the notice line, footer."""
         yield Static(Text("Merge preview: working it out…", style="bold"), id="merge-title")
         yield DataTable(id="merge-fields", cursor_type="row")
+        yield Static("", id="merge-legend", classes="hidden")
         with VerticalScroll(id="merge-detail-pane"):
             yield Static("", id="merge-details")
         yield Static("", id="merge-error", classes="hidden")
+        yield Static("", id="merge-status", classes="hidden")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Work out the preview."""
         self.query_one(DataTable).focus()
         self._fit_columns()
-        self._preview()
+        self._ask()
 
     # --- the preview -----------------------------------------------------------------------
+
+    def _ask(self) -> None:
+        """Work the preview out (again) for the current pair and choices."""
+        self.busy = True
+        self._asked += 1
+        first = self._auto and self.plan is None
+        self._preview(self._asked, self.keep_id, self.other_id, dict(self.prefer), first)
 
     @work(
         thread=True,
@@ -220,17 +347,47 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         name="Working out the merge preview",
         description="the merge preview for the agent's choices",
     )
-    def _preview(self) -> None:
+    def _preview(
+        self, number: int, keep_id: str, other_id: str, prefer: dict[str, str], first: bool
+    ) -> None:
+        service = self.service
+        swapped = False
         try:
-            plan = self.service.merge_preview(self.keep_id, self.other_id, dict(self.prefer))
+            if first:
+                keep, other = service.contact(keep_id), service.contact(other_id)
+                if outranks(other, keep):
+                    # Only the direction is wrong: the merge meant is the other way round.
+                    keep_id, other_id, swapped = other_id, keep_id, True
+            plan = service.merge_preview(keep_id, other_id, prefer)
         except (InvalidInput, PermissionDenied, StoreError) as err:
-            self.post_message(self.Refused(str(err)))
+            self.post_message(self.Refused(str(err), number, self._pair(keep_id, other_id)))
             return
-        self.post_message(self.Planned(plan))
+        self.post_message(self.Planned(plan, number, swapped))
+
+    def _pair(self, keep_id: str, other_id: str) -> tuple[Contact, Contact] | None:
+        """Both contacts of a refused preview, to name them (None when they cannot be read)."""
+        try:
+            return self.service.contact(keep_id), self.service.contact(other_id)
+        except (PermissionDenied, StoreError):
+            return None
 
     @on(Planned)
     def _planned(self, event: Planned) -> None:
-        plan = self.plan = event.plan
+        if event.number != self._asked:
+            return  # a newer request is being worked out
+        plan = event.plan
+        before = self._before
+        if before is not None:
+            # The store changed: a choice stands only where neither contact's row changed.
+            changed = set(changed_rows(before, plan))
+            undone = [g for g in self.prefer if g in changed]
+            if undone:
+                for group in undone:
+                    del self.prefer[group]
+                self._undone.extend(undone)
+                self._ask()
+                return
+        self.plan = plan
         self.busy = False
         self.keep_id, self.other_id = plan.keep.id, plan.other.id
         title = Text.assemble(
@@ -244,20 +401,120 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self.query_one("#merge-details", Static).update(
             plan_details(plan, self._key("prefer('keep')"), self._key("prefer('other')"))
         )
+        text = legend(plan, bool(self.prefer))
+        legend_line = self.query_one("#merge-legend", Static)
+        legend_line.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        legend_line.set_class(not text, "hidden")
         self._set_error("")
         self.refresh_bindings()
+        if event.swapped:
+            self.show_notice(
+                f"Turned round: {name_of(plan.other)} ({plan.other.type.value}) is merged "
+                f"into {name_of(plan.keep)} ({plan.keep.type.value}), as a merge keeps the "
+                "more established contact.",
+                "information",
+                None,
+            )
+        if before is not None:
+            self._say_changed(before, plan)
+        self._replay()
+
+    def _say_changed(self, before: MergePlan, plan: MergePlan) -> None:
+        """Say what changed in the store since the preview the agent saw, and what to do."""
+        conflict, self._conflict, self._before = self._conflict, None, None
+        undone, self._undone = self._undone, []
+        moved = (before.keep.version, before.other.version) != (
+            plan.keep.version,
+            plan.other.version,
+        )
+        if conflict is None and not moved and not undone:
+            return  # nothing the agent saw has changed
+        line = change_line(before, plan)
+        if undone:
+            rows = ", ".join(GROUPS.get(g, g) for g in undone)
+            line += f"; your choice on {rows} was undone"
+        if conflict is not None or undone or changed_rows(before, plan):
+            # What the agent confirmed (or was about to) is not what would be merged now.
+            self._typed.clear()
+        if conflict is not None:
+            line = f"Nothing was merged: {line}; check the preview and press "
+            line += f"{self._key('confirm')} again."
+        else:
+            line += "; the preview shows it now."
+        self.show_notice(line, "warning", CHANGE_SECONDS)
 
     @on(Refused)
     def _refused(self, event: Refused) -> None:
+        if event.number and event.number != self._asked:
+            return
         self.busy = False
-        self._set_error(event.message)
+        self.merging = False
+        self._before = None
+        self._conflict = None
+        if event.number:
+            self._clear_plan()  # what it showed is not what was asked for now
+        message = event.message
+        pair = event.pair
+        if pair is not None:
+            keep, other = pair
+            self.query_one("#merge-title", Static).update(
+                Text.assemble(
+                    ("Cannot merge ", "bold"),
+                    (contact_line(other), "bold"),
+                    " into ",
+                    (contact_line(keep), "bold"),
+                )
+            )
+            if outranks(other, keep):
+                message = (
+                    f"{name_of(other)} is {other.type.value} and {name_of(keep)} is "
+                    f"{keep.type.value}: a merge keeps the {other.type.value} one; press "
+                    f"{self._key('swap')} to swap."
+                )
+        elif self.plan is None:
+            self.query_one("#merge-title", Static).update(
+                Text("Merge preview: cannot be shown (the line below says why)", style="bold")
+            )
+        self._set_error(message)
+        if any(action == "confirm" for action, _ in self._typed):
+            self.show_notice(
+                "Nothing was merged: the preview cannot be shown as asked (the line above "
+                "says why).",
+                "warning",
+                None,
+            )
+        self._typed.clear()
         self.refresh_bindings()
+
+    def _clear_plan(self) -> None:
+        """Show no preview: the table, its legend and what moves are of another request."""
+        self.plan = None
+        self.query_one(DataTable).clear()
+        self.query_one("#merge-details", Static).update("")
+        self.query_one("#merge-legend", Static).set_class(True, "hidden")
+        self._clear_status()
 
     def _set_error(self, message: str) -> None:
         line = self.query_one("#merge-error", Static)
         line.set_class(not message, "hidden")
         # Errors can quote contact text (a name in a conflict): shown, never obeyed.
         line.update(plain(message, 1000, style="bold"))
+
+    def show_notice(self, message: str, severity: SeverityLevel, timeout: float | None) -> None:
+        """Show ``message`` (made safe by the caller) in this screen's notice line, below
+        what moves, for ``timeout`` seconds: a toast would cover the Moves lines."""
+        line = self.query_one("#merge-status", Static)
+        line.update(Text(safe(message, 400), style="" if severity == "information" else "bold"))
+        line.set_class(False, "hidden")
+        for level in ("information", "warning", "error"):
+            line.set_class(level == severity, f"-{level}")
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        seconds = timeout if timeout is not None else NOTICE_SECONDS[severity]
+        self._status_timer = self.set_timer(seconds, self._clear_status)
+
+    def _clear_status(self) -> None:
+        self.query_one("#merge-status", Static).set_class(True, "hidden")
 
     def _key(self, action: str) -> str:
         """The key that runs one of this screen's actions, as the agent's keymap has it."""
@@ -327,17 +584,36 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
             return None
         return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
 
+    # --- following the store -----------------------------------------------------------------
+
+    def store_changed(self, changes: list[Change]) -> None:
+        """Work the preview out again when either contact changed (or the other's notes or
+        interactions, which it moves), keeping the agent's choices where they still apply;
+        once it shows, the notice line says what changed."""
+        if self.merging:
+            return  # the merge checks the versions it was shown; a change is reported then
+        ids = {self.keep_id, self.other_id}
+        if any(c.id == "*" or (c.table == "contacts" and c.id in ids) for c in changes):
+            if self._before is None:
+                self._before = self.plan  # None before the first preview: nothing to say
+            self._ask()
+        elif self.plan is not None and any(c.table in ("interactions", "notes") for c in changes):
+            self._ask()  # the interactions relinked or the notes moved may differ
+
     # --- choosing and confirming -------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Merge is dimmed (its key says why) until there is a preview with no collision and
-        the agent may merge; the row choices apply once there is a preview."""
+        """Merge is dimmed (its key says why) while the preview shows a problem to choose
+        for, or without the permission; typed before the preview shows, Merge and the row
+        choices are kept until it does."""
         if action == "confirm":
             if not self.service.allowed(UseCase.MERGE_CONTACTS):
                 return None
-            return None if self.busy or self.plan is None or self.plan.collisions else True
+            if self.busy or self.merging:
+                return True  # kept for the preview (see action_confirm)
+            return None if self.plan is None or self.plan.collisions else True
         if action == "prefer":
-            return self.plan is not None
+            return self.plan is not None or self.busy
         return True
 
     def disabled_reason(self, action: str) -> str | None:
@@ -347,49 +623,93 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         lacking = sorted(self.service.missing(UseCase.MERGE_CONTACTS))
         if lacking:
             return not_allowed("Merge", lacking, self.service.agent.role_label)
-        if self.busy:
-            return "The preview is being worked out; press the key again once it shows."
         if self.plan is None:
             return "There is no preview to merge: the line above says why; Escape goes back."
         if self.plan.collisions:
+            count = len(self.plan.collisions)
+            values = "value has" if count == 1 else "values have"
             return (
-                f"{len(self.plan.collisions)} value(s) have no free slot: choose for each "
-                "collision (see the Collision lines) before merging."
+                f"{count} {values} no free slot: choose for each collision (see the "
+                "Collision lines) before merging."
             )
         return None
 
+    def _replay(self) -> None:
+        """Apply the actions typed before the preview showed, in order, each once the
+        preview is ready for it; a Merge stops at a problem the agent must choose for."""
+        while self._typed and not self.busy and not self.merging and self.plan is not None:
+            action, side = self._typed.pop(0)
+            if action == "prefer":
+                self.action_prefer(side)
+            elif action == "swap":
+                self.action_swap()
+            elif self.plan.collisions:
+                self._typed.clear()
+                count = len(self.plan.collisions)
+                self.show_notice(
+                    f"Not merged yet: {count} value{'s' if count != 1 else ''} of the other "
+                    f"contact {'have' if count != 1 else 'has'} no free slot; choose for each "
+                    f"(see the Collision lines), then press {self._key('confirm')}.",
+                    "warning",
+                    CHANGE_SECONDS,
+                )
+            else:
+                self.action_confirm()
+
     def action_prefer(self, side: str) -> None:
         """Choose the kept contact's or the other's value for the highlighted row ('' goes back
-        to the rule), and work the preview out again."""
+        to the rule), and work the preview out again; typed before the preview shows, applied
+        to the row highlighted once it does."""
+        if self.merging:
+            return
+        if self.plan is None:
+            if self.busy:
+                self._typed.append(("prefer", side))
+            return
         group = self.highlighted_group
-        if group is None or self.plan is None:
+        if group is None:
             return
         if side:
             self.prefer[group] = side
         else:
             self.prefer.pop(group, None)
-        self.busy = True
-        self._preview()
+        self._ask()
 
     def action_swap(self) -> None:
-        """Keep the other contact instead (the service refuses keeping the less established
-        one, and the line says so); the choices start again."""
+        """Keep the other contact instead (refused when it is the less established one: the
+        line says so); the choices start again."""
+        if self.merging:
+            return
+        if self.plan is None and self.busy:
+            self._typed.append(("swap", ""))
+            return
         self.keep_id, self.other_id = self.other_id, self.keep_id
         self.prefer.clear()
-        self.busy = True
-        self._preview()
+        self._auto = False
+        self._ask()
 
     def action_back(self) -> None:
-        """Back, merging nothing."""
-        self.dismiss(None)
+        """Back to the pick, merging nothing (not while the merge is being written: it is
+        too late to leave it unsaid)."""
+        if not self.merging:
+            self.dismiss(None)
 
     def action_confirm(self) -> None:
         """Merge as shown: against the versions the preview showed, so a contact changed
-        since is reported rather than merged unseen."""
-        plan = self.plan
-        if plan is None or plan.collisions or self.busy:
+        since is reported (and the preview worked out again) rather than merged unseen.
+        Pressed while the preview is being worked out, it merges once it shows."""
+        if self.merging:
             return
-        self.busy = True
+        if self.busy:
+            self._typed.append(("confirm", ""))
+            self.show_notice(
+                "Working out the preview: the merge follows once it shows.", "information", None
+            )
+            return
+        plan = self.plan
+        if plan is None or plan.collisions:
+            return
+        self.merging = True
         self.refresh_bindings()
         self._merge(plan, dict(self.prefer))
 
@@ -409,10 +729,20 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                 prefer,
                 expected_versions=(plan.keep.version, plan.other.version),
             )
+        except ConflictError as err:
+            self.post_message(self.Stale(err))
+            return
         except (InvalidInput, PermissionDenied, StoreError) as err:
             self.post_message(self.Refused(str(err)))
             return
         self.post_message(self.Merged(outcome))
+
+    @on(Stale)
+    def _stale(self, event: Stale) -> None:
+        self.merging = False
+        self._conflict = event.error
+        self._before = self.plan
+        self._ask()
 
     @on(Merged)
     def _merged(self, event: Merged) -> None:
@@ -421,6 +751,8 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
         """An unexpected failure (the app has said what): never stay busy."""
         self.busy = False
+        self.merging = False
+        self._typed.clear()
         self.refresh_bindings()
 
 
@@ -454,10 +786,15 @@ def unmerge_lines(outcome: UnmergeOutcome) -> str:
         fields = ", ".join(GROUPS.get(g, g) for g in outcome.unrestored)
         text += f" Not restored, edited since the merge (the edits stay): {fields}."
     if outcome.left:
-        text += f" {len(outcome.left)} interaction(s) someone relinked since stay where they are."
-    if outcome.relinked:
+        count = len(outcome.left)
         text += (
-            f" {len(outcome.relinked)} later interaction(s) from what "
+            f" {count} interaction{'s' if count != 1 else ''} someone relinked since "
+            f"{'stay where they are' if count != 1 else 'stays where it is'}."
+        )
+    if outcome.relinked:
+        count = len(outcome.relinked)
+        text += (
+            f" {count} later interaction{'s' if count != 1 else ''} from what "
             f"{safe(outcome.restored.display_name, 40)} holds again went back to it."
         )
     return text

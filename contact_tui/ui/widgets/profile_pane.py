@@ -13,7 +13,7 @@ from textual.reactive import var
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from contact_tui.domain.model import AuditRecord, Contact, Interaction, Note
+from contact_tui.domain.model import AuditRecord, Channel, Contact, Interaction, Note, Platform
 from contact_tui.domain.present import first_reachable
 from contact_tui.ui import gating
 from contact_tui.ui.render import contact_details, contact_history, contact_notes_text, safe
@@ -170,8 +170,8 @@ class ProfilePane(VerticalScroll):
         )
         # The Merge key is not in the footer (no room at 80 columns): named where it applies.
         offer = (
-            f"A customer calling from a new number? Press {view.merge_key} to merge this "
-            "contact into theirs."
+            f"A customer {new_identity(view.interaction)}? Press {view.merge_key} to merge "
+            "this contact into theirs."
         )
         self._set(
             "profile-merge",
@@ -219,3 +219,16 @@ class ProfilePane(VerticalScroll):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.post_message(self.CandidateChosen(event.option.id))
+
+
+def new_identity(interaction: Interaction | None) -> str:
+    """How a known customer reaches the agent unrecognised, in the interaction's own terms:
+    calling or texting from a new number, writing from a new address, messaging from a new
+    account."""
+    if interaction is None or interaction.channel == Channel.VOICE:
+        return "calling from a new number"
+    if interaction.channel == Channel.EMAIL:
+        return "writing from a new address"
+    if interaction.platform is None or interaction.platform == Platform.SMS:
+        return "texting from a new number"
+    return f"messaging from a new {interaction.platform.label} account"

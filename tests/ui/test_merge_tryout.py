@@ -1,0 +1,415 @@
+"""What a user tryout of merging found (issue 13), each performed with keys at 80x24: a
+preview that goes stale while open, keys typed in one burst, Escape from the preview, the
+picker's order, a pair picked the wrong way round, the notice after a merge, ``m`` on a
+contact already in Contacts, and the small things (plurals, the history heading at 80
+columns, the profile's offer per channel, what the Takes words mean)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from textual.notifications import Notification
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from contact_tui.domain.draft import ContactDraft, PhoneDraft
+from contact_tui.domain.model import ContactType, Interaction, PhoneKind
+from contact_tui.service import MergePlan
+from contact_tui.ui.screens.directory import DirectoryScreen
+from contact_tui.ui.screens.main import MainScreen
+from contact_tui.ui.screens.merge import MergeScreen
+from tests.factories import World, voice
+from tests.ui.pilot import (
+    WAIT_SECONDS,
+    main_screen,
+    running,
+    screen_lines,
+    select_interaction,
+    settle,
+    text_of,
+    value_of,
+    wait_until,
+)
+from tests.ui.test_form_keys import burst
+from tests.ui.test_merge_ui import pick_in_directory, preview, to_row
+
+# A caller already known as an ephemeral contact by name, on a number like Sam's and Pat's.
+SAM_EPHEMERAL = "+1 317 555 0177"
+
+
+def edit_as_bob(world: World, contact_id: str, **fields: str) -> None:
+    """Another agent (bob) changes a contact, through a service of his own."""
+    service = world.service("bob")
+    contact = service.contact(contact_id)
+    draft = ContactDraft.from_contact(contact)
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    service.edit(contact_id, draft, contact.version)
+
+
+def add_sam_ephemeral(world: World) -> Interaction:
+    """A call from a number no contact holds, by a caller who gave the name Sam Ephemeral: an
+    ephemeral contact of that name."""
+    call = world.service().handle_interaction(voice(SAM_EPHEMERAL, "Sam Ephemeral"))
+    assert call.contact_id is not None
+    assert world.contact(call.contact_id).type == ContactType.EPHEMERAL
+    return call
+
+
+def toasts(notifications: list[Notification]) -> str:
+    """The toasts shown, one a line."""
+    return "\n".join(n.message for n in notifications)
+
+
+def hold_previews(pilot: Pilot[None], monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Keep the app's merge previews from being worked out until the returned event is set,
+    as a slow store would: keys typed meanwhile meet a preview not there yet."""
+    service = main_screen(pilot).service
+    worked_out = service.merge_preview
+    release = threading.Event()
+
+    def held(*args: Any, **kwargs: Any) -> MergePlan:
+        assert release.wait(WAIT_SECONDS), "the test never released the preview"
+        return worked_out(*args, **kwargs)
+
+    monkeypatch.setattr(service, "merge_preview", held)
+    return release
+
+
+async def typed_ahead(pilot: Pilot[None], release: threading.Event) -> None:
+    """Wait until the preview screen has taken a ctrl+s typed before the preview showed, then
+    let the preview be worked out. (Not ``wait_until``: it waits for the held worker.)"""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not (
+        isinstance(pilot.app.screen, MergeScreen)
+        and "the merge follows once it shows" in text_of(pilot, "#merge-status")
+    ):
+        if time.monotonic() >= deadline:
+            release.set()
+            raise AssertionError("the ctrl+s typed before the preview was not kept for it")
+        await pilot.pause(0.02)
+    release.set()
+
+
+async def test_the_preview_follows_another_agents_edit_and_keeps_the_choices(
+    world: World,
+) -> None:
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.press("m")
+        await settle(pilot)
+        await pick_in_directory(pilot, "Sam", rows=1)
+        screen = await preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        await pilot.press("k")
+        await wait_until(pilot, lambda: not screen.busy, "the plan with the choice")
+        assert screen.prefer == {"lastName": "keep"}
+
+        edit_as_bob(world, world.sam.id, title="Head buyer")
+        await wait_until(
+            pilot,
+            lambda: screen.plan is not None and screen.plan.keep.version == 2 and not screen.busy,
+            "the preview worked out again",
+        )
+        shown = "\n".join(screen_lines(pilot))
+        assert "Head buyer" in shown, shown
+        status = text_of(pilot, "#merge-status")
+        assert status.startswith("Sam Lee was changed by bob at "), status
+        assert "(Title); the preview shows it now." in status, status
+        # The choice was on a row nobody changed: it stands.
+        assert screen.prefer == {"lastName": "keep"}
+
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the merge")
+    assert world.contact(world.sam.id).title == "Head buyer"
+    assert world.interaction(world.unknown_call.id).contact_id == world.sam.id
+
+
+async def test_a_conflict_on_merge_reworks_the_preview_and_says_what_changed(
+    world: World,
+) -> None:
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.press("m")
+        await settle(pilot)
+        await pick_in_directory(pilot, "Sam", rows=1)
+        screen = await preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        await pilot.press("k")
+        await wait_until(pilot, lambda: not screen.busy, "the plan with the choice")
+
+        # bob's change lands while this app is not looking: the merge is what finds it.
+        main_screen(pilot)._stop_waking()
+        edit_as_bob(world, world.sam.id, last_name="Lee-Smith")
+        before = world.state()
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: screen.plan is not None and screen.plan.keep.version == 2 and not screen.busy,
+            "the preview worked out again",
+        )
+        assert isinstance(pilot.app.screen, MergeScreen) and world.state() == before
+        assert "Lee-Smith" in "\n".join(screen_lines(pilot))
+        status = text_of(pilot, "#merge-status")
+        assert status.startswith("Nothing was merged: Sam Lee-Smith was changed by bob at "), status
+        assert "(Last name); your choice on Last name was undone; check the preview and " in (
+            status
+        )
+        assert status.endswith("press ^s again."), status
+        assert "This contact was changed" not in "\n".join(screen_lines(pilot))
+        assert screen.prefer == {}
+
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the merge")
+    assert world.contact(world.sam.id).last_name == "Lee-Smith"
+    assert world.interaction(world.unknown_call.id).contact_id == world.sam.id
+
+
+async def test_merge_typed_in_one_burst_merges_once_the_preview_shows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        release = hold_previews(pilot, monkeypatch)
+        burst(pilot, "m", *"sam lee", "enter", "enter", "ctrl+s")
+        await typed_ahead(pilot, release)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the merge")
+        await wait_until(
+            pilot, lambda: "Merged" in text_of(pilot, "#notices"), "the notice of the merge"
+        )
+    assert world.interaction(world.unknown_call.id).contact_id == world.sam.id
+
+
+async def test_a_swap_and_merge_typed_in_one_burst_apply_in_order(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the directory: Pat Smith, F8, pick Pat Jones, then s and ctrl+s before the
+    preview shows: Pat Smith is kept, Pat Jones merged into it."""
+    async with running(world) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await pilot.press(*"Pat Smith")
+        await wait_until(pilot, lambda: directory._shown[0] == "Pat Smith", "the search")
+        release = hold_previews(pilot, monkeypatch)
+        burst(pilot, "down", "f8", *"Pat", "enter", "enter", "s", "ctrl+s")
+        await typed_ahead(pilot, release)
+        await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
+    assert world.service().repo.contact(world.pat_first.id) is None
+    assert world.contact(world.pat_second.id).type == ContactType.CURATED
+
+
+async def test_merge_typed_before_a_collision_shows_stops_and_says_so(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.service().create_contact(
+        ContactDraft(
+            first_name="Fay",
+            last_name="Full",
+            phones={
+                PhoneKind.WORK: PhoneDraft("+1 317 555 0101"),
+                PhoneKind.HOME: PhoneDraft("+1 317 555 0102"),
+                PhoneKind.CELL: PhoneDraft("+1 317 555 0103"),
+                PhoneKind.OTHER: PhoneDraft("+1 317 555 0104"),
+            },
+        )
+    )
+    before = world.state()
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        release = hold_previews(pilot, monkeypatch)
+        burst(pilot, "m", *"fay", "enter", "enter", "ctrl+s")
+        await typed_ahead(pilot, release)
+        screen = await preview(pilot)
+        await settle(pilot)
+        # The merge stops at the collision and says so below what moves.
+        status = text_of(pilot, "#merge-status")
+        assert status == (
+            "Not merged yet: 1 value of the other contact has no free slot; choose for each "
+            "(see the Collision lines), then press ^s."
+        ), status
+        # The Collision line the notice points to is in sight, not under a toast.
+        assert "Collision:" in "\n".join(screen_lines(pilot))
+        assert isinstance(pilot.app.screen, MergeScreen) and screen.plan is not None
+    assert world.state() == before
+
+
+async def test_escape_in_the_preview_goes_back_to_the_pick_and_escape_there_leaves(
+    world: World,
+) -> None:
+    add_sam_ephemeral(world)
+    before = world.state()
+    async with running(world, rows=6) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.press("m")
+        await settle(pilot)
+        picker = await pick_in_directory(pilot, "Sam", rows=2)
+        screen = await preview(pilot)
+        assert screen.keep_id == world.sam.id
+        await pilot.press("escape")
+        await settle(pilot)
+        # Back at the pick, the search as typed and the pick highlighted: one key away from
+        # another pick.
+        assert pilot.app.screen is picker
+        assert value_of(pilot, "#directory-search") == "Sam"
+        results = picker.query_one("#directory-results", DataTable)
+        assert pilot.app.focused is results and results.cursor_row == 0
+        await pilot.press("down", "enter")
+        screen = await preview(pilot)
+        assert screen.keep_id != world.sam.id
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, MainScreen)
+    assert world.state() == before
+
+
+async def test_the_merge_picker_lists_curated_customers_before_ephemeral_callers(
+    world: World,
+) -> None:
+    ephemeral = add_sam_ephemeral(world)
+    async with running(world, rows=6) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.press("m")
+        await settle(pilot)
+        picker = pilot.app.screen
+        assert isinstance(picker, DirectoryScreen)
+        await pilot.press(*"317555")
+        await wait_until(pilot, lambda: picker._shown[0] == "317555", "the digits search")
+        names = [c.display_name for c in picker.results]
+        assert names[-1] == "Sam Ephemeral" and len(names) == 4, names
+        assert {c.type for c in picker.results[:3]} == {ContactType.CURATED}
+        summary = text_of(pilot, "#directory-summary")
+        assert summary.startswith("Enter picks. 4 matches"), summary
+        assert summary in "\n".join(screen_lines(pilot)), "the summary is cut at 80 columns"
+
+        await pilot.press("home", "ctrl+k", *"sam", "enter", "enter")
+        screen = await preview(pilot)
+        assert [c.display_name for c in picker.results] == ["Sam Lee", "Sam Ephemeral"]
+        assert screen.keep_id == world.sam.id
+        assert screen.other_id == world.unknown_call.contact_id != ephemeral.contact_id
+
+
+async def test_a_pair_picked_the_wrong_way_round_is_turned_round(world: World) -> None:
+    """From the directory: the curated Sam Lee highlighted, F8, the ephemeral Sam picked: the
+    preview keeps Sam Lee and says so; swapping back is refused in a sentence that fits."""
+    ephemeral = add_sam_ephemeral(world)
+    async with running(world, rows=6) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await pilot.press(*"Sam Lee")
+        await wait_until(pilot, lambda: directory._shown[0] == "Sam Lee", "the search")
+        await pilot.press("down", "f8")
+        await settle(pilot)
+        await pick_in_directory(pilot, "Sam", rows=1)  # Sam Lee is left out
+        screen = await preview(pilot)
+        assert screen.keep_id == world.sam.id and screen.other_id == ephemeral.contact_id
+        status = text_of(pilot, "#merge-status")
+        assert status.startswith("Turned round: Sam Ephemeral (Ephemeral) is merged into "), status
+
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not screen.busy, "the refusal")
+        title = text_of(pilot, "#merge-title")
+        assert "working it out" not in title and "Sam Lee" in title, title
+        error = text_of(pilot, "#merge-error")
+        assert error == (
+            "Sam Lee is Curated and Sam Ephemeral is Ephemeral: a merge keeps the Curated one; "
+            "press s to swap."
+        ), error
+        shown = "\n".join(screen_lines(pilot))
+        assert "press s to swap." in shown and "-…" not in shown, shown
+        # The preview of the other way round is gone: nothing to merge by mistake.
+        assert screen.plan is None and screen.query_one("#merge-fields", DataTable).row_count == 0
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not screen.busy and screen.plan is not None, "the plan")
+        assert screen.keep_id == world.sam.id
+
+
+async def test_the_notice_after_a_merge_names_the_contacts_as_they_were(world: World) -> None:
+    """Pat Smith merged into Pat Jones with Last name taken from Pat Smith: the kept contact
+    is now called Pat Smith too; the notice tells the two apart."""
+    async with running(world, notifications=True) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await pilot.press(*"Pat Smith")
+        await wait_until(pilot, lambda: directory._shown[0] == "Pat Smith", "the search")
+        await pilot.press("down", "f8")
+        await settle(pilot)
+        await pick_in_directory(pilot, "Pat", rows=1)
+        screen = await preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        await pilot.press("o")
+        await wait_until(pilot, lambda: not screen.busy, "the new plan")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
+        shown = toasts(list(pilot.app._notifications))
+        assert "Merged Pat Smith into Pat Jones (now Pat Smith); 1 interaction relinked." in (
+            shown
+        ), shown
+
+
+async def test_m_on_a_contact_already_in_contacts_says_how_to_merge(world: World) -> None:
+    before = world.state()
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert text_of(pilot, "#notices") == (
+            "Sam Lee is already in Contacts; to merge two contacts, open the directory (d) "
+            "and press f8 on one of them."
+        )
+        # The profile offers no merge there.
+        assert "Press m" not in "\n".join(screen_lines(pilot))
+    assert world.state() == before
+
+
+async def test_the_profile_offers_merge_in_the_channels_own_words(world: World) -> None:
+    async with running(world) as pilot:
+        offers = {}
+        for interaction in (world.unknown_call, world.email, world.whatsapp):
+            await select_interaction(pilot, interaction.id)
+            offers[interaction.channel_label] = text_of(pilot, "#profile-merge")
+    assert offers == {
+        "Voice": "A customer calling from a new number? Press m to merge this contact into theirs.",
+        "Email": "A customer writing from a new address? Press m to merge this contact into "
+        "theirs.",
+        "WhatsApp": "A customer messaging from a new WhatsApp account? Press m to merge this "
+        "contact into theirs.",
+    }
+
+
+async def test_the_history_heading_and_the_takes_legend_fit_80_columns(world: World) -> None:
+    ephemeral_id = world.unknown_call.contact_id
+    assert ephemeral_id is not None
+    world.service().merge(world.sam.id, ephemeral_id)
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        await wait_until(
+            pilot, lambda: "Merged in" in text_of(pilot, "#profile-history"), "the merge"
+        )
+        main_screen(pilot).query_one("#profile-history").scroll_visible(animate=False)
+        await settle(pilot)
+        lines = screen_lines(pilot)
+        assert any(line.strip().startswith("M: undo a merge") for line in lines), lines
+
+        await pilot.press("d")
+        await settle(pilot)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await pilot.press(*"Pat Smith")
+        await wait_until(pilot, lambda: directory._shown[0] == "Pat Smith", "the search")
+        await pilot.press("down", "f8")
+        await settle(pilot)
+        await pick_in_directory(pilot, "Pat", rows=1)
+        await preview(pilot)
+        legend = text_of(pilot, "#merge-legend")
+        assert legend == "Takes  held: kept one has it", legend
+        assert legend in "\n".join(screen_lines(pilot))
