@@ -29,7 +29,7 @@ from textual.coordinate import Coordinate
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -51,6 +51,7 @@ from contact_tui.ui.gating import not_allowed
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import cell, plain, safe, when
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 # Columns of the preview table: the field's label and where its result comes from; the three
 # values share the rest (16 columns each at 80, 29 at 120).
@@ -322,7 +323,7 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
             yield Static("", id="merge-details")
         yield Static("", id="merge-error", classes="hidden")
         yield Static("", id="merge-status", classes="hidden")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Work out the preview."""
@@ -840,7 +841,7 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
             yield Static(self._title(), id="merges-title")
             yield OptionList(id="merges")
             yield Static(Text("Reading the contact's history…"), id="merges-note")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def _title(self) -> Text:
         return Text.assemble(
