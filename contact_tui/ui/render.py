@@ -288,15 +288,19 @@ def _history_merge(text: Text, record: AuditRecord) -> None:
 MAX_NOTES_SHOWN = 20
 
 
-def contact_notes_text(notes: Sequence[Note], add_key: str = "") -> Text:
+def contact_notes_text(notes: Sequence[Note], add_key: str = "", list_key: str = "") -> Text:
     """A contact's notes for the profile, newest first: who wrote each and when (and who last
     changed it), then its first lines, each made safe; ``add_key`` is the key that adds one
-    ("" when the agent may not)."""
+    ("" when the agent may not), ``list_key`` the one that lists them to read each whole, edit
+    or delete one (a note cut here says so, naming it)."""
     text = Text()
     text.append(f"Notes ({len(notes)})", style=LABEL_STYLE)
     if add_key:
         text.append(f"  {add_key} adds one", style=DIM)
+    if list_key and notes:
+        text.append(f"  {list_key} reads, edits", style=DIM)
     text.append("\n")
+    whole = f"; {list_key} shows it whole" if list_key else ""
     for note in notes[:MAX_NOTES_SHOWN]:
         head = Text.assemble(
             (safe(note.created_by or "unknown", 40), "bold"), f"  {when(note.create_date)}"
@@ -307,11 +311,16 @@ def contact_notes_text(notes: Sequence[Note], add_key: str = "") -> Text:
         text.append(head)
         text.append("\n")
         lines, more = first_lines(note.text, MAX_NOTE_LINES)
+        cut = more
         for line in lines:
-            text.append("  " + safe(line))
+            shown = safe(line)
+            cut = cut or (shown.endswith(ELLIPSIS) and shown != line)
+            text.append("  " + shown)
             text.append("\n")
         if more:
-            text.append(f"  … more lines after these {MAX_NOTE_LINES}\n", style=DIM)
+            text.append(f"  … more lines after these {MAX_NOTE_LINES}{whole}\n", style=DIM)
+        elif cut and whole:
+            text.append(f"  … cut{whole}\n", style=DIM)
     if len(notes) > MAX_NOTES_SHOWN:
         text.append(f"… and {len(notes) - MAX_NOTES_SHOWN} older notes\n", style=DIM)
     text.rstrip()

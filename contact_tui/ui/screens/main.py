@@ -61,6 +61,7 @@ from contact_tui.ui.screens.merge import (
     unmerge_lines,
 )
 from contact_tui.ui.screens.note_dialog import NoteDialog
+from contact_tui.ui.screens.notes import NotesScreen
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
@@ -192,6 +193,15 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             id="main.add_note",
             show=False,
             tooltip="Add a note to the contact",
+        ),
+        # Not in the footer either: the profile's notes heading names it.
+        Binding(
+            "T",
+            "notes",
+            "Notes",
+            id="main.notes",
+            show=False,
+            tooltip="The contact's notes: read each whole, edit or delete one",
         ),
         # Merge is kept out of the footer (with it, "? Help" no longer fits at 80 columns on a
         # caller's ephemeral contact): the profile names its key where it applies, and so do
@@ -504,6 +514,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             wrap_up_key=self._key_for("wrap_up") if self._may("wrap_up") else "",
             contact_notes=notes,
             note_key=self._key_for("add_note") if may_note else "",
+            notes_key=self._key_for("notes") if self._may("notes") else "",
             merge_key=self._key_for("merge") if may_merge else "",
             merges=self._merges.get(contact.id, ()) if contact is not None else (),
             undo_merge_key=self._key_for("merges") if may_undo else "",
@@ -742,6 +753,18 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                 self._run(lambda s: s.add_note(contact.id, text), "Note added.")
 
         self.app.push_screen(NoteDialog(contact.display_name), written)
+
+    def action_notes(self) -> None:
+        """List the shown contact's notes, to read one whole, edit or delete it."""
+        contact = self.contact
+        if contact is None:
+            return
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.reload(force=True)
+
+        self.app.push_screen(NotesScreen(self.service, contact), closed)
 
     @work(
         thread=True,

@@ -45,6 +45,8 @@ class ProfileView:
     # ("" when the agent may not).
     contact_notes: tuple[Note, ...] | None = None
     note_key: str = ""
+    # The key that lists the notes to read each whole, edit or delete one ("": not allowed).
+    notes_key: str = ""
     merge_key: str = ""
     # The standing merges into the shown contact (shown among its history), and the key that
     # lists them to undo one ("" when the agent may not).
@@ -187,7 +189,7 @@ class ProfilePane(VerticalScroll):
         if view.contact is None or view.loading or view.contact_notes is None:
             self._set("profile-contact-notes", "", hidden=True)
             return
-        text = contact_notes_text(view.contact_notes, view.note_key)
+        text = contact_notes_text(view.contact_notes, view.note_key, view.notes_key)
         self._set("profile-contact-notes", text, hidden=False)
 
     def _show_candidates(self, view: ProfileView) -> None:
