@@ -688,6 +688,15 @@ class ContactService:
             return found
         return [i for i in found if i.agent == self.agent.user]
 
+    def merges_into(self, contact_id: str) -> list[AuditRecord]:
+        """The merges into a contact that no unmerge has undone (MERGE audit records), newest
+        first: what the contact's history shows among its interactions, on the screen and the
+        command line alike (needs view, as the audit trail does). A merge says who merged,
+        whom and how many interactions moved; it shows no interaction's content."""
+        records = self.audit(contact_id)
+        undone = {r.unmerge.undoes for r in records if r.unmerge is not None}
+        return [r for r in reversed(records) if r.merge is not None and r.id not in undone]
+
     def _own_interaction(self, uow: StoreTransaction, interaction_id: str) -> Interaction:
         """The interaction to act on, read inside the write; see :meth:`_require_access`."""
         interaction = uow.interaction(interaction_id)

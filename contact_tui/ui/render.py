@@ -28,7 +28,13 @@ from contact_tui.domain.model import (
     Note,
     PhoneNumber,
 )
-from contact_tui.domain.present import PhoneNote, phone_notes, short_timestamp
+from contact_tui.domain.present import (
+    PhoneNote,
+    history_entries,
+    phone_notes,
+    sender_address,
+    short_timestamp,
+)
 from contact_tui.domain.text import clip, printable, terminal_text
 
 LABEL_STYLE = "bold"
@@ -217,9 +223,11 @@ def contact_history(
     wrap_up_key: str = "",
     merges: Sequence[AuditRecord] = (),
     undo_key: str = "",
+    region: str = "US",
 ) -> Text:
     """A contact's interactions for the profile, newest first, a few lines each: when, the
-    channel, whose it was and its state; what it was about (subject, else the first transcript
+    channel, whose it was and its state; the number or address it came from (a number
+    formatted for ``region``); what it was about (subject, else the first transcript
     line); the first lines of its wrap-up note. Only interactions the agent may read are
     given (the service's rule), and no transcript is shown beyond its first line.
     ``wrap_up_key`` is the key that writes the selected interaction's note ("": none).
@@ -237,12 +245,7 @@ def contact_history(
     if not interactions and not merges:
         text.append("\nNo interactions yet.", style=DIM)
         return text
-    entries: list[Interaction | AuditRecord] = [*interactions, *merges]
-    # Newest first; a merge and an interaction at the same moment: the merge (it came after).
-    entries.sort(
-        key=lambda e: (e.at, 1) if isinstance(e, AuditRecord) else (e.started_at, 0),
-        reverse=True,
-    )
+    entries = history_entries(interactions, merges)
     for entry in entries[:MAX_HISTORY]:
         text.append("\n")
         if isinstance(entry, AuditRecord):
@@ -254,6 +257,10 @@ def contact_history(
             f"{safe(interaction.agent, 30)}  {interaction.state.value}"
         )
         text.append(head, style="italic")
+        # On a line of its own, lined up with the wrap-up note: a number never wraps apart.
+        text.append("\n  ")
+        text.append("From    ", style=LABEL_STYLE)
+        text.append(safe(sender_address(interaction, region), HISTORY_WIDTH))
         about = interaction.subject or (interaction.transcript[0] if interaction.transcript else "")
         if about:
             text.append("\n  ")

@@ -66,6 +66,7 @@ async def test_type_a_wrap_up_note_and_see_it_in_the_contacts_history(world: Wor
         )
         history = text_of(pilot, "#profile-history")
         assert "Wrap-up Refund promised\n          Call back Friday" in history
+        assert "\n  From    +1 317-555-0123\n" in history  # where the call came from
         assert world.interaction(world.sam_call.id).wrap_up_note == (
             "Refund promised\nCall back Friday"
         )

@@ -5,16 +5,29 @@ before Escape throws it away."""
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from contact_tui.domain.model import Note, Permission
+from contact_tui.service import ContactService
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.screens.help import HelpScreen
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.notes import NotesScreen
 from tests.factories import AGENT, World
-from tests.ui.pilot import running, screen_lines, select_interaction, settle, text_of, wait_until
+from tests.ui.pilot import (
+    WAIT_SECONDS,
+    running,
+    screen_lines,
+    select_interaction,
+    settle,
+    text_of,
+    wait_until,
+)
 
 AGENT_PERMISSIONS = (Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.PROMOTE)
 # 5,000 characters on one line, with a marker at its very end.
@@ -130,6 +143,36 @@ async def test_delete_asks_first_keeping_is_the_default(world: World) -> None:
     assert [n.text for n in notes_of(world)] == ["Alice's note"]
 
 
+async def test_keys_typed_right_after_the_list_opens_act_on_the_notes_shown(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T d typed at once: the list opens with the notes the profile showed, so d asks about
+    the newest note rather than finding an empty list while the store is still being read
+    (held here until the question is up)."""
+    world.service().add_note(world.sam.id, "Alice's note")
+    release = threading.Event()
+    reading = ContactService.contact_notes
+
+    def slow(self: ContactService, contact_id: str) -> list[Note]:
+        release.wait(WAIT_SECONDS)
+        return reading(self, contact_id)
+
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        await wait_until(
+            pilot, lambda: "Notes (1)" in text_of(pilot, "#profile-contact-notes"), "the note"
+        )
+        monkeypatch.setattr(ContactService, "contact_notes", slow)
+        try:
+            await pilot.press("T", "d")
+            assert isinstance(pilot.app.screen, ConfirmDialog)
+        finally:
+            release.set()
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NotesScreen), "the list")
+    assert [n.text for n in notes_of(world)] == ["Alice's note"]
+
+
 async def test_escape_asks_before_throwing_away_a_changed_note(world: World) -> None:
     async with running(world) as pilot:
         await select_interaction(pilot, world.sam_call.id)
@@ -148,3 +191,25 @@ async def test_escape_asks_before_throwing_away_a_changed_note(world: World) -> 
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the close")
     assert [n.text for n in notes_of(world)] == ["Wants a callback"]
+
+
+async def test_the_notes_key_is_in_the_help_and_the_palette_and_the_lists_keys_too(
+    world: World,
+) -> None:
+    world.service().add_note(world.sam.id, "Alice's note")
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        app = pilot.app
+        assert "Notes (T)" in [c.title for c in app.get_system_commands(app.screen)]
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        help_text = "\n".join(screen_lines(pilot))
+        assert "The contact's notes: read each whole, edit or" in help_text
+        await pilot.press("escape")
+        await open_notes(pilot, world, 1)
+        await pilot.press("f1")  # over a dialog: F1 (the app's "?" is shut out there)
+        await settle(pilot)
+        help_text = "\n".join(screen_lines(pilot))
+        assert "The contact's notes" in help_text and "Edit the highlighted note" in help_text
+        assert "Delete the highlighted note (asks first" in help_text

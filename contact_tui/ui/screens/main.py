@@ -54,12 +54,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
-from contact_tui.ui.screens.merge import (
-    MergeScreen,
-    MergesScreen,
-    standing_merges,
-    unmerge_lines,
-)
+from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, unmerge_lines
 from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.notes import NotesScreen
 from contact_tui.ui.screens.sizing import take_size_classes
@@ -518,6 +513,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             merge_key=self._key_for("merge") if may_merge else "",
             merges=self._merges.get(contact.id, ()) if contact is not None else (),
             undo_merge_key=self._key_for("merges") if may_undo else "",
+            region=self._region,
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
 
@@ -544,7 +540,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             history = tuple(service.contact_history(contact_id))
             merges: tuple[AuditRecord, ...] = ()
             if service.allowed(UseCase.VIEW_CONTACTS):
-                merges = tuple(standing_merges(service.audit(contact_id)))
+                merges = tuple(service.merges_into(contact_id))
         except Exception as err:  # say what it was; the profile goes on without it
             problem = str(err) or type(err).__name__
             self.post_message(self.HistoryRead(contact_id, None, problem, epoch=epoch))
@@ -729,8 +725,9 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
 
-    def action_wrap_up(self) -> None:
-        """Write the selected interaction's wrap-up note in a small dialog."""
+    async def action_wrap_up(self) -> None:
+        """Write the selected interaction's wrap-up note in a small dialog (its mount is
+        awaited, so text typed right after the key lands in it)."""
         interaction = self.interaction
         if interaction is None:
             return
@@ -740,10 +737,11 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                 self._run(lambda s: s.set_wrap_up(interaction.id, text), "Wrap-up note saved.")
 
         sender = interaction.from_.name or sender_address(interaction, self._region)
-        self.app.push_screen(WrapUpDialog(interaction, sender), written)
+        await self.app.push_screen(WrapUpDialog(interaction, sender), written)
 
-    def action_add_note(self) -> None:
-        """Write a note on the linked contact (the store records who and when)."""
+    async def action_add_note(self) -> None:
+        """Write a note on the linked contact (the store records who and when); the dialog's
+        mount is awaited, so text typed right after the key lands in it."""
         contact = self.contact
         if contact is None:
             return
@@ -752,10 +750,11 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             if text:
                 self._run(lambda s: s.add_note(contact.id, text), "Note added.")
 
-        self.app.push_screen(NoteDialog(contact.display_name), written)
+        await self.app.push_screen(NoteDialog(contact.display_name), written)
 
-    def action_notes(self) -> None:
-        """List the shown contact's notes, to read one whole, edit or delete it."""
+    async def action_notes(self) -> None:
+        """List the shown contact's notes, to read one whole, edit or delete it (the list's
+        mount is awaited, so a key typed right after lands in it)."""
         contact = self.contact
         if contact is None:
             return
@@ -764,7 +763,9 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             if changed:
                 self.reload(force=True)
 
-        self.app.push_screen(NotesScreen(self.service, contact), closed)
+        shown = self._contact_notes
+        notes = shown[1] if shown is not None and shown[0] == contact.id else None
+        await self.app.push_screen(NotesScreen(self.service, contact, notes), closed)
 
     @work(
         thread=True,

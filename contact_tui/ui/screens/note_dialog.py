@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import AwaitMount
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker
 
@@ -159,17 +160,18 @@ class NoteDialog(ForwardsWorkerErrors, ModalScreen[str | None]):
         """The save raised what it did not expect (the app has said so): the text stays."""
         self.busy = False
 
-    def action_cancel(self) -> None:
+    def action_cancel(self) -> AwaitMount | None:
         """Close without saving; asks first when the text was changed."""
         if not self.dirty:
             self.dismiss(None)
-            return
+            return None
 
         def answered(discard: bool | None) -> None:
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(
+        # Returned, so a key typed right after Escape (y, n) waits for the question.
+        return self.app.push_screen(
             ConfirmDialog(
                 Text("Discard what you typed in this note?"),
                 yes="Discard [y]",

@@ -10,12 +10,15 @@ shows disabled and says why, in the words of every refused key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import AwaitMount
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -97,10 +100,15 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
         Binding("d,delete", "delete", "Delete", id="notes.delete"),
     ]
 
-    def __init__(self, service: ContactService, contact: Contact) -> None:
+    def __init__(
+        self, service: ContactService, contact: Contact, notes: Sequence[Note] | None = None
+    ) -> None:
         super().__init__()
         self.service = service
         self.contact = contact
+        # The notes as the profile last read them, listed at once (so a key typed right after
+        # the one that opened the list acts on them); read again on mount.
+        self._first = list(notes) if notes is not None else None
         self.notes: list[Note] = []
         self.changed = False
         self._news = ""  # what the last change did, said with the list read after it
@@ -119,8 +127,10 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        """Read the notes as they are now."""
+        """List the notes the profile showed, and read them as they are now."""
         self.query_one(OptionList).focus()
+        if self._first is not None:
+            self._show(self._first)
         self._list()
 
     @property
@@ -149,8 +159,12 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
 
     @on(Listed)
     def _listed(self, event: Listed) -> None:
+        self._show(event.notes)
+
+    def _show(self, notes: list[Note]) -> None:
+        """List ``notes``, keeping the highlighted one highlighted where it still is."""
         was = self.highlighted
-        self.notes = event.notes
+        self.notes = notes
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(Option(note_heading(n), id=n.id) for n in self.notes)
@@ -223,11 +237,12 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
 
     # --- changing ----------------------------------------------------------------------------
 
-    def action_edit(self) -> None:
-        """Edit the highlighted note in the note dialog; it saves from the version shown."""
+    def action_edit(self) -> AwaitMount | None:
+        """Edit the highlighted note in the note dialog; it saves from the version shown. The
+        dialog's mount is awaited (returned), so keys typed right after ``e`` land in it."""
         note = self.highlighted
         if note is None:
-            return
+            return None
         note_id = note.id
 
         def save(text: str, version: int) -> None:
@@ -239,16 +254,17 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
                 self._news = "Note saved. "
                 self._list()
 
-        self.app.push_screen(
+        return self.app.push_screen(
             NoteDialog(self.contact.display_name, note.text, save=save, version=note.version),
             edited,
         )
 
-    def action_delete(self) -> None:
-        """Delete the highlighted note once the agent says yes; keeping it is the default."""
+    def action_delete(self) -> AwaitMount | None:
+        """Delete the highlighted note once the agent says yes; keeping it is the default (the
+        question's mount is awaited, so a ``y`` typed right after ``d`` answers it)."""
         note = self.highlighted
         if note is None:
-            return
+            return None
         note_id = note.id
         question = Text.assemble(
             "Delete the note by ",
@@ -262,7 +278,7 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
                 self._say("Deleting the note…")
                 self._delete(note_id)
 
-        self.app.push_screen(
+        return self.app.push_screen(
             ConfirmDialog(question, yes="Delete [y]", no="Keep [n]", safe_no=True), answered
         )
 

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import AwaitMount
 from textual.widgets import Footer, Static, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
@@ -103,18 +104,19 @@ class WrapUpDialog(ModalScreen[str | None]):
         """True when the text differs from what the dialog opened with."""
         return self.query_one(TextArea).text != self.initial
 
-    def action_cancel(self) -> None:
+    def action_cancel(self) -> AwaitMount | None:
         """Close without saving; asks first when the text was changed (a long note pasted and
         refused as too long is not lost to one key)."""
         if not self.dirty:
             self.dismiss(None)
-            return
+            return None
 
         def answered(discard: bool | None) -> None:
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(
+        # Returned, so a key typed right after Escape (y, n) waits for the question.
+        return self.app.push_screen(
             ConfirmDialog(
                 Text("Discard what you typed in this wrap-up note?"),
                 yes="Discard [y]",

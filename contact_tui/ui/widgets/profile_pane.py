@@ -52,6 +52,8 @@ class ProfileView:
     # lists them to undo one ("" when the agent may not).
     merges: tuple[AuditRecord, ...] = ()
     undo_merge_key: str = ""
+    # The store's region: the history formats the numbers interactions came from for it.
+    region: str = "US"
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -165,7 +167,9 @@ class ProfilePane(VerticalScroll):
         shows_history = contact is not None and not view.loading and view.history is not None
         self._set(
             "profile-history",
-            contact_history(view.history or (), view.wrap_up_key, view.merges, view.undo_merge_key)
+            contact_history(
+                view.history or (), view.wrap_up_key, view.merges, view.undo_merge_key, view.region
+            )
             if shows_history
             else "",
             hidden=not shows_history,
