@@ -124,6 +124,11 @@ from contact_tui.store.errors import StoreUnreadable as StoreUnreadable
 SYSTEM_ACTOR = "system"
 
 
+# The shortest id prefix taken for a whole id (the screen shows ids' first 8 characters), and
+# how many ids a prefix lookup reads at most (enough to say how many match, up to there).
+MIN_ID_PREFIX = 8
+PREFIX_MATCHES = 20
+
 # Rows an import creates that are each checked for a same-name stored contact with a search;
 # above this many, the stored names are read once instead.
 IMPORT_NAME_SEARCHES = 500
@@ -687,6 +692,47 @@ class ContactService:
         if self.allowed(UseCase.OTHERS_INTERACTION):
             return found
         return [i for i in found if i.agent == self.agent.user]
+
+    def resolve_id(self, table: str, given: str) -> str:
+        """The whole id that ``given`` stands for in ``table`` ("contacts" or "interactions"):
+        ``given`` itself when it is a whole id, or when nothing (or nothing this agent may
+        read) starts with it, so the command's own look-up says what is wrong as before; else
+        the one id starting with it, when ``given`` has at least :data:`MIN_ID_PREFIX`
+        characters. Several: InvalidInput naming how many.
+
+        Only ids the agent may read are looked among: contacts with view, interactions their
+        own (everyone's with view-all), so a prefix never tells anyone of an id they could not
+        see by its whole id. The database filters them by row security as well."""
+        noun = {"contacts": "contact", "interactions": "interaction"}[table]
+        if len(given) < MIN_ID_PREFIX:
+            return given
+        use = UseCase.VIEW_CONTACTS if table == "contacts" else UseCase.READ_INTERACTIONS
+        if not self.allowed(use):
+            return given
+        found = self.repo.ids_starting(table, given, PREFIX_MATCHES)
+        if given in found:
+            return given
+        if table == "interactions" and not self.allowed(UseCase.OTHERS_INTERACTION):
+            mine = (self.repo.interaction(i) for i in found)
+            found = [i.id for i in mine if i is not None and i.agent == self.agent.user]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return given
+        many = f"{len(found)}" if len(found) < PREFIX_MATCHES else f"at least {PREFIX_MATCHES}"
+        raise InvalidInput(
+            f"The id {given} is the start of {many} {noun} ids; give more of the id (the "
+            "whole id always works)."
+        )
+
+    def merges_into(self, contact_id: str) -> list[AuditRecord]:
+        """The merges into a contact that no unmerge has undone (MERGE audit records), newest
+        first: what the contact's history shows among its interactions, on the screen and the
+        command line alike (needs view, as the audit trail does). A merge says who merged,
+        whom and how many interactions moved; it shows no interaction's content."""
+        records = self.audit(contact_id)
+        undone = {r.unmerge.undoes for r in records if r.unmerge is not None}
+        return [r for r in reversed(records) if r.merge is not None and r.id not in undone]
 
     def _own_interaction(self, uow: StoreTransaction, interaction_id: str) -> Interaction:
         """The interaction to act on, read inside the write; see :meth:`_require_access`."""

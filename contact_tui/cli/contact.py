@@ -14,6 +14,7 @@ from contact_tui.cli.render import (
     contact_label,
     contact_lines,
     history_lines,
+    merge_history_doc,
     merge_plan_doc,
     merge_plan_lines,
     search_lines,
@@ -21,8 +22,9 @@ from contact_tui.cli.render import (
 from contact_tui.domain.codec import audit_to_doc, contact_to_doc, interaction_to_doc, note_to_doc
 from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.merge import GROUPS
-from contact_tui.domain.model import Contact
+from contact_tui.domain.model import AuditRecord, Contact
 from contact_tui.domain.permissions import UseCase
+from contact_tui.domain.present import history_entries
 from contact_tui.service import InvalidInput
 
 
@@ -197,14 +199,20 @@ def cmd_contact_unlink(ctx: Context) -> int:
 
 
 def cmd_contact_history(ctx: Context) -> int:
-    """A contact's interactions, newest first: the agent's own, or everyone's with view-all."""
+    """A contact's interactions, newest first: the agent's own, or everyone's with view-all;
+    among them the merges into it that stand (as the profile shows them). With --json, one
+    list: each entry's ``kind`` says which it is."""
     service = ctx.service()
     interactions = service.contact_history(ctx.args.id)
     contact = service.contact(ctx.args.id)
-    ctx.out.result(
-        [interaction_to_doc(i) for i in interactions],
-        contact_history_lines(contact, interactions),
-    )
+    merges = service.merges_into(contact.id) if service.allowed(UseCase.VIEW_CONTACTS) else []
+    docs = [
+        merge_history_doc(e)
+        if isinstance(e, AuditRecord)
+        else {"kind": "interaction", **interaction_to_doc(e)}
+        for e in history_entries(interactions, merges)
+    ]
+    ctx.out.result(docs, contact_history_lines(contact, interactions, merges, service.region))
     return EXIT_OK
 
 

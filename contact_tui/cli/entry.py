@@ -110,6 +110,33 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
 }
 
 
+# The arguments that name a contact or an interaction by id, per command: each may be given
+# as a unique start of the id (the screen shows ids' first 8 characters), resolved here, once,
+# for every command (ContactService.resolve_id).
+ID_ARGUMENTS: dict[str, dict[str, str]] = {
+    "contact show": {"id": "contacts"},
+    "contact edit": {"id": "contacts"},
+    "contact promote": {"id": "contacts"},
+    "contact link": {"interaction_id": "interactions", "contact_id": "contacts"},
+    "contact unlink": {"interaction_id": "interactions"},
+    "contact history": {"id": "contacts"},
+    "contact note list": {"id": "contacts"},
+    "contact note add": {"id": "contacts"},
+    "contact merge": {"keep": "contacts", "other": "contacts"},
+    "contact delete": {"id": "contacts"},
+    "interaction show": {"id": "interactions"},
+    "interaction end": {"id": "interactions"},
+    "interaction note": {"id": "interactions"},
+}
+
+
+def _resolve_ids(ctx: Context) -> None:
+    """Replace each id argument of the command that is a unique start of an id by that id."""
+    for name, table in ID_ARGUMENTS.get(ctx.args.command, {}).items():
+        given = getattr(ctx.args, name)
+        setattr(ctx.args, name, ctx.service().resolve_id(table, given))
+
+
 def _report_invalid(out: Output, err: InvalidInput) -> None:
     if not err.errors:
         out.error(str(err))
@@ -135,6 +162,7 @@ def _run(ctx: Context) -> int:
     """Run the chosen handler and turn every error a user can cause into its exit code."""
     out = ctx.out
     try:
+        _resolve_ids(ctx)
         return HANDLERS[ctx.args.command](ctx)
     except CliError as err:
         for line in err.lines:

@@ -9,11 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from contact_tui.domain.codec import contact_to_doc
+from contact_tui.domain.codec import contact_to_doc, format_date
 from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKind
 from contact_tui.domain.permissions import UseCase
-from contact_tui.domain.present import first_email, first_phone, phone_text, timestamp
+from contact_tui.domain.present import (
+    first_email,
+    first_phone,
+    history_entries,
+    phone_text,
+    sender_address,
+    timestamp,
+)
 from contact_tui.domain.text import clip, display_width, printable, terminal_text
 from contact_tui.service import ContactService, MergePlan, NotFound, SearchKind, SearchResult
 
@@ -309,28 +316,73 @@ def note_summary(note: str) -> str:
     return first + (f" (+{more} more line{'s' if more != 1 else ''})" if more else "")
 
 
-def contact_history_lines(contact: Contact, interactions: Sequence[Interaction]) -> list[str]:
-    """A contact's interactions as a table under a one-line summary, newest first: when,
-    channel, agent, state, id, what it was about, and the wrap-up note (its first line)."""
-    count = len(interactions)
-    summary = (
-        f"{count} interaction{'s' if count != 1 else ''} with {contact.display_name} ({contact.id})"
+def merge_summary(record: AuditRecord) -> str:
+    """What a standing merge brought, short enough for a cell: the merged-in contact's type and
+    how many interactions came with it (its name is in the FROM column)."""
+    assert record.merge is not None
+    count = len(record.merge.relinked)
+    return (
+        f"Merged in: {record.merge.other_before.type.value}, "
+        f"{count} interaction{'s' if count != 1 else ''}"
     )
-    if not interactions:
+
+
+def merge_history_doc(record: AuditRecord) -> dict[str, Any]:
+    """A standing merge as ``contact history --json`` lists it among the interactions."""
+    assert record.merge is not None
+    other = record.merge.other_before
+    return {
+        "kind": "merge",
+        "id": record.id,
+        "at": format_date(record.at),
+        "agent": record.agent,
+        "mergedIn": {"id": other.id, "displayName": other.display_name, "type": other.type.value},
+        "interactions": len(record.merge.relinked),
+    }
+
+
+def contact_history_lines(
+    contact: Contact,
+    interactions: Sequence[Interaction],
+    merges: Sequence[AuditRecord] = (),
+    region: str = "US",
+) -> list[str]:
+    """A contact's interactions and the merges into it as a table under a one-line summary,
+    newest first: when, channel, the number or address it came from (formatted for
+    ``region``), agent, state, id, what it was about, and the wrap-up note (its first line); a
+    merge says who merged, whom (in FROM) and how many interactions came with it."""
+    count = len(interactions)
+    summary = f"{count} interaction{'s' if count != 1 else ''}"
+    if merges:
+        summary += f" and {len(merges)} merge{'s' if len(merges) != 1 else ''}"
+    summary += f" with {contact.display_name} ({contact.id})"
+    if not interactions and not merges:
         return [summary + "."]
     rows = (
         (
-            timestamp(i.started_at),
-            i.channel_label,
-            i.agent,
-            i.state.value,
-            i.id,
-            about(i),
-            note_summary(i.wrap_up_note),
+            timestamp(e.at),
+            "Merge",
+            e.merge.other_before.display_name if e.merge is not None else "",
+            e.agent,
+            "",
+            e.id,
+            merge_summary(e),
+            "",
         )
-        for i in interactions
+        if isinstance(e, AuditRecord)
+        else (
+            timestamp(e.started_at),
+            e.channel_label,
+            sender_address(e, region),
+            e.agent,
+            e.state.value,
+            e.id,
+            about(e),
+            note_summary(e.wrap_up_note),
+        )
+        for e in history_entries(interactions, merges)
     )
     return [
         summary + ", newest first.",
-        *table(("WHEN", "CHANNEL", "AGENT", "STATE", "ID", "ABOUT", "WRAP-UP"), rows),
+        *table(("WHEN", "CHANNEL", "FROM", "AGENT", "STATE", "ID", "ABOUT", "WRAP-UP"), rows),
     ]

@@ -7,10 +7,20 @@ Plain strings only, so the CLI prints them as they are and the screen wraps them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 
-from contact_tui.domain.model import Contact, PhoneNumber
+from contact_tui.domain.model import (
+    AuditRecord,
+    Channel,
+    Contact,
+    Interaction,
+    PhoneNumber,
+    Platform,
+)
+from contact_tui.domain.rules import RuleError, parse_phone
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 SHORT_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
@@ -76,3 +86,41 @@ def first_reachable(contact: Contact) -> str:
     """One way to reach a contact for a one-line listing: its first phone, else its first
     email; '' for neither."""
     return first_phone(contact) or first_email(contact)
+
+
+# Senders whose address is a phone number (other platforms' ids are not numbers to format).
+PHONE_PLATFORMS = (Platform.SMS, Platform.WHATSAPP)
+
+
+@lru_cache(maxsize=4096)
+def formatted_number(address: str, region: str) -> str:
+    """A caller's number in international format ("+1 317-555-0123"), so every row reads the
+    same way whatever the routing side sent; the address as sent when it is not a number."""
+    try:
+        phone = parse_phone(address, region)
+    except RuleError:
+        return address
+    return phone.display if phone.e164 else address
+
+
+def sender_address(interaction: Interaction, region: str) -> str:
+    """Where an interaction came from, as the interaction list's From column and the
+    contact's history show it: a phone sender's number formatted, anything else as sent."""
+    is_phone = interaction.channel == Channel.VOICE or (
+        interaction.channel == Channel.MESSAGE and interaction.platform in PHONE_PLATFORMS
+    )
+    address = interaction.from_.address
+    return formatted_number(address, region) if is_phone else address
+
+
+def history_entries(
+    interactions: Sequence[Interaction], merges: Sequence[AuditRecord]
+) -> list[Interaction | AuditRecord]:
+    """A contact's interactions and the merges into it in one list, newest first, as the
+    profile shows them; a merge at the same moment as an interaction comes first (after it)."""
+    entries: list[Interaction | AuditRecord] = [*interactions, *merges]
+    entries.sort(
+        key=lambda e: (e.at, 1) if isinstance(e, AuditRecord) else (e.started_at, 0),
+        reverse=True,
+    )
+    return entries

@@ -651,6 +651,7 @@ class Planner:
         named = _row_name(checked)
         matches: dict[str, Contact] = {}
         how: dict[str, str] = {}
+        found_by: dict[str, list[tuple[str, str]]] = {}  # contact id -> (key, shown) found by
         by_email: set[str] = set()
         keys = _row_keys(checked)
         for key, shown, is_email in keys:
@@ -661,13 +662,19 @@ class Planner:
             for contact in self.view.contacts_by_key(key):
                 matches.setdefault(contact.id, contact)
                 how.setdefault(contact.id, shown)
+                found_by.setdefault(contact.id, []).append((key, shown))
                 if is_email:
                     by_email.add(contact.id)
         if by_id is not None:
+            # Only news is warned about: a number or address the contact already had, shared
+            # before the import (a family's landline), stays as it was, so re-importing an
+            # unchanged export says nothing about it.
+            had = match_keys(by_id)
             for other in matches.values():
-                if other.id != by_id.id:
+                new = [shown for key, shown in found_by[other.id] if key not in had]
+                if other.id != by_id.id and new:
                     self.warnings.append(
-                        f"line {row.line}: {how[other.id]} also belongs to {_name(other)}; "
+                        f"line {row.line}: {new[0]} also belongs to {_name(other)}; "
                         f"both contacts now have it"
                     )
             return by_id, True

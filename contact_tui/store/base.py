@@ -327,6 +327,12 @@ class ContactStore(Protocol):
         """Every contact id."""
         ...
 
+    def ids_starting(self, table: str, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` ids of ``table`` ("contacts" or "interactions") that start with
+        ``prefix`` (taken literally), in id order: the ones this user may read (the database
+        filters them by its row security; the embedded store has every one)."""
+        ...
+
     def interaction(self, interaction_id: str) -> Interaction | None:
         """An interaction by id."""
         ...

@@ -570,6 +570,10 @@ class Repository:
         """Every contact id."""
         return self.store.table_ids("contacts")
 
+    def ids_starting(self, table: str, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` ids of ``table`` starting with ``prefix``, in id order."""
+        return sorted(i for i in self.store.table_ids(table) if i.startswith(prefix))[:limit]
+
     def interaction(self, interaction_id: str) -> Interaction | None:
         """An interaction by id."""
         doc = self.store.doc("interactions", interaction_id)

@@ -25,7 +25,9 @@ from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.help import HelpScreen
 from contact_tui.ui.screens.main import MainScreen
+from contact_tui.ui.screens.note_dialog import NoteDialog
 from contact_tui.ui.screens.opening import OpeningScreen
+from contact_tui.ui.screens.wrap_up import WrapUpDialog
 
 # Columns of a toast's message, at most (it wraps over a few lines).
 NOTICE_WIDTH = 400
@@ -184,8 +186,9 @@ class ContactApp(InOrderKeys[None]):
             self.screen.dismiss(None)
 
     async def action_quit(self) -> None:
-        """Quit, but ask first if a form holds typed, unsaved values."""
-        if not any(isinstance(s, ContactForm) and s.dirty for s in self.screen_stack):
+        """Quit, but ask first if a form or a note dialog holds typed, unsaved text."""
+        holding = (ContactForm, WrapUpDialog, NoteDialog)
+        if not any(isinstance(s, holding) and s.dirty for s in self.screen_stack):
             self.exit()
             return
 
@@ -195,7 +198,7 @@ class ContactApp(InOrderKeys[None]):
 
         await self.push_screen(
             ConfirmDialog(
-                Text("A contact form has unsaved changes. Quit and lose them?"),
+                Text("What you typed in an open form or note is not saved. Quit and lose it?"),
                 yes="Quit [y]",
                 no="Stay [n]",
             ),

@@ -40,14 +40,16 @@ GATED: dict[str, tuple[UseCase, str]] = {
     "end_interaction": (UseCase.END_INTERACTION, "End"),
     "wrap_up": (UseCase.WRAP_UP, "Wrap-up note"),
     "add_note": (UseCase.ADD_NOTE, "Add a note"),
+    "notes": (UseCase.VIEW_NOTES, "Notes"),
     "merge": (UseCase.MERGE_CONTACTS, "Merge"),
     "merges": (UseCase.UNMERGE_CONTACTS, "Undo a merge"),
     "erase": (UseCase.ERASE_CONTACT, "Erase"),
 }
 # Actions the profile's notes leave out: erasure is a supervisor's, and an agent told on every
 # profile that it lacks delete would lose a line at 80x24 to something not theirs to do. Its
-# key still shows disabled and says why when pressed.
-UNNOTED = frozenset({"erase"})
+# key still shows disabled and says why when pressed. The notes list needs what seeing a
+# contact on the profile needs: without it there is no contact to list the notes of.
+UNNOTED = frozenset({"erase", "notes"})
 
 # The directory's actions that need a permission: action -> (what the agent would be doing,
 # the use case it is).
@@ -107,6 +109,7 @@ def applies(action: str, selection: Selection) -> bool:
         "end_interaction": interaction is not None and interaction.state != InteractionState.ENDED,
         "wrap_up": interaction is not None,
         "add_note": contact is not None,
+        "notes": contact is not None,
         # A caller's contact not yet in Contacts is merged into the customer they turn out to
         # be (issue 13); a curated one is merged from the directory.
         "merge": interaction is not None

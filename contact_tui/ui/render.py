@@ -28,7 +28,13 @@ from contact_tui.domain.model import (
     Note,
     PhoneNumber,
 )
-from contact_tui.domain.present import PhoneNote, phone_notes, short_timestamp
+from contact_tui.domain.present import (
+    PhoneNote,
+    history_entries,
+    phone_notes,
+    sender_address,
+    short_timestamp,
+)
 from contact_tui.domain.text import clip, printable, terminal_text
 
 LABEL_STYLE = "bold"
@@ -217,9 +223,11 @@ def contact_history(
     wrap_up_key: str = "",
     merges: Sequence[AuditRecord] = (),
     undo_key: str = "",
+    region: str = "US",
 ) -> Text:
     """A contact's interactions for the profile, newest first, a few lines each: when, the
-    channel, whose it was and its state; what it was about (subject, else the first transcript
+    channel, whose it was and its state; the number or address it came from (a number
+    formatted for ``region``); what it was about (subject, else the first transcript
     line); the first lines of its wrap-up note. Only interactions the agent may read are
     given (the service's rule), and no transcript is shown beyond its first line.
     ``wrap_up_key`` is the key that writes the selected interaction's note ("": none).
@@ -239,12 +247,7 @@ def contact_history(
     if not interactions and not merges:
         text.append("\nNo interactions yet.", style=DIM)
         return text
-    entries: list[Interaction | AuditRecord] = [*interactions, *merges]
-    # Newest first; a merge and an interaction at the same moment: the merge (it came after).
-    entries.sort(
-        key=lambda e: (e.at, 1) if isinstance(e, AuditRecord) else (e.started_at, 0),
-        reverse=True,
-    )
+    entries = history_entries(interactions, merges)
     for entry in entries[:MAX_HISTORY]:
         text.append("\n")
         if isinstance(entry, AuditRecord):
@@ -256,6 +259,10 @@ def contact_history(
             f"{safe(interaction.agent, 30)}  {interaction.state.value}"
         )
         text.append(head, style="italic")
+        # On a line of its own, lined up with the wrap-up note: a number never wraps apart.
+        text.append("\n  ")
+        text.append("From    ", style=LABEL_STYLE)
+        text.append(safe(sender_address(interaction, region), HISTORY_WIDTH))
         about = interaction.subject or (interaction.transcript[0] if interaction.transcript else "")
         if about:
             text.append("\n  ")
@@ -290,15 +297,19 @@ def _history_merge(text: Text, record: AuditRecord) -> None:
 MAX_NOTES_SHOWN = 20
 
 
-def contact_notes_text(notes: Sequence[Note], add_key: str = "") -> Text:
+def contact_notes_text(notes: Sequence[Note], add_key: str = "", list_key: str = "") -> Text:
     """A contact's notes for the profile, newest first: who wrote each and when (and who last
     changed it), then its first lines, each made safe; ``add_key`` is the key that adds one
-    ("" when the agent may not)."""
+    ("" when the agent may not), ``list_key`` the one that lists them to read each whole, edit
+    or delete one (a note cut here says so, naming it)."""
     text = Text()
     text.append(f"Notes ({len(notes)})", style=LABEL_STYLE)
     if add_key:
         text.append(f"  {add_key} adds one", style=DIM)
+    if list_key and notes:
+        text.append(f"  {list_key} reads, edits", style=DIM)
     text.append("\n")
+    whole = f"; {list_key} shows it whole" if list_key else ""
     for note in notes[:MAX_NOTES_SHOWN]:
         head = Text.assemble(
             (safe(note.created_by or "unknown", 40), "bold"), f"  {when(note.create_date)}"
@@ -309,11 +320,16 @@ def contact_notes_text(notes: Sequence[Note], add_key: str = "") -> Text:
         text.append(head)
         text.append("\n")
         lines, more = first_lines(note.text, MAX_NOTE_LINES)
+        cut = more
         for line in lines:
-            text.append("  " + safe(line))
+            shown = safe(line)
+            cut = cut or (shown.endswith(ELLIPSIS) and shown != line)
+            text.append("  " + shown)
             text.append("\n")
         if more:
-            text.append(f"  … more lines after these {MAX_NOTE_LINES}\n", style=DIM)
+            text.append(f"  … more lines after these {MAX_NOTE_LINES}{whole}\n", style=DIM)
+        elif cut and whole:
+            text.append(f"  … cut{whole}\n", style=DIM)
     if len(notes) > MAX_NOTES_SHOWN:
         text.append(f"… and {len(notes) - MAX_NOTES_SHOWN} older notes\n", style=DIM)
     text.rstrip()

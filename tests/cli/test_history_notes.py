@@ -40,20 +40,66 @@ def test_history_lists_interactions_newest_first_with_their_notes(
     assert human.code == EXIT_OK, human.err
     lines = human.out.splitlines()
     assert lines[0] == f"2 interactions with Sam Vries ({contact['id']}), newest first."
-    assert lines[1].split() == ["WHEN", "CHANNEL", "AGENT", "STATE", "ID", "ABOUT", "WRAP-UP"]
+    assert lines[1].split() == [
+        "WHEN", "CHANNEL", "FROM", "AGENT", "STATE", "ID", "ABOUT", "WRAP-UP"
+    ]  # fmt: skip
     about = next(line for line in lines if second["id"] in line)
     assert about.endswith("Hello, it is about my order")  # no subject: the first line
     row = next(line for line in lines if first["id"] in line)
     assert "Billing question" in row and row.endswith("Refund promised. (+1 more line)")
-    assert f"Voice    {USER}" in row and "alerting" in row
+    assert "Voice    +1 317-555-0101  " in row and USER in row and "alerting" in row
     docs = run("--json", "contact", "history", contact["id"]).json()
     assert {d["id"] for d in docs} == {first["id"], second["id"]}
+    assert {d["kind"] for d in docs} == {"interaction"}
+    assert {d["from"]["address"] for d in docs} == {NUMBER}
     assert docs[0]["startedAt"] >= docs[1]["startedAt"]  # newest first
     assert next(d for d in docs if d["id"] == first["id"])["wrapUpNote"] == (
         "Refund promised.\nCall back Friday."
     )
     shown = run("interaction", "show", first["id"]).out
     assert "Wrap-up  Refund promised.\n         Call back Friday." in shown
+
+
+def test_history_shows_the_merges_into_the_contact_and_where_each_call_came_from(
+    run: Runner, add_contact: AddContact, new_interaction: NewInteraction
+) -> None:
+    """The tryout: the profile showed a merge among the calls, the command line left it out,
+    and neither said which number a call came from."""
+    contact = add_contact("--first", "Sam", "--last", "Vries", "--work-phone", NUMBER)
+    own = _call(new_interaction)
+    stranger = new_interaction("--channel", "voice", "--from", "+1 317 555 0177")
+    merged = run("--json", "contact", "merge", contact["id"], stranger["contactId"])
+    assert merged.code == EXIT_OK, merged.err
+    merge_id = merged.json()["merge"]["id"]
+
+    human = run("contact", "history", contact["id"])
+    assert human.code == EXIT_OK, human.err
+    lines = human.out.splitlines()
+    assert lines[0] == (
+        f"2 interactions and 1 merge with Sam Vries ({contact['id']}), newest first."
+    )
+    merge_row = next(line for line in lines if merge_id in line)
+    assert merge_row.split()[3:7] == ["Merge", "+1", "317-555-0177", USER]
+    assert merge_row.endswith("Merged in: Ephemeral, 1 interaction")
+    assert lines.index(merge_row) == 2  # newest: it came after both calls
+    came_from = {line.split()[5] for line in lines if own["id"] in line or stranger["id"] in line}
+    assert came_from == {"317-555-0101", "317-555-0177"}
+
+    docs = run("--json", "contact", "history", contact["id"]).json()
+    assert [d["kind"] for d in docs] == ["merge", "interaction", "interaction"]
+    assert docs[0] == {
+        "kind": "merge",
+        "id": merge_id,
+        "at": docs[0]["at"],
+        "agent": USER,
+        "mergedIn": {
+            "id": stranger["contactId"], "displayName": "+1 317-555-0177", "type": "Ephemeral"
+        },
+        "interactions": 1,
+    }  # fmt: skip
+    assert {d["id"]: d["from"]["address"] for d in docs[1:]} == {
+        own["id"]: NUMBER, stranger["id"]: "+1 317 555 0177"  # as the routing side sent it
+    }  # fmt: skip
 
 
 def test_history_of_a_contact_with_no_interactions_and_of_no_contact(

@@ -691,7 +691,7 @@ class Key:
 
 # Actions on the contact the profile shows: they apply only while a contact is shown, which
 # takes the view permission too.
-ON_THE_CONTACT = ("add_to_contacts", "edit", "merge", "merges", "erase")
+ON_THE_CONTACT = ("add_to_contacts", "edit", "merge", "merges", "erase", "notes")
 # Actions on the selected interaction or its contact: without view none is listed, so they do
 # not apply (hidden) rather than being refused.
 ON_AN_INTERACTION = (*ON_THE_CONTACT, "link", "unlink", "end_interaction")
@@ -710,6 +710,8 @@ MAIN_KEYS = (
     Key("M", "merges", MERGE, frozenset({EDIT})),
     # Erase the shown contact (supervisors); the profile's notes never name it (gating.UNNOTED).
     Key("D", "erase", DELETE),
+    # The shown contact's notes as a list (reading them needs only view).
+    Key("T", "notes", VIEW),
 )
 DIRECTORY_KEYS = (Key("f3", "new", ADD), Key("f4", "edit", EDIT))
 

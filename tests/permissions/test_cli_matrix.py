@@ -242,7 +242,7 @@ def _other_shown(result: Result, scene: Scene, combo: Combo) -> None:
 
 
 def _interaction_history(result: Result, scene: Scene, combo: Combo) -> None:
-    assert [i["id"] for i in result.json()] == [scene.own_call.id]
+    assert [(i["kind"], i["id"]) for i in result.json()] == [("interaction", scene.own_call.id)]
 
 
 def _noted(result: Result, scene: Scene, combo: Combo) -> None:

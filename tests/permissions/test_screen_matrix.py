@@ -52,6 +52,7 @@ from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.merge import MergesScreen
+from contact_tui.ui.screens.notes import NotesScreen
 from tests.permissions.matrix import (
     ADD,
     ALL,
@@ -304,6 +305,9 @@ async def _expect_opened(pilot: Pilot[None], key: Key, scene: Scene, before: Fin
     elif key.action == "merges":
         assert isinstance(screen, MergesScreen), screen
         assert_unchanged(before, scene.path)
+    elif key.action == "notes":
+        assert isinstance(screen, NotesScreen), screen
+        assert_unchanged(before, scene.path)
     elif key.action == "erase":
         # Erase asks first; Escape (after the loop's check) keeps the contact.
         assert isinstance(screen, ConfirmDialog), screen
@@ -322,7 +326,7 @@ async def test_each_main_key_does_its_job_when_permitted(scene: Scene) -> None:
     with nothing written), or makes its change; unlink and end go last, as they change what
     the others act on."""
     by_key = {k.key: k for k in MAIN_KEYS}
-    order = [by_key[k] for k in ("a", "n", "e", "l", "d", "m", "M", "D", "u", "x")]
+    order = [by_key[k] for k in ("a", "n", "e", "l", "d", "m", "M", "D", "T", "u", "x")]
     assert sorted(order, key=MAIN_KEYS.index) == list(MAIN_KEYS)
     async with running(scene, ALL) as pilot:
         screen = main_screen(pilot)

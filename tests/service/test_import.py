@@ -615,6 +615,27 @@ def test_a_row_giving_one_contact_anothers_number_says_so(service: ContactServic
     assert any("phone +12125550142 also belongs to Kim Park (id b-2)" in w for w in report.warnings)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "genesys", "vcard"])
+def test_reimporting_an_unchanged_export_says_nothing_of_a_number_shared_before(
+    service: ContactService, tmp_path: Path, fmt: str
+) -> None:
+    """The tryout: the seed's two Lees share a landline; exporting the store and importing it
+    again warned that both contacts "now" have it. They had it before, and still do."""
+    shared = parse_phone("+1 317 555 0188", "US")
+    chris = Contact(id="c-1", type=ContactType.CURATED, first_name="Chris", last_name="Lee",
+                    home_phone=shared)  # fmt: skip
+    christine = Contact(id="c-2", type=ContactType.CURATED, first_name="Christine",
+                        last_name="Lee", home_phone=shared)  # fmt: skip
+    store_contacts(service, chris, christine)
+    path = str(tmp_path / f"all.{fmt}")
+    service.export_file(path, fmt)
+
+    _, report = service.import_file(path, fmt)
+
+    assert not any("belongs to" in w for w in report.warnings), report.warnings
+    assert (len(report.created), len(report.updated), report.unchanged) == (0, 0, 2)
+
+
 def test_one_badly_typed_genesys_key_is_the_whole_message(service: ContactService) -> None:
     data = b'[{"firstName": "A", "lastName": "B", "workPhone": {"e164": "+1"}}]'
 

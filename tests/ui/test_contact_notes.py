@@ -58,7 +58,7 @@ async def test_an_empty_note_is_refused_in_the_dialog_and_escape_leaves(world: W
         await settle(pilot)
         assert isinstance(pilot.app.screen, NoteDialog)
         assert "A note needs some text" in text_of(pilot, "#note-problem")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # it asks first: something was typed
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the close")
     assert world.service().contact_notes(world.sam.id) == []
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, Checkbox, DataTable, Input
 
 from contact_tui.domain.model import Permission, PhoneKind
 from contact_tui.exchange.importer import ImportReport, RowProblem
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import DirectoryScreen
-from contact_tui.ui.screens.exchange import DIALOG_WORDING, ExchangeDialog
+from contact_tui.ui.screens.exchange import DIALOG_WORDING, SKIP_LABEL, ExchangeDialog
 from tests.factories import World
 from tests.ui.pilot import fill, running, screen_lines, settle, text_of, value_of, wait_until
 
@@ -113,6 +113,42 @@ async def test_bad_rows_are_listed_by_line_and_an_unreadable_file_is_explained(
         report = await run_step(pilot, "is not UTF-8")
         assert "line 2" in report
         assert isinstance(pilot.app.screen, ExchangeDialog)
+
+
+async def test_the_good_rows_box_opens_unticked_and_bad_rows_say_how_to_import_the_rest(
+    world: World, tmp_path: Path
+) -> None:
+    """As the command line, a file with a bad row is refused whole until the agent says
+    otherwise: the box opens unticked (and looks it: blank, not an X told apart by colour),
+    the check says how to import the good rows, and ticking it imports them and reports the
+    bad one."""
+    path = tmp_path / "mixed.csv"
+    path.write_text(HEADER + "Ana,Silva,,\r\n" + "Kim,Park,x12,\r\n", encoding="utf-8")
+    before = world.state()
+    async with running(world) as pilot:
+        await open_dialog(pilot, "f6")
+        box = pilot.app.screen.query_one("#exchange-skip", Checkbox)
+        assert box.value is False
+        line = screen_lines(pilot)[box.region.y]
+        assert SKIP_LABEL in line and "X" not in line.split(SKIP_LABEL)[0]
+        await type_path(pilot, path)
+
+        report = await run_step(pilot, "1 row has a problem")
+        assert f"fix them, or tick '{SKIP_LABEL}' and press Ctrl+S to import the others" in (
+            " ".join(report.split())
+        )
+        assert "line 3: Cell phone:" in report
+        assert world.state() == before
+
+        box.value = True  # as Space on the focused box does (tests/ui/test_keys.py)
+        await settle(pilot)
+        line = screen_lines(pilot)[box.region.y]
+        assert SKIP_LABEL in line and "X" in line.split(SKIP_LABEL)[0]
+        report = await run_step(pilot, "Press Ctrl+S again to import.")
+        report = await run_step(pilot, "Imported 1 of 2 rows")
+        assert "line 3" in report
+    assert "Ana Silva" in {c.display_name for c in world.contacts().values()}
+    assert "Kim Park" not in {c.display_name for c in world.contacts().values()}
 
 
 async def test_export_writes_the_file_and_asks_before_replacing_one(

@@ -7,10 +7,11 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from contact_tui.domain.model import Platform
-from contact_tui.ui.screens.contact_form import ContactForm, Tick
+from contact_tui.ui.screens.contact_form import ContactForm
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.duplicate_offer import DuplicateOffer
 from contact_tui.ui.widgets.suggest_input import OfferingInput
+from contact_tui.ui.widgets.tick import Tick
 from tests.factories import World
 from tests.ui.pilot import (
     fill,

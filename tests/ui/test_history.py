@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from contact_tui.domain.model import Channel, Interaction, NewInteraction, Participant, Permission
+from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from tests.factories import AGENT, SAM_CELL, World
@@ -64,17 +66,44 @@ async def test_type_a_wrap_up_note_and_see_it_in_the_contacts_history(world: Wor
         )
         history = text_of(pilot, "#profile-history")
         assert "Wrap-up Refund promised\n          Call back Friday" in history
+        assert "\n  From    +1 317-555-0123\n" in history  # where the call came from
         assert world.interaction(world.sam_call.id).wrap_up_note == (
             "Refund promised\nCall back Friday"
         )
-        # Escape leaves the note as it was.
+        # Escape, then yes to discarding, leaves the note as it was.
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, WrapUpDialog), "the dialog")
         assert pilot.app.screen.query_one(TextArea).text == "Refund promised\nCall back Friday"
-        await pilot.press(*" more", "escape")
+        await pilot.press(*" more", "escape", "y")
         await settle(pilot)
         assert isinstance(pilot.app.screen, MainScreen)
         assert world.interaction(world.sam_call.id).wrap_up_note.endswith("Friday")
+
+
+async def test_escape_asks_before_throwing_away_a_pasted_note_refused_as_too_long(
+    world: World,
+) -> None:
+    """The tryout: 12,000 characters pasted, Ctrl+S refused (too long), Escape: the text was
+    gone. Now Escape asks, keeping is one key, and the text is all there to cut down."""
+    pasted = "Call notes " + "y" * 11_989
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, WrapUpDialog), "the dialog")
+        area = pilot.app.screen.query_one(TextArea)
+        pilot.app.post_message(events.Paste(pasted))  # as the terminal sends a paste
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "10,000" in text_of(pilot, "#wrap-up-error")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "question")
+        assert any("Discard what you typed" in line for line in screen_lines(pilot))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, WrapUpDialog), "the dialog")
+        assert area.text == pasted
+        await pilot.press("escape", "y")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the close")
+    assert world.interaction(world.sam_call.id).wrap_up_note == ""
 
 
 async def test_pasted_control_characters_are_escaped_before_they_reach_the_terminal(

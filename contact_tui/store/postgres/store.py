@@ -1012,6 +1012,22 @@ class PostgresStore:
         """Every contact id."""
         return [str(i) for i in self._all(f"SELECT id FROM {SCHEMA}.contacts")]
 
+    def ids_starting(self, table: str, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` ids of ``table`` starting with ``prefix``, in id order, among the
+        rows the user may read (row-level security filters them). ``starts_with`` takes the
+        prefix literally: no LIKE pattern, so a ``%`` or ``_`` in it matches only itself."""
+        if table not in ("contacts", "interactions"):
+            raise ValueError(f"no ids of {table!r} are looked up by prefix")
+        return [
+            str(i)
+            for i in self._all(
+                f"SELECT id FROM {SCHEMA}.{table} WHERE starts_with(id, %s) "
+                'ORDER BY id COLLATE "C" LIMIT %s',
+                prefix,
+                limit,
+            )
+        ]
+
     def interaction(self, interaction_id: str) -> Interaction | None:
         """An interaction by id; another agent's comes without what the customer said unless
         the user may read it (the server decides), so the service can say whose it is."""

@@ -52,6 +52,7 @@ from contact_tui.ui.validators import email_rule, name_rule, phone_rule, text_ru
 from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 from contact_tui.ui.widgets.suggest_input import OfferingInput
+from contact_tui.ui.widgets.tick import Tick
 
 
 class FormMode(StrEnum):
@@ -119,25 +120,6 @@ JUMPS = (
     ("jump('survey')", "form.survey", "survey"),
 )
 FIX_BANNER = "{count} field{s} need{verb} fixing; nothing was saved yet."
-
-
-class Tick(Checkbox):
-    """A checkbox whose box is blank when off: Textual's draws an X in both states and tells
-    them apart by colour alone, which 16-colour and monochrome terminals lose."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.BUTTON_INNER = self._inner(self.value)
-
-    @staticmethod
-    def _inner(value: bool) -> str:
-        return "X" if value else " "
-
-    def watch_value(self) -> None:
-        """Redraw the box for the new state (Textual's watcher sets the -on class)."""
-        super().watch_value()
-        self.BUTTON_INNER = self._inner(self.value)
-        self.refresh()
 
 
 def widget_id(field_id: str) -> str:

@@ -48,6 +48,7 @@ from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.validators import RuleValidator
 from contact_tui.ui.widgets.app_input import AppInput
 from contact_tui.ui.widgets.keys_footer import KeysFooter
+from contact_tui.ui.widgets.tick import Tick
 
 # Problems listed in the dialog; the command line's --dry-run lists every one.
 MAX_SHOWN = 200
@@ -205,7 +206,9 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                     )
                 with Horizontal(classes="field-row"):
                     yield Static("", classes="field-label")
-                    yield Checkbox(SKIP_LABEL, id="exchange-skip", compact=True)
+                    # Unticked, as the command line (which refuses a file with a bad row
+                    # unless --skip-invalid); its box is blank when off, not told by colour.
+                    yield Tick(SKIP_LABEL, False, id="exchange-skip", compact=True)
             yield ProgressBar(id="exchange-progress", show_eta=False, classes="hidden")
             with VerticalScroll(id="exchange-result"):
                 yield Static(self._hint(), id="exchange-report")
@@ -476,6 +479,12 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             if report.problems:
                 have = "row has a problem" if report.skipped == 1 else "rows have problems"
                 summary += f" {report.skipped:,} {have}."
+                if not skip:
+                    # Unticked (the default, as the command line): the whole file is refused.
+                    summary += (
+                        f" Nothing is imported while any row has one: fix them, or "
+                        f"{DIALOG_WORDING.skip_invalid} and press Ctrl+S to import the others."
+                    )
             summary += report.single_names(DIALOG_WORDING)
         else:
             summary = report.summary(DIALOG_WORDING)

@@ -32,7 +32,13 @@ WHAT_IT_DOES = {
     "main.next_pane": "Next pane",
     "main.wrap_up": "Wrap-up note of the selected interaction",
     "wrap_up.save": "Save the wrap-up note (an empty one clears it)",
-    "wrap_up.cancel": "Close without saving the note",
+    "wrap_up.cancel": "Close without saving the note (asks first if you changed it)",
+    "main.notes": "The contact's notes: read each whole, edit or delete one",
+    "notes.back": "Back to the profile",
+    "notes.edit": "Edit the highlighted note (yours, or anyone's with note edit-all)",
+    "notes.delete": "Delete the highlighted note (asks first; keeping it is the default)",
+    "note.save": "Save the note",
+    "note.cancel": "Close without saving the note (asks first if you changed it)",
     "main.merge": "Merge the caller's contact into the customer (pick, preview, confirm)",
     "main.merges": "The merges into the shown contact: undo one",
     "main.erase": "Erase the shown contact (asks first; cannot be undone)",
@@ -100,6 +106,9 @@ SCREEN_TITLES = {
     "ExchangeDialog": "Import or export",
     "MergeScreen": "Merge preview",
     "MergesScreen": "Merges into this contact",
+    "NotesScreen": "The contact's notes",
+    "NoteDialog": "Contact note",
+    "WrapUpDialog": "Wrap-up note",
 }
 
 

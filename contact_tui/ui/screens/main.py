@@ -57,10 +57,10 @@ from contact_tui.ui.screens.directory import DirectoryScreen, merge_key
 from contact_tui.ui.screens.merge import (
     MergesScreen,
     merged_notice,
-    standing_merges,
     unmerge_lines,
 )
 from contact_tui.ui.screens.note_dialog import NoteDialog
+from contact_tui.ui.screens.notes import NotesScreen
 from contact_tui.ui.screens.sizing import take_size_classes
 from contact_tui.ui.screens.wrap_up import WrapUpDialog
 from contact_tui.ui.widgets.interaction_pane import InteractionPane, sender_address
@@ -200,6 +200,15 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             id="main.add_note",
             show=False,
             tooltip="Add a note to the contact",
+        ),
+        # Not in the footer either: the profile's notes heading names it.
+        Binding(
+            "T",
+            "notes",
+            "Notes",
+            id="main.notes",
+            show=False,
+            tooltip="The contact's notes: read each whole, edit or delete one",
         ),
         # Merge is kept out of the footer (with it, "? Help" no longer fits at 80 columns on a
         # caller's ephemeral contact): the profile names its key where it applies, and so do
@@ -521,9 +530,11 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             wrap_up_key=self._key_for("wrap_up") if self._may("wrap_up") else "",
             contact_notes=notes,
             note_key=self._key_for("add_note") if may_note else "",
+            notes_key=self._key_for("notes") if self._may("notes") else "",
             merge_key=self._key_for("merge") if may_merge else "",
             merges=self._merges.get(contact.id, ()) if contact is not None else (),
             undo_merge_key=self._key_for("merges") if may_undo else "",
+            region=self._region,
         )
         self.gates = tuple(self.check_action(action, ()) for action in GATED)
 
@@ -550,7 +561,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             history = tuple(service.contact_history(contact_id))
             merges: tuple[AuditRecord, ...] = ()
             if service.allowed(UseCase.VIEW_CONTACTS):
-                merges = tuple(standing_merges(service.audit(contact_id)))
+                merges = tuple(service.merges_into(contact_id))
         except Exception as err:  # say what it was; the profile goes on without it
             problem = str(err) or type(err).__name__
             self.post_message(self.HistoryRead(contact_id, None, problem, epoch=epoch))
@@ -740,8 +751,9 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         )
         self.app.push_screen(ConfirmDialog(question, yes="End [y]", no="Keep [n]"), answered)
 
-    def action_wrap_up(self) -> None:
-        """Write the selected interaction's wrap-up note in a small dialog."""
+    async def action_wrap_up(self) -> None:
+        """Write the selected interaction's wrap-up note in a small dialog (its mount is
+        awaited, so text typed right after the key lands in it)."""
         interaction = self.interaction
         if interaction is None:
             return
@@ -751,10 +763,11 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
                 self._run(lambda s: s.set_wrap_up(interaction.id, text), "Wrap-up note saved.")
 
         sender = interaction.from_.name or sender_address(interaction, self._region)
-        self.app.push_screen(WrapUpDialog(interaction, sender), written)
+        await self.app.push_screen(WrapUpDialog(interaction, sender), written)
 
-    def action_add_note(self) -> None:
-        """Write a note on the linked contact (the store records who and when)."""
+    async def action_add_note(self) -> None:
+        """Write a note on the linked contact (the store records who and when); the dialog's
+        mount is awaited, so text typed right after the key lands in it."""
         contact = self.contact
         if contact is None:
             return
@@ -763,7 +776,22 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             if text:
                 self._run(lambda s: s.add_note(contact.id, text), "Note added.")
 
-        self.app.push_screen(NoteDialog(contact.display_name), written)
+        await self.app.push_screen(NoteDialog(contact.display_name), written)
+
+    async def action_notes(self) -> None:
+        """List the shown contact's notes, to read one whole, edit or delete it (the list's
+        mount is awaited, so a key typed right after lands in it)."""
+        contact = self.contact
+        if contact is None:
+            return
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.reload(force=True)
+
+        shown = self._contact_notes
+        notes = shown[1] if shown is not None and shown[0] == contact.id else None
+        await self.app.push_screen(NotesScreen(self.service, contact, notes), closed)
 
     @work(
         thread=True,

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import AwaitMount
 from textual.widgets import Footer, Static, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
@@ -16,6 +17,7 @@ from contact_tui.domain.model import Interaction
 from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH, RuleError, validate_notes
 from contact_tui.domain.text import printable_lines
 from contact_tui.ui.render import safe
+from contact_tui.ui.screens.dialogs import ConfirmDialog
 
 LABEL = "The wrap-up note"
 
@@ -54,6 +56,10 @@ class WrapUpDialog(ModalScreen[str | None]):
         super().__init__()
         self.interaction = interaction
         self.sender = sender
+        note = interaction.wrap_up_note
+        # A stored note is shown raw by a text area: only one the notes rule would let
+        # through (a store edited by hand could hold escape sequences) is put in it.
+        self.initial = note if editable_note(note) else ""
 
     def compose(self) -> ComposeResult:
         """A title naming the interaction, the text area, a line for what is wrong."""
@@ -66,11 +72,8 @@ class WrapUpDialog(ModalScreen[str | None]):
                 ),
                 classes="dialog-title",
             )
-            note = self.interaction.wrap_up_note
-            # A stored note is shown raw by a text area: only one the notes rule would let
-            # through (a store edited by hand could hold escape sequences) is put in it.
             yield NoteArea(
-                note if editable_note(note) else "",
+                self.initial,
                 id="wrap-up-text",
                 soft_wrap=True,
                 tab_behavior="focus",
@@ -96,6 +99,28 @@ class WrapUpDialog(ModalScreen[str | None]):
             return
         self.dismiss(text)
 
-    def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+    @property
+    def dirty(self) -> bool:
+        """True when the text differs from what the dialog opened with."""
+        return self.query_one(TextArea).text != self.initial
+
+    def action_cancel(self) -> AwaitMount | None:
+        """Close without saving; asks first when the text was changed (a long note pasted and
+        refused as too long is not lost to one key)."""
+        if not self.dirty:
+            self.dismiss(None)
+            return None
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        # Returned, so a key typed right after Escape (y, n) waits for the question.
+        return self.app.push_screen(
+            ConfirmDialog(
+                Text("Discard what you typed in this wrap-up note?"),
+                yes="Discard [y]",
+                no="Keep editing [n]",
+            ),
+            answered,
+        )

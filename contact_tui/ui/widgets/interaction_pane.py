@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
 
 from rich.text import Text
 from textual import on
@@ -17,15 +16,13 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from contact_tui.domain.model import (
-    Channel,
     Contact,
     ContactType,
     Interaction,
     InteractionState,
     MatchKind,
-    Platform,
 )
-from contact_tui.domain.rules import RuleError, parse_phone
+from contact_tui.domain.present import sender_address as sender_address
 from contact_tui.ui.render import age, cell, interaction_details
 
 COLUMNS = (
@@ -36,30 +33,7 @@ COLUMNS = (
     ("age", "Age", 4),
 )
 
-# Senders whose address is a phone number (other platforms' ids are not numbers to format).
-PHONE_PLATFORMS = (Platform.SMS, Platform.WHATSAPP)
-
 Cell = Text | str
-
-
-@lru_cache(maxsize=4096)
-def formatted_number(address: str, region: str) -> str:
-    """A caller's number in international format ("+1 317-555-0123"), so every row reads the
-    same way whatever the routing side sent; the address as sent when it is not a number."""
-    try:
-        phone = parse_phone(address, region)
-    except RuleError:
-        return address
-    return phone.display if phone.e164 else address
-
-
-def sender_address(interaction: Interaction, region: str) -> str:
-    """The From column: a phone sender's number formatted, anything else as sent."""
-    is_phone = interaction.channel == Channel.VOICE or (
-        interaction.channel == Channel.MESSAGE and interaction.platform in PHONE_PLATFORMS
-    )
-    address = interaction.from_.address
-    return formatted_number(address, region) if is_phone else address
 
 
 def shown_name(interaction: Interaction, contact: Contact | None) -> str:

@@ -45,11 +45,15 @@ class ProfileView:
     # ("" when the agent may not).
     contact_notes: tuple[Note, ...] | None = None
     note_key: str = ""
+    # The key that lists the notes to read each whole, edit or delete one ("": not allowed).
+    notes_key: str = ""
     merge_key: str = ""
     # The standing merges into the shown contact (shown among its history), and the key that
     # lists them to undo one ("" when the agent may not).
     merges: tuple[AuditRecord, ...] = ()
     undo_merge_key: str = ""
+    # The store's region: the history formats the numbers interactions came from for it.
+    region: str = "US"
 
 
 def candidate_label(contact: Contact) -> Text:
@@ -163,7 +167,9 @@ class ProfilePane(VerticalScroll):
         shows_history = contact is not None and not view.loading and view.history is not None
         self._set(
             "profile-history",
-            contact_history(view.history or (), view.wrap_up_key, view.merges, view.undo_merge_key)
+            contact_history(
+                view.history or (), view.wrap_up_key, view.merges, view.undo_merge_key, view.region
+            )
             if shows_history
             else "",
             hidden=not shows_history,
@@ -187,7 +193,7 @@ class ProfilePane(VerticalScroll):
         if view.contact is None or view.loading or view.contact_notes is None:
             self._set("profile-contact-notes", "", hidden=True)
             return
-        text = contact_notes_text(view.contact_notes, view.note_key)
+        text = contact_notes_text(view.contact_notes, view.note_key, view.notes_key)
         self._set("profile-contact-notes", text, hidden=False)
 
     def _show_candidates(self, view: ProfileView) -> None:
