@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from contact_tui.ui.render import plain
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -51,7 +52,7 @@ class ConfirmDialog(ModalScreen[bool]):
                     compact=True,
                     action="screen.answer(False)",
                 )
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Focus the safe answer when asked to."""
@@ -79,4 +80,4 @@ class FatalScreen(Screen[None]):
             # The reason can quote the store (a path, a damaged line): shown, never obeyed.
             yield Static(plain(self.message, 2000), classes="dialog-text")
             yield Static(Text("Press q to quit."), classes="dialog-text")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)

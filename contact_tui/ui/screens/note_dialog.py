@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
 from contact_tui.domain.rules import MAX_NOTE_LENGTH, RuleError, validate_note
@@ -32,6 +32,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import plain, safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.wrap_up import NoteArea
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 # Saves an edited note: (text, the version it was edited from); raises what the service does.
 SaveNote = Callable[[str, int], object]
@@ -82,7 +83,7 @@ class NoteDialog(ForwardsWorkerErrors, ModalScreen[str | None]):
             )
             yield NoteArea(self.initial, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Static(Text(HINT), id="note-problem")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Start typing at once, at the end of what is there."""

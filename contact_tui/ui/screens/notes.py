@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from contact_tui.domain.model import Contact, Note
@@ -31,6 +31,7 @@ from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import LABEL_STYLE, plain, safe, when
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.note_dialog import NoteDialog
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 # A note is shown whole up to this many characters: more than any the app writes, so only a
 # store edited by hand holds a longer one, and a 20 MB one must not stall the screen.
@@ -124,7 +125,7 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
             with VerticalScroll(id="notes-reader"):
                 yield Static("", id="notes-whole")
             yield Static(Text("Reading the notes…"), id="notes-say")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """List the notes the profile showed, and read them as they are now."""

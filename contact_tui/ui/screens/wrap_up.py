@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 from contact_tui.domain.model import Interaction
@@ -18,6 +18,7 @@ from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH, RuleError, validate_not
 from contact_tui.domain.text import printable_lines
 from contact_tui.ui.render import safe
 from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 LABEL = "The wrap-up note"
 
@@ -79,7 +80,7 @@ class WrapUpDialog(ModalScreen[str | None]):
                 tab_behavior="focus",
             )
             yield Static("", id="wrap-up-error", classes="hidden")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         """Start typing at the end of what is there."""
