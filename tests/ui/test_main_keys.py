@@ -211,3 +211,20 @@ async def test_notices_sit_above_the_footer_and_leave_the_profile_visible(
             lambda: not any("Unlinked." in line for line in screen_lines(pilot)),
             "the notice to go",
         )
+
+
+async def test_the_footer_offers_add_and_merge_for_an_unknown_caller_and_help_fits(
+    world: World,
+) -> None:
+    """Issue 13: Merge is a key in the footer. At 80 columns, with Add to Contacts shown too,
+    the footer still ends with Help: Quit (in help and the palette) makes room."""
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await settle(pilot)
+        footer = screen_lines(pilot)[-1]
+        assert footer.startswith("a Add to Contacts m Merge n New"), footer
+        assert footer.rstrip().endswith("? Help"), footer
+        assert "Quit" not in footer
+        await select_interaction(pilot, world.sam_call.id)
+        await settle(pilot)
+        assert screen_lines(pilot)[-1].startswith("m Merge n New")

@@ -90,7 +90,9 @@ def main_layout(agent_bar: Text | str, *, opening: bool = False) -> ComposeResul
     # a toast would cover the profile at 80x24; this line pushes it up instead.
     yield Static("", id="notices", classes="hidden")
     # The palette (ctrl+p) is left out of this footer: at 80 columns every column counts.
-    yield KeysFooter(compact=True, show_command_palette=False)
+    # The app's Quit is left out: with Add to Contacts and Merge shown (the caller's contact not
+    # yet in Contacts) the footer fills 80 columns without it. Help and the palette list it.
+    yield KeysFooter(compact=True, show_command_palette=False, leave_out=frozenset({"quit"}))
 
 
 class MainScreen(ForwardsWorkerErrors, Screen[None]):
@@ -168,6 +170,14 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
 
     BINDINGS = [
         Binding("a", "add_to_contacts", "Add to Contacts", id="main.add_to_contacts"),
+        # Next to Add to Contacts: the two ways an unknown caller's contact ends up in Contacts.
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="main.merge",
+            tooltip="Merge this caller's contact into the customer they are",
+        ),
         Binding("n", "new_contact", "New", id="main.new_contact", tooltip="Create New Contact"),
         Binding("e", "edit", "Edit", id="main.edit"),
         Binding("l", "link", "Link", id="main.link", tooltip="Link or change the contact"),
@@ -209,17 +219,6 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
             id="main.notes",
             show=False,
             tooltip="The contact's notes: read each whole, edit or delete one",
-        ),
-        # Merge is kept out of the footer (with it, "? Help" no longer fits at 80 columns on a
-        # caller's ephemeral contact): the profile names its key where it applies, and so do
-        # the help and the palette.
-        Binding(
-            "m",
-            "merge",
-            "Merge",
-            id="main.merge",
-            show=False,
-            tooltip="Merge this caller's contact into the customer they are",
         ),
         # Not in the footer either: the notice after a merge names it, as do the help and the
         # palette.

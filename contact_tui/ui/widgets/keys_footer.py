@@ -27,8 +27,11 @@ class KeysFooter(Footer):
     key it makes is styled once, not twice.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, leave_out: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Actions whose keys this footer does not show although their bindings say so (the
+        # app's Quit on the main screen, whose footer is full at 80 columns: help lists it).
+        self.leave_out = leave_out
         self._shown: Shown = None
         self._rebuild_due = False
 
@@ -45,12 +48,18 @@ class KeysFooter(Footer):
     def compose(self) -> ComposeResult:
         """Textual's keys, noting what they show."""
         self._shown = self._keys()
+        shown = 0
         for widget in super().compose():
             if isinstance(widget, FooterKey):
+                if widget.action in self.leave_out:
+                    continue
                 # Born with the class its ``compact`` binding gives it once mounted: added
                 # then, it would restyle the key a second time.
                 widget.set_class(self.compact, "-compact", update=False)
+            shown += 1
             yield widget
+        if self.leave_out:
+            self.styles.grid_size_columns = shown  # Textual counted the keys left out too
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """The screen's bindings may have changed: look once it has refreshed (as Textual's
