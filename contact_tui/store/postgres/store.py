@@ -338,18 +338,12 @@ class PgTransaction:
     def _save(
         self, doc: dict[str, Any], expected: int, created: str | None, action: str | None = None
     ) -> Any:
-        last, first, _ = docs.contact_doc_sort_key(doc)
         try:
             return self._one(
-                f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s, %s, %s, %s)",
+                f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s)",
                 Jsonb(doc),
                 expected,
                 created,
-                last,
-                first,
-                # NUL separates the fields in the embedded index; text columns cannot hold
-                # it, and a needle never holds a line feed.
-                docs.contact_doc_search_text(doc).replace("\x00", "\n"),
                 None if action is None else str(action),
             )
         except pg_errors.SerializationFailure as failure:
@@ -510,13 +504,12 @@ class PgTransaction:
         doc = docs.contact_to_doc(kept)
         expected = {kept.id: expected_version, other_id: other_version}
         written = self._call_merging(
-            f"SELECT {SCHEMA}.merge_contacts(%s, %s, %s, %s, %s, %s, %s, %s)",
+            f"SELECT {SCHEMA}.merge_contacts(%s, %s, %s, %s, %s)",
             expected,
             Jsonb(doc),
             expected_version,
             other_id,
             other_version,
-            *_directory_columns(doc),
             Jsonb({"id": record.id, "fields": list(record.fields)}),
         )
         return _audit(written, self._where)
@@ -530,12 +523,11 @@ class PgTransaction:
         doc = docs.contact_to_doc(kept)
         unrestored = list(record.unmerge.unrestored) if record.unmerge is not None else []
         written = self._call_merging(
-            f"SELECT {SCHEMA}.unmerge_contacts(%s, %s, %s, %s, %s, %s, %s)",
+            f"SELECT {SCHEMA}.unmerge_contacts(%s, %s, %s, %s)",
             {kept.id: expected_version},
             merge_id,
             Jsonb(doc),
             expected_version,
-            *_directory_columns(doc),
             Jsonb(
                 {
                     "id": record.id,
@@ -1148,12 +1140,6 @@ def _contact(doc: dict[str, Any], where: str) -> Contact:
         return docs.contact_from_doc(doc, str(doc.get("id", "")))
     except docs.DocumentError as err:
         raise RecordUnreadable(where, str(err)) from None
-
-
-def _directory_columns(doc: dict[str, Any]) -> tuple[str, str, str]:
-    """A contact document's directory order and search text, as save_contact takes them."""
-    last, first, _ = docs.contact_doc_sort_key(doc)
-    return last, first, docs.contact_doc_search_text(doc).replace("\x00", "\n")
 
 
 def _audit(doc: dict[str, Any], where: str) -> AuditRecord:
