@@ -114,10 +114,9 @@ def test_the_columns_are_what_the_app_derives(
 ) -> None:
     # Whatever a document holds (text or not; the shape check refuses the rest afterwards).
     row = owner.execute(
-        f"SELECT {SCHEMA}.fold(coalesce(CASE WHEN jsonb_typeof(d -> 'lastName') = 'string' "
-        f"THEN d ->> 'lastName' END, '')), {SCHEMA}.search_text(d) FROM (SELECT %s::jsonb) AS "
-        "t(d)",
-        (Jsonb(fields),),
+        f"SELECT {SCHEMA}.sort_text(%s, 'lastName'), {SCHEMA}.sort_text(%s, 'firstName'), "
+        f"{SCHEMA}.search_text(%s)",
+        (Jsonb(fields),) * 3,
     ).fetchone()
-    last, _, _ = docs.contact_doc_sort_key(fields)
-    assert row == (last, docs.contact_doc_search_text(fields).replace("\x00", "\n"))
+    last, first, _ = docs.contact_doc_sort_key(fields)
+    assert row == (last, first, docs.contact_doc_search_text(fields).replace("\x00", "\n"))
