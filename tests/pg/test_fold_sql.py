@@ -20,6 +20,8 @@ from psycopg.types.json import Jsonb
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.text import fold
+from contact_tui.store.errors import StoreUnavailable
+from contact_tui.store.postgres import admin
 from contact_tui.store.postgres.foldmap import FOLD_MAP
 from contact_tui.store.postgres.schema import SCHEMA, fold_map
 from tests.contract import schema_template
@@ -120,3 +122,20 @@ def test_the_columns_are_what_the_app_derives(
     ).fetchone()
     last, first, _ = docs.contact_doc_sort_key(fields)
     assert row == (last, first, docs.contact_doc_search_text(fields).replace("\x00", "\n"))
+
+
+def test_db_init_refuses_a_database_that_is_not_utf8(pg_server: PgServer) -> None:
+    # fold() and the unsafe-character class name characters by code point, which only a
+    # UTF-8 database stores as such.
+    name = "fold_sql_ascii"
+    with pg_server.connect() as conn:
+        conn.execute(
+            f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    try:
+        with pytest.raises(StoreUnavailable, match=r"is not UTF8 .*create it with ENCODING 'UTF8'"):
+            admin.init(pg_server.url(name))
+    finally:
+        with pg_server.connect() as conn:
+            conn.execute(f"DROP DATABASE {name}")
