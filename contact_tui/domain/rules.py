@@ -153,8 +153,8 @@ def _from_default(parsed: phonenumbers.PhoneNumber) -> bool:
     return parsed.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
 
 
-def _e164(parsed: phonenumbers.PhoneNumber) -> str | None:
-    """The E.164 key of a parsed number; None if it is not possible or does not parse back.
+def _e164(parsed: phonenumbers.PhoneNumber, text: str) -> str | None:
+    """The E.164 key of ``text`` parsed; None if it is not possible or does not parse back.
 
     A number read in the default country (no +) must also be valid there: "0351 223344" (a
     German national form) or "(111) 555-1212" are possible lengths for +1 but no +1 number
@@ -165,6 +165,15 @@ def _e164(parsed: phonenumbers.PhoneNumber) -> str | None:
     if _from_default(parsed) and not phonenumbers.is_valid_number(parsed):
         return None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    # Typed as that very number, + and its digits (a saved number checked again with its
+    # form: "+1 317-555-0123"): parsing the key would read the same digits the same way,
+    # since after a + neither the default country nor anything but the digits counts. Half of
+    # what checking a contact's numbers costs.
+    if (
+        parsed.country_code_source == phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN
+        and phonenumbers.normalize_digits_only(text) == e164[1:]
+    ):
+        return e164
     # A few inputs with leading zeros ("000000" in CX) format to an E.164 that parses back as
     # another number; a key that does not find itself could never match, so it is not one.
     try:
@@ -198,7 +207,7 @@ def parse_phone(text: str, default_region: str, *, accepts_sms: bool = False) ->
             raise RuleError(_LONG_EXTENSION_MESSAGE)
         # int() reads every script's decimal digits, as phonenumbers does.
         extension = int(parsed.extension)
-    e164 = _e164(parsed)
+    e164 = _e164(parsed, text)
     if e164 is None:
         return PhoneNumber(
             display=text, user_input=text, accepts_sms=accepts_sms, extension=extension
@@ -228,7 +237,7 @@ def phone_key(text: str, default_region: str) -> str | None:
     parsed = _parse(text, default_region)
     if parsed is None or (parsed.extension and len(parsed.extension) > MAX_EXTENSION_DIGITS):
         return None
-    return _e164(parsed)
+    return _e164(parsed, text)
 
 
 def not_searchable_warning(text: str, default_region: str) -> str:

@@ -206,22 +206,16 @@ def fill(url: str, size: int) -> dict[str, float]:
         keys: list[str] = []
         with conn.cursor() as cur:
             with cur.copy(
-                f"COPY {SCHEMA}.contacts (id, doc, version, kind, created, sort_last, "
-                "sort_first, search) FROM STDIN"
+                f"COPY {SCHEMA}.contacts (id, doc, version, kind, created) FROM STDIN"
             ) as copy:
                 lines: list[str] = []
                 for doc in contact_docs(size):
-                    last, first, _ = codec.contact_doc_sort_key(doc)
-                    search = codec.contact_doc_search_text(doc).replace("\x00", "\n")
                     fields = (
                         doc["id"],
                         orjson.dumps(doc).decode(),
                         str(doc["version"]),
                         doc["type"],
                         doc.get("createDate", ""),
-                        last,
-                        first,
-                        search,
                     )
                     lines.append("\t".join(_copy_field(f) for f in fields) + "\n")
                     keys.extend(

@@ -52,12 +52,11 @@ def _pair(service: ContactService) -> tuple[Contact, Contact, str]:
 
 def _merge_args(kept: Contact, other: Contact, audit: dict[str, Any]) -> tuple[Any, ...]:
     doc = docs.contact_to_doc(kept)
-    last, first, _ = docs.contact_doc_sort_key(doc)
-    return (Jsonb(doc), kept.version, other.id, other.version, last, first, "x", Jsonb(audit))
+    return (Jsonb(doc), kept.version, other.id, other.version, Jsonb(audit))
 
 
-MERGE_SQL = f"SELECT {SCHEMA}.merge_contacts(%s, %s, %s, %s, %s, %s, %s, %s)"
-UNMERGE_SQL = f"SELECT {SCHEMA}.unmerge_contacts(%s, %s, %s, %s, %s, %s, %s)"
+MERGE_SQL = f"SELECT {SCHEMA}.merge_contacts(%s, %s, %s, %s, %s)"
+UNMERGE_SQL = f"SELECT {SCHEMA}.unmerge_contacts(%s, %s, %s, %s)"
 
 
 def _psql(pg: Stores, user: str) -> psycopg.Connection[Any]:
@@ -80,7 +79,7 @@ def test_an_agent_without_merge_cannot_call_the_merge_functions(pg: Stores) -> N
         # Nor write the merges table itself, to plant a merge an unmerge would act on.
         with pytest.raises(pg_errors.InsufficientPrivilege):
             conn.execute(
-                f"INSERT INTO {SCHEMA}.merges VALUES ('x', %s, 'm2', '{{}}', '', '', '')",
+                f"INSERT INTO {SCHEMA}.merges VALUES ('x', %s, 'm2', '{{}}')",
                 (customer.id,),
             )
     assert pg_fingerprint(admin) == before
@@ -147,12 +146,8 @@ def test_a_forged_merge_record_brings_nothing_back(pg: Stores) -> None:
     assert pg_fingerprint(admin) == before
     with _psql(pg, "alice") as conn:
         doc = docs.contact_to_doc(customer)
-        last, first, _ = docs.contact_doc_sort_key(doc)
         with pytest.raises(pg_errors.NoDataFound):
-            conn.execute(
-                UNMERGE_SQL,
-                ("forged", Jsonb(doc), customer.version, last, first, "x", Jsonb({"id": "u1"})),
-            )
+            conn.execute(UNMERGE_SQL, ("forged", Jsonb(doc), customer.version, Jsonb({"id": "u1"})))
     assert pg_fingerprint(admin) == before
     assert admin.execute(f"SELECT 1 FROM {SCHEMA}.contacts WHERE id = 'planted'").fetchone() is None
 
@@ -182,11 +177,10 @@ def test_the_save_without_an_audit_record_is_the_merge_functions_alone(pg: Store
     customer = setup.create_contact(ContactDraft(first_name="Sam", last_name="Lee"))
     doc = docs.contact_to_doc(customer)
     doc["title"] = "Unaudited"
-    last, first, _ = docs.contact_doc_sort_key(doc)
     before = pg_fingerprint(pg._database.admin)
     with _psql(pg, "alice") as conn, pytest.raises(pg_errors.InsufficientPrivilege):
         conn.execute(
-            f"SELECT {SCHEMA}.store_contact(%s, %s, NULL, %s, %s, %s, NULL, false)",
-            (Jsonb(doc), customer.version, last, first, "sam\nlee"),
+            f"SELECT {SCHEMA}.store_contact(%s, %s, NULL, NULL, false)",
+            (Jsonb(doc), customer.version),
         )
     assert pg_fingerprint(pg._database.admin) == before

@@ -38,8 +38,7 @@ def db(schema_database: Database) -> Database:
         set_grants(conn, "note_viewer", BUILTIN_ROLES["viewer"])
         conn.execute(
             f"INSERT INTO {SCHEMA}.contacts "
-            "(id, doc, version, kind, created, sort_last, sort_first, search) "
-            "VALUES ('c1', %s, 1, 'Curated', '', 'lee', 'sam', 'sam\nlee')",
+            "(id, doc, version, kind, created) VALUES ('c1', %s, 1, 'Curated', '')",
             (Jsonb(CONTACT),),
         )
     return schema_database
@@ -186,8 +185,7 @@ def test_notes_cannot_be_moved_to_another_contact_by_hand(db: Database) -> None:
         other = {**CONTACT, "id": "c2", "lastName": "Other"}
         conn.execute(
             f"INSERT INTO {SCHEMA}.contacts "
-            "(id, doc, version, kind, created, sort_last, sort_first, search) "
-            "VALUES ('c2', %s, 1, 'Curated', '', 'other', 'sam', 'sam\nother')",
+            "(id, doc, version, kind, created) VALUES ('c2', %s, 1, 'Curated', '')",
             (Jsonb(other),),
         )
     before = notes(db)
@@ -217,8 +215,7 @@ def test_db_init_moves_an_old_notes_field_into_the_contacts_first_note(db: Datab
         conn.execute(f"ALTER TABLE {SCHEMA}.contacts DROP CONSTRAINT contact_shape")
         conn.execute(
             f"INSERT INTO {SCHEMA}.contacts "
-            "(id, doc, version, kind, created, sort_last, sort_first, search) "
-            "VALUES ('c2', %s, 1, 'Curated', '', 'lee', 'sam', 'sam\nlee')",
+            "(id, doc, version, kind, created) VALUES ('c2', %s, 1, 'Curated', '')",
             (Jsonb(old),),
         )
         conn.execute(

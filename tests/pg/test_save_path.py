@@ -135,12 +135,7 @@ def test_a_transaction_of_audit_records_alone_is_refused(
 
 
 def _save(conn: psycopg.Connection[Any], doc: dict[str, Any], expected: int) -> None:
-    last, first, _ = docs.contact_doc_sort_key(doc)
-    search = docs.contact_doc_search_text(doc).replace("\x00", "\n")
-    conn.execute(
-        f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, %s, %s, %s)",
-        (Jsonb(doc), expected, last, first, search),
-    )
+    conn.execute(f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)", (Jsonb(doc), expected))
 
 
 def everything(n: int) -> Contact:

@@ -164,8 +164,8 @@ def test_a_contact_larger_than_any_the_app_makes_is_refused(
     )
     with pytest.raises(psycopg.errors.CheckViolation):
         owner.execute(
-            "INSERT INTO contact_tui.contacts (id, doc, version, kind, created, sort_last, "
-            "sort_first, search) VALUES ('big', %s, 1, 'Curated', '', '', '', '')",
+            "INSERT INTO contact_tui.contacts (id, doc, version, kind, created) "
+            "VALUES ('big', %s, 1, 'Curated', '')",
             (Jsonb({**doc, "version": 1}),),
         )
 

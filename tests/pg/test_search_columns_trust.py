@@ -1,16 +1,15 @@
-"""A known hole, performed (issue 12, "An agent who connects with psql can do no more than in
-the app"): save_contact takes a contact's directory order and search text (p_last, p_first,
-p_search) from the client, which works them out from the document with domain.text.fold. A
-user with edit who calls save_contact from psql with the document unchanged but those three
-made up can hide a contact from every agent's name search, make it turn up under a name it
-does not hold, pin it to the top of the directory, or store megabytes of search text beyond
-the 512 KiB a document may hold; the audit record of that version lists no changed field, so
-the history shows an edit of nothing.
+"""A hole, closed (issue 12, "An agent who connects with psql can do no more than in the
+app"): save_contact took a contact's directory order and search text (p_last, p_first,
+p_search) from the client. A user with edit who called it from psql with the document
+unchanged but those three made up could hide a contact from every agent's name search, make
+it turn up under a name it does not hold, pin it to the top of the directory, or store
+megabytes of search text beyond the 512 KiB a document may hold, while the audit record of
+that version listed no changed field.
 
-Each test performs one attack and asserts what should hold: they fail today (strict xfail,
-on an AssertionError only). The fix (the server working the columns out from the document,
-in the save path helper P is changing) turns them into passes, and strict xfail then fails
-the run until its marker is removed.
+The server now works the three columns out from the document (generated columns, the SQL
+fold(): tests/pg/test_fold_sql.py). Each test performs the attack as psql would: the old call
+with the columns made up, and writing the columns directly; both are refused, a save of the
+document as it is keeps the columns the document gives, and search still shows the truth.
 """
 
 from __future__ import annotations
@@ -33,14 +32,7 @@ from tests.contract import set_grants
 from tests.factories import FixedClock, make_config
 from tests.pg.server import Database
 
-pytestmark = [
-    pytest.mark.pg,
-    pytest.mark.xfail(
-        strict=True,
-        raises=AssertionError,
-        reason="save_contact trusts the client's sort_last, sort_first and search columns",
-    ),
-]
+pytestmark = pytest.mark.pg
 
 EDITOR = "trust_editor"  # may view and edit: an agent
 READER = "trust_reader"  # another agent, searching
@@ -71,12 +63,25 @@ def _service(database: Database, user: str, tmp_path: Path) -> ContactService:
 
 
 def _save_by_hand(database: Database, sam: Contact, last: str, first: str, search: str) -> None:
-    """As psql would, as the editor: Sam's document as stored, the columns made up."""
-    with database.connect(EDITOR) as conn, conn.transaction():
-        conn.execute(
-            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, %s, %s, %s)",
-            (Jsonb(docs.contact_to_doc(sam)), sam.version, last, first, search),
-        )
+    """As psql would, as the editor: Sam's document as stored, the columns made up, passed to
+    save_contact as it once took them (refused: it takes no columns), then written into the
+    row directly (refused: no one, not even the table's owner, writes a generated column); then the
+    document saved as it is, which is allowed."""
+    doc = Jsonb(docs.contact_to_doc(sam))
+    with database.connect(EDITOR) as conn:
+        with pytest.raises(psycopg.errors.UndefinedFunction):
+            conn.execute(
+                f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, %s, %s, %s)",
+                (doc, sam.version, last, first, search),
+            )
+        with pytest.raises(psycopg.errors.GeneratedAlways):
+            conn.execute(
+                f"UPDATE {SCHEMA}.contacts SET sort_last = %s, sort_first = %s, search = %s "
+                "WHERE id = %s",
+                (last, first, search, sam.id),
+            )
+        with conn.transaction():
+            conn.execute(f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)", (doc, sam.version))
 
 
 def _found(database: Database, query: str, tmp_path: Path) -> list[str]:
@@ -121,10 +126,7 @@ def test_search_text_stays_within_what_the_document_holds(
     store: tuple[Database, Contact], tmp_path: Path
 ) -> None:
     database, sam = store
-    try:
-        _save_by_hand(database, sam, "lee", "sam", "sam\nlee" + "x" * 2 * MAX_CONTACT_BYTES)
-    except psycopg.Error:
-        return  # refused: what the fix should do
+    _save_by_hand(database, sam, "lee", "sam", "sam\nlee" + "x" * 2 * MAX_CONTACT_BYTES)
     with database.connect() as conn:
         row = conn.execute(
             f"SELECT octet_length(search) FROM {SCHEMA}.contacts WHERE id = %s", (sam.id,)

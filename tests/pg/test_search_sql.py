@@ -73,8 +73,8 @@ def test_the_table_keeps_the_same_text_for_a_saved_contact(
         "workPhone": {"e164": "+13175550123", "display": "+1 317-555-0123"},
     }
     owner.execute(
-        "INSERT INTO contact_tui.contacts (id, doc, version, kind, created, sort_last, "
-        "sort_first, search) VALUES ('p1', %s, 1, 'Curated', '', 'ito', '', 'ito')",
+        "INSERT INTO contact_tui.contacts (id, doc, version, kind, created) "
+        "VALUES ('p1', %s, 1, 'Curated', '')",
         (Jsonb(doc),),
     )
     row = owner.execute(

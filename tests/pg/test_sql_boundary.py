@@ -178,7 +178,7 @@ def _save_contact(conn: psycopg.Connection[Any], doc: dict[str, Any], expected: 
     record itself)."""
     with conn.transaction():
         row = conn.execute(
-            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(doc), expected)
+            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)", (Jsonb(doc), expected)
         ).fetchone()
     return None if row is None else row[0]
 
@@ -432,7 +432,7 @@ def test_a_forged_audit_record_is_refused(boundary: Boundary, role: str) -> None
     if not holds(role, Permission.EDIT):
         return
     real = docs.contact_to_doc(replace(sam, title="Real"))
-    save = f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')"
+    save = f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)"
     promoted = {"id": "x", "action": "promote", "contactId": sam.id, "version": sam.version + 1}
     with (
         boundary.psql(role) as conn,
@@ -500,11 +500,11 @@ def test_no_control_or_bidi_character_is_stored_anywhere(boundary: Boundary, tex
     with boundary.psql("supervisor") as conn:
         # Through the functions, which run as their owner, a superuser: the CHECK still holds.
         attempts: list[tuple[str, tuple[Any, ...]]] = [
-            (f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')", (Jsonb(contact), 1)),
+            (f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)", (Jsonb(contact), 1)),
             (f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(interaction),)),
             (f"SELECT {SCHEMA}.set_setting('region', %s)", (Jsonb(text),)),
             (
-                f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
+                f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)",
                 (Jsonb({**docs.contact_to_doc(cast.sam), text: "a key"}), 1),
             ),
         ]
@@ -549,7 +549,7 @@ def test_a_held_row_costs_others_a_clear_error_and_the_idle_holder_is_ended(
     try:
         # Left open (no COMMIT): the row stays locked while the session sits idle.
         hostile.execute(
-            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL, '', '', '')",
+            f"SELECT {SCHEMA}.save_contact(%s, %s, NULL)",
             (Jsonb(docs.contact_to_doc(replace(sam, title="Mine"))), sam.version),
         )
         service = ContactService(

@@ -307,12 +307,10 @@ def _contact_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
         raise CopyRefused(f"Contact {doc_id} in the source has no valid version; nothing copied.")
     if not isinstance(kind, str):
         raise CopyRefused(f"Contact {doc_id} in the source has no type; nothing was copied.")
-    last, first, _ = docs.contact_doc_sort_key(doc)
+    # The directory order and search columns the server works out from the document.
     created = doc.get("createDate")
-    # The search column as the store's save writes it (text cannot hold the NUL separator).
-    search = docs.contact_doc_search_text(doc).replace("\x00", "\n")
     created_text = created if isinstance(created, str) else ""
-    return (doc_id, Jsonb(doc), version, kind, created_text, last, first, search)
+    return (doc_id, Jsonb(doc), version, kind, created_text)
 
 
 def _interaction_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
@@ -364,21 +362,19 @@ def _note_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
 
 
 def _merge_row(doc_id: str, doc: Doc) -> tuple[Any, ...]:
-    # The merged-away contact's directory columns, for an unmerge to put it back with.
+    # What an unmerge needs to put the merged-away contact back.
     merge = doc.get("merge")
     other = merge.get("otherBefore") if isinstance(merge, dict) else None
     kept, audit = doc.get("keptId"), doc.get("auditId")
     if not isinstance(other, dict) or not isinstance(kept, str) or not isinstance(audit, str):
         raise CopyRefused(f"Merge record {doc_id} in the source is incomplete; nothing was copied.")
-    last, first, _ = docs.contact_doc_sort_key(other)
-    search = docs.contact_doc_search_text(other).replace("\x00", "\n")
-    return (doc_id, kept, audit, Jsonb(doc), last, first, search)
+    return (doc_id, kept, audit, Jsonb(doc))
 
 
 # COPY statement and row maker per table, in TABLES order.
 _PG_WRITES: dict[str, tuple[str, Callable[[str, Any], tuple[Any, ...]]]] = {
     "contacts": (
-        "contacts (id, doc, version, kind, created, sort_last, sort_first, search)",
+        "contacts (id, doc, version, kind, created)",
         _contact_row,
     ),
     "interactions": ("interactions (id, agent, started, contact_id, doc)", _interaction_row),
@@ -386,7 +382,7 @@ _PG_WRITES: dict[str, tuple[str, Callable[[str, Any], tuple[Any, ...]]]] = {
     "settings": ("settings (name, value)", lambda name, value: (name, Jsonb(value))),
     "notes": ("notes (id, contact_id, author, created, version, doc)", _note_row),
     "merges": (
-        "merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)",
+        "merges (id, kept_id, audit_id, doc)",
         _merge_row,
     ),
 }

@@ -15,15 +15,18 @@ Each migration runs in its own transaction; ``meta.schema_version`` says how far
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 from collections.abc import Iterator
 
+from contact_tui.domain.fields import FieldKind, fields_of
 from contact_tui.domain.model import AuditAction, ContactType, InteractionState, Permission
 from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.domain.rules import MAX_NOTE_LENGTH, MAX_WRAP_UP_LENGTH
 from contact_tui.domain.search import MIN_PARTIAL_DIGITS
-from contact_tui.domain.text import is_unsafe_char
+from contact_tui.domain.text import fold, is_unsafe_char
+from contact_tui.store.postgres.foldmap import FOLD_MAP
 
 SCHEMA = "contact_tui"
 NOTIFY_CHANNEL = "contact_tui_changes"
@@ -94,6 +97,33 @@ UNSAFE_CLASS = (
     "\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a\\U000e0001\\U000e0020-\\U000e007f]"
 )
 UNICODE_VERSION = unicodedata.unidata_version
+# The Hangul syllables, which fold() decomposes into their letters (jamo) by rule.
+_HANGUL_FIRST = 0xAC00
+_HANGUL_LAST = 0xD7A3
+
+
+def fold_map() -> str:
+    """:func:`contact_tui.domain.text.fold` as a JSON object (ASCII, no quote mark) mapping
+    each character it changes to what it becomes: A-Z, and every code point from U+0080 up but
+    the Hangul syllables, which the SQL fold() decomposes by the Unicode rule instead (11,172
+    entries it would otherwise hold).
+
+    fold() maps each character on its own, whatever is around it: NFKD decomposes each
+    character on its own and then only reorders runs of combining marks, which fold() removes;
+    str.casefold() needs no context. So a table of single characters is all of it, and
+    checking every code point (tests/pg/test_fold_sql.py) checks every text.
+    """
+    table = {chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}
+    for code in range(0x80, sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF or _HANGUL_FIRST <= code <= _HANGUL_LAST:
+            continue
+        char = chr(code)
+        folded = fold(char)
+        if folded != char:
+            table[char] = folded
+    return json.dumps(table, ensure_ascii=True, separators=(",", ":")).replace("'", "\\u0027")
+
+
 # What clean() looks for in a document's text form (jsonb's output), where a string's or a
 # key's characters below U+0020 are always escaped (\b \f \n \r \t, else \u00XX in lower
 # case; \u0000 cannot be stored) and every other character is written as it is, a backslash as
@@ -224,6 +254,22 @@ _KEYED = (
     "ARRAY['workPhone', 'homePhone', 'cellPhone', 'otherPhone', 'workEmail', 'personalEmail', "
     "'otherEmail', 'whatsAppId', 'twitterId', 'facebookId', 'lineId', 'instagramId', "
     "'webChatId']"
+)
+
+
+def _doc_text(key: str) -> str:
+    """SQL: the contact document's ``key`` when it is text, else NULL."""
+    return f"CASE WHEN jsonb_typeof(doc -> '{key}') = 'string' THEN doc ->> '{key}' END"
+
+
+# contact_doc_search_text before its fold: the names and emails that are set, one a line
+# (fold maps each character on its own, so folding them joined is folding each).
+_SEARCH_TEXT = (
+    "concat_ws(E'\\n', "
+    + ", ".join(
+        f"nullif({_doc_text(f.column)}, '')" for f in fields_of(FieldKind.NAME, FieldKind.EMAIL)
+    )
+    + ")"
 )
 
 MIGRATION_1 = f"""
@@ -450,6 +496,54 @@ BEGIN
     RETURN substr(v_out, 2);
 END $$;
 
+-- domain.text.fold, for the directory order and search columns the server works out from the
+-- document (a client that sent them could hide a contact from search or plant a false name).
+-- Not the server's normalize() or lower(): their Unicode tables and the locale's case rules
+-- differ between PostgreSQL versions and systems, and this must fold as the app does. ASCII
+-- (most names) by translate(); other text a character at a time through FOLD_MAP (pinned;
+-- foldmap.py) or, for a Hangul syllable, the Unicode rule that decomposes it into its letters.
+CREATE FUNCTION {SCHEMA}.fold_chars(p text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN (SELECT string_agg(CASE
+            WHEN ascii(c) BETWEEN {_HANGUL_FIRST} AND {_HANGUL_LAST}
+            THEN chr(4352 + (ascii(c) - {_HANGUL_FIRST}) / 588)
+                 || chr(4449 + (ascii(c) - {_HANGUL_FIRST}) % 588 / 28)
+                 || CASE WHEN (ascii(c) - {_HANGUL_FIRST}) % 28 = 0 THEN ''
+                         ELSE chr(4519 + (ascii(c) - {_HANGUL_FIRST}) % 28) END
+            ELSE coalesce('{FOLD_MAP}'::jsonb ->> c, c) END, '' ORDER BY n)
+        FROM unnest(string_to_array(p, NULL)) WITH ORDINALITY AS u(c, n));
+END $$;
+-- One expression, which the server inlines where it is called (not strict, or it would not):
+-- ASCII text costs no function call (8 us as plpgsql). Called from plpgsql (below), which
+-- plans it once a session: a generated column's expression is planned at every write, and
+-- inlining means reading the function's text again (70 us a save for the three columns).
+CREATE FUNCTION {SCHEMA}.fold(p text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN octet_length(p) = length(p)
+                THEN translate(p, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                ELSE {SCHEMA}.fold_chars(p) END
+$$;
+
+-- domain.codec.contact_doc_sort_key's part for ``p_key``: its text folded, '' when not text.
+CREATE FUNCTION {SCHEMA}.sort_text(doc jsonb, p_key text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN {SCHEMA}.fold(coalesce(CASE WHEN jsonb_typeof(doc -> p_key) = 'string'
+                                       THEN doc ->> p_key END, ''));
+END $$;
+
+-- domain.codec.contact_doc_search_text. concat_ws() is only stable (for arguments of any
+-- type), so a generated column cannot call it itself. The text goes to fold() as a variable:
+-- the server inlines fold() only where its argument is cheap to repeat.
+CREATE FUNCTION {SCHEMA}.search_text(doc jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v_text text := {_SEARCH_TEXT};
+BEGIN
+    RETURN {SCHEMA}.fold(v_text);
+END $$;
+
 CREATE TABLE {SCHEMA}.contacts (
     id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
     doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc))
@@ -457,9 +551,14 @@ CREATE TABLE {SCHEMA}.contacts (
     version integer NOT NULL CHECK (version > 0),
     kind text NOT NULL,
     created text COLLATE "C" NOT NULL,
-    sort_last text COLLATE "C" NOT NULL,
-    sort_first text COLLATE "C" NOT NULL,
-    search text NOT NULL,
+    -- Worked out by the server from the document, by every writer alike (a save, a merge, an
+    -- unmerge, a copy, an upgrade): what domain.codec.contact_doc_sort_key and
+    -- contact_doc_search_text give (NUL, which text cannot hold, as a line feed).
+    sort_last text COLLATE "C" NOT NULL
+        GENERATED ALWAYS AS ({SCHEMA}.sort_text(doc, 'lastName')) STORED,
+    sort_first text COLLATE "C" NOT NULL
+        GENERATED ALWAYS AS ({SCHEMA}.sort_text(doc, 'firstName')) STORED,
+    search text NOT NULL GENERATED ALWAYS AS ({SCHEMA}.search_text(doc)) STORED,
     -- Kept in the row: a search rechecks and ranks its hits by reading these, where calling
     -- the functions on each hit's document cost 43 us a row (a digit run every contact holds
     -- took 8 s at 100,000 contacts). A save computed them for the index anyway.
@@ -627,8 +726,7 @@ END $$;
 -- record (a merge, not an edit): p_audit says whether this writes the version's record. Not
 -- granted to users (see _grants): a save by a user is always audited.
 CREATE FUNCTION {SCHEMA}.store_contact(
-    p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text,
-    p_action text, p_audit boolean
+    p_doc jsonb, p_expected integer, p_created text, p_action text, p_audit boolean
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
@@ -698,18 +796,13 @@ BEGIN
     -- checks the row it would insert and then the row it updates.
     IF v_old.id IS NOT NULL THEN
         UPDATE {SCHEMA}.contacts SET doc = v_doc, version = p_expected + 1, kind = v_kind,
-                created = coalesce(v_doc ->> 'createDate', ''), sort_last = p_last,
-                sort_first = p_first, search = p_search
+                created = coalesce(v_doc ->> 'createDate', '')
             WHERE id = v_id;
     ELSE
-        INSERT INTO {SCHEMA}.contacts
-                (id, doc, version, kind, created, sort_last, sort_first, search)
-            VALUES (v_id, v_doc, p_expected + 1, v_kind, coalesce(v_doc ->> 'createDate', ''),
-                    p_last, p_first, p_search)
+        INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created)
+            VALUES (v_id, v_doc, p_expected + 1, v_kind, coalesce(v_doc ->> 'createDate', ''))
             ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, version = EXCLUDED.version,
-                kind = EXCLUDED.kind, created = EXCLUDED.created,
-                sort_last = EXCLUDED.sort_last, sort_first = EXCLUDED.sort_first,
-                search = EXCLUDED.search;
+                kind = EXCLUDED.kind, created = EXCLUDED.created;
     END IF;
     -- The identity keys are derived again only when what they derive from changed: most
     -- saves (a title, a note) leave them as they were.
@@ -733,8 +826,7 @@ END $$;
 -- p_action: what the audit record calls the change; the server's word (create, promote, edit)
 -- unless it is 'import'.
 CREATE FUNCTION {SCHEMA}.save_contact(
-    p_doc jsonb, p_expected integer, p_created text, p_last text, p_first text, p_search text,
-    p_action text DEFAULT NULL
+    p_doc jsonb, p_expected integer, p_created text, p_action text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 BEGIN
@@ -742,8 +834,7 @@ BEGIN
         RAISE EXCEPTION 'a save is audited as the server says, or as an import'
             USING ERRCODE = '22023';
     END IF;
-    RETURN {SCHEMA}.store_contact(p_doc, p_expected, p_created, p_last, p_first, p_search,
-                                  p_action, true);
+    RETURN {SCHEMA}.store_contact(p_doc, p_expected, p_created, p_action, true);
 END $$;
 
 -- A date the app can read back, or an error (a bad one would make the document unreadable).
@@ -1557,10 +1648,7 @@ CREATE TABLE {SCHEMA}.merges (
     id text PRIMARY KEY,
     kept_id text NOT NULL,
     audit_id text NOT NULL UNIQUE,
-    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc)),
-    other_last text COLLATE "C" NOT NULL,
-    other_first text COLLATE "C" NOT NULL,
-    other_search text NOT NULL
+    doc jsonb NOT NULL CHECK ({SCHEMA}.clean(doc))
 );
 CREATE INDEX merges_kept ON {SCHEMA}.merges (kept_id);
 ALTER TABLE {SCHEMA}.merges ENABLE ROW LEVEL SECURITY;
@@ -1605,8 +1693,7 @@ BEGIN
 END $$;
 
 CREATE FUNCTION {SCHEMA}.merge_contacts(
-    p_doc jsonb, p_expected integer, p_other text, p_other_version integer,
-    p_last text, p_first text, p_search text, p_audit jsonb
+    p_doc jsonb, p_expected integer, p_other text, p_other_version integer, p_audit jsonb
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
@@ -1655,8 +1742,7 @@ BEGIN
             p_other, v_other.kind, v_kept.kind, v_keep USING ERRCODE = '22023';
     END IF;
     -- The merge's own record stands for this version of the kept contact.
-    v_saved := {SCHEMA}.store_contact(p_doc, p_expected, NULL, p_last, p_first, p_search,
-                                      NULL, false);
+    v_saved := {SCHEMA}.store_contact(p_doc, p_expected, NULL, NULL, false);
     FOR v_row IN SELECT i.id, i.contact_id, i.doc FROM {SCHEMA}.interactions AS i
         WHERE i.contact_id = p_other OR i.doc -> 'candidateIds' ? p_other
         ORDER BY i.id COLLATE "C" FOR UPDATE
@@ -1693,11 +1779,10 @@ BEGIN
     v_merge := jsonb_build_object('keptBefore', v_kept.doc, 'otherBefore', v_other.doc,
                                   'keptAfter', v_saved, 'relinked', v_relinked,
                                   'movedNotes', v_notes);
-    INSERT INTO {SCHEMA}.merges (id, kept_id, audit_id, doc, other_last, other_first, other_search)
+    INSERT INTO {SCHEMA}.merges (id, kept_id, audit_id, doc)
         VALUES (p_other, v_keep, p_audit ->> 'id',
                 jsonb_build_object('id', p_other, 'keptId', v_keep, 'auditId', p_audit ->> 'id',
-                                   'merge', v_merge),
-                v_other.sort_last, v_other.sort_first, v_other.search);
+                                   'merge', v_merge));
     v_audit := jsonb_build_object(
         'id', p_audit ->> 'id', 'at', {_AUDIT_AT}, 'agent', session_user, 'action', 'merge',
         'fields', {SCHEMA}.merge_text_list(p_audit -> 'fields'), 'contactId', v_keep,
@@ -1708,8 +1793,7 @@ BEGIN
 END $$;
 
 CREATE FUNCTION {SCHEMA}.unmerge_contacts(
-    p_merge text, p_doc jsonb, p_expected integer, p_last text, p_first text, p_search text,
-    p_audit jsonb
+    p_merge text, p_doc jsonb, p_expected integer, p_audit jsonb
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
 DECLARE
@@ -1747,8 +1831,7 @@ BEGIN
     SELECT doc ->> 'lastInteractionDate' INTO v_last FROM {SCHEMA}.contacts
         WHERE id = v_m.kept_id FOR UPDATE;
     -- The merge's own record stands for this version of the kept contact.
-    v_saved := {SCHEMA}.store_contact(p_doc, p_expected, NULL, p_last, p_first, p_search,
-                                      NULL, false);
+    v_saved := {SCHEMA}.store_contact(p_doc, p_expected, NULL, NULL, false);
     -- The other contact's last call, which the merge gave the kept one, goes back with it
     -- (save_contact keeps the later date, as for a call during a save); one since stays.
     IF v_last IS NOT DISTINCT FROM v_m.doc #>> '{{merge,keptAfter,lastInteractionDate}}' THEN
@@ -1757,10 +1840,9 @@ BEGIN
         UPDATE {SCHEMA}.contacts SET doc = v_saved WHERE id = v_m.kept_id;
     END IF;
     v_other := v_m.doc #> '{{merge,otherBefore}}';
-    INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created, sort_last, sort_first, search)
+    INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created)
         VALUES (v_m.id, v_other, (v_other ->> 'version')::integer, v_other ->> 'type',
-                coalesce(v_other ->> 'createDate', ''), v_m.other_last, v_m.other_first,
-                v_m.other_search);
+                coalesce(v_other ->> 'createDate', ''));
     INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
         SELECT DISTINCT k, v_m.id FROM {SCHEMA}.doc_keys(v_other) AS k;
     FOR v_e IN SELECT * FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') LOOP
@@ -1948,7 +2030,7 @@ def _grants() -> Iterator[str]:
     # The save without its audit record is for the merge functions only.
     yield (
         f"REVOKE EXECUTE ON FUNCTION {SCHEMA}.store_contact"
-        f"(jsonb, integer, text, text, text, text, text, boolean) FROM {USER_ROLE}"
+        f"(jsonb, integer, text, text, boolean) FROM {USER_ROLE}"
     )
 
 
