@@ -6,8 +6,10 @@ columns, the profile's offer per channel, what the Takes words mean)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +19,8 @@ from textual.widgets import DataTable
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import ContactType, Interaction, PhoneKind
-from contact_tui.service import MergePlan
+from contact_tui.service import MergePlan, SearchResult
+from contact_tui.ui.keyorder import InOrderKeys
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
 from contact_tui.ui.screens.merge import MergeScreen
@@ -79,18 +82,77 @@ def hold_previews(pilot: Pilot[None], monkeypatch: pytest.MonkeyPatch) -> thread
     return release
 
 
+def hold_searches(
+    pilot: Pilot[None], monkeypatch: pytest.MonkeyPatch, query: str
+) -> tuple[threading.Event, threading.Event]:
+    """Keep the directory's searches for ``query`` from answering until the second event
+    returned is set, as a slow store would; the first is set once one is waiting."""
+    service = main_screen(pilot).service
+    searched = service.search
+    waiting, release = threading.Event(), threading.Event()
+
+    def held(text: str, *args: Any, **kwargs: Any) -> SearchResult:
+        if text == query:
+            waiting.set()
+            assert release.wait(WAIT_SECONDS), "the test never released the search"
+        return searched(text, *args, **kwargs)
+
+    monkeypatch.setattr(service, "search", held)
+    return waiting, release
+
+
+async def held_until(
+    pilot: Pilot[None], condition: Callable[[], bool], what: str, *held: threading.Event
+) -> None:
+    """Let the app run until ``condition()`` holds, while workers are held (``wait_until``
+    would wait for them); failing after WAIT_SECONDS, it lets them go first."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() >= deadline:
+            for event in held:
+                event.set()
+            raise AssertionError(f"timed out after {WAIT_SECONDS} s waiting for {what}")
+        await pilot.pause()
+
+
+async def set_in_time(event: threading.Event, what: str, *held: threading.Event) -> None:
+    """Wait (in a thread, so the app runs on) until ``event`` is set; failing after
+    WAIT_SECONDS, let the ``held`` workers go first."""
+    if not await asyncio.to_thread(event.wait, WAIT_SECONDS):
+        for waiting in held:
+            waiting.set()
+        raise AssertionError(f"timed out after {WAIT_SECONDS} s waiting for {what}")
+
+
+def keys_of(pilot: Pilot[None]) -> InOrderKeys[None]:
+    """The app, as the one that hands keys on in the order typed."""
+    app = pilot.app
+    assert isinstance(app, InOrderKeys)
+    return app
+
+
+def kept_for_the_preview(pilot: Pilot[None]) -> bool:
+    """True once every key of a burst has been taken and the preview screen (mounted, its
+    preview still held) has kept the ctrl+s typed for it."""
+    screen = pilot.app.screen
+    return (
+        isinstance(screen, MergeScreen)
+        and screen.is_mounted
+        and not keys_of(pilot).keys_pending
+        and ("confirm", "") in screen._typed
+        and "the merge follows once it shows" in text_of(pilot, "#merge-status")
+    )
+
+
 async def typed_ahead(pilot: Pilot[None], release: threading.Event) -> None:
     """Wait until the preview screen has taken a ctrl+s typed before the preview showed, then
-    let the preview be worked out. (Not ``wait_until``: it waits for the held worker.)"""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not (
-        isinstance(pilot.app.screen, MergeScreen)
-        and "the merge follows once it shows" in text_of(pilot, "#merge-status")
-    ):
-        if time.monotonic() >= deadline:
-            release.set()
-            raise AssertionError("the ctrl+s typed before the preview was not kept for it")
-        await pilot.pause(0.02)
+    let the preview be worked out."""
+    await held_until(
+        pilot,
+        lambda: kept_for_the_preview(pilot),
+        "the ctrl+s typed before the preview, kept for it",
+        release,
+    )
     release.set()
 
 
@@ -201,6 +263,94 @@ async def test_a_swap_and_merge_typed_in_one_burst_apply_in_order(
         await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
     assert world.service().repo.contact(world.pat_first.id) is None
     assert world.contact(world.pat_second.id).type == ContactType.CURATED
+
+
+async def test_keys_after_an_enter_wait_for_the_search_it_acts_on(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on a name the search has not answered yet (a slow store, a loaded machine): the
+    Enter acts on the answer once it comes, and the keys typed after it wait with it, then
+    reach the pick and the preview in order."""
+    # Only the Enter searches what was typed: the search it waits on is the one held.
+    monkeypatch.setattr("contact_tui.ui.screens.directory.DEBOUNCE_SECONDS", WAIT_SECONDS * 10)
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        release = hold_previews(pilot, monkeypatch)
+        searching, answer = hold_searches(pilot, monkeypatch, "sam lee")
+        burst(pilot, "m", *"sam lee", "enter", "enter", "ctrl+s")
+        # The app is busy with the Enter meanwhile (pilot.pause would wait for it).
+        await set_in_time(searching, "the search for sam lee", answer, release)
+        picker = pilot.app.screen
+        assert isinstance(picker, DirectoryScreen) and picker._enters == 1
+        assert pilot.app.focused is picker.query_one("#directory-search")
+        assert keys_of(pilot).keys_pending
+        answer.set()
+        await typed_ahead(pilot, release)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the merge")
+    assert world.interaction(world.unknown_call.id).contact_id == world.sam.id
+
+
+async def test_a_key_held_up_by_a_busy_search_box_is_waited_for_not_overtaken(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Down then Enter in the merge picker while its search box is busy (a loaded machine):
+    Down reaches the results first, so Enter picks there. (When the app gave up on a key
+    held half a second, Enter went to the search box Down had not left yet: no pick.)"""
+    monkeypatch.setattr("contact_tui.ui.keyorder.STUCK_SECONDS", 0.01)
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        await pilot.press("m")
+        await settle(pilot)
+        picker = pilot.app.screen
+        assert isinstance(picker, DirectoryScreen)
+        await pilot.press("home", "ctrl+k", *"sam lee")
+        await wait_until(pilot, lambda: picker._shown[0] == "sam lee", "the search")
+        search = picker.query_one("#directory-search")
+        # The search box's queue is held, and the app looks at the key waiting in it five
+        # times (pilot.pause would wait for the box: wait on the looks themselves).
+        busy, looked = asyncio.Event(), asyncio.Event()
+        app = keys_of(pilot)
+        look_at = app._look_at
+        looks: list[int] = []
+
+        def look(number: int) -> None:
+            if number == app._key_in_flight:  # not an earlier key's last look
+                looks.append(number)
+                if len(looks) == 5:
+                    looked.set()
+            look_at(number)
+
+        monkeypatch.setattr(app, "_look_at", look)
+        search.call_later(busy.wait)
+        burst(pilot, "down", "enter")
+        try:
+            await asyncio.wait_for(looked.wait(), WAIT_SECONDS)
+        finally:
+            busy.set()
+        assert len(set(looks)) == 1, "the next key went on before the first was done"
+        screen = await preview(pilot)
+        assert screen.keep_id == world.sam.id
+
+
+async def test_a_picker_pushed_but_not_composed_yet_says_what_its_keys_allow(
+    world: World,
+) -> None:
+    """Textual asks the screen on top what its keys allow (every screen binds ctrl+c to
+    ``screen.copy_text``) whenever a footer looks at its keys, the main screen's too, also
+    between the push of the merge picker (m) and its compose: that raised (no results table
+    yet) and closed the app."""
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.unknown_call.id)
+        main = main_screen(pilot)
+        assert main.contact is not None
+        picker = DirectoryScreen(main.service, None, picking=True, merging=main.contact)
+        pilot.app.push_screen(picker)
+        assert pilot.app.screen is picker and not picker.children  # not composed yet
+        assert picker.highlighted is None
+        keys = main.active_bindings  # what the main screen's footer reads
+        assert keys["ctrl+c"].binding.action == "screen.copy_text"
+        await wait_until(pilot, lambda: picker.is_mounted, "the picker")
+        assert pilot.app.is_running and pilot.app.focused is picker.query_one("#directory-search")
 
 
 async def test_merge_typed_before_a_collision_shows_stops_and_says_so(
@@ -314,6 +464,12 @@ async def test_a_pair_picked_the_wrong_way_round_is_turned_round(world: World) -
 
         await pilot.press("s")
         await wait_until(pilot, lambda: not screen.busy, "the refusal")
+        # Drawn once the screen has laid out the error line (a loaded machine takes longer).
+        await wait_until(
+            pilot,
+            lambda: "Sam Lee is Curated" in "\n".join(screen_lines(pilot)),
+            "the refusal on screen",
+        )
         title = text_of(pilot, "#merge-title")
         assert "working it out" not in title and "Sam Lee" in title, title
         error = text_of(pilot, "#merge-error")

@@ -51,8 +51,11 @@ from contact_tui.ui.widgets.profile_pane import ProfilePane, ProfileView
 # A table of 10,000 rows took 3.2 s to build here: show a window of results, not the store.
 RESULT_LIMIT = 200
 DEBOUNCE_SECONDS = 0.15
-# Keys typed after an Enter wait this long at most for the search (and the pick) it acts on.
-SETTLE_SECONDS = 1.0
+# Keys typed after an Enter wait for the search (and the pick) it acts on, however long it
+# takes; this long at most, for a store that does not answer at all (a search on a working
+# store takes well under a second; the file lock gives up after as long): the app then
+# takes keys again, ctrl+q too.
+SETTLE_SECONDS = 10.0
 
 # Columns of the Type and Phone cells; Name and Email share the rest of the width.
 TYPE_WIDTH = 10  # "Identified"
@@ -205,9 +208,12 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         self._widths: tuple[int, int] = (0, 0)
         # Enters pressed in the search box before the search for its text had answered.
         self._enters = 0
-        # The query last answered (or failed), and whether a pick on its answer is opening.
+        # The query last answered (or failed), and whether a pick on its answer is opening;
+        # ``_news`` is set at each change of either (or of the screen on top), for an Enter
+        # waiting on them (:meth:`_settled`).
         self._answered: str | None = None
         self._opening = False
+        self._news = asyncio.Event()
         # The contact whose card is open (its actions act on it).
         self._card: Contact | None = None
 
@@ -261,8 +267,12 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     @property
     def highlighted(self) -> Contact | None:
         """The contact under the table's cursor."""
+        if not self.results:
+            # Also before the table is there: Textual asks a screen just pushed, not composed
+            # yet, what its keys allow (another screen's footer looks at the screen on top).
+            return None
         table = self.query_one(DataTable)
-        if not self.results or table.cursor_row < 0 or table.cursor_row >= len(self.results):
+        if table.cursor_row < 0 or table.cursor_row >= len(self.results):
             return None
         return self.results[table.cursor_row]
 
@@ -280,12 +290,13 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         if self._shown[0] != value:
             # Typed faster than the search ran (a burst, or keys arriving together over SSH):
             # search now, and let the Enter act on its answer rather than on older rows. The
-            # keys after it wait for that (a little at most); a second Enter before then
-            # picks the first row, as it would have.
+            # keys after it wait for that; a second Enter before then (the wait given up on
+            # a store that does not answer) picks the first row, as it would have.
             self._enters += 1
             if self._enters == 1:
                 if self._timer is not None:
                     self._timer.stop()
+                self._answered = None  # an earlier answer (or failure) is not this one
                 self._search(value)
             await self._settled(value)
             return
@@ -293,13 +304,24 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
             self.query_one(DataTable).focus()
 
     async def _settled(self, value: str) -> None:
-        """Return once the search for ``value`` has answered and what it opens is open (or
-        this screen has gone), or after SETTLE_SECONDS: the keys typed next wait till then."""
+        """Return once the search for ``value`` has answered (or failed) and what it opens is
+        mounted (or this screen is no longer on top): the keys typed next wait till then, so
+        they reach the results, or the screen the pick opened. Not a time: on a slow machine
+        the answer comes later, and the keys still wait for it (SETTLE_SECONDS at most)."""
         deadline = time.monotonic() + SETTLE_SECONDS
-        while time.monotonic() < deadline:
-            if not self._opening and (self._answered == value or self.app.screen is not self):
+        while self._opening or not (self._answered == value or self.app.screen is not self):
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return
-            await asyncio.sleep(0.01)
+            self._news.clear()
+            try:
+                await asyncio.wait_for(self._news.wait(), left)
+            except TimeoutError:
+                return
+
+    def _tell(self) -> None:
+        """Wake an Enter waiting in :meth:`_settled`: what it waits on may have changed."""
+        self._news.set()
 
     @work(
         thread=True,
@@ -321,6 +343,7 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
     @on(SearchFailed)
     def _failed(self, event: SearchFailed) -> None:
         self._answered = event.query
+        self._tell()
         # Store errors can quote the store (a path, a damaged line): shown, never obeyed.
         self.query_one("#directory-summary", Static).update(plain(event.message, 1000))
 
@@ -422,6 +445,11 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                 finally:
                     self._opening = False
         self._answered = query
+        self._tell()
+
+    def on_screen_suspend(self) -> None:
+        """Another screen is on top: an Enter waiting here has nothing more to wait for."""
+        self._tell()
 
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
@@ -600,6 +628,9 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                     style="bold",
                 )
             )
+            # No answer is coming: an Enter waiting for it stops waiting.
+            self._answered = self.query_one("#directory-search", Input).value
+            self._tell()
 
     def _saved(self, contact: Contact | None) -> None:
         if contact is None:
