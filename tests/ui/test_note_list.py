@@ -21,6 +21,7 @@ from contact_tui.ui.screens.notes import NotesScreen
 from tests.factories import AGENT, World
 from tests.ui.pilot import (
     WAIT_SECONDS,
+    main_screen,
     running,
     screen_lines,
     select_interaction,
@@ -213,3 +214,21 @@ async def test_the_notes_key_is_in_the_help_and_the_palette_and_the_lists_keys_t
         help_text = "\n".join(screen_lines(pilot))
         assert "The contact's notes" in help_text and "Edit the highlighted note" in help_text
         assert "Delete the highlighted note (asks first" in help_text
+
+
+async def test_a_notes_list_pushed_but_not_built_yet_says_its_keys_do_not_apply(
+    world: World,
+) -> None:
+    """Textual may ask the screen on top what its keys allow before that screen is built
+    (the merge picker crashed the app so): the notes list answers without its list."""
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        main = main_screen(pilot)
+        assert main.contact is not None
+        notes = NotesScreen(main.service, main.contact, [])
+        pilot.app.push_screen(notes)
+        assert pilot.app.screen is notes and not notes.children  # not composed yet
+        assert notes.check_action("edit", ()) is False
+        assert notes.check_action("delete", ()) is False
+        await wait_until(pilot, lambda: notes.is_mounted, "the notes list")
+        assert pilot.app.is_running

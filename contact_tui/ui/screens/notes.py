@@ -136,7 +136,10 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
 
     @property
     def highlighted(self) -> Note | None:
-        """The note under the list's cursor."""
+        """The note under the list's cursor (None before any are read: the footer of the screen
+        below may ask before this one is built, and its list does not exist yet)."""
+        if not self.notes:
+            return None
         index = self.query_one(OptionList).highlighted
         return self.notes[index] if index is not None and index < len(self.notes) else None
 
