@@ -1,16 +1,40 @@
-"""Small modal dialogs: a yes/no question, and a message that ends the app."""
+"""Small modal dialogs: a yes/no question, the question before typed text is thrown away,
+and a message that ends the app."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
+from textual.widget import AwaitMount
 from textual.widgets import Button, Static
 
 from contact_tui.ui.render import plain
 from contact_tui.ui.widgets.keys_footer import KeysFooter
+
+
+def close_or_ask(screen: ModalScreen[Any], dirty: bool, what: str) -> AwaitMount | None:
+    """Escape in a text dialog: close ``screen`` at once when nothing was typed, else ask
+    whether to discard ``what`` (a long note pasted and refused as too long is not lost to one
+    key). Returned, so a key typed right after Escape (y, n) waits for the question."""
+    if not dirty:
+        screen.dismiss(None)
+        return None
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            screen.dismiss(None)
+
+    return screen.app.push_screen(
+        ConfirmDialog(
+            Text(f"Discard what you typed in {what}?"), "Discard [y]", "Keep editing [n]"
+        ),
+        answered,
+    )
 
 
 class ConfirmDialog(ModalScreen[bool]):

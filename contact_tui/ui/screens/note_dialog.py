@@ -30,7 +30,7 @@ from contact_tui.domain.text import printable_lines
 from contact_tui.service import ConflictError, InvalidInput, PermissionDenied, StoreError
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
 from contact_tui.ui.render import plain, safe
-from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.screens.dialogs import close_or_ask
 from contact_tui.ui.screens.wrap_up import NoteArea
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 
@@ -163,20 +163,4 @@ class NoteDialog(ForwardsWorkerErrors, ModalScreen[str | None]):
 
     def action_cancel(self) -> AwaitMount | None:
         """Close without saving; asks first when the text was changed."""
-        if not self.dirty:
-            self.dismiss(None)
-            return None
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        # Returned, so a key typed right after Escape (y, n) waits for the question.
-        return self.app.push_screen(
-            ConfirmDialog(
-                Text("Discard what you typed in this note?"),
-                yes="Discard [y]",
-                no="Keep editing [n]",
-            ),
-            answered,
-        )
+        return close_or_ask(self, self.dirty, "this note")

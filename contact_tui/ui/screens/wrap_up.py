@@ -17,7 +17,7 @@ from contact_tui.domain.model import Interaction
 from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH, RuleError, validate_notes
 from contact_tui.domain.text import printable_lines
 from contact_tui.ui.render import safe
-from contact_tui.ui.screens.dialogs import ConfirmDialog
+from contact_tui.ui.screens.dialogs import close_or_ask
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 
 LABEL = "The wrap-up note"
@@ -106,22 +106,5 @@ class WrapUpDialog(ModalScreen[str | None]):
         return self.query_one(TextArea).text != self.initial
 
     def action_cancel(self) -> AwaitMount | None:
-        """Close without saving; asks first when the text was changed (a long note pasted and
-        refused as too long is not lost to one key)."""
-        if not self.dirty:
-            self.dismiss(None)
-            return None
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        # Returned, so a key typed right after Escape (y, n) waits for the question.
-        return self.app.push_screen(
-            ConfirmDialog(
-                Text("Discard what you typed in this wrap-up note?"),
-                yes="Discard [y]",
-                no="Keep editing [n]",
-            ),
-            answered,
-        )
+        """Close without saving; asks first when the text was changed."""
+        return close_or_ask(self, self.dirty, "this wrap-up note")
