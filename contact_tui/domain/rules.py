@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sized
+from collections.abc import Mapping, Sized
 from typing import Final
 
 import phonenumbers
@@ -295,10 +295,18 @@ _COUNTRY_ALIASES: Final = {
 }
 
 
-@functools.cache
-def _region_names() -> dict[str, str]:
-    """Each region's English name, from phonenumbers' geocoding data (loaded on first use:
-    it takes a third of a second)."""
+def _region_names() -> Mapping[str, str]:
+    """Each region's English name: a table written from phonenumbers' geocoding data, whose
+    import (every language) takes a third of a second, paid on an agent's first save of a
+    kept number otherwise."""
+    from contact_tui.domain.region_names import REGION_NAMES
+
+    return REGION_NAMES
+
+
+def english_region_names() -> dict[str, str]:
+    """Each region's English name as the installed phonenumbers has it (what
+    scripts/gen_region_names.py writes into domain/region_names.py)."""
     from phonenumbers.geodata.locale import LOCALE_DATA
 
     return {region: _locale_name(names, "en") for region, names in LOCALE_DATA.items()}
