@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -1325,7 +1325,8 @@ class ContactService:
             return report
         saves = [prepare_save(w.contact, w.before) for w in writes]
         with self.repo.write(self.agent.user) as uow:
-            if uow.position() != started_at and not _still_valid(uow, writes, started_at):
+            noted = {n.contact_id for n in report.notes_added}
+            if uow.position() != started_at and not _still_valid(uow, writes, started_at, noted):
                 # Someone changed a contact this import touches meanwhile: plan again, now
                 # under the lock, so nothing they saved is overwritten.
                 report, writes = self._plan(checked, uow, base, progress)
@@ -1487,13 +1488,16 @@ def _preferred_first(matches: list[Contact]) -> list[Contact]:
 
 
 def _still_valid(
-    uow: StoreTransaction, writes: list[PlannedWrite], planned_at: tuple[int, int]
+    uow: StoreTransaction,
+    writes: list[PlannedWrite],
+    planned_at: tuple[int, int],
+    noted: Collection[str] = (),
 ) -> bool:
     """True when nothing other processes committed since ``planned_at`` touches the plan:
     no contact it writes was changed (a renewed last-interaction date aside, which the write
     keeps), removed or made again differently, and no other changed contact now has a phone
-    or email the plan matched on or gives out. Unrelated saves by busy agents leave the plan
-    standing."""
+    or email the plan matched on or gives out, and no contact the plan only adds notes to
+    (``noted``) is gone. Unrelated saves by busy agents leave the plan standing."""
     changed = uow.contact_ids_changed_since(planned_at)
     if changed is None:
         return False  # the store was read afresh: assume the worst
@@ -1510,6 +1514,8 @@ def _still_valid(
         if mine is None:
             if keys & uow.contact_keys(contact_id):
                 return False
+            if contact_id in noted and uow.contact(contact_id) is None:
+                return False  # erased or merged away: its notes would name no contact
             continue
         now = uow.contact(contact_id)
         before = mine.before

@@ -317,3 +317,32 @@ def test_an_import_planned_again_under_the_lock_still_adds_its_notes_once(
     assert sorted(texts(service, contact.id)) == ["Called twice.", "Prefers SMS."]
     stored = service.contact(contact.id)
     assert (stored.title, stored.salutation) == ("Buyer", "Dr")
+
+
+def test_an_import_whose_noted_contact_is_erased_meanwhile_plans_again(
+    service: ContactService, service_for: Factory
+) -> None:
+    """The row only adds a note to a stored contact; a supervisor erases that contact between
+    the import's plan and its write: the import plans again (the contact is gone, so the row
+    makes a new one) rather than fail on a note for no contact."""
+    draft = ContactDraft(
+        first_name="Sam", last_name="Lee", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}
+    )
+    contact = service.create_contact(draft)
+    row = ImportRow(
+        2,
+        draft,
+        frozenset({"firstName", "lastName", "cellPhone"}),
+        contact_notes=["Called twice."],
+    )
+    supervisor = service_for("carol", *Permission)
+
+    def erased_meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "Matching" and done == total and supervisor.repo.contact(contact.id):
+            supervisor.erase_contact(contact.id)
+
+    report = service.import_contacts(ParsedFile(rows=[row]), progress=erased_meanwhile)
+
+    assert service.repo.contact(contact.id) is None
+    (made,) = [w.contact for w in report.created]
+    assert texts(service, made.id) == ["Called twice."]

@@ -184,6 +184,12 @@ async def test_escape_asks_before_throwing_away_a_changed_note(world: World) -> 
         await pilot.press("n")  # keep editing
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, NoteDialog), "the dialog")
         assert pilot.app.screen.query_one(TextArea).text == "Wants a callback"
+        # Enter on the question keeps the text too: keeping is the default.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "question")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NoteDialog), "the dialog")
+        assert pilot.app.screen.query_one(TextArea).text == "Wants a callback"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the close")
         # Unchanged text leaves at once.

@@ -619,7 +619,9 @@ CREATE INDEX contact_changes_tx ON {SCHEMA}.contact_changes (tx);
 CREATE INDEX contact_changes_at ON {SCHEMA}.contact_changes (at);
 CREATE FUNCTION {SCHEMA}.log_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {SCHEMA}.contact_changes (contact_id, created) VALUES (NEW.id, TG_OP = 'INSERT');
+    -- A removal (erase, merge) counts too: an import planned to write to or add notes to it.
+    INSERT INTO {SCHEMA}.contact_changes (contact_id, created)
+        VALUES (coalesce(NEW.id, OLD.id), TG_OP = 'INSERT');
     IF random() < 0.001 THEN
         -- A bounded batch, passing over rows another transaction is pruning: two saves
         -- pruning at once must not wait on each other (nor on an import that pruned and has
@@ -630,7 +632,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON {SCHEMA}.contacts
+CREATE TRIGGER log_change AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.contacts
     FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.log_change();
 
 -- The audit record of a contact's change, written by the function that makes the change

@@ -31,7 +31,10 @@ def close_or_ask(screen: ModalScreen[Any], dirty: bool, what: str) -> AwaitMount
 
     return screen.app.push_screen(
         ConfirmDialog(
-            Text(f"Discard what you typed in {what}?"), "Discard [y]", "Keep editing [n]"
+            Text(f"Discard what you typed in {what}?"),
+            "Discard [y]",
+            "Keep editing [n]",
+            safe_no=True,  # Enter keeps the text: it is what the question protects
         ),
         answered,
     )

@@ -338,11 +338,23 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
         except StoreError as err:
             self.post_message(self.SearchFailed(str(err), query))
             return
+        except Exception as err:
+            # Said on this screen's queue at once: an Enter waiting for the answer (on the
+            # app's queue) stops waiting; the app then reports the error as any other.
+            self.post_message(
+                self.SearchFailed(
+                    f"The search failed with an unexpected error ({type(err).__name__}); "
+                    "change the search to try again.",
+                    query,
+                )
+            )
+            raise
         self.post_message(self.Searched(query, result))
 
     @on(SearchFailed)
     def _failed(self, event: SearchFailed) -> None:
         self._answered = event.query
+        self._enters = 0  # an Enter that waited for this answer is done: it never picks later
         self._tell()
         # Store errors can quote the store (a path, a damaged line): shown, never obeyed.
         self.query_one("#directory-summary", Static).update(plain(event.message, 1000))
@@ -628,8 +640,9 @@ class DirectoryScreen(ForwardsWorkerErrors, Screen[str | None]):
                     style="bold",
                 )
             )
-            # No answer is coming: an Enter waiting for it stops waiting.
+            # No answer is coming: an Enter waiting for it stops waiting, and is done.
             self._answered = self.query_one("#directory-search", Input).value
+            self._enters = 0
             self._tell()
 
     def _saved(self, contact: Contact | None) -> None:

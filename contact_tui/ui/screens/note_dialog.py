@@ -162,5 +162,8 @@ class NoteDialog(ForwardsWorkerErrors, ModalScreen[str | None]):
         self.busy = False
 
     def action_cancel(self) -> AwaitMount | None:
-        """Close without saving; asks first when the text was changed."""
+        """Close without saving; asks first when the text was changed. Not while a save is
+        under way: it may land, and the list would not know."""
+        if self.busy:
+            return None
         return close_or_ask(self, self.dirty, "this note")

@@ -280,6 +280,9 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._say("Deleting the note…")
+                # The profile reads its notes again however this list closes: Escape while
+                # the delete runs must not leave the deleted note shown there.
+                self.changed = True
                 self._delete(note_id)
 
         return self.app.push_screen(
