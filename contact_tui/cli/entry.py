@@ -114,6 +114,7 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
 # as a unique start of the id (the screen shows ids' first 8 characters), resolved here, once,
 # for every command (ContactService.resolve_id).
 ID_ARGUMENTS: dict[str, dict[str, str]] = {
+    "contact add": {"interaction": "interactions"},
     "contact show": {"id": "contacts"},
     "contact edit": {"id": "contacts"},
     "contact promote": {"id": "contacts"},
@@ -134,7 +135,8 @@ def _resolve_ids(ctx: Context) -> None:
     """Replace each id argument of the command that is a unique start of an id by that id."""
     for name, table in ID_ARGUMENTS.get(ctx.args.command, {}).items():
         given = getattr(ctx.args, name)
-        setattr(ctx.args, name, ctx.service().resolve_id(table, given))
+        if given is not None:  # an option left out
+            setattr(ctx.args, name, ctx.service().resolve_id(table, given))
 
 
 def _report_invalid(out: Output, err: InvalidInput) -> None:

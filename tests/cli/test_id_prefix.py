@@ -44,6 +44,22 @@ def test_the_ids_the_screen_shows_work_in_every_command(
     assert linked.json()["contactId"] == sam["id"]
     listed = run("--json", "contact", "note", "list", short).json()
     assert [n["noteText"] for n in listed] == ["Prefers email"]
+    other = new_interaction("--channel", "voice", "--from", "+1 317 555 0178")
+    added = run(
+        "--json",
+        "contact",
+        "add",
+        "--first",
+        "Kim",
+        "--last",
+        "Park",
+        "--interaction",
+        other["id"][:8],
+    )
+    assert added.code == EXIT_OK, added.err
+    assert (
+        run("--json", "interaction", "show", other["id"]).json()["contactId"] == added.json()["id"]
+    )
 
 
 def test_a_start_several_ids_share_is_refused_naming_how_many(run: Runner, tmp_path: Path) -> None:

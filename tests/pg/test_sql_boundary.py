@@ -1057,3 +1057,20 @@ def test_a_wrap_up_note_holding_control_characters_or_too_long_is_refused(
     with boundary.psql("agent") as conn, pytest.raises(refused):
         conn.execute(f"SELECT {SCHEMA}.save_wrap_up(%s, %s)", (boundary.cast.agent_call.id, text))
     assert boundary.snapshot() == before
+
+
+def test_a_match_key_that_is_not_text_is_refused(boundary: Boundary) -> None:
+    """A router pushing an interaction whose matchKey is a number or an object would make it
+    unreadable for everyone who lists it (the codec reads the key as text): refused."""
+    pushed = replace(boundary.cast.other_call, id="pushed-bad-key", contact_id=None)
+    doc = docs.interaction_to_doc(pushed)
+    with boundary.psql("router") as conn:
+        for bad in (42, {"tel": "+13175550123"}):
+            with pytest.raises(psycopg.errors.InvalidParameterValue):
+                conn.execute(
+                    f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(doc | {"matchKey": bad}),)
+                )
+        conn.execute(
+            f"SELECT {SCHEMA}.save_interaction(%s)",
+            (Jsonb(doc | {"matchKey": "tel:+13175550123"}),),
+        )

@@ -965,6 +965,8 @@ BEGIN
     END IF;
     IF NOT coalesce(p_doc ->> 'state' = ANY({_STATES}), FALSE)
        OR jsonb_typeof(coalesce(p_doc -> 'contactId', '""')) <> 'string'
+       -- Read as text by every reader: anything else would make the interaction unreadable.
+       OR jsonb_typeof(coalesce(p_doc -> 'matchKey', '""')) <> 'string'
        OR jsonb_typeof(coalesce(p_doc -> 'candidateIds', '[]')) <> 'array'
        OR EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(p_doc -> 'candidateIds', '[]')) AS c
                   WHERE jsonb_typeof(c) <> 'string')
