@@ -229,7 +229,7 @@ class JsonStore:
         compaction (which runs only when the journal has grown, so agents would meanwhile see
         the old field and no notes) and not only in ``doctor --repair`` (which no one runs on
         a healthy store). Never waits: with the lock busy, or the store not writable now, the
-        store is read as it is (the profile still shows the old field) and the next open tries
+        store is read as it is (the old field unread until it moves) and the next open tries
         again.
         """
         if not needs_upgrade(self._tables) or not self._lock.try_acquire():

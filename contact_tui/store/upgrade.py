@@ -43,7 +43,14 @@ def needs_upgrade(tables: Mapping[str, Mapping[str, Doc]]) -> bool:
     contact still holds the old field (a scan of the contacts in memory: milliseconds at
     100,000)."""
     contacts = tables.get("contacts", {})
-    return is_older(tables) or any(holds_old_notes(doc) for doc in contacts.values())
+    return is_older(tables) or any(_movable(doc) for doc in contacts.values())
+
+
+def _movable(doc: Mapping[str, object]) -> bool:
+    """Whether :func:`notes_upgrade` moves (or drops, when blank) the contact's old field: a
+    field that is not text is left for doctor to report, and must not make every open of the
+    store upgrade (and compact) again."""
+    return holds_old_notes(doc) and (doc["notes"] is None or isinstance(doc["notes"], str))
 
 
 def holds_old_notes(doc: Mapping[str, object]) -> bool:
@@ -94,7 +101,7 @@ def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: s
                 "version": 1,
             }
             ops.append(["put", "notes", note_id, note])
-        elif text not in ("", None):
+        elif not (text is None or isinstance(text, str)):
             continue  # not text: left for doctor to report, never dropped
         ops.append(["put", "contacts", contact_id, {k: v for k, v in doc.items() if k != "notes"}])
     return ops

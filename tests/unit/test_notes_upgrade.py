@@ -212,3 +212,28 @@ def test_doctor_names_a_damaged_standing_merge(store_path: Path) -> None:
     _rewrite_snapshot(store_path, damage)
     [problem] = _problems(store_path)
     assert problem.startswith("merges document") and "merge.otherBefore: missing" in problem
+
+
+def test_a_blank_or_unreadable_old_field_does_not_upgrade_the_store_at_every_open(
+    store_path: Path,
+) -> None:
+    """A field of spaces holds nothing and goes; one that is not text stays for doctor to
+    name. Neither makes each later open take the lock and compact the store again."""
+    write_old_store(store_path)
+    JsonStore(store_path).close()  # upgraded
+
+    def odd_fields(snapshot: dict[str, Any]) -> None:
+        snapshot["contacts"]["a"]["notes"] = "   "
+        snapshot["contacts"]["b"]["notes"] = 5
+
+    _rewrite_snapshot(store_path, odd_fields)
+    JsonStore(store_path).close()  # the blank field goes here
+    generation = orjson.loads(store_path.read_bytes())["_meta"]["store"]["generation"]
+    again = Repository.open(store_path)
+    try:
+        assert again.store.stats().generation == generation  # nothing more was written
+        a_doc, b_doc = again.store.doc("contacts", "a"), again.store.doc("contacts", "b")
+        assert a_doc is not None and "notes" not in a_doc
+        assert b_doc is not None and b_doc["notes"] == 5  # kept, never dropped
+    finally:
+        again.close()
