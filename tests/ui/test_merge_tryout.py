@@ -265,6 +265,33 @@ async def test_a_swap_and_merge_typed_in_one_burst_apply_in_order(
     assert world.contact(world.pat_second.id).type == ContactType.CURATED
 
 
+async def test_a_merge_typed_ahead_on_a_pair_turned_round_is_not_applied(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sam Lee highlighted, F8, the ephemeral Sam picked and ctrl+s typed before the preview
+    showed: the pair is turned round (Sam Lee kept), so the ctrl+s, typed for the pair as
+    picked, is not applied; the notice says so and nothing is merged."""
+    ephemeral = add_sam_ephemeral(world)
+    async with running(world, rows=6) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        directory = pilot.app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await pilot.press(*"Sam Lee")
+        await wait_until(pilot, lambda: directory._shown[0] == "Sam Lee", "the search")
+        release = hold_previews(pilot, monkeypatch)
+        burst(pilot, "down", "f8", *"Sam Ephemeral", "enter", "enter", "ctrl+s")
+        await typed_ahead(pilot, release)
+        screen = pilot.app.screen
+        assert isinstance(screen, MergeScreen)
+        await wait_until(
+            pilot, lambda: "were not applied" in text_of(pilot, "#merge-status"), "the notice"
+        )
+        assert screen.keep_id == world.sam.id and screen.plan is not None
+    assert ephemeral.contact_id is not None
+    assert world.contact(ephemeral.contact_id).type == ContactType.EPHEMERAL  # not merged
+
+
 async def test_keys_after_an_enter_wait_for_the_search_it_acts_on(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

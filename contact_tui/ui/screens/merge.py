@@ -409,10 +409,20 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self._set_error("")
         self.refresh_bindings()
         if event.swapped:
+            # Keys typed before the preview showed were meant for the pair as picked: on the
+            # pair turned round they would mean the opposite, so none is applied.
+            dropped = bool(self._typed)
+            self._typed.clear()
             self.show_notice(
                 f"Turned round: {name_of(plan.other)} ({plan.other.type.value}) is merged "
                 f"into {name_of(plan.keep)} ({plan.keep.type.value}), as a merge keeps the "
-                "more established contact.",
+                "more established contact."
+                + (
+                    " The keys typed before it showed were not applied: check it, then press "
+                    f"{self._key('confirm')}."
+                    if dropped
+                    else ""
+                ),
                 "information",
                 None,
             )
