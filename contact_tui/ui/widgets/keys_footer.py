@@ -48,18 +48,19 @@ class KeysFooter(Footer):
     def compose(self) -> ComposeResult:
         """Textual's keys, noting what they show."""
         self._shown = self._keys()
-        shown = 0
+        left_out = 0
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 if widget.action in self.leave_out:
+                    left_out += 1
                     continue
                 # Born with the class its ``compact`` binding gives it once mounted: added
                 # then, it would restyle the key a second time.
                 widget.set_class(self.compact, "-compact", update=False)
-            shown += 1
             yield widget
-        if self.leave_out:
-            self.styles.grid_size_columns = shown  # Textual counted the keys left out too
+        if left_out:
+            # Textual gave the grid a column per action, the ones left out included.
+            self.styles.grid_size_columns = self.styles.grid_size_columns - left_out
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """The screen's bindings may have changed: look once it has refreshed (as Textual's
