@@ -151,8 +151,21 @@ class UnitOfWork:
         return None if doc is None else _interaction(doc, interaction_id, self._path)
 
     def save_interaction(self, interaction: Interaction) -> None:
-        """Write an interaction (interactions carry no version: one agent owns each)."""
-        self._tx.put("interactions", interaction.id, docs.interaction_to_doc(interaction))
+        """Write an interaction (interactions carry no version: one agent owns each); its
+        match key as :meth:`StoreTransaction.save_interaction` says."""
+        doc = docs.interaction_to_doc(interaction)
+        old = self._tx.get("interactions", interaction.id)
+        doc.pop("matchKey", None)
+        if old is not None:
+            key = old.get("matchKey")
+        else:
+            key = interaction.match_key
+            refs = {r for r in (interaction.contact_id, *interaction.candidate_ids) if r}
+            if not refs or any(key not in self.contact_keys(r) for r in refs):
+                key = None
+        if isinstance(key, str) and key:
+            doc["matchKey"] = key
+        self._tx.put("interactions", interaction.id, doc)
 
     def interaction_ids(self) -> list[str]:
         """Every interaction id."""

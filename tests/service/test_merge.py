@@ -565,3 +565,35 @@ def test_an_earlier_merge_waits_for_the_later_one_to_be_undone(service: ContactS
 
 
 # --- merge then unmerge puts the store back ------------------------------------------------
+
+
+def test_a_match_key_the_linked_contact_does_not_hold_is_not_stored(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    """The match key is the store's, not the client's: a client (a router, an agent's own
+    code) saving a call from the customer's own number that claims the ephemeral contact's
+    number as its match key would have the unmerge move that call to the ephemeral contact.
+    The store keeps a new interaction's key only where its link and candidates hold it, so
+    the call stays with the customer; an honest key is kept."""
+    alice = service_for("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    ephemeral_id = first.contact_id
+    assert ephemeral_id is not None and first.match_key == "tel:+13175550177"
+    own = _call(alice, CUSTOMER_WORK)
+    assert alice.interaction(own.id).match_key == own.match_key == "tel:+13175550101"
+    forged = replace(own, id="forged-call", match_key=first.match_key)
+    with alice.repo.write("alice") as uow:
+        uow.save_interaction(forged)
+    assert alice.interaction(forged.id).match_key == ""
+    # A saved interaction keeps the key it arrived with, whatever a later save says.
+    with alice.repo.write("alice") as uow:
+        uow.save_interaction(replace(own, match_key=first.match_key))
+    assert alice.interaction(own.id).match_key == "tel:+13175550101"
+
+    done = alice.merge(customer.id, ephemeral_id)
+    undone = alice.unmerge(done.record.id)
+    assert forged.id not in undone.relinked and own.id not in undone.relinked
+    assert alice.interaction(forged.id).contact_id == customer.id
+    assert alice.interaction(first.id).contact_id == ephemeral_id

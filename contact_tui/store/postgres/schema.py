@@ -1010,6 +1010,17 @@ BEGIN
                             v_agent, '{Permission.VIEW.value}' USING ERRCODE = 'P0002';
         END IF;
     END IF;
+    -- The key the sender matched by is the server's word, not the client's: an unmerge moves
+    -- calls by it. A new interaction keeps it only where its link and every candidate hold it
+    -- now (the match found them by it); a saved one keeps its own (not in _MUTABLE).
+    IF v_old.id IS NULL AND v_doc ? 'matchKey' AND (
+        NOT EXISTS (SELECT 1 FROM {SCHEMA}.refs(v_doc))
+        OR EXISTS (SELECT 1 FROM {SCHEMA}.refs(v_doc) AS r WHERE NOT EXISTS (
+            SELECT 1 FROM {SCHEMA}.contact_keys AS k
+            WHERE k.contact_id = r AND k.key = v_doc ->> 'matchKey')))
+    THEN
+        v_doc := v_doc - 'matchKey';
+    END IF;
     INSERT INTO {SCHEMA}.interactions (id, agent, started, contact_id, doc)
         VALUES (v_id, v_doc ->> 'agent', coalesce(v_doc ->> 'startedAt', ''),
                 v_doc ->> 'contactId', v_doc)
