@@ -26,6 +26,7 @@ from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.domain.rules import MAX_NOTE_LENGTH, MAX_WRAP_UP_LENGTH
 from contact_tui.domain.search import MIN_PARTIAL_DIGITS
 from contact_tui.domain.text import fold, is_unsafe_char
+from contact_tui.store.errors import NO_AGENT_TO_TAKE
 from contact_tui.store.postgres.foldmap import FOLD_MAP
 
 SCHEMA = "contact_tui"
@@ -270,6 +271,12 @@ _SEARCH_TEXT = (
         f"nullif({_doc_text(f.column)}, '')" for f in fields_of(FieldKind.NAME, FieldKind.EMAIL)
     )
     + ")"
+)
+
+# The refusal save_interaction raises for an interaction routed to no one who could read it
+# (the service says the same sentence: store.errors), '%' standing for the agent.
+_NO_AGENT_TO_TAKE = NO_AGENT_TO_TAKE.format(agent="%", permission=Permission.VIEW.value).replace(
+    "'", "''"
 )
 
 MIGRATION_1 = f"""
@@ -944,6 +951,13 @@ BEGIN
                                   p_id, v_version + 1, NULL, NULL);
 END $$;
 
+-- Who may take an interaction routed to them: a login role that may read their own queue
+-- (view). The one rule: save_interaction checks it, and PostgresStore.user_may_view asks it.
+CREATE FUNCTION {SCHEMA}.may_take(p_user text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = p_user AND r.rolcanlogin
+                   AND pg_has_role(r.oid, '{_role(Permission.VIEW)}', 'MEMBER'))
+$$;
+
 -- Reading or acting on an interaction needs view; another agent's, view-all too; putting a new
 -- one in another agent's queue needs route (domain.permissions). The app's other saves are
 -- allowed as narrowly as it makes them: a contact made from an interaction (add) links it,
@@ -1001,13 +1015,10 @@ BEGIN
     ELSE
         PERFORM {SCHEMA}.require({_holds(Permission.ROUTE)}, '{Permission.ROUTE.value}',
                                  'hand interactions to other agents');
-        -- Routed to no one who can read it (no such login role, or one without view): no
-        -- queue would ever show it, so it would be lost work.
-        IF NOT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = v_agent AND r.rolcanlogin
-                       AND pg_has_role(r.oid, '{_role(Permission.VIEW)}', 'MEMBER')) THEN
-            RAISE EXCEPTION 'There is no agent % who could take this interaction (no such user, '
-                            'or one without the % permission); nothing was saved.',
-                            v_agent, '{Permission.VIEW.value}' USING ERRCODE = 'P0002';
+        -- Routed to no one who can read it: no queue would ever show it, so it would be lost
+        -- work.
+        IF NOT {SCHEMA}.may_take(v_agent) THEN
+            RAISE EXCEPTION '{_NO_AGENT_TO_TAKE}', v_agent USING ERRCODE = 'P0002';
         END IF;
     END IF;
     -- The key the sender matched by is the server's word, not the client's: an unmerge moves

@@ -1155,16 +1155,10 @@ class PostgresStore:
         return tuple(name for (name, _), has in zip(names, held, strict=True) if has)
 
     def user_may_view(self, user: str) -> bool:
-        """True when ``user`` is a login role the server lets read their own queue (view, as
-        save_interaction checks it for an interaction routed to them)."""
-        return bool(
-            self._one(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = %s "
-                "AND r.rolcanlogin AND pg_has_role(r.oid, %s, 'MEMBER'))",
-                user,
-                PERMISSION_ROLES[Permission.VIEW],
-            )
-        )
+        """True when ``user`` is a login role the server lets read their own queue: the
+        server's own rule (may_take), which save_interaction checks for an interaction routed
+        to them."""
+        return bool(self._one(f"SELECT {SCHEMA}.may_take(%s)", user))
 
     def close(self) -> None:
         """Close the connection."""
