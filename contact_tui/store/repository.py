@@ -29,6 +29,7 @@ from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound, StoreError, StoreUnreadable
 from contact_tui.store.jsonstore import JsonStore, StoreStats
 from contact_tui.store.transaction import Transaction
+from contact_tui.store.upgrade import unmerged_note
 from contact_tui.store.watch import watch_folder
 
 
@@ -371,6 +372,12 @@ class UnitOfWork:
             )
         saved = self.save_contact(kept, expected_version)
         self._tx.put("contacts", other_id, docs.contact_to_doc(merge.other_before))
+        # A merge an earlier build made may keep the old notes field in the image: its text
+        # comes back as a note (the document above is written without the field).
+        image = row["merge"].get("otherBefore") if isinstance(row.get("merge"), dict) else None
+        note = unmerged_note(merge_id, image, docs.format_date(utcnow())) if image else None
+        if note is not None and self._tx.get("notes", note["id"]) is None:
+            self._tx.put("notes", note["id"], note)
         left: list[str] = []
         for link in merge.relinked:
             doc = self._tx.get("interactions", link.interaction_id)

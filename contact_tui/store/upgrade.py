@@ -22,6 +22,7 @@ document holding it. ``doctor`` reports contacts still holding the field.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Collection, Mapping
 
@@ -107,4 +108,48 @@ def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: s
     return ops
 
 
-__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "is_older", "needs_upgrade", "notes_upgrade"]
+def unmerged_note_id(merge_id: str) -> str:
+    """The id of the note :func:`unmerged_note` makes when merge ``merge_id`` is undone: the
+    md5 of the merge id as a UUID, which PostgreSQL's unmerge_contacts computes alike
+    (``md5(...)::uuid``), so both stores give one merge's note one id."""
+    return str(uuid.UUID(hashlib.md5(f"unmerge\n{merge_id}".encode()).hexdigest()))
+
+
+def unmerged_note(merge_id: str, other: Mapping[str, object], now: str) -> Doc | None:
+    """The note an unmerge gives the contact it brings back, when a merge an earlier build
+    made kept that contact's old single ``notes`` field in its before-image (``other``);
+    None when the image holds no such text. The contact's document comes back without the
+    field (this version never writes it), so without this note the text would be lost.
+
+    Written as :func:`notes_upgrade` would have written it had the contact not been merged
+    away when the store was upgraded: by the contact's last editor at its last change. Not by
+    the agent undoing the merge, nor the one who made it: neither wrote that text, and a note
+    says who wrote it (its author may edit it). PostgreSQL's unmerge_contacts applies the same
+    rule in SQL (schema.py)."""
+    text = other.get("notes")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    contact_id = str(other.get("id", ""))
+    when = _text(other, "modifyDate", "createDate") or now
+    note_id = unmerged_note_id(merge_id)
+    return {
+        "id": note_id,
+        "entityId": contact_id,
+        "entityType": "Contact",
+        "noteText": text,
+        "createDate": when,
+        "modifyDate": when,
+        "createdBy": {"id": _text(other, "modifiedBy", "createdBy")},
+        "version": 1,
+    }
+
+
+__all__ = [
+    "UPGRADE_ACTOR",
+    "holds_old_notes",
+    "is_older",
+    "needs_upgrade",
+    "notes_upgrade",
+    "unmerged_note",
+    "unmerged_note_id",
+]

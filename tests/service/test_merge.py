@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg.types.json import Jsonb
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
@@ -30,6 +31,10 @@ from contact_tui.domain.model import (
 from contact_tui.exchange.rows import ImportRow, ParsedFile
 from contact_tui.service import ContactService, InvalidInput, NewInteraction, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound
+from contact_tui.store.postgres.schema import SCHEMA
+from contact_tui.store.repository import Repository
+from contact_tui.store.upgrade import unmerged_note_id
+from tests.contract import Stores
 from tests.factories import FixedClock
 
 Factory = Callable[..., ContactService]
@@ -597,3 +602,55 @@ def test_a_match_key_the_linked_contact_does_not_hold_is_not_stored(
     assert forged.id not in undone.relinked and own.id not in undone.relinked
     assert alice.interaction(forged.id).contact_id == customer.id
     assert alice.interaction(first.id).contact_id == ephemeral_id
+
+
+def _plant_old_notes(stores: Stores, service: ContactService, other_id: str, text: str) -> None:
+    """Give the merged-away contact's before-image in the merges table the old single notes
+    field, as a merge an earlier build made holds it."""
+    if stores.kind == "embedded":
+        repo = service.repo
+        assert isinstance(repo, Repository)
+        with repo.store.transaction("test") as tx:
+            row = tx.get("merges", other_id)
+            assert row is not None
+            row["merge"]["otherBefore"]["notes"] = text
+            tx.put("merges", other_id, row)
+        return
+    stores._database.execute(
+        f"UPDATE {SCHEMA}.merges SET doc = jsonb_set(doc, '{{merge,otherBefore,notes}}', %s) "
+        "WHERE id = %s",
+        (Jsonb(text), other_id),
+    )
+
+
+def test_an_old_notes_field_in_a_merges_image_comes_back_as_a_note(
+    stores: Stores, clock: FixedClock
+) -> None:
+    """A merge an earlier build made keeps the merged-away contact's old single notes field in
+    its before-image; contacts no longer hold it. Undoing that merge brings the text back as
+    a note of the restored contact (on PostgreSQL the unmerge was refused, on the embedded
+    store the text was lost), by the contact's last editor at its last change, as the
+    upgrade would have made it: neither bob, who merged, nor carol, who undoes it."""
+    alice = stores.service("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    assert first.contact_id is not None
+    clock.now += timedelta(minutes=1)
+    draft = ContactDraft.from_contact(alice.contact(first.contact_id))
+    draft.first_name, draft.last_name = "Sam", "Lee"
+    ephemeral = alice.edit(first.contact_id, draft, 1)
+    clock.now += timedelta(minutes=1)
+    done = stores.service("bob").merge(customer.id, ephemeral.id)
+    _plant_old_notes(stores, alice, ephemeral.id, "Prefers email.\nCall after 5pm.")
+    clock.now += timedelta(minutes=1)
+    carol = stores.service("carol")
+    undone = carol.unmerge(done.record.id)
+    assert undone.restored.id == ephemeral.id
+    [note] = carol.contact_notes(ephemeral.id)
+    assert note.id == unmerged_note_id(done.record.id)
+    assert note.text == "Prefers email.\nCall after 5pm."
+    assert note.created_by == (ephemeral.modified_by or ephemeral.created_by) == "alice"
+    assert note.create_date == note.modify_date == ephemeral.modify_date
+    assert carol.contact_notes(customer.id) == []
+    assert carol.contact(ephemeral.id) == ephemeral

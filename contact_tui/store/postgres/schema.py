@@ -1837,6 +1837,8 @@ DECLARE
     v_later jsonb := '[]';
     v_latest text;
     v_after jsonb;
+    v_old_notes jsonb;
+    v_when text;
 BEGIN
 {_merge_requires()}
     IF p_audit ->> 'id' IS NULL THEN
@@ -1866,11 +1868,30 @@ BEGIN
         UPDATE {SCHEMA}.contacts SET doc = v_saved WHERE id = v_m.kept_id;
     END IF;
     v_other := v_m.doc #> '{{merge,otherBefore}}';
+    -- A merge an earlier build made may keep the contact's old single notes field, which no
+    -- contact row may hold now: its text comes back as the contact's note, as
+    -- store.upgrade.unmerged_note makes it (same id, author and time; the reasons there).
+    v_old_notes := v_other -> 'notes';
+    v_other := v_other - 'notes';
     INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created)
         VALUES (v_m.id, v_other, (v_other ->> 'version')::integer, v_other ->> 'type',
                 coalesce(v_other ->> 'createDate', ''));
     INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
         SELECT DISTINCT k, v_m.id FROM {SCHEMA}.doc_keys(v_other) AS k;
+    IF jsonb_typeof(v_old_notes) = 'string'
+       AND btrim(v_old_notes #>> '{{}}', E' \\n') <> '' THEN
+        v_when := coalesce(nullif(v_other ->> 'modifyDate', ''),
+                           nullif(v_other ->> 'createDate', ''), {_AUDIT_AT});
+        INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc)
+        SELECT n.id, v_m.id, n.author, v_when, 1, jsonb_build_object(
+                'id', n.id, 'entityId', v_m.id, 'entityType', 'Contact',
+                'noteText', v_old_notes, 'createDate', v_when, 'modifyDate', v_when,
+                'createdBy', jsonb_build_object('id', n.author), 'version', 1)
+        FROM (SELECT md5('unmerge' || E'\\n' || p_merge)::uuid::text AS id,
+                     coalesce(nullif(v_other ->> 'modifiedBy', ''),
+                              nullif(v_other ->> 'createdBy', ''), '') AS author) AS n
+        ON CONFLICT (id) DO NOTHING;
+    END IF;
     FOR v_e IN SELECT * FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') LOOP
         SELECT * INTO v_row FROM {SCHEMA}.interactions WHERE id = v_e ->> 'id' FOR UPDATE;
         CONTINUE WHEN NOT FOUND;
