@@ -15,6 +15,7 @@ Each migration runs in its own transaction; ``meta.schema_version`` says how far
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import unicodedata
@@ -2091,14 +2092,28 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+
+def fingerprint(version: int = SCHEMA_VERSION) -> str:
+    """A hash of the SQL of migrations 1 to ``version``, which ``db init`` stores beside the
+    version (meta.schema_fingerprint). A migration is edited in place until it is released, so
+    two builds may both say "version 1" with different functions: the fingerprint tells them
+    apart, and a database another build made is refused by name (its saves would call
+    functions this build's SQL does not have) instead of being called up to date."""
+    return hashlib.sha256("".join(MIGRATIONS[:version]).encode()).hexdigest()[:32]
+
+
+SCHEMA_FINGERPRINT = fingerprint()
+
 __all__ = [
     "GROUP_ROLES",
     "MIGRATIONS",
     "NOTIFY_CHANNEL",
     "PERMISSION_ROLES",
     "SCHEMA",
+    "SCHEMA_FINGERPRINT",
     "SCHEMA_VERSION",
     "UNSAFE_CLASS",
     "USER_ROLE",
+    "fingerprint",
     "unsafe_class",
 ]
