@@ -45,6 +45,7 @@ from contact_tui.service import (
     MergePlan,
     PermissionDenied,
     StoreError,
+    StoreUnavailable,
     UnmergeOutcome,
 )
 from contact_tui.ui.gating import not_allowed
@@ -230,15 +231,21 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
 
     class Refused(WorkerResult):
         """The preview or the merge was refused, or could not be read or written; ``pair``
-        the two contacts (kept, other) where they could be read."""
+        the two contacts (kept, other) where they could be read; ``passing`` when the store
+        could not answer now (busy, a lock held too long), so asking again may work."""
 
         def __init__(
-            self, message: str, number: int = 0, pair: tuple[Contact, Contact] | None = None
+            self,
+            message: str,
+            number: int = 0,
+            pair: tuple[Contact, Contact] | None = None,
+            passing: bool = False,
         ) -> None:
             super().__init__()
             self.message = message
             self.number = number
             self.pair = pair
+            self.passing = passing
 
     class Stale(WorkerResult):
         """The merge found a contact changed since the preview: nothing was written."""
@@ -294,6 +301,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self.other_id = other_id
         self.prefer: dict[str, str] = {}
         self.plan: MergePlan | None = None
+        # The choices the preview shown was worked out for: what a preview that could not be
+        # worked out again goes back to, so the table and the choices agree.
+        self._shown_prefer: dict[str, str] = {}
         self.busy = True  # a preview is being worked out
         self.merging = False  # the merge is being written
         self._widths = (0, 0)
@@ -360,6 +370,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                     # Only the direction is wrong: the merge meant is the other way round.
                     keep_id, other_id, swapped = other_id, keep_id, True
             plan = service.merge_preview(keep_id, other_id, prefer)
+        except StoreUnavailable as err:
+            self.post_message(self.Refused(str(err), number, passing=True))
+            return
         except (InvalidInput, PermissionDenied, StoreError) as err:
             self.post_message(self.Refused(str(err), number, self._pair(keep_id, other_id)))
             return
@@ -389,6 +402,7 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                 self._ask()
                 return
         self.plan = plan
+        self._shown_prefer = dict(self.prefer)
         self.busy = False
         self.keep_id, self.other_id = plan.keep.id, plan.other.id
         title = Text.assemble(
@@ -462,6 +476,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self.merging = False
         self._before = None
         self._conflict = None
+        if event.number and event.passing and self.plan is not None:
+            self._not_worked_out_again(event.message)
+            return
         if event.number:
             self._clear_plan()  # what it showed is not what was asked for now
         message = event.message
@@ -491,6 +508,28 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
             self.show_notice(
                 "Nothing was merged: the preview cannot be shown as asked (the line above "
                 "says why).",
+                "warning",
+                None,
+            )
+        self._typed.clear()
+        self.refresh_bindings()
+
+    def _not_worked_out_again(self, message: str) -> None:
+        """The store could not answer a preview asked again (a choice, a swap, a change): the
+        preview shown stays with the choices it was worked out for, so what Merge would merge
+        is what the table shows, and every key works, so the agent can press theirs again."""
+        plan = self.plan
+        assert plan is not None
+        self.prefer = dict(self._shown_prefer)
+        self.keep_id, self.other_id = plan.keep.id, plan.other.id
+        self._set_error(
+            f"{message} The preview could not be worked out again, so it still shows the "
+            "choices before your last key: press that key again to retry."
+        )
+        if any(action == "confirm" for action, _ in self._typed):
+            self.show_notice(
+                "Nothing was merged: the preview could not be worked out again (the line "
+                f"above says why); check it, then press {self._key('confirm')}.",
                 "warning",
                 None,
             )
@@ -651,7 +690,7 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         while self._typed and not self.busy and not self.merging and self.plan is not None:
             action, side = self._typed.pop(0)
             if action == "prefer":
-                self.action_prefer(side)
+                self._choose(side)
             elif action == "swap":
                 self.action_swap()
             elif self.plan.collisions:
@@ -673,9 +712,16 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         to the row highlighted once it does."""
         if self.merging:
             return
+        if self.busy and (self.plan is None or self._typed):
+            # Behind a key still waiting (a Merge typed while the preview is worked out): in
+            # turn, so a Merge merges the choices made before it, never one typed after.
+            self._typed.append(("prefer", side))
+            return
+        self._choose(side)
+
+    def _choose(self, side: str) -> None:
+        """Apply a choice to the highlighted row and work the preview out again."""
         if self.plan is None:
-            if self.busy:
-                self._typed.append(("prefer", side))
             return
         group = self.highlighted_group
         if group is None:
@@ -691,8 +737,8 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         line says so); the choices start again."""
         if self.merging:
             return
-        if self.plan is None and self.busy:
-            self._typed.append(("swap", ""))
+        if self.busy and (self.plan is None or self._typed):
+            self._typed.append(("swap", ""))  # in turn, as for a choice (action_prefer)
             return
         self.keep_id, self.other_id = self.other_id, self.keep_id
         self.prefer.clear()
