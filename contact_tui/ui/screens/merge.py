@@ -36,6 +36,7 @@ from textual.worker import Worker
 from contact_tui.domain.merge import GROUPS, IDENTITY_KEYS, FieldOutcome, Side, outranks
 from contact_tui.domain.model import AuditRecord, Contact, EmailKind, PhoneKind
 from contact_tui.domain.permissions import UseCase
+from contact_tui.domain.present import counted
 from contact_tui.service import (
     Change,
     ConflictError,
@@ -50,7 +51,7 @@ from contact_tui.service import (
 )
 from contact_tui.ui.gating import not_allowed
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
-from contact_tui.ui.render import cell, plain, safe, when
+from contact_tui.ui.render import cell, merge_entry, plain, safe, when
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 
@@ -139,13 +140,12 @@ def plan_details(plan: MergePlan, key_keep: str, key_other: str) -> Text:
             style="bold",
         )
     count = len(plan.relinked)
-    text.append(f"{count} interaction{'s' if count != 1 else ''} will be relinked to the kept ")
+    text.append(f"{counted(count, 'interaction')} will be relinked to the kept ")
     # Ids cut to their first 8 characters, as the titles show them: enough to tell apart.
     ids = [i[:8] for i in plan.relinked[:MAX_IDS]]
     more = f" and {count - MAX_IDS} more" if count > MAX_IDS else ""
     text.append("contact." if not count else "contact: " + ", ".join(ids) + more + ".")
-    notes = len(plan.notes)
-    text.append(f"\n{notes} note{'s' if notes != 1 else ''} of the other contact will move to it.")
+    text.append(f"\n{counted(len(plan.notes), 'note')} of the other contact will move to it.")
     return text
 
 
@@ -201,11 +201,10 @@ def merged_notice(outcome: MergeOutcome, undo: str) -> str:
         return f"Merged into {safe(outcome.contact.display_name, 40)}. {undo}"
     kept = merge.kept_before.display_name
     now = outcome.contact.display_name
-    count = len(merge.relinked)
     renamed = f" (now {safe(now, 40)})" if now != kept else ""
     return (
         f"Merged {safe(merge.other_before.display_name, 40)} into {safe(kept, 40)}{renamed}; "
-        f"{count} interaction{'s' if count != 1 else ''} relinked. {undo}"
+        f"{counted(len(merge.relinked), 'interaction')} relinked. {undo}"
     )
 
 
@@ -676,10 +675,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         if self.plan is None:
             return "There is no preview to merge: the line above says why; Escape goes back."
         if self.plan.collisions:
-            count = len(self.plan.collisions)
-            values = "value has" if count == 1 else "values have"
+            values = counted(len(self.plan.collisions), "value has", "values have")
             return (
-                f"{count} {values} no free slot: choose for each collision (see the "
+                f"{values} no free slot: choose for each collision (see the "
                 "Collision lines) before merging."
             )
         return None
@@ -697,7 +695,7 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                 self._typed.clear()
                 count = len(self.plan.collisions)
                 self.show_notice(
-                    f"Not merged yet: {count} value{'s' if count != 1 else ''} of the other "
+                    f"Not merged yet: {counted(count, 'value')} of the other "
                     f"contact {'have' if count != 1 else 'has'} no free slot; choose for each "
                     f"(see the Collision lines), then press {self._key('confirm')}.",
                     "warning",
@@ -820,19 +818,6 @@ def standing_merges(records: list[AuditRecord]) -> list[AuditRecord]:
     return [r for r in reversed(records) if r.merge is not None and r.id not in undone]
 
 
-def merge_label(record: AuditRecord) -> Text:
-    """One standing merge as a line: when, who merged, whom, how many interactions moved."""
-    assert record.merge is not None
-    other = record.merge.other_before
-    count = len(record.merge.relinked)
-    return Text.assemble(
-        f"{when(record.at)}  ",
-        (safe(other.display_name, 30), "bold"),
-        f" ({other.type.value}) by {safe(record.agent, 20)}, ",
-        f"{count} interaction{'s' if count != 1 else ''}",
-    )
-
-
 def unmerge_lines(outcome: UnmergeOutcome) -> str:
     """What an unmerge did, as the notice says it: who is back, what stayed as edited since."""
     text = (
@@ -845,13 +830,12 @@ def unmerge_lines(outcome: UnmergeOutcome) -> str:
     if outcome.left:
         count = len(outcome.left)
         text += (
-            f" {count} interaction{'s' if count != 1 else ''} someone relinked since "
+            f" {counted(count, 'interaction')} someone relinked since "
             f"{'stay where they are' if count != 1 else 'stays where it is'}."
         )
     if outcome.relinked:
-        count = len(outcome.relinked)
         text += (
-            f" {count} later interaction{'s' if count != 1 else ''} from what "
+            f" {counted(len(outcome.relinked), 'later interaction')} from what "
             f"{safe(outcome.restored.display_name, 40)} holds again went back to it."
         )
     return text
@@ -935,7 +919,7 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         for record in self.merges:
-            options.add_option(Option(merge_label(record), id=record.id))
+            options.add_option(Option(merge_entry(record), id=record.id))
         note = (
             "Enter undoes the highlighted merge: that contact comes back with its interactions."
             if self.merges
