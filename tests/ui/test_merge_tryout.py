@@ -679,3 +679,23 @@ async def test_a_preview_the_store_could_not_work_out_again_can_be_asked_again(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
     assert world.contact(world.pat_first.id).last_name == "Smith"
+
+
+async def test_merge_is_in_the_palette_and_running_it_opens_the_prefilled_directory(
+    world: World,
+) -> None:
+    """Issue 13: Merge is a key in the footer (test_main_keys) and in the palette; chosen
+    from the palette it does what m does."""
+    ephemeral = add_sam_ephemeral(world)
+    async with running(world, rows=6) as pilot:
+        await select_interaction(pilot, ephemeral.id)
+        app = pilot.app
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Merge (m)" in commands, sorted(commands)
+        commands["Merge (m)"].callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, DirectoryScreen), "the directory")
+        directory = app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await wait_until(
+            pilot, lambda: directory._shown[0] == "Sam Ephemeral", "the search prefilled"
+        )
