@@ -115,6 +115,27 @@ def unmerged_note_id(merge_id: str) -> str:
     return str(uuid.UUID(hashlib.md5(f"unmerge\n{merge_id}".encode()).hexdigest()))
 
 
+def merge_gift(merge: Mapping[str, object]) -> tuple[str, str, str] | None:
+    """The old notes field a merge an earlier build made gave the kept contact from the
+    merged-away one (the kept contact had other text or none), as the upgrade then made it the
+    kept contact's note: its text, author and date (:func:`notes_upgrade`: the contact's last
+    editor at its last change, which are the merge's while no one edited the contact since).
+    None when the merge gave no such field. An unmerge gives that note back, unedited, to the
+    contact it brings back, rather than leave the other contact's text on the kept one and
+    make a second copy (:func:`unmerged_note`); PostgreSQL's unmerge_contacts does the same."""
+    after, before, other = (merge.get(k) for k in ("keptAfter", "keptBefore", "otherBefore"))
+    if not (isinstance(after, Mapping) and isinstance(before, Mapping)):
+        return None
+    if not isinstance(other, Mapping):
+        return None
+    text, when = after.get("notes"), _text(after, "modifyDate", "createDate")
+    if not isinstance(text, str) or not text.strip() or not when:
+        return None
+    if text != other.get("notes") or before.get("notes") == text:
+        return None
+    return text, _text(after, "modifiedBy", "createdBy"), when
+
+
 def unmerged_note(merge_id: str, other: Mapping[str, object], now: str) -> Doc | None:
     """The note an unmerge gives the contact it brings back, when a merge an earlier build
     made kept that contact's old single ``notes`` field in its before-image (``other``);
@@ -148,6 +169,7 @@ __all__ = [
     "UPGRADE_ACTOR",
     "holds_old_notes",
     "is_older",
+    "merge_gift",
     "needs_upgrade",
     "notes_upgrade",
     "unmerged_note",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from psycopg.types.json import Jsonb
 
+from contact_tui.domain.codec import contact_to_doc
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
     AuditAction,
@@ -33,7 +34,7 @@ from contact_tui.service import ContactService, InvalidInput, NewInteraction, St
 from contact_tui.store.errors import ConflictError, NotFound
 from contact_tui.store.postgres.schema import SCHEMA
 from contact_tui.store.repository import Repository
-from contact_tui.store.upgrade import unmerged_note_id
+from contact_tui.store.upgrade import notes_upgrade, unmerged_note_id
 from tests.contract import Stores
 from tests.factories import FixedClock
 
@@ -604,22 +605,44 @@ def test_a_match_key_the_linked_contact_does_not_hold_is_not_stored(
     assert alice.interaction(first.id).contact_id == ephemeral_id
 
 
-def _plant_old_notes(stores: Stores, service: ContactService, other_id: str, text: str) -> None:
-    """Give the merged-away contact's before-image in the merges table the old single notes
-    field, as a merge an earlier build made holds it."""
+def _plant_old_notes(
+    stores: Stores,
+    service: ContactService,
+    other_id: str,
+    text: str,
+    images: tuple[str, ...] = ("otherBefore",),
+) -> None:
+    """Give the merge's ``images`` (the merged-away contact's before-image, by default) in the
+    merges table the old single notes field, as a merge an earlier build made holds it."""
     if stores.kind == "embedded":
         repo = service.repo
         assert isinstance(repo, Repository)
         with repo.store.transaction("test") as tx:
             row = tx.get("merges", other_id)
             assert row is not None
-            row["merge"]["otherBefore"]["notes"] = text
+            for image in images:
+                row["merge"][image]["notes"] = text
             tx.put("merges", other_id, row)
         return
+    for image in images:
+        stores._database.execute(
+            f"UPDATE {SCHEMA}.merges SET doc = jsonb_set(doc, %s, %s) WHERE id = %s",
+            (["merge", image, "notes"], Jsonb(text), other_id),
+        )
+
+
+def _plant_note(stores: Stores, service: ContactService, doc: dict[str, Any]) -> None:
+    """Store a note document as the upgrade writes it (behind the service, as it does)."""
+    if stores.kind == "embedded":
+        repo = service.repo
+        assert isinstance(repo, Repository)
+        with repo.store.transaction("test") as tx:
+            tx.put("notes", doc["id"], doc)
+        return
     stores._database.execute(
-        f"UPDATE {SCHEMA}.merges SET doc = jsonb_set(doc, '{{merge,otherBefore,notes}}', %s) "
-        "WHERE id = %s",
-        (Jsonb(text), other_id),
+        f"INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc) "
+        "VALUES (%s, %s, %s, %s, 1, %s)",
+        (doc["id"], doc["entityId"], doc["createdBy"]["id"], doc["createDate"], Jsonb(doc)),
     )
 
 
@@ -654,3 +677,32 @@ def test_an_old_notes_field_in_a_merges_image_comes_back_as_a_note(
     assert note.create_date == note.modify_date == ephemeral.modify_date
     assert carol.contact_notes(customer.id) == []
     assert carol.contact(ephemeral.id) == ephemeral
+
+
+def test_the_note_an_earlier_merge_gave_the_kept_contact_goes_back_not_copied(
+    stores: Stores, clock: FixedClock
+) -> None:
+    """The earlier build's merge gave the customer, who had no notes field, the ephemeral
+    contact's; the upgrade then made it the customer's note (by bob, who merged, at the
+    merge). Undoing the merge gives that note back to the ephemeral contact, as the merge
+    took it, rather than leave the ephemeral contact's text on the customer and copy it."""
+    alice = stores.service("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    assert first.contact_id is not None
+    ephemeral_id = first.contact_id
+    done = stores.service("bob").merge(customer.id, ephemeral_id)
+    text = "Prefers email."
+    _plant_old_notes(stores, alice, ephemeral_id, text, ("otherBefore", "keptAfter"))
+    kept_doc = contact_to_doc(alice.contact(customer.id)) | {"notes": text}
+    made, _ = notes_upgrade({customer.id: kept_doc}, set(), "2000-01-01T00:00:00.000Z")
+    _plant_note(stores, alice, made[3])
+    [gift] = alice.contact_notes(customer.id)
+    assert (gift.text, gift.created_by) == (text, "bob")
+
+    carol = stores.service("carol")
+    carol.unmerge(done.record.id)
+    assert carol.contact_notes(customer.id) == []
+    [back] = carol.contact_notes(ephemeral_id)
+    assert back == replace(gift, contact_id=ephemeral_id)

@@ -1840,6 +1840,8 @@ DECLARE
     v_after jsonb;
     v_old_notes jsonb;
     v_when text;
+    v_kept_after jsonb := NULL;
+    v_gave boolean := false;
 BEGIN
 {_merge_requires()}
     IF p_audit ->> 'id' IS NULL THEN
@@ -1881,17 +1883,37 @@ BEGIN
         SELECT DISTINCT k, v_m.id FROM {SCHEMA}.doc_keys(v_other) AS k;
     IF jsonb_typeof(v_old_notes) = 'string'
        AND btrim(v_old_notes #>> '{{}}', E' \\n') <> '' THEN
-        v_when := coalesce(nullif(v_other ->> 'modifyDate', ''),
-                           nullif(v_other ->> 'createDate', ''), {_AUDIT_AT});
-        INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc)
-        SELECT n.id, v_m.id, n.author, v_when, 1, jsonb_build_object(
-                'id', n.id, 'entityId', v_m.id, 'entityType', 'Contact',
-                'noteText', v_old_notes, 'createDate', v_when, 'modifyDate', v_when,
-                'createdBy', jsonb_build_object('id', n.author), 'version', 1)
-        FROM (SELECT md5('unmerge' || E'\\n' || p_merge)::uuid::text AS id,
-                     coalesce(nullif(v_other ->> 'modifiedBy', ''),
-                              nullif(v_other ->> 'createdBy', ''), '') AS author) AS n
-        ON CONFLICT (id) DO NOTHING;
+        -- Where the merge gave the kept contact that text (it held other text or none), the
+        -- note the upgrade made of it there goes back, if unedited (store.upgrade.merge_gift).
+        v_kept_after := v_m.doc #> '{{merge,keptAfter}}';
+        IF v_kept_after -> 'notes' = v_old_notes
+           AND v_m.doc #> '{{merge,keptBefore,notes}}' IS DISTINCT FROM v_old_notes THEN
+            UPDATE {SCHEMA}.notes
+                SET contact_id = v_m.id, doc = doc || jsonb_build_object('entityId', v_m.id)
+                WHERE id = (
+                    SELECT n.id FROM {SCHEMA}.notes AS n
+                    WHERE n.contact_id = v_m.kept_id AND n.version = 1
+                      AND n.doc -> 'noteText' = v_old_notes
+                      AND n.author = coalesce(nullif(v_kept_after ->> 'modifiedBy', ''),
+                                              nullif(v_kept_after ->> 'createdBy', ''), '')
+                      AND n.created = coalesce(nullif(v_kept_after ->> 'modifyDate', ''),
+                                               nullif(v_kept_after ->> 'createDate', ''))
+                    ORDER BY n.id COLLATE "C" LIMIT 1);
+            v_gave := FOUND;
+        END IF;
+        IF NOT v_gave THEN
+            v_when := coalesce(nullif(v_other ->> 'modifyDate', ''),
+                               nullif(v_other ->> 'createDate', ''), {_AUDIT_AT});
+            INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc)
+            SELECT n.id, v_m.id, n.author, v_when, 1, jsonb_build_object(
+                    'id', n.id, 'entityId', v_m.id, 'entityType', 'Contact',
+                    'noteText', v_old_notes, 'createDate', v_when, 'modifyDate', v_when,
+                    'createdBy', jsonb_build_object('id', n.author), 'version', 1)
+            FROM (SELECT md5('unmerge' || E'\\n' || p_merge)::uuid::text AS id,
+                         coalesce(nullif(v_other ->> 'modifiedBy', ''),
+                                  nullif(v_other ->> 'createdBy', ''), '') AS author) AS n
+            ON CONFLICT (id) DO NOTHING;
+        END IF;
     END IF;
     FOR v_e IN SELECT * FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') LOOP
         SELECT * INTO v_row FROM {SCHEMA}.interactions WHERE id = v_e ->> 'id' FOR UPDATE;
