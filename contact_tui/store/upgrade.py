@@ -18,6 +18,11 @@ upgrade to what it reads from an embedded store, so a copy into PostgreSQL holds
 PostgreSQL's ``db init`` moves the field of any contact row holding it (a row an earlier build
 wrote) the same way (``postgres.admin.init``), and the server refuses to store a contact
 document holding it. ``doctor`` reports contacts still holding the field.
+
+A merge an earlier build made keeps the field in its before-images (the merges table), which
+no upgrade rewrites: undoing it gives the text back as a note of the contact it restores
+(:func:`unmerged_note`), or gives back the kept contact's note the upgrade made of it where
+the merge had given the kept contact that text (:func:`merge_gift`), on both stores.
 """
 
 from __future__ import annotations
