@@ -699,3 +699,41 @@ async def test_merge_is_in_the_palette_and_running_it_opens_the_prefilled_direct
         await wait_until(
             pilot, lambda: directory._shown[0] == "Sam Ephemeral", "the search prefilled"
         )
+
+
+async def test_a_preview_not_worked_out_again_after_a_change_says_so_and_a_choice_asks_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bob changes Pat Jones while the store cannot answer this app's preview: the preview
+    shown stays (the contacts as they were), the line says why and what works; a choice then
+    asks again and shows bob's change."""
+    async with running(world) as pilot:
+        directory, screen = await open_pat_preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        service = main_screen(pilot).service
+        worked_out = service.merge_preview
+        failures = [StoreUnavailable("The store is busy: a lock was held for over 3 s.")]
+
+        def busy_once(*args: Any, **kwargs: Any) -> MergePlan:
+            if failures:
+                raise failures.pop()
+            return worked_out(*args, **kwargs)
+
+        monkeypatch.setattr(service, "merge_preview", busy_once)
+        edit_as_bob(world, world.pat_first.id, title="Buyer")
+        await wait_until(
+            pilot,
+            lambda: "before a change in the store" in text_of(pilot, "#merge-error"),
+            "the line saying the preview could not be worked out again",
+        )
+        assert screen.plan is not None and screen.plan.keep.version == 1
+        await pilot.press("o")
+        await wait_until(
+            pilot,
+            lambda: not screen.busy and screen.plan is not None and screen.plan.keep.version == 2,
+            "the preview with bob's change",
+        )
+        assert screen.prefer == {"lastName": "other"} and screen.plan.result.title == "Buyer"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
+    assert world.contact(world.pat_first.id).title == "Buyer"

@@ -519,11 +519,18 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         is what the table shows, and every key works, so the agent can press theirs again."""
         plan = self.plan
         assert plan is not None
+        asked = (self.keep_id, self.other_id, self.prefer)
+        keyed = asked != (plan.keep.id, plan.other.id, self._shown_prefer)
         self.prefer = dict(self._shown_prefer)
         self.keep_id, self.other_id = plan.keep.id, plan.other.id
         self._set_error(
             f"{message} The preview could not be worked out again, so it still shows the "
-            "choices before your last key: press that key again to retry."
+            + (
+                "choices before your last key: press that key again to retry."
+                if keyed
+                else "contacts as they were before a change in the store: a choice asks "
+                "again, and Merge checks them first."
+            )
         )
         if any(action == "confirm" for action, _ in self._typed):
             self.show_notice(
