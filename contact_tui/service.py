@@ -118,6 +118,7 @@ from contact_tui.store.errors import NotFound as NotFound
 from contact_tui.store.errors import StoreError as StoreError
 from contact_tui.store.errors import StoreUnavailable as StoreUnavailable
 from contact_tui.store.errors import StoreUnreadable as StoreUnreadable
+from contact_tui.store.errors import no_agent_to_take
 
 # An ephemeral contact's createdBy: made by the matching rule, not by an agent's edit. The audit
 # records name the real user whose intake triggered it.
@@ -516,10 +517,7 @@ class ContactService:
         if known is None:
             known = self.config.may_view(agent)
         if not known:
-            raise NotFound(
-                f"There is no agent {agent} who could take this interaction (no such user, or "
-                f"one without the {Permission.VIEW.value} permission); nothing was saved."
-            )
+            raise NotFound(no_agent_to_take(agent))
 
     def check_interaction(self, new: NewInteraction) -> NewInteraction:
         """The interaction as it will be stored; InvalidInput naming the field and the rule.

@@ -6,6 +6,7 @@ from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_CONFIG, EXIT_OK, EXIT_UNREADABLE, CliError
 from contact_tui.cli.render import fields, table
 from contact_tui.config import SETTINGS
+from contact_tui.domain.present import counted
 
 
 def cmd_admin_show(ctx: Context) -> int:
@@ -65,7 +66,7 @@ def cmd_expire(ctx: Context) -> int:
     removed = ctx.service().expire_ephemeral()
     ctx.out.result(
         {"removed": removed, "count": len(removed)},
-        [f"Removed {len(removed)} expired ephemeral contact{'s' if len(removed) != 1 else ''}."],
+        [f"Removed {counted(len(removed), 'expired ephemeral contact')}."],
     )
     return EXIT_OK
 

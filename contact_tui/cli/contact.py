@@ -24,7 +24,7 @@ from contact_tui.domain.draft import ContactDraft
 from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import AuditRecord, Contact
 from contact_tui.domain.permissions import UseCase
-from contact_tui.domain.present import history_entries
+from contact_tui.domain.present import counted, history_entries
 from contact_tui.service import InvalidInput
 
 
@@ -252,7 +252,7 @@ def cmd_contact_merge(ctx: Context) -> int:
         {"contact": contact_to_doc(done.contact), "merge": audit_to_doc(done.record)},
         [
             f"Merged contact {other.id} ({other.display_name}, {other.type.value}) into "
-            f"{done.contact.id}; {relinked} interaction{'s' if relinked != 1 else ''} relinked.",
+            f"{done.contact.id}; {counted(relinked, 'interaction')} relinked.",
             f"Undo with: contact-tui contact unmerge {done.record.id}",
             *contact_lines(done.contact),
         ],

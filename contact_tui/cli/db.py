@@ -12,6 +12,7 @@ import time
 from contact_tui.bootstrap import copy_store, db_grant, db_init, db_reap, db_revoke
 from contact_tui.cli.context import Context
 from contact_tui.cli.exits import EXIT_CONFIG, EXIT_OK, CliError
+from contact_tui.domain.present import counted
 
 # How each table's count is named in the summary, one and many.
 _NOUNS = {
@@ -74,8 +75,7 @@ def cmd_db_reap(ctx: Context) -> int:
 
 
 def _counted(table: str, count: int) -> str:
-    one, many = _NOUNS[table]
-    return f"{count} {one if count == 1 else many}"
+    return counted(count, *_NOUNS[table])
 
 
 def cmd_store_copy(ctx: Context) -> int:

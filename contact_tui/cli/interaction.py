@@ -15,7 +15,7 @@ from contact_tui.cli.exits import (
 from contact_tui.cli.render import interaction_lines, table
 from contact_tui.domain.codec import interaction_to_doc
 from contact_tui.domain.model import Channel, Interaction, InteractionState, Participant, Platform
-from contact_tui.domain.present import timestamp
+from contact_tui.domain.present import counted, timestamp
 from contact_tui.domain.rules import MAX_WRAP_UP_LENGTH
 from contact_tui.domain.text import describe_surrogate, lone_surrogate
 from contact_tui.exchange import formats
@@ -182,7 +182,7 @@ def cmd_interaction_import(ctx: Context) -> int:
     ctx.out.result(
         [interaction_to_doc(i) for i in done],
         [
-            f"Imported {len(done)} interaction{'s' if len(done) != 1 else ''} from {path}.",
+            f"Imported {counted(len(done), 'interaction')} from {path}.",
             *(table(("ID", "CHANNEL", "FROM", "MATCH", "AGENT"), rows) if done else []),
         ],
     )
@@ -199,7 +199,7 @@ def cmd_interaction_list(ctx: Context) -> int:
         if ctx.args.all_states or i.state != InteractionState.ENDED
     ]
     which = "" if ctx.args.all_states else "open "
-    summary = f"{len(found)} {which}interaction{'s' if len(found) != 1 else ''} for {agent}."
+    summary = f"{counted(len(found), which + 'interaction')} for {agent}."
     rows = (
         (i.id, i.state.value, i.channel_label, timestamp(i.started_at), i.from_.address)
         for i in found

@@ -14,6 +14,7 @@ from contact_tui.domain.merge import GROUPS
 from contact_tui.domain.model import AuditRecord, Contact, Interaction, MatchKind
 from contact_tui.domain.permissions import UseCase
 from contact_tui.domain.present import (
+    counted,
     first_email,
     first_phone,
     history_entries,
@@ -152,13 +153,12 @@ def merge_plan_lines(plan: MergePlan) -> list[str]:
         lines.append(f"Collision: {collision.message}")
     count = len(plan.relinked)
     lines.append(
-        f"{count} interaction{'s' if count != 1 else ''} would be relinked"
+        f"{counted(count, 'interaction')} would be relinked"
         + (f": {', '.join(plan.relinked)}." if count else ".")
     )
-    notes = len(plan.notes)
     lines.append(
-        f"{notes} note{'s' if notes != 1 else ''} of {other.id} would move to {keep.id}"
-        + (f": {', '.join(plan.notes)}." if notes else ".")
+        f"{counted(len(plan.notes), 'note')} of {other.id} would move to {keep.id}"
+        + (f": {', '.join(plan.notes)}." if plan.notes else ".")
     )
     return lines
 
@@ -313,17 +313,16 @@ def note_summary(note: str) -> str:
     """A wrap-up note's first line, and how many more there are."""
     first, _, rest = note.partition("\n")
     more = rest.count("\n") + 1 if rest else 0
-    return first + (f" (+{more} more line{'s' if more != 1 else ''})" if more else "")
+    return first + (f" (+{counted(more, 'more line')})" if more else "")
 
 
 def merge_summary(record: AuditRecord) -> str:
     """What a standing merge brought, short enough for a cell: the merged-in contact's type and
     how many interactions came with it (its name is in the FROM column)."""
     assert record.merge is not None
-    count = len(record.merge.relinked)
     return (
         f"Merged in: {record.merge.other_before.type.value}, "
-        f"{count} interaction{'s' if count != 1 else ''}"
+        f"{counted(len(record.merge.relinked), 'interaction')}"
     )
 
 
@@ -351,10 +350,9 @@ def contact_history_lines(
     newest first: when, channel, the number or address it came from (formatted for
     ``region``), agent, state, id, what it was about, and the wrap-up note (its first line); a
     merge says who merged, whom (in FROM) and how many interactions came with it."""
-    count = len(interactions)
-    summary = f"{count} interaction{'s' if count != 1 else ''}"
+    summary = counted(len(interactions), "interaction")
     if merges:
-        summary += f" and {len(merges)} merge{'s' if len(merges) != 1 else ''}"
+        summary += f" and {counted(len(merges), 'merge')}"
     summary += f" with {contact.display_name} ({contact.id})"
     if not interactions and not merges:
         return [summary + "."]

@@ -26,6 +26,12 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 SHORT_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
+def counted(count: int, one: str, many: str = "") -> str:
+    """``count`` and its noun, singular for exactly one: '1 note', '2 notes', '0 notes'
+    (``many`` where the plural is not ``one`` + 's': 'matches', 'values have')."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
 def _in_utc(moment: datetime) -> datetime:
     # Stored dates are already UTC; one with another offset is converted so the label is true.
     # A naive one is taken as UTC, which is what every date the app makes is.

@@ -142,7 +142,13 @@ class StoreTransaction(Protocol):
         ...
 
     def save_interaction(self, interaction: Interaction) -> None:
-        """Write an interaction (interactions carry no version: one agent owns each)."""
+        """Write an interaction (interactions carry no version: one agent owns each).
+
+        Its ``match_key`` is the store's to keep, not the client's to choose: a new
+        interaction keeps it only where its linked contact and every candidate hold that
+        identity key now (else it is stored without one), and a saved one keeps the key it
+        arrived with. An unmerge moves the calls by it, so a key the client made up would move
+        a call to the wrong customer."""
         ...
 
     def interaction_ids(self) -> list[str]:

@@ -8,6 +8,19 @@ from pathlib import Path
 from contact_tui.domain.model import Permission
 from contact_tui.domain.present import timestamp
 
+# Refusing an interaction routed to no one who could read it (no queue would show it: lost
+# work). One sentence for both stores: the service says it, and PostgreSQL's save_interaction
+# raises it (schema.py fills it in with '%' for the agent).
+NO_AGENT_TO_TAKE = (
+    "There is no agent {agent} who could take this interaction (no such user, or one without "
+    "the {permission} permission); nothing was saved."
+)
+
+
+def no_agent_to_take(agent: str) -> str:
+    """:data:`NO_AGENT_TO_TAKE` for ``agent``."""
+    return NO_AGENT_TO_TAKE.format(agent=agent, permission=Permission.VIEW.value)
+
 
 class StoreError(Exception):
     """Base class for every store failure."""

@@ -29,6 +29,7 @@ from contact_tui.store.base import Change, Position, PreparedSave, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound, StoreError, StoreUnreadable
 from contact_tui.store.jsonstore import JsonStore, StoreStats
 from contact_tui.store.transaction import Transaction
+from contact_tui.store.upgrade import merge_gift, unmerged_note
 from contact_tui.store.watch import watch_folder
 
 
@@ -151,8 +152,21 @@ class UnitOfWork:
         return None if doc is None else _interaction(doc, interaction_id, self._path)
 
     def save_interaction(self, interaction: Interaction) -> None:
-        """Write an interaction (interactions carry no version: one agent owns each)."""
-        self._tx.put("interactions", interaction.id, docs.interaction_to_doc(interaction))
+        """Write an interaction (interactions carry no version: one agent owns each); its
+        match key as :meth:`StoreTransaction.save_interaction` says."""
+        doc = docs.interaction_to_doc(interaction)
+        old = self._tx.get("interactions", interaction.id)
+        doc.pop("matchKey", None)
+        if old is not None:
+            key = old.get("matchKey")
+        else:
+            key = interaction.match_key
+            refs = {r for r in (interaction.contact_id, *interaction.candidate_ids) if r}
+            if not refs or any(key not in self.contact_keys(r) for r in refs):
+                key = None
+        if isinstance(key, str) and key:
+            doc["matchKey"] = key
+        self._tx.put("interactions", interaction.id, doc)
 
     def interaction_ids(self) -> list[str]:
         """Every interaction id."""
@@ -358,6 +372,15 @@ class UnitOfWork:
             )
         saved = self.save_contact(kept, expected_version)
         self._tx.put("contacts", other_id, docs.contact_to_doc(merge.other_before))
+        # A merge an earlier build made may keep the old notes field in the image: its text
+        # comes back as a note (the document above is written without the field), the one
+        # the upgrade made of it on the kept contact where the merge gave it the text.
+        images = row["merge"] if isinstance(row.get("merge"), dict) else {}
+        if not self._give_back_gift(merge_gift(images), kept.id, other_id):
+            image = images.get("otherBefore")
+            note = unmerged_note(merge_id, image, docs.format_date(utcnow())) if image else None
+            if note is not None and self._tx.get("notes", note["id"]) is None:
+                self._tx.put("notes", note["id"], note)
         left: list[str] = []
         for link in merge.relinked:
             doc = self._tx.get("interactions", link.interaction_id)
@@ -407,6 +430,25 @@ class UnitOfWork:
             )
         )
         return written
+
+    def _give_back_gift(
+        self, gift: tuple[str, str, str] | None, kept_id: str, other_id: str
+    ) -> bool:
+        """Move the kept contact's note the upgrade made of what an earlier build's merge gave
+        it (``gift``: see upgrade.merge_gift), still unedited, to ``other_id``; whether one
+        was found."""
+        if gift is None:
+            return False
+        for note_id in sorted(self._tx.note_ids_of(kept_id)):
+            doc = self._tx.get("notes", note_id)
+            if doc is None or doc.get("version") != 1:
+                continue
+            author = doc.get("createdBy")
+            author_id = author.get("id") if isinstance(author, dict) else None
+            if (doc.get("noteText"), author_id, doc.get("createDate")) == gift:
+                self._tx.put("notes", note_id, {**doc, "entityId": other_id})
+                return True
+        return False
 
     def _relink_later_calls(
         self, merge: MergeDetail, kept_id: str, other_id: str

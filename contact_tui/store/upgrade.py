@@ -18,10 +18,16 @@ upgrade to what it reads from an embedded store, so a copy into PostgreSQL holds
 PostgreSQL's ``db init`` moves the field of any contact row holding it (a row an earlier build
 wrote) the same way (``postgres.admin.init``), and the server refuses to store a contact
 document holding it. ``doctor`` reports contacts still holding the field.
+
+A merge an earlier build made keeps the field in its before-images (the merges table), which
+no upgrade rewrites: undoing it gives the text back as a note of the contact it restores
+(:func:`unmerged_note`), or gives back the kept contact's note the upgrade made of it where
+the merge had given the kept contact that text (:func:`merge_gift`), on both stores.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Collection, Mapping
 
@@ -107,4 +113,70 @@ def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: s
     return ops
 
 
-__all__ = ["UPGRADE_ACTOR", "holds_old_notes", "is_older", "needs_upgrade", "notes_upgrade"]
+def unmerged_note_id(merge_id: str) -> str:
+    """The id of the note :func:`unmerged_note` makes when merge ``merge_id`` is undone: the
+    md5 of the merge id as a UUID, which PostgreSQL's unmerge_contacts computes alike
+    (``md5(...)::uuid``), so both stores give one merge's note one id."""
+    return str(uuid.UUID(hashlib.md5(f"unmerge\n{merge_id}".encode()).hexdigest()))
+
+
+def merge_gift(merge: Mapping[str, object]) -> tuple[str, str, str] | None:
+    """The old notes field a merge an earlier build made gave the kept contact from the
+    merged-away one (the kept contact had other text or none), as the upgrade then made it the
+    kept contact's note: its text, author and date (:func:`notes_upgrade`: the contact's last
+    editor at its last change, which are the merge's while no one edited the contact since).
+    None when the merge gave no such field. An unmerge gives that note back, unedited, to the
+    contact it brings back, rather than leave the other contact's text on the kept one and
+    make a second copy (:func:`unmerged_note`); PostgreSQL's unmerge_contacts does the same."""
+    after, before, other = (merge.get(k) for k in ("keptAfter", "keptBefore", "otherBefore"))
+    if not (isinstance(after, Mapping) and isinstance(before, Mapping)):
+        return None
+    if not isinstance(other, Mapping):
+        return None
+    text, when = after.get("notes"), _text(after, "modifyDate", "createDate")
+    if not isinstance(text, str) or not text.strip() or not when:
+        return None
+    if text != other.get("notes") or before.get("notes") == text:
+        return None
+    return text, _text(after, "modifiedBy", "createdBy"), when
+
+
+def unmerged_note(merge_id: str, other: Mapping[str, object], now: str) -> Doc | None:
+    """The note an unmerge gives the contact it brings back, when a merge an earlier build
+    made kept that contact's old single ``notes`` field in its before-image (``other``);
+    None when the image holds no such text. The contact's document comes back without the
+    field (this version never writes it), so without this note the text would be lost.
+
+    Written as :func:`notes_upgrade` would have written it had the contact not been merged
+    away when the store was upgraded: by the contact's last editor at its last change. Not by
+    the agent undoing the merge, nor the one who made it: neither wrote that text, and a note
+    says who wrote it (its author may edit it). PostgreSQL's unmerge_contacts applies the same
+    rule in SQL (schema.py)."""
+    text = other.get("notes")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    contact_id = str(other.get("id", ""))
+    when = _text(other, "modifyDate", "createDate") or now
+    note_id = unmerged_note_id(merge_id)
+    return {
+        "id": note_id,
+        "entityId": contact_id,
+        "entityType": "Contact",
+        "noteText": text,
+        "createDate": when,
+        "modifyDate": when,
+        "createdBy": {"id": _text(other, "modifiedBy", "createdBy")},
+        "version": 1,
+    }
+
+
+__all__ = [
+    "UPGRADE_ACTOR",
+    "holds_old_notes",
+    "is_older",
+    "merge_gift",
+    "needs_upgrade",
+    "notes_upgrade",
+    "unmerged_note",
+    "unmerged_note_id",
+]

@@ -30,6 +30,7 @@ from contact_tui.domain.model import (
 )
 from contact_tui.domain.present import (
     PhoneNote,
+    counted,
     history_entries,
     phone_notes,
     sender_address,
@@ -251,7 +252,7 @@ def contact_history(
     for entry in entries[:MAX_HISTORY]:
         text.append("\n")
         if isinstance(entry, AuditRecord):
-            _history_merge(text, entry)
+            text.append(merge_entry(entry))
             continue
         interaction = entry
         head = (
@@ -282,15 +283,18 @@ def contact_history(
     return text
 
 
-def _history_merge(text: Text, record: AuditRecord) -> None:
-    """One standing merge in the history: when, 'Merge', who; then whom, and what came."""
+def merge_entry(record: AuditRecord) -> Text:
+    """One standing merge, as the profile's history and the list of merges to undo both show
+    it: when, 'Merge', who; then whom, and how many interactions came with it."""
     assert record.merge is not None
     other = record.merge.other_before
-    count = len(record.merge.relinked)
+    text = Text()
     text.append(f"{when(record.at)}  Merge  {safe(record.agent, 30)}", style="italic")
     text.append("\n  Merged in ")
     text.append(safe(other.display_name, 40), style=LABEL_STYLE)
-    text.append(f" ({other.type.value}), {count} interaction{'s' if count != 1 else ''} with it")
+    text.append(f" ({other.type.value}), {counted(len(record.merge.relinked), 'interaction')}")
+    text.append(" with it")
+    return text
 
 
 # Contact notes the profile shows, at most (the newest); the CLI lists them all.

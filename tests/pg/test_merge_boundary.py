@@ -184,3 +184,44 @@ def test_the_save_without_an_audit_record_is_the_merge_functions_alone(pg: Store
             (Jsonb(doc), customer.version),
         )
     assert pg_fingerprint(pg._database.admin) == before
+
+
+def test_a_match_key_planted_by_sql_does_not_steer_an_unmerge(pg: Stores) -> None:
+    """An agent with psql saves a new call of theirs, linked to the customer, that claims the
+    ephemeral contact's number as the key it matched by. Had the server kept it, the unmerge
+    would move the call to the ephemeral contact (it moves the calls the merged-in number
+    matched); save_interaction drops a key its link and candidates do not hold, so the call
+    stays with the customer. Positive control: a key they hold is kept."""
+    setup = pg.service("alice")
+    customer, ephemeral, call_id = _pair(setup)
+    stolen_key = "tel:+13175550177"
+    assert setup.interaction(call_id).match_key == stolen_key
+    pg.service("merge_agent", *AGENT_WITHOUT_MERGE)
+    honest = setup.handle_interaction(
+        NewInteraction("merge_agent", Channel.VOICE, Participant("+1 317 555 0177"))
+    )
+    planted = docs.interaction_to_doc(honest) | {
+        "id": "planted-call",
+        "contactId": customer.id,
+        "candidateIds": [customer.id],
+        "matchKey": stolen_key,
+    }
+    kept = docs.interaction_to_doc(honest) | {"id": "honest-copy"}
+    with _psql(pg, "merge_agent") as conn:
+        conn.execute(f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(planted),))
+        conn.execute(f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(kept),))
+    admin = pg._database.admin
+    stored = dict(
+        admin.execute(
+            f"SELECT id, doc ->> 'matchKey' FROM {SCHEMA}.interactions WHERE id = ANY(%s)",
+            (["planted-call", "honest-copy"],),
+        ).fetchall()
+    )
+    assert stored == {"planted-call": None, "honest-copy": stolen_key}
+
+    done = setup.merge(customer.id, ephemeral.id)
+    setup.unmerge(done.record.id)
+    linked = admin.execute(
+        f"SELECT contact_id FROM {SCHEMA}.interactions WHERE id = 'planted-call'"
+    ).fetchone()
+    assert linked == (customer.id,)

@@ -25,6 +25,7 @@ from contact_tui.domain.model import (
     Permission,
 )
 from contact_tui.service import ContactService, NotFound
+from contact_tui.store.errors import no_agent_to_take
 from contact_tui.store.postgres.schema import SCHEMA
 from contact_tui.store.postgres.store import PostgresStore
 from tests.contract import set_grants
@@ -100,6 +101,45 @@ def test_a_client_that_skips_its_own_look_is_refused_by_the_server(
                     "nosuchuser", Channel.VOICE, Participant("+1 317 555 0149", "Never Seen")
                 )
             )
+    finally:
+        service.close()
+    assert _rows(database) == []
+
+
+def test_the_client_and_the_server_ask_one_rule_and_say_one_sentence(
+    database: Database, tmp_path: Path
+) -> None:
+    """Who may take an interaction is declared once, in the server's may_take: narrowing it
+    there (as an admin changing the rule would) changes what the client's look answers and
+    what save_interaction refuses alike, and both say the same sentence
+    (store.errors.NO_AGENT_TO_TAKE)."""
+    store = PostgresStore.open(database.url(ROUTER))
+    agent = Agent(user=store.user, groups=frozenset(), roles=(), permissions=store.permissions())
+    service = ContactService(store, make_config(tmp_path / "unused.json"), agent, FixedClock())
+    call = NewInteraction(AGENT, Channel.VOICE, Participant("+1 317 555 0149", "Never Seen"))
+    try:
+        assert store.user_may_view(AGENT) and not store.user_may_view(NO_VIEW)
+        with database.connect() as conn:
+            conn.execute(
+                f"CREATE OR REPLACE FUNCTION {SCHEMA}.may_take(p_user text) RETURNS boolean "
+                "LANGUAGE sql STABLE AS $$ SELECT false $$"
+            )
+        assert not store.user_may_view(AGENT)
+        with pytest.raises(NotFound) as by_client:
+            service.handle_interaction(call)
+        assert str(by_client.value) == no_agent_to_take(AGENT)
+        doc = docs.interaction_to_doc(
+            Interaction(
+                id=str(uuid.uuid4()),
+                channel=Channel.VOICE,
+                from_=call.sender,
+                agent=AGENT,
+                started_at=FixedClock()(),
+            )
+        )
+        with database.connect(ROUTER) as router, pytest.raises(pg_errors.NoDataFound) as refused:
+            router.execute(f"SELECT {SCHEMA}.save_interaction(%s)", (Jsonb(doc),))
+        assert refused.value.diag.message_primary == no_agent_to_take(AGENT)
     finally:
         service.close()
     assert _rows(database) == []

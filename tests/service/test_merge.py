@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg.types.json import Jsonb
 
+from contact_tui.domain.codec import contact_to_doc
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import (
     AuditAction,
@@ -30,6 +32,10 @@ from contact_tui.domain.model import (
 from contact_tui.exchange.rows import ImportRow, ParsedFile
 from contact_tui.service import ContactService, InvalidInput, NewInteraction, StoreWatch
 from contact_tui.store.errors import ConflictError, NotFound
+from contact_tui.store.postgres.schema import SCHEMA
+from contact_tui.store.repository import Repository
+from contact_tui.store.upgrade import notes_upgrade, unmerged_note_id
+from tests.contract import Stores
 from tests.factories import FixedClock
 
 Factory = Callable[..., ContactService]
@@ -565,3 +571,138 @@ def test_an_earlier_merge_waits_for_the_later_one_to_be_undone(service: ContactS
 
 
 # --- merge then unmerge puts the store back ------------------------------------------------
+
+
+def test_a_match_key_the_linked_contact_does_not_hold_is_not_stored(
+    service_for: Factory, clock: FixedClock
+) -> None:
+    """The match key is the store's, not the client's: a client (a router, an agent's own
+    code) saving a call from the customer's own number that claims the ephemeral contact's
+    number as its match key would have the unmerge move that call to the ephemeral contact.
+    The store keeps a new interaction's key only where its link and candidates hold it, so
+    the call stays with the customer; an honest key is kept."""
+    alice = service_for("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    ephemeral_id = first.contact_id
+    assert ephemeral_id is not None and first.match_key == "tel:+13175550177"
+    own = _call(alice, CUSTOMER_WORK)
+    assert alice.interaction(own.id).match_key == own.match_key == "tel:+13175550101"
+    forged = replace(own, id="forged-call", match_key=first.match_key)
+    with alice.repo.write("alice") as uow:
+        uow.save_interaction(forged)
+    assert alice.interaction(forged.id).match_key == ""
+    # A saved interaction keeps the key it arrived with, whatever a later save says.
+    with alice.repo.write("alice") as uow:
+        uow.save_interaction(replace(own, match_key=first.match_key))
+    assert alice.interaction(own.id).match_key == "tel:+13175550101"
+
+    done = alice.merge(customer.id, ephemeral_id)
+    undone = alice.unmerge(done.record.id)
+    assert forged.id not in undone.relinked and own.id not in undone.relinked
+    assert alice.interaction(forged.id).contact_id == customer.id
+    assert alice.interaction(first.id).contact_id == ephemeral_id
+
+
+def _plant_old_notes(
+    stores: Stores,
+    service: ContactService,
+    other_id: str,
+    text: str,
+    images: tuple[str, ...] = ("otherBefore",),
+) -> None:
+    """Give the merge's ``images`` (the merged-away contact's before-image, by default) in the
+    merges table the old single notes field, as a merge an earlier build made holds it."""
+    if stores.kind == "embedded":
+        repo = service.repo
+        assert isinstance(repo, Repository)
+        with repo.store.transaction("test") as tx:
+            row = tx.get("merges", other_id)
+            assert row is not None
+            for image in images:
+                row["merge"][image]["notes"] = text
+            tx.put("merges", other_id, row)
+        return
+    for image in images:
+        stores._database.execute(
+            f"UPDATE {SCHEMA}.merges SET doc = jsonb_set(doc, %s, %s) WHERE id = %s",
+            (["merge", image, "notes"], Jsonb(text), other_id),
+        )
+
+
+def _plant_note(stores: Stores, service: ContactService, doc: dict[str, Any]) -> None:
+    """Store a note document as the upgrade writes it (behind the service, as it does)."""
+    if stores.kind == "embedded":
+        repo = service.repo
+        assert isinstance(repo, Repository)
+        with repo.store.transaction("test") as tx:
+            tx.put("notes", doc["id"], doc)
+        return
+    stores._database.execute(
+        f"INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc) "
+        "VALUES (%s, %s, %s, %s, 1, %s)",
+        (doc["id"], doc["entityId"], doc["createdBy"]["id"], doc["createDate"], Jsonb(doc)),
+    )
+
+
+def test_an_old_notes_field_in_a_merges_image_comes_back_as_a_note(
+    stores: Stores, clock: FixedClock
+) -> None:
+    """A merge an earlier build made keeps the merged-away contact's old single notes field in
+    its before-image; contacts no longer hold it. Undoing that merge brings the text back as
+    a note of the restored contact (on PostgreSQL the unmerge was refused, on the embedded
+    store the text was lost), by the contact's last editor at its last change, as the
+    upgrade would have made it: neither bob, who merged, nor carol, who undoes it."""
+    alice = stores.service("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    assert first.contact_id is not None
+    clock.now += timedelta(minutes=1)
+    draft = ContactDraft.from_contact(alice.contact(first.contact_id))
+    draft.first_name, draft.last_name = "Sam", "Lee"
+    ephemeral = alice.edit(first.contact_id, draft, 1)
+    clock.now += timedelta(minutes=1)
+    done = stores.service("bob").merge(customer.id, ephemeral.id)
+    _plant_old_notes(stores, alice, ephemeral.id, "Prefers email.\nCall after 5pm.")
+    clock.now += timedelta(minutes=1)
+    carol = stores.service("carol")
+    undone = carol.unmerge(done.record.id)
+    assert undone.restored.id == ephemeral.id
+    [note] = carol.contact_notes(ephemeral.id)
+    assert note.id == unmerged_note_id(done.record.id)
+    assert note.text == "Prefers email.\nCall after 5pm."
+    assert note.created_by == (ephemeral.modified_by or ephemeral.created_by) == "alice"
+    assert note.create_date == note.modify_date == ephemeral.modify_date
+    assert carol.contact_notes(customer.id) == []
+    assert carol.contact(ephemeral.id) == ephemeral
+
+
+def test_the_note_an_earlier_merge_gave_the_kept_contact_goes_back_not_copied(
+    stores: Stores, clock: FixedClock
+) -> None:
+    """The earlier build's merge gave the customer, who had no notes field, the ephemeral
+    contact's; the upgrade then made it the customer's note (by bob, who merged, at the
+    merge). Undoing the merge gives that note back to the ephemeral contact, as the merge
+    took it, rather than leave the ephemeral contact's text on the customer and copy it."""
+    alice = stores.service("alice")
+    customer = _customer(alice)
+    clock.now += timedelta(minutes=1)
+    first = _call(alice, NEW_NUMBER)
+    assert first.contact_id is not None
+    ephemeral_id = first.contact_id
+    done = stores.service("bob").merge(customer.id, ephemeral_id)
+    text = "Prefers email."
+    _plant_old_notes(stores, alice, ephemeral_id, text, ("otherBefore", "keptAfter"))
+    kept_doc = contact_to_doc(alice.contact(customer.id)) | {"notes": text}
+    made, _ = notes_upgrade({customer.id: kept_doc}, set(), "2000-01-01T00:00:00.000Z")
+    _plant_note(stores, alice, made[3])
+    [gift] = alice.contact_notes(customer.id)
+    assert (gift.text, gift.created_by) == (text, "bob")
+
+    carol = stores.service("carol")
+    carol.unmerge(done.record.id)
+    assert carol.contact_notes(customer.id) == []
+    [back] = carol.contact_notes(ephemeral_id)
+    assert back == replace(gift, contact_id=ephemeral_id)

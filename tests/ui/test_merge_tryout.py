@@ -19,7 +19,7 @@ from textual.widgets import DataTable
 
 from contact_tui.domain.draft import ContactDraft, PhoneDraft
 from contact_tui.domain.model import ContactType, Interaction, PhoneKind
-from contact_tui.service import MergePlan, SearchResult
+from contact_tui.service import MergePlan, SearchResult, StoreUnavailable
 from contact_tui.ui.keyorder import InOrderKeys
 from contact_tui.ui.screens.directory import DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
@@ -596,3 +596,144 @@ async def test_the_history_heading_and_the_takes_legend_fit_80_columns(world: Wo
         legend = text_of(pilot, "#merge-legend")
         assert legend == "Takes  held: kept one has it", legend
         assert legend in "\n".join(screen_lines(pilot))
+
+
+async def open_pat_preview(pilot: Pilot[None]) -> tuple[DirectoryScreen, MergeScreen]:
+    """From the directory: Pat Smith highlighted, F8, Pat Jones picked: the preview of merging
+    Pat Smith into Pat Jones, shown."""
+    await pilot.press("d")
+    await settle(pilot)
+    directory = pilot.app.screen
+    assert isinstance(directory, DirectoryScreen)
+    await pilot.press(*"Pat Smith")
+    await wait_until(pilot, lambda: directory._shown[0] == "Pat Smith", "the search")
+    await pilot.press("down", "f8")
+    await settle(pilot)
+    await pick_in_directory(pilot, "Pat", rows=1)
+    return directory, await preview(pilot)
+
+
+async def test_a_choice_typed_after_a_waiting_merge_does_not_change_what_it_merges(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """o on Last name (its preview slow to come), ctrl+s (waits for that preview), then k on
+    the same row: the merge merges the choices made before ctrl+s (Last name: the other's,
+    Smith), not the k typed after it."""
+    async with running(world) as pilot:
+        directory, screen = await open_pat_preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        release = hold_previews(pilot, monkeypatch)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: screen.busy, "the choice's preview, asked")
+        await pilot.press("ctrl+s")
+        await held_until(
+            pilot, lambda: ("confirm", "") in screen._typed, "the ctrl+s, kept", release
+        )
+        await pilot.press("k")
+        assert screen.prefer == {"lastName": "other"}
+        release.set()
+        await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
+    assert world.contact(world.pat_first.id).last_name == "Smith"
+    assert world.service().repo.contact(world.pat_second.id) is None
+
+
+async def test_a_preview_the_store_could_not_work_out_again_can_be_asked_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """o on Last name while the store cannot answer (a lock held too long): the preview shown
+    stays, with the choices it was worked out for, and says so; o again, once the store
+    answers, applies the choice, and ctrl+s merges it."""
+    async with running(world) as pilot:
+        directory, screen = await open_pat_preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        service = main_screen(pilot).service
+        worked_out = service.merge_preview
+        failures = [StoreUnavailable("The store is busy: a lock was held for over 3 s.")]
+
+        def busy_once(*args: Any, **kwargs: Any) -> MergePlan:
+            if failures:
+                raise failures.pop()
+            return worked_out(*args, **kwargs)
+
+        monkeypatch.setattr(service, "merge_preview", busy_once)
+        await pilot.press("o")
+        await wait_until(
+            pilot,
+            lambda: "could not be worked out again" in text_of(pilot, "#merge-error"),
+            "the line saying the preview could not be worked out again",
+        )
+        error = text_of(pilot, "#merge-error")
+        assert error.startswith("The store is busy: a lock was held for over 3 s."), error
+        assert error.endswith("press that key again to retry."), error
+        assert screen.plan is not None and screen.plan.result.last_name == "Jones"
+        assert screen.prefer == {} and screen.check_action("prefer", ("other",))
+
+        await pilot.press("o")
+        await wait_until(
+            pilot,
+            lambda: not screen.busy and screen.prefer == {"lastName": "other"},
+            "the choice, applied",
+        )
+        assert screen.plan is not None and screen.plan.result.last_name == "Smith"
+        assert text_of(pilot, "#merge-error") == ""
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
+    assert world.contact(world.pat_first.id).last_name == "Smith"
+
+
+async def test_merge_is_in_the_palette_and_running_it_opens_the_prefilled_directory(
+    world: World,
+) -> None:
+    """Issue 13: Merge is a key in the footer (test_main_keys) and in the palette; chosen
+    from the palette it does what m does."""
+    ephemeral = add_sam_ephemeral(world)
+    async with running(world, rows=6) as pilot:
+        await select_interaction(pilot, ephemeral.id)
+        app = pilot.app
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Merge (m)" in commands, sorted(commands)
+        commands["Merge (m)"].callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, DirectoryScreen), "the directory")
+        directory = app.screen
+        assert isinstance(directory, DirectoryScreen)
+        await wait_until(
+            pilot, lambda: directory._shown[0] == "Sam Ephemeral", "the search prefilled"
+        )
+
+
+async def test_a_preview_not_worked_out_again_after_a_change_says_so_and_a_choice_asks_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bob changes Pat Jones while the store cannot answer this app's preview: the preview
+    shown stays (the contacts as they were), the line says why and what works; a choice then
+    asks again and shows bob's change."""
+    async with running(world) as pilot:
+        directory, screen = await open_pat_preview(pilot)
+        await to_row(pilot, screen, "lastName")
+        service = main_screen(pilot).service
+        worked_out = service.merge_preview
+        failures = [StoreUnavailable("The store is busy: a lock was held for over 3 s.")]
+
+        def busy_once(*args: Any, **kwargs: Any) -> MergePlan:
+            if failures:
+                raise failures.pop()
+            return worked_out(*args, **kwargs)
+
+        monkeypatch.setattr(service, "merge_preview", busy_once)
+        edit_as_bob(world, world.pat_first.id, title="Buyer")
+        await wait_until(
+            pilot,
+            lambda: "before a change in the store" in text_of(pilot, "#merge-error"),
+            "the line saying the preview could not be worked out again",
+        )
+        assert screen.plan is not None and screen.plan.keep.version == 1
+        await pilot.press("o")
+        await wait_until(
+            pilot,
+            lambda: not screen.busy and screen.plan is not None and screen.plan.keep.version == 2,
+            "the preview with bob's change",
+        )
+        assert screen.prefer == {"lastName": "other"} and screen.plan.result.title == "Buyer"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: pilot.app.screen is directory, "the merge")
+    assert world.contact(world.pat_first.id).title == "Buyer"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
@@ -20,11 +21,19 @@ from contact_tui.domain.model import (
     Permission,
     PhoneKind,
 )
+from contact_tui.domain.present import counted
 from contact_tui.service import UnmergeOutcome
+from contact_tui.ui.render import contact_history, merge_entry
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.screens.directory import ContactCard, DirectoryScreen
 from contact_tui.ui.screens.main import MainScreen
-from contact_tui.ui.screens.merge import MergeScreen, MergesScreen, takes, unmerge_lines
+from contact_tui.ui.screens.merge import (
+    MergeScreen,
+    MergesScreen,
+    standing_merges,
+    takes,
+    unmerge_lines,
+)
 from tests.factories import AGENT, UNKNOWN_CALLER, World, voice
 from tests.ui.pilot import (
     assert_no_terminal_commands,
@@ -141,6 +150,11 @@ async def test_unknown_caller_merged_into_the_customer_next_call_recognised_then
         assert isinstance(merges, MergesScreen)
         options = merges.query_one("#merges", OptionList)
         await wait_until(pilot, lambda: options.option_count == 1, "the merge listed")
+        # Listed as the history shows it: one helper renders a merge for both.
+        [record] = standing_merges(world.service().audit(world.sam.id))
+        prompt = options.get_option_at_index(0).prompt
+        assert isinstance(prompt, Text) and prompt.plain == merge_entry(record).plain
+        assert prompt.plain in contact_history([], merges=[record]).plain
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the ask")
         await pilot.press("enter")
@@ -463,3 +477,11 @@ def test_the_unmerge_notice_clips_hostile_names_to_a_bounded_width() -> None:
     assert len(text) < 400
     assert "\u200b" not in text
     assert text.startswith("Undid the merge: ")
+
+
+def test_counts_say_one_thing_and_several_things_alike() -> None:
+    """One helper (domain.present.counted) spells every "1 note" / "2 notes" the merge screens
+    and the command line show."""
+    assert [counted(n, "note") for n in (0, 1, 2)] == ["0 notes", "1 note", "2 notes"]
+    assert counted(1, "value has", "values have") == "1 value has"
+    assert counted(3, "value has", "values have") == "3 values have"

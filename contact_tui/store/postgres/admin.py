@@ -25,8 +25,9 @@ from contact_tui.store.postgres.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     USER_ROLE,
+    fingerprint,
 )
-from contact_tui.store.postgres.store import connect, describe, translate
+from contact_tui.store.postgres.store import connect, describe, other_build, translate
 from contact_tui.store.upgrade import notes_upgrade
 
 # Taken for the whole of an init, so two admins running it at once do not interleave.
@@ -50,6 +51,15 @@ def schema_version(conn: psycopg.Connection[Any]) -> int:
         return 0
     row = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema_version'").fetchone()
     return 0 if row is None else int(row[0])
+
+
+def stored_fingerprint(conn: psycopg.Connection[Any]) -> str | None:
+    """The fingerprint ``db init`` stored with the schema (schema.fingerprint), or None (a
+    database an earlier build made stores none)."""
+    row = conn.execute(
+        f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema_fingerprint'"
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _create_role(conn: psycopg.Connection[Any], name: str, login: bool = False) -> bool:
@@ -84,6 +94,8 @@ def init(url: str) -> list[str]:
                     f"The database at {where} has schema version {found}, newer than this "
                     f"contact-tui ({SCHEMA_VERSION}); nothing was changed. Upgrade contact-tui."
                 )
+            if found and stored_fingerprint(conn) != fingerprint(found):
+                raise other_build(where, found, admin=True)
             for role in (USER_ROLE, *PERMISSION_ROLES.values(), *GROUP_ROLES.values()):
                 if _create_role(conn, role):
                     done.append(f"Created the role {role}.")
@@ -99,9 +111,10 @@ def init(url: str) -> list[str]:
                 with conn.transaction():
                     conn.execute(MIGRATIONS[version - 1])
                     conn.execute(
-                        f"INSERT INTO {SCHEMA}.meta (key, value) VALUES ('schema_version', %s) "
+                        f"INSERT INTO {SCHEMA}.meta (key, value) VALUES ('schema_version', %s), "
+                        "('schema_fingerprint', %s) "
                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                        (str(version),),
+                        (str(version), fingerprint(version)),
                     )
                 done.append(f"Upgraded the schema to version {version}.")
             moved = _move_old_notes(conn)
@@ -244,4 +257,12 @@ def reap(url: str, idle_seconds: float = REAP_AFTER_SECONDS) -> list[str]:
     ]
 
 
-__all__ = ["CONNECTION_LIMIT", "grant", "init", "reap", "revoke", "schema_version"]
+__all__ = [
+    "CONNECTION_LIMIT",
+    "grant",
+    "init",
+    "reap",
+    "revoke",
+    "schema_version",
+    "stored_fingerprint",
+]

@@ -15,6 +15,7 @@ Each migration runs in its own transaction; ``meta.schema_version`` says how far
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import unicodedata
@@ -26,6 +27,7 @@ from contact_tui.domain.permissions import BUILTIN_ROLES
 from contact_tui.domain.rules import MAX_NOTE_LENGTH, MAX_WRAP_UP_LENGTH
 from contact_tui.domain.search import MIN_PARTIAL_DIGITS
 from contact_tui.domain.text import fold, is_unsafe_char
+from contact_tui.store.errors import NO_AGENT_TO_TAKE
 from contact_tui.store.postgres.foldmap import FOLD_MAP
 
 SCHEMA = "contact_tui"
@@ -270,6 +272,12 @@ _SEARCH_TEXT = (
         f"nullif({_doc_text(f.column)}, '')" for f in fields_of(FieldKind.NAME, FieldKind.EMAIL)
     )
     + ")"
+)
+
+# The refusal save_interaction raises for an interaction routed to no one who could read it
+# (the service says the same sentence: store.errors), '%' standing for the agent.
+_NO_AGENT_TO_TAKE = NO_AGENT_TO_TAKE.format(agent="%", permission=Permission.VIEW.value).replace(
+    "'", "''"
 )
 
 MIGRATION_1 = f"""
@@ -944,6 +952,13 @@ BEGIN
                                   p_id, v_version + 1, NULL, NULL);
 END $$;
 
+-- Who may take an interaction routed to them: a login role that may read their own queue
+-- (view). The one rule: save_interaction checks it, and PostgresStore.user_may_view asks it.
+CREATE FUNCTION {SCHEMA}.may_take(p_user text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = p_user AND r.rolcanlogin
+                   AND pg_has_role(r.oid, '{_role(Permission.VIEW)}', 'MEMBER'))
+$$;
+
 -- Reading or acting on an interaction needs view; another agent's, view-all too; putting a new
 -- one in another agent's queue needs route (domain.permissions). The app's other saves are
 -- allowed as narrowly as it makes them: a contact made from an interaction (add) links it,
@@ -1001,14 +1016,22 @@ BEGIN
     ELSE
         PERFORM {SCHEMA}.require({_holds(Permission.ROUTE)}, '{Permission.ROUTE.value}',
                                  'hand interactions to other agents');
-        -- Routed to no one who can read it (no such login role, or one without view): no
-        -- queue would ever show it, so it would be lost work.
-        IF NOT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = v_agent AND r.rolcanlogin
-                       AND pg_has_role(r.oid, '{_role(Permission.VIEW)}', 'MEMBER')) THEN
-            RAISE EXCEPTION 'There is no agent % who could take this interaction (no such user, '
-                            'or one without the % permission); nothing was saved.',
-                            v_agent, '{Permission.VIEW.value}' USING ERRCODE = 'P0002';
+        -- Routed to no one who can read it: no queue would ever show it, so it would be lost
+        -- work.
+        IF NOT {SCHEMA}.may_take(v_agent) THEN
+            RAISE EXCEPTION '{_NO_AGENT_TO_TAKE}', v_agent USING ERRCODE = 'P0002';
         END IF;
+    END IF;
+    -- The key the sender matched by is the server's word, not the client's: an unmerge moves
+    -- calls by it. A new interaction keeps it only where its link and every candidate hold it
+    -- now (the match found them by it); a saved one keeps its own (not in _MUTABLE).
+    IF v_old.id IS NULL AND v_doc ? 'matchKey' AND (
+        NOT EXISTS (SELECT 1 FROM {SCHEMA}.refs(v_doc))
+        OR EXISTS (SELECT 1 FROM {SCHEMA}.refs(v_doc) AS r WHERE NOT EXISTS (
+            SELECT 1 FROM {SCHEMA}.contact_keys AS k
+            WHERE k.contact_id = r AND k.key = v_doc ->> 'matchKey')))
+    THEN
+        v_doc := v_doc - 'matchKey';
     END IF;
     INSERT INTO {SCHEMA}.interactions (id, agent, started, contact_id, doc)
         VALUES (v_id, v_doc ->> 'agent', coalesce(v_doc ->> 'startedAt', ''),
@@ -1815,6 +1838,10 @@ DECLARE
     v_later jsonb := '[]';
     v_latest text;
     v_after jsonb;
+    v_old_notes jsonb;
+    v_when text;
+    v_kept_after jsonb := NULL;
+    v_gave boolean := false;
 BEGIN
 {_merge_requires()}
     IF p_audit ->> 'id' IS NULL THEN
@@ -1844,11 +1871,50 @@ BEGIN
         UPDATE {SCHEMA}.contacts SET doc = v_saved WHERE id = v_m.kept_id;
     END IF;
     v_other := v_m.doc #> '{{merge,otherBefore}}';
+    -- A merge an earlier build made may keep the contact's old single notes field, which no
+    -- contact row may hold now: its text comes back as the contact's note, as
+    -- store.upgrade.unmerged_note makes it (same id, author and time; the reasons there).
+    v_old_notes := v_other -> 'notes';
+    v_other := v_other - 'notes';
     INSERT INTO {SCHEMA}.contacts (id, doc, version, kind, created)
         VALUES (v_m.id, v_other, (v_other ->> 'version')::integer, v_other ->> 'type',
                 coalesce(v_other ->> 'createDate', ''));
     INSERT INTO {SCHEMA}.contact_keys (key, contact_id)
         SELECT DISTINCT k, v_m.id FROM {SCHEMA}.doc_keys(v_other) AS k;
+    IF jsonb_typeof(v_old_notes) = 'string'
+       AND btrim(v_old_notes #>> '{{}}', E' \\n') <> '' THEN
+        -- Where the merge gave the kept contact that text (it held other text or none), the
+        -- note the upgrade made of it there goes back, if unedited (store.upgrade.merge_gift).
+        v_kept_after := v_m.doc #> '{{merge,keptAfter}}';
+        IF v_kept_after -> 'notes' = v_old_notes
+           AND v_m.doc #> '{{merge,keptBefore,notes}}' IS DISTINCT FROM v_old_notes THEN
+            UPDATE {SCHEMA}.notes
+                SET contact_id = v_m.id, doc = doc || jsonb_build_object('entityId', v_m.id)
+                WHERE id = (
+                    SELECT n.id FROM {SCHEMA}.notes AS n
+                    WHERE n.contact_id = v_m.kept_id AND n.version = 1
+                      AND n.doc -> 'noteText' = v_old_notes
+                      AND n.author = coalesce(nullif(v_kept_after ->> 'modifiedBy', ''),
+                                              nullif(v_kept_after ->> 'createdBy', ''), '')
+                      AND n.created = coalesce(nullif(v_kept_after ->> 'modifyDate', ''),
+                                               nullif(v_kept_after ->> 'createDate', ''))
+                    ORDER BY n.id COLLATE "C" LIMIT 1);
+            v_gave := FOUND;
+        END IF;
+        IF NOT v_gave THEN
+            v_when := coalesce(nullif(v_other ->> 'modifyDate', ''),
+                               nullif(v_other ->> 'createDate', ''), {_AUDIT_AT});
+            INSERT INTO {SCHEMA}.notes (id, contact_id, author, created, version, doc)
+            SELECT n.id, v_m.id, n.author, v_when, 1, jsonb_build_object(
+                    'id', n.id, 'entityId', v_m.id, 'entityType', 'Contact',
+                    'noteText', v_old_notes, 'createDate', v_when, 'modifyDate', v_when,
+                    'createdBy', jsonb_build_object('id', n.author), 'version', 1)
+            FROM (SELECT md5('unmerge' || E'\\n' || p_merge)::uuid::text AS id,
+                         coalesce(nullif(v_other ->> 'modifiedBy', ''),
+                                  nullif(v_other ->> 'createdBy', ''), '') AS author) AS n
+            ON CONFLICT (id) DO NOTHING;
+        END IF;
+    END IF;
     FOR v_e IN SELECT * FROM jsonb_array_elements(v_m.doc #> '{{merge,relinked}}') LOOP
         SELECT * INTO v_row FROM {SCHEMA}.interactions WHERE id = v_e ->> 'id' FOR UPDATE;
         CONTINUE WHEN NOT FOUND;
@@ -2048,14 +2114,28 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+
+def fingerprint(version: int = SCHEMA_VERSION) -> str:
+    """A hash of the SQL of migrations 1 to ``version``, which ``db init`` stores beside the
+    version (meta.schema_fingerprint). A migration is edited in place until it is released, so
+    two builds may both say "version 1" with different functions: the fingerprint tells them
+    apart, and a database another build made is refused by name (its saves would call
+    functions this build's SQL does not have) instead of being called up to date."""
+    return hashlib.sha256("".join(MIGRATIONS[:version]).encode()).hexdigest()[:32]
+
+
+SCHEMA_FINGERPRINT = fingerprint()
+
 __all__ = [
     "GROUP_ROLES",
     "MIGRATIONS",
     "NOTIFY_CHANNEL",
     "PERMISSION_ROLES",
     "SCHEMA",
+    "SCHEMA_FINGERPRINT",
     "SCHEMA_VERSION",
     "UNSAFE_CLASS",
     "USER_ROLE",
+    "fingerprint",
     "unsafe_class",
 ]

@@ -60,6 +60,7 @@ from contact_tui.store.postgres.schema import (
     NOTIFY_CHANNEL,
     PERMISSION_ROLES,
     SCHEMA,
+    SCHEMA_FINGERPRINT,
     SCHEMA_VERSION,
 )
 
@@ -763,17 +764,22 @@ class PostgresStore:
 
     def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
         try:
-            row = conn.execute(
-                f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema_version'"
-            ).fetchone()
+            meta = dict(
+                conn.execute(
+                    f"SELECT key, value FROM {SCHEMA}.meta "
+                    "WHERE key IN ('schema_version', 'schema_fingerprint')"
+                ).fetchall()
+            )
         except (pg_errors.UndefinedTable, pg_errors.InvalidSchemaName):
-            row = None
+            meta = {}
         except pg_errors.InsufficientPrivilege:
             raise StoreUnavailable(
                 f"You ({self.user}) have no role in the contact-tui store at {self._where}; "
                 "ask your admin to run 'contact-tui db grant' for your user."
             ) from None
-        found = int(row[0]) if row is not None else 0
+        found = int(meta.get("schema_version", 0))
+        if found == SCHEMA_VERSION and meta.get("schema_fingerprint") != SCHEMA_FINGERPRINT:
+            raise other_build(self._where, found, admin=False)
         if found < SCHEMA_VERSION:
             state = "has no contact-tui schema" if found == 0 else f"has schema version {found}"
             raise StoreUnavailable(
@@ -1155,16 +1161,10 @@ class PostgresStore:
         return tuple(name for (name, _), has in zip(names, held, strict=True) if has)
 
     def user_may_view(self, user: str) -> bool:
-        """True when ``user`` is a login role the server lets read their own queue (view, as
-        save_interaction checks it for an interaction routed to them)."""
-        return bool(
-            self._one(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles AS r WHERE r.rolname = %s "
-                "AND r.rolcanlogin AND pg_has_role(r.oid, %s, 'MEMBER'))",
-                user,
-                PERMISSION_ROLES[Permission.VIEW],
-            )
-        )
+        """True when ``user`` is a login role the server lets read their own queue: the
+        server's own rule (may_take), which save_interaction checks for an interaction routed
+        to them."""
+        return bool(self._one(f"SELECT {SCHEMA}.may_take(%s)", user))
 
     def close(self) -> None:
         """Close the connection."""
@@ -1172,6 +1172,23 @@ class PostgresStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def other_build(where: str, found: int, *, admin: bool) -> StoreUnavailable:
+    """The refusal of a database whose schema says this build's version (``found``) but was
+    made by another build's SQL (schema.fingerprint differs): told to the admin running ``db
+    init`` (``admin``) or to a user opening the store; exit 7, as a schema too old or new."""
+    what = (
+        "nothing was changed: recreate it (keep its data with 'contact-tui store copy URL "
+        f"PATH', drop the schema {SCHEMA}, run 'contact-tui db init' again)"
+        if admin
+        else "ask your admin to recreate it with this build's 'contact-tui db init'"
+    )
+    return StoreUnavailable(
+        f"The database at {where} was set up by a different build of contact-tui (schema "
+        f"version {found}, but other SQL than this build's), so its functions do not match "
+        f"this build's; {what}."
+    )
 
 
 # What save_contact sets in a contact's document itself (the rest is the client's).

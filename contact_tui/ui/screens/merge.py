@@ -36,6 +36,7 @@ from textual.worker import Worker
 from contact_tui.domain.merge import GROUPS, IDENTITY_KEYS, FieldOutcome, Side, outranks
 from contact_tui.domain.model import AuditRecord, Contact, EmailKind, PhoneKind
 from contact_tui.domain.permissions import UseCase
+from contact_tui.domain.present import counted
 from contact_tui.service import (
     Change,
     ConflictError,
@@ -45,11 +46,12 @@ from contact_tui.service import (
     MergePlan,
     PermissionDenied,
     StoreError,
+    StoreUnavailable,
     UnmergeOutcome,
 )
 from contact_tui.ui.gating import not_allowed
 from contact_tui.ui.protocols import ForwardsWorkerErrors, WorkerResult
-from contact_tui.ui.render import cell, plain, safe, when
+from contact_tui.ui.render import cell, merge_entry, plain, safe, when
 from contact_tui.ui.screens.dialogs import ConfirmDialog
 from contact_tui.ui.widgets.keys_footer import KeysFooter
 
@@ -138,13 +140,12 @@ def plan_details(plan: MergePlan, key_keep: str, key_other: str) -> Text:
             style="bold",
         )
     count = len(plan.relinked)
-    text.append(f"{count} interaction{'s' if count != 1 else ''} will be relinked to the kept ")
+    text.append(f"{counted(count, 'interaction')} will be relinked to the kept ")
     # Ids cut to their first 8 characters, as the titles show them: enough to tell apart.
     ids = [i[:8] for i in plan.relinked[:MAX_IDS]]
     more = f" and {count - MAX_IDS} more" if count > MAX_IDS else ""
     text.append("contact." if not count else "contact: " + ", ".join(ids) + more + ".")
-    notes = len(plan.notes)
-    text.append(f"\n{notes} note{'s' if notes != 1 else ''} of the other contact will move to it.")
+    text.append(f"\n{counted(len(plan.notes), 'note')} of the other contact will move to it.")
     return text
 
 
@@ -200,11 +201,10 @@ def merged_notice(outcome: MergeOutcome, undo: str) -> str:
         return f"Merged into {safe(outcome.contact.display_name, 40)}. {undo}"
     kept = merge.kept_before.display_name
     now = outcome.contact.display_name
-    count = len(merge.relinked)
     renamed = f" (now {safe(now, 40)})" if now != kept else ""
     return (
         f"Merged {safe(merge.other_before.display_name, 40)} into {safe(kept, 40)}{renamed}; "
-        f"{count} interaction{'s' if count != 1 else ''} relinked. {undo}"
+        f"{counted(len(merge.relinked), 'interaction')} relinked. {undo}"
     )
 
 
@@ -230,15 +230,21 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
 
     class Refused(WorkerResult):
         """The preview or the merge was refused, or could not be read or written; ``pair``
-        the two contacts (kept, other) where they could be read."""
+        the two contacts (kept, other) where they could be read; ``passing`` when the store
+        could not answer now (busy, a lock held too long), so asking again may work."""
 
         def __init__(
-            self, message: str, number: int = 0, pair: tuple[Contact, Contact] | None = None
+            self,
+            message: str,
+            number: int = 0,
+            pair: tuple[Contact, Contact] | None = None,
+            passing: bool = False,
         ) -> None:
             super().__init__()
             self.message = message
             self.number = number
             self.pair = pair
+            self.passing = passing
 
     class Stale(WorkerResult):
         """The merge found a contact changed since the preview: nothing was written."""
@@ -294,6 +300,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self.other_id = other_id
         self.prefer: dict[str, str] = {}
         self.plan: MergePlan | None = None
+        # The choices the preview shown was worked out for: what a preview that could not be
+        # worked out again goes back to, so the table and the choices agree.
+        self._shown_prefer: dict[str, str] = {}
         self.busy = True  # a preview is being worked out
         self.merging = False  # the merge is being written
         self._widths = (0, 0)
@@ -360,6 +369,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                     # Only the direction is wrong: the merge meant is the other way round.
                     keep_id, other_id, swapped = other_id, keep_id, True
             plan = service.merge_preview(keep_id, other_id, prefer)
+        except StoreUnavailable as err:
+            self.post_message(self.Refused(str(err), number, passing=True))
+            return
         except (InvalidInput, PermissionDenied, StoreError) as err:
             self.post_message(self.Refused(str(err), number, self._pair(keep_id, other_id)))
             return
@@ -389,6 +401,7 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
                 self._ask()
                 return
         self.plan = plan
+        self._shown_prefer = dict(self.prefer)
         self.busy = False
         self.keep_id, self.other_id = plan.keep.id, plan.other.id
         title = Text.assemble(
@@ -462,6 +475,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         self.merging = False
         self._before = None
         self._conflict = None
+        if event.number and event.passing and self.plan is not None:
+            self._not_worked_out_again(event.message)
+            return
         if event.number:
             self._clear_plan()  # what it showed is not what was asked for now
         message = event.message
@@ -491,6 +507,35 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
             self.show_notice(
                 "Nothing was merged: the preview cannot be shown as asked (the line above "
                 "says why).",
+                "warning",
+                None,
+            )
+        self._typed.clear()
+        self.refresh_bindings()
+
+    def _not_worked_out_again(self, message: str) -> None:
+        """The store could not answer a preview asked again (a choice, a swap, a change): the
+        preview shown stays with the choices it was worked out for, so what Merge would merge
+        is what the table shows, and every key works, so the agent can press theirs again."""
+        plan = self.plan
+        assert plan is not None
+        asked = (self.keep_id, self.other_id, self.prefer)
+        keyed = asked != (plan.keep.id, plan.other.id, self._shown_prefer)
+        self.prefer = dict(self._shown_prefer)
+        self.keep_id, self.other_id = plan.keep.id, plan.other.id
+        self._set_error(
+            f"{message} The preview could not be worked out again, so it still shows the "
+            + (
+                "choices before your last key: press that key again to retry."
+                if keyed
+                else "contacts as they were before a change in the store: a choice asks "
+                "again, and Merge checks them first."
+            )
+        )
+        if any(action == "confirm" for action, _ in self._typed):
+            self.show_notice(
+                "Nothing was merged: the preview could not be worked out again (the line "
+                f"above says why); check it, then press {self._key('confirm')}.",
                 "warning",
                 None,
             )
@@ -637,10 +682,9 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         if self.plan is None:
             return "There is no preview to merge: the line above says why; Escape goes back."
         if self.plan.collisions:
-            count = len(self.plan.collisions)
-            values = "value has" if count == 1 else "values have"
+            values = counted(len(self.plan.collisions), "value has", "values have")
             return (
-                f"{count} {values} no free slot: choose for each collision (see the "
+                f"{values} no free slot: choose for each collision (see the "
                 "Collision lines) before merging."
             )
         return None
@@ -651,14 +695,14 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         while self._typed and not self.busy and not self.merging and self.plan is not None:
             action, side = self._typed.pop(0)
             if action == "prefer":
-                self.action_prefer(side)
+                self._choose(side)
             elif action == "swap":
                 self.action_swap()
             elif self.plan.collisions:
                 self._typed.clear()
                 count = len(self.plan.collisions)
                 self.show_notice(
-                    f"Not merged yet: {count} value{'s' if count != 1 else ''} of the other "
+                    f"Not merged yet: {counted(count, 'value')} of the other "
                     f"contact {'have' if count != 1 else 'has'} no free slot; choose for each "
                     f"(see the Collision lines), then press {self._key('confirm')}.",
                     "warning",
@@ -673,9 +717,16 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         to the row highlighted once it does."""
         if self.merging:
             return
+        if self.busy and (self.plan is None or self._typed):
+            # Behind a key still waiting (a Merge typed while the preview is worked out): in
+            # turn, so a Merge merges the choices made before it, never one typed after.
+            self._typed.append(("prefer", side))
+            return
+        self._choose(side)
+
+    def _choose(self, side: str) -> None:
+        """Apply a choice to the highlighted row and work the preview out again."""
         if self.plan is None:
-            if self.busy:
-                self._typed.append(("prefer", side))
             return
         group = self.highlighted_group
         if group is None:
@@ -691,8 +742,8 @@ class MergeScreen(ForwardsWorkerErrors, Screen[MergeOutcome | None]):
         line says so); the choices start again."""
         if self.merging:
             return
-        if self.plan is None and self.busy:
-            self._typed.append(("swap", ""))
+        if self.busy and (self.plan is None or self._typed):
+            self._typed.append(("swap", ""))  # in turn, as for a choice (action_prefer)
             return
         self.keep_id, self.other_id = self.other_id, self.keep_id
         self.prefer.clear()
@@ -774,19 +825,6 @@ def standing_merges(records: list[AuditRecord]) -> list[AuditRecord]:
     return [r for r in reversed(records) if r.merge is not None and r.id not in undone]
 
 
-def merge_label(record: AuditRecord) -> Text:
-    """One standing merge as a line: when, who merged, whom, how many interactions moved."""
-    assert record.merge is not None
-    other = record.merge.other_before
-    count = len(record.merge.relinked)
-    return Text.assemble(
-        f"{when(record.at)}  ",
-        (safe(other.display_name, 30), "bold"),
-        f" ({other.type.value}) by {safe(record.agent, 20)}, ",
-        f"{count} interaction{'s' if count != 1 else ''}",
-    )
-
-
 def unmerge_lines(outcome: UnmergeOutcome) -> str:
     """What an unmerge did, as the notice says it: who is back, what stayed as edited since."""
     text = (
@@ -799,13 +837,12 @@ def unmerge_lines(outcome: UnmergeOutcome) -> str:
     if outcome.left:
         count = len(outcome.left)
         text += (
-            f" {count} interaction{'s' if count != 1 else ''} someone relinked since "
+            f" {counted(count, 'interaction')} someone relinked since "
             f"{'stay where they are' if count != 1 else 'stays where it is'}."
         )
     if outcome.relinked:
-        count = len(outcome.relinked)
         text += (
-            f" {count} later interaction{'s' if count != 1 else ''} from what "
+            f" {counted(len(outcome.relinked), 'later interaction')} from what "
             f"{safe(outcome.restored.display_name, 40)} holds again went back to it."
         )
     return text
@@ -889,7 +926,7 @@ class MergesScreen(ForwardsWorkerErrors, ModalScreen[UnmergeOutcome | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         for record in self.merges:
-            options.add_option(Option(merge_label(record), id=record.id))
+            options.add_option(Option(merge_entry(record), id=record.id))
         note = (
             "Enter undoes the highlighted merge: that contact comes back with its interactions."
             if self.merges

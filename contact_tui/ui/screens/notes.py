@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from contact_tui.domain.model import Contact, Note
 from contact_tui.domain.permissions import UseCase
+from contact_tui.domain.present import counted
 from contact_tui.domain.rules import MAX_NOTE_LENGTH
 from contact_tui.service import ContactService, InvalidInput, PermissionDenied, StoreError
 from contact_tui.ui.gating import not_allowed
@@ -180,7 +181,7 @@ class NotesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
         self._say(
             news
             + (
-                f"{count} note{'s' if count != 1 else ''}, newest first. Tab scrolls the note."
+                f"{counted(count, 'note')}, newest first. Tab scrolls the note."
                 if count
                 else "This contact has no notes. Escape goes back."
             )
