@@ -483,6 +483,11 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
     both_columns = {"firstName", "lastName"} <= row.present
     if bool(first) == bool(last) or not (both_columns or row.company):
         return row, "", ""
+    if row.exact_names:
+        # Our own export of a contact stored with one name: nothing to choose, nothing moves
+        # (a choice that moved it would leave the stored copy in the other name: "Acme Acme").
+        where, other = ("firstName", "lastName") if first else ("lastName", "firstName")
+        return replace(row, present=row.present - {other}), where, ""
     name = first or last
     choice = options.single_name
     target = {SingleName.FIRST: "firstName", SingleName.LAST: "lastName"}.get(choice, "")
@@ -997,6 +1002,17 @@ def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
         )
     if "surveyOptOut" not in present:
         keep["survey_opt_out"] = current.survey_opt_out
+    if ("firstName" in present) != ("lastName" in present):
+        # A single name put in the other slot than the contact has it in (imported with
+        # --single-name=first, now =last) moves there: kept in both, it would read
+        # "Ambulance Ambulance". Another stored name in that slot stays, as ever.
+        given, other = (
+            ("first_name", "last_name") if "firstName" in present else ("last_name", "first_name")
+        )
+        name = fold(getattr(updated, given).strip())
+        stored = fold(getattr(current, other).strip())
+        if name and not getattr(current, given).strip() and stored == name:
+            keep[other] = ""
     keep["identities"] = _identities(current.identities, row)
     return replace(updated, **keep)  # type: ignore[arg-type]
 

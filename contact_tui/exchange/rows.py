@@ -94,6 +94,10 @@ class ImportRow:
     # True when the record names a company or place, not a person (vCard KIND:org,
     # X-ABShowAs:COMPANY): its one name may go in with ``--single-name=company``.
     company: bool = False
+    # True when the file says exactly which name a contact has and that the other is empty
+    # (contact-tui's own vCard export): a single name stays in its slot and goes in whatever
+    # ``--single-name`` says, which decides only for names a file leaves to a guess.
+    exact_names: bool = False
     # Things the file holds that contact-tui has no field for (vCard BDAY, an unknown CSV column,
     # a fifth phone number): reported, never silently dropped.
     warnings: list[str] = field(default_factory=list)
