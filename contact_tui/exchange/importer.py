@@ -390,7 +390,11 @@ def check_row(
                 errors[name_field] = f"{_label(name_field)} is required. {refusal}"
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
-    contact_notes = _checked_notes(row.contact_notes, errors)
+    contact_notes, bad_note = _checked_notes(row.contact_notes, errors)
+    if f"notes.{bad_note}" in row.field_lines:
+        # A card's NOTEs are lines of their own: the problem points at the bad one's.
+        lines = {**row.field_lines, "notes": row.field_lines[f"notes.{bad_note}"]}
+        row = replace(row, field_lines=lines)
     for platform, identity in row.identities.items():
         try:
             for text in (*identity.ids, identity.display_name, identity.handle):
@@ -434,9 +438,10 @@ def check_row(
     )
 
 
-def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, ...]:
+def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[tuple[str, ...], int]:
     """A row's contact notes as the note rule cleans them (as the profile's note would be),
-    a text the row repeats once; a note the rule refuses is an error under "notes"."""
+    a text the row repeats once, and 0; a note the rule refuses is an error under "notes",
+    and its number (from 1) comes back instead of the notes."""
     found: dict[str, None] = {}
     for n, text in enumerate(texts, 1):
         if not text.strip():
@@ -445,8 +450,8 @@ def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, .
             found.setdefault(validate_note(text))
         except RuleError as err:
             errors["notes"] = f"note {n} of {len(texts)}: {err}" if len(texts) > 1 else str(err)
-            return ()
-    return tuple(found)
+            return (), n
+    return tuple(found), 0
 
 
 def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:

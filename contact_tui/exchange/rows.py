@@ -110,7 +110,8 @@ class ImportRow:
     contact_notes: list[str] = field(default_factory=list)
     # The line each field's value is on, where that is not ``line``: a card's EMAIL on its
     # seventh line, a cell after a quoted note of several lines. Keys are field ids (as in
-    # ``errors``: "workEmail", "address.city", "modifyDate"); a field not listed is on ``line``.
+    # ``errors``: "workEmail", "address.city", "modifyDate"; a vCard's Nth NOTE is "notes.N");
+    # a field not listed is on ``line``.
     field_lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, field_id: str) -> int:

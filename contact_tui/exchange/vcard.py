@@ -622,10 +622,14 @@ class _CardReader:
         for extra in titles[1:]:
             if not extra.empty:
                 self.warn(extra.line, f"a second title {_shown(extra.text)} was not imported")
-        for prop in self.of("NOTE")[:1]:
+        # Each NOTE is a note of its own (our export writes one a note); "notes.N" is the line
+        # of the Nth, so a note the rule refuses is reported at its own line.
+        written = [p for p in self.of("NOTE") if p.text.strip()]
+        self.result.contact_notes = [p.text for p in written]
+        for prop in written[:1]:
             self.at(prop, "notes")
-        # Each NOTE is a note of its own (our export writes one a note).
-        self.result.contact_notes = [p.text for p in self.of("NOTE") if p.text.strip()]
+        for n, prop in enumerate(written, 1):
+            self.at(prop, f"notes.{n}")
         for prop in self.of("UID")[:1]:
             self.at(prop, "id")
             uid = prop.text.strip()
