@@ -26,8 +26,10 @@ decodes the whole file before unfolding):
   warning; without N, FN is split so. A single name stays the first name with the last empty
   (the importer's ``--single-name`` decides). A company's card (``KIND:org``, Apple's
   ``X-ABShowAs:COMPANY``) without a person's name has its organisation (ORG, else FN) as that
-  single name and is marked ``company``; so has a place's (``KIND:location``), and a group's
-  (``KIND:group``) FN is one name too, unmarked: none is split into a first and last name.
+  single name and is marked ``company``; so has a card whose only name is its ORG (no N, and
+  FN empty or the same: Outlook's and Evolution's company contacts) and a place's
+  (``KIND:location``); a group's (``KIND:group``) FN is one name too, unmarked. None is split
+  into a first and last name.
   contact-tui's own cards say exactly which name a contact has (``exact_names``): a contact
   stored with one name comes back with it in the same slot, whatever ``--single-name`` says.
 * TITLE, each NOTE as a contact note of its own, the first (or preferred) ADR (street, extended,
@@ -568,7 +570,13 @@ class _CardReader:
             draft.first_name, draft.middle_name, draft.salutation = single, additional, prefix
             return
         kind = self._kind()
-        org = self._organisation() if kind == "company" else None
+        org = self._organisation()
+        if not (kind or single) and org and fold(fn) in ("", fold(_organisation_of(org))):
+            # No person's name, only an organisation (Outlook's and Evolution's company
+            # contacts, whose FN, when there is one, is the ORG): a company's card too.
+            kind = "company"
+        if kind != "company":
+            org = None
         if not single and kind and (org is not None or fn):
             # A card for a company (KIND:org, Apple's X-ABShowAs:COMPANY), a place or a group
             # names no person: its organisation (else FN) is the one name it has, never split
