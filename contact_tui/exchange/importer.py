@@ -348,6 +348,8 @@ def _label(field_id: str) -> str:
     if field_id in _LABELS:
         return _LABELS[field_id]
     base, _, part = field_id.partition(".")
+    if base == "notes":  # "notes.2": the second of a row's notes, named in the message
+        return _label(base)
     if part == "acceptsSMS":
         return f"{field_label(base)} SMS"
     if base == "identity" and part in Platform._value2member_map_:
@@ -390,11 +392,7 @@ def check_row(
                 errors[name_field] = f"{_label(name_field)} is required. {refusal}"
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
-    contact_notes, bad_note = _checked_notes(row.contact_notes, errors)
-    if f"notes.{bad_note}" in row.field_lines:
-        # A card's NOTEs are lines of their own: the problem points at the bad one's.
-        lines = {**row.field_lines, "notes": row.field_lines[f"notes.{bad_note}"]}
-        row = replace(row, field_lines=lines)
+    contact_notes = _checked_notes(row.contact_notes, errors)
     for platform, identity in row.identities.items():
         try:
             for text in (*identity.ids, identity.display_name, identity.handle):
@@ -438,10 +436,10 @@ def check_row(
     )
 
 
-def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[tuple[str, ...], int]:
+def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, ...]:
     """A row's contact notes as the note rule cleans them (as the profile's note would be),
-    a text the row repeats once, and 0; a note the rule refuses is an error under "notes",
-    and its number (from 1) comes back instead of the notes."""
+    a text the row repeats once; a note the rule refuses is an error under "notes" (the Nth
+    of several under "notes.N", so the problem points at its own line: a card's NOTE)."""
     found: dict[str, None] = {}
     for n, text in enumerate(texts, 1):
         if not text.strip():
@@ -449,9 +447,12 @@ def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[tuple[
         try:
             found.setdefault(validate_note(text))
         except RuleError as err:
-            errors["notes"] = f"note {n} of {len(texts)}: {err}" if len(texts) > 1 else str(err)
-            return (), n
-    return tuple(found), 0
+            if len(texts) > 1:
+                errors[f"notes.{n}"] = f"note {n} of {len(texts)}: {err}"
+            else:
+                errors["notes"] = str(err)
+            return ()
+    return tuple(found)
 
 
 def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:
@@ -1007,17 +1008,6 @@ def _merge(current: Contact, fields: CheckedFields, row: ImportRow) -> Contact:
         )
     if "surveyOptOut" not in present:
         keep["survey_opt_out"] = current.survey_opt_out
-    if ("firstName" in present) != ("lastName" in present):
-        # A single name put in the other slot than the contact has it in (imported with
-        # --single-name=first, now =last) moves there: kept in both, it would read
-        # "Ambulance Ambulance". Another stored name in that slot stays, as ever.
-        given, other = (
-            ("first_name", "last_name") if "firstName" in present else ("last_name", "first_name")
-        )
-        name = fold(getattr(updated, given).strip())
-        stored = fold(getattr(current, other).strip())
-        if name and not getattr(current, given).strip() and stored == name:
-            keep[other] = ""
     keep["identities"] = _identities(current.identities, row)
     return replace(updated, **keep)  # type: ignore[arg-type]
 

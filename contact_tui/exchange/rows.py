@@ -115,8 +115,12 @@ class ImportRow:
     field_lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, field_id: str) -> int:
-        """The line a field's value is on, where a message about it points."""
-        return self.field_lines.get(field_id, self.line)
+        """The line a field's value is on, where a message about it points; a part the row
+        does not list ("notes.2" of a CSV cell) is on its field's line."""
+        found = self.field_lines.get(field_id)
+        if found is None:
+            found = self.field_lines.get(field_id.partition(".")[0], self.line)
+        return found
 
 
 @dataclass(frozen=True)

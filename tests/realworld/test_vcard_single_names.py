@@ -1,6 +1,5 @@
 """Single names from real vCards (issue 14, item 12): the refusal names the importer's
-choice, the summary counts the rows each choice affected, and a choice changed between two
-imports of the same card moves the name rather than doubling it."""
+choice, and the summary counts the rows each choice let in or refused."""
 
 from __future__ import annotations
 
@@ -70,28 +69,3 @@ def test_each_choice_says_how_many_rows_it_let_in_or_refused(
             )
     # android--v21_simple_1 has a first and a last name: no choice touches it.
     assert (let_in, refused_here) == (created, refused)
-
-
-@pytest.mark.parametrize(
-    ("before", "after", "name"),
-    [
-        (SingleName.FIRST, SingleName.LAST, ("", "Ambulance")),
-        (SingleName.LAST, SingleName.FIRST, ("Ambulance", "")),
-    ],
-)
-def test_a_card_imported_again_with_the_other_choice_moves_its_name(
-    store: Services, before: SingleName, after: SingleName, name: tuple[str, str]
-) -> None:
-    card = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:;Ambulance;;;\r\n"
-    card += b"TEL;CELL:+44 7700 900999\r\nEND:VCARD\r\n"
-    main = store("main")
-    main.import_contacts(
-        parse("a.vcf", card, "vcard")[1], options=ImportOptions(single_name=before)
-    )
-    again = main.import_contacts(
-        parse("a.vcf", card, "vcard")[1], options=ImportOptions(single_name=after)
-    )
-    assert (len(again.updated), again.problems) == (1, [])
-    # Before, the stored copy stayed in the other name: "Ambulance Ambulance".
-    [contact] = main.export_contacts()
-    assert (contact.first_name, contact.last_name) == name
