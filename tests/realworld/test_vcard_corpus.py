@@ -81,12 +81,21 @@ EXPECTED: dict[str, Expected] = {
     "android--v30_sip.vcf": Expected(1, [], [4], 0, [3]),
     "android--v40_sip.vcf": Expected(1, [], [6], 1, []),
     "android--v40_sort_as.vcf": Expected(1, [], [1], 1, []),
+    "eds--custom-1.vcf": Expected(1, [], [1, 3], 1, []),
+    "eds--file-as-1.vcf": Expected(1, [], [1], 1, []),
     "eds--libebook-vcard-11.vcf": Expected(1, [], [1], 1, []),
+    "eds--libebook-vcard-12.vcf": Expected(1, [], [1], 1, []),
+    "eds--libebook-vcard-13.vcf": Expected(1, [], [1, 15], 0, [13]),
+    "eds--libebook-vcard-3.vcf": Expected(1, [], [1, 6], 1, []),
+    "eds--libebook-vcard-4.vcf": Expected(1, [], [1, 6], 1, []),
     "eds--libebook-vcard-5.vcf": Expected(1, [], [1], 0, [7]),
+    "eds--libebook-vcard-8.vcf": Expected(0, [1], [], 0, [1]),
     "eds--migrate-1.vcf": Expected(1, [], [], 1, []),
     "eds--migrate-6.vcf": Expected(1, [], [], 0, [4]),
     "eds--name-only.vcf": Expected(1, [], [], 1, []),
+    "eds--photo-1.vcf": Expected(1, [], [1, 58], 0, [5]),
     "eds--simple-1.vcf": Expected(1, [], [1], 1, []),
+    "eds--sorted-2.vcf": Expected(1, [], [], 1, []),
     "ezvcard--John_Doe_ANDROID.vcf": Expected(
         6, [], [1, 6, 11, 14, 18, 36, 71, 82], 1, [1, 6, 20, 44, 73]
     ),
@@ -111,8 +120,14 @@ EXPECTED: dict[str, Expected] = {
     ),
     "kcontacts--testfullvcard.vcf": Expected(1, [], [1, 7, 17, 27], 1, []),
     "kcontacts--vcard10.vcf": Expected(5, [], [1, 9, 13, 19, 23], 4, [6]),
+    "kcontacts--vcard12.vcf": Expected(1, [], [1], 1, []),
+    "kcontacts--vcard15.vcf": Expected(1, [], [1], 1, []),
     "kcontacts--vcard4.vcf": Expected(1, [], [1, 1, 3], 0, [10]),
+    "kcontacts--vcard5.vcf": Expected(1, [], [1, 4], 1, []),
+    "kcontacts--vcard7.vcf": Expected(1, [], [1], 0, [2]),
+    "kcontacts--vcard8.vcf": Expected(1, [], [], 0, [3]),
     "kcontacts--vcard9.vcf": Expected(1, [], [11], 0, [5]),
+    "kcontacts--vcard_extension_case_normalization.vcf": Expected(1, [], [1], 1, []),
     "kcontacts--vcard_legacy_messaging_fields.vcf": Expected(1, [], [6, 7, 8], 1, []),
     "kcontacts--vcardwithitemasapplesupport.vcf": Expected(1, [], [1, 3], 1, []),
     "khard--contact1.vcf": Expected(1, [], [1], 1, []),
@@ -253,9 +268,9 @@ def test_the_corpus_imported_then_exported_imports_back_unchanged(
     for name in sorted(EXPECTED):
         report = service.import_contacts(read(name), skip_invalid=True, options=options)
         first += len(report.created)
-    # 83 of 110 cards: the others lack any name, hold a phone without digits or an address
+    # 94 of 124 cards: the others lack any name, hold a phone without digits or an address
     # at a reserved domain, or match an earlier card.
-    assert first == 83
+    assert first == 94
     export = service.export_text("vcard", version)
     assert export.count == first
     again = service.import_contacts(read_vcard(export.text.encode()), options=options)
@@ -353,3 +368,35 @@ def test_a_card_whose_only_name_is_its_organisation_is_a_companys() -> None:
         "Guy",
         False,
     )
+
+
+def test_a_german_card_s_numbers_are_german_and_a_short_one_is_not_american(
+    store: Services,
+) -> None:
+    # Issue 14, item 4, on the very files: KDE's card for Heiko Mustermann of Dresden, whose
+    # address says Germany, and Evolution's 7654321.
+    main = store("main")
+    german = main.import_contacts(read("kcontacts--vcard5.vcf"))
+    assert german.problems == []
+    [heiko] = main.export_contacts()
+    assert {k.value: (p.display, p.e164) for k, p in heiko.phones()} == {
+        "workPhone": ("+49 351 443322", "+49351443322"),
+        "homePhone": ("+49 351 223344", "+49351223344"),
+        "cellPhone": ("0173 223344", None),  # too short for a German mobile: kept as typed
+    }
+    assert any("not a valid number in Germany (+49)" in w for w in german.warnings)
+    short = main.import_contacts(read("eds--sorted-2.vcf"))
+    assert any(
+        "Home phone '7654321': Kept as typed" in w and "United States (+1)" in w
+        for w in short.warnings
+    )
+    stored = next(c for c in main.export_contacts() if c.id == "sorted-2")
+    assert stored.home_phone is not None and stored.home_phone.e164 is None
+
+
+def test_a_card_cut_off_before_its_end_is_refused_at_its_begin() -> None:
+    parsed = read("eds--libebook-vcard-8.vcf")
+    assert parsed.rows == []
+    assert [str(p) for p in parsed.problems] == [
+        "line 1: this card has no END:VCARD; add one after its last line, then try again"
+    ]
