@@ -1344,8 +1344,11 @@ class ContactService:
                     progress("Saving", n, len(saves))
             # A note someone added meanwhile with the same text is not added twice.
             report.notes_added = _notes_still_new(uow, report.notes_added)
-            for note in report.notes_added:
-                uow.add_note(_new_id(), note.contact_id, note.text)  # audited by the store
+            # The notes one import adds may share a time, and notes sort by time, then id:
+            # ascending ids keep a card's NOTEs in the file's order (an export imported again).
+            note_ids = sorted(_new_id() for _ in report.notes_added)
+            for note_id, note in zip(note_ids, report.notes_added, strict=True):
+                uow.add_note(note_id, note.contact_id, note.text)  # audited by the store
             report.written = bool(saves or report.notes_added)
         return report
 
@@ -1417,7 +1420,7 @@ class ContactService:
             else:
                 writes.append(result)
                 (report.created if result.before is None else report.updated).append(result)
-            if row.single_name and not isinstance(result, RowProblem):
+            if row.single_name and not row.row.exact_names and not isinstance(result, RowProblem):
                 report.single_name_lines.append(row.row.line)
             if n % 200 == 0 or n == len(checked):
                 progress("Matching", n, len(checked))

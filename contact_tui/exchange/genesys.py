@@ -152,7 +152,10 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
     unknown.extend(_unread_nested(obj))
     warnings = []
     if unknown:
-        listed = ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else "")
+        # Up to 20 keys are named, and how many more there are: each one is data not kept.
+        listed = ", ".join(unknown[:20])
+        if len(unknown) > 20:
+            listed += f" and {len(unknown) - 20} more"
         warnings.append(f"line {line}: {listed} not imported (contact-tui has no such field)")
     for key in _QUIET_KEYS:
         obj.pop(key, None)

@@ -348,6 +348,8 @@ def _label(field_id: str) -> str:
     if field_id in _LABELS:
         return _LABELS[field_id]
     base, _, part = field_id.partition(".")
+    if base == "notes":  # "notes.2": the second of a row's notes, named in the message
+        return _label(base)
     if part == "acceptsSMS":
         return f"{field_label(base)} SMS"
     if base == "identity" and part in Platform._value2member_map_:
@@ -436,7 +438,8 @@ def check_row(
 
 def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, ...]:
     """A row's contact notes as the note rule cleans them (as the profile's note would be),
-    a text the row repeats once; a note the rule refuses is an error under "notes"."""
+    a text the row repeats once; a note the rule refuses is an error under "notes" (the Nth
+    of several under "notes.N", so the problem points at its own line: a card's NOTE)."""
     found: dict[str, None] = {}
     for n, text in enumerate(texts, 1):
         if not text.strip():
@@ -444,7 +447,10 @@ def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, .
         try:
             found.setdefault(validate_note(text))
         except RuleError as err:
-            errors["notes"] = f"note {n} of {len(texts)}: {err}" if len(texts) > 1 else str(err)
+            if len(texts) > 1:
+                errors[f"notes.{n}"] = f"note {n} of {len(texts)}: {err}"
+            else:
+                errors["notes"] = str(err)
             return ()
     return tuple(found)
 
@@ -483,6 +489,11 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
     both_columns = {"firstName", "lastName"} <= row.present
     if bool(first) == bool(last) or not (both_columns or row.company):
         return row, "", ""
+    if row.exact_names:
+        # Our own export of a contact stored with one name: nothing to choose, nothing moves
+        # (a choice that moved it would leave the stored copy in the other name: "Acme Acme").
+        where, other = ("firstName", "lastName") if first else ("lastName", "firstName")
+        return replace(row, present=row.present - {other}), where, ""
     name = first or last
     choice = options.single_name
     target = {SingleName.FIRST: "firstName", SingleName.LAST: "lastName"}.get(choice, "")

@@ -94,6 +94,10 @@ class ImportRow:
     # True when the record names a company or place, not a person (vCard KIND:org,
     # X-ABShowAs:COMPANY): its one name may go in with ``--single-name=company``.
     company: bool = False
+    # True when the file says exactly which name a contact has and that the other is empty
+    # (contact-tui's own vCard export): a single name stays in its slot and goes in whatever
+    # ``--single-name`` says, which decides only for names a file leaves to a guess.
+    exact_names: bool = False
     # Things the file holds that contact-tui has no field for (vCard BDAY, an unknown CSV column,
     # a fifth phone number): reported, never silently dropped.
     warnings: list[str] = field(default_factory=list)
@@ -106,12 +110,17 @@ class ImportRow:
     contact_notes: list[str] = field(default_factory=list)
     # The line each field's value is on, where that is not ``line``: a card's EMAIL on its
     # seventh line, a cell after a quoted note of several lines. Keys are field ids (as in
-    # ``errors``: "workEmail", "address.city", "modifyDate"); a field not listed is on ``line``.
+    # ``errors``: "workEmail", "address.city", "modifyDate"; a vCard's Nth NOTE is "notes.N");
+    # a field not listed is on ``line``.
     field_lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, field_id: str) -> int:
-        """The line a field's value is on, where a message about it points."""
-        return self.field_lines.get(field_id, self.line)
+        """The line a field's value is on, where a message about it points; a part the row
+        does not list ("notes.2" of a CSV cell) is on its field's line."""
+        found = self.field_lines.get(field_id)
+        if found is None:
+            found = self.field_lines.get(field_id.partition(".")[0], self.line)
+        return found
 
 
 @dataclass(frozen=True)

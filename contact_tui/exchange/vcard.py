@@ -6,8 +6,9 @@ decodes the whole file before unfolding):
 
 * The file is split into cards, so every card knows the line it starts on and one broken card
   (no END:VCARD) is a :class:`~contact_tui.exchange.rows.FileProblem` at its line while the
-  other cards are still read. Text outside the cards is a problem too; a file with text but no
-  BEGIN:VCARD cannot be read; an empty file holds no contacts (a file warning).
+  other cards are still read. A card nested in another (2.1's AGENT, Android's tests) is a card
+  of its own. Text outside the cards is a problem too; a file with text but no BEGIN:VCARD
+  cannot be read; an empty file holds no contacts (a file warning).
 * Folded lines are unfolded first, as octets, so a character a careless exporter split across
   a fold (ownCloud) is whole again; then each property is decoded on its own: QUOTED-PRINTABLE
   however it is spelled (``note;quoted-printable:``, ``ENCODING=quoted-printable``), then its
@@ -24,8 +25,13 @@ decodes the whole file before unfolding):
   more (``N:Janet`` with ``FN:Janet Jackson``), FN is split at its last space instead, with a
   warning; without N, FN is split so. A single name stays the first name with the last empty
   (the importer's ``--single-name`` decides). A company's card (``KIND:org``, Apple's
-  ``X-ABShowAs:COMPANY``) without a person's name has its organisation (ORG) as that single
-  name and is marked ``company``.
+  ``X-ABShowAs:COMPANY``) without a person's name has its organisation (ORG, else FN) as that
+  single name and is marked ``company``; so has a card whose only name is its ORG (no N, and
+  FN empty or the same: Outlook's and Evolution's company contacts) and a place's
+  (``KIND:location``); a group's (``KIND:group``) FN is one name too, unmarked. None is split
+  into a first and last name.
+  contact-tui's own cards say exactly which name a contact has (``exact_names``): a contact
+  stored with one name comes back with it in the same slot, whatever ``--single-name`` says.
 * TITLE, each NOTE as a contact note of its own, the first (or preferred) ADR (street, extended,
   locality, region, code, country; a street of several lines keeps them: its first line is
   address line 1, the others line 2), UID (``urn:uuid:`` removed), REV.
@@ -221,6 +227,10 @@ def _split_cards(lines: list[bytes], problems: list[FileProblem]) -> list[_Card]
     """
     cards: list[_Card] = []
     current: _Card | None = None
+    # The cards a BEGIN:VCARD inside a card interrupted (vCard 2.1 nests an AGENT's card, and
+    # Android's tests nest cards): each nested card is a card of its own, and the one around
+    # it goes on after its END.
+    outer: list[_Card] = []
     seen_begin = False
     in_stray_text = False
     for number, line in enumerate(lines, 1):
@@ -229,9 +239,9 @@ def _split_cards(lines: list[bytes], problems: list[FileProblem]) -> list[_Card]
         if current is not None and not continuation and bare in (b"END:VCARD", b"BEGIN:VCARD"):
             if bare == b"END:VCARD":
                 cards.append(current)
-                current = None
+                current = outer.pop() if outer else None
                 continue
-            problems.append(_no_end(current))
+            outer.append(current)
             current = _Card(number)
         elif current is not None:
             current.lines.append((number, line))
@@ -248,8 +258,9 @@ def _split_cards(lines: list[bytes], problems: list[FileProblem]) -> list[_Card]
                     "END:VCARD blocks and blank lines",
                 )
             )
-    if current is not None:
-        problems.append(_no_end(current))
+    for unended in (*outer, *([current] if current is not None else [])):
+        problems.append(_no_end(unended))
+    cards.sort(key=lambda card: card.start)  # a nested card ends before the one around it
     return cards if seen_begin else None
 
 
@@ -514,6 +525,8 @@ class _CardReader:
                     self.present.add(f"{kind.value}.acceptsSMS")
             self.present.update(kind.value for kind in self.draft.emails)
         row.present = ALL_FIELDS if self.ours else frozenset(self.present)
+        # Our own export says which name a contact stored with one name has.
+        row.exact_names = self.ours
         row.warnings = [message for _, message in sorted(self.warnings, key=lambda w: w[0])]
         return row
 
@@ -556,19 +569,31 @@ class _CardReader:
             # the last name empty; the importer decides what a single name becomes.
             draft.first_name, draft.middle_name, draft.salutation = single, additional, prefix
             return
+        kind = self._kind()
         org = self._organisation()
-        if not single and org is not None and self._company():
-            # A company's card (KIND:org, Apple's X-ABShowAs:COMPANY) names no person: its
-            # organisation is the one name it has, never split into a first and last name.
-            self.handled.update(("ORG", "X-ABSHOWAS"))
-            organisation = _organisation_of(org)
-            draft.first_name = organisation
-            self.at(org, "firstName", "lastName")
-            self.result.company = True
-            self.warn(
-                formatted.line if formatted else self.start,
-                f"a company's card: its organisation {_shown(organisation)} is the name",
+        if not (kind or single) and org and fold(fn) in ("", fold(_organisation_of(org))):
+            # No person's name, only an organisation (Outlook's and Evolution's company
+            # contacts, whose FN, when there is one, is the ORG): a company's card too.
+            kind = "company"
+        if kind != "company":
+            org = None
+        if not single and kind and (org is not None or fn):
+            # A card for a company (KIND:org, Apple's X-ABShowAs:COMPANY), a place or a group
+            # names no person: its organisation (else FN) is the one name it has, never split
+            # into a first and last name ("Empire State" / "Building").
+            self.handled.update(("ORG", "X-ABSHOWAS") if org is not None else ())
+            name = _organisation_of(org) if org is not None else fn
+            draft.first_name = name
+            source = org if org is not None else formatted
+            if source is not None:
+                self.at(source, "firstName", "lastName")
+            self.result.company = kind != "group"
+            said = (
+                f"its organisation {_shown(name)} is the name"
+                if org is not None
+                else f"{_shown(name)} is one name, not a person's first and last name"
             )
+            self.warn(formatted.line if formatted else self.start, f"a {kind}'s card: {said}")
             return
         first, last = _split_formatted(fn)
         draft.first_name, draft.last_name = first, last
@@ -584,11 +609,14 @@ class _CardReader:
                 f"taken from FN {_shown(fn)}",
             )
 
-    def _company(self) -> bool:
-        """True for a card that describes an organisation rather than a person."""
+    def _kind(self) -> str:
+        """What a card that describes no person describes ("company", "place" or "group",
+        from KIND and Apple's X-ABShowAs), or '' for a person's card."""
         kinds = {p.text.strip().lower() for p in self.of("KIND")}
         shown_as = {p.text.strip().lower() for p in self.of("X-ABSHOWAS")}
-        return "org" in kinds or "organization" in kinds or "company" in shown_as
+        if kinds & {"org", "organization"} or "company" in shown_as:
+            return "company"
+        return "place" if "location" in kinds else "group" if "group" in kinds else ""
 
     def _organisation(self) -> _Prop | None:
         """The first ORG that names an organisation, or None."""
@@ -602,10 +630,14 @@ class _CardReader:
         for extra in titles[1:]:
             if not extra.empty:
                 self.warn(extra.line, f"a second title {_shown(extra.text)} was not imported")
-        for prop in self.of("NOTE")[:1]:
+        # Each NOTE is a note of its own (our export writes one a note); "notes.N" is the line
+        # of the Nth, so a note the rule refuses is reported at its own line.
+        written = [p for p in self.of("NOTE") if p.text.strip()]
+        self.result.contact_notes = [p.text for p in written]
+        for prop in written[:1]:
             self.at(prop, "notes")
-        # Each NOTE is a note of its own (our export writes one a note).
-        self.result.contact_notes = [p.text for p in self.of("NOTE") if p.text.strip()]
+        for n, prop in enumerate(written, 1):
+            self.at(prop, f"notes.{n}")
         for prop in self.of("UID")[:1]:
             self.at(prop, "id")
             uid = prop.text.strip()
