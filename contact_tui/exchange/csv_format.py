@@ -1388,6 +1388,10 @@ def read_csv(data: bytes) -> ParsedFile:
             f"{_DIALECT_NOTES[dialect]}"
         )
     filled: dict[int, int] = {}
+    # The company column of a foreign dialect: on a row whose one name is the company's
+    # (Thunderbird's "Acer America"), that cell is read, as the row's name.
+    company_column = header.company if isinstance(header, _DialectHeader) else None
+    named_by_company = False
     nothing = {
         i: _PLACEHOLDERS.get(_key(name), frozenset()) if dialect != GENESYS else frozenset()
         for i, name in header.unknown
@@ -1412,15 +1416,21 @@ def read_csv(data: bytes) -> ParsedFile:
                 parsed.warnings.append(
                     f"column {i + 1} has no name in the header; its values are not imported"
                 )
-        for i, placeholders in nothing.items():
-            cell = cells[i].strip()
-            if cell and cell.casefold() not in placeholders:
-                filled[i] = filled.get(i, 0) + 1
         if isinstance(header, _Header):
             parsed.rows.append(_RowReader(header, line, cells).read())
         else:
             parsed.rows.append(_DialectRowReader(header, line, cells).read())
-    summary = _unknown_summary(header.unknown, filled)
+        read_as_name = company_column if parsed.rows[-1].company else None
+        named_by_company = named_by_company or read_as_name is not None
+        for i, placeholders in nothing.items():
+            cell = cells[i].strip()
+            if cell and cell.casefold() not in placeholders and i != read_as_name:
+                filled[i] = filled.get(i, 0) + 1
+    unknown = header.unknown
+    if named_by_company:
+        # A company column that held only the names of company rows was read: not unread.
+        unknown = [(i, n) for i, n in unknown if filled.get(i) or i != company_column]
+    summary = _unknown_summary(unknown, filled)
     if summary is not None:
         parsed.warnings.append(summary)
     return parsed

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from contact_tui.domain.draft import (
     CheckedFields,
@@ -166,6 +166,15 @@ def parse_default_country(text: str) -> str:
             "calling code (+49)."
         )
     return region
+
+
+class Matched(StrEnum):
+    """What matched a row to a stored contact: its id, an email, or only a phone number
+    (which several people may share, so it renames nobody)."""
+
+    ID = "id"
+    EMAIL = "email"
+    PHONE = "phone"
 
 
 class ProblemKind(StrEnum):
@@ -601,7 +610,7 @@ class Planner:
         if found is None:
             result: PlannedWrite | RowProblem | None = self._create(checked)
         else:
-            result = self._update(checked, found[0], by_id=found[1])
+            result = self._update(checked, found[0], how=found[1])
         contact = result.contact if isinstance(result, PlannedWrite) else None
         if contact is None and found is not None and result is None:
             contact = found[0]
@@ -617,14 +626,16 @@ class Planner:
 
     # --- matching ----------------------------------------------------------------------
 
-    def _match(self, checked: CheckedRow) -> tuple[Contact, bool] | RowProblem | None:
-        """The stored contact a row describes, and whether its id said so; a problem when
-        the row is ambiguous or repeats an earlier row.
+    def _match(self, checked: CheckedRow) -> tuple[Contact, Matched] | RowProblem | None:
+        """The stored contact a row describes, and what found it (its id, an email, or only
+        a phone); a problem when the row is ambiguous or repeats an earlier row.
 
         A shared number (a family's home phone, an office switchboard) is not a shared
         person: a contact found only by phone whose name differs from the row's is someone
         else, never renamed or overwritten; when no contact is left, the row makes a new one
-        (warned about). A known id matches as before, and so does an email, unless the
+        (warned about), also when the one sharing it is an earlier row of the file. A
+        contact found only by phone whose name agrees keeps its stored name (a number alone
+        renames nobody). A known id matches as before, and so does an email, unless the
         contact it names has another name too (then the row is ambiguous, as before).
         """
         row = checked.row
@@ -653,12 +664,15 @@ class Planner:
         how: dict[str, str] = {}
         found_by: dict[str, list[tuple[str, str]]] = {}  # contact id -> (key, shown) found by
         by_email: set[str] = set()
+        # Earlier rows' contacts that share one of this row's numbers but are someone else.
+        earlier: dict[str, str] = {}  # contact id -> the key shown
         keys = _row_keys(checked)
         for key, shown, is_email in keys:
             if by_id is None:
                 for planned_id in self._planned_keys.get(key, ()):
                     if is_email or not _other_person(named, self._planned_names[planned_id]):
                         return self._twice(row, planned_id, shown)
+                    earlier.setdefault(planned_id, shown)
             for contact in self.view.contacts_by_key(key):
                 matches.setdefault(contact.id, contact)
                 how.setdefault(contact.id, shown)
@@ -677,7 +691,7 @@ class Planner:
                         f"line {row.line}: {new[0]} also belongs to {_name(other)}; "
                         f"both contacts now have it"
                     )
-            return by_id, True
+            return by_id, Matched.ID
         others = {
             cid: c
             for cid, c in matches.items()
@@ -703,11 +717,20 @@ class Planner:
                 f"matches {len(matches)} contacts: {listed}. Give the row an id to say which.",
             )
         if not matches:
-            if others:
-                listed = ", ".join(f"{_name(c)} by {how[c.id]}" for c in list(others.values())[:5])
+            sharing = [f"{_name(c)} by {how[c.id]}" for c in others.values()]
+            sharing.extend(
+                f"{self._planned_contact(cid).display_name or '(no name)'} (line "
+                f"{self._planned[cid]}) by {shown}"
+                for cid, shown in earlier.items()
+                if cid not in others
+            )
+            if sharing:
+                listed = ", ".join(sharing[:5])
+                who = "who has another name" if len(sharing) == 1 else "who have other names"
+                every = "both keep" if len(sharing) == 1 else "all keep"
                 self.warnings.append(
-                    f"line {row.line}: shares a number with {listed}, who has another name; "
-                    f"{_shown_name(checked)} is added as a new contact and both keep the number"
+                    f"line {row.line}: shares a number with {listed}, {who}; "
+                    f"{_shown_name(checked)} is added as a new contact and {every} the number"
                 )
             elif not row.contact_id and not keys:
                 self.warnings.append(
@@ -723,6 +746,15 @@ class Planner:
                 f"line {row.line}: no contact has the id {row.contact_id}; matched "
                 f"{_name(contact)} by {how[contact.id]}"
             )
+        if contact.id not in by_email:
+            # Found by a number alone, which renames nobody: the stored name stays.
+            if _renamed(checked, contact):
+                self.warnings.append(
+                    f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; the file "
+                    f"names them {_full_name(checked)}, but a shared number renames nobody, so "
+                    "the stored name is kept (give the row the contact's id to rename it)"
+                )
+            return contact, Matched.PHONE
         stored = f"{contact.first_name} {contact.last_name}".strip()
         # Naming a nameless (ephemeral) contact is what an import is for; renaming is news.
         if stored and any(named) and named != _folded_name(contact.first_name, contact.last_name):
@@ -730,7 +762,11 @@ class Planner:
                 f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
                 f"the file names them {_shown_name(checked)}"
             )
-        return contact, False
+        return contact, Matched.EMAIL
+
+    def _planned_contact(self, contact_id: str) -> Contact:
+        """The contact an earlier row of the file creates or updates."""
+        return self.contacts[self._planned[contact_id]]
 
     def _twice(self, row: ImportRow, contact_id: str, shown: str) -> RowProblem:
         return RowProblem(
@@ -786,8 +822,15 @@ class Planner:
         return PlannedWrite(row.line, contact, None, "create")
 
     def _update(
-        self, checked: CheckedRow, current: Contact, *, by_id: bool
+        self, checked: CheckedRow, current: Contact, *, how: Matched
     ) -> PlannedWrite | RowProblem | None:
+        by_id = how == Matched.ID
+        if how == Matched.PHONE:
+            renamed = _renamed(checked, current)
+            if renamed:
+                checked = replace(
+                    checked, row=replace(checked.row, present=checked.row.present - renamed)
+                )
         row = checked.row
         updated = _with_inputs(
             _merge(current, checked.fields, row), row, checked.phone_regions, self.region
@@ -931,24 +974,42 @@ def _shown_name(checked: CheckedRow) -> str:
     return " ".join(f"{fields.first_name} {fields.last_name}".split()) or "(no name)"
 
 
+def _full_name(checked: CheckedRow) -> str:
+    """The row's first, middle and last name as one line."""
+    fields = checked.fields
+    return " ".join(f"{fields.first_name} {fields.middle_name} {fields.last_name}".split())
+
+
 def _other_person(row: Name, stored: Name) -> bool:
     """True when a row's name and a stored contact's name say they are different people,
     though they share a number.
 
-    Another first name is another person (a family's home phone, an office switchboard);
-    the same first name (its first word: "Ana Maria" is Ana) is the same person, whose last
-    name may have changed (a match that renames is warned about). Without first names the
-    whole names are compared. A missing name says nothing (an import names a nameless
-    ephemeral contact), and a file that swaps the columns ("Silva", "Ana") names the same
-    person.
+    Another first name or another last name is another person (a family's home phone, an
+    office switchboard; "Sam Smith" is not "Sam Lee", even if one became the other, which
+    only an id or an email can say). A name one of them lacks says nothing (an import names
+    a nameless ephemeral contact; a single name, "Sam", agrees with "Sam Lee"), and a file
+    that swaps the columns ("Silva", "Ana") names the same person.
     """
     if not any(row) or not any(stored) or row == stored:
         return False
     if sorted(" ".join(row).split()) == sorted(" ".join(stored).split()):
         return False
-    if row[0] and stored[0]:
-        return row[0].split()[0] != stored[0].split()[0]
-    return row != stored
+    return any(mine and theirs and mine != theirs for mine, theirs in zip(row, stored, strict=True))
+
+
+_NAME_ATTRS: Final = tuple((f.id, f.attr) for f in NAME_FIELDS)
+
+
+def _renamed(checked: CheckedRow, contact: Contact) -> frozenset[str]:
+    """The name fields the row would change on ``contact`` from a name it already has (an
+    empty stored name is filled, as when an import names an ephemeral contact)."""
+    return frozenset(
+        field_id
+        for field_id, attr in _NAME_ATTRS
+        if field_id in checked.row.present
+        and getattr(contact, attr).strip()
+        and getattr(checked.fields, attr) != getattr(contact, attr)
+    )
 
 
 def match_keys(contact: Contact) -> set[str]:
