@@ -825,12 +825,12 @@ class Planner:
         self, checked: CheckedRow, current: Contact, *, how: Matched
     ) -> PlannedWrite | RowProblem | None:
         by_id = how == Matched.ID
-        if how == Matched.PHONE:
-            renamed = _renamed(checked, current)
-            if renamed:
-                checked = replace(
-                    checked, row=replace(checked.row, present=checked.row.present - renamed)
-                )
+        # A number alone renames nobody; a single name the contact holds already, in the
+        # other name field, is not written twice.
+        kept = _renamed(checked, current) if how == Matched.PHONE else frozenset()
+        kept |= _single_name_held(checked, current)
+        if kept:
+            checked = replace(checked, row=replace(checked.row, present=checked.row.present - kept))
         row = checked.row
         updated = _with_inputs(
             _merge(current, checked.fields, row), row, checked.phone_regions, self.region
@@ -972,6 +972,20 @@ def _row_name(checked: CheckedRow) -> Name:
 def _shown_name(checked: CheckedRow) -> str:
     fields = checked.fields
     return " ".join(f"{fields.first_name} {fields.last_name}".split()) or "(no name)"
+
+
+def _single_name_held(checked: CheckedRow, contact: Contact) -> frozenset[str]:
+    """The field a single name would go in (--single-name), when ``contact`` holds that name
+    in its other name field already: a company imported with --single-name=last, then again
+    with --single-name=first, keeps "Pizzeria Roma" once, not as its first and last name."""
+    if not checked.single_name:
+        return frozenset()
+    attrs = {"firstName": ("first_name", "last_name"), "lastName": ("last_name", "first_name")}
+    mine, other = attrs[checked.single_name]
+    name = getattr(checked.fields, mine)
+    if _folded_name(name, "") != _folded_name(getattr(contact, other), ""):
+        return frozenset()
+    return frozenset((checked.single_name,))
 
 
 def _full_name(checked: CheckedRow) -> str:
