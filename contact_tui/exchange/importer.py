@@ -212,6 +212,12 @@ class CheckedRow:
     notes: tuple[str, ...] = ()
     # The row's contact notes, each as the note rule cleans it, repeats left out.
     contact_notes: tuple[str, ...] = ()
+    # A single name the choice does not let into a new contact: the field it stays in, and
+    # the refusal ("Last name is required. 'Ambulance' is a single name: ..."). Refused when
+    # the row would create a contact; a row naming a stored contact updates it (the stored
+    # other name stays), so our own export of a one-name contact imports back unchanged.
+    single_name_waiting: str = ""
+    single_name_refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -378,6 +384,11 @@ def check_row(
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
     row, single, refusal = _single_name(row, options)
+    waiting = ""
+    if refusal:
+        # The name stays where the file has it until the planner knows if it makes a contact.
+        waiting = "firstName" if row.draft.first_name.strip() else "lastName"
+        row = _one_name_in(row, waiting)
     errors: dict[str, str] = {}
     if row.contact_id and not ID_PATTERN.fullmatch(row.contact_id):
         errors["id"] = (
@@ -393,10 +404,8 @@ def check_row(
     draft = _checkable(row)
     result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
-    if refusal:
-        for name_field in ("firstName", "lastName"):
-            if name_field in errors:
-                errors[name_field] = f"{_label(name_field)} is required. {refusal}"
+    missing = "lastName" if waiting == "firstName" else "firstName"
+    refused = f"{_label(missing)} is required. {refusal}." if refusal else ""
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
     contact_notes = _checked_notes(row.contact_notes, errors)
@@ -419,6 +428,8 @@ def check_row(
             # display gives today); what was typed is matched to it as for any number.
             phones[kind] = replace(given, user_input=checked.user_input)
     if errors or result.fields is None:
+        if refused:
+            errors[missing] = refused
         problem = _problem(row, errors or {"contact": "could not be read"})
         return replace(problem, single_name=bool(refusal))
     fields = replace(result.fields, phones=phones)
@@ -430,7 +441,7 @@ def check_row(
             if source:
                 note += f" ({country_label(where)} was taken from {source}.)"
             notes.append(note)
-    if _nameless(row) or single:
+    if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
         # A single name leaves the other one empty, as --single-name asked.
         fields = replace(
@@ -439,7 +450,14 @@ def check_row(
             last_name="" if not row.draft.last_name.strip() else fields.last_name,
         )
     return CheckedRow(
-        row, fields, {k: r for k, (r, _) in regions.items()}, single, tuple(notes), contact_notes
+        row,
+        fields,
+        {k: r for k, (r, _) in regions.items()},
+        single,
+        tuple(notes),
+        contact_notes,
+        single_name_waiting=waiting,
+        single_name_refusal=refused,
     )
 
 
@@ -508,13 +526,20 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
             f"{name[:60]!r} is {what}: {options.wording.single_name_advice(choices)} to keep "
             "it as that name and leave the other empty",
         )
+    return _one_name_in(row, target), target, ""
+
+
+def _one_name_in(row: ImportRow, target: str) -> ImportRow:
+    """The row with its one name in ``target`` ("firstName" or "lastName") and the other
+    name left out (an update keeps the stored one; a new contact has it empty)."""
+    name = (row.draft.first_name.strip() and row.draft.first_name) or row.draft.last_name
     other = "lastName" if target == "firstName" else "firstName"
     draft = replace(
         row.draft,
         first_name=name if target == "firstName" else "",
         last_name=name if target == "lastName" else "",
     )
-    return replace(row, draft=draft, present=row.present - {other}), target, ""
+    return replace(row, draft=draft, present=row.present - {other})
 
 
 def _phone_regions(
@@ -779,6 +804,12 @@ class Planner:
 
     def _create(self, checked: CheckedRow) -> PlannedWrite | RowProblem:
         row = checked.row
+        if checked.single_name_refusal:
+            return RowProblem(
+                row.line_of(checked.single_name_waiting),
+                checked.single_name_refusal,
+                single_name=True,
+            )
         # A single name (--single-name) leaves the other name out on purpose.
         given = row.present | ({"firstName", "lastName"} if checked.single_name else set())
         missing = [f.id for f in NAME_FIELDS if f.required and f.id not in given]
@@ -964,7 +995,8 @@ def _row_name(checked: CheckedRow) -> Name:
     """The row's folded name, or ("", "") when it does not carry both names (so it cannot
     say whether it is the same person) or is a nameless ephemeral row."""
     present = checked.row.present
-    if not checked.single_name and not {"firstName", "lastName"} <= present:
+    single = checked.single_name or checked.single_name_waiting
+    if not single and not {"firstName", "lastName"} <= present:
         return "", ""
     return _folded_name(checked.fields.first_name, checked.fields.last_name)
 
@@ -978,14 +1010,15 @@ def _single_name_held(checked: CheckedRow, contact: Contact) -> frozenset[str]:
     """The field a single name would go in (--single-name), when ``contact`` holds that name
     in its other name field already: a company imported with --single-name=last, then again
     with --single-name=first, keeps "Pizzeria Roma" once, not as its first and last name."""
-    if not checked.single_name:
+    single = checked.single_name or checked.single_name_waiting
+    if not single:
         return frozenset()
     attrs = {"firstName": ("first_name", "last_name"), "lastName": ("last_name", "first_name")}
-    mine, other = attrs[checked.single_name]
+    mine, other = attrs[single]
     name = getattr(checked.fields, mine)
     if _folded_name(name, "") != _folded_name(getattr(contact, other), ""):
         return frozenset()
-    return frozenset((checked.single_name,))
+    return frozenset((single,))
 
 
 def _full_name(checked: CheckedRow) -> str:

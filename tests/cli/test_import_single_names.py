@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contact_tui.cli.exits import EXIT_INVALID, EXIT_OK
 from tests.cli.runner import Runner
 
@@ -65,3 +67,25 @@ def test_the_summary_counts_the_rows_each_choice_let_in_or_refused(
     assert "3 rows with a single name have it as the first name (--single-name=first)." in (
         first.out
     )
+
+
+SUFFIX = {"csv": "csv", "vcard": "vcf", "genesys": "json"}
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIX))
+def test_our_export_of_one_name_contacts_imports_back_into_the_same_store_unchanged(
+    run: Runner, tmp_path: Path, fmt: str
+) -> None:
+    path = tmp_path / "google.csv"
+    path.write_text(GOOGLE, encoding="utf-8")
+    run("import", str(path), "--single-name=company", "--skip-invalid")  # Pizzeria Roma: last
+    run("import", str(path), "--single-name=first", "--skip-invalid")  # Mama, 최유림: first
+    exported = tmp_path / f"export.{SUFFIX[fmt]}"
+    assert run("export", "--format", fmt, "-o", str(exported)).code == EXIT_OK
+
+    # The store took these one-name contacts with a choice once; importing its own export
+    # (no choice given) names them by id and changes nothing, rather than refuse them.
+    again = run("import", str(exported))
+
+    assert again.code == EXIT_OK, again.err
+    assert "0 created, 0 updated, 4 unchanged" in again.out
