@@ -742,6 +742,8 @@ class Planner:
                 f"matches {len(matches)} contacts: {listed}. Give the row an id to say which.",
             )
         if not matches:
+            if checked.single_name_refusal:
+                return None  # refused as a new contact: nothing to say about adding it
             sharing = [f"{_name(c)} by {how[c.id]}" for c in others.values()]
             sharing.extend(
                 f"{self._planned_contact(cid).display_name or '(no name)'} (line "

@@ -89,3 +89,22 @@ def test_our_export_of_one_name_contacts_imports_back_into_the_same_store_unchan
 
     assert again.code == EXIT_OK, again.err
     assert "0 created, 0 updated, 4 unchanged" in again.out
+
+
+def test_a_refused_single_name_is_not_said_to_be_added(run: Runner, tmp_path: Path) -> None:
+    run("contact", "add", "--first", "Pat", "--last", "Lee", "--home-phone", "+44 20 7946 0005")
+    path = tmp_path / "google.csv"
+    path.write_text(
+        "First Name,Last Name,Phone 1 - Label,Phone 1 - Value\r\n"
+        "Mama,,Home,+44 20 7946 0005\r\n"  # Pat's landline: someone else, but not let in
+        "Oma,,,\r\n",  # nothing to match on
+        encoding="utf-8",
+    )
+
+    result = run("import", str(path), "--skip-invalid")
+
+    assert result.code == EXIT_INVALID
+    assert "line 2: Last name is required. 'Mama' is a single name" in result.err
+    assert "line 3: Last name is required. 'Oma' is a single name" in result.err
+    assert "is added as a new contact" not in result.err
+    assert "adds it again" not in result.err
