@@ -380,6 +380,10 @@ def check_row(
     ``region`` is the admin's default country; a number without + is read in the country the
     row gives for it (Genesys ``normalizationCountryCode``), else the contact's address
     country, else ``options.default_country``, else ``region``.
+
+    A single name that ``options.single_name`` does not take is no problem yet: whether the
+    row makes a contact (refused) or updates one (as any row) is for the planner to say, so
+    the row carries the refusal (``single_name_refusal``) unless something else is wrong.
     """
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
