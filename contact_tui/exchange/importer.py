@@ -795,6 +795,40 @@ class Planner:
             )
         return contact, Matched.EMAIL
 
+    def _stored_numbers_kept(self, checked: CheckedRow, current: Contact) -> CheckedRow:
+        """The row with each number it keeps as typed that is one of ``current``'s numbers
+        written without its country code ("030 3000001" read in the wrong country, for the
+        stored +49 30 3000001) replaced by that stored number, with a warning: a file
+        imported again with another default country must not turn searchable numbers into
+        unsearchable text."""
+        stored = [
+            (kind, phone, region)
+            for kind, phone in current.phones()
+            if phone.e164
+            and phone.country_code
+            and (region := _region_of(phone.country_code)) is not None
+        ]
+        if not stored:
+            return checked
+        phones = dict(checked.fields.phones)
+        row = checked.row
+        for kind, phone in checked.fields.phones.items():
+            if phone is None or phone.e164 or kind.value not in row.present:
+                continue
+            for stored_kind, old, region in stored:
+                if phone_key(phone.display, region) != old.e164:
+                    continue
+                phones[kind] = replace(old, accepts_sms=phone.accepts_sms)
+                self.warnings.append(
+                    f"line {row.line_of(kind.value)}: {_label(kind.value)} {phone.display!r} is "
+                    f"the {_label(stored_kind.value).lower()} {_name(current)} has, "
+                    f"{old.display}, written without its country code; that number is kept"
+                )
+                break
+        if phones == checked.fields.phones:
+            return checked
+        return replace(checked, fields=replace(checked.fields, phones=phones))
+
     def _planned_contact(self, contact_id: str) -> Contact:
         """The contact an earlier row of the file creates or updates."""
         return self.contacts[self._planned[contact_id]]
@@ -868,6 +902,7 @@ class Planner:
         kept |= _single_name_held(checked, current)
         if kept:
             checked = replace(checked, row=replace(checked.row, present=checked.row.present - kept))
+        checked = self._stored_numbers_kept(checked, current)
         row = checked.row
         updated = _with_inputs(
             _merge(current, checked.fields, row), row, checked.phone_regions, self.region
@@ -1025,6 +1060,16 @@ def _single_name_held(checked: CheckedRow, contact: Contact) -> frozenset[str]:
     if _folded_name(name, "") != _folded_name(getattr(contact, other), ""):
         return frozenset()
     return frozenset((single,))
+
+
+def _region_of(country_code: int) -> str | None:
+    """The region a stored number's calling code is read in, or None (a non-geographic or
+    unknown code has no national form)."""
+    try:
+        region = region_for_country_code(country_code)
+    except RuleError:
+        return None
+    return None if region == "001" else region
 
 
 def _full_name(checked: CheckedRow) -> str:
