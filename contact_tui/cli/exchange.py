@@ -181,9 +181,11 @@ def cmd_import(ctx: Context) -> int:
                 {"line": p.line, "kind": p.kind, "message": p.message} for p in report.problems
             ],
             "warnings": report.warnings,
+            # What the --single-name choice did: the rows it let in, and those it refused.
             "singleName": {
                 "choice": report.single_name.value,
                 "lines": report.single_name_lines,
+                "refused": [p.line for p in report.problems if p.single_name],
             },
         },
         _report_lines(report),

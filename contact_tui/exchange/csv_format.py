@@ -1114,6 +1114,8 @@ class _DialectRowReader:
         self.row = ImportRow(line=line, draft=ContactDraft(), present=frozenset())
         self.present: set[str] = set(header.name_columns())
         self.lines = _cell_lines(line, cells)
+        # The name fields filled from the display name (not from a company's name).
+        self.from_display: tuple[str, ...] = ()
 
     def line_of(self, i: int) -> int:
         """The line cell ``i`` begins on."""
@@ -1163,6 +1165,8 @@ class _DialectRowReader:
         company = self.header.company
         taken = self.names(display, self.cell(company) if company is not None else "")
         self.at(company if self.row.company else display_cell, *taken)
+        if not self.row.company:
+            self.from_display = taken
         self.phones(self.candidates(values["phone"], labels))
         self.emails(self.candidates(values["email"], labels))
         self.address(addresses, labels, address_cells)
@@ -1388,6 +1392,11 @@ def read_csv(data: bytes) -> ParsedFile:
             f"{_DIALECT_NOTES[dialect]}"
         )
     filled: dict[int, int] = {}
+    # The company column of a foreign dialect: on a row whose one name is the company's
+    # (Thunderbird's "Acer America"), that cell is read, as the row's name.
+    company_column = header.company if isinstance(header, _DialectHeader) else None
+    named_by_company = False
+    from_display: list[int] = []  # lines of rows whose names came from the display name
     nothing = {
         i: _PLACEHOLDERS.get(_key(name), frozenset()) if dialect != GENESYS else frozenset()
         for i, name in header.unknown
@@ -1412,15 +1421,39 @@ def read_csv(data: bytes) -> ParsedFile:
                 parsed.warnings.append(
                     f"column {i + 1} has no name in the header; its values are not imported"
                 )
-        for i, placeholders in nothing.items():
-            cell = cells[i].strip()
-            if cell and cell.casefold() not in placeholders:
-                filled[i] = filled.get(i, 0) + 1
         if isinstance(header, _Header):
             parsed.rows.append(_RowReader(header, line, cells).read())
         else:
-            parsed.rows.append(_DialectRowReader(header, line, cells).read())
-    summary = _unknown_summary(header.unknown, filled)
+            dialect_row = _DialectRowReader(header, line, cells)
+            parsed.rows.append(dialect_row.read())
+            if dialect_row.from_display:
+                from_display.append(line)
+        read_as_name = company_column if parsed.rows[-1].company else None
+        named_by_company = named_by_company or read_as_name is not None
+        for i, placeholders in nothing.items():
+            cell = cells[i].strip()
+            if cell and cell.casefold() not in placeholders and i != read_as_name:
+                filled[i] = filled.get(i, 0) + 1
+    unknown = header.unknown
+    if named_by_company:
+        # A company column that held only the names of company rows was read: not unread.
+        unknown = [(i, n) for i, n in unknown if filled.get(i) or i != company_column]
+    summary = _unknown_summary(unknown, filled)
     if summary is not None:
         parsed.warnings.append(summary)
+    if from_display:
+        parsed.warnings.append(_display_name_summary(from_display))
     return parsed
+
+
+def _display_name_summary(lines: list[int]) -> str:
+    """One line about the rows whose first or last name came from the display name, which
+    is split at its last space: a guess, so said (with the first few lines)."""
+    count = len(lines)
+    shown = ", ".join(map(str, lines[:10])) + (f" and {count - 10} more" if count > 10 else "")
+    rows = f"line {shown}" if count == 1 else f"{count} rows (lines {shown})"
+    return (
+        f"the first and last name of {rows} come from the display name, as the name columns "
+        "lack them: split at its last space ('Janet Jackson' is Janet / Jackson), or the half "
+        "a row lacks; check names of more than two words"
+    )

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from contact_tui.domain.draft import (
     CheckedFields,
@@ -168,6 +168,15 @@ def parse_default_country(text: str) -> str:
     return region
 
 
+class Matched(StrEnum):
+    """What matched a row to a stored contact: its id, an email, or only a phone number
+    (which several people may share, so it renames nobody)."""
+
+    ID = "id"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
 class ProblemKind(StrEnum):
     """Why a row cannot be imported, as the command line's exit code and ``--json`` tell it."""
 
@@ -203,6 +212,12 @@ class CheckedRow:
     notes: tuple[str, ...] = ()
     # The row's contact notes, each as the note rule cleans it, repeats left out.
     contact_notes: tuple[str, ...] = ()
+    # A single name the choice does not let into a new contact: the field it stays in, and
+    # the refusal ("Last name is required. 'Ambulance' is a single name: ..."). Refused when
+    # the row would create a contact; a row naming a stored contact updates it (the stored
+    # other name stays), so our own export of a one-name contact imports back unchanged.
+    single_name_waiting: str = ""
+    single_name_refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -367,10 +382,19 @@ def check_row(
     ``region`` is the admin's default country; a number without + is read in the country the
     row gives for it (Genesys ``normalizationCountryCode``), else the contact's address
     country, else ``options.default_country``, else ``region``.
+
+    A single name that ``options.single_name`` does not take is no problem yet: whether the
+    row makes a contact (refused) or updates one (as any row) is for the planner to say, so
+    the row carries the refusal (``single_name_refusal``) unless something else is wrong.
     """
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
     row, single, refusal = _single_name(row, options)
+    waiting = ""
+    if refusal:
+        # The name stays where the file has it until the planner knows if it makes a contact.
+        waiting = "firstName" if row.draft.first_name.strip() else "lastName"
+        row = _one_name_in(row, waiting)
     errors: dict[str, str] = {}
     if row.contact_id and not ID_PATTERN.fullmatch(row.contact_id):
         errors["id"] = (
@@ -386,10 +410,8 @@ def check_row(
     draft = _checkable(row)
     result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
-    if refusal:
-        for name_field in ("firstName", "lastName"):
-            if name_field in errors:
-                errors[name_field] = f"{_label(name_field)} is required. {refusal}"
+    missing = "lastName" if waiting == "firstName" else "firstName"
+    refused = f"{_label(missing)} is required. {refusal}." if refusal else ""
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
     contact_notes = _checked_notes(row.contact_notes, errors)
@@ -412,6 +434,8 @@ def check_row(
             # display gives today); what was typed is matched to it as for any number.
             phones[kind] = replace(given, user_input=checked.user_input)
     if errors or result.fields is None:
+        if refused:
+            errors[missing] = refused
         problem = _problem(row, errors or {"contact": "could not be read"})
         return replace(problem, single_name=bool(refusal))
     fields = replace(result.fields, phones=phones)
@@ -423,7 +447,7 @@ def check_row(
             if source:
                 note += f" ({country_label(where)} was taken from {source}.)"
             notes.append(note)
-    if _nameless(row) or single:
+    if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
         # A single name leaves the other one empty, as --single-name asked.
         fields = replace(
@@ -432,7 +456,14 @@ def check_row(
             last_name="" if not row.draft.last_name.strip() else fields.last_name,
         )
     return CheckedRow(
-        row, fields, {k: r for k, (r, _) in regions.items()}, single, tuple(notes), contact_notes
+        row,
+        fields,
+        {k: r for k, (r, _) in regions.items()},
+        single,
+        tuple(notes),
+        contact_notes,
+        single_name_waiting=waiting,
+        single_name_refusal=refused,
     )
 
 
@@ -510,13 +541,20 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
             f"{name[:60]!r} is {what}: {options.wording.single_name_advice(choices)} to keep "
             "it as that name and leave the other empty",
         )
+    return _one_name_in(row, target), target, ""
+
+
+def _one_name_in(row: ImportRow, target: str) -> ImportRow:
+    """The row with its one name in ``target`` ("firstName" or "lastName") and the other
+    name left out (an update keeps the stored one; a new contact has it empty)."""
+    name = (row.draft.first_name.strip() and row.draft.first_name) or row.draft.last_name
     other = "lastName" if target == "firstName" else "firstName"
     draft = replace(
         row.draft,
         first_name=name if target == "firstName" else "",
         last_name=name if target == "lastName" else "",
     )
-    return replace(row, draft=draft, present=row.present - {other}), target, ""
+    return replace(row, draft=draft, present=row.present - {other})
 
 
 def _phone_regions(
@@ -612,7 +650,7 @@ class Planner:
         if found is None:
             result: PlannedWrite | RowProblem | None = self._create(checked)
         else:
-            result = self._update(checked, found[0], by_id=found[1])
+            result = self._update(checked, found[0], how=found[1])
         contact = result.contact if isinstance(result, PlannedWrite) else None
         if contact is None and found is not None and result is None:
             contact = found[0]
@@ -628,14 +666,16 @@ class Planner:
 
     # --- matching ----------------------------------------------------------------------
 
-    def _match(self, checked: CheckedRow) -> tuple[Contact, bool] | RowProblem | None:
-        """The stored contact a row describes, and whether its id said so; a problem when
-        the row is ambiguous or repeats an earlier row.
+    def _match(self, checked: CheckedRow) -> tuple[Contact, Matched] | RowProblem | None:
+        """The stored contact a row describes, and what found it (its id, an email, or only
+        a phone); a problem when the row is ambiguous or repeats an earlier row.
 
         A shared number (a family's home phone, an office switchboard) is not a shared
         person: a contact found only by phone whose name differs from the row's is someone
         else, never renamed or overwritten; when no contact is left, the row makes a new one
-        (warned about). A known id matches as before, and so does an email, unless the
+        (warned about), also when the one sharing it is an earlier row of the file. A
+        contact found only by phone whose name agrees keeps its stored name (a number alone
+        renames nobody). A known id matches as before, and so does an email, unless the
         contact it names has another name too (then the row is ambiguous, as before).
         """
         row = checked.row
@@ -664,12 +704,15 @@ class Planner:
         how: dict[str, str] = {}
         found_by: dict[str, list[tuple[str, str]]] = {}  # contact id -> (key, shown) found by
         by_email: set[str] = set()
+        # Earlier rows' contacts that share one of this row's numbers but are someone else.
+        earlier: dict[str, str] = {}  # contact id -> the key shown
         keys = _row_keys(checked)
         for key, shown, is_email in keys:
             if by_id is None:
                 for planned_id in self._planned_keys.get(key, ()):
                     if is_email or not _other_person(named, self._planned_names[planned_id]):
                         return self._twice(row, planned_id, shown)
+                    earlier.setdefault(planned_id, shown)
             for contact in self.view.contacts_by_key(key):
                 matches.setdefault(contact.id, contact)
                 how.setdefault(contact.id, shown)
@@ -688,7 +731,7 @@ class Planner:
                         f"line {row.line}: {new[0]} also belongs to {_name(other)}; "
                         f"both contacts now have it"
                     )
-            return by_id, True
+            return by_id, Matched.ID
         others = {
             cid: c
             for cid, c in matches.items()
@@ -714,11 +757,22 @@ class Planner:
                 f"matches {len(matches)} contacts: {listed}. Give the row an id to say which.",
             )
         if not matches:
-            if others:
-                listed = ", ".join(f"{_name(c)} by {how[c.id]}" for c in list(others.values())[:5])
+            if checked.single_name_refusal:
+                return None  # refused as a new contact: nothing to say about adding it
+            sharing = [f"{_name(c)} by {how[c.id]}" for c in others.values()]
+            sharing.extend(
+                f"{self._planned_contact(cid).display_name or '(no name)'} (line "
+                f"{self._planned[cid]}) by {shown}"
+                for cid, shown in earlier.items()
+                if cid not in others
+            )
+            if sharing:
+                listed = ", ".join(sharing[:5])
+                who = "who has another name" if len(sharing) == 1 else "who have other names"
+                every = "both keep" if len(sharing) == 1 else "all keep"
                 self.warnings.append(
-                    f"line {row.line}: shares a number with {listed}, who has another name; "
-                    f"{_shown_name(checked)} is added as a new contact and both keep the number"
+                    f"line {row.line}: shares a number with {listed}, {who}; "
+                    f"{_shown_name(checked)} is added as a new contact and {every} the number"
                 )
             elif not row.contact_id and not keys:
                 self.warnings.append(
@@ -734,6 +788,15 @@ class Planner:
                 f"line {row.line}: no contact has the id {row.contact_id}; matched "
                 f"{_name(contact)} by {how[contact.id]}"
             )
+        if contact.id not in by_email:
+            # Found by a number alone, which renames nobody: the stored name stays.
+            if _renamed(checked, contact):
+                self.warnings.append(
+                    f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; the file "
+                    f"names them {_full_name(checked)}, but a shared number renames nobody, so "
+                    "the stored name is kept (give the row the contact's id to rename it)"
+                )
+            return contact, Matched.PHONE
         stored = f"{contact.first_name} {contact.last_name}".strip()
         # Naming a nameless (ephemeral) contact is what an import is for; renaming is news.
         if stored and any(named) and named != _folded_name(contact.first_name, contact.last_name):
@@ -741,7 +804,45 @@ class Planner:
                 f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
                 f"the file names them {_shown_name(checked)}"
             )
-        return contact, False
+        return contact, Matched.EMAIL
+
+    def _stored_numbers_kept(self, checked: CheckedRow, current: Contact) -> CheckedRow:
+        """The row with each number it keeps as typed that is one of ``current``'s numbers
+        written without its country code ("030 3000001" read in the wrong country, for the
+        stored +49 30 3000001) replaced by that stored number, with a warning: a file
+        imported again with another default country must not turn searchable numbers into
+        unsearchable text."""
+        stored = [
+            (kind, phone, region)
+            for kind, phone in current.phones()
+            if phone.e164
+            and phone.country_code
+            and (region := _region_of(phone.country_code)) is not None
+        ]
+        if not stored:
+            return checked
+        phones = dict(checked.fields.phones)
+        row = checked.row
+        for kind, phone in checked.fields.phones.items():
+            if phone is None or phone.e164 or kind.value not in row.present:
+                continue
+            for stored_kind, old, region in stored:
+                if phone_key(phone.display, region) != old.e164:
+                    continue
+                phones[kind] = replace(old, accepts_sms=phone.accepts_sms)
+                self.warnings.append(
+                    f"line {row.line_of(kind.value)}: {_label(kind.value)} {phone.display!r} is "
+                    f"the {_label(stored_kind.value).lower()} {_name(current)} has, "
+                    f"{old.display}, written without its country code; that number is kept"
+                )
+                break
+        if phones == checked.fields.phones:
+            return checked
+        return replace(checked, fields=replace(checked.fields, phones=phones))
+
+    def _planned_contact(self, contact_id: str) -> Contact:
+        """The contact an earlier row of the file creates or updates."""
+        return self.contacts[self._planned[contact_id]]
 
     def _twice(self, row: ImportRow, contact_id: str, shown: str) -> RowProblem:
         return RowProblem(
@@ -754,6 +855,12 @@ class Planner:
 
     def _create(self, checked: CheckedRow) -> PlannedWrite | RowProblem:
         row = checked.row
+        if checked.single_name_refusal:
+            return RowProblem(
+                row.line_of(checked.single_name_waiting),
+                checked.single_name_refusal,
+                single_name=True,
+            )
         # A single name (--single-name) leaves the other name out on purpose.
         given = row.present | ({"firstName", "lastName"} if checked.single_name else set())
         missing = [f.id for f in NAME_FIELDS if f.required and f.id not in given]
@@ -797,8 +904,16 @@ class Planner:
         return PlannedWrite(row.line, contact, None, "create")
 
     def _update(
-        self, checked: CheckedRow, current: Contact, *, by_id: bool
+        self, checked: CheckedRow, current: Contact, *, how: Matched
     ) -> PlannedWrite | RowProblem | None:
+        by_id = how == Matched.ID
+        # A number alone renames nobody; a single name the contact holds already, in the
+        # other name field, is not written twice.
+        kept = _renamed(checked, current) if how == Matched.PHONE else frozenset()
+        kept |= _single_name_held(checked, current)
+        if kept:
+            checked = replace(checked, row=replace(checked.row, present=checked.row.present - kept))
+        checked = self._stored_numbers_kept(checked, current)
         row = checked.row
         updated = _with_inputs(
             _merge(current, checked.fields, row), row, checked.phone_regions, self.region
@@ -932,7 +1047,8 @@ def _row_name(checked: CheckedRow) -> Name:
     """The row's folded name, or ("", "") when it does not carry both names (so it cannot
     say whether it is the same person) or is a nameless ephemeral row."""
     present = checked.row.present
-    if not checked.single_name and not {"firstName", "lastName"} <= present:
+    single = checked.single_name or checked.single_name_waiting
+    if not single and not {"firstName", "lastName"} <= present:
         return "", ""
     return _folded_name(checked.fields.first_name, checked.fields.last_name)
 
@@ -942,24 +1058,67 @@ def _shown_name(checked: CheckedRow) -> str:
     return " ".join(f"{fields.first_name} {fields.last_name}".split()) or "(no name)"
 
 
+def _single_name_held(checked: CheckedRow, contact: Contact) -> frozenset[str]:
+    """The field a single name would go in (--single-name), when ``contact`` holds that name
+    in its other name field already: a company imported with --single-name=last, then again
+    with --single-name=first, keeps "Pizzeria Roma" once, not as its first and last name."""
+    single = checked.single_name or checked.single_name_waiting
+    if not single:
+        return frozenset()
+    attrs = {"firstName": ("first_name", "last_name"), "lastName": ("last_name", "first_name")}
+    mine, other = attrs[single]
+    name = getattr(checked.fields, mine)
+    if _folded_name(name, "") != _folded_name(getattr(contact, other), ""):
+        return frozenset()
+    return frozenset((single,))
+
+
+def _region_of(country_code: int) -> str | None:
+    """The region a stored number's calling code is read in, or None (a non-geographic or
+    unknown code has no national form)."""
+    try:
+        region = region_for_country_code(country_code)
+    except RuleError:
+        return None
+    return None if region == "001" else region
+
+
+def _full_name(checked: CheckedRow) -> str:
+    """The row's first, middle and last name as one line."""
+    fields = checked.fields
+    return " ".join(f"{fields.first_name} {fields.middle_name} {fields.last_name}".split())
+
+
 def _other_person(row: Name, stored: Name) -> bool:
     """True when a row's name and a stored contact's name say they are different people,
     though they share a number.
 
-    Another first name is another person (a family's home phone, an office switchboard);
-    the same first name (its first word: "Ana Maria" is Ana) is the same person, whose last
-    name may have changed (a match that renames is warned about). Without first names the
-    whole names are compared. A missing name says nothing (an import names a nameless
-    ephemeral contact), and a file that swaps the columns ("Silva", "Ana") names the same
-    person.
+    Another first name or another last name is another person (a family's home phone, an
+    office switchboard; "Sam Smith" is not "Sam Lee", even if one became the other, which
+    only an id or an email can say). A name one of them lacks says nothing (an import names
+    a nameless ephemeral contact; a single name, "Sam", agrees with "Sam Lee"), and a file
+    that swaps the columns ("Silva", "Ana") names the same person.
     """
     if not any(row) or not any(stored) or row == stored:
         return False
     if sorted(" ".join(row).split()) == sorted(" ".join(stored).split()):
         return False
-    if row[0] and stored[0]:
-        return row[0].split()[0] != stored[0].split()[0]
-    return row != stored
+    return any(mine and theirs and mine != theirs for mine, theirs in zip(row, stored, strict=True))
+
+
+_NAME_ATTRS: Final = tuple((f.id, f.attr) for f in NAME_FIELDS)
+
+
+def _renamed(checked: CheckedRow, contact: Contact) -> frozenset[str]:
+    """The name fields the row would change on ``contact`` from a name it already has (an
+    empty stored name is filled, as when an import names an ephemeral contact)."""
+    return frozenset(
+        field_id
+        for field_id, attr in _NAME_ATTRS
+        if field_id in checked.row.present
+        and getattr(contact, attr).strip()
+        and getattr(checked.fields, attr) != getattr(contact, attr)
+    )
 
 
 def match_keys(contact: Contact) -> set[str]:

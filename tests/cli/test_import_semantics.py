@@ -214,7 +214,7 @@ def test_single_name_puts_the_one_name_where_it_says_and_counts_the_rows(
     result = run("--json", "import", str(path), f"--single-name={choice}")
 
     assert result.code == EXIT_OK, result.err
-    assert result.json()["singleName"] == {"choice": choice, "lines": [2]}
+    assert result.json()["singleName"] == {"choice": choice, "lines": [2], "refused": []}
     stored = next(
         c for c in contacts(run) if "Ambulance" in (c.get("firstName"), c.get("lastName"))
     )

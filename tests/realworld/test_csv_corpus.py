@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,7 +153,8 @@ EXPECTED: dict[str, Expected] = {
         rows=1,
         created=0,
         refused={2: "'Acer America' is a company's name"},
-        warned=("'Organization' (column 27, on 1 row)",),
+        # Its Organization cell is its name, which the refusal names: not an unread column.
+        warned=("12 columns are not contact-tui fields and are empty on every row",),
     ),
 }
 
@@ -249,84 +251,227 @@ GOOGLE_HEADER = next(
     )
 )
 PHONE_BOOK_ROWS = 2279
-SINGLE_NAMES = ("Ambulance", "Mama", "최유림", "Hausarzt", "Pizzeria Roma", "Kita", "Oma")
-FIRST = ("Anna", "Jürgen", "Leyla", "Tomasz", "Mei", "Olusegun", "Søren", "Zoë")
-LAST = ("Müller", "Schmidt", "Y\u0131lmaz", "Nowak", "Wang", "Adeyemi", "Ørsted", "Weiß")
-LABELS = ("Mobile", "mobile", "MOBILE", "* Mobile", "Work", "Home", "home", "Other", "Main")
+SINGLE_NAMES = (
+    "Mama",
+    "Papa",
+    "Oma",
+    "Hausarzt",
+    "Zahnarzt",
+    "Kita",
+    "Taxi",
+    "최유림",
+    "Ambulance",
+)
+EMERGENCY = (("Notruf", "112"), ("Polizei", "110"), ("Giftnotruf", "19240"))
+COMPANIES = ("Pizzeria Roma", "Stadtwerke Berlin", "Apotheke am Markt", "Autohaus Krause", "DB")
+FIRST = ("Anna", "Jürgen", "Leyla", "Tomasz", "Mei", "Olusegun", "Søren", "Zoë", "Lukas", "Emma")
+LAST = ("Müller", "Schmidt", "Y\u0131lmaz", "Nowak", "Wang", "Adeyemi", "Ørsted", "Weiß", "Kaya")
+MOBILE_LABELS = ("Mobile", "mobile", "MOBILE", "* Mobile", "iPhone")
+OTHER_LABELS = ("Work", "Home", "home", "Other", "Main", "Büro", "Work Fax")
+EMAIL_LABELS = ("* Home", "Work", "Other", "Home", "")
+COUNTRIES = ("DE", "Germany", "Deutschland")
+US_AREAS = ("212", "317", "415", "646")
 
 
-def phone_book() -> tuple[bytes, int, int]:
-    """A Google export of 2,279 contacts from a German phone: about a third with one name
-    (and some of those companies), numbers in national form, labels in several cases, and
-    ' ::: ' lists; every contact has at least one valid German mobile number.
+@dataclass
+class PhoneBook:
+    """A generated Google Contacts export and what went into it, by kind of row."""
 
-    Returns the file, how many rows have a single name, and how many numbers do not fit.
+    data: bytes = b""
+    rows: int = 0  # contacts (records); the blank lines are not rows
+    blank: int = 0  # lines of empty cells between them, as a hand-edited export has
+    people: int = 0  # rows with a first and a last name
+    single: int = 0  # rows with one name ("Mama", "최유림"), in First Name or in Last Name
+    companies: int = 0  # rows whose only name is the Organization Name
+    repeated: int = 0  # a person's row given again (the same name and mobile number)
+    shared: int = 0  # people who share a landline with another person of the file
+    us: int = 0  # people whose mobile is a +1 number
+    multi: int = 0  # cells holding a Google ' ::: ' list
+    overflow: int = 0  # numbers beyond a contact's four phone slots
+    invalid: int = 0  # people's numbers that are no German number (kept as typed)
+    unmatched: int = 0  # single-name rows whose only number is a short emergency one
+
+
+def phone_book() -> PhoneBook:
+    """A Google Contacts export of 2,279 contacts from a German phone, as a real one looks: a
+    third of the names are single ("Mama", "최유림", "Notruf"), some are only a company; the
+    numbers are national (0151 ..., 030 ...), some +49, some 0049, some +1 (American friends);
+    the labels are in every case and include custom ones ("Büro"); Google's ' ::: ' lists
+    put two numbers or two emails in a cell; families share a landline; a few people are in
+    twice; some rows have more numbers than a contact has slots, a number too short to be
+    German, an address, a note over two lines; blank lines sit between some rows.
     """
     rng = random.Random(2279)
+    book = PhoneBook()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(GOOGLE_HEADER)
-    single = overflow = 0
+    people: list[dict[str, str]] = []  # each person's cells
+    landlines: list[tuple[str, str, str]] = []  # (landline, first name, last name)
+    us_numbers = iter(f"+1 {a} 555 01{k:02d}" for k in range(100) for a in US_AREAS)
     for n in range(PHONE_BOOK_ROWS):
+        if rng.random() < 0.01:
+            writer.writerow([""] * len(GOOGLE_HEADER))
+            book.blank += 1
+        book.rows += 1
+        if people and rng.random() < 0.006:
+            cells = rng.choice(people)
+            writer.writerow(cells.values())
+            book.repeated += 1
+            continue
         cells = dict.fromkeys(GOOGLE_HEADER, "")
-        cells["Labels"] = "* myContacts"
-        if rng.random() < 0.33:
-            single += 1
-            name = f"{rng.choice(SINGLE_NAMES)} {n}" if rng.random() < 0.2 else ""
-            if name:  # a company: only its organisation name
-                cells["Organization Name"] = name
-            else:
-                cells["First Name"] = f"{rng.choice(SINGLE_NAMES)}{n}"
+        cells["Labels"] = rng.choice(("* myContacts", "* myContacts", "* myContacts ::: Familie"))
+        kind = rng.random()
+        sharing = False
+        if kind < 0.27:
+            book.single += 1
+            if rng.random() < 0.1:  # an emergency number alone: no number to match on
+                name, short = rng.choice(EMERGENCY)
+                cells["First Name"] = name
+                cells["Phone 1 - Label"], cells["Phone 1 - Value"] = "Main", short
+                book.unmatched += 1
+                writer.writerow(cells.values())
+                continue
+            name = f"{rng.choice(SINGLE_NAMES)} {n}"
+            cells["First Name" if rng.random() < 0.8 else "Last Name"] = name
+        elif kind < 0.35:
+            book.companies += 1
+            cells["Organization Name"] = f"{rng.choice(COMPANIES)} {n}"
         else:
-            cells["First Name"], cells["Last Name"] = rng.choice(FIRST), f"{rng.choice(LAST)}{n}"
-        # A unique mobile number per contact, in national form (0151 ...), sometimes with +49.
+            book.people += 1
+            first, last = rng.choice(FIRST), f"{rng.choice(LAST)}{n}"
+            if landlines and rng.random() < 0.02:  # the family's landline
+                shared, other_first, last = rng.choice(landlines)
+                first = rng.choice([f for f in FIRST if f != other_first])
+                cells["Phone 4 - Label"], cells["Phone 4 - Value"] = "Home", shared
+                book.shared += 1
+                sharing = True
+            cells["First Name"], cells["Last Name"] = first, last
+        # A mobile number of its own, in national form mostly.
         mobile = f"0151 {20000000 + n:08d}"
-        numbers = [mobile if rng.random() < 0.8 else "+49 151 " + mobile[5:]]
+        shape = rng.random()
+        if kind >= 0.35 and shape < 0.04:
+            mobile = next(us_numbers)
+            book.us += 1
+        elif shape < 0.2:
+            mobile = "+49 151 " + mobile[5:]
+        elif shape < 0.25:
+            mobile = "0049 151 " + mobile[5:]
+        numbers = [mobile]
         if rng.random() < 0.3:  # Google's ' ::: ' list: a landline in the same cell
             numbers.append(f"030 {3000000 + n:07d}")
-        cells["Phone 1 - Label"] = rng.choice(LABELS[:4])
+            book.multi += 1
+        cells["Phone 1 - Label"] = rng.choice(MOBILE_LABELS)
         cells["Phone 1 - Value"] = " ::: ".join(numbers)
-        extra = rng.choice((0, 0, 0, 0, 1, 2, 3))
+        # (A row sharing the landline keeps a slot free for it.)
+        extra = 0 if sharing else rng.choice((0, 0, 0, 0, 1, 2, 3))
         for k in range(extra):
-            cells[f"Phone {k + 2} - Label"] = rng.choice(LABELS[4:])
+            cells[f"Phone {k + 2} - Label"] = rng.choice(OTHER_LABELS)
             cells[f"Phone {k + 2} - Value"] = f"0{40 + k} {4000000 + n:07d}"
-        overflow += max(0, len(numbers) + extra - 4)
-        if rng.random() < 0.25:
-            cells["E-mail 1 - Label"] = rng.choice(("* Home", "Work", "Other", ""))
+        if kind >= 0.35 and not cells["Phone 3 - Value"] and rng.random() < 0.02:
+            cells["Phone 3 - Label"], cells["Phone 3 - Value"] = "Other", "0151 123"
+            book.invalid += 1
+        filled = sum(1 for k in range(1, 5) if cells[f"Phone {k} - Value"])
+        book.overflow += max(0, filled + len(numbers) - 1 - 4)
+        if kind >= 0.35 and len(numbers) == 2 and filled + 1 <= 4:  # a landline it keeps
+            landlines.append((numbers[1], cells["First Name"], cells["Last Name"]))
+        if kind >= 0.35 and rng.random() < 0.25:
+            cells["E-mail 1 - Label"] = rng.choice(EMAIL_LABELS)
             cells["E-mail 1 - Value"] = f"kontakt{n}@example.de"
-        if rng.random() < 0.1:
+            if rng.random() < 0.2:
+                cells["E-mail 1 - Value"] += f" ::: {first.lower()}{n}@example.org"
+                book.multi += 1
+        if kind >= 0.35 and rng.random() < 0.1:
             cells["Address 1 - Label"] = "Home"
+            cells["Address 1 - Formatted"] = f"Hauptstraße {n % 200 + 1}\n10115 Berlin"
             cells["Address 1 - Street"] = f"Hauptstraße {n % 200 + 1}"
             cells["Address 1 - City"] = "Berlin"
             cells["Address 1 - Postal Code"] = "10115"
-            cells["Address 1 - Country"] = "DE"
+            cells["Address 1 - Country"] = rng.choice(COUNTRIES)
+        if rng.random() < 0.04:
+            cells["Notes"] = f"Geburtstag am {n % 28 + 1}. Mai\nmag Kaffee"
         writer.writerow(cells.values())
-    return out.getvalue().encode(), single, overflow
+        if kind >= 0.35:
+            people.append(cells)
+    book.data = out.getvalue().encode()
+    return book
 
 
 def test_a_phone_book_of_2279_contacts_goes_in_with_a_german_default(store: Services) -> None:
-    data, single, overflow = phone_book()
-    parsed = read_csv(data)
+    book = phone_book()
+    # The generator's own counts, pinned: a change to it shows here first.
+    assert (book.rows, book.blank, book.people, book.single, book.companies) == (
+        PHONE_BOOK_ROWS,
+        25,
+        1454,
+        629,
+        183,
+    )
+    assert (book.repeated, book.shared, book.us, book.multi) == (13, 28, 63, 714)
+    assert (book.overflow, book.invalid, book.unmatched) == (91, 21, 72)
+    parsed = read_csv(book.data)
     assert parsed.problems == [] and len(parsed.rows) == PHONE_BOOK_ROWS
-    assert overflow > 0  # some rows have more numbers than a contact has slots
 
     refused = store("main").import_contacts(
         parsed, skip_invalid=True, options=ImportOptions(default_country="DE")
     )
-    # The single-name rows are refused by default, each naming the choice that takes them.
-    assert len(refused.created) == PHONE_BOOK_ROWS - single
-    assert refused.skipped == single
-    assert all("--single-name" in p.message for p in refused.problems)
-    # Every number was read as German: none is left unsearchable. A number that does not fit
-    # is warned about, never dropped silently.
-    assert not [w for w in refused.warnings if "not searchable" in w]
-    assert sum("phone slots are all taken" in w for w in refused.warnings) == overflow
+    warnings = " | ".join(refused.warnings)
+    single_names = book.single + book.companies
+    # Everyone with a first and a last name goes in; each single-name row is refused naming
+    # the choice that takes it, and a row repeating an earlier one is refused as that.
+    assert len(refused.created) == book.people
+    assert refused.skipped == single_names + book.repeated
+    assert sum("--single-name" in p.message for p in refused.problems) == single_names
+    assert sum("describes the same contact" in p.message for p in refused.problems) == (
+        book.repeated
+    )
+    # Every national number was read as German: only the too-short ones and the emergency
+    # numbers are left unsearchable, each warned naming the country assumed and where it came
+    # from (also on the rows refused for their single name: each says all that is wrong).
+    kept_as_typed = book.invalid + book.unmatched
+    assert warnings.count("Kept as typed, but not searchable") == kept_as_typed
+    assert (
+        warnings.count(
+            "it is not a valid number in Germany (+49), the country taken for numbers without +"
+        )
+        == kept_as_typed
+    )
+    assert warnings.count("phone slots are all taken") == book.overflow
+    # Families sharing a landline: both go in, warned about.
+    assert warnings.count("shares a number with") == book.shared
+    stored = json.loads(store("main").export_text("genesys").text)
+    assert sum(c["cellPhone"]["e164"].startswith("+1") for c in stored) == book.us
+    assert not [c for c in stored if "e164" not in c["cellPhone"]]
 
     options = ImportOptions(default_country="DE", single_name=SingleName.FIRST)
-    taken = store("main").import_contacts(read_csv(data), skip_invalid=True, options=options)
-    # --single-name=first takes them all, companies too, each with its one name.
-    assert (len(taken.created), len(taken.updated), taken.skipped) == (single, 0, 0)
-    # And the whole file again changes nothing: nobody is created twice.
-    again = store("main").import_contacts(read_csv(data), skip_invalid=True, options=options)
-    assert (len(again.created), len(again.updated)) == (0, 0)
-    assert again.unchanged == PHONE_BOOK_ROWS - again.skipped
+    taken = store("main").import_contacts(read_csv(book.data), skip_invalid=True, options=options)
+    # --single-name=first takes the single names, companies too, each with its one name;
+    # the repeated rows are refused again; the people already in are unchanged.
+    assert (len(taken.created), len(taken.updated)) == (single_names, 0)
+    assert taken.skipped == book.repeated
+    assert len(taken.single_name_lines) == single_names
+    # The emergency numbers alone are kept as typed, and the rows say they cannot be matched.
+    assert sum("Kept as typed, but not searchable" in w for w in taken.warnings) == (
+        book.invalid + book.unmatched
+    )
+    assert sum("has no id, searchable phone or email" in w for w in taken.warnings) == (
+        book.unmatched
+    )
+    # And the whole file again changes nothing: nobody is created twice, but the rows with
+    # nothing to match on, as their warning said.
+    again = store("main").import_contacts(read_csv(book.data), skip_invalid=True, options=options)
+    assert (len(again.created), len(again.updated)) == (book.unmatched, 0)
+    assert again.unchanged == PHONE_BOOK_ROWS - book.repeated - book.unmatched
+
+    print(
+        f"\n2,279-contact Google export, default country DE: {book.rows} rows read "
+        f"({book.blank} blank lines skipped); default --single-name=refuse: "
+        f"{len(refused.created)} in, {refused.skipped} refused ({book.single} single names, "
+        f"{book.companies} companies, {book.repeated} repeated rows); then --single-name=first: "
+        f"{len(taken.created)} more in ({book.unmatched} of them with only an emergency "
+        f"number, kept as typed), {taken.skipped} refused (the repeated rows); "
+        f"{book.invalid} numbers too short for Germany kept as typed, {book.overflow} numbers "
+        f"over the four slots warned, {book.shared} people sharing a landline added and warned, "
+        f"{book.us} +1 mobiles searchable; importing it a third time: {len(again.created)} "
+        f"created (those {book.unmatched}, as warned), {again.unchanged} unchanged"
+    )

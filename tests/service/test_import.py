@@ -245,9 +245,15 @@ def test_a_row_without_an_id_updates_the_contact_with_its_phone_typed_another_wa
         rows=[
             row(
                 2,
-                names("Zoë", "Nguyen", phones={PhoneKind.CELL: PhoneDraft("317.555.0123", True)}),
+                names(
+                    "Zoë",
+                    "Nguyễn-O'Brien",
+                    title="Buyer",
+                    phones={PhoneKind.CELL: PhoneDraft("317.555.0123", True)},
+                ),
                 "firstName",
                 "lastName",
+                "title",
                 "cellPhone",
                 "cellPhone.acceptsSMS",
             )
@@ -258,7 +264,7 @@ def test_a_row_without_an_id_updates_the_contact_with_its_phone_typed_another_wa
 
     assert len(report.updated) == 1 and not report.created
     contact = service.contact(full_contact().id)
-    assert contact.last_name == "Nguyen"
+    assert contact.title == "Buyer"
     # Fields the file has no column for are kept, not wiped.
     assert contact.address == full_contact().address
     assert contact.work_email == "zoe@example.com"
@@ -324,7 +330,7 @@ def test_two_rows_for_one_customer_are_refused_rather_than_made_twice(
     parsed = ParsedFile(
         rows=[
             row(2, names("Ana", "Silva", phones=phone)),
-            row(5, names("Ana", "S", phones=dict(phone))),
+            row(5, names("ANA", "Silva", phones=dict(phone))),
         ]
     )
 
@@ -547,8 +553,8 @@ def test_two_rows_reaching_one_contact_by_id_and_by_phone_are_refused(
     parsed = ParsedFile(
         rows=[
             row(2, names("Zoë", "N"), "firstName", "lastName", contact_id=full_contact().id),
-            # The same person (her first name) by her number: not a second contact.
-            row(3, names("Zoe", "New", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
+            # The same person (her name, accents aside) by her number: not a second contact.
+            row(3, names("Zoe", "N", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
                 "firstName", "lastName", "cellPhone"),
         ]
     )  # fmt: skip
@@ -575,15 +581,15 @@ def test_a_version_from_another_record_is_not_a_conflict_but_the_id_is_mentioned
 ) -> None:
     store_contacts(service, full_contact())  # version 1
     parsed = ParsedFile(
-        rows=[row(2, names("Zoë", "Nguyen", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
-                  "firstName", "lastName", "cellPhone", contact_id="crm-77", version=7)]
+        rows=[row(2, names("Zoë", "Nguyễn-O'Brien", title="Buyer",
+                           phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
+                  "firstName", "lastName", "title", "cellPhone", contact_id="crm-77", version=7)]
     )  # fmt: skip
 
     report = service.import_contacts(parsed)
 
     assert report.problems == [] and len(report.updated) == 1
     assert any("no contact has the id crm-77" in w for w in report.warnings)
-    assert any("the file names them Zoë Nguyen" in w for w in report.warnings)
 
 
 def test_a_row_with_nothing_to_match_on_is_imported_with_a_warning(
@@ -709,15 +715,16 @@ def test_an_edit_made_while_an_import_was_being_planned_is_kept(
             bob.edit(current.id, draft, current.version)
 
     parsed = ParsedFile(
-        rows=[row(2, names("Zoë", "Nguyen", phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
-                  "firstName", "lastName", "cellPhone")]
+        rows=[row(2, names("Zoë", "Nguyễn-O'Brien", salutation="Prof",
+                           phones={PhoneKind.CELL: PhoneDraft("+13175550123")}),
+                  "firstName", "lastName", "salutation", "cellPhone")]
     )  # fmt: skip
 
     report = service.import_contacts(parsed, progress=bob_edits_meanwhile)
 
     assert report.written and report.problems == []
     contact = service.contact(full_contact().id)
-    assert (contact.last_name, contact.title, contact.version) == ("Nguyen", "Bob was here", 3)
+    assert (contact.salutation, contact.title, contact.version) == ("Prof", "Bob was here", 3)
 
 
 def test_a_contact_created_while_an_import_was_being_planned_is_matched_not_duplicated(
@@ -792,7 +799,8 @@ def test_an_email_that_arrives_during_planning_makes_the_row_ambiguous_not_share
     log: list[str] = []
     email = NewInteraction("alice", Channel.EMAIL, Participant("zoe.new@example.com"))
     parsed = ParsedFile(
-        rows=[row(2, names("Zoë", "N", phones={PhoneKind.CELL: PhoneDraft("+13175550123")},
+        rows=[row(2, names("Zoë", "Nguyễn-O'Brien",
+                           phones={PhoneKind.CELL: PhoneDraft("+13175550123")},
                            emails={EmailKind.OTHER: "zoe.new@example.com"}),
                   "firstName", "lastName", "cellPhone", "otherEmail")]
     )  # fmt: skip

@@ -46,18 +46,35 @@ def test_a_person_with_one_name_is_refused_unless_first_or_last_is_chosen(
 ) -> None:
     row = ImportRow(line=5, draft=ContactDraft(last_name="Ambulance"), present=NAMES)
 
-    result = check_row(row, "US", ImportOptions(single_name=choice))
+    # Refused when it would make a contact (the planner knows); a row naming a stored contact
+    # updates it.
+    result = checked(row, ImportOptions(single_name=choice))
 
-    assert isinstance(result, RowProblem) and result.single_name
-    assert "'Ambulance' is a single name" in result.message
-    assert "--single-name=first or --single-name=last" in result.message
+    assert result.single_name == "" and result.single_name_waiting == "lastName"
+    assert result.single_name_refusal.startswith("First name is required. 'Ambulance' is a ")
+    assert "--single-name=first or --single-name=last" in result.single_name_refusal
 
 
 def test_a_company_refusal_offers_the_company_choice() -> None:
-    result = check_row(company("Acme Corp"), "US")
+    result = checked(company("Acme Corp"))
 
-    assert isinstance(result, RowProblem)
-    assert "'Acme Corp' is a company's name: import it with --single-name=company" in str(result)
+    assert "'Acme Corp' is a company's name: import it with --single-name=company" in (
+        result.single_name_refusal
+    )
+
+
+def test_a_single_name_with_another_problem_is_refused_naming_both() -> None:
+    bad = ImportRow(
+        line=5,
+        draft=ContactDraft(last_name="Ambulance", title="x\x00"),
+        present=NAMES | {"title"},
+    )
+
+    result = check_row(bad, "US")
+
+    assert isinstance(result, RowProblem) and result.single_name
+    assert "First name is required. 'Ambulance' is a single name" in result.message
+    assert "Title" in result.message
 
 
 def test_a_row_without_a_last_name_column_is_not_a_single_name() -> None:
