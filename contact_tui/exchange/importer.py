@@ -283,11 +283,12 @@ class ImportReport:
                 verdict += f" {self._have_problems()}."
             return f"{verdict} Importing would give: {counts}.{self.single_names(wording)}"
         if self.problems and self.skipped >= self.rows:
-            every = "the only row has" if self.rows == 1 else f"all {self.rows} rows have"
-            return (
-                f"Nothing was imported: {every} a problem; fix them and import again."
-                + self.single_names(wording)
+            every = (
+                "the only row has a problem; fix it"
+                if self.rows == 1
+                else f"all {self.rows} rows have a problem; fix them"
             )
+            return f"Nothing was imported: {every} and import again." + self.single_names(wording)
         if not self.written and self.problems and not self.skip_invalid:
             return (
                 f"Nothing was imported: {self._have_problems()}. "

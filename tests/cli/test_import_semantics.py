@@ -248,6 +248,17 @@ def test_skip_invalid_with_no_good_row_fails_and_says_so(run: Runner, tmp_path: 
     assert "--skip-invalid" not in result.out
 
 
+def test_one_bad_row_alone_is_told_to_fix_it(run: Runner, tmp_path: Path) -> None:
+    path = write_csv(tmp_path, ",Broken,,,,")
+
+    result = run("import", str(path), "--skip-invalid")
+
+    assert result.code == EXIT_INVALID
+    assert "Nothing was imported: the only row has a problem; fix it and import again." in (
+        result.out
+    )
+
+
 def test_a_dry_run_against_a_missing_store_creates_nothing(run: Runner, tmp_path: Path) -> None:
     path = write_csv(tmp_path, "Ana,Silva,,,,")
     before = sorted(p.name for p in tmp_path.iterdir())
