@@ -346,17 +346,20 @@ def _parse_card(
     card: _Card, problems: list[FileProblem], notes: list[tuple[int, str]]
 ) -> list[_Prop] | None:
     """The properties of a card; None (and a problem at the offending line) when a property
-    contact-tui reads cannot be read. A line that cannot be read in a property contact-tui
-    does not read (a photo in an unknown charset, ``X-messaging/twitter-All:``, a ``#``
-    comment) is a note in ``notes`` and the rest of the card is read."""
+    that names or identifies the contact (N, FN, UID, KIND), or any property of our own
+    export's card, cannot be read. A line that cannot be read in another property (a photo in
+    an unknown charset, ``X-messaging/twitter-All:``, a ``#`` comment, a broken TEL or NOTE:
+    a detail of the contact) is a note in ``notes`` and the rest of the card is read."""
     props: list[_Prop] = []
     depth = 0  # inside a component nested in the card (2.1 AGENT), which is not read
     legacy = any(_VERSION_21.fullmatch(line) for _, line in card.lines)
+    # Our own card describes the whole contact: a value left out would empty a stored one.
+    ours = any(_OUR_TYPE.match(line) for _, line in card.lines)
     for number, raw in _logical_lines(card.lines):
         try:
             prop = _parse_line(number, raw, legacy=legacy)
         except _BadLine as bad:
-            if bad.name in _HANDLED:
+            if bad.name in _HANDLED and (ours or bad.name not in _DETAILS):
                 problems.append(FileProblem(number, f"{bad.name}: {bad.message}"))
                 return None
             what = bad.name or "this line"
@@ -424,6 +427,10 @@ _HEAD = re.compile(rb'((?:[^:"]|"[^"]*")*):')
 _SPLIT_PARAMS = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
 _SPLIT_VALUES = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
 _VERSION_21 = re.compile(rb"\s*VERSION\s*:\s*2\.1\s*", re.IGNORECASE)
+_OUR_TYPE = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?" + X_TYPE.encode() + rb"[;:]", re.IGNORECASE)
+# Properties read that are details of a contact: in another program's card a line of one
+# that cannot be read is a warning, not a reason to refuse the contact.
+_DETAILS = frozenset(("TEL", "EMAIL", "ADR", "TITLE", "NOTE", "IMPP", "REV", "PRODID"))
 # What a vCard 2.1 card's text is read as when it is not UTF-8 and names no CHARSET: Windows
 # programs (Outlook 2003, The Bat!) write 2.1 in the system's code page without saying so, and
 # windows-1252 is the code page of Western Europe and the Americas.
@@ -478,14 +485,18 @@ def _parse_line(number: int, raw: bytes, *, legacy: bool = False) -> _Prop:
             else:
                 return _Prop(legible, params, tuple(bare), text, number, _LEGACY_CHARSET_NAME)
         byte = value[err.start : err.start + 1].hex().upper()
-        said = f"is not {charset}" if charset else "is not UTF-8 and the line names no CHARSET"
-        if legacy and not charset:
-            said = "is neither UTF-8 nor windows-1252 and the line names no CHARSET"
-        raise _BadLine(
-            legible,
-            f"its text (byte 0x{byte}) {said}; export the contacts again as vCard 3.0 or 4.0, "
-            "which are UTF-8",
-        ) from None
+        if charset or legacy:
+            said = (
+                f"is not {charset}"
+                if charset
+                else "is neither UTF-8 nor windows-1252 and the line names no CHARSET"
+            )
+            advice = "export the contacts again as vCard 3.0 or 4.0, which are UTF-8"
+        else:
+            # A 3.0 or 4.0 file is UTF-8 by definition: exporting it again as one is no advice.
+            said = "is not UTF-8, which vCard 3.0 and 4.0 are, and the line names no CHARSET"
+            advice = "save the file as UTF-8 and import it again"
+        raise _BadLine(legible, f"its text (byte 0x{byte}) {said}; {advice}") from None
     return _Prop(legible, params, tuple(bare), text, number)
 
 

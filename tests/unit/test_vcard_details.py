@@ -181,4 +181,24 @@ def test_a_30_card_is_utf8_by_definition_and_other_text_is_still_refused() -> No
     parsed = read_vcard(card("FN:Jürgen", encoding="latin-1"))
     assert parsed.rows == []
     assert [p.line for p in parsed.problems] == [4]
-    assert "is not UTF-8 and the line names no CHARSET" in parsed.problems[0].message
+    assert parsed.problems[0].message.endswith("save the file as UTF-8 and import it again")
+
+
+def test_a_broken_line_in_a_detail_of_another_programs_card_is_a_warning() -> None:
+    # An unclosed quote in a TEL, a byte that is not UTF-8 in a 3.0 NOTE: the contact goes in
+    # without them, and the next number takes the slot.
+    data = card(
+        'TEL;TYPE="cell:+1 212 555 0101',
+        "NOTE:caf\xe9",
+        f"TEL;TYPE=cell:{SAM_CELL}",
+        encoding="latin-1",
+    )
+    row = only_row(data)
+    assert row.draft.phones == {PhoneKind.CELL: PhoneDraft(SAM_CELL)}
+    assert row.contact_notes == []
+    assert row.warnings == [
+        "line 4: TEL was not imported: it is not a vCard property (NAME:value or NAME;PARAM:value)",
+        "line 5: NOTE was not imported: its text (byte 0xE9) is not UTF-8, which vCard 3.0 "
+        "and 4.0 are, and the line names no CHARSET; save the file as UTF-8 and import it again",
+    ]
+    assert checked(row).fields.phones[PhoneKind.CELL] is not None
