@@ -20,8 +20,10 @@ decodes the whole file before unfolding):
   continued after a trailing backslash is one value. UTF-16 files are made UTF-8 before they
   get here (:func:`contact_tui.exchange.formats.as_utf8`).
 * A line that cannot be read (no ``NAME:``, an unclosed quote, text in no known charset)
-  refuses its card, at that line, only when it is a property contact-tui reads; otherwise
-  (a ``#`` comment, ``X-messaging/twitter-All:``, a photo) it is a warning and the card is read.
+  refuses its card, at that line, only when it names or identifies the contact (N, FN, UID,
+  KIND) or is in our own export's card (which describes the whole contact); otherwise (a
+  ``#`` comment, ``X-messaging/twitter-All:``, a photo, a broken TEL or NOTE) it is a warning
+  and the card is read without it.
   Text values are unescaped here (``\\\\``, ``\\,``, ``\\;``, ``\\n``); any other
   backslash is kept as written.
 * Names: N gives last;first;middle;salutation. When N lacks a first or a last name and FN has
