@@ -348,7 +348,9 @@ def _problem(row: ImportRow, errors: dict[str, str]) -> RowProblem:
     lines = {field_id: row.line_of(field_id) for field_id in errors}
     line = min(lines.values())
     parts = []
-    for field_id, message in errors.items():
+    # In line order, so the fields on the problem's own line come first and every other
+    # part says its line (a card's bad TEL on its first line was named without one).
+    for field_id, message in sorted(errors.items(), key=lambda item: lines[item[0]]):
         label = _label(field_id)
         where = f" (line {lines[field_id]})" if lines[field_id] != line else ""
         # "Last name is required." already names its field; "not yes or no" does not.

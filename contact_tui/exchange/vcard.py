@@ -12,13 +12,18 @@ decodes the whole file before unfolding):
 * Folded lines are unfolded first, as octets, so a character a careless exporter split across
   a fold (ownCloud) is whole again; then each property is decoded on its own: QUOTED-PRINTABLE
   however it is spelled (``note;quoted-printable:``, ``ENCODING=quoted-printable``), then its
-  octets in its CHARSET (Shift_JIS, windows-1252, ...), UTF-8 when it names none. Parameter
-  names and values are read ignoring case. Android's street continued after a trailing
-  backslash is one value. UTF-16 files are made UTF-8 before they get here
-  (:func:`contact_tui.exchange.formats.as_utf8`).
+  octets in its CHARSET (Shift_JIS, windows-1252, ...), UTF-8 when it names none. A vCard 2.1
+  card's text that names none and is not UTF-8 is read as windows-1252, with a warning at its
+  line to check it: Windows programs (The Bat!, Outlook 2003) write 2.1 in the system's code
+  page without saying which; 3.0 and 4.0 are UTF-8 by definition, so there it refuses the
+  card (below). Parameter names and values are read ignoring case. Android's street
+  continued after a trailing backslash is one value. UTF-16 files are made UTF-8 before they
+  get here (:func:`contact_tui.exchange.formats.as_utf8`).
 * A line that cannot be read (no ``NAME:``, an unclosed quote, text in no known charset)
-  refuses its card, at that line, only when it is a property contact-tui reads; otherwise
-  (a ``#`` comment, ``X-messaging/twitter-All:``, a photo) it is a warning and the card is read.
+  refuses its card, at that line, only when it names or identifies the contact (N, FN, UID,
+  KIND) or is in our own export's card (which describes the whole contact); otherwise (a
+  ``#`` comment, ``X-messaging/twitter-All:``, a photo, a broken TEL or NOTE) it is a warning
+  and the card is read without it.
   Text values are unescaped here (``\\\\``, ``\\,``, ``\\;``, ``\\n``); any other
   backslash is kept as written.
 * Names: N gives last;first;middle;salutation. When N lacks a first or a last name and FN has
@@ -43,6 +48,14 @@ decodes the whole file before unfolding):
   fit is a warning. TEL types text, sms and msg mean the number accepts SMS; a fax or pager
   number goes to Other even when it is also "work"; a ``sip:`` (or other non-tel URI) TEL is a
   warning, not a number.
+* A TEL or EMAIL is a detail of the contact: in another program's card, a TEL the phone rule
+  takes in no country (no digits: "ask Jenny", Outlook's ``BusinessPhone`` placeholder; an
+  extension alone; an extension over 9 digits; over 64 characters) and an EMAIL the email
+  rule refuses (``contact1@invalid``) are a warning at their line, quoting them, and are not
+  stored, so the next one may take the slot and the rest of the card goes in. An address
+  written with a name (``"Omega" <omega@example.com>``) is the address in the brackets, with
+  a warning. Our own card describes the whole contact (every slot is present), so leaving a
+  value out would empty the stored slot: there the importer refuses the card, at the line.
 * ``present``: a card from elsewhere (a phone, khard) always names the contact; its title,
   address and each phone and email slot are present only when the card has them, and
   the survey opt-out, external URL and identities only with our properties, so such a card adds
@@ -90,7 +103,10 @@ contact-tui's own properties, so that an export round-trips exactly:
 
 Readers do not apply the contact rules (see :mod:`contact_tui.exchange.rows`): names, phones and
 emails are passed on as text for the importer to check with the form's rules, and hostile text
-(escape sequences, markup) is carried as data.
+(escape sequences, markup) is carried as data. The one exception is the TEL and EMAIL
+values above, which are checked here so that one that is no number or address loses only
+its own slot (the importer knows no slots); control characters in them are still left to
+the importer.
 """
 
 from __future__ import annotations
@@ -99,7 +115,7 @@ import binascii
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -116,6 +132,12 @@ from contact_tui.domain.model import (
     Note,
     PhoneKind,
     Platform,
+)
+from contact_tui.domain.rules import (
+    MAX_PHONE_INPUT_LENGTH,
+    RuleError,
+    normalize_email,
+    parse_phone,
 )
 from contact_tui.domain.text import fold, printable, printable_lines
 from contact_tui.exchange.rows import (
@@ -279,6 +301,9 @@ class _Prop:
     bare: tuple[str, ...]  # vCard 2.1 parameters without a name: TEL;CELL;PREF:
     value: str  # as written (QUOTED-PRINTABLE and CHARSET decoded), not yet unescaped
     line: int
+    # The character set the text was read in when it was not UTF-8 and the line named none
+    # (a vCard 2.1 card from Windows), '' otherwise.
+    guessed: str = ""
 
     @property
     def types(self) -> frozenset[str]:
@@ -323,21 +348,35 @@ def _parse_card(
     card: _Card, problems: list[FileProblem], notes: list[tuple[int, str]]
 ) -> list[_Prop] | None:
     """The properties of a card; None (and a problem at the offending line) when a property
-    contact-tui reads cannot be read. A line that cannot be read in a property contact-tui
-    does not read (a photo in an unknown charset, ``X-messaging/twitter-All:``, a ``#``
-    comment) is a note in ``notes`` and the rest of the card is read."""
+    that names or identifies the contact (N, FN, UID, KIND), or any property of our own
+    export's card, cannot be read. A line that cannot be read in another property (a photo in
+    an unknown charset, ``X-messaging/twitter-All:``, a ``#`` comment, a broken TEL or NOTE:
+    a detail of the contact) is a note in ``notes`` and the rest of the card is read."""
     props: list[_Prop] = []
     depth = 0  # inside a component nested in the card (2.1 AGENT), which is not read
+    legacy = any(_VERSION_21.fullmatch(line) for _, line in card.lines)
+    # Our own card describes the whole contact: a value left out would empty a stored one.
+    ours = any(_OUR_TYPE.match(line) for _, line in card.lines)
     for number, raw in _logical_lines(card.lines):
         try:
-            prop = _parse_line(number, raw)
+            prop = _parse_line(number, raw, legacy=legacy)
         except _BadLine as bad:
-            if bad.name in _HANDLED:
+            if bad.name in _HANDLED and (ours or bad.name not in _DETAILS):
                 problems.append(FileProblem(number, f"{bad.name}: {bad.message}"))
                 return None
             what = bad.name or "this line"
             notes.append((number, f"{what} was not imported: {bad.message}"))
             continue
+        if prop.guessed and prop.name in _HANDLED:
+            # Only where the text is used: a property not read is listed as not imported.
+            checked = "the name" if prop.name in ("N", "FN") else "it"
+            notes.append(
+                (
+                    number,
+                    f"{prop.name} {_shown(_unescape(prop.value))} was read as {prop.guessed} "
+                    f"because it is not UTF-8 and the line names no CHARSET; check {checked}",
+                )
+            )
         if prop.name == "BEGIN":
             depth += 1
             if depth == 1:
@@ -389,12 +428,23 @@ _NAME = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?([A-Za-z0-9_-]+)")
 _HEAD = re.compile(rb'((?:[^:"]|"[^"]*")*):')
 _SPLIT_PARAMS = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
 _SPLIT_VALUES = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+_VERSION_21 = re.compile(rb"\s*VERSION\s*:\s*2\.1\s*", re.IGNORECASE)
+_OUR_TYPE = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?" + X_TYPE.encode() + rb"[;:]", re.IGNORECASE)
+# Properties read that are details of a contact: in another program's card a line of one
+# that cannot be read is a warning, not a reason to refuse the contact.
+_DETAILS = frozenset(("TEL", "EMAIL", "ADR", "TITLE", "NOTE", "IMPP", "REV", "PRODID"))
+# What a vCard 2.1 card's text is read as when it is not UTF-8 and names no CHARSET: Windows
+# programs (Outlook 2003, The Bat!) write 2.1 in the system's code page without saying so, and
+# windows-1252 is the code page of Western Europe and the Americas.
+_LEGACY_CHARSET = "windows-1252"
+_LEGACY_CHARSET_NAME = "windows-1252 (Western European)"
 
 
-def _parse_line(number: int, raw: bytes) -> _Prop:
+def _parse_line(number: int, raw: bytes, *, legacy: bool = False) -> _Prop:
     """One unfolded content line as a property, its value decoded: QUOTED-PRINTABLE (however
     the parameter is spelled) undone, then the octets read in the property's CHARSET (UTF-8
-    when it names none). Raises _BadLine."""
+    when it names none; in a vCard 2.1 card, ``legacy``, text that names none and is not
+    UTF-8 is read as windows-1252 and the property says so). Raises _BadLine."""
     name_match = _NAME.match(raw)
     legible = ""
     if name_match and raw[name_match.end() : name_match.end() + 1] in (b";", b":"):
@@ -429,13 +479,26 @@ def _parse_line(number: int, raw: bytes) -> _Prop:
             legible, f"its CHARSET {charset!r} is not a character set contact-tui knows"
         ) from None
     except UnicodeDecodeError as err:
+        if legacy and not charset:
+            try:
+                text = value.decode(_LEGACY_CHARSET)
+            except UnicodeDecodeError:
+                pass  # one of the five bytes windows-1252 leaves undefined: refused below
+            else:
+                return _Prop(legible, params, tuple(bare), text, number, _LEGACY_CHARSET_NAME)
         byte = value[err.start : err.start + 1].hex().upper()
-        said = f"is not {charset}" if charset else "is not UTF-8 and the line names no CHARSET"
-        raise _BadLine(
-            legible,
-            f"its text (byte 0x{byte}) {said}; export the contacts again as vCard 3.0 or 4.0, "
-            "which are UTF-8",
-        ) from None
+        if charset or legacy:
+            said = (
+                f"is not {charset}"
+                if charset
+                else "is neither UTF-8 nor windows-1252 and the line names no CHARSET"
+            )
+            advice = "export the contacts again as vCard 3.0 or 4.0, which are UTF-8"
+        else:
+            # A 3.0 or 4.0 file is UTF-8 by definition: exporting it again as one is no advice.
+            said = "is not UTF-8, which vCard 3.0 and 4.0 are, and the line names no CHARSET"
+            advice = "save the file as UTF-8 and import it again"
+        raise _BadLine(legible, f"its text (byte 0x{byte}) {said}; {advice}") from None
     return _Prop(legible, params, tuple(bare), text, number)
 
 
@@ -692,6 +755,15 @@ class _CardReader:
                     "(contact-tui keeps phone numbers only)",
                 )
                 continue
+            number = _phone_text(prop)
+            unusable = "" if self.ours else _not_a_number(number)
+            if unusable:
+                # A detail of another program's card: the contact goes in without it, and
+                # the next number may take its slot. (Our own card describes the whole
+                # contact, so dropping a number there would empty a stored slot: the
+                # importer refuses that card instead, naming the line.)
+                self.warn(prop.line, f"TEL {_shown(number)} {unusable}")
+                continue
             wanted.append((prop, _phone_kind(prop.types)))
         fallback = [PhoneKind.OTHER, PhoneKind.WORK, PhoneKind.HOME, PhoneKind.CELL]
         for prop, slot in _slots(wanted, fallback):
@@ -708,7 +780,27 @@ class _CardReader:
 
     def _emails(self) -> None:
         emails = self.draft.emails
-        props = sorted((p for p in self.of("EMAIL") if p.value.strip()), key=lambda p: p.pref)
+        props: list[_Prop] = []
+        for prop in sorted((p for p in self.of("EMAIL") if p.value.strip()), key=lambda p: p.pref):
+            named = None if self.ours else _NAME_ADDR.fullmatch(prop.text)
+            if named and not _not_an_email(named.group(1)):
+                # A name and an address ('"Omega" <omega@example.com>', as mail programs
+                # write them): the address is the part in angle brackets, and the name is
+                # the contact's. An address the rule takes holds no escaped character.
+                address = named.group(1).strip()
+                self.warn(
+                    prop.line,
+                    f"EMAIL {_shown(prop.text)} holds a name and an address; the address "
+                    f"{_shown(address)} was imported",
+                )
+                prop = replace(prop, value=address)
+            unusable = "" if self.ours else _not_an_email(prop.text)
+            if unusable:
+                # A detail, as a TEL that is no number (see _phones): the next address may
+                # take its slot.
+                self.warn(prop.line, f"EMAIL {_shown(prop.text)} was not imported: {unusable}")
+                continue
+            props.append(prop)
         # An address without a type goes to Other, then Personal, never Work: see the notes.
         order = [EmailKind.OTHER, EmailKind.PERSONAL]
         for prop, slot in _slots([(p, _email_kind(p.types)) for p in props], order):
@@ -892,6 +984,60 @@ def _street_lines(street: str, extended: str) -> tuple[str, str]:
     lines = [part.strip() for text in (street, extended) for part in _LINE_BREAK_TEXT.split(text)]
     lines = [line for line in lines if line]
     return (lines[0] if lines else ""), ", ".join(lines[1:])
+
+
+# phonenumbers' "unknown region": a number without + is read in no country, so checking a TEL
+# in it finds only what makes it no number anywhere, never a country's rule.
+_NO_COUNTRY = "ZZ"
+# Characters the importer deals with as in any field (direction marks removed with a note,
+# escape sequences refused), which the check below leaves to it.
+_CONTROL_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+# A letter, # or ~ may label an extension ("ext. 45", "x12", "#45"); without one, and not too
+# long, a TEL with digits is a number as far as the rule is concerned in every country.
+_EXTENSION_MARKS = frozenset("#~")
+
+
+def _not_a_number(text: str) -> str:
+    """Why a TEL value can be no phone number in any country, as the end of a warning
+    ("is not a phone number (it has no digits) and was not imported"), or '' when it may be
+    one: no digits ("ask Jenny", Outlook's "BusinessPhone" placeholders), an extension alone,
+    an extension of over 9 digits or over 64 characters, as the phone rule says."""
+    if not any(char.isdecimal() for char in text):
+        return "is not a phone number (it has no digits) and was not imported"
+    text = "".join(c for c in text if unicodedata.category(c) not in _CONTROL_CATEGORIES)
+    normal = unicodedata.normalize("NFKC", text)
+    if len(text.strip()) <= MAX_PHONE_INPUT_LENGTH and not any(
+        char.isalpha() or char in _EXTENSION_MARKS for char in normal
+    ):
+        return ""  # digits and punctuation only: parsing it here would say nothing new
+    try:
+        parse_phone(text, _NO_COUNTRY)
+    except RuleError as err:
+        return f"was not imported: {_lower_first(str(err))}"
+    return ""
+
+
+# An address with a name, as mail programs write it: "Sam Lee" <sam@example.com>.
+_NAME_ADDR = re.compile(r"[^<>]*<([^<>]+)>\s*", re.DOTALL)
+
+
+def _not_an_email(text: str) -> str:
+    """Why an EMAIL value is not an address the email rule takes, as the end of a warning
+    ("not an email address: it needs an @, ..."), or '' when it is one (control characters
+    are left to the importer, as for a TEL)."""
+    text = "".join(c for c in text if unicodedata.category(c) not in _CONTROL_CATEGORIES)
+    if not text.strip():
+        return ""
+    try:
+        normalize_email(text)
+    except RuleError as err:
+        return _lower_first(str(err))
+    return ""
+
+
+def _lower_first(sentence: str) -> str:
+    """The rule's sentence continuing a warning: "Not an email ..." -> "not an email ..."."""
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _phone_text(prop: _Prop) -> str:

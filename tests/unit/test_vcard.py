@@ -686,11 +686,15 @@ def test_text_between_cards_is_reported_at_its_line() -> None:
     assert [r.draft.first_name for r in parsed.rows] == ["Sam", "Ana"]
 
 
-def test_a_broken_line_in_a_property_we_read_refuses_the_card_at_that_line() -> None:
-    bad = card("N:Bad;Bo;;;", 'TEL;TYPE="cell:+1 212 555 0101')  # the quote never closes
-    parsed = read_text(SAM + bad + ANA)
+def test_a_broken_name_line_or_any_in_our_own_card_refuses_the_card_at_that_line() -> None:
+    # The name is the contact; our own card describes all of it. (A broken TEL in another
+    # program's card is a warning: tests/unit/test_vcard_details.py.)
+    bad = card('N;TYPE="x:Bad;Bo;;;', "TEL:+1 212 555 0101")  # the quote never closes
+    ours = card("N:Bad;Bo;;;", 'TEL;TYPE="cell:+1 212 555 0101', "X-CONTACT-TUI-TYPE:Curated")
+    parsed = read_text(SAM + bad + ours + ANA)
     assert [str(p) for p in parsed.problems] == [
-        "line 9: TEL: it is not a vCard property (NAME:value or NAME;PARAM:value)"
+        "line 8: N: it is not a vCard property (NAME:value or NAME;PARAM:value)",
+        "line 14: TEL: it is not a vCard property (NAME:value or NAME;PARAM:value)",
     ]
     assert [r.draft.first_name for r in parsed.rows] == ["Sam", "Ana"]
 
@@ -749,8 +753,8 @@ def test_text_that_is_not_utf8_and_names_no_charset_names_the_line_and_byte() ->
     data = (SAM + card("N:M\xfcller;J\xfcrgen;;;")).replace("\n", "\r\n").encode("latin-1")
     parsed = read_vcard(data)
     assert [str(p) for p in parsed.problems] == [
-        "line 8: N: its text (byte 0xFC) is not UTF-8 and the line names no CHARSET; export the "
-        "contacts again as vCard 3.0 or 4.0, which are UTF-8"
+        "line 8: N: its text (byte 0xFC) is not UTF-8, which vCard 3.0 and 4.0 are, and the "
+        "line names no CHARSET; save the file as UTF-8 and import it again"
     ]
     assert "spreadsheet" not in parsed.problems[0].message
     assert [r.draft.first_name for r in parsed.rows] == ["Sam"]
@@ -793,8 +797,18 @@ def test_hostile_text_in_a_file_is_carried_as_data(name: str, text: str) -> None
     d = row.draft
     assert [d.first_name, d.middle_name, d.last_name, d.salutation, d.title] == [text] * 5
     assert row.contact_notes == ([text] if text.strip() else [])
-    assert d.phones == {PhoneKind.CELL: PhoneDraft(text)}
-    assert d.emails == {EmailKind.OTHER: text}
+    # A TEL that is no number in any country (no digits, too long) or an EMAIL that is no
+    # address is left out with a warning at its line that shows the text safely.
+    for slots, expected, start in (
+        (d.phones, {PhoneKind.CELL: PhoneDraft(text)}, "line 6: TEL "),
+        (d.emails, {EmailKind.OTHER: text}, "line 7: EMAIL "),
+    ):
+        if slots:
+            assert slots == expected
+        else:
+            [warned] = [w for w in row.warnings if w.startswith(start)]
+            assert warned.endswith("was not imported") or "was not imported: " in warned
+            assert not set(warned) & FORBIDDEN_ON_SCREEN
     assert set(d.address.values()) == {text}
     assert d.external_system_url == text
 
@@ -859,8 +873,8 @@ ANY_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characte
 @given(text=ANY_TEXT, other=ANY_TEXT)
 def test_any_text_survives_export_and_import(text: str, other: str) -> None:
     contact = dataclasses.replace(hostile_contact(text), title=other + text)
-    if not text.strip():  # a number or an id needs more than blanks (no store holds one)
-        contact = dataclasses.replace(contact, other_phone=None, identities=())
+    if not text.strip():  # a number, address or id needs more than blanks (no store holds one)
+        contact = dataclasses.replace(contact, other_phone=None, other_email="", identities=())
     for version in VERSIONS:
         written = write_vcard([contact], version, notes_of(contact, other, text))
         assert max(len(line.encode()) for line in written.split("\r\n")) <= 75
@@ -1088,7 +1102,9 @@ def test_untyped_and_mobile_emails_never_become_work() -> None:
 # --- where a card's problems are reported ---------------------------------------------------
 
 # A card starting on line 3 (two blank lines before it, as a hand-edited file has), with its
-# properties on the lines the comments say.
+# properties on the lines the comments say. It is our own export's (X-CONTACT-TUI-TYPE), so
+# a bad email or number is refused rather than left out with a warning, as another
+# program's would be (tests/unit/test_vcard_details.py).
 LINED = (
     "\r\n\r\n"
     "BEGIN:VCARD\r\n"  # 3
@@ -1100,6 +1116,7 @@ LINED = (
     "ADR:;;1 Main St;Dresden;;01067;\r\n"  # 9
     " Germany\r\n"  # 10: a fold, still the ADR of line 9
     "TITLE:Buyer\r\n"  # 11
+    "X-CONTACT-TUI-TYPE:Curated\r\n"  # 12
     "END:VCARD\r\n"
 )
 
