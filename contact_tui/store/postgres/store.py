@@ -562,8 +562,9 @@ class PgTransaction:
             ) from None
 
     def commit(self) -> None:
-        """Send the audit records and COMMIT in one round trip (BEGIN too, when nothing else
-        was sent: a transaction that only audits)."""
+        """Send the audit records, COMMIT and the change notices the server kept for after
+        it (schema.announce_committed) in one round trip (BEGIN too, when nothing else was
+        sent: a transaction that only audits)."""
         audits = [(Jsonb(doc),) for doc in self._audits]
         self._audits.clear()
         if self._conn is None:
@@ -572,10 +573,18 @@ class PgTransaction:
             self._execute(f"SELECT {SCHEMA}.add_audit(%s)", audits.pop(0))
         conn = self._conn
         assert conn is not None
-        with conn.pipeline():
-            for args in audits:
-                conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", args)
-            conn.execute("COMMIT")
+        done: psycopg.Cursor[Any] | None = None
+        try:
+            with conn.pipeline():
+                for args in audits:
+                    conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", args)
+                done = conn.execute("COMMIT")
+                conn.execute(f"SELECT {SCHEMA}.announce_committed()")
+        except psycopg.Error:
+            # Committed, and only the notices failed (their queue full): the change is saved,
+            # and the server keeps them for the next commit.
+            if done is None or done.statusmessage != "COMMIT":
+                raise
 
     def rollback(self) -> None:
         """Undo whatever was sent (a lost connection has undone it already)."""
@@ -759,6 +768,12 @@ class PostgresStore:
                 if conn is None:
                     raise  # the first connection: the full reason, for whoever set it up
                 raise _reconnect_failure(self._where, err) from None
+            # This session sends its change notices itself, right after each commit
+            # (PgTransaction.commit): schema.announce says why.
+            try:
+                conn.execute(f"SET {SCHEMA}.notify_after_commit = on")
+            except psycopg.Error as err:
+                raise translate(err, self._where) from None
         return conn
 
     def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
