@@ -5,9 +5,10 @@ small whatever the store's size, and the server's indexes do the finding. The ad
 alone are kept, and only while a watch listens (every change of one is announced to it), so a
 save does not ask for the default country each time. Reads run in autocommit
 (no transaction is ever left open between calls); a write is one transaction. Other agents'
-changes arrive as notifications on :data:`schema.NOTIFY_CHANNEL` (``table:id``), sent by the
-server at commit: :meth:`PostgresStore.refresh` turns those received since the last call into
-:class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
+changes arrive as notifications on :data:`schema.NOTIFY_CHANNEL` (``table:id``), written by the
+server's triggers and, for this store's own sessions, sent right after the commit
+(:meth:`PgTransaction.commit`): :meth:`PostgresStore.refresh` turns those received since the
+last call into :class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
 
 The connection is shared by the app's worker threads under a lock (psycopg connections are not
 for concurrent use); each call holds it only for its statements.
@@ -244,8 +245,8 @@ class PgTransaction:
     writes the audit record of each contact version itself (schema.audit_change); the
     service's record of it is sent only when it says more (the interaction it came from) or
     when this transaction cannot tell it is the same, and the server refuses one that differs.
-    An edit through the service is then three round trips and four statements: BEGIN and the
-    read, the save, COMMIT.
+    An edit through the service is then three round trips and five statements: BEGIN and the
+    read, the save, COMMIT and the change notices the server kept for after it.
     """
 
     def __init__(self, store: PostgresStore, where: str) -> None:
