@@ -5,9 +5,10 @@ small whatever the store's size, and the server's indexes do the finding. The ad
 alone are kept, and only while a watch listens (every change of one is announced to it), so a
 save does not ask for the default country each time. Reads run in autocommit
 (no transaction is ever left open between calls); a write is one transaction. Other agents'
-changes arrive as notifications on :data:`schema.NOTIFY_CHANNEL` (``table:id``), sent by the
-server at commit: :meth:`PostgresStore.refresh` turns those received since the last call into
-:class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
+changes arrive as notifications on :data:`schema.NOTIFY_CHANNEL` (``table:id``), written by the
+server's triggers and, for this store's own sessions, sent right after the commit
+(:meth:`PgTransaction.commit`): :meth:`PostgresStore.refresh` turns those received since the
+last call into :class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
 
 The connection is shared by the app's worker threads under a lock (psycopg connections are not
 for concurrent use); each call holds it only for its statements.
@@ -245,8 +246,8 @@ class PgTransaction:
     writes the audit record of each contact version itself (schema.audit_change); the
     service's record of it is sent only when it says more (the interaction it came from) or
     when this transaction cannot tell it is the same, and the server refuses one that differs.
-    An edit through the service is then three round trips and four statements: BEGIN and the
-    read, the save, COMMIT.
+    An edit through the service is then three round trips and five statements: BEGIN and the
+    read, the save, COMMIT and the change notices the server kept for after it.
     """
 
     def __init__(self, store: PostgresStore, where: str) -> None:
@@ -563,8 +564,9 @@ class PgTransaction:
             ) from None
 
     def commit(self) -> None:
-        """Send the audit records and COMMIT in one round trip (BEGIN too, when nothing else
-        was sent: a transaction that only audits)."""
+        """Send the audit records, COMMIT and the change notices the server kept for after
+        it (schema.announce_committed) in one round trip (BEGIN too, when nothing else was
+        sent: a transaction that only audits)."""
         audits = [(Jsonb(doc),) for doc in self._audits]
         self._audits.clear()
         if self._conn is None:
@@ -573,10 +575,18 @@ class PgTransaction:
             self._execute(f"SELECT {SCHEMA}.add_audit(%s)", audits.pop(0))
         conn = self._conn
         assert conn is not None
-        with conn.pipeline():
-            for args in audits:
-                conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", args)
-            conn.execute("COMMIT")
+        done: psycopg.Cursor[Any] | None = None
+        try:
+            with conn.pipeline():
+                for args in audits:
+                    conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", args)
+                done = conn.execute("COMMIT")
+                conn.execute(f"SELECT {SCHEMA}.announce_committed()")
+        except psycopg.Error:
+            # Committed, and only the notices failed (their queue full): the change is saved,
+            # and the server keeps them for the next commit.
+            if done is None or done.statusmessage != "COMMIT":
+                raise
 
     def rollback(self) -> None:
         """Undo whatever was sent (a lost connection has undone it already)."""
@@ -760,6 +770,12 @@ class PostgresStore:
                 if conn is None:
                     raise  # the first connection: the full reason, for whoever set it up
                 raise _reconnect_failure(self._where, err) from None
+            # This session sends its change notices itself, right after each commit
+            # (PgTransaction.commit): schema.announce says why.
+            try:
+                conn.execute(f"SET {SCHEMA}.notify_after_commit = on")
+            except psycopg.Error as err:
+                raise translate(err, self._where) from None
         return conn
 
     def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
