@@ -95,6 +95,11 @@ class SingleName(StrEnum):
     FIRST = "first"  # the name is the first name; the last name stays empty
     LAST = "last"  # the name is the last name; the first name stays empty
     COMPANY = "company"  # as LAST for records the file marks as a company; others refused
+    # The name stays in the field the file has it in (a CSV's First or Last Name column, a
+    # Genesys firstName or lastName): restores our own CSV and Genesys exports of one-name
+    # contacts into an empty store as they were. A name a reader had to place itself (split
+    # from a display name, taken from a company or a vCard's FN) is refused, naming the others.
+    AS_GIVEN = "as-given"
 
 
 @dataclass(frozen=True)
@@ -320,10 +325,13 @@ class ImportReport:
         count = len(self.single_name_lines)
         if count:
             rows = "row" if count == 1 else "rows"
-            where = "first" if self.single_name == SingleName.FIRST else "last"
+            where = {
+                SingleName.FIRST: "as the first name",
+                SingleName.AS_GIVEN: "in the name field the file gives it in",
+            }.get(self.single_name, "as the last name")
             text += (
-                f" {count} {rows} with a single name {'has' if count == 1 else 'have'} it as "
-                f"the {where} name ({choice})."
+                f" {count} {rows} with a single name {'has' if count == 1 else 'have'} it "
+                f"{where} ({choice})."
             )
         refused = sum(1 for p in self.problems if p.single_name)
         if refused:
@@ -527,20 +535,27 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
         where, other = ("firstName", "lastName") if first else ("lastName", "firstName")
         return replace(row, present=row.present - {other}), where, ""
     name = first or last
+    given = "firstName" if first else "lastName"
     choice = options.single_name
     target = {SingleName.FIRST: "firstName", SingleName.LAST: "lastName"}.get(choice, "")
     if choice == SingleName.COMPANY and row.company:
         target = "lastName"
+    if choice == SingleName.AS_GIVEN and row.names_placed:
+        target = given
     if not target:
         what = "a company's name" if row.company else "a single name"
         choices = [SingleName.FIRST, SingleName.LAST]
+        where = ""
+        if row.names_placed:
+            choices.insert(0, SingleName.AS_GIVEN)
+            where = f" (the file has it as the {_label(given).lower()})"
         if row.company:
             choices.insert(0, SingleName.COMPANY)
         return (
             row,
             "",
-            f"{name[:60]!r} is {what}: {options.wording.single_name_advice(choices)} to keep "
-            "it as that name and leave the other empty",
+            f"{name[:60]!r} is {what}{where}: {options.wording.single_name_advice(choices)} "
+            "to keep it as that name and leave the other empty",
         )
     return _one_name_in(row, target), target, ""
 

@@ -219,8 +219,9 @@ async def test_a_single_name_is_refused_naming_the_dialogs_choice_then_taken_wit
 
         report = await run_step(pilot, "Checked 2 rows")
         assert (
-            "line 2: Last name is required. 'Ambulance' is a single name: set Single names to "
-            "'First name' or 'Last name' to keep it as that name and leave the other empty."
+            "line 2: Last name is required. 'Ambulance' is a single name (the file has it as "
+            "the first name): set Single names to 'As the file has it', 'First name' or 'Last "
+            "name' to keep it as that name and leave the other empty."
         ) in report
         assert "1 row has a single name and was refused (Single names: Refuse the row)." in report
         assert "--single-name" not in report  # a flag the app does not have
