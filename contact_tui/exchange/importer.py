@@ -656,10 +656,22 @@ class Planner:
     warnings: list[str] = field(default_factory=list)
     # Row line -> the contact the row creates, updates or leaves as it is (where its notes go).
     contacts: dict[int, Contact] = field(default_factory=dict)
+    # What each planned row says (see _said), -> its line: a later row saying the same again.
+    _said: dict[str, int] = field(default_factory=dict)
 
     def plan(self, checked: CheckedRow) -> PlannedWrite | RowProblem | None:
-        """The write one row needs; None when the stored contact already says the same."""
+        """The write one row needs; None when the stored contact already says the same, or
+        an earlier row of the file said exactly the same (warned about: a contact given twice
+        in a phone book is harmless, unlike two rows that differ about one contact)."""
         row = checked.row
+        said = _said(checked)
+        earlier = self._said.get(said)
+        if earlier is not None:
+            self.warnings.append(
+                f"line {row.line}: repeats line {earlier} exactly, so it is imported once; "
+                "this row is counted as unchanged"
+            )
+            return None
         found = self._match(checked)
         if isinstance(found, RowProblem):
             return found
@@ -671,6 +683,7 @@ class Planner:
         if contact is None and found is not None and result is None:
             contact = found[0]
         if contact is not None:
+            self._said.setdefault(said, row.line)
             self.contacts[row.line] = contact
             self._planned[contact.id] = row.line
             self._planned_names[contact.id] = _folded_name(contact.first_name, contact.last_name)
@@ -1011,6 +1024,32 @@ def plan_notes(
 
 def _name(contact: Contact) -> str:
     return f"{contact.display_name or '(no name)'} (id {contact.id})"
+
+
+def _said(checked: CheckedRow) -> str:
+    """Everything a checked row asks of the store, as one comparable text: two rows with the
+    same text are the same contact given twice. Values are compared as the rules cleaned them
+    (a number as its E.164 form, not as typed; the line numbers are left out)."""
+    row, fields = checked.row, checked.fields
+    phones = {k: p if p is None else replace(p, user_input="") for k, p in fields.phones.items()}
+    return repr(
+        (
+            replace(fields, phones=phones),
+            sorted(row.present),
+            row.contact_id,
+            row.type,
+            sorted(row.identities.items()),
+            row.version,
+            row.create_date,
+            row.modify_date,
+            sorted(row.given_phones.items()),
+            checked.contact_notes,
+            checked.single_name,
+            checked.single_name_waiting,
+            row.company,
+            row.exact_names,
+        )
+    )
 
 
 def _conflict(row: ImportRow, current: Contact) -> str:
