@@ -537,6 +537,13 @@ def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
         "admin's default country)",
     )
     imp.add_argument(
+        "--encoding",
+        metavar="CODEC",
+        help="the encoding the whole file was saved in, e.g. windows-1252, iso-8859-15 or "
+        "utf-16 (default: UTF-8, or UTF-16 by its look; a CSV that is neither is read as "
+        "windows-1252, with a warning); not for vCard files, which say it per property",
+    )
+    imp.add_argument(
         "--single-name",
         choices=[c.value for c in SingleName],
         default=SingleName.REFUSE.value,

@@ -145,6 +145,9 @@ class ImportOptions:
     # address says (``--default-country``); None: the admin's default.
     default_country: str | None = None
     single_name: SingleName = SingleName.REFUSE
+    # The encoding the whole file is read in (``--encoding``, a name formats.encoding_name
+    # gave); None: UTF-8, UTF-16 by its look, a CSV that is neither as Windows-1252.
+    encoding: str | None = None
     # How messages name these choices (the command line's flags unless the app says).
     wording: ChoiceWording = COMMAND_LINE
 
