@@ -29,11 +29,15 @@ from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from contact_tui.domain.draft import (
+    ADDRESS_SOURCE,
     CheckedFields,
     ContactDraft,
+    CountryFrom,
     PhoneDraft,
     check_draft,
     field_label,
+    phone_countries,
+    taken_from,
 )
 from contact_tui.domain.fields import ADDRESS_FIELDS, FIELD_BY_ID, NAME_FIELDS, TEXT_FIELDS
 from contact_tui.domain.identity import contact_keys, phone_identity, stored_email_identity
@@ -50,7 +54,6 @@ from contact_tui.domain.model import (
 from contact_tui.domain.present import short_timestamp
 from contact_tui.domain.rules import (
     RuleError,
-    country_label,
     phone_key,
     region_for_country,
     region_for_country_code,
@@ -418,8 +421,8 @@ def check_row(
     for key, value in (("createDate", row.create_date), ("modifyDate", row.modify_date)):
         if value is not None and not _EARLIEST <= value < _LATEST:
             errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
-    regions = _phone_regions(row, region, options)
     draft = _checkable(row)
+    regions = _phone_regions(row, draft, region, options)
     result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
     missing = "lastName" if waiting == "firstName" else "firstName"
@@ -457,7 +460,7 @@ def check_row(
             text = row.draft.phones[kind].text.strip()
             note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
             if source:
-                note += f" ({country_label(where)} was taken from {source}.)"
+                note += f" {taken_from(where, source)}"
             notes.append(note)
     if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
@@ -577,25 +580,24 @@ def _one_name_in(row: ImportRow, target: str) -> ImportRow:
 
 
 def _phone_regions(
-    row: ImportRow, region: str, options: ImportOptions
+    row: ImportRow, draft: ContactDraft, region: str, options: ImportOptions
 ) -> dict[PhoneKind, tuple[str, str]]:
-    """For each phone slot: the region a number without + is read in, and where it came
-    from ("" for the admin's default)."""
-    address = ""
-    if "address.countryCode" in row.present:
-        address = region_for_country(row.draft.address.get("countryCode", "")) or ""
-    found: dict[PhoneKind, tuple[str, str]] = {}
-    for kind in PhoneKind:
-        given = region_for_country(row.phone_countries.get(kind, ""))
-        if given:
-            found[kind] = (given, "the number's normalizationCountryCode")
-        elif address:
-            found[kind] = (address, "the contact's address")
-        elif options.default_country:
-            found[kind] = (options.default_country, options.wording.default_country)
-        else:
-            found[kind] = (region, "")
-    return found
+    """For each phone slot: the region a number without + is read in, in the form's order
+    (:func:`~contact_tui.domain.draft.phone_countries`: the number's own country, the
+    contact's address, the default), and where it came from ("" for the admin's default).
+    ``draft`` is the row's checkable draft: an address the file does not carry says nothing."""
+    own = {
+        kind: found
+        for kind in PhoneKind
+        if (found := region_for_country(row.phone_countries.get(kind, "")))
+    }
+    sources = {
+        CountryFrom.NUMBER: "the number's normalizationCountryCode",
+        CountryFrom.ADDRESS: ADDRESS_SOURCE,
+        CountryFrom.DEFAULT: options.wording.default_country if options.default_country else "",
+    }
+    countries = phone_countries(draft, options.default_country or region, own)
+    return {kind: (where, sources[source]) for kind, (where, source) in countries.items()}
 
 
 def _nameless(row: ImportRow) -> bool:
