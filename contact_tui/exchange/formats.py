@@ -206,7 +206,7 @@ def _recoded(path: str, data: bytes, encoding: str) -> bytes:
         ) from None
 
 
-# Bytes no text file holds (C0 controls but tab, line feed, form feed and carriage return):
+# Bytes no text file holds (C0 controls but tab, line feed, form feed and carriage return; DEL):
 # a file with them that is not UTF-8 is refused as it was, not read as Windows-1252.
 _CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD_END = re.compile(r'[\s,;"]')
