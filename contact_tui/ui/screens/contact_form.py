@@ -106,6 +106,8 @@ DUPLICATE_BASIS = ("firstName", "lastName", *(f.id for f in (*PHONE_ROWS, *EMAIL
 POSTAL_CODE = "address.postalCode"
 # The address's country: numbers without + are read in it when it names one.
 COUNTRY = "address.countryCode"
+# The fields whose change means looking for likely duplicates again.
+LOOKUP_FIELDS = (*DUPLICATE_BASIS, POSTAL_CODE, COUNTRY)
 # Seconds of quiet typing before the form looks for likely duplicates (one look per pause,
 # not one per key: the name search reads the store).
 DUPLICATE_PAUSE = 0.3
@@ -645,7 +647,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         if field_id not in self._touched and not event.value:
             # Tabbing past an empty required field is not a mistake yet; Save will say so.
             return
-        if isinstance(event, Input.Changed) and field_id in (*DUPLICATE_BASIS, POSTAL_CODE):
+        if isinstance(event, Input.Changed) and field_id in LOOKUP_FIELDS:
             self._look_for_duplicates_soon()
         if not event.validation_result.is_valid:
             self.show_message(field_id, event.validation_result.failure_descriptions[0])
@@ -670,9 +672,9 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     # --- likely duplicates ---------------------------------------------------------------
 
     def _basis(self) -> tuple[str, ...]:
-        """What the fields a duplicate is found by hold now."""
-        values = [self.query_one(f"#{widget_id(f)}", Input).value for f in DUPLICATE_BASIS]
-        return (*values, self.query_one(f"#{widget_id(POSTAL_CODE)}", Input).value)
+        """What the fields a duplicate is found by hold now (the address's country too: it
+        is where a number without + is read)."""
+        return tuple(self.query_one(f"#{widget_id(f)}", Input).value for f in LOOKUP_FIELDS)
 
     def _current_duplicates(self) -> Duplicates:
         """The duplicates last found, if the fields still hold what they were found for."""
