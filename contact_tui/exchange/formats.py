@@ -210,6 +210,7 @@ def _recoded(path: str, data: bytes, encoding: str) -> bytes:
 # a file with them that is not UTF-8 is refused as it was, not read as Windows-1252.
 _CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD_END = re.compile(r'[\s,;"]')
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def _windows_1252(data: bytes) -> tuple[bytes, str]:
@@ -228,10 +229,12 @@ def _windows_1252(data: bytes) -> tuple[bytes, str]:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         return data, ""
-    at = next(i for i, byte in enumerate(data) if byte >= 0x80)
+    first = _NON_ASCII.search(data)
+    at = first.start() if first else 0  # there is one: the file is not UTF-8
     line = data.count(b"\n", 0, at) + 1
     # The word the first such letter is in ("Müller"), for the admin to look at.
-    start = max((m.end() for m in _WORD_END.finditer(text, 0, at)), default=0)
+    line_start = text.rfind("\n", 0, at) + 1
+    start = max((m.end() for m in _WORD_END.finditer(text, line_start, at)), default=line_start)
     end = _WORD_END.search(text, at)
     word = text[start : end.start() if end else len(text)][:40]
     warning = (
