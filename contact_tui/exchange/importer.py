@@ -101,7 +101,8 @@ class SingleName(StrEnum):
     # The name stays in the field the file has it in (a CSV's First or Last Name column, a
     # Genesys firstName or lastName): restores our own CSV and Genesys exports of one-name
     # contacts into an empty store as they were. A name a reader had to place itself (split
-    # from a display name, taken from a company or a vCard's FN) is refused, naming the others.
+    # from a display name, a company's, any vCard's: its reader puts a one name in the first
+    # name) is refused, naming the other choices.
     AS_GIVEN = "as-given"
 
 
