@@ -1254,7 +1254,7 @@ class ContactService:
         be read or parsed raises ``formats.ExchangeError`` and nothing is imported.
         """
         self.require_use_case(UseCase.IMPORT_CONTACTS)
-        name, parsed = formats.parse(path, formats.read_bytes(path), fmt)
+        name, parsed = formats.parse(path, formats.read_bytes(path), fmt, options.encoding)
         # A long-running app's view of the store (and of the default country the rows are
         # checked with) may be behind; the rows are checked against what is stored now.
         self.repo.refresh()

@@ -114,6 +114,16 @@ def default_country(text: str | None) -> str | None:
         raise CliError(EXIT_INVALID, f"--default-country {err}", "Nothing was imported.") from None
 
 
+def encoding(text: str | None) -> str | None:
+    """The codec ``--encoding`` names (:func:`formats.encoding_name`); CliError if none."""
+    if text is None:
+        return None
+    try:
+        return formats.encoding_name(text)
+    except ValueError as err:
+        raise CliError(EXIT_INVALID, f"--encoding {err}", "Nothing was imported.") from None
+
+
 @contextlib.contextmanager
 def _import_service(ctx: Context) -> Iterator[tuple[ContactService, str]]:
     """The service an import runs in, and a note to print (or "").
@@ -143,6 +153,7 @@ def cmd_import(ctx: Context) -> int:
     options = ImportOptions(
         default_country=default_country(args.default_country),
         single_name=SingleName(args.single_name),
+        encoding=encoding(args.encoding),
     )
     try:
         with _progress(ctx) as progress, _import_service(ctx) as (service, note):

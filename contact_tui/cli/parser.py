@@ -537,12 +537,20 @@ def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
         "admin's default country)",
     )
     imp.add_argument(
+        "--encoding",
+        metavar="CODEC",
+        help="the encoding the whole file was saved in, e.g. windows-1252, iso-8859-15 or "
+        "utf-16 (default: UTF-8, or UTF-16 by its look; a CSV that is neither is read as "
+        "windows-1252, with a warning); not for vCard files, which say it per property",
+    )
+    imp.add_argument(
         "--single-name",
         choices=[c.value for c in SingleName],
         default=SingleName.REFUSE.value,
         help="a row with one name (Ambulance, a company card): refuse it (default), keep it as "
-        "the first or the last name with the other left empty, or 'company': as the last "
-        "name for records the file marks as a company, others refused",
+        "the first or the last name with the other left empty, 'company': as the last "
+        "name for records the file marks as a company, others refused, or 'as-given': in the "
+        "name field the file has it in (CSV and Genesys; restores our own exports)",
     )
     exp = _command(sub, "export", "export", "export the contacts you may view", common)
     exp.add_argument("--format", choices=names, required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import phonenumbers
@@ -22,9 +23,11 @@ from contact_tui.domain.fields import (
 from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
 from contact_tui.domain.rules import (
     RuleError,
+    country_label,
     normalize_email,
     not_searchable_warning,
     parse_phone,
+    region_for_country,
 )
 
 
@@ -170,12 +173,54 @@ def check_phone(
     return phone, "" if phone.searchable else not_searchable_warning(text, region)
 
 
-def default_country_note(region: str) -> str:
-    """What a number typed without + is taken as, for the form to say before saving."""
+def default_country_note(region: str, source: CountryFrom | None = None) -> str:
+    """What a number typed without + is taken as, for the form to say before saving;
+    ``source`` is where that country came from (:func:`phone_countries`)."""
     code = phonenumbers.country_code_for_region(region)
     if not code:
         return "Numbers without + are kept as typed; start them with + and the country code."
-    return f"Numbers without + are taken as +{code} ({region})."
+    whose = ", the address's country" if source == CountryFrom.ADDRESS else ""
+    return f"Numbers without + are taken as +{code} ({region}){whose}."
+
+
+class CountryFrom(StrEnum):
+    """Where the country a number without + is read in came from (:func:`phone_countries`)."""
+
+    NUMBER = "number"  # the number's own (a Genesys phone's normalizationCountryCode)
+    ADDRESS = "address"  # the contact's address country
+    DEFAULT = "default"  # the default: an import's --default-country, else the admin's
+
+
+# How a note names the address as where a number's country came from (the form's and the
+# import's words).
+ADDRESS_SOURCE = "the contact's address"
+
+
+def phone_countries(
+    draft: ContactDraft, region: str, own: Mapping[PhoneKind, str] | None = None
+) -> dict[PhoneKind, tuple[str, CountryFrom]]:
+    """The country (region code) each phone slot's number without + is read in, and where it
+    came from. This is the one order the form, the service's saves and an import share: the
+    number's own country (``own``, for the slots that have one), else the country of the
+    draft's address when it names one ("DE", "Germany", "Deutschland"), else ``region`` (the
+    default: an import's --default-country, else the admin's)."""
+    address = region_for_country(draft.address.get("countryCode", ""))
+    found: dict[PhoneKind, tuple[str, CountryFrom]] = {}
+    for kind in PhoneKind:
+        given = own.get(kind) if own else None
+        if given:
+            found[kind] = (given, CountryFrom.NUMBER)
+        elif address:
+            found[kind] = (address, CountryFrom.ADDRESS)
+        else:
+            found[kind] = (region, CountryFrom.DEFAULT)
+    return found
+
+
+def taken_from(region: str, source: str) -> str:
+    """The note after a warning about a number, saying where the country assumed came from:
+    "(Germany (+49) was taken from the contact's address.)"."""
+    return f"({country_label(region)} was taken from {source}.)"
 
 
 def check_email(text: str) -> str:
@@ -188,9 +233,11 @@ def check_draft(
 ) -> DraftCheck:
     """Apply every rule to every field, collecting all problems rather than stopping at one.
 
-    Numbers without + are read in ``region``, or in ``phone_regions[kind]`` for a slot that
-    has one (an import takes it from the row, e.g. the contact's address country).
+    Numbers without + are read in the country :func:`phone_countries` gives: the number's
+    own (``phone_regions[kind]``, for a slot that has one), else the draft's address country,
+    else ``region``.
     """
+    countries = phone_countries(draft, region, phone_regions)
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
     texts: dict[str, Any] = {}  # by attribute; Any as in _texts
@@ -203,8 +250,7 @@ def check_draft(
     for kind in PhoneKind:
         entry = draft.phones.get(kind, PhoneDraft())
         try:
-            where = phone_regions.get(kind, region) if phone_regions else region
-            phones[kind], warning = check_phone(entry.text, where, entry.accepts_sms)
+            phones[kind], warning = check_phone(entry.text, countries[kind][0], entry.accepts_sms)
             if warning:
                 warnings[kind.value] = warning
         except RuleError as err:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contact_tui.domain.draft import ContactDraft, check_email
+from contact_tui.domain.draft import ContactDraft, check_email, phone_countries
 from contact_tui.domain.identity import email_identity, phone_identity
 from contact_tui.domain.model import Contact
 from contact_tui.domain.rules import RuleError, phone_key
@@ -80,8 +80,10 @@ def match_keys(draft: ContactDraft, region: str) -> list[MatchKey]:
     with no E.164 form, or text that is not an address, is left out (it cannot be matched;
     the form says what is wrong with it): the check works on a half-typed form."""
     found: dict[str, MatchKey] = {}
+    # A number without + is read where a save reads it: the address's country first.
+    countries = phone_countries(draft, region)
     for kind, phone in draft.phones.items():
-        e164 = phone_key(phone.text, region) if phone.text.strip() else None
+        e164 = phone_key(phone.text, countries[kind][0]) if phone.text.strip() else None
         if e164:
             _add(found, MatchKey(phone_identity(e164), e164, (kind.value,), False))
     for email_kind, address in draft.emails.items():

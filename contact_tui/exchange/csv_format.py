@@ -532,7 +532,10 @@ class _RowReader:
     def __init__(self, header: _Header, line: int, cells: list[str]) -> None:
         self.header = header
         self.cells = cells
-        self.row = ImportRow(line=line, draft=ContactDraft(), present=header.present())
+        # Our own header: the names are always in their own columns.
+        self.row = ImportRow(
+            line=line, draft=ContactDraft(), present=header.present(), names_placed=True
+        )
         lines = _cell_lines(line, cells)
         if lines is not None:
             self.row.field_lines = self._field_lines(lines)
@@ -1165,6 +1168,7 @@ class _DialectRowReader:
         company = self.header.company
         taken = self.names(display, self.cell(company) if company is not None else "")
         self.at(company if self.row.company else display_cell, *taken)
+        self.row.names_placed = not taken
         if not self.row.company:
             self.from_display = taken
         self.phones(self.candidates(values["phone"], labels))

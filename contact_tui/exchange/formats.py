@@ -7,7 +7,9 @@ a failed or refused export never leaves half a file, or truncates the one that w
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -171,19 +173,110 @@ def as_utf8(path: str, data: bytes) -> bytes:
         ) from None
 
 
-def parse(path: str, data: bytes, name: str | None = None) -> tuple[str, ParsedFile]:
+def encoding_name(text: str) -> str:
+    """The codec an ``--encoding`` names ("windows-1252", "cp1252", "latin-1", "utf-16"), as
+    Python calls it; ValueError with a sentence saying what to give when it names none, or
+    names a codec that is not a text encoding (base64, zlib)."""
+    shown = " ".join(text.split())[:40]
+    try:
+        info = codecs.lookup(shown)
+    except LookupError:
+        info = None
+    # _is_text_encoding is how codecs itself tells str.encode() that base64 is not one.
+    if info is None or not info._is_text_encoding:
+        raise ValueError(
+            f"{shown!r} is not a text encoding; give the one the file was saved in, such as "
+            "windows-1252, iso-8859-15, utf-16 or utf-8."
+        )
+    return info.name
+
+
+def _recoded(path: str, data: bytes, encoding: str) -> bytes:
+    """``data``, read in ``encoding`` (an ``--encoding``: it wins over any byte-order mark or
+    guess), as UTF-8; ExchangeError naming the line of the first byte that is not."""
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        byte = data[err.start : err.start + 1].hex().upper()
+        raise ExchangeError(
+            f"{path} line {line}: byte 0x{byte} is not {encoding}; give the encoding the "
+            "file was saved in."
+        ) from None
+
+
+# Bytes no text file holds (C0 controls but tab, line feed, form feed and carriage return; DEL):
+# a file with them that is not UTF-8 is refused as it was, not read as Windows-1252.
+_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_WORD_END = re.compile(r'[\s,;"]')
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _windows_1252(data: bytes) -> tuple[bytes, str]:
+    """A CSV file that is not UTF-8 as UTF-8, read in Windows-1252 (what Outlook and Excel on
+    Western Windows save "CSV" in), and the warning that says so; ``data`` and "" when it is
+    UTF-8, or is no Windows-1252 text either (control bytes, bytes 1252 leaves undefined):
+    the reader then refuses it, saying to save it as UTF-8."""
+    try:
+        data.decode("utf-8")
+        return data, ""
+    except UnicodeDecodeError:
+        pass
+    if data.startswith(b"\xef\xbb\xbf") or _CONTROLS.search(data):
+        return data, ""  # a UTF-8 file with a bad byte, or no text at all
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data, ""
+    first = _NON_ASCII.search(data)
+    at = first.start() if first else 0  # there is one: the file is not UTF-8
+    line = data.count(b"\n", 0, at) + 1
+    # The word the first such letter is in ("Müller"), for the admin to look at.
+    line_start = text.rfind("\n", 0, at) + 1
+    start = max((m.end() for m in _WORD_END.finditer(text, line_start, at)), default=line_start)
+    end = _WORD_END.search(text, at)
+    word = text[start : end.start() if end else len(text)][:40]
+    warning = (
+        f"line {line}: the file is not UTF-8, so it was read as Windows-1252 (what Outlook and "
+        f"Excel on Windows save CSV in); {word!r} on this line is the first word with a letter "
+        "outside ASCII: check that names read right, and if they do not, save the file as "
+        "CSV UTF-8 and import it again"
+    )
+    return text.encode("utf-8"), warning
+
+
+def parse(
+    path: str, data: bytes, name: str | None = None, encoding: str | None = None
+) -> tuple[str, ParsedFile]:
     """The format used and the rows read. A file that cannot be read at all raises
-    ExchangeError naming the file and the line."""
-    data = as_utf8(path, data)
+    ExchangeError naming the file and the line.
+
+    ``encoding`` (:func:`encoding_name`) is the one the whole file is read in; without it a
+    UTF-16 or UTF-32 file is recognised (:func:`as_utf8`), and a CSV file that is not UTF-8
+    is read as Windows-1252, with a warning. A vCard names its character set per property.
+    """
+    data = _recoded(path, data, encoding) if encoding else as_utf8(path, data)
     name = name or guess_format(path, data)
+    if encoding and name == "vcard":
+        raise ExchangeError(
+            f"{path} is a vCard, which gives the character set of each property that is not "
+            "UTF-8 itself (CHARSET); import it without an encoding."
+        )
     if b"\x00" in data[:1_000_000]:
         raise ExchangeError(f"{path} looks binary (it holds NUL bytes); give a text file.")
+    note = ""
+    if name == "csv" and not encoding:
+        data, note = _windows_1252(data)
     try:
-        return name, FORMATS[name].read(data)
+        parsed = FORMATS[name].read(data)
     except FileFormatError as err:
         raise ExchangeError(
             f"{path} line {err.line}: {err.message} (read as {FORMATS[name].title})."
         ) from None
+    if note:
+        parsed.warnings.insert(0, note)
+    return name, parsed
 
 
 # A new export holds customer data: readable by its owner only, whatever the umask says.

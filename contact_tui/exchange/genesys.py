@@ -217,6 +217,7 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         warnings=warnings,
         errors=errors,
         contact_notes=notes,
+        names_placed=True,  # firstName and lastName are the object's own keys
     )
 
 

@@ -29,11 +29,15 @@ from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from contact_tui.domain.draft import (
+    ADDRESS_SOURCE,
     CheckedFields,
     ContactDraft,
+    CountryFrom,
     PhoneDraft,
     check_draft,
     field_label,
+    phone_countries,
+    taken_from,
 )
 from contact_tui.domain.fields import ADDRESS_FIELDS, FIELD_BY_ID, NAME_FIELDS, TEXT_FIELDS
 from contact_tui.domain.identity import contact_keys, phone_identity, stored_email_identity
@@ -50,7 +54,6 @@ from contact_tui.domain.model import (
 from contact_tui.domain.present import short_timestamp
 from contact_tui.domain.rules import (
     RuleError,
-    country_label,
     phone_key,
     region_for_country,
     region_for_country_code,
@@ -95,6 +98,12 @@ class SingleName(StrEnum):
     FIRST = "first"  # the name is the first name; the last name stays empty
     LAST = "last"  # the name is the last name; the first name stays empty
     COMPANY = "company"  # as LAST for records the file marks as a company; others refused
+    # The name stays in the field the file has it in (a CSV's First or Last Name column, a
+    # Genesys firstName or lastName): restores our own CSV and Genesys exports of one-name
+    # contacts into an empty store as they were. A name a reader had to place itself (split
+    # from a display name, a company's, any vCard's: its reader puts a one name in the first
+    # name) is refused, naming the other choices.
+    AS_GIVEN = "as-given"
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,9 @@ class ImportOptions:
     # address says (``--default-country``); None: the admin's default.
     default_country: str | None = None
     single_name: SingleName = SingleName.REFUSE
+    # The encoding the whole file is read in (``--encoding``, a name formats.encoding_name
+    # gave); None: UTF-8, UTF-16 by its look, a CSV that is neither as Windows-1252.
+    encoding: str | None = None
     # How messages name these choices (the command line's flags unless the app says).
     wording: ChoiceWording = COMMAND_LINE
 
@@ -320,10 +332,13 @@ class ImportReport:
         count = len(self.single_name_lines)
         if count:
             rows = "row" if count == 1 else "rows"
-            where = "first" if self.single_name == SingleName.FIRST else "last"
+            where = {
+                SingleName.FIRST: "as the first name",
+                SingleName.AS_GIVEN: "in the name field the file gives it in",
+            }.get(self.single_name, "as the last name")
             text += (
-                f" {count} {rows} with a single name {'has' if count == 1 else 'have'} it as "
-                f"the {where} name ({choice})."
+                f" {count} {rows} with a single name {'has' if count == 1 else 'have'} it "
+                f"{where} ({choice})."
             )
         refused = sum(1 for p in self.problems if p.single_name)
         if refused:
@@ -409,8 +424,8 @@ def check_row(
     for key, value in (("createDate", row.create_date), ("modifyDate", row.modify_date)):
         if value is not None and not _EARLIEST <= value < _LATEST:
             errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
-    regions = _phone_regions(row, region, options)
     draft = _checkable(row)
+    regions = _phone_regions(row, draft, region, options)
     result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
     missing = "lastName" if waiting == "firstName" else "firstName"
@@ -448,7 +463,7 @@ def check_row(
             text = row.draft.phones[kind].text.strip()
             note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
             if source:
-                note += f" ({country_label(where)} was taken from {source}.)"
+                note += f" {taken_from(where, source)}"
             notes.append(note)
     if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
@@ -529,20 +544,27 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
         where, other = ("firstName", "lastName") if first else ("lastName", "firstName")
         return replace(row, present=row.present - {other}), where, ""
     name = first or last
+    given = "firstName" if first else "lastName"
     choice = options.single_name
     target = {SingleName.FIRST: "firstName", SingleName.LAST: "lastName"}.get(choice, "")
     if choice == SingleName.COMPANY and row.company:
         target = "lastName"
+    if choice == SingleName.AS_GIVEN and row.names_placed:
+        target = given
     if not target:
         what = "a company's name" if row.company else "a single name"
         choices = [SingleName.FIRST, SingleName.LAST]
+        where = ""
+        if row.names_placed:
+            choices.insert(0, SingleName.AS_GIVEN)
+            where = f" (the file has it as the {_label(given).lower()})"
         if row.company:
             choices.insert(0, SingleName.COMPANY)
         return (
             row,
             "",
-            f"{name[:60]!r} is {what}: {options.wording.single_name_advice(choices)} to keep "
-            "it as that name and leave the other empty",
+            f"{name[:60]!r} is {what}{where}: {options.wording.single_name_advice(choices)} "
+            "to keep it as that name and leave the other empty",
         )
     return _one_name_in(row, target), target, ""
 
@@ -561,25 +583,24 @@ def _one_name_in(row: ImportRow, target: str) -> ImportRow:
 
 
 def _phone_regions(
-    row: ImportRow, region: str, options: ImportOptions
+    row: ImportRow, draft: ContactDraft, region: str, options: ImportOptions
 ) -> dict[PhoneKind, tuple[str, str]]:
-    """For each phone slot: the region a number without + is read in, and where it came
-    from ("" for the admin's default)."""
-    address = ""
-    if "address.countryCode" in row.present:
-        address = region_for_country(row.draft.address.get("countryCode", "")) or ""
-    found: dict[PhoneKind, tuple[str, str]] = {}
-    for kind in PhoneKind:
-        given = region_for_country(row.phone_countries.get(kind, ""))
-        if given:
-            found[kind] = (given, "the number's normalizationCountryCode")
-        elif address:
-            found[kind] = (address, "the contact's address")
-        elif options.default_country:
-            found[kind] = (options.default_country, options.wording.default_country)
-        else:
-            found[kind] = (region, "")
-    return found
+    """For each phone slot: the region a number without + is read in, in the form's order
+    (:func:`~contact_tui.domain.draft.phone_countries`: the number's own country, the
+    contact's address, the default), and where it came from ("" for the admin's default).
+    ``draft`` is the row's checkable draft: an address the file does not carry says nothing."""
+    own = {
+        kind: found
+        for kind in PhoneKind
+        if (found := region_for_country(row.phone_countries.get(kind, "")))
+    }
+    sources = {
+        CountryFrom.NUMBER: "the number's normalizationCountryCode",
+        CountryFrom.ADDRESS: ADDRESS_SOURCE,
+        CountryFrom.DEFAULT: options.wording.default_country if options.default_country else "",
+    }
+    countries = phone_countries(draft, options.default_country or region, own)
+    return {kind: (where, sources[source]) for kind, (where, source) in countries.items()}
 
 
 def _nameless(row: ImportRow) -> bool:
@@ -643,10 +664,22 @@ class Planner:
     warnings: list[str] = field(default_factory=list)
     # Row line -> the contact the row creates, updates or leaves as it is (where its notes go).
     contacts: dict[int, Contact] = field(default_factory=dict)
+    # What each planned row says (see _said), -> its line: a later row saying the same again.
+    _said: dict[str, int] = field(default_factory=dict)
 
     def plan(self, checked: CheckedRow) -> PlannedWrite | RowProblem | None:
-        """The write one row needs; None when the stored contact already says the same."""
+        """The write one row needs; None when the stored contact already says the same, or
+        an earlier row of the file said exactly the same (warned about: a contact given twice
+        in a phone book is harmless, unlike two rows that differ about one contact)."""
         row = checked.row
+        said = _said(checked)
+        earlier = self._said.get(said)
+        if earlier is not None:
+            self.warnings.append(
+                f"line {row.line}: repeats line {earlier} exactly, so it is imported once; "
+                "this row is counted as unchanged"
+            )
+            return None
         found = self._match(checked)
         if isinstance(found, RowProblem):
             return found
@@ -658,6 +691,7 @@ class Planner:
         if contact is None and found is not None and result is None:
             contact = found[0]
         if contact is not None:
+            self._said.setdefault(said, row.line)
             self.contacts[row.line] = contact
             self._planned[contact.id] = row.line
             self._planned_names[contact.id] = _folded_name(contact.first_name, contact.last_name)
@@ -998,6 +1032,32 @@ def plan_notes(
 
 def _name(contact: Contact) -> str:
     return f"{contact.display_name or '(no name)'} (id {contact.id})"
+
+
+def _said(checked: CheckedRow) -> str:
+    """Everything a checked row asks of the store, as one comparable text: two rows with the
+    same text are the same contact given twice. Values are compared as the rules cleaned them
+    (a number as its E.164 form, not as typed; the line numbers are left out)."""
+    row, fields = checked.row, checked.fields
+    phones = {k: p if p is None else replace(p, user_input="") for k, p in fields.phones.items()}
+    return repr(
+        (
+            replace(fields, phones=phones),
+            sorted(row.present),
+            row.contact_id,
+            row.type,
+            sorted(row.identities.items()),
+            row.version,
+            row.create_date,
+            row.modify_date,
+            sorted(row.given_phones.items()),
+            checked.contact_notes,
+            checked.single_name,
+            checked.single_name_waiting,
+            row.company,
+            row.exact_names,
+        )
+    )
 
 
 def _conflict(row: ImportRow, current: Contact) -> str:

@@ -98,6 +98,11 @@ class ImportRow:
     # (contact-tui's own vCard export): a single name stays in its slot and goes in whatever
     # ``--single-name`` says, which decides only for names a file leaves to a guess.
     exact_names: bool = False
+    # True when the first and last name are the file's own fields for them (a CSV's First and
+    # Last Name columns, Genesys firstName and lastName), not placed by the reader (split from
+    # a display name, a company's or a vCard FN's one name): ``--single-name=as-given`` keeps
+    # a single name in the field it is in only then, so it never guesses.
+    names_placed: bool = False
     # Things the file holds that contact-tui has no field for (vCard BDAY, an unknown CSV column,
     # a fifth phone number): reported, never silently dropped.
     warnings: list[str] = field(default_factory=list)

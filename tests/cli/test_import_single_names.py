@@ -32,10 +32,12 @@ def test_company_takes_the_companies_and_refuses_the_people_naming_the_other_cho
     report = result.json()
     assert report["singleName"] == {"choice": "company", "lines": [4], "refused": [3, 5]}
     assert [p["message"] for p in report["problems"]] == [
-        "Last name is required. 'Mama' is a single name: import it with --single-name=first or "
-        "--single-name=last to keep it as that name and leave the other empty.",
-        "First name is required. '최유림' is a single name: import it with --single-name=first "
-        "or --single-name=last to keep it as that name and leave the other empty.",
+        "Last name is required. 'Mama' is a single name (the file has it as the first name): "
+        "import it with --single-name=as-given, --single-name=first or --single-name=last to "
+        "keep it as that name and leave the other empty.",
+        "First name is required. '최유림' is a single name (the file has it as the last name): "
+        "import it with --single-name=as-given, --single-name=first or --single-name=last to "
+        "keep it as that name and leave the other empty.",
     ]
     # The company's name went in as its last name; its Organization cell is not "unread",
     # while Ana's (her employer) is.

@@ -76,11 +76,12 @@ async def test_an_import_is_checked_first_then_imported_on_the_second_ctrl_s(
         await wait_until(pilot, lambda: table.row_count == len(contacts), "the new contact")
 
 
-async def test_bad_rows_are_listed_by_line_and_an_unreadable_file_is_explained(
+async def test_bad_rows_are_listed_by_line_and_a_windows_1252_file_is_said_to_be_read_so(
     world: World, tmp_path: Path
 ) -> None:
     """Two imports from one directory: a file with bad rows (opened with Ctrl+O) imports
-    nothing; a file that is not UTF-8 (opened with F6) is explained and the dialog stays."""
+    nothing; a file that is not UTF-8 (opened with F6) is read as Windows-1252, which the check
+    says, naming the line to look at, and the dialog stays."""
     path = tmp_path / "bad.csv"
     path.write_text(
         HEADER + "Ana,Silva,,\r\n" + ",[bold red]NoFirst[/],,\r\n" + "Kim,Park,x12,\r\n",
@@ -110,8 +111,8 @@ async def test_bad_rows_are_listed_by_line_and_an_unreadable_file_is_explained(
         await settle(pilot)
         assert isinstance(pilot.app.screen, ExchangeDialog) and pilot.app.screen is not dialog
         await type_path(pilot, latin1)
-        report = await run_step(pilot, "is not UTF-8")
-        assert "line 2" in report
+        report = await run_step(pilot, "read as Windows-1252")
+        assert "line 2: the file is not UTF-8" in report
         assert isinstance(pilot.app.screen, ExchangeDialog)
 
 
@@ -219,8 +220,9 @@ async def test_a_single_name_is_refused_naming_the_dialogs_choice_then_taken_wit
 
         report = await run_step(pilot, "Checked 2 rows")
         assert (
-            "line 2: Last name is required. 'Ambulance' is a single name: set Single names to "
-            "'First name' or 'Last name' to keep it as that name and leave the other empty."
+            "line 2: Last name is required. 'Ambulance' is a single name (the file has it as "
+            "the first name): set Single names to 'As the file has it', 'First name' or 'Last "
+            "name' to keep it as that name and leave the other empty."
         ) in report
         assert "1 row has a single name and was refused (Single names: Refuse the row)." in report
         assert "--single-name" not in report  # a flag the app does not have

@@ -31,11 +31,15 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker
 
 from contact_tui.domain.draft import (
+    ADDRESS_SOURCE,
     ContactDraft,
+    CountryFrom,
     PhoneDraft,
     check_draft,
     check_phone,
     default_country_note,
+    phone_countries,
+    taken_from,
 )
 from contact_tui.domain.duplicates import DuplicateMatch, Duplicates
 from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, FieldKind, fields_of
@@ -100,6 +104,10 @@ INPUT_IDS = tuple(f.id for f in (*NAME_ROWS, *TEXT_ROWS, *PHONE_ROWS, *EMAIL_ROW
 # The fields a likely duplicate is found by: names, numbers, addresses, postal code.
 DUPLICATE_BASIS = ("firstName", "lastName", *(f.id for f in (*PHONE_ROWS, *EMAIL_ROWS)))
 POSTAL_CODE = "address.postalCode"
+# The address's country: numbers without + are read in it when it names one.
+COUNTRY = "address.countryCode"
+# The fields whose change means looking for likely duplicates again.
+LOOKUP_FIELDS = (*DUPLICATE_BASIS, POSTAL_CODE, COUNTRY)
 # Seconds of quiet typing before the form looks for likely duplicates (one look per pause,
 # not one per key: the name search reads the store).
 DUPLICATE_PAUSE = 0.3
@@ -366,13 +374,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                             compact=True,
                         ),
                     )
-                yield Static(
-                    Text.assemble(
-                        "Phones   ", (default_country_note(self.phone_region), "not bold")
-                    ),
-                    id="section-phones",
-                    classes="section",
-                )
+                yield Static(self._phones_heading(draft), id="section-phones", classes="section")
                 for spec in PHONE_ROWS:
                     kind = spec.phone_kind
                     entry = draft.phones.get(kind, PhoneDraft())
@@ -465,6 +467,27 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
                 line.append("/".join(keys[binding_id]), style="bold")
                 line.append(f" {label}  ")
         return line  # Save and Cancel are on the buttons and in the footer
+
+    def _countries(self, draft: ContactDraft) -> dict[PhoneKind, tuple[str, CountryFrom]]:
+        """Where each number without + is read, as a save reads it (the address's country,
+        else the default country)."""
+        return phone_countries(draft, self.phone_region)
+
+    def _phones_heading(self, draft: ContactDraft) -> Text:
+        """The Phones heading, saying what numbers without + are taken as (the form gives no
+        number a country of its own, so every slot's is the same)."""
+        where, source = self._countries(draft)[PhoneKind.WORK]
+        return Text.assemble("Phones   ", (default_country_note(where, source), "not bold"))
+
+    def _country_changed(self) -> None:
+        """The address's country changed: numbers without + are read in another country, so
+        the heading and the notes under the numbers typed are said again."""
+        draft = self.draft()
+        self.query_one("#section-phones", Static).update(self._phones_heading(draft))
+        for spec in PHONE_ROWS:
+            typed = self.query_one(f"#{widget_id(spec.id)}", Input).value
+            if typed.strip():
+                self._phone_note(spec.id, typed)
 
     def _row(self, field_id: str, label: str, widget: Widget) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -615,6 +638,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     @on(Input.Blurred)
     def _validate_field(self, event: Input.Changed | Input.Blurred) -> None:
         field_id = self._field_of(event.input)
+        if field_id == COUNTRY and isinstance(event, Input.Changed):
+            self._country_changed()
         if field_id is None or event.validation_result is None:
             return
         if isinstance(event, Input.Changed) and event.input.has_focus:
@@ -622,7 +647,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         if field_id not in self._touched and not event.value:
             # Tabbing past an empty required field is not a mistake yet; Save will say so.
             return
-        if isinstance(event, Input.Changed) and field_id in (*DUPLICATE_BASIS, POSTAL_CODE):
+        if isinstance(event, Input.Changed) and field_id in LOOKUP_FIELDS:
             self._look_for_duplicates_soon()
         if not event.validation_result.is_valid:
             self.show_message(field_id, event.validation_result.failure_descriptions[0])
@@ -635,19 +660,21 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     def _phone_note(self, field_id: str, value: str) -> None:
         """The warning under a phone field that passed its rule: not searchable, or already
         on other contacts (looked up with the other duplicates; shown when it comes)."""
+        where, source = self._countries(self.draft())[PhoneKind(field_id)]
         try:
-            _, warning = check_phone(value, self.phone_region)
+            _, warning = check_phone(value, where)
         except RuleError as err:  # the validator passed, so this cannot happen
             self.show_message(field_id, str(err))
             return
+        warning = _sourced(warning, where, source)
         self.show_message(field_id, warning or self._holder_note(field_id), "warning")
 
     # --- likely duplicates ---------------------------------------------------------------
 
     def _basis(self) -> tuple[str, ...]:
-        """What the fields a duplicate is found by hold now."""
-        values = [self.query_one(f"#{widget_id(f)}", Input).value for f in DUPLICATE_BASIS]
-        return (*values, self.query_one(f"#{widget_id(POSTAL_CODE)}", Input).value)
+        """What the fields a duplicate is found by hold now (the address's country too: it
+        is where a number without + is read)."""
+        return tuple(self.query_one(f"#{widget_id(f)}", Input).value for f in LOOKUP_FIELDS)
 
     def _current_duplicates(self) -> Duplicates:
         """The duplicates last found, if the fields still hold what they were found for."""
@@ -829,6 +856,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             return
         draft = self.draft()
         result = check_draft(draft, self.phone_region)
+        countries = {k.value: c for k, c in self._countries(draft).items()}
         self._touched.update(INPUT_IDS)
         for field_id in INPUT_IDS:
             if field_id in result.errors and self._is_kept(field_id):
@@ -836,7 +864,10 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             elif field_id in result.errors:
                 self.show_message(field_id, result.errors[field_id])
             elif field_id in result.warnings:
-                self.show_message(field_id, result.warnings[field_id], "warning")
+                warning = result.warnings[field_id]
+                if field_id in countries:
+                    warning = _sourced(warning, *countries[field_id])
+                self.show_message(field_id, warning, "warning")
             else:
                 self.show_message(field_id, self._holder_note(field_id), "warning")
         if result.errors:
@@ -1164,3 +1195,11 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             ),
             answered,
         )
+
+
+def _sourced(warning: str, where: str, source: CountryFrom) -> str:
+    """A warning about a number read in the address's country, saying so as an import
+    says it ("(Germany (+49) was taken from the contact's address.)"); others as they are."""
+    if warning and source == CountryFrom.ADDRESS:
+        return f"{warning} {taken_from(where, ADDRESS_SOURCE)}"
+    return warning

@@ -83,6 +83,7 @@ SINGLE_NAME_LABELS: dict[SingleName, str] = {
     SingleName.FIRST: "First name",
     SingleName.LAST: "Last name",
     SingleName.COMPANY: "Companies: last name",
+    SingleName.AS_GIVEN: "As the file has it",
 }
 SKIP_LABEL = "Import the good rows even if some are bad"
 # How the import's messages name the dialog's fields (the command line names its flags).
