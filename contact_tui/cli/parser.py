@@ -550,7 +550,8 @@ def _add_exchange_parsers(sub: Any, common: Sequence[argparse.ArgumentParser]) -
         help="a row with one name (Ambulance, a company card): refuse it (default), keep it as "
         "the first or the last name with the other left empty, 'company': as the last "
         "name for records the file marks as a company, others refused, or 'as-given': in the "
-        "name field the file has it in (CSV and Genesys; restores our own exports)",
+        "name field the file has it in (CSV, Genesys, a vCard N that says which; restores our "
+        "own exports)",
     )
     exp = _command(sub, "export", "export", "export the contacts you may view", common)
     exp.add_argument("--format", choices=names, required=True)

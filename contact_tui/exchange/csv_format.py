@@ -44,7 +44,11 @@ inside notes are kept as they are, inside quotes. Write it with ``newline=""`` (
 the line ends are not translated, and encode it as UTF-8 without a byte-order mark.
 
 Readers do not apply the contact rules (see :mod:`contact_tui.exchange.rows`): names, phones and
-emails are passed on as text for the importer to check with the form's rules.
+emails are passed on as text for the importer to check with the form's rules. A row is another
+program's (``ImportRow.other_program``: a phone or email that is none is left out with a
+warning, :mod:`contact_tui.exchange.details`) unless it has an id, a type and a version, as
+every row our export writes does; the dialect reader applies that rule itself before placing
+values by label, so the next value may take the slot.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ from contact_tui.domain.model import (
     Platform,
 )
 from contact_tui.domain.text import printable, printable_lines
+from contact_tui.exchange.details import email_left_out, phone_left_out
 from contact_tui.exchange.rows import (
     NO_NOTES,
     FileFormatError,
@@ -380,6 +385,7 @@ class _Header:
     unnamed: set[int] = field(default_factory=set)  # empty header cells
     warnings: list[str] = field(default_factory=list)
     unknown: list[tuple[int, str]] = field(default_factory=list)  # (cell index, name)
+    names: dict[str, str] = field(default_factory=dict)  # canonical -> as the file names it
 
     def present(self) -> frozenset[str]:
         return frozenset(f for c in self.index if (f := _field_id(c)) is not None)
@@ -440,7 +446,7 @@ def _read_header(cells: list[str], line: int) -> _Header:
         if _key(name) == _EMAIL_ALIAS
     ]
     others = sorted((i, name) for i, name in unknown if _key(name) != _EMAIL_ALIAS)
-    return _Header(line, len(cells), index, unnamed, warnings, others)
+    return _Header(line, len(cells), index, unnamed, warnings, others, names)
 
 
 def _delimiter(text: str) -> tuple[str, str | None, int]:
@@ -572,6 +578,16 @@ class _RowReader:
         row, draft = self.row, self.row.draft
         row.contact_id = self.text("id")
         self.read_bookkeeping()
+        # Our export writes an id, a type and a version on every row: such a row describes
+        # the whole contact (see rows.ImportRow.other_program). Another program's row in our
+        # column names (a CRM's, a hand-made one) only loses a phone or email that is none.
+        row.other_program = not (row.contact_id and self.text("type") and self.text("version"))
+        names = self.header.names
+        row.field_sources = {
+            spec.id: f"{names[spec.column]} (column {self.header.index[spec.column] + 1})"
+            for spec in (*fields_of(FieldKind.PHONE), *fields_of(FieldKind.EMAIL))
+            if self.has(spec.column)
+        }
         for spec in TEXT_FIELDS:
             if self.has(spec.column):
                 setattr(draft, spec.attr, self.text(spec.column))
@@ -1114,7 +1130,9 @@ class _DialectRowReader:
         self.header = header
         self.line = line
         self.cells = cells
-        self.row = ImportRow(line=line, draft=ContactDraft(), present=frozenset())
+        self.row = ImportRow(
+            line=line, draft=ContactDraft(), present=frozenset(), other_program=True
+        )
         self.present: set[str] = set(header.name_columns())
         self.lines = _cell_lines(line, cells)
         # The name fields filled from the display name (not from a company's name).
@@ -1171,8 +1189,8 @@ class _DialectRowReader:
         self.row.names_placed = not taken
         if not self.row.company:
             self.from_display = taken
-        self.phones(self.candidates(values["phone"], labels))
-        self.emails(self.candidates(values["email"], labels))
+        self.phones(self.usable(self.candidates(values["phone"], labels), phone_left_out))
+        self.emails(self.usable(self.candidates(values["email"], labels), email_left_out))
         self.address(addresses, labels, address_cells)
         self.row.present = frozenset(self.present)
         return self.row
@@ -1204,6 +1222,7 @@ class _DialectRowReader:
             if company:
                 draft.first_name = company
                 self.row.company = True
+                self.row.card_kind = "company"
                 return ("firstName", "lastName")
         elif display and first and not last and display.startswith(first + " "):
             draft.last_name = display[len(first) + 1 :]
@@ -1229,6 +1248,22 @@ class _DialectRowReader:
                 if value.strip():
                     found.append(_Candidate(value.strip(), label, primary, fixed, i))
         return found
+
+    def usable(
+        self, candidates: list[_Candidate], left_out: Callable[[str, str], str]
+    ) -> list[_Candidate]:
+        """The candidates that may be a number (or address): one that is none at all is a
+        detail left out with a warning at its cell (see ``details``), before the slots are
+        given, so the next value may take its slot."""
+        kept = []
+        for candidate in candidates:
+            i = candidate.cell
+            warning = left_out(f"{self.header.names[i]} (column {i + 1})", candidate.value)
+            if warning:
+                self.warn(warning, i)
+            else:
+                kept.append(candidate)
+        return kept
 
     def phones(self, candidates: list[_Candidate]) -> None:
         def slot(candidate: _Candidate) -> PhoneKind | None:

@@ -20,7 +20,7 @@ from typing import BinaryIO
 from contact_tui.domain.model import Contact
 from contact_tui.exchange.csv_format import read_csv, write_csv
 from contact_tui.exchange.genesys import read_genesys, write_genesys
-from contact_tui.exchange.rows import FileFormatError, NotesByContact, ParsedFile
+from contact_tui.exchange.rows import WINDOWS_1252, FileFormatError, NotesByContact, ParsedFile
 from contact_tui.exchange.vcard import read_vcard, write_vcard
 from contact_tui.store.safefs import replace_file
 
@@ -238,7 +238,7 @@ def _windows_1252(data: bytes) -> tuple[bytes, str]:
     end = _WORD_END.search(text, at)
     word = text[start : end.start() if end else len(text)][:40]
     warning = (
-        f"line {line}: the file is not UTF-8, so it was read as Windows-1252 (what Outlook and "
+        f"line {line}: the file is not UTF-8, so it was read as {WINDOWS_1252} (what Outlook and "
         f"Excel on Windows save CSV in); {word!r} on this line is the first word with a letter "
         "outside ASCII: check that names read right, and if they do not, save the file as "
         "CSV UTF-8 and import it again"

@@ -19,7 +19,10 @@ kept: the store sets who and when), so importing an export again adds none.
 Import reads such an array, a single object, or a page as the API returns it
 (``{"entities": [...], "pageSize": ...}``), and knows the line each object starts on, so every
 problem is reported as "line N: ...". Keys Genesys has and contact-tui does not (``division``,
-``customFields``, ``externalOrganization`` ...) are reported as not imported.
+``customFields``, ``externalOrganization`` ...) are reported as not imported. An object with
+an id and a type (ours, Genesys Cloud's) describes the whole contact: a phone or email in it
+that is no number or address refuses it; in any other object (a script's, Terraform's) such a
+value is left out with a warning naming its key (:mod:`contact_tui.exchange.details`).
 """
 
 from __future__ import annotations
@@ -96,6 +99,11 @@ _NESTED_KEYS: dict[str, frozenset[str]] = {
 }
 _ID_KEYS = {"lineId": "userId", "facebookId": "scopedId", "instagramId": "scopedId"}
 _ID_KEYS["webChatId"] = "cookieId"
+# The phone and email keys: a message about one names the key, as the file does.
+_DETAIL_KEYS = (
+    *("workPhone", "cellPhone", "homePhone", "otherPhone"),
+    *("workEmail", "personalEmail", "otherEmail"),
+)
 _EXPORTED_LOCALS = frozenset(docs.LOCAL_KEYS)
 
 
@@ -218,6 +226,10 @@ def _row_from_object(line: int, obj: Mapping[str, Any]) -> ImportRow:
         errors=errors,
         contact_notes=notes,
         names_placed=True,  # firstName and lastName are the object's own keys
+        # Our export (and Genesys Cloud's) gives every contact its id and type: such an
+        # object describes the whole contact (see rows.ImportRow.other_program).
+        other_program=not (contact_id and "type" in obj),
+        field_sources={key: key for key in _DETAIL_KEYS if key in obj},
     )
 
 

@@ -5,7 +5,10 @@ The service drives this (it owns permissions and the transaction); this module d
 row, what the file asks for and what is wrong with it:
 
 1. :func:`check_row` applies :func:`~contact_tui.domain.draft.check_draft` to the fields the row
-   carries. It needs no store, so it runs before the store lock is taken.
+   carries. It needs no store, so it runs before the store lock is taken. Another program's
+   row (``ImportRow.other_program``) first loses each phone or email that is no number or
+   address at all, with a warning (:mod:`~contact_tui.exchange.details`); our own export's
+   row is refused for one, as it describes the whole contact.
 2. :class:`Planner` matches each checked row to a stored contact (by id, then by E.164 phone
    or email), and works out the contact to create or the update to make, refusing rows that
    would undo someone else's newer change (a version conflict), describe a contact an earlier
@@ -61,6 +64,7 @@ from contact_tui.domain.rules import (
     validate_text,
 )
 from contact_tui.domain.text import fold
+from contact_tui.exchange.details import email_left_out, phone_left_out
 from contact_tui.exchange.rows import ID_PATTERN, ImportRow
 
 # A name that passes the name rule, standing in for a name column the file does not have while
@@ -78,6 +82,7 @@ _LABELS = {
     "modifyDate": "Modified (modifyDate)",
     "contact": "Contact",
     "notes": "Notes",
+    "name": "Name",
 }
 
 _PLATFORM_ORDER = {p: n for n, p in enumerate(Platform)}
@@ -99,10 +104,11 @@ class SingleName(StrEnum):
     LAST = "last"  # the name is the last name; the first name stays empty
     COMPANY = "company"  # as LAST for records the file marks as a company; others refused
     # The name stays in the field the file has it in (a CSV's First or Last Name column, a
-    # Genesys firstName or lastName): restores our own CSV and Genesys exports of one-name
-    # contacts into an empty store as they were. A name a reader had to place itself (split
-    # from a display name, a company's, any vCard's: its reader puts a one name in the first
-    # name) is refused, naming the other choices.
+    # Genesys firstName or lastName, a vCard N that says which: N:;Janet;;; or N:Jackson;;;;):
+    # restores our own CSV and Genesys exports of one-name contacts into an empty store as
+    # they were. A name a reader had to place itself (split from a display name, a company's,
+    # a vCard's FN or ORG, or an N without its parts: N:Ambulance) is refused, naming the
+    # other choices.
     AS_GIVEN = "as-given"
 
 
@@ -399,7 +405,9 @@ def check_row(
 
     ``region`` is the admin's default country; a number without + is read in the country the
     row gives for it (Genesys ``normalizationCountryCode``), else the contact's address
-    country, else ``options.default_country``, else ``region``.
+    country, else ``options.default_country``, else ``region``. Another program's phone or
+    email that is none at all is left out with a note (see the module notes); a row with no
+    name that says what it lacks (``ImportRow.no_name``) is refused saying what it holds.
 
     A single name that ``options.single_name`` does not take is no problem yet: whether the
     row makes a contact (refused) or updates one (as any row) is for the planner to say, so
@@ -407,6 +415,7 @@ def check_row(
     """
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
+    row = _without_unusable_details(row, notes)
     row, single, refusal = _single_name(row, options)
     waiting = ""
     if refusal:
@@ -430,6 +439,10 @@ def check_row(
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
     missing = "lastName" if waiting == "firstName" else "firstName"
     refused = f"{_label(missing)} is required. {refusal}." if refusal else ""
+    if row.no_name and not _named(row) and {"firstName", "lastName"} <= errors.keys():
+        # A record with no name at all: what it does hold tells which contact it was.
+        del errors["firstName"], errors["lastName"]
+        errors["name"] = f"{row.no_name}; {_contents(row)}"
     # What the reader saw in the raw text (an Excel-mangled number) says more than the rule.
     errors.update(row.errors)
     contact_notes = _checked_notes(row.contact_notes, errors)
@@ -485,6 +498,50 @@ def check_row(
     )
 
 
+def _named(row: ImportRow) -> bool:
+    """True when the row has any part of a name."""
+    d = row.draft
+    return any(text.strip() for text in (d.first_name, d.middle_name, d.last_name, d.salutation))
+
+
+def _contents(row: ImportRow) -> str:
+    """What a row with no name holds, briefly ("it holds an email 'sam@example.com' and 2
+    phones"), each quoted value cleaned and cut short, so the admin can find the contact."""
+    d = row.draft
+
+    def some(count: int, one: str, many: str, first: str) -> str:
+        quoted = f" {_quoted(first)}" if first else ""
+        return f"{one}{quoted}" if count == 1 else f"{count} {many} (the first{quoted})"
+
+    phones = [p.text.strip() for p in d.phones.values() if p.text.strip()]
+    emails = [e.strip() for e in d.emails.values() if e.strip()]
+    parts = []
+    if emails:
+        parts.append(some(len(emails), "an email", "emails", emails[0]))
+    if phones:
+        parts.append(some(len(phones), "a phone", "phones", phones[0]))
+    if d.title.strip():
+        parts.append(f"the title {_quoted(d.title)}")
+    if any(v.strip() for v in d.address.values()):
+        parts.append("an address")
+    if row.contact_notes:
+        count = len(row.contact_notes)
+        parts.append("a note" if count == 1 else f"{count} notes")
+    if row.identities:
+        parts.append(", ".join(f"a {p.label} id" for p in row.identities))
+    if not parts:
+        return "it holds nothing else either"
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"it holds {listed}"
+
+
+def _quoted(text: str) -> str:
+    """A value quoted in a message: on one line, cut short; repr escapes control and
+    format characters (an escape sequence, a right-to-left override)."""
+    one_line = " ".join(text.split())
+    return repr(one_line[:40] + "..." if len(one_line) > 40 else one_line)
+
+
 def _checked_notes(texts: Sequence[str], errors: dict[str, str]) -> tuple[str, ...]:
     """A row's contact notes as the note rule cleans them (as the profile's note would be),
     a text the row repeats once; a note the rule refuses is an error under "notes" (the Nth
@@ -523,6 +580,41 @@ def _without_direction_marks(row: ImportRow, notes: list[str]) -> ImportRow:
     return replace(row, draft=replace(row.draft, phones=cleaned))
 
 
+def _without_unusable_details(row: ImportRow, notes: list[str]) -> ImportRow:
+    """Another program's row without the phones and emails that are no number or address
+    at all (:mod:`~contact_tui.exchange.details`), noting each where the file has it: the
+    contact goes in without them, and an update keeps what the store has in their slots.
+    Any other row (our own export's) is returned as it is: it describes the whole contact,
+    so the form's rules refuse such a value, naming the field."""
+    if not row.other_program:
+        return row
+    phones = dict(row.draft.phones)
+    emails = dict(row.draft.emails)
+    gone: set[str] = set()
+    for kind, phone in row.draft.phones.items():
+        if kind.value not in row.present or kind in row.given_phones or not phone.text.strip():
+            continue
+        where = row.field_sources.get(kind.value, _label(kind.value))
+        warning = phone_left_out(where, phone.text.strip())
+        if warning:
+            notes.append(f"line {row.line_of(kind.value)}: {warning}")
+            del phones[kind]
+            gone.update((kind.value, f"{kind.value}.acceptsSMS"))
+    for email_kind, email in row.draft.emails.items():
+        if email_kind.value not in row.present:
+            continue
+        where = row.field_sources.get(email_kind.value, _label(email_kind.value))
+        warning = email_left_out(where, email.strip())
+        if warning:
+            notes.append(f"line {row.line_of(email_kind.value)}: {warning}")
+            del emails[email_kind]
+            gone.add(email_kind.value)
+    if not gone:
+        return row
+    draft = replace(row.draft, phones=phones, emails=emails)
+    return replace(row, draft=draft, present=row.present - gone)
+
+
 def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str, str]:
     """(the row, where its one name went or "", why it is refused or "": the refusal names
     the choices that would let it in, as ``options.wording`` says them).
@@ -552,7 +644,9 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
     if choice == SingleName.AS_GIVEN and row.names_placed:
         target = given
     if not target:
-        what = "a company's name" if row.company else "a single name"
+        # A company's, a place's or a group's card names no person: its name is theirs.
+        kind = row.card_kind or ("company" if row.company else "")
+        what = f"a {kind}'s name" if kind else "a single name"
         choices = [SingleName.FIRST, SingleName.LAST]
         where = ""
         if row.names_placed:

@@ -58,6 +58,11 @@ NotesByContact = Mapping[str, Sequence[Note]]
 NO_NOTES: NotesByContact = {}
 
 
+# How messages name the code page Outlook and Excel on Western Windows save text in, and
+# Windows programs write vCard 2.1 in: one spelling for every format.
+WINDOWS_1252 = "Windows-1252"
+
+
 # What an id from a file may look like (a Genesys UUID, a CRM key): no spaces, slashes or
 # control characters, so it can never be mistaken for anything but an id.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -94,6 +99,9 @@ class ImportRow:
     # True when the record names a company or place, not a person (vCard KIND:org,
     # X-ABShowAs:COMPANY): its one name may go in with ``--single-name=company``.
     company: bool = False
+    # What a record that names no person names, for messages ("company", "place" or
+    # "group": a vCard KIND, a CSV row named by its company column); '' for a person.
+    card_kind: str = ""
     # True when the file says exactly which name a contact has and that the other is empty
     # (contact-tui's own vCard export): a single name stays in its slot and goes in whatever
     # ``--single-name`` says, which decides only for names a file leaves to a guess.
@@ -103,6 +111,21 @@ class ImportRow:
     # a display name, a company's or a vCard FN's one name): ``--single-name=as-given`` keeps
     # a single name in the field it is in only then, so it never guesses.
     names_placed: bool = False
+    # True when the record is another program's (a phone's vCard, an Outlook or Google CSV,
+    # a CRM's rows in our column names, a script's Genesys JSON): a phone or email in it that
+    # is no number or address is left out with a warning (see ``details``). False for
+    # contact-tui's own export (a vCard with X-CONTACT-TUI-TYPE, a CSV row with an id, a type
+    # and a version, a Genesys object with an id and a type, as ours and Genesys Cloud's
+    # are), which describes the whole contact: leaving a value out would empty, or leave
+    # stale, a stored slot, so such a value refuses the row, naming the field.
+    other_program: bool = False
+    # Where each field's value is in the record, as the file names it, for messages about
+    # it: a CSV's column ("Business Phone (column 7)"), a Genesys key ("workPhone"). Keys
+    # are field ids; a field not listed is called by its label ("Work phone").
+    field_sources: dict[str, str] = field(default_factory=dict)
+    # What a record with no name at all lacks, as a refusal says it ("the card has no name
+    # (N, FN or ORG)"); '' when the form's "First name is required" says it well enough.
+    no_name: str = ""
     # Things the file holds that contact-tui has no field for (vCard BDAY, an unknown CSV column,
     # a fifth phone number): reported, never silently dropped.
     warnings: list[str] = field(default_factory=list)

@@ -13,7 +13,7 @@ decodes the whole file before unfolding):
   a fold (ownCloud) is whole again; then each property is decoded on its own: QUOTED-PRINTABLE
   however it is spelled (``note;quoted-printable:``, ``ENCODING=quoted-printable``), then its
   octets in its CHARSET (Shift_JIS, windows-1252, ...), UTF-8 when it names none. A vCard 2.1
-  card's text that names none and is not UTF-8 is read as windows-1252, with a warning at its
+  card's text that names none and is not UTF-8 is read as Windows-1252, with a warning at its
   line to check it: Windows programs (The Bat!, Outlook 2003) write 2.1 in the system's code
   page without saying which; 3.0 and 4.0 are UTF-8 by definition, so there it refuses the
   card (below). Parameter names and values are read ignoring case. Android's street
@@ -28,8 +28,12 @@ decodes the whole file before unfolding):
   backslash is kept as written.
 * Names: N gives last;first;middle;salutation. When N lacks a first or a last name and FN has
   more (``N:Janet`` with ``FN:Janet Jackson``), FN is split at its last space instead, with a
-  warning; without N, FN is split so. A single name stays the first name with the last empty
-  (the importer's ``--single-name`` decides). A company's card (``KIND:org``, Apple's
+  warning; without N, FN is split so. A single name stays in the part of N that holds it
+  (``N:;Janet;;;`` the first name, ``N:Jackson;;;;`` the last) and the row says so
+  (``names_placed``, which ``--single-name=as-given`` keeps); from FN, ORG or an N without its
+  parts (``N:Ambulance``) it is the first name, not placed. The importer's ``--single-name``
+  decides what a single name becomes; a card with no name at all is refused saying what it
+  holds (``no_name``). A company's card (``KIND:org``, Apple's
   ``X-ABShowAs:COMPANY``) without a person's name has its organisation (ORG, else FN) as that
   single name and is marked ``company``; so has a card whose only name is its ORG (no N, and
   FN empty or the same: Outlook's and Evolution's company contacts) and a place's
@@ -48,7 +52,8 @@ decodes the whole file before unfolding):
   fit is a warning. TEL types text, sms and msg mean the number accepts SMS; a fax or pager
   number goes to Other even when it is also "work"; a ``sip:`` (or other non-tel URI) TEL is a
   warning, not a number.
-* A TEL or EMAIL is a detail of the contact: in another program's card, a TEL the phone rule
+* A TEL or EMAIL is a detail of the contact (:mod:`contact_tui.exchange.details`, the rule every
+  format shares): in another program's card, a TEL the phone rule
   takes in no country (no digits: "ask Jenny", Outlook's ``BusinessPhone`` placeholder; an
   extension alone; an extension over 9 digits; over 64 characters) and an EMAIL the email
   rule refuses (``contact1@invalid``) are a warning at their line, quoting them, and are not
@@ -104,8 +109,9 @@ contact-tui's own properties, so that an export round-trips exactly:
 Readers do not apply the contact rules (see :mod:`contact_tui.exchange.rows`): names, phones and
 emails are passed on as text for the importer to check with the form's rules, and hostile text
 (escape sequences, markup) is carried as data. The one exception is the TEL and EMAIL
-values above, which are checked here so that one that is no number or address loses only
-its own slot (the importer knows no slots); control characters in them are still left to
+values above, which are checked here (with :mod:`~contact_tui.exchange.details`, as the
+importer checks every other program's row) so that one that is no number or address frees its
+slot for the next (the importer knows no slots); control characters in them are still left to
 the importer.
 """
 
@@ -133,18 +139,14 @@ from contact_tui.domain.model import (
     PhoneKind,
     Platform,
 )
-from contact_tui.domain.rules import (
-    MAX_PHONE_INPUT_LENGTH,
-    RuleError,
-    normalize_email,
-    parse_phone,
-)
 from contact_tui.domain.text import fold, printable, printable_lines
+from contact_tui.exchange.details import email_left_out, phone_left_out
 from contact_tui.exchange.rows import (
     ADDRESS_FIELD_IDS,
     ALL_FIELDS,
     ID_PATTERN,
     NO_NOTES,
+    WINDOWS_1252,
     FileFormatError,
     FileProblem,
     ImportRow,
@@ -192,6 +194,8 @@ _HANDLED = frozenset(
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
 _UNESCAPE = re.compile(r"\\([\\,;nN])")
+# A component separator of a structured value (N, ADR): a semicolon no backslash escapes.
+_UNESCAPED_SEMICOLON = re.compile(r"(?<!\\)(?:\\\\)*;")
 _FOLD_OCTETS = 75
 _SMS_TYPES = frozenset(("text", "sms", "msg"))
 _CELL_TYPES = frozenset(("cell", "mobile", "iphone"))
@@ -437,7 +441,7 @@ _DETAILS = frozenset(("TEL", "EMAIL", "ADR", "TITLE", "NOTE", "IMPP", "REV", "PR
 # programs (Outlook 2003, The Bat!) write 2.1 in the system's code page without saying so, and
 # windows-1252 is the code page of Western Europe and the Americas.
 _LEGACY_CHARSET = "windows-1252"
-_LEGACY_CHARSET_NAME = "windows-1252 (Western European)"
+_LEGACY_CHARSET_NAME = f"{WINDOWS_1252} (Western European)"
 
 
 def _parse_line(number: int, raw: bytes, *, legacy: bool = False) -> _Prop:
@@ -491,7 +495,7 @@ def _parse_line(number: int, raw: bytes, *, legacy: bool = False) -> _Prop:
             said = (
                 f"is not {charset}"
                 if charset
-                else "is neither UTF-8 nor windows-1252 and the line names no CHARSET"
+                else f"is neither UTF-8 nor {WINDOWS_1252} and the line names no CHARSET"
             )
             advice = "export the contacts again as vCard 3.0 or 4.0, which are UTF-8"
         else:
@@ -588,8 +592,10 @@ class _CardReader:
                     self.present.add(f"{kind.value}.acceptsSMS")
             self.present.update(kind.value for kind in self.draft.emails)
         row.present = ALL_FIELDS if self.ours else frozenset(self.present)
-        # Our own export says which name a contact stored with one name has.
-        row.exact_names = self.ours
+        # Our own export says which name a contact stored with one name has, and describes
+        # the whole contact.
+        row.exact_names, row.other_program = self.ours, not self.ours
+        row.no_name = "the card has no name (N, FN or ORG)"
         row.warnings = [message for _, message in sorted(self.warnings, key=lambda w: w[0])]
         return row
 
@@ -616,7 +622,8 @@ class _CardReader:
         formatted = next((p for p in self.of("FN") if p.text.strip()), None)
         fn = formatted.text.strip() if formatted else ""
         if names:
-            self.at(names[0], *_NAME_FIELD_IDS)
+            # "name": a card with no name at all is refused at its (empty) N.
+            self.at(names[0], *_NAME_FIELD_IDS, "name")
         if self.ours:
             draft.last_name, draft.first_name = family, given
             draft.middle_name, draft.salutation = additional, prefix
@@ -628,9 +635,16 @@ class _CardReader:
             return
         single = (family if has_family else given if has_given else "").strip()
         if single and (not fn or fold(fn) == fold(single) or " " not in fn):
-            # One name and nothing more in FN ("Ambulance", 최유림): left as the first name,
-            # the last name empty; the importer decides what a single name becomes.
-            draft.first_name, draft.middle_name, draft.salutation = single, additional, prefix
+            # One name and nothing more in FN ("Ambulance", 최유림): the importer decides what
+            # a single name becomes. N with its components (N:;Janet;;; or N:Jackson;;;;)
+            # says which name it is, so it stays there (--single-name=as-given keeps it);
+            # N:Ambulance, without them, says nothing: the first name, the last empty.
+            draft.middle_name, draft.salutation = additional, prefix
+            if _UNESCAPED_SEMICOLON.search(names[0].value):
+                draft.first_name, draft.last_name = given.strip(), family.strip()
+                self.result.names_placed = True
+            else:
+                draft.first_name = single
             return
         kind = self._kind()
         org = self._organisation()
@@ -651,6 +665,7 @@ class _CardReader:
             if source is not None:
                 self.at(source, "firstName", "lastName")
             self.result.company = kind != "group"
+            self.result.card_kind = kind
             said = (
                 f"its organisation {_shown(name)} is the name"
                 if org is not None
@@ -756,13 +771,11 @@ class _CardReader:
                 )
                 continue
             number = _phone_text(prop)
-            unusable = "" if self.ours else _not_a_number(number)
+            unusable = "" if self.ours else phone_left_out("TEL", number)
             if unusable:
-                # A detail of another program's card: the contact goes in without it, and
-                # the next number may take its slot. (Our own card describes the whole
-                # contact, so dropping a number there would empty a stored slot: the
-                # importer refuses that card instead, naming the line.)
-                self.warn(prop.line, f"TEL {_shown(number)} {unusable}")
+                # A detail of another program's card (see details): the contact goes in
+                # without it, and the next number may take its slot.
+                self.warn(prop.line, unusable)
                 continue
             wanted.append((prop, _phone_kind(prop.types)))
         fallback = [PhoneKind.OTHER, PhoneKind.WORK, PhoneKind.HOME, PhoneKind.CELL]
@@ -783,7 +796,7 @@ class _CardReader:
         props: list[_Prop] = []
         for prop in sorted((p for p in self.of("EMAIL") if p.value.strip()), key=lambda p: p.pref):
             named = None if self.ours else _NAME_ADDR.fullmatch(prop.text)
-            if named and not _not_an_email(named.group(1)):
+            if named and not email_left_out("EMAIL", named.group(1)):
                 # A name and an address ('"Omega" <omega@example.com>', as mail programs
                 # write them): the address is the part in angle brackets, and the name is
                 # the contact's. An address the rule takes holds no escaped character.
@@ -794,11 +807,11 @@ class _CardReader:
                     f"{_shown(address)} was imported",
                 )
                 prop = replace(prop, value=address)
-            unusable = "" if self.ours else _not_an_email(prop.text)
+            unusable = "" if self.ours else email_left_out("EMAIL", prop.text)
             if unusable:
                 # A detail, as a TEL that is no number (see _phones): the next address may
                 # take its slot.
-                self.warn(prop.line, f"EMAIL {_shown(prop.text)} was not imported: {unusable}")
+                self.warn(prop.line, unusable)
                 continue
             props.append(prop)
         # An address without a type goes to Other, then Personal, never Work: see the notes.
@@ -986,58 +999,8 @@ def _street_lines(street: str, extended: str) -> tuple[str, str]:
     return (lines[0] if lines else ""), ", ".join(lines[1:])
 
 
-# phonenumbers' "unknown region": a number without + is read in no country, so checking a TEL
-# in it finds only what makes it no number anywhere, never a country's rule.
-_NO_COUNTRY = "ZZ"
-# Characters the importer deals with as in any field (direction marks removed with a note,
-# escape sequences refused), which the check below leaves to it.
-_CONTROL_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
-# A letter, # or ~ may label an extension ("ext. 45", "x12", "#45"); without one, and not too
-# long, a TEL with digits is a number as far as the rule is concerned in every country.
-_EXTENSION_MARKS = frozenset("#~")
-
-
-def _not_a_number(text: str) -> str:
-    """Why a TEL value can be no phone number in any country, as the end of a warning
-    ("is not a phone number (it has no digits) and was not imported"), or '' when it may be
-    one: no digits ("ask Jenny", Outlook's "BusinessPhone" placeholders), an extension alone,
-    an extension of over 9 digits or over 64 characters, as the phone rule says."""
-    if not any(char.isdecimal() for char in text):
-        return "is not a phone number (it has no digits) and was not imported"
-    text = "".join(c for c in text if unicodedata.category(c) not in _CONTROL_CATEGORIES)
-    normal = unicodedata.normalize("NFKC", text)
-    if len(text.strip()) <= MAX_PHONE_INPUT_LENGTH and not any(
-        char.isalpha() or char in _EXTENSION_MARKS for char in normal
-    ):
-        return ""  # digits and punctuation only: parsing it here would say nothing new
-    try:
-        parse_phone(text, _NO_COUNTRY)
-    except RuleError as err:
-        return f"was not imported: {_lower_first(str(err))}"
-    return ""
-
-
 # An address with a name, as mail programs write it: "Sam Lee" <sam@example.com>.
 _NAME_ADDR = re.compile(r"[^<>]*<([^<>]+)>\s*", re.DOTALL)
-
-
-def _not_an_email(text: str) -> str:
-    """Why an EMAIL value is not an address the email rule takes, as the end of a warning
-    ("not an email address: it needs an @, ..."), or '' when it is one (control characters
-    are left to the importer, as for a TEL)."""
-    text = "".join(c for c in text if unicodedata.category(c) not in _CONTROL_CATEGORIES)
-    if not text.strip():
-        return ""
-    try:
-        normalize_email(text)
-    except RuleError as err:
-        return _lower_first(str(err))
-    return ""
-
-
-def _lower_first(sentence: str) -> str:
-    """The rule's sentence continuing a warning: "Not an email ..." -> "not an email ..."."""
-    return sentence[:1].lower() + sentence[1:]
 
 
 def _phone_text(prop: _Prop) -> str:

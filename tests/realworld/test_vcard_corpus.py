@@ -209,11 +209,13 @@ def test_roundcube_windows_1252_name_is_decoded_in_its_charset() -> None:
 
 
 def test_android_shift_jis_and_owncloud_split_character_are_decoded() -> None:
-    assert only("android--v21_japanese_1.vcf").draft.first_name == "安藤ロイド"
+    japanese = only("android--v21_japanese_1.vcf")
+    # N:安藤ロイド;;;; in Shift_JIS: the family name, and N says so.
+    assert (japanese.draft.last_name, japanese.names_placed) == ("安藤ロイド", True)
     owncloud = only("kcontacts--vcard9.vcf")
     [note] = owncloud.contact_notes
     assert note.startswith("Длинный комментарий на русском языке")
-    assert owncloud.draft.first_name.startswith("123ㄓㄕㄖbcde\u03b1\u03b2\u03b3\u03b4")
+    assert owncloud.draft.last_name.startswith("123ㄓㄕㄖbcde\u03b1\u03b2\u03b3\u03b4")  # N:...;;;;
 
 
 def test_a_utf16_file_without_trouble() -> None:
@@ -486,8 +488,8 @@ def test_the_bat_s_21_card_in_its_windows_code_page_goes_in_with_a_warning(
     assert (row.draft.first_name, row.draft.last_name) == ("Piotr", "Iksiñski")
     why = "because it is not UTF-8 and the line names no CHARSET; check the name"
     assert row.warnings[1:] == [
-        f"line 3: N 'Iksiñski;Piotr' was read as windows-1252 (Western European) {why}",
-        f"line 4: FN 'Piotr Iksiñski' was read as windows-1252 (Western European) {why}",
+        f"line 3: N 'Iksiñski;Piotr' was read as Windows-1252 (Western European) {why}",
+        f"line 4: FN 'Piotr Iksiñski' was read as Windows-1252 (Western European) {why}",
     ]
     report = store("main").import_contacts(read("roundcube--thebat.vcf"))
     assert (len(report.created), report.problems) == (1, [])

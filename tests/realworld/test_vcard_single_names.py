@@ -28,10 +28,12 @@ def test_a_refused_single_name_names_the_choices_that_let_it_in(store: Services)
     main = store("main")
     person = main.import_contacts(read("android--v21_japanese_1.vcf"))
     [problem] = person.problems
+    # Its N (安藤ロイド;;;;) says the one name is the family name: it is kept there, and
+    # --single-name=as-given may keep it so.
     assert str(problem) == (
-        "line 3: Last name is required. '安藤ロイド' is a single name: import it with "
-        "--single-name=first or --single-name=last to keep it as that name and leave the "
-        "other empty."
+        "line 3: First name is required. '安藤ロイド' is a single name (the file has it as "
+        "the last name): import it with --single-name=as-given, --single-name=first or "
+        "--single-name=last to keep it as that name and leave the other empty."
     )
     assert person.summary().endswith(
         "1 row has a single name and was refused (--single-name=refuse)."
@@ -39,6 +41,30 @@ def test_a_refused_single_name_names_the_choices_that_let_it_in(store: Services)
     company = main.import_contacts(read("khard--org.vcf"))
     [problem] = company.problems
     assert "'ACME Inc.' is a company's name: import it with --single-name=company, " in str(problem)
+    place = main.import_contacts(read("vobject--vcard40_location.vcf"))
+    [problem] = place.problems
+    assert "'Empire State Building' is a place's name: import it with " in str(problem)
+    group = main.import_contacts(read(GROUP))
+    [problem] = group.problems
+    assert "is a group's name: import it with --single-name=first or " in str(problem)
+
+
+def test_as_given_keeps_the_name_an_n_places_and_refuses_the_ones_it_does_not(
+    store: Services,
+) -> None:
+    main = store("main")
+    options = ImportOptions(single_name=SingleName.AS_GIVEN)
+    # N:安藤ロイド;;;; names the family name: it goes in as the last name.
+    placed = main.import_contacts(read("android--v21_japanese_1.vcf"), options=options)
+    [created] = placed.created
+    assert (created.contact.first_name, created.contact.last_name) == ("", "安藤ロイド")
+    assert placed.single_name_lines == [1]
+    # N:boogie (no components) and FN:최유림 alone say no slot: as-given does not guess.
+    for name in ("android--v21_blackberry_photo.vcf", "khard--korean-c.vcf"):
+        report = main.import_contacts(read(name), options=options)
+        [problem] = report.problems
+        assert problem.single_name
+        assert "is a single name: import it with --single-name=first or " in str(problem)
 
 
 @pytest.mark.parametrize(

@@ -1157,7 +1157,11 @@ def test_bad_fields_on_several_lines_are_one_problem_naming_each_line() -> None:
     # At the first bad line (the empty N, line 5); the others say where they are.
     assert isinstance(problem, RowProblem)
     assert problem.line == 5, problem
-    assert "First name is required." in problem.message
+    # No name at all: what the card holds tells the admin which contact it was.
+    assert problem.message.startswith(
+        "Name: the card has no name (N, FN or ORG); it holds an email 'ana at example.com', "
+        "2 phones (the first '0351 223344'), an address and a note."
+    )
     assert "Work phone (line 11): " in problem.message
     assert "Work email (line 7): Not an email address" in problem.message
     # One problem for the one card: it counts as one skipped row.

@@ -149,11 +149,11 @@ def test_a_21_card_in_a_windows_code_page_is_read_as_windows_1252_with_a_warning
     why = "because it is not UTF-8 and the line names no CHARSET"
     assert row.warnings == [
         "line 1: X-GENDER not imported (contact-tui has no such field)",
-        f"line 3: N 'Müller;Jürgen;;;' was read as windows-1252 (Western European) {why}; "
+        f"line 3: N 'Müller;Jürgen;;;' was read as Windows-1252 (Western European) {why}; "
         "check the name",
-        f"line 4: FN 'Jürgen Müller' was read as windows-1252 (Western European) {why}; "
+        f"line 4: FN 'Jürgen Müller' was read as Windows-1252 (Western European) {why}; "
         "check the name",
-        f"line 6: NOTE 'Café' was read as windows-1252 (Western European) {why}; check it",
+        f"line 6: NOTE 'Café' was read as Windows-1252 (Western European) {why}; check it",
     ]
 
 
@@ -172,7 +172,7 @@ def test_text_windows_1252_cannot_read_either_still_refuses_the_card_at_its_line
     parsed = read_vcard(card("FN:Sam\x81Lee", version="2.1", encoding="latin-1"))
     assert parsed.rows == []
     assert [str(p) for p in parsed.problems] == [
-        "line 4: FN: its text (byte 0x81) is neither UTF-8 nor windows-1252 and the line names "
+        "line 4: FN: its text (byte 0x81) is neither UTF-8 nor Windows-1252 and the line names "
         "no CHARSET; export the contacts again as vCard 3.0 or 4.0, which are UTF-8"
     ]
 
