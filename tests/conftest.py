@@ -17,7 +17,6 @@ from contact_tui.service import ContactService
 from contact_tui.store.repository import Repository
 from tests import painting
 from tests.factories import FixedClock, World, build_world, make_agent, make_config
-from tests.pg.cluster import _memory_folder as memory_folder
 
 # The command-line tests' config and runner, also used by the hostile-input tests; the
 # PostgreSQL server and databases for the tests of the PostgreSQL store.
@@ -70,28 +69,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # ~0.7 s of ~18 s. It changes when this process collects, not what any code does.
 YOUNG_GENERATION_THRESHOLD = 50_000
 
-# Where pytest makes the temporary folders' root, when set (pytest's own variable).
-TEMPROOT_ENV = "PYTEST_DEBUG_TEMPROOT"
-
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Once the tests are collected (in each xdist worker), make young collections rarer (see
     YOUNG_GENERATION_THRESHOLD)."""
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Put the tests' temporary folders (``tmp_path``) in memory when /dev/shm has room, unless
-    the run names a place (--basetemp, PYTEST_DEBUG_TEMPROOT). The store fsyncs every write: on
-    this machine's ext4 (mounted with discard) tests/hostile/test_service_hostile.py,
-    tests/ui/test_duplicates.py and tests/cli make 3,309 fsyncs, which waited 0.8-1.0 s with the
-    disk quiet (the first two files' 2,024 waited 5.3 s while other processes wrote); in memory
-    0.02 s, and the kernel's CPU for the run fell from 2.7 s to 2.2 s. The xdist workers take
-    the folder the controller picked."""
-    memory = memory_folder()
-    if config.option.basetemp is None and TEMPROOT_ENV not in os.environ and memory:
-        os.environ[TEMPROOT_ENV] = memory
 
 
 @pytest.fixture
