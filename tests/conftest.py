@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from contact_tui.domain.model import Permission
 from contact_tui.service import ContactService
 from contact_tui.store.repository import Repository
+from tests import painting
 from tests.factories import FixedClock, World, build_world, make_agent, make_config
 
 # The command-line tests' config and runner, also used by the hostile-input tests; the
@@ -37,6 +38,9 @@ settings.load_profile("contact-tui")
 # quarter as long. The pinned Textual (<8.3) reads both at every wait.
 textual_wait.SLEEP_GRANULARITY = 0.005
 textual_wait.SLEEP_IDLE = textual_wait.SLEEP_GRANULARITY / 20
+
+# Headless apps render only the frames a test reads and their last one (tests/painting.py).
+painting.install()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
