@@ -308,9 +308,10 @@ class ImportReport:
             )
             return f"Nothing was imported: {every} and import again." + self.single_names(wording)
         if not self.written and self.problems and not self.skip_invalid:
+            them = "it" if self.skipped == 1 else "them"
             return (
                 f"Nothing was imported: {self._have_problems()}. "
-                f"Fix them, or {wording.skip_invalid} to import the other rows."
+                f"Fix {them}, or {wording.skip_invalid} to import the other rows."
                 + self.single_names(wording)
             )
         text = f"Imported {self.rows - self.skipped} of {self.rows} rows: {counts}."
