@@ -232,10 +232,15 @@ class CheckedRow:
     contact_notes: tuple[str, ...] = ()
     # A single name the choice does not let into a new contact: the field it stays in, and
     # the refusal ("Last name is required. 'Ambulance' is a single name: ..."). Refused when
-    # the row would create a contact; a row naming a stored contact updates it (the stored
-    # other name stays), so our own export of a one-name contact imports back unchanged.
+    # the row would create a contact; a row naming a stored contact updates its other fields
+    # and leaves its stored names alone (so our own export of a one-name contact imports back
+    # unchanged, and "Acme" matched by John Smith's email does not make him "Acme Smith").
     single_name_waiting: str = ""
     single_name_refusal: str = ""
+    # What that update says when the stored name differs: "'Acme', a single name, which
+    # --single-name=refuse does not take, so the stored name is kept; import it with
+    # --single-name=first or --single-name=last to rename them".
+    single_name_kept: str = ""
 
 
 @dataclass(frozen=True)
@@ -417,7 +422,7 @@ def check_row(
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
     row = _without_unusable_details(row, notes)
-    row, single, refusal = _single_name(row, options)
+    row, single, refusal, kept = _single_name(row, options)
     waiting = ""
     if refusal:
         # The name stays where the file has it until the planner knows if it makes a contact.
@@ -496,6 +501,7 @@ def check_row(
         contact_notes,
         single_name_waiting=waiting,
         single_name_refusal=refused,
+        single_name_kept=kept if refused else "",
     )
 
 
@@ -616,26 +622,27 @@ def _without_unusable_details(row: ImportRow, notes: list[str]) -> ImportRow:
     return replace(row, draft=draft, present=row.present - gone)
 
 
-def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str, str]:
-    """(the row, where its one name went or "", why it is refused or "": the refusal names
-    the choices that would let it in, as ``options.wording`` says them).
+def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str, str, str]:
+    """(the row, where its one name went or "", why it is refused or "", and why an update
+    keeps the stored name instead or "": both name the choices that would let it in, as
+    ``options.wording`` says them).
 
     A row has a single name when it carries a first and a last name column and exactly one of
     them holds text, or the file marks it as a company with one name. Its other name is left
     out of the row (an update keeps the stored one; a new contact has it empty).
     """
     if _nameless(row):
-        return row, "", ""
+        return row, "", "", ""
     first = row.draft.first_name.strip() if "firstName" in row.present else ""
     last = row.draft.last_name.strip() if "lastName" in row.present else ""
     both_columns = {"firstName", "lastName"} <= row.present
     if bool(first) == bool(last) or not (both_columns or row.company):
-        return row, "", ""
+        return row, "", "", ""
     if row.exact_names:
         # Our own export of a contact stored with one name: nothing to choose, nothing moves
         # (a choice that moved it would leave the stored copy in the other name: "Acme Acme").
         where, other = ("firstName", "lastName") if first else ("lastName", "firstName")
-        return replace(row, present=row.present - {other}), where, ""
+        return replace(row, present=row.present - {other}), where, "", ""
     name = first or last
     given = "firstName" if first else "lastName"
     choice = options.single_name
@@ -655,13 +662,17 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
             where = f" (the file has it as the {_label(given).lower()})"
         if row.company:
             choices.insert(0, SingleName.COMPANY)
+        advice = options.wording.single_name_advice(choices)
         return (
             row,
             "",
-            f"{name[:60]!r} is {what}{where}: {options.wording.single_name_advice(choices)} "
-            "to keep it as that name and leave the other empty",
+            f"{name[:60]!r} is {what}{where}: {advice} to keep it as that name and leave the "
+            "other empty",
+            f"{name[:60]!r}, {what}{where}, which "
+            f"{options.wording.single_name(options.single_name)} does not take, so the stored "
+            f"name is kept; {advice} to rename them",
         )
-    return _one_name_in(row, target), target, ""
+    return _one_name_in(row, target), target, "", ""
 
 
 def _one_name_in(row: ImportRow, target: str) -> ImportRow:
@@ -930,8 +941,14 @@ class Planner:
                 )
             return contact, Matched.PHONE
         stored = f"{contact.first_name} {contact.last_name}".strip()
-        # Naming a nameless (ephemeral) contact is what an import is for; renaming is news.
-        if stored and any(named) and named != _folded_name(contact.first_name, contact.last_name):
+        # Naming a nameless (ephemeral) contact is what an import is for; renaming is news. A
+        # single name the choice did not take renames nobody: the update says so.
+        if (
+            stored
+            and any(named)
+            and not checked.single_name_refusal
+            and named != _folded_name(contact.first_name, contact.last_name)
+        ):
             self.warnings.append(
                 f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
                 f"the file names them {_shown_name(checked)}"
@@ -971,6 +988,24 @@ class Planner:
         if phones == checked.fields.phones:
             return checked
         return replace(checked, fields=replace(checked.fields, phones=phones))
+
+    def _single_name_kept(
+        self, checked: CheckedRow, current: Contact, warned: frozenset[str]
+    ) -> frozenset[str]:
+        """The name field of a single name the choice did not take (``single_name_waiting``),
+        for an update to leave out: ``current`` keeps its stored names, and unless the name
+        is one it has already (our own export of a one-name contact), or a warning already
+        said it is kept (``warned``: a shared number renames nobody), a warning names the
+        choices that would rename it."""
+        waiting = checked.single_name_waiting
+        name = _folded_name(getattr(checked.fields, FIELD_BY_ID[waiting].attr), "")
+        have = {_folded_name(current.first_name, ""), _folded_name(current.last_name, "")}
+        if name not in have and waiting not in warned:
+            self.warnings.append(
+                f"line {checked.row.line_of(waiting)}: {_name(current)}: the file names them "
+                f"{checked.single_name_kept}"
+            )
+        return frozenset((waiting,))
 
     def _planned_contact(self, contact_id: str) -> Contact:
         """The contact an earlier row of the file creates or updates."""
@@ -1043,6 +1078,16 @@ class Planner:
         # other name field, is not written twice.
         kept = _renamed(checked, current) if how == Matched.PHONE else frozenset()
         kept |= _single_name_held(checked, current)
+        if checked.single_name_refusal:
+            if not (current.first_name.strip() or current.last_name.strip()):
+                # Naming a nameless (ephemeral) contact with one name is what the choice
+                # refuses, as for a new contact.
+                return RowProblem(
+                    checked.row.line_of(checked.single_name_waiting),
+                    checked.single_name_refusal,
+                    single_name=True,
+                )
+            kept |= self._single_name_kept(checked, current, warned=kept)
         if kept:
             checked = replace(checked, row=replace(checked.row, present=checked.row.present - kept))
         checked = self._stored_numbers_kept(checked, current)
