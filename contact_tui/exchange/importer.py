@@ -38,6 +38,7 @@ from contact_tui.domain.draft import (
     CountryFrom,
     PhoneDraft,
     check_draft,
+    check_phone,
     field_label,
     phone_countries,
     taken_from,
@@ -241,6 +242,12 @@ class CheckedRow:
     # --single-name=refuse does not take, so the stored name is kept; import it with
     # --single-name=first or --single-name=last to rename them".
     single_name_kept: str = ""
+    # The slots read in the default country, as neither the number nor the row's address
+    # gave one: a stored contact the row updates may have an address country, which comes
+    # first (:func:`~contact_tui.domain.draft.phone_countries`), so the planner reads them
+    # again. Their notes (a number kept as typed) wait for the planner too.
+    phone_defaults: frozenset[PhoneKind] = frozenset()
+    phone_notes: dict[PhoneKind, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -441,7 +448,7 @@ def check_row(
             errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
     draft = _checkable(row)
     regions = _phone_regions(row, draft, region, options)
-    result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
+    result = check_draft(draft, region, {k: r for k, (r, _, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
     missing = "lastName" if waiting == "firstName" else "firstName"
     refused = f"{_label(missing)} is required. {refusal}." if refusal else ""
@@ -476,14 +483,22 @@ def check_row(
         problem = _problem(row, errors or {"contact": "could not be read"})
         return replace(problem, single_name=bool(refusal))
     fields = replace(result.fields, phones=phones)
-    for kind, (where, source) in regions.items():
+    defaults = frozenset(
+        kind
+        for kind, (_, _, found) in regions.items()
+        if found == CountryFrom.DEFAULT
+        and kind.value in row.present
+        and kind not in row.given_phones
+    )
+    phone_notes: dict[PhoneKind, str] = {}
+    for kind, (where, source, _) in regions.items():
         warning = result.warnings.get(kind.value)
         if warning and kind.value in row.present and kind not in row.given_phones:
-            text = row.draft.phones[kind].text.strip()
-            note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
-            if source:
-                note += f" {taken_from(where, source)}"
-            notes.append(note)
+            note = _phone_note(row, kind, warning, where, source)
+            if kind in defaults:
+                phone_notes[kind] = note
+            else:
+                notes.append(note)
     if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
         # A single name leaves the other one empty, as --single-name asked.
@@ -495,14 +510,24 @@ def check_row(
     return CheckedRow(
         row,
         fields,
-        {k: r for k, (r, _) in regions.items()},
+        {k: r for k, (r, _, _) in regions.items()},
         single,
         tuple(notes),
         contact_notes,
         single_name_waiting=waiting,
         single_name_refusal=refused,
         single_name_kept=kept if refused else "",
+        phone_defaults=defaults,
+        phone_notes=phone_notes,
     )
+
+
+def _phone_note(row: ImportRow, kind: PhoneKind, warning: str, where: str, source: str) -> str:
+    """The note about a row's number kept as typed (``warning``), at its line, saying where
+    the country ``where`` it was read in came from (``source``; "" for the admin's default)."""
+    text = row.draft.phones[kind].text.strip()
+    note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
+    return f"{note} {taken_from(where, source)}" if source else note
 
 
 def _named(row: ImportRow) -> bool:
@@ -690,11 +715,12 @@ def _one_name_in(row: ImportRow, target: str) -> ImportRow:
 
 def _phone_regions(
     row: ImportRow, draft: ContactDraft, region: str, options: ImportOptions
-) -> dict[PhoneKind, tuple[str, str]]:
+) -> dict[PhoneKind, tuple[str, str, CountryFrom]]:
     """For each phone slot: the region a number without + is read in, in the form's order
     (:func:`~contact_tui.domain.draft.phone_countries`: the number's own country, the
-    contact's address, the default), and where it came from ("" for the admin's default).
-    ``draft`` is the row's checkable draft: an address the file does not carry says nothing."""
+    contact's address, the default), where it came from in words ("" for the admin's
+    default), and which of those it was. ``draft`` is the row's checkable draft: an address
+    the file does not carry says nothing here (the planner asks the stored contact's)."""
     own = {
         kind: found
         for kind in PhoneKind
@@ -706,7 +732,7 @@ def _phone_regions(
         CountryFrom.DEFAULT: options.wording.default_country if options.default_country else "",
     }
     countries = phone_countries(draft, options.default_country or region, own)
-    return {kind: (where, sources[source]) for kind, (where, source) in countries.items()}
+    return {kind: (where, sources[source], source) for kind, (where, source) in countries.items()}
 
 
 def _nameless(row: ImportRow) -> bool:
@@ -781,12 +807,17 @@ class Planner:
         said = _said(checked)
         earlier = self._said.get(said)
         if earlier is not None:
+            self.warnings.extend(checked.phone_notes.values())
             self.warnings.append(
                 f"line {row.line}: repeats line {earlier} exactly, so it is imported once; "
                 "this row is counted as unchanged"
             )
             return None
         found = self._match(checked)
+        if not isinstance(found, tuple):
+            # No stored contact whose address country could come first: the numbers stay
+            # read in the default (an update says its own, :meth:`_in_address_country`).
+            self.warnings.extend(checked.phone_notes.values())
         if isinstance(found, RowProblem):
             return found
         if found is None:
@@ -955,6 +986,42 @@ class Planner:
             )
         return contact, Matched.EMAIL
 
+    def _in_address_country(self, checked: CheckedRow, current: Contact) -> CheckedRow:
+        """The row with each number it read in the default country read again in the
+        country the updated contact's address names, when it names one (the row's address
+        carries no country, so ``current``'s stays): the order
+        :func:`~contact_tui.domain.draft.phone_countries` declares, as the form and a save
+        of this contact would read it. Jonas Weber, stored with an address in DE, imported
+        with Home Phone "0351 223344" and no address gets +49 351 223344, not a number kept
+        as typed for not being one in the United States. Says the row's notes about its
+        numbers, as read in the end."""
+        row = checked.row
+        notes = dict(checked.phone_notes)
+        phones = dict(checked.fields.phones)
+        regions = dict(checked.phone_regions)
+        if "address.countryCode" not in row.present:
+            draft = ContactDraft(address={"countryCode": current.address.country_code})
+            for kind in sorted(checked.phone_defaults):
+                phone = phones.get(kind)
+                where, source = phone_countries(draft, regions[kind])[kind]
+                if phone is None or source != CountryFrom.ADDRESS or where == regions[kind]:
+                    continue
+                text = row.draft.phones[kind].text
+                try:
+                    again, warning = check_phone(text, where, phone.accepts_sms)
+                except RuleError:  # what passed in one country passes in any: no digits
+                    continue
+                phones[kind], regions[kind] = again, where
+                notes.pop(kind, None)
+                if warning:
+                    notes[kind] = _phone_note(row, kind, warning, where, ADDRESS_SOURCE)
+        self.warnings.extend(notes[kind] for kind in sorted(notes))
+        if phones == checked.fields.phones:
+            return checked
+        return replace(
+            checked, fields=replace(checked.fields, phones=phones), phone_regions=regions
+        )
+
     def _stored_numbers_kept(self, checked: CheckedRow, current: Contact) -> CheckedRow:
         """The row with each number it keeps as typed that is one of ``current``'s numbers
         written without its country code ("030 3000001" read in the wrong country, for the
@@ -1074,6 +1141,7 @@ class Planner:
         self, checked: CheckedRow, current: Contact, *, how: Matched
     ) -> PlannedWrite | RowProblem | None:
         by_id = how == Matched.ID
+        checked = self._in_address_country(checked, current)
         # A number alone renames nobody; a single name the contact holds already, in the
         # other name field, is not written twice.
         kept = _renamed(checked, current) if how == Matched.PHONE else frozenset()
