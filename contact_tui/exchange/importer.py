@@ -12,7 +12,10 @@ row, what the file asks for and what is wrong with it:
 2. :class:`Planner` matches each checked row to a stored contact (by id, then by E.164 phone
    or email), and works out the contact to create or the update to make, refusing rows that
    would undo someone else's newer change (a version conflict), describe a contact an earlier
-   row already described, or need a permission the user lacks.
+   row already described, or need a permission the user lacks. An update reads the row's
+   numbers that were read in the default country again in the stored contact's address
+   country (the row carrying none), and keeps the stored names when the row's one name is a
+   single name the ``--single-name`` choice did not take.
 3. :func:`plan_notes` works out the contact notes the rows add: each note of a row whose
    text (cleaned by the note rule) its contact does not already have, so importing a file
    again, or an export of the same store, adds none. Adding a note needs edit, as it does on
@@ -417,14 +420,17 @@ def check_row(
     """Apply the form's rules to the fields a row carries; a problem names each bad field.
 
     ``region`` is the admin's default country; a number without + is read in the country the
-    row gives for it (Genesys ``normalizationCountryCode``), else the contact's address
-    country, else ``options.default_country``, else ``region``. Another program's phone or
-    email that is none at all is left out with a note (see the module notes); a row with no
-    name that says what it lacks (``ImportRow.no_name``) is refused saying what it holds.
+    row gives for it (Genesys ``normalizationCountryCode``), else the row's address country,
+    else ``options.default_country``, else ``region`` (the planner reads the last two kinds
+    again in a stored contact's address country when the row updates one). Another
+    program's phone or email that is none at all is left out with a note (see the module
+    notes); a row with no name that says what it lacks (``ImportRow.no_name``) is refused
+    saying what it holds.
 
     A single name that ``options.single_name`` does not take is no problem yet: whether the
-    row makes a contact (refused) or updates one (as any row) is for the planner to say, so
-    the row carries the refusal (``single_name_refusal``) unless something else is wrong.
+    row makes a contact (refused) or updates one (its other fields; the stored names stay)
+    is for the planner to say, so the row carries the refusal (``single_name_refusal``)
+    unless something else is wrong.
     """
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
