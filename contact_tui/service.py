@@ -24,6 +24,7 @@ from contact_tui.domain.draft import (
     check_email,
     check_phone,
     field_label,
+    reread_numbers,
 )
 from contact_tui.domain.duplicates import (
     SOFT_CANDIDATES,
@@ -751,12 +752,20 @@ class ContactService:
 
     # --- contacts ------------------------------------------------------------------------
 
-    def check(self, draft: ContactDraft) -> dict[str, str]:
-        """Warnings a draft would be saved with (numbers not searchable); raises InvalidInput."""
+    def check(self, draft: ContactDraft, current: Contact | None = None) -> dict[str, str]:
+        """Warnings a draft would be saved with (numbers not searchable), by field id; raises
+        InvalidInput. With ``current``, the contact the draft edits, also the notices of its
+        numbers kept as typed that the draft leaves alone and a save converts
+        (:func:`~contact_tui.domain.draft.reread_numbers`): an untouched field never changes
+        without a word."""
         result = check_draft(draft, self.region)
         if not result.ok:
             raise InvalidInput(_errors_sentence(result.errors), result.errors)
-        return result.warnings
+        warnings = dict(result.warnings)
+        if current is not None:
+            for reread in reread_numbers(current, draft, self.region):
+                warnings[reread.kind.value] = reread.describe()
+        return warnings
 
     def create_contact(self, draft: ContactDraft, interaction_id: str | None = None) -> Contact:
         """Create a curated contact; when made from an interaction, link it and, for a message,

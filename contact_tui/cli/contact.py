@@ -28,14 +28,16 @@ from contact_tui.domain.present import counted, history_entries
 from contact_tui.service import InvalidInput
 
 
-def _warn_about(ctx: Context, draft: ContactDraft) -> None:
-    """Print the warnings a saved draft carries (numbers kept as typed, not searchable).
+def _warn_about(ctx: Context, draft: ContactDraft, before: Contact | None = None) -> None:
+    """Print the warnings a saved draft carries (numbers kept as typed, not searchable), and
+    for an edit of ``before``, each number it kept as typed that the save converted though no
+    flag named it (read in the address's country now).
 
     Called after the save, so that the service checks the permission before any rule: a
     viewer is told they may not add contacts, not that a number is malformed. The command
     line cannot ask "save anyway?", so warning after the save loses nothing.
     """
-    for field_id, message in ctx.service().check(draft).items():
+    for field_id, message in ctx.service().check(draft, before).items():
         ctx.out.warn(f"{flag_for(field_id)}: {message}")
 
 
@@ -99,10 +101,10 @@ def _read_for_change(
 
 def cmd_contact_edit(ctx: Context) -> int:
     """Change the fields given as flags; an empty value clears a field."""
-    _, draft, version = _read_for_change(ctx, UseCase.EDIT_CONTACT, need_change=True)
+    before, draft, version = _read_for_change(ctx, UseCase.EDIT_CONTACT, need_change=True)
     _stop_duplicates(ctx, draft, ctx.args.id)
     contact = ctx.service().edit(ctx.args.id, draft, version)
-    _warn_about(ctx, draft)
+    _warn_about(ctx, draft, before)
     ctx.out.result(
         contact_to_doc(contact), [f"Saved contact {contact.id}.", *contact_lines(contact)]
     )
@@ -111,10 +113,10 @@ def cmd_contact_edit(ctx: Context) -> int:
 
 def cmd_contact_promote(ctx: Context) -> int:
     """Add to Contacts: make an ephemeral contact curated, with any field flags applied."""
-    _, draft, version = _read_for_change(ctx, UseCase.PROMOTE_CONTACT, need_change=False)
+    before, draft, version = _read_for_change(ctx, UseCase.PROMOTE_CONTACT, need_change=False)
     _stop_duplicates(ctx, draft, ctx.args.id)
     contact = ctx.service().promote(ctx.args.id, draft, version)
-    _warn_about(ctx, draft)
+    _warn_about(ctx, draft, before)
     ctx.out.result(
         contact_to_doc(contact), [f"Promoted contact {contact.id}.", *contact_lines(contact)]
     )

@@ -217,6 +217,58 @@ def phone_countries(
     return found
 
 
+@dataclass(frozen=True)
+class Reread:
+    """A number a contact has kept as typed (not searchable) that saving a draft which leaves
+    it as it was stores as a searchable number, read in the country
+    :func:`phone_countries` now gives it: typed "0351 223344" when the contact had no address
+    (no US number), saved after a German address was added, it is +49 351 223344.
+
+    Saving converts it rather than keep the text: the form and the command line read every
+    number in the one order, so a field that reads as a German number is stored as one, and
+    the number becomes searchable (what keeping it as typed was waiting for). But it is a
+    field the agent did not touch, so the change is said, never silent: the form says it
+    under the field, the command line after the save (:meth:`describe`).
+    """
+
+    kind: PhoneKind
+    typed: str
+    phone: PhoneNumber
+    region: str
+    source: CountryFrom
+
+    def describe(self) -> str:
+        """The notice, one sentence true before and after the save."""
+        whose = ", the address's country" if self.source == CountryFrom.ADDRESS else ""
+        return (
+            f"Kept as typed until now, {self.typed!r} is saved as {self.phone.display}, read "
+            f"in {country_label(self.region)}{whose}; edit it if that is not the number."
+        )
+
+
+def reread_numbers(contact: Contact, draft: ContactDraft, region: str) -> list[Reread]:
+    """The numbers ``contact`` keeps as typed that ``draft`` (an edit of it) leaves as they
+    were, and that a save now reads as searchable numbers (see :class:`Reread`); ``region``
+    is the default country, as for :func:`check_draft`."""
+    countries = phone_countries(draft, region)
+    found = []
+    for kind, stored in contact.phones():
+        if stored.e164:
+            continue
+        typed = stored.user_input or stored.display  # what from_contact puts in the field
+        entry = draft.phones.get(kind)
+        if entry is None or entry.text.strip() != typed.strip():
+            continue  # the agent changed or cleared it: their number, not a re-reading
+        where, source = countries[kind]
+        try:
+            phone, _ = check_phone(typed, where, entry.accepts_sms)
+        except RuleError:
+            continue  # the save refuses it, naming the field
+        if phone is not None and phone.e164:
+            found.append(Reread(kind, typed.strip(), phone, where, source))
+    return found
+
+
 def taken_from(region: str, source: str) -> str:
     """The note after a warning about a number, saying where the country assumed came from:
     "(Germany (+49) was taken from the contact's address.)"."""

@@ -173,10 +173,26 @@ def as_utf8(path: str, data: bytes) -> bytes:
         ) from None
 
 
+# What a file is saved in, as an --encoding's advice names it.
+_FILE_ENCODINGS = "windows-1252, iso-8859-15, utf-16 or utf-8"
+# Codecs Python calls text encodings that no program saves a contacts file in, by the name
+# codecs.lookup gives, with what each is for: decoding a file in one fails on the first line
+# with a plain UnicodeError (punycode, idna), or turns a backslash into an escape.
+_NOT_FILE_ENCODINGS = {
+    "idna": "spells domain names",
+    "punycode": "spells domain names",
+    "utf-7": "is for mail",
+    "unicode-escape": "reads Python escape sequences",
+    "raw-unicode-escape": "reads Python escape sequences",
+    "undefined": "refuses every byte",
+}
+
+
 def encoding_name(text: str) -> str:
     """The codec an ``--encoding`` names ("windows-1252", "cp1252", "latin-1", "utf-16"), as
-    Python calls it; ValueError with a sentence saying what to give when it names none, or
-    names a codec that is not a text encoding (base64, zlib)."""
+    Python calls it; ValueError with a sentence saying what to give when it names none, names
+    a codec that is not a text encoding (base64, zlib), or one no file is saved in (punycode,
+    unicode_escape)."""
     shown = " ".join(text.split())[:40]
     try:
         info = codecs.lookup(shown)
@@ -186,7 +202,13 @@ def encoding_name(text: str) -> str:
     if info is None or not info._is_text_encoding:
         raise ValueError(
             f"{shown!r} is not a text encoding; give the one the file was saved in, such as "
-            "windows-1252, iso-8859-15, utf-16 or utf-8."
+            f"{_FILE_ENCODINGS}."
+        )
+    what = _NOT_FILE_ENCODINGS.get(info.name)
+    if what:
+        raise ValueError(
+            f"{shown!r} is not an encoding files are saved in (it {what}); give the one the "
+            f"file was saved in, such as {_FILE_ENCODINGS}."
         )
     return info.name
 
@@ -198,11 +220,19 @@ def _recoded(path: str, data: bytes, encoding: str) -> bytes:
     try:
         return data.decode(codec).encode("utf-8")
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        byte = data[err.start : err.start + 1].hex().upper()
+        # utf-8-sig counts err.start from after the byte-order mark it took off.
+        at = err.start + (3 if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else 0)
+        line = data.count(b"\n", 0, at) + 1
+        byte = data[at : at + 1].hex().upper()
         raise ExchangeError(
             f"{path} line {line}: byte 0x{byte} is not {encoding}; give the encoding the "
             "file was saved in."
+        ) from None
+    except UnicodeError as err:
+        # A codec that fails without saying where (encoding_name refuses the ones known to;
+        # the app's import dialog or a future codec may still hand one in).
+        raise ExchangeError(
+            f"{path} cannot be read as {encoding} ({err}); give the encoding the file was saved in."
         ) from None
 
 
@@ -246,6 +276,15 @@ def _windows_1252(data: bytes) -> tuple[bytes, str]:
     return text.encode("utf-8"), warning
 
 
+def _no_encoding_for_vcard(path: str, name: str) -> None:
+    """ExchangeError when an ``--encoding`` is given for a vCard (format ``name``)."""
+    if name == "vcard":
+        raise ExchangeError(
+            f"{path} is a vCard, which gives the character set of each property that is not "
+            "UTF-8 itself (CHARSET); import it without an encoding."
+        )
+
+
 def parse(
     path: str, data: bytes, name: str | None = None, encoding: str | None = None
 ) -> tuple[str, ParsedFile]:
@@ -256,13 +295,16 @@ def parse(
     UTF-16 or UTF-32 file is recognised (:func:`as_utf8`), and a CSV file that is not UTF-8
     is read as Windows-1252, with a warning. A vCard names its character set per property.
     """
-    data = _recoded(path, data, encoding) if encoding else as_utf8(path, data)
+    if encoding:
+        # A vCard's advice comes before decoding it, which may fail on a byte its CHARSET
+        # explains; a file only known as one once decoded (UTF-16 without a suffix) after.
+        _no_encoding_for_vcard(path, name or guess_format(path, data))
+        data = _recoded(path, data, encoding)
+    else:
+        data = as_utf8(path, data)
     name = name or guess_format(path, data)
-    if encoding and name == "vcard":
-        raise ExchangeError(
-            f"{path} is a vCard, which gives the character set of each property that is not "
-            "UTF-8 itself (CHARSET); import it without an encoding."
-        )
+    if encoding:
+        _no_encoding_for_vcard(path, name)
     if b"\x00" in data[:1_000_000]:
         raise ExchangeError(f"{path} looks binary (it holds NUL bytes); give a text file.")
     note = ""

@@ -12,7 +12,10 @@ row, what the file asks for and what is wrong with it:
 2. :class:`Planner` matches each checked row to a stored contact (by id, then by E.164 phone
    or email), and works out the contact to create or the update to make, refusing rows that
    would undo someone else's newer change (a version conflict), describe a contact an earlier
-   row already described, or need a permission the user lacks.
+   row already described, or need a permission the user lacks. An update reads the row's
+   numbers that were read in the default country again in the stored contact's address
+   country (the row carrying none), and keeps the stored names when the row's one name is a
+   single name the ``--single-name`` choice did not take.
 3. :func:`plan_notes` works out the contact notes the rows add: each note of a row whose
    text (cleaned by the note rule) its contact does not already have, so importing a file
    again, or an export of the same store, adds none. Adding a note needs edit, as it does on
@@ -38,6 +41,7 @@ from contact_tui.domain.draft import (
     CountryFrom,
     PhoneDraft,
     check_draft,
+    check_phone,
     field_label,
     phone_countries,
     taken_from,
@@ -232,10 +236,21 @@ class CheckedRow:
     contact_notes: tuple[str, ...] = ()
     # A single name the choice does not let into a new contact: the field it stays in, and
     # the refusal ("Last name is required. 'Ambulance' is a single name: ..."). Refused when
-    # the row would create a contact; a row naming a stored contact updates it (the stored
-    # other name stays), so our own export of a one-name contact imports back unchanged.
+    # the row would create a contact; a row naming a stored contact updates its other fields
+    # and leaves its stored names alone (so our own export of a one-name contact imports back
+    # unchanged, and "Acme" matched by John Smith's email does not make him "Acme Smith").
     single_name_waiting: str = ""
     single_name_refusal: str = ""
+    # What that update says when the stored name differs: "'Acme', a single name, which
+    # --single-name=refuse does not take, so the stored name is kept; import it with
+    # --single-name=first or --single-name=last to rename them".
+    single_name_kept: str = ""
+    # The slots read in the default country, as neither the number nor the row's address
+    # gave one: a stored contact the row updates may have an address country, which comes
+    # first (:func:`~contact_tui.domain.draft.phone_countries`), so the planner reads them
+    # again. Their notes (a number kept as typed) wait for the planner too.
+    phone_defaults: frozenset[PhoneKind] = frozenset()
+    phone_notes: dict[PhoneKind, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -308,9 +323,10 @@ class ImportReport:
             )
             return f"Nothing was imported: {every} and import again." + self.single_names(wording)
         if not self.written and self.problems and not self.skip_invalid:
+            them = "it" if self.skipped == 1 else "them"
             return (
                 f"Nothing was imported: {self._have_problems()}. "
-                f"Fix them, or {wording.skip_invalid} to import the other rows."
+                f"Fix {them}, or {wording.skip_invalid} to import the other rows."
                 + self.single_names(wording)
             )
         text = f"Imported {self.rows - self.skipped} of {self.rows} rows: {counts}."
@@ -404,19 +420,22 @@ def check_row(
     """Apply the form's rules to the fields a row carries; a problem names each bad field.
 
     ``region`` is the admin's default country; a number without + is read in the country the
-    row gives for it (Genesys ``normalizationCountryCode``), else the contact's address
-    country, else ``options.default_country``, else ``region``. Another program's phone or
-    email that is none at all is left out with a note (see the module notes); a row with no
-    name that says what it lacks (``ImportRow.no_name``) is refused saying what it holds.
+    row gives for it (Genesys ``normalizationCountryCode``), else the row's address country,
+    else ``options.default_country``, else ``region`` (the planner reads the last two kinds
+    again in a stored contact's address country when the row updates one). Another
+    program's phone or email that is none at all is left out with a note (see the module
+    notes); a row with no name that says what it lacks (``ImportRow.no_name``) is refused
+    saying what it holds.
 
     A single name that ``options.single_name`` does not take is no problem yet: whether the
-    row makes a contact (refused) or updates one (as any row) is for the planner to say, so
-    the row carries the refusal (``single_name_refusal``) unless something else is wrong.
+    row makes a contact (refused) or updates one (its other fields; the stored names stay)
+    is for the planner to say, so the row carries the refusal (``single_name_refusal``)
+    unless something else is wrong.
     """
     notes: list[str] = []
     row = _without_direction_marks(row, notes)
     row = _without_unusable_details(row, notes)
-    row, single, refusal = _single_name(row, options)
+    row, single, refusal, kept = _single_name(row, options)
     waiting = ""
     if refusal:
         # The name stays where the file has it until the planner knows if it makes a contact.
@@ -435,7 +454,7 @@ def check_row(
             errors[key] = f"{value.date().isoformat()} is not a plausible date (1900 to 2199)"
     draft = _checkable(row)
     regions = _phone_regions(row, draft, region, options)
-    result = check_draft(draft, region, {k: r for k, (r, _) in regions.items()})
+    result = check_draft(draft, region, {k: r for k, (r, _, _) in regions.items()})
     errors.update({k: v for k, v in result.errors.items() if k in row.present})
     missing = "lastName" if waiting == "firstName" else "firstName"
     refused = f"{_label(missing)} is required. {refusal}." if refusal else ""
@@ -470,14 +489,22 @@ def check_row(
         problem = _problem(row, errors or {"contact": "could not be read"})
         return replace(problem, single_name=bool(refusal))
     fields = replace(result.fields, phones=phones)
-    for kind, (where, source) in regions.items():
+    defaults = frozenset(
+        kind
+        for kind, (_, _, found) in regions.items()
+        if found == CountryFrom.DEFAULT
+        and kind.value in row.present
+        and kind not in row.given_phones
+    )
+    phone_notes: dict[PhoneKind, str] = {}
+    for kind, (where, source, _) in regions.items():
         warning = result.warnings.get(kind.value)
         if warning and kind.value in row.present and kind not in row.given_phones:
-            text = row.draft.phones[kind].text.strip()
-            note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
-            if source:
-                note += f" {taken_from(where, source)}"
-            notes.append(note)
+            note = _phone_note(row, kind, warning, where, source)
+            if kind in defaults:
+                phone_notes[kind] = note
+            else:
+                notes.append(note)
     if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
         # A single name leaves the other one empty, as --single-name asked.
@@ -489,13 +516,24 @@ def check_row(
     return CheckedRow(
         row,
         fields,
-        {k: r for k, (r, _) in regions.items()},
+        {k: r for k, (r, _, _) in regions.items()},
         single,
         tuple(notes),
         contact_notes,
         single_name_waiting=waiting,
         single_name_refusal=refused,
+        single_name_kept=kept if refused else "",
+        phone_defaults=defaults,
+        phone_notes=phone_notes,
     )
+
+
+def _phone_note(row: ImportRow, kind: PhoneKind, warning: str, where: str, source: str) -> str:
+    """The note about a row's number kept as typed (``warning``), at its line, saying where
+    the country ``where`` it was read in came from (``source``; "" for the admin's default)."""
+    text = row.draft.phones[kind].text.strip()
+    note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
+    return f"{note} {taken_from(where, source)}" if source else note
 
 
 def _named(row: ImportRow) -> bool:
@@ -615,26 +653,27 @@ def _without_unusable_details(row: ImportRow, notes: list[str]) -> ImportRow:
     return replace(row, draft=draft, present=row.present - gone)
 
 
-def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str, str]:
-    """(the row, where its one name went or "", why it is refused or "": the refusal names
-    the choices that would let it in, as ``options.wording`` says them).
+def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str, str, str]:
+    """(the row, where its one name went or "", why it is refused or "", and why an update
+    keeps the stored name instead or "": both name the choices that would let it in, as
+    ``options.wording`` says them).
 
     A row has a single name when it carries a first and a last name column and exactly one of
     them holds text, or the file marks it as a company with one name. Its other name is left
     out of the row (an update keeps the stored one; a new contact has it empty).
     """
     if _nameless(row):
-        return row, "", ""
+        return row, "", "", ""
     first = row.draft.first_name.strip() if "firstName" in row.present else ""
     last = row.draft.last_name.strip() if "lastName" in row.present else ""
     both_columns = {"firstName", "lastName"} <= row.present
     if bool(first) == bool(last) or not (both_columns or row.company):
-        return row, "", ""
+        return row, "", "", ""
     if row.exact_names:
         # Our own export of a contact stored with one name: nothing to choose, nothing moves
         # (a choice that moved it would leave the stored copy in the other name: "Acme Acme").
         where, other = ("firstName", "lastName") if first else ("lastName", "firstName")
-        return replace(row, present=row.present - {other}), where, ""
+        return replace(row, present=row.present - {other}), where, "", ""
     name = first or last
     given = "firstName" if first else "lastName"
     choice = options.single_name
@@ -654,13 +693,17 @@ def _single_name(row: ImportRow, options: ImportOptions) -> tuple[ImportRow, str
             where = f" (the file has it as the {_label(given).lower()})"
         if row.company:
             choices.insert(0, SingleName.COMPANY)
+        advice = options.wording.single_name_advice(choices)
         return (
             row,
             "",
-            f"{name[:60]!r} is {what}{where}: {options.wording.single_name_advice(choices)} "
-            "to keep it as that name and leave the other empty",
+            f"{name[:60]!r} is {what}{where}: {advice} to keep it as that name and leave the "
+            "other empty",
+            f"{name[:60]!r}, {what}{where}, which "
+            f"{options.wording.single_name(options.single_name)} does not take, so the stored "
+            f"name is kept; {advice} to rename them",
         )
-    return _one_name_in(row, target), target, ""
+    return _one_name_in(row, target), target, "", ""
 
 
 def _one_name_in(row: ImportRow, target: str) -> ImportRow:
@@ -678,11 +721,12 @@ def _one_name_in(row: ImportRow, target: str) -> ImportRow:
 
 def _phone_regions(
     row: ImportRow, draft: ContactDraft, region: str, options: ImportOptions
-) -> dict[PhoneKind, tuple[str, str]]:
+) -> dict[PhoneKind, tuple[str, str, CountryFrom]]:
     """For each phone slot: the region a number without + is read in, in the form's order
     (:func:`~contact_tui.domain.draft.phone_countries`: the number's own country, the
-    contact's address, the default), and where it came from ("" for the admin's default).
-    ``draft`` is the row's checkable draft: an address the file does not carry says nothing."""
+    contact's address, the default), where it came from in words ("" for the admin's
+    default), and which of those it was. ``draft`` is the row's checkable draft: an address
+    the file does not carry says nothing here (the planner asks the stored contact's)."""
     own = {
         kind: found
         for kind in PhoneKind
@@ -694,7 +738,7 @@ def _phone_regions(
         CountryFrom.DEFAULT: options.wording.default_country if options.default_country else "",
     }
     countries = phone_countries(draft, options.default_country or region, own)
-    return {kind: (where, sources[source]) for kind, (where, source) in countries.items()}
+    return {kind: (where, sources[source], source) for kind, (where, source) in countries.items()}
 
 
 def _nameless(row: ImportRow) -> bool:
@@ -769,12 +813,17 @@ class Planner:
         said = _said(checked)
         earlier = self._said.get(said)
         if earlier is not None:
+            self.warnings.extend(checked.phone_notes.values())
             self.warnings.append(
                 f"line {row.line}: repeats line {earlier} exactly, so it is imported once; "
                 "this row is counted as unchanged"
             )
             return None
         found = self._match(checked)
+        if not isinstance(found, tuple):
+            # No stored contact whose address country could come first: the numbers stay
+            # read in the default (an update says its own, :meth:`_in_address_country`).
+            self.warnings.extend(checked.phone_notes.values())
         if isinstance(found, RowProblem):
             return found
         if found is None:
@@ -929,13 +978,55 @@ class Planner:
                 )
             return contact, Matched.PHONE
         stored = f"{contact.first_name} {contact.last_name}".strip()
-        # Naming a nameless (ephemeral) contact is what an import is for; renaming is news.
-        if stored and any(named) and named != _folded_name(contact.first_name, contact.last_name):
+        # Naming a nameless (ephemeral) contact is what an import is for; renaming is news. A
+        # single name the choice did not take renames nobody: the update says so.
+        if (
+            stored
+            and any(named)
+            and not checked.single_name_refusal
+            and named != _folded_name(contact.first_name, contact.last_name)
+        ):
             self.warnings.append(
                 f"line {row.line}: matched {_name(contact)} by {how[contact.id]}; "
                 f"the file names them {_shown_name(checked)}"
             )
         return contact, Matched.EMAIL
+
+    def _in_address_country(self, checked: CheckedRow, current: Contact) -> CheckedRow:
+        """The row with each number it read in the default country read again in the
+        country the updated contact's address names, when it names one (the row's address
+        carries no country, so ``current``'s stays): the order
+        :func:`~contact_tui.domain.draft.phone_countries` declares, as the form and a save
+        of this contact would read it. Jonas Weber, stored with an address in DE, imported
+        with Home Phone "0351 223344" and no address gets +49 351 223344, not a number kept
+        as typed for not being one in the United States. Says the row's notes about its
+        numbers, as read in the end."""
+        row = checked.row
+        notes = dict(checked.phone_notes)
+        phones = dict(checked.fields.phones)
+        regions = dict(checked.phone_regions)
+        if "address.countryCode" not in row.present:
+            draft = ContactDraft(address={"countryCode": current.address.country_code})
+            for kind in sorted(checked.phone_defaults):
+                phone = phones.get(kind)
+                where, source = phone_countries(draft, regions[kind])[kind]
+                if phone is None or source != CountryFrom.ADDRESS or where == regions[kind]:
+                    continue
+                text = row.draft.phones[kind].text
+                try:
+                    again, warning = check_phone(text, where, phone.accepts_sms)
+                except RuleError:  # what passed in one country passes in any: no digits
+                    continue
+                phones[kind], regions[kind] = again, where
+                notes.pop(kind, None)
+                if warning:
+                    notes[kind] = _phone_note(row, kind, warning, where, ADDRESS_SOURCE)
+        self.warnings.extend(notes[kind] for kind in sorted(notes))
+        if phones == checked.fields.phones:
+            return checked
+        return replace(
+            checked, fields=replace(checked.fields, phones=phones), phone_regions=regions
+        )
 
     def _stored_numbers_kept(self, checked: CheckedRow, current: Contact) -> CheckedRow:
         """The row with each number it keeps as typed that is one of ``current``'s numbers
@@ -970,6 +1061,24 @@ class Planner:
         if phones == checked.fields.phones:
             return checked
         return replace(checked, fields=replace(checked.fields, phones=phones))
+
+    def _single_name_kept(
+        self, checked: CheckedRow, current: Contact, warned: frozenset[str]
+    ) -> frozenset[str]:
+        """The name field of a single name the choice did not take (``single_name_waiting``),
+        for an update to leave out: ``current`` keeps its stored names, and unless the name
+        is one it has already (our own export of a one-name contact), or a warning already
+        said it is kept (``warned``: a shared number renames nobody), a warning names the
+        choices that would rename it."""
+        waiting = checked.single_name_waiting
+        name = _folded_name(getattr(checked.fields, FIELD_BY_ID[waiting].attr), "")
+        have = {_folded_name(current.first_name, ""), _folded_name(current.last_name, "")}
+        if name not in have and waiting not in warned:
+            self.warnings.append(
+                f"line {checked.row.line_of(waiting)}: {_name(current)}: the file names them "
+                f"{checked.single_name_kept}"
+            )
+        return frozenset((waiting,))
 
     def _planned_contact(self, contact_id: str) -> Contact:
         """The contact an earlier row of the file creates or updates."""
@@ -1038,10 +1147,21 @@ class Planner:
         self, checked: CheckedRow, current: Contact, *, how: Matched
     ) -> PlannedWrite | RowProblem | None:
         by_id = how == Matched.ID
+        checked = self._in_address_country(checked, current)
         # A number alone renames nobody; a single name the contact holds already, in the
         # other name field, is not written twice.
         kept = _renamed(checked, current) if how == Matched.PHONE else frozenset()
         kept |= _single_name_held(checked, current)
+        if checked.single_name_refusal:
+            if not (current.first_name.strip() or current.last_name.strip()):
+                # Naming a nameless (ephemeral) contact with one name is what the choice
+                # refuses, as for a new contact.
+                return RowProblem(
+                    checked.row.line_of(checked.single_name_waiting),
+                    checked.single_name_refusal,
+                    single_name=True,
+                )
+            kept |= self._single_name_kept(checked, current, warned=kept)
         if kept:
             checked = replace(checked, row=replace(checked.row, present=checked.row.present - kept))
         checked = self._stored_numbers_kept(checked, current)

@@ -190,9 +190,11 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        # utf-8-sig counts err.start from after the byte-order mark it took off.
         start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        line = data.count(b"\n", start, err.start) + 1
-        byte = data[err.start : err.start + 1].hex().upper()
+        at = err.start + start
+        line = data.count(b"\n", start, at) + 1
+        byte = data[at : at + 1].hex().upper()
         raise FileFormatError(
             line,
             f"byte 0x{byte} is not UTF-8; save the file as UTF-8 "

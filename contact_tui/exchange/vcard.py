@@ -15,15 +15,17 @@ decodes the whole file before unfolding):
   octets in its CHARSET (Shift_JIS, windows-1252, ...), UTF-8 when it names none. A vCard 2.1
   card's text that names none and is not UTF-8 is read as Windows-1252, with a warning at its
   line to check it: Windows programs (The Bat!, Outlook 2003) write 2.1 in the system's code
-  page without saying which; 3.0 and 4.0 are UTF-8 by definition, so there it refuses the
-  card (below). Parameter names and values are read ignoring case. Android's street
-  continued after a trailing backslash is one value. UTF-16 files are made UTF-8 before they
+  page without saying which; 3.0 and 4.0 are UTF-8 by definition, so there it is a line
+  that cannot be read (below): it refuses the card in N or FN, a warning in a NOTE or ADR.
+  Parameter names and values are read ignoring case. Android's street continued after a
+  trailing backslash is one value. UTF-16 files are made UTF-8 before they
   get here (:func:`contact_tui.exchange.formats.as_utf8`).
 * A line that cannot be read (no ``NAME:``, an unclosed quote, text in no known charset)
   refuses its card, at that line, only when it names or identifies the contact (N, FN, UID,
-  KIND) or is in our own export's card (which describes the whole contact); otherwise (a
-  ``#`` comment, ``X-messaging/twitter-All:``, a photo, a broken TEL or NOTE) it is a warning
-  and the card is read without it.
+  KIND), is its VERSION or one of our own X-CONTACT-TUI- properties, or is in our own
+  export's card (which describes the whole contact); otherwise (a ``#`` comment,
+  ``X-messaging/twitter-All:``, a photo, a detail read: TEL, EMAIL, ADR, TITLE, NOTE, IMPP,
+  REV, PRODID) it is a warning and the card is read without it.
   Text values are unescaped here (``\\\\``, ``\\,``, ``\\;``, ``\\n``); any other
   backslash is kept as written.
 * Names: N gives last;first;middle;salutation. When N lacks a first or a last name and FN has
@@ -352,10 +354,11 @@ def _parse_card(
     card: _Card, problems: list[FileProblem], notes: list[tuple[int, str]]
 ) -> list[_Prop] | None:
     """The properties of a card; None (and a problem at the offending line) when a property
-    that names or identifies the contact (N, FN, UID, KIND), or any property of our own
-    export's card, cannot be read. A line that cannot be read in another property (a photo in
-    an unknown charset, ``X-messaging/twitter-All:``, a ``#`` comment, a broken TEL or NOTE:
-    a detail of the contact) is a note in ``notes`` and the rest of the card is read."""
+    that names or identifies the contact (N, FN, UID, KIND), its VERSION or one of our
+    X-CONTACT-TUI- properties, or any property of our own export's card, cannot be read. A
+    line that cannot be read in another property (a photo in an unknown charset,
+    ``X-messaging/twitter-All:``, a ``#`` comment, a broken TEL or NOTE: a detail of the
+    contact) is a note in ``notes`` and the rest of the card is read."""
     props: list[_Prop] = []
     depth = 0  # inside a component nested in the card (2.1 AGENT), which is not read
     legacy = any(_VERSION_21.fullmatch(line) for _, line in card.lines)

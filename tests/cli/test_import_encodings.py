@@ -161,3 +161,65 @@ def test_a_file_that_is_no_text_is_still_refused(
     assert refusal in result.err
     assert "Windows-1252" not in result.err
     assert names(run) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "what"),
+    [
+        ("punycode", "spells domain names"),
+        ("idna", "spells domain names"),
+        ("utf-7", "is for mail"),
+        ("unicode_escape", "reads Python escape sequences"),
+        ("raw_unicode_escape", "reads Python escape sequences"),
+        ("undefined", "refuses every byte"),
+    ],
+)
+def test_an_encoding_no_file_is_saved_in_is_refused_by_name(
+    run: Runner, tmp_path: Path, given: str, what: str
+) -> None:
+    # punycode failed with "internal error: UnicodeError" (exit 1); unicode_escape read a
+    # backslash in a note as an escape.
+    path = tmp_path / "ok.csv"
+    path.write_text("First Name,Last Name\r\nAna,Lee\r\n", encoding="utf-8")
+
+    result = run("import", str(path), "--encoding", given)
+
+    assert result.code == EXIT_INVALID, result.err
+    assert (
+        f"--encoding {given!r} is not an encoding files are saved in (it {what}); give the one "
+        "the file was saved in, such as windows-1252, iso-8859-15, utf-16 or utf-8."
+    ) in result.err
+    assert "internal error" not in result.err
+    assert names(run) == []
+
+
+@pytest.mark.parametrize("encoding", [None, "utf-8"])
+def test_a_bad_byte_after_a_byte_order_mark_is_found_on_its_line(
+    run: Runner, tmp_path: Path, encoding: str | None
+) -> None:
+    # The byte after the mark was counted three bytes early: "line 1: byte 0x65" (the "e" of
+    # "Name") for the 0xFC on line 2.
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfFirst Name,Last Name\nA\xfcb,Lee\n")
+
+    result = run("import", str(path), *(["--encoding", encoding] if encoding else []))
+
+    assert result.code == EXIT_INVALID
+    assert f"{path} line 2: byte 0xFC is not {encoding or 'UTF-8'}" in result.err
+
+
+@pytest.mark.parametrize("fmt", [None, "vcard"])
+def test_a_vcard_that_does_not_decode_still_gets_the_vcard_advice(
+    run: Runner, tmp_path: Path, fmt: str | None
+) -> None:
+    # The card was decoded first, so a byte its CHARSET explains gave a byte error instead.
+    path = tmp_path / ("card.vcf" if fmt is None else "card.txt")
+    path.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1:M\xfcller;J\xfcrgen\r\nEND:VCARD\r\n"
+    )
+
+    result = run("import", str(path), "--encoding", "utf-8", *(["--format", fmt] if fmt else []))
+
+    assert result.code == EXIT_INVALID
+    assert "is a vCard, which gives the character set of each property" in result.err
+    assert "byte 0xFC" not in result.err

@@ -310,7 +310,7 @@ def test_the_dialogs_summary_names_its_checkbox_not_the_flag() -> None:
     report = ImportReport(rows=2, problems=[RowProblem(3, "Work phone: needs digits.")])
 
     assert report.summary(DIALOG_WORDING) == (
-        "Nothing was imported: 1 of 2 rows has a problem. Fix them, or tick 'Import the good "
+        "Nothing was imported: 1 of 2 rows has a problem. Fix it, or tick 'Import the good "
         "rows even if some are bad' to import the other rows."
     )
     assert "or use --skip-invalid to import the other rows." in report.summary()

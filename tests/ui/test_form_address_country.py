@@ -8,11 +8,15 @@ same words as an import of the same row."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.pilot import Pilot
 
+from contact_tui.domain.model import Address
+from contact_tui.domain.rules import parse_phone
 from contact_tui.exchange.csv_format import read_csv
 from tests.factories import World
-from tests.ui.pilot import fill, running, save_form, settle, text_of
+from tests.ui.pilot import fill, running, save_form, select_interaction, settle, text_of
 
 DRESDEN = "0351 223344"  # a Dresden number in national form: valid in Germany, no +1 number
 US_WARNING = "it is not a valid number in the United States (+1), the country taken"
@@ -88,3 +92,32 @@ async def test_a_number_invalid_in_the_address_country_is_warned_as_an_import_wa
     assert "not a valid number in Germany (+49)" in shown
     assert shown.endswith("(Germany (+49) was taken from the contact's address.)")
     assert imported == f"line 2: Home phone {short!r}: {shown}"
+
+
+async def test_the_edit_form_says_it_converts_a_number_kept_as_typed(world: World) -> None:
+    # Sam's home number was kept as typed (no US number) and his address is in Germany, as an
+    # import that read it in the default country stored him: saving reads it as German, so
+    # the form says so under the field the agent may never visit.
+    repo = world.repo()
+    with repo.write("hand") as uow:
+        uow.save_contact(
+            replace(
+                world.sam,
+                home_phone=parse_phone(DRESDEN, "US"),
+                address=Address(country_code="DE"),
+            ),
+            world.sam.version,
+        )
+    async with running(world) as pilot:
+        await select_interaction(pilot, world.sam_call.id)
+        await pilot.press("e")
+        await settle(pilot)
+        shown = text_of(pilot, "#m-homePhone")
+        await save_form(pilot)
+
+    assert shown == (
+        f"Kept as typed until now, {DRESDEN!r} is saved as +49 351 223344, read in Germany "
+        "(+49), the address's country; edit it if that is not the number."
+    )
+    home = world.contact(world.sam.id).home_phone
+    assert home is not None and home.e164 == "+49351223344"

@@ -39,6 +39,7 @@ from contact_tui.domain.draft import (
     check_phone,
     default_country_note,
     phone_countries,
+    reread_numbers,
     taken_from,
 )
 from contact_tui.domain.duplicates import DuplicateMatch, Duplicates
@@ -452,6 +453,19 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         # mount, so the letters typed after it must find First name focused.
         self.set_focus(self.query_one(f"#{widget_id('firstName')}", Input))
         self.query_one("#form-help", Static).update(self._help_line())
+        # A number kept as typed that saving would now store converted is said at once: the
+        # agent may save without visiting the field.
+        for field_id, notice in self._rereads().items():
+            self.show_message(field_id, notice, "warning")
+
+    def _rereads(self) -> dict[str, str]:
+        """The notices, by field id, of the stored numbers kept as typed that the fields
+        still hold as they were and that saving converts (read in the address's country
+        now: :func:`~contact_tui.domain.draft.reread_numbers`); none for a new contact."""
+        if self.request.contact is None:
+            return {}
+        found = reread_numbers(self.request.contact, self.draft(), self.phone_region)
+        return {r.kind.value: r.describe() for r in found}
 
     def _help_line(self) -> Text:
         """The jump keys, as the agent's keymap has them."""
@@ -660,6 +674,10 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
     def _phone_note(self, field_id: str, value: str) -> None:
         """The warning under a phone field that passed its rule: not searchable, or already
         on other contacts (looked up with the other duplicates; shown when it comes)."""
+        reread = self._rereads().get(field_id)
+        if reread:
+            self.show_message(field_id, reread, "warning")
+            return
         where, source = self._countries(self.draft())[PhoneKind(field_id)]
         try:
             _, warning = check_phone(value, where)
