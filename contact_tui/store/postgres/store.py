@@ -10,7 +10,8 @@ server's triggers and, for this store's own sessions, sent right after the commi
 (:meth:`PgTransaction.commit`): :meth:`PostgresStore.refresh` turns those received since the
 last call into :class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
 A session need not send the notices it kept for after its commit, so the watch also has the
-app look, every :data:`SWEEP_SECONDS`, at what the server recorded as committed since.
+app look at what the server recorded as committed since, so none goes unseen for longer than
+:data:`SWEEP_SECONDS`.
 
 The connection is shared by the app's worker threads under a lock (psycopg connections are not
 for concurrent use); each call holds it only for its statements.
@@ -78,10 +79,10 @@ CONNECT_TIMEOUT = 5  # seconds: a server that does not answer is reported, not w
 
 # The longest a change another session committed can go unseen by an app watching the store,
 # whatever that session does with its notices (psql can keep them and never send them, a
-# client can die between its commit and sending them): every SWEEP_SECONDS the watch also has
-# the app ask the server what was committed since its last look (schema.committed_since,
-# which reads what the server itself wrote). A look that finds nothing is one small query,
-# and the screen paints nothing.
+# client can die between its commit and sending them): the watch also has the app ask the
+# server what was committed since its last look (schema.committed_since, which reads what the
+# server itself wrote), every half of this while idle. A look that finds nothing is one small
+# query, and the screen paints nothing.
 SWEEP_SECONDS = 20.0
 # A look that finds more changes than this reloads everything instead, as after a
 # reconnection (an import committed meanwhile): one bounded answer, whatever was committed.
@@ -619,14 +620,16 @@ class NotifyWatch:
         self._store = store
         self._conn = conn
         self._alive = True
-        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        self._swept_at = time.monotonic()
         store.listening(self, True)
 
     @property
     def recheck_seconds(self) -> float:
-        """The app calls :meth:`changed` this often besides when the socket is readable: the
-        store's look at what was committed (:data:`SWEEP_SECONDS`)."""
-        return SWEEP_SECONDS
+        """The app calls :meth:`changed` this often besides when the socket is readable, for
+        the store's look at what was committed: every half of :data:`SWEEP_SECONDS`, so the
+        next look comes before SWEEP_SECONDS have passed whenever the last one came (an
+        earlier call, for a notice, may have made it)."""
+        return SWEEP_SECONDS / 2
 
     def fileno(self) -> int | None:
         """The listening connection's socket."""
@@ -659,12 +662,13 @@ class NotifyWatch:
             self._lost()
             return True
         self._store.heard(arrived)
-        # Due a little early: the app's timer ticks every SWEEP_SECONDS, and a tick that came
-        # a moment before the due time must not put the look off by a whole period.
+        # Due a little before half the period has passed: a tick of the app's timer that comes
+        # a moment early must not put the look off by a whole tick. The next tick then comes
+        # less than SWEEP_SECONDS after the last look, which it makes.
         now = time.monotonic()
-        sweep = now >= self._next_sweep - SWEEP_SECONDS / 10
+        sweep = now - self._swept_at >= SWEEP_SECONDS * 0.45
         if sweep:
-            self._next_sweep = now + SWEEP_SECONDS
+            self._swept_at = now
             self._store.sweep_due()
         return bool(arrived) or sweep
 
