@@ -2,9 +2,9 @@
 store.SWEEP_SECONDS (issue 12). The app's sessions keep their change notices until right after
 each commit (tests/pg/test_notify_after_commit.py), and nothing makes a session send them: psql
 can ask to keep them too and never send them, an announce can fail, a client can die between
-its commit and its notices. So the watch also has the store look, every SWEEP_SECONDS, at what
-the server recorded as committed since its last look (schema.committed_since), and takes that
-in as if heard. A look that finds nothing is one query and changes nothing on the screen.
+its commit and its notices. So the watch also has the store look, every half of SWEEP_SECONDS,
+at what the server recorded as committed since its last look (schema.committed_since), and
+takes that in as if heard. A look that finds nothing is one query and paints nothing.
 
 SWEEP_SECONDS is shortened here to a fraction of a second."""
 

@@ -6,7 +6,9 @@ panes what to show. It is made with the service already open (``screens.opening`
 
 An idle screen costs next to nothing and sends the terminal nothing: the store's folder is
 watched (inotify, see ``store.watch``) and the store is read in a worker only when a file in it
-changed; ages are repainted only when one of their texts changes, and then only those cells.
+changed (a database's notifications, and its store's look every few seconds at what was
+committed, one query that changes nothing when nothing was); ages are repainted only when one
+of their texts changes, and then only those cells.
 """
 
 from __future__ import annotations
