@@ -80,6 +80,13 @@ class StoreWatch(Protocol):
         database..."); empty when nothing does."""
         ...
 
+    @property
+    def recheck_seconds(self) -> float | None:
+        """Seconds between calls of :meth:`changed` the app makes besides those
+        :meth:`fileno` wakes it for (a database watch whose store must also look at what
+        was committed now and then); None: none."""
+        ...
+
     def changed(self) -> bool:
         """True when the store may have changed since the last call."""
         ...

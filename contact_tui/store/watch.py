@@ -49,6 +49,9 @@ class InotifyWatch:
     changes. Put :meth:`fileno` in the event loop (``loop.add_reader``) and call
     :meth:`changed` when it is readable."""
 
+    # The kernel tells of every change: nothing to look at besides (StoreWatch).
+    recheck_seconds: float | None = None
+
     def __init__(self, fd: int, names: frozenset[bytes]) -> None:
         self._fd = fd
         self._names = names
@@ -132,6 +135,9 @@ class StatWatch:
         layout = StoreLayout(store_path)
         self._paths = (layout.at(layout.snapshot), layout.at(layout.journal))
         self._last = self._look()
+
+    # The app's timer calls changed() already (StoreWatch).
+    recheck_seconds: float | None = None
 
     def fileno(self) -> None:
         """No descriptor: call :meth:`changed` on a timer."""

@@ -12,6 +12,12 @@ size, waits until the first screen is drawn and settled, then measures:
 
 Bytes written to the terminal are what an SSH session carries; an idle screen should send
 nothing.
+
+``--postgres`` runs the app on a PostgreSQL store instead (a throwaway cluster, as
+tests/perf/bench_pg.py starts; an agent with five calls in her queue). Idle, the app then looks
+every store.SWEEP_SECONDS at what was committed (schema.committed_since): give ``--idle`` a few
+of those (65 s: three looks). The server logs the agent's statements, so the figures say how
+many looks ran in the window.
 """
 
 from __future__ import annotations
@@ -28,9 +34,20 @@ import sys
 import tempfile
 import termios
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from contact_tui import bootstrap  # noqa: E402
+from contact_tui.domain.clock import utcnow  # noqa: E402
+from contact_tui.domain.model import Channel, NewInteraction, Participant  # noqa: E402
+from contact_tui.store.postgres import admin  # noqa: E402
+from tests.perf.bench_pg import start_cluster, superuser_url, url_for, write_config  # noqa: E402
+
 APP = ROOT / ".venv" / "bin" / "contact-tui"
 DOWN = b"\x1b[B"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -75,8 +92,56 @@ def _settle(fd: int, quiet: float = 1.5, limit: float = 20.0) -> int:
     return total
 
 
-def measure(columns: int, rows: int, idle: float, presses: int) -> dict[str, float]:
-    """Run the app in a pty of ``columns`` x ``rows`` and measure it."""
+AGENT = "bench_idle"  # the agent whose app is measured on PostgreSQL
+
+
+class PgStore:
+    """A throwaway cluster holding the store, and a config for the agent's app on it."""
+
+    def __init__(self, work: Path) -> None:
+        self.cluster = start_cluster(memory=True)
+        url = superuser_url(self.cluster)
+        admin.init(url)
+        admin.grant(url, AGENT, ["agent"])
+        admin.grant(url, "bench_router", ["router"])
+        self.config = write_config(
+            work, AGENT, f'url = "{url_for(self.cluster, "postgres", AGENT)}"'
+        )
+        router = bootstrap.open_service(
+            config_path=write_config(
+                work, "router", f'url = "{url_for(self.cluster, "postgres", "bench_router")}"'
+            )
+        )
+        # Calls two days old: their ages' texts change once a day, not during the window.
+        router.clock = lambda: utcnow() - timedelta(days=2)
+        try:
+            for n in range(5):
+                router.handle_interaction(
+                    NewInteraction(AGENT, Channel.VOICE, Participant(f"+1 317 555 01{n:02d}"))
+                )
+        finally:
+            router.close()
+        # Every statement of the agent's sessions in the server's log: the looks are counted.
+        self._admin(f"ALTER ROLE {AGENT} SET log_statement = 'all'")
+
+    def _admin(self, statement: str) -> None:
+        with psycopg.connect(superuser_url(self.cluster), autocommit=True) as conn:
+            conn.execute(statement)
+
+    def looks(self) -> int:
+        """The looks at what was committed (committed_since) the server has logged so far."""
+        return self.cluster.log.read_text(errors="replace").count("committed_since")
+
+    def close(self) -> None:
+        """Stop and remove the cluster."""
+        self.cluster.stop()
+
+
+def measure(
+    columns: int, rows: int, idle: float, presses: int, pg: PgStore | None = None
+) -> dict[str, float]:
+    """Run the app in a pty of ``columns`` x ``rows`` and measure it (on ``pg``'s store when
+    given, else on a copy of the demo data)."""
     work = Path(tempfile.mkdtemp(prefix="bench-idle-"))
     (work / "data").mkdir()
     shutil.copy(ROOT / "data" / "seed.json", work / "data" / "seed.json")
@@ -85,14 +150,18 @@ def measure(columns: int, rows: int, idle: float, presses: int) -> dict[str, flo
         os.chdir(work)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTACT_TUI", "TEXTUAL"))}
         env["TERM"] = "xterm-256color"
+        if pg is not None:
+            env["CONTACT_TUI_CONFIG"] = str(pg.config)
         os.execve(str(APP), [str(APP)], env)
     try:
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         os.kill(pid, signal.SIGWINCH)
         first = _settle(fd)
         cpu0 = _cpu_seconds(pid)
+        looks0 = pg.looks() if pg is not None else 0
         idle_bytes = _drain(fd, idle)
         cpu_idle = _cpu_seconds(pid) - cpu0
+        looks = pg.looks() - looks0 if pg is not None else 0
         per_down = []
         for _ in range(presses):
             os.write(fd, DOWN)
@@ -103,10 +172,12 @@ def measure(columns: int, rows: int, idle: float, presses: int) -> dict[str, flo
             "first_paint_bytes": first,
             "idle_seconds": idle,
             "idle_cpu_percent": 100 * cpu_idle / idle,
+            "idle_bytes": idle_bytes,
             "idle_bytes_per_second": idle_bytes / idle,
             "down_bytes_median": sorted(per_down)[len(per_down) // 2],
             "down_bytes_max": max(per_down),
             "burst_of_10_bytes": burst,
+            "idle_looks": looks,
         }
     finally:
         os.kill(pid, signal.SIGTERM)
@@ -121,21 +192,35 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=20.0, help="idle seconds measured")
     parser.add_argument("--presses", type=int, default=5, help="Down presses measured")
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, e.g. 80x24")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a PostgreSQL store (a throwaway cluster)"
+    )
     args = parser.parse_args()
     if not APP.exists():
         sys.exit(f"{APP} is missing: run 'make test' or 'make run' once to set up the venv.")
     print(f"machine: {os.cpu_count()} cores; app: {APP}")
-    for size in args.sizes.split(","):
-        columns, rows = (int(n) for n in size.split("x"))
-        figures = measure(columns, rows, args.idle, args.presses)
-        print(
-            f"{columns}x{rows}: idle {figures['idle_cpu_percent']:.2f}% of a core, "
-            f"{figures['idle_bytes_per_second']:.0f} B/s to the terminal over "
-            f"{args.idle:g} s; Down {figures['down_bytes_median']:.0f} B median "
-            f"({figures['down_bytes_max']:.0f} max); 10 Downs in one burst "
-            f"{figures['burst_of_10_bytes']:.0f} B; "
-            f"first paint {figures['first_paint_bytes']:.0f} B"
-        )
+    pg = PgStore(Path(tempfile.mkdtemp(prefix="bench-idle-pg-"))) if args.postgres else None
+    try:
+        for size in args.sizes.split(","):
+            report(size, args, pg)
+    finally:
+        if pg is not None:
+            pg.close()
+
+
+def report(size: str, args: argparse.Namespace, pg: PgStore | None) -> None:
+    """Measure one terminal size and print its figures."""
+    columns, rows = (int(n) for n in size.split("x"))
+    figures = measure(columns, rows, args.idle, args.presses, pg)
+    print(
+        f"{columns}x{rows}: idle {figures['idle_cpu_percent']:.2f}% of a core, "
+        f"{figures['idle_bytes']:.0f} B to the terminal over {args.idle:g} s"
+        + (f" ({figures['idle_looks']} looks at the database)" if pg is not None else "")
+        + f"; Down {figures['down_bytes_median']:.0f} B median "
+        f"({figures['down_bytes_max']:.0f} max); 10 Downs in one burst "
+        f"{figures['burst_of_10_bytes']:.0f} B; "
+        f"first paint {figures['first_paint_bytes']:.0f} B"
+    )
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@
 it, disk write included, so eight agents saving at once committed one at a time). What a
 listener hears is unchanged: every committed change, once, after its commit; nothing of a
 transaction that was undone. A session that did not ask for this (psql, an admin tool) is
-announced in its transaction as before, so no change goes unheard. And a committed save whose
+announced in its transaction as before. Nothing makes a session that asked (psql can ask too)
+send what it kept: its changes then reach others' apps by their look at what was committed,
+every store.SWEEP_SECONDS, not by a notice (tests/pg/test_sweep.py). A committed save whose
 notices could not be sent is still a save: the notices wait for the next commit."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import psycopg
@@ -16,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from contact_tui.domain import codec as docs
 from contact_tui.domain.model import Contact, ContactType, Permission
-from contact_tui.store.postgres.schema import NOTIFY_CHANNEL, SCHEMA
+from contact_tui.store.postgres.schema import NOTIFY_CHANNEL, PENDING_NOTICES_BYTES, SCHEMA
 from contact_tui.store.postgres.store import PostgresStore
 from tests.contract import set_grants
 from tests.pg.server import Database
@@ -113,6 +116,12 @@ def test_an_import_sized_transaction_keeps_a_few_and_sends_the_rest_with_its_com
     with store.write(WRITER) as uow:
         for cid in ids:
             uow.save_contact(Contact(id=cid, type=ContactType.CURATED, first_name="Ada"), 0)
+        # The first ones kept, up to the allowance (the last one may pass it by its own
+        # size), and the rest queued in the transaction: kept whole, 300 notices would be
+        # one session setting of 13 kB, copied and parsed again at each save.
+        kept = _kept(store)
+        assert 0 < len(json.loads(kept or "[]")) < len(ids)
+        assert PENDING_NOTICES_BYTES <= len(kept.encode()) < PENDING_NOTICES_BYTES + 64
     heard = [n.payload for n in listener.notifies(timeout=1, stop_after=len(ids))]
     assert sorted(heard) == sorted(f"contacts:{cid}" for cid in ids)
     assert _kept(store) == ""

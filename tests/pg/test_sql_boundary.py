@@ -719,6 +719,11 @@ DIRECT_READS: dict[str, tuple[str, Callable[[Cast], tuple[Any, ...]], frozenset[
         lambda cast: ("1:1:",),
         frozenset({Permission.VIEW}),
     ),
+    "see what was committed": (
+        f"SELECT payloads FROM {SCHEMA}.committed_since(%s, 10)",
+        lambda cast: ("1:1:",),
+        frozenset({Permission.VIEW}),
+    ),
 }
 
 

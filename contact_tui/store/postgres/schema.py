@@ -693,6 +693,18 @@ CREATE POLICY own_or_all ON {SCHEMA}.interactions FOR SELECT USING (
 );
 CREATE POLICY viewers_read ON {SCHEMA}.audit FOR SELECT USING ({_holds(Permission.VIEW)});
 
+-- The notices of interactions and notes a session kept for after its commit (announce), so
+-- a look at what was committed (committed_since) finds them whatever the session does after
+-- it: sends them, never sends them, fails to or dies first. A contact's are not written
+-- here: contact_changes holds every contact's change. Pruned as contact_changes is.
+CREATE TABLE {SCHEMA}.kept_notices (
+    tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    payload text NOT NULL,
+    at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX kept_notices_tx ON {SCHEMA}.kept_notices (tx);
+CREATE INDEX kept_notices_at ON {SCHEMA}.kept_notices (at);
+
 -- Every change is announced to the apps listening, after commit: which table and which id,
 -- and for an interaction whose queue it is in (after a line feed, which no stored text
 -- holds), so an app can pass over what it does not show without asking the server.
@@ -723,6 +735,16 @@ BEGIN
             -- Not LOCAL: kept past the commit, and undone with the transaction if it fails.
             PERFORM set_config('{SCHEMA}.pending_notices',
                                (v_kept::jsonb || to_jsonb(v_payload))::text, false);
+            -- Nothing makes the session send what it kept (psql can ask to keep them too):
+            -- the apps' look every few seconds finds the change in what the server wrote.
+            IF TG_TABLE_NAME <> 'contacts' THEN
+                INSERT INTO {SCHEMA}.kept_notices (payload) VALUES (v_payload);
+                IF random() < 0.001 THEN  -- as log_change prunes contact_changes
+                    DELETE FROM {SCHEMA}.kept_notices WHERE ctid = ANY(ARRAY(
+                        SELECT ctid FROM {SCHEMA}.kept_notices
+                        WHERE at < now() - interval '1 day' LIMIT 10000 FOR UPDATE SKIP LOCKED));
+                END IF;
+            END IF;
             RETURN NULL;
         END IF;
     END IF;
@@ -1426,6 +1448,41 @@ BEGIN
     RETURN QUERY SELECT DISTINCT contact_id FROM {SCHEMA}.contact_changes
         WHERE tx >= pg_snapshot_xmin(v_snapshot) AND NOT pg_visible_in_snapshot(tx, v_snapshot)
           AND tx IS DISTINCT FROM v_own;
+END $$;
+
+-- What other sessions committed after the snapshot p_since (a ``seen`` this returned before;
+-- NULL on the first call) up to this statement's snapshot, returned as ``seen`` for the next
+-- call: each changed contact and each notice a session kept (kept_notices), as the notices
+-- say them ('table:id'), at most p_limit. The apps' look every few seconds
+-- (store.SWEEP_SECONDS): a change is seen even when its session never sent the notices it
+-- kept. Read by transaction id through the indexes: the ones begun after p_since, and the
+-- ones running then; each committed transaction is in the first look whose snapshot sees it.
+-- It says what the notices say, ids and whose queue, never what changed, and to viewers only:
+-- an old p_since gives the ids of a day's changes, which any login listening all day heard.
+CREATE FUNCTION {SCHEMA}.committed_since(
+    p_since text, p_limit integer, OUT seen text, OUT payloads text[]
+) LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $$
+DECLARE
+    v_since pg_snapshot := p_since::pg_snapshot;
+    v_now pg_snapshot := pg_current_snapshot();
+    v_after xid8 := pg_snapshot_xmax(v_since);
+    v_running xid8[] := ARRAY(SELECT pg_snapshot_xip(v_since));
+BEGIN
+    PERFORM {SCHEMA}.require({_holds(Permission.VIEW)}, '{Permission.VIEW.value}',
+                             'see what was committed');
+    seen := v_now::text;
+    -- One branch per index lookup: "after OR running" in one WHERE read the whole table.
+    payloads := ARRAY(
+        SELECT DISTINCT c.payload FROM (
+            SELECT 'contacts:' || contact_id AS payload, tx FROM {SCHEMA}.contact_changes
+                WHERE tx >= v_after
+            UNION ALL SELECT 'contacts:' || contact_id, tx FROM {SCHEMA}.contact_changes
+                WHERE tx = ANY(v_running)
+            UNION ALL SELECT payload, tx FROM {SCHEMA}.kept_notices WHERE tx >= v_after
+            UNION ALL SELECT payload, tx FROM {SCHEMA}.kept_notices WHERE tx = ANY(v_running)
+        ) AS c
+        WHERE v_since IS NOT NULL AND pg_visible_in_snapshot(c.tx, v_now)
+        LIMIT p_limit);
 END $$;
 
 CREATE FUNCTION {SCHEMA}.read_interaction(p_id text) RETURNS jsonb

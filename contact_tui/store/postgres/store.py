@@ -9,6 +9,9 @@ changes arrive as notifications on :data:`schema.NOTIFY_CHANNEL` (``table:id``),
 server's triggers and, for this store's own sessions, sent right after the commit
 (:meth:`PgTransaction.commit`): :meth:`PostgresStore.refresh` turns those received since the
 last call into :class:`Change` records, and :class:`NotifyWatch` wakes the app when one arrives.
+A session need not send the notices it kept for after its commit, so the watch also has the
+app look at what the server recorded as committed since, so none goes unseen for longer than
+:data:`SWEEP_SECONDS`.
 
 The connection is shared by the app's worker threads under a lock (psycopg connections are not
 for concurrent use); each call holds it only for its statements.
@@ -73,6 +76,17 @@ SESSION_OPTIONS = {
     "statement_timeout": "60s",
 }
 CONNECT_TIMEOUT = 5  # seconds: a server that does not answer is reported, not waited on
+
+# The longest a change another session committed can go unseen by an app watching the store,
+# whatever that session does with its notices (psql can keep them and never send them, a
+# client can die between its commit and sending them): the watch also has the app ask the
+# server what was committed since its last look (schema.committed_since, which reads what the
+# server itself wrote), every half of this while idle. A look that finds nothing is one small
+# query, and the screen paints nothing.
+SWEEP_SECONDS = 20.0
+# A look that finds more changes than this reloads everything instead, as after a
+# reconnection (an import committed meanwhile): one bounded answer, whatever was committed.
+SWEEP_LIMIT = 1000
 
 # Positions: (_SNAPSHOT, n) names a server snapshot this process kept; (_IN_TRANSACTION, n)
 # is inside a write and equals no other position.
@@ -584,7 +598,8 @@ class PgTransaction:
                 conn.execute(f"SELECT {SCHEMA}.announce_committed()")
         except psycopg.Error:
             # Committed, and only the notices failed (their queue full): the change is saved,
-            # and the server keeps them for the next commit.
+            # the server keeps them for the next commit, and the apps' next look at what was
+            # committed (SWEEP_SECONDS) finds it meanwhile.
             if done is None or done.statusmessage != "COMMIT":
                 raise
 
@@ -605,7 +620,16 @@ class NotifyWatch:
         self._store = store
         self._conn = conn
         self._alive = True
+        self._swept_at = time.monotonic()
         store.listening(self, True)
+
+    @property
+    def recheck_seconds(self) -> float:
+        """The app calls :meth:`changed` this often besides when the socket is readable, for
+        the store's look at what was committed: every half of :data:`SWEEP_SECONDS`, so the
+        next look comes before SWEEP_SECONDS have passed whenever the last one came (an
+        earlier call, for a notice, may have made it)."""
+        return SWEEP_SECONDS / 2
 
     def fileno(self) -> int | None:
         """The listening connection's socket."""
@@ -622,8 +646,9 @@ class NotifyWatch:
         return ""
 
     def changed(self) -> bool:
-        """Take in the notifications that arrived; True when there were any (or the
-        connection was lost: the app then reloads and watches anew)."""
+        """Take in the notifications that arrived; True when there were any, when the store
+        is due to look at what was committed (the app's refresh does, off the event loop), or
+        when the connection was lost (the app then reloads and watches anew)."""
         pgconn = self._conn.pgconn
         try:
             pgconn.consume_input()
@@ -637,7 +662,15 @@ class NotifyWatch:
             self._lost()
             return True
         self._store.heard(arrived)
-        return bool(arrived)
+        # Due a little before half the period has passed: a tick of the app's timer that comes
+        # a moment early must not put the look off by a whole tick. The next tick then comes
+        # less than SWEEP_SECONDS after the last look, which it makes.
+        now = time.monotonic()
+        sweep = now - self._swept_at >= SWEEP_SECONDS * 0.45
+        if sweep:
+            self._swept_at = now
+            self._store.sweep_due()
+        return bool(arrived) or sweep
 
     def _lost(self) -> None:
         self._alive = False
@@ -671,6 +704,11 @@ class ReconnectWatch:
 
     def fileno(self) -> None:
         """No descriptor: the app calls :meth:`changed` on a timer."""
+        return None
+
+    @property
+    def recheck_seconds(self) -> None:
+        """No other timer: the app reloads everything once a listen works again."""
         return None
 
     @property
@@ -732,6 +770,13 @@ class PostgresStore:
         self._heard: list[str] = []
         self._heard_mutex = threading.Lock()
         self._snapshots: dict[int, str] = {}
+        # The server's snapshot at the last look at what was committed (refresh, when a watch
+        # says it is due; None before the first), and whether one is due. Under _heard_mutex.
+        # A user without the view permission is refused the look and shown nothing it could
+        # change: no more looks (_sweep_refused).
+        self._swept: str | None = None
+        self._sweep_due = False
+        self._sweep_refused = False
         # The admin settings, read whole and kept while a watch of this store listens: every
         # change of one is announced (settings:name) and dropping them when one is heard keeps
         # them as current as the rest of what the app shows. Without a watch, nothing would
@@ -906,8 +951,44 @@ class PostgresStore:
             self._settings = None
             self._settings_turn += 1
 
+    def sweep_due(self) -> None:
+        """A watch's time to look at what was committed came: the next :meth:`refresh`
+        looks (in the app's worker, not on the event loop that runs the watch)."""
+        with self._heard_mutex:
+            self._sweep_due = True
+
+    def _sweep(self) -> None:
+        """Take in, as if heard, what was committed since the last look: every change, told
+        by the server's own records, whatever its session did with its notices. The first
+        look (while a watch listens) only notes the server's snapshot, before the app's first
+        read of the store."""
+        with self._heard_mutex:
+            due, self._sweep_due = self._sweep_due, False
+            since = self._swept
+            if self._sweep_refused or (not due and (since is not None or not self._listeners)):
+                return
+        try:
+            seen, payloads = self._rows(
+                f"SELECT seen, payloads FROM {SCHEMA}.committed_since(%s, %s)",
+                (since, SWEEP_LIMIT + 1),
+            )[0]
+        except StoreRefused:
+            with self._heard_mutex:
+                self._sweep_refused = True
+            return
+        except BaseException:
+            with self._heard_mutex:
+                self._sweep_due = self._sweep_due or due
+            raise
+        with self._heard_mutex:
+            self._swept = str(seen)
+        if payloads:
+            self.heard(["*:*"] if len(payloads) > SWEEP_LIMIT else payloads)
+
     def refresh(self) -> list[Change]:
-        """What other sessions changed since the last call, as their notifications said."""
+        """What other sessions changed since the last call, as their notifications said and,
+        when a watch says it is time (:data:`SWEEP_SECONDS`), as the server's records say."""
+        self._sweep()
         with self._heard_mutex:
             heard, self._heard = self._heard, []
         changes = []

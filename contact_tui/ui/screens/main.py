@@ -6,7 +6,9 @@ panes what to show. It is made with the service already open (``screens.opening`
 
 An idle screen costs next to nothing and sends the terminal nothing: the store's folder is
 watched (inotify, see ``store.watch``) and the store is read in a worker only when a file in it
-changed; ages are repainted only when one of their texts changes, and then only those cells.
+changed (a database's notifications, and its store's look every few seconds at what was
+committed, one query that changes nothing when nothing was); ages are repainted only when one
+of their texts changes, and then only those cells.
 """
 
 from __future__ import annotations
@@ -285,6 +287,7 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         self._trouble = ""
         self._watch_fd: int | None = None
         self._poll: Timer | None = None
+        self._recheck: Timer | None = None
         self._ages: Timer | None = None
         # Notices shown in the notice line: (number, text, severity), oldest first.
         self._notices: list[tuple[int, Text, SeverityLevel]] = []
@@ -336,6 +339,10 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if fd is not None:
             self._watch_fd = fd
             asyncio.get_running_loop().add_reader(fd, self._store_touched)
+            # The database's watch also has its store look at what was committed now and
+            # then (a session need not send its notices); a look finding nothing paints nothing.
+            if watch.recheck_seconds is not None:
+                self._recheck = self.set_interval(watch.recheck_seconds, self._store_touched)
             return
         self._poll = self.set_interval(POLL_SECONDS, self._store_touched)
 
@@ -344,9 +351,10 @@ class MainScreen(ForwardsWorkerErrors, Screen[None]):
         if self._watch_fd is not None:
             asyncio.get_running_loop().remove_reader(self._watch_fd)
             self._watch_fd = None
-        if self._poll is not None:
-            self._poll.stop()
-            self._poll = None
+        for timer in (self._poll, self._recheck):
+            if timer is not None:
+                timer.stop()
+        self._poll = self._recheck = None
 
     def _stop_watching(self) -> None:
         self._stop_waking()
