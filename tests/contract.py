@@ -89,6 +89,7 @@ def set_grants(
 TABLES = (
     "contact_keys",
     "contact_changes",
+    "kept_notices",
     "notes",
     "contacts",
     "interactions",

@@ -30,6 +30,7 @@ import os
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from weakref import WeakSet
 
 from textual._compositor import LayoutUpdate
 from textual.app import App
@@ -37,6 +38,16 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 PAINT_ENV = "CONTACT_TUI_TEST_PAINT"
+
+# Apps whose test counts what reaches the terminal (an idle screen sends nothing): they paint
+# every frame, as a real terminal would see them.
+_painting_every_frame: WeakSet[App[Any]] = WeakSet()
+
+
+def paint_every_frame(app: App[Any]) -> None:
+    """Let ``app`` render and display every frame, for a test that counts what
+    ``App._display`` is given (what an idle or busy screen would send to a terminal)."""
+    _painting_every_frame.add(app)
 
 
 def paint_fully(app: App[Any]) -> None:
@@ -60,7 +71,10 @@ def install() -> None:
 def _skipping_refresh(refresh: Callable[[Screen[Any]], None]) -> Callable[[Screen[Any]], None]:
     def compositor_refresh(screen: Screen[Any]) -> None:
         app = screen.app
-        if not (app.is_headless and not app.is_inline and screen is app.screen):
+        if (
+            not (app.is_headless and not app.is_inline and screen is app.screen)
+            or app in _painting_every_frame
+        ):
             refresh(screen)
             return
         # What the real refresh leaves behind, minus the rendering App._display would drop:

@@ -36,6 +36,7 @@ from contact_tui.store.postgres.store import NotifyWatch, PostgresStore
 from contact_tui.ui.app import ContactApp
 from tests.contract import Stores, set_grants
 from tests.factories import FixedClock
+from tests.painting import paint_every_frame
 from tests.pg.server import Database
 from tests.ui.pilot import interaction_table, main_screen, store_open, wait_until
 
@@ -248,6 +249,7 @@ async def test_the_apps_looks_paint_nothing_until_one_finds_a_kept_change(
         call = _call("alice")
         alice = stores.service("alice", Permission.VIEW)
         app = ContactApp(lambda: alice, clock=stores.clock, cursor_blink=False)
+        paint_every_frame(app)  # the test counts what reaches the terminal
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: store_open(pilot), "the store to open")
             screen = main_screen(pilot)
