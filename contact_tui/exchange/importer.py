@@ -40,7 +40,7 @@ from contact_tui.domain.draft import (
     check_draft,
     field_label,
     phone_countries,
-    taken_from,
+    with_source,
 )
 from contact_tui.domain.fields import ADDRESS_FIELDS, FIELD_BY_ID, NAME_FIELDS, TEXT_FIELDS
 from contact_tui.domain.identity import contact_keys, phone_identity, stored_email_identity
@@ -474,10 +474,9 @@ def check_row(
         warning = result.warnings.get(kind.value)
         if warning and kind.value in row.present and kind not in row.given_phones:
             text = row.draft.phones[kind].text.strip()
-            note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
-            if source:
-                note += f" {taken_from(where, source)}"
-            notes.append(note)
+            warning = with_source(warning, text, where, source)
+            line = row.line_of(kind.value)
+            notes.append(f"line {line}: {_label(kind.value)} {text!r}: {warning}")
     if _nameless(row) or single or waiting:
         # An ephemeral contact is made by the system from an identifier; it may have no name.
         # A single name leaves the other one empty, as --single-name asked.

@@ -11,16 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-from contact_tui.domain.rules import _e164, _from_default, _parse
+from contact_tui.domain.rules import _DRAMA_NUMBER, _e164, _parse
 
 
 def full_check(parsed: phonenumbers.PhoneNumber) -> str | None:
     """The key as it was worked out before the shortcut: formatted, parsed back, compared."""
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    if _from_default(parsed) and not phonenumbers.is_valid_number(parsed):
-        return None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(parsed) and not _DRAMA_NUMBER.fullmatch(e164):
+        return None
     try:
         again = phonenumbers.parse(e164, None)
     except NumberParseException:
