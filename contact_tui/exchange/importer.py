@@ -456,14 +456,18 @@ def check_row(
     for kind, given in row.given_phones.items():
         try:
             validate_text(given.display, _label(kind.value), max_length=1000)
+            validate_text(given.user_input, _label(kind.value), max_length=1000)
         except RuleError as err:
             errors[kind.value] = str(err)
             continue
         checked = phones.get(kind)
         if checked is not None and kind.value in row.present:
-            # Keep the number as the file stores it (its e164 may not be what a parse of the
-            # display gives today); what was typed is matched to it as for any number.
-            phones[kind] = replace(given, user_input=checked.user_input)
+            # Keep the number as the file stores it: its e164 may not be what a parse of the
+            # display gives today, nor its userInput ("901 06 000", typed in Norway) a number
+            # in the country this import reads numbers without + in.
+            phones[kind] = (
+                given if given.user_input else replace(given, user_input=checked.user_input)
+            )
     if errors or result.fields is None:
         if refused:
             errors[missing] = refused
