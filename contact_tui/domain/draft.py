@@ -23,6 +23,7 @@ from contact_tui.domain.fields import (
 from contact_tui.domain.model import Address, Contact, EmailKind, PhoneKind, PhoneNumber
 from contact_tui.domain.rules import (
     RuleError,
+    country_assumed,
     country_label,
     normalize_email,
     not_searchable_warning,
@@ -273,6 +274,16 @@ def taken_from(region: str, source: str) -> str:
     """The note after a warning about a number, saying where the country assumed came from:
     "(Germany (+49) was taken from the contact's address.)"."""
     return f"({country_label(region)} was taken from {source}.)"
+
+
+def with_source(warning: str, text: str, region: str, source: str) -> str:
+    """``warning`` about the number ``text`` read in ``region``, followed by where that
+    country came from (:func:`taken_from`) when the number has none of its own. A number
+    with + or an international prefix carries its country, so nothing was taken and the
+    warning stands alone; so does one whose ``source`` is not worth naming ("")."""
+    if warning and source and country_assumed(text, region):
+        return f"{warning} {taken_from(region, source)}"
+    return warning
 
 
 def check_email(text: str) -> str:

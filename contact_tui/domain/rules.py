@@ -29,10 +29,6 @@ MAX_NAME_LENGTH: Final = 1000  # Genesys API limit for names
 MAX_EMAIL_LENGTH: Final = 254
 MAX_PHONE_INPUT_LENGTH: Final = 64  # longer input is refused
 MAX_EXTENSION_DIGITS: Final = 9
-NOT_SEARCHABLE_WARNING: Final = (
-    "Kept as typed, but not searchable: enter the full number with country code, "
-    "e.g. +44 20 7946 0958."
-)
 
 _EXTENSION_ONLY_MESSAGE: Final = (
     "An extension alone is not a phone number: enter the number too, e.g. +1 317 555 0123 ext. 45."
@@ -148,21 +144,26 @@ def _parse(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
-def _from_default(parsed: phonenumbers.PhoneNumber) -> bool:
-    """True when the number had no + or international prefix: its country was assumed."""
-    return parsed.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
-
-
 def _e164(parsed: phonenumbers.PhoneNumber, text: str) -> str | None:
-    """The E.164 key of ``text`` parsed; None if it is not possible or does not parse back.
+    """The E.164 key of ``text`` parsed; None if it is not a whole number or does not parse
+    back.
 
-    A number read in the default country (no +) must also be valid there: "0351 223344" (a
-    German national form) or "(111) 555-1212" are possible lengths for +1 but no +1 number
-    has them, and a key that can never match a call is worse than none.
+    A number written with + (or an international prefix) must be a possible number of its
+    country, as a whole: the design validates with possibility, not validity, so test ranges
+    (+44 7700 900xxx, which phonenumbers does not call valid) work; but "+1-555-0123" (seven
+    digits) is possible only when dialled locally, and no call comes from it. A number read
+    in the default country (no +) must also be valid there: "0351 223344" (a German national
+    form) or "(111) 555-1212" are possible lengths for +1 but no +1 number has them. A key
+    that can never match a call is worse than none.
     """
-    if not phonenumbers.is_possible_number(parsed):
+    whole = phonenumbers.ValidationResult.IS_POSSIBLE  # not IS_POSSIBLE_LOCAL_ONLY
+    if phonenumbers.is_possible_number_with_reason(parsed) != whole:
         return None
-    if _from_default(parsed) and not phonenumbers.is_valid_number(parsed):
+    assumed = parsed.country_code_source in (
+        phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY,
+        phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN,
+    )
+    if assumed and not phonenumbers.is_valid_number(parsed):
         return None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     # Typed as that very number, + and its digits (a saved number checked again with its
@@ -186,13 +187,13 @@ def _e164(parsed: phonenumbers.PhoneNumber, text: str) -> str | None:
 
 
 def parse_phone(text: str, default_region: str, *, accepts_sms: bool = False) -> PhoneNumber:
-    """Turn what an agent typed into a PhoneNumber, searchable (with E.164) when possible.
+    """Turn what an agent typed into a PhoneNumber, searchable (with E.164) when valid.
 
     A leading "+" or the region's international prefix means international; otherwise
-    ``default_region`` (e.g. "US") applies. Input that is not a possible number but has digits is
-    kept as typed without E.164; callers then show NOT_SEARCHABLE_WARNING. Raises RuleError for
-    empty input, input without digits, an extension alone, control characters, over-long input
-    and over-long extensions.
+    ``default_region`` (e.g. "US") applies. Input that is not a valid number (:func:`_e164`)
+    but has digits is kept as typed without E.164; callers then show
+    :func:`not_searchable_warning`. Raises RuleError for empty input, input without digits, an
+    extension alone, control characters, over-long input and over-long extensions.
     """
     text = text.strip()
     _check_phone_input(text)
@@ -240,23 +241,84 @@ def phone_key(text: str, default_region: str) -> str | None:
     return _e164(parsed, text)
 
 
+def country_assumed(text: str, default_region: str) -> bool:
+    """True when ``text`` has no country of its own (no + and no international prefix), so
+    its country is ``default_region``'s; a warning about it may then say where that came from."""
+    parsed = _parse(text.strip(), default_region)
+    if parsed is None:
+        return _INTERNATIONAL.match(text) is None
+    return parsed.country_code_source in (
+        phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY,
+        # "1 212 ..." typed in the US: the leading 1 is dropped because it is the default's.
+        phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN,
+    )
+
+
 def not_searchable_warning(text: str, default_region: str) -> str:
     """Why :func:`parse_phone` kept ``text`` as typed, as the warning under the field.
 
     A number without + names the country it was read in (the form's default country, or the
-    one an import took from the contact's address), since that assumption is what failed.
+    one an import took from the contact's address), since that assumption is what failed. A
+    number with + (or an international prefix) names what is wrong with it in its own
+    country: nothing was assumed, and asking for a country code would not help.
     """
-    parsed = _parse(text.strip(), default_region)
-    international = text.strip().startswith("+") or (
-        parsed is not None and not _from_default(parsed)
+    text = text.strip()
+    if country_assumed(text, default_region):
+        country = _the(default_region) + country_label(default_region)
+        return (
+            f"Kept as typed, but not searchable: it is not a valid number in {country}, the "
+            "country taken for numbers without +; enter the full number with + and its country "
+            "code."
+        )
+    return f"Kept as typed, but not searchable: {_what_is_wrong(text, default_region)}."
+
+
+def _what_is_wrong(text: str, default_region: str) -> str:
+    """What keeps an international number from being valid, as the end of a warning: "it is
+    too short for a number in Norway (+47); check that no digit is missing"."""
+    try:
+        parsed = phonenumbers.parse(text, default_region.strip().upper())
+    except NumberParseException as err:
+        return _UNREADABLE.get(err.error_type, _UNREADABLE[NumberParseException.NOT_A_NUMBER])
+    code = parsed.country_code or 0  # parse always sets it; typed as optional
+    region = phonenumbers.region_code_for_country_code(code)
+    # +1 and +7 span several countries; their main one names them as people expect.
+    where = (
+        f"in {_the(region)}{country_label(region)}"
+        if region in phonenumbers.SUPPORTED_REGIONS
+        else f"under the non-geographic code +{code}"
     )
-    if international:
-        return NOT_SEARCHABLE_WARNING
-    country = _the(default_region) + country_label(default_region)
-    return (
-        f"Kept as typed, but not searchable: it is not a valid number in {country}, the "
-        "country taken for numbers without +; enter the full number with + and its country code."
-    )
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    result = phonenumbers.ValidationResult
+    if reason == result.IS_POSSIBLE_LOCAL_ONLY:
+        return f"it is only the local part of a number {where}; add the area code"
+    if reason == result.TOO_SHORT:
+        return f"it is too short for a number {where}; check that no digit is missing"
+    if reason == result.TOO_LONG:
+        return f"it is too long for a number {where}; check for extra digits"
+    if reason == result.INVALID_LENGTH:
+        return f"it has the wrong number of digits for a number {where}; check the digits"
+    return f"it is not a valid number {where}; check the digits"
+
+
+# A number that did not parse but starts as an international one (+, or tel:+).
+_INTERNATIONAL = re.compile(r"\s*(?:tel:)?\s*[+\uff0b]", re.IGNORECASE)
+# Why phonenumbers could not read an international number, as the end of a warning.
+_UNREADABLE: Final = {
+    NumberParseException.INVALID_COUNTRY_CODE: (
+        "no country has the calling code after its +; check the digits after the +"
+    ),
+    NumberParseException.TOO_SHORT_AFTER_IDD: (
+        "it is too short for a number with a country code; check that no digit is missing"
+    ),
+    NumberParseException.TOO_SHORT_NSN: (
+        "it is too short for a number with a country code; check that no digit is missing"
+    ),
+    NumberParseException.TOO_LONG: "it is too long for a phone number; check for extra digits",
+    NumberParseException.NOT_A_NUMBER: (
+        "it is not a phone number after its +; check the digits after the +"
+    ),
+}
 
 
 def country_label(region: str) -> str:

@@ -44,7 +44,7 @@ from contact_tui.domain.draft import (
     check_phone,
     field_label,
     phone_countries,
-    taken_from,
+    with_source,
 )
 from contact_tui.domain.fields import ADDRESS_FIELDS, FIELD_BY_ID, NAME_FIELDS, TEXT_FIELDS
 from contact_tui.domain.identity import contact_keys, phone_identity, stored_email_identity
@@ -475,14 +475,18 @@ def check_row(
     for kind, given in row.given_phones.items():
         try:
             validate_text(given.display, _label(kind.value), max_length=1000)
+            validate_text(given.user_input, _label(kind.value), max_length=1000)
         except RuleError as err:
             errors[kind.value] = str(err)
             continue
         checked = phones.get(kind)
         if checked is not None and kind.value in row.present:
-            # Keep the number as the file stores it (its e164 may not be what a parse of the
-            # display gives today); what was typed is matched to it as for any number.
-            phones[kind] = replace(given, user_input=checked.user_input)
+            # Keep the number as the file stores it: its e164 may not be what a parse of the
+            # display gives today, nor its userInput ("901 06 000", typed in Norway) a number
+            # in the country this import reads numbers without + in.
+            phones[kind] = (
+                given if given.user_input else replace(given, user_input=checked.user_input)
+            )
     if errors or result.fields is None:
         if refused:
             errors[missing] = refused
@@ -532,8 +536,8 @@ def _phone_note(row: ImportRow, kind: PhoneKind, warning: str, where: str, sourc
     """The note about a row's number kept as typed (``warning``), at its line, saying where
     the country ``where`` it was read in came from (``source``; "" for the admin's default)."""
     text = row.draft.phones[kind].text.strip()
-    note = f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
-    return f"{note} {taken_from(where, source)}" if source else note
+    warning = with_source(warning, text, where, source)
+    return f"line {row.line_of(kind.value)}: {_label(kind.value)} {text!r}: {warning}"
 
 
 def _named(row: ImportRow) -> bool:

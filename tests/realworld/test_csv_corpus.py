@@ -64,7 +64,9 @@ EXPECTED: dict[str, Expected] = {
         refused={4: "First name is required. Last name is required."},
         warned=(
             "'Categories' (column 67, on 4 rows); 11 more such columns are empty on every row",
-            "line 5: Cell phone '+47 111111': " + _NOT_SEARCHABLE,  # too short for Norway
+            # Too short for Norway; it has its +47, so it is told so, with no "taken from".
+            "line 5: Cell phone '+47 111111': " + _NOT_SEARCHABLE + ": it has the wrong number "
+            "of digits for a number in Norway (+47); check the digits.",
         ),
         country="NO",
         unmatched=(8,),  # its only number, +47 4800000, is too short too
@@ -82,7 +84,13 @@ EXPECTED: dict[str, Expected] = {
         GOOGLE,
         rows=4,
         created=4,
-        warned=("'Organization Name' (column 4, on 4 rows)",),
+        warned=(
+            "'Organization Name' (column 4, on 4 rows)",
+            # Seven digits after +1 are a number only when dialled locally: no key +15550123.
+            "line 2: Work phone '+1-555-0123': " + _NOT_SEARCHABLE + ": it is only the local "
+            "part of a number in the United States (+1); add the area code.",
+            "line 5: Cell phone '+1-555-0125': " + _NOT_SEARCHABLE,
+        ),
     ),
     # Roundcube's everything-filled test row: numbers are 100, 200...; three addresses.
     "roundcube_all.csv": Expected(
@@ -228,6 +236,8 @@ def test_a_real_export_goes_in_as_expected_and_twice_changes_nothing(
         assert expected.refused[problem.line] in problem.message
     for part in expected.warned:
         assert any(part in warning for warning in report.warnings), (part, report.warnings)
+    # A number written with + carries its country: nothing was taken for it from anywhere.
+    assert not [w for w in report.warnings if "phone '+" in w and " was taken from " in w]
     for line in expected.unmatched:
         assert f"line {line}: has no id, searchable phone or email to match on" in " ".join(
             report.warnings

@@ -11,14 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-from contact_tui.domain.rules import _e164, _from_default, _parse
+from contact_tui.domain.rules import _e164, _parse
 
 
 def full_check(parsed: phonenumbers.PhoneNumber) -> str | None:
     """The key as it was worked out before the shortcut: formatted, parsed back, compared."""
-    if not phonenumbers.is_possible_number(parsed):
+    result = phonenumbers.is_possible_number_with_reason(parsed)
+    if result != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
-    if _from_default(parsed) and not phonenumbers.is_valid_number(parsed):
+    typed_without_plus = parsed.country_code_source in (
+        phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY,
+        phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN,
+    )
+    if typed_without_plus and not phonenumbers.is_valid_number(parsed):
         return None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     try:

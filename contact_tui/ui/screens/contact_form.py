@@ -40,7 +40,7 @@ from contact_tui.domain.draft import (
     default_country_note,
     phone_countries,
     reread_numbers,
-    taken_from,
+    with_source,
 )
 from contact_tui.domain.duplicates import DuplicateMatch, Duplicates
 from contact_tui.domain.fields import FIELDS, TEXT_FIELDS, FieldKind, fields_of
@@ -684,7 +684,7 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         except RuleError as err:  # the validator passed, so this cannot happen
             self.show_message(field_id, str(err))
             return
-        warning = _sourced(warning, where, source)
+        warning = _sourced(warning, value, where, source)
         self.show_message(field_id, warning or self._holder_note(field_id), "warning")
 
     # --- likely duplicates ---------------------------------------------------------------
@@ -884,7 +884,8 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
             elif field_id in result.warnings:
                 warning = result.warnings[field_id]
                 if field_id in countries:
-                    warning = _sourced(warning, *countries[field_id])
+                    text = draft.phones[PhoneKind(field_id)].text
+                    warning = _sourced(warning, text, *countries[field_id])
                 self.show_message(field_id, warning, "warning")
             else:
                 self.show_message(field_id, self._holder_note(field_id), "warning")
@@ -1215,9 +1216,10 @@ class ContactForm(ForwardsWorkerErrors, ModalScreen[Contact | None]):
         )
 
 
-def _sourced(warning: str, where: str, source: CountryFrom) -> str:
-    """A warning about a number read in the address's country, saying so as an import
-    says it ("(Germany (+49) was taken from the contact's address.)"); others as they are."""
-    if warning and source == CountryFrom.ADDRESS:
-        return f"{warning} {taken_from(where, ADDRESS_SOURCE)}"
+def _sourced(warning: str, text: str, where: str, source: CountryFrom) -> str:
+    """A warning about a number without + read in the address's country, saying so as an
+    import says it ("(Germany (+49) was taken from the contact's address.)"); others as they
+    are."""
+    if source == CountryFrom.ADDRESS:
+        return with_source(warning, text, where, ADDRESS_SOURCE)
     return warning
