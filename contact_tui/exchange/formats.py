@@ -11,6 +11,7 @@ import codecs
 import errno
 import os
 import re
+import select
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -152,8 +153,11 @@ def _open_file(path: str, *, regular_only: bool) -> tuple[int, os.stat_result]:
             raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
         st = os.fstat(fd)
         if stat.S_ISFIFO(st.st_mode) and not regular_only:
-            os.close(fd)
-            fd, st = _reopen_pipe(path, name, flags, dir_fd, st)
+            try:
+                _wait_for_writer(fd)
+            except BaseException:  # Ctrl+C while it waits
+                os.close(fd)
+                raise
         elif not stat.S_ISREG(st.st_mode):
             os.close(fd)
             raise ExchangeError(_not_a_file(path, st))
@@ -162,20 +166,14 @@ def _open_file(path: str, *, regular_only: bool) -> tuple[int, os.stat_result]:
     return fd, st
 
 
-def _reopen_pipe(
-    path: str, name: str, flags: int, dir_fd: int, first: os.stat_result
-) -> tuple[int, os.stat_result]:
-    """The pipe ``name`` opened again to wait for its writer (read without one, a pipe opened
-    without waiting ends at once), refused if it is no longer the pipe first opened."""
-    try:
-        fd = os.open(name, flags, dir_fd=dir_fd)
-    except OSError as err:
-        raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
-    st = os.fstat(fd)
-    if (st.st_dev, st.st_ino) != (first.st_dev, first.st_ino):
-        os.close(fd)
-        raise ExchangeError(f"{path} was replaced while it was opened; give it again.")
-    return fd, st
+def _wait_for_writer(fd: int) -> None:
+    """Make the pipe ``fd`` (opened without waiting) block on reads, once it has bytes or its
+    writer has come and gone: read before that, a pipe without a writer yet ends at once.
+    Opening it again to wait would lose a writer that came and went in between."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.poll()  # Ctrl+C stops the wait (the command line is the only caller)
+    os.set_blocking(fd, True)
 
 
 def _not_a_file(path: str, st: os.stat_result) -> str:
