@@ -6,6 +6,7 @@ can get around a permission or a validation rule.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -1254,6 +1255,8 @@ class ContactService:
         skip_invalid: bool = False,
         progress: Progress = no_progress,
         options: ImportOptions = DEFAULT_OPTIONS,
+        regular_only: bool = False,
+        checked_digest: str | None = None,
     ) -> tuple[str, ImportReport]:
         """Read ``path`` ('-' is standard input) as format ``fmt`` (None: from its suffix, else
         its content) and import its rows as :meth:`import_contacts` does; returns the format
@@ -1261,15 +1264,28 @@ class ContactService:
 
         The permissions are checked before a possibly large file is read; a file that cannot
         be read or parsed raises ``formats.ExchangeError`` and nothing is imported.
+        ``regular_only`` refuses standard input and pipes (the app's dialog, which nothing can
+        stop waiting on one: ``formats.open_input``). The report's ``file_digest`` is of the
+        bytes read; given back as ``checked_digest``, an import of bytes that differ (the file
+        was changed after its check, by anyone who can write it) raises
+        ``formats.FileChanged`` before a row is read: what is imported is what was checked.
         """
         self.require_use_case(UseCase.IMPORT_CONTACTS)
-        name, parsed = formats.parse(path, formats.read_bytes(path), fmt, options.encoding)
+        data = formats.read_bytes(path, regular_only=regular_only)
+        digest = hashlib.sha256(data).hexdigest()
+        if checked_digest is not None and digest != checked_digest:
+            raise formats.FileChanged(
+                f"{path} changed after it was checked, so nothing was imported; check it again."
+            )
+        name, parsed = formats.parse(path, data, fmt, options.encoding)
         # A long-running app's view of the store (and of the default country the rows are
         # checked with) may be behind; the rows are checked against what is stored now.
         self.repo.refresh()
-        return name, self.import_contacts(
+        report = self.import_contacts(
             parsed, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress, options=options
         )
+        report.file_digest = digest
+        return name, report
 
     def export_text(
         self, fmt: str, vcard_version: str = "4.0", progress: Progress = no_progress

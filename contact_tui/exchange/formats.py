@@ -8,8 +8,10 @@ a failed or refused export never leaves half a file, or truncates the one that w
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
+import select
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +24,7 @@ from contact_tui.exchange.csv_format import read_csv, write_csv
 from contact_tui.exchange.genesys import read_genesys, write_genesys
 from contact_tui.exchange.rows import WINDOWS_1252, FileFormatError, NotesByContact, ParsedFile
 from contact_tui.exchange.vcard import read_vcard, write_vcard
-from contact_tui.store.safefs import replace_file
+from contact_tui.store.safefs import describe_kind, replace_file
 
 # An import is read into memory whole; this bounds what one run can take (100,000 contacts as
 # Genesys JSON are about 60 MB).
@@ -94,36 +96,160 @@ def guess_format(path: str, data: bytes) -> str:
     return "csv"
 
 
-def open_input(path: str) -> BinaryIO:
-    """``path`` opened for reading bytes ('-' is standard input, which the caller leaves
-    open); ExchangeError with a sentence when it cannot be opened."""
-    if path == "-":
-        return sys.stdin.buffer
+class FileChanged(ExchangeError):
+    """The file an import reads no longer holds the bytes its check read."""
+
+
+# Read a pipe this much at a time: its size is not known before it ends.
+_PIPE_CHUNK = 1 << 20
+
+
+def _others_can_write(folder: os.stat_result) -> bool:
+    """Whether someone but the caller can make entries in ``folder`` (a world-writable /tmp,
+    a group share, another user's home read by root): a symlink there may be theirs, pointing
+    wherever they like, and swapped at will. The strict answer for a group: it may have others."""
+    mode = folder.st_mode
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return True
+    return folder.st_uid != os.geteuid() and bool(mode & stat.S_IWUSR)
+
+
+def _open_file(path: str, *, regular_only: bool) -> tuple[int, os.stat_result]:
+    """``path`` opened to read, and its status: a regular file, or, unless ``regular_only``,
+    a pipe (a FIFO, or ``<(...)`` on the command line, where Ctrl+C stops a wait).
+
+    As the store opens its files (``store.safefs``): without waiting (``O_NONBLOCK``: a FIFO
+    with no writer, or a device, never hangs the open), then checked with ``fstat`` on the
+    descriptor that is read, so nothing can be swapped in between; and without following a
+    symlink (``O_NOFOLLOW``) in a folder others can write to. ExchangeError with a sentence
+    for anything else: a device never ends (/dev/zero) or reads the terminal (/dev/tty)."""
+    folder, name = os.path.split(path)
+    if not name:  # "contacts/" names a folder, or nothing
+        folder, name = path, "."
     try:
-        return open(path, "rb")
+        dir_fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except FileNotFoundError:
         raise ExchangeError(f"The file {path} does not exist.") from None
-    except IsADirectoryError:
-        raise ExchangeError(f"{path} is a folder, not a file.") from None
+    except NotADirectoryError:
+        raise ExchangeError(f"The file {path} does not exist: {folder} is not a folder.") from None
     except OSError as err:
         raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
-
-
-def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES) -> bytes:
-    """A whole file's bytes ('-' is standard input); ExchangeError with a sentence when it
-    cannot be read or is larger than ``limit``."""
-    stream = open_input(path)
     try:
-        data = stream.read(limit + 1)
-    except OSError as err:
-        raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+        shared = _others_can_write(os.fstat(dir_fd))
+        flags = os.O_RDONLY | os.O_CLOEXEC | (os.O_NOFOLLOW if shared else 0)
+        try:
+            fd = os.open(name, flags | os.O_NONBLOCK, dir_fd=dir_fd)
+        except FileNotFoundError:
+            raise ExchangeError(f"The file {path} does not exist.") from None
+        except OSError as err:
+            if shared and err.errno == errno.ELOOP:
+                raise ExchangeError(
+                    f"{path} is a symbolic link in {folder or '.'}, a folder other users can "
+                    "write to, so it was not followed (one of them could point it at another "
+                    "file); give the path of the file itself."
+                ) from None
+            if err.errno == errno.ENXIO:  # a socket, or a device with no driver
+                raise ExchangeError(f"{path} is not a regular file; give a file's path.") from None
+            raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+        st = os.fstat(fd)
+        if stat.S_ISFIFO(st.st_mode) and not regular_only:
+            try:
+                _wait_for_writer(fd)
+            except BaseException:  # Ctrl+C while it waits
+                os.close(fd)
+                raise
+        elif not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise ExchangeError(_not_a_file(path, st))
     finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+        os.close(dir_fd)
+    return fd, st
+
+
+def _wait_for_writer(fd: int) -> None:
+    """Make the pipe ``fd`` (opened without waiting) block on reads, once it has bytes or its
+    writer has come and gone: read before that, a pipe without a writer yet ends at once.
+    Opening it again to wait would lose a writer that came and went in between."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.poll()  # Ctrl+C stops the wait (the command line is the only caller)
+    os.set_blocking(fd, True)
+
+
+def _not_a_file(path: str, st: os.stat_result) -> str:
+    """Why ``path``, which is not a regular file, is not read."""
+    if stat.S_ISDIR(st.st_mode):
+        return f"{path} is a folder, not a file."
+    if stat.S_ISFIFO(st.st_mode):
+        # Only the app's dialog refuses a pipe: nothing there can stop a wait for its writer.
+        return (
+            f"{path} is a named pipe (FIFO), not a regular file, and reading one could keep the "
+            "app waiting for ever; save what it gives to a file, or import it with the command "
+            "line (contact-tui import)."
+        )
+    return f"{path} is {describe_kind(st)}, not a regular file; give a file's path."
+
+
+def open_input(path: str, *, regular_only: bool = False) -> BinaryIO:
+    """``path`` opened for reading bytes ('-' is standard input, which the caller leaves
+    open); ExchangeError with a sentence when it cannot be opened, or is no file (a device,
+    a socket; with ``regular_only``, as in the app's dialog, a pipe or standard input too:
+    see :func:`_open_file`)."""
+    if path == "-":
+        if regular_only:
+            raise ExchangeError(_NO_STDIN)
+        return sys.stdin.buffer
+    fd, _ = _open_file(path, regular_only=regular_only)
+    return os.fdopen(fd, "rb")
+
+
+_NO_STDIN = "'-' (standard input) is read only by the command line; give a file's path."
+
+
+def read_bytes(path: str, limit: int = MAX_IMPORT_BYTES, *, regular_only: bool = False) -> bytes:
+    """A whole file's bytes ('-' is standard input; ``regular_only`` as :func:`open_input`);
+    ExchangeError with a sentence when it cannot be read or is larger than ``limit``: a
+    regular file is measured before a byte of it is read, a stream as it is read."""
+    if path == "-":
+        if regular_only:
+            raise ExchangeError(_NO_STDIN)
+        try:
+            data = sys.stdin.buffer.read(limit + 1)
+        except OSError as err:
+            raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+    else:
+        fd, st = _open_file(path, regular_only=regular_only)
+        try:
+            if stat.S_ISREG(st.st_mode) and st.st_size > limit:
+                raise ExchangeError(
+                    f"The file {path} is larger than {limit:,} bytes; it was not read."
+                )
+            data = _read_up_to(fd, limit + 1, st.st_size if stat.S_ISREG(st.st_mode) else -1)
+        except OSError as err:
+            raise ExchangeError(f"Cannot read {path}: {err.strerror or err}.") from None
+        finally:
+            os.close(fd)
     if len(data) > limit:
+        # A stream, or a file that grew while it was read: its first bytes were read.
         what = "Standard input" if path == "-" else f"The file {path}"
-        raise ExchangeError(f"{what} is larger than {limit:,} bytes; it was not read.")
+        raise ExchangeError(
+            f"{what} is larger than {limit:,} bytes; reading stopped there and nothing was used."
+        )
     return data
+
+
+def _read_up_to(fd: int, most: int, size: int) -> bytes:
+    """Up to ``most`` bytes of ``fd``, to its end. ``size`` is a regular file's (by fstat):
+    one read takes it all and the next finds the end, unless it grew meanwhile; -1 for a pipe,
+    read a chunk at a time."""
+    chunks: list[bytes] = []
+    total = 0
+    step = size + 1 if size >= 0 else _PIPE_CHUNK
+    while total < most and (chunk := os.read(fd, min(most - total, step))):
+        chunks.append(chunk)
+        total += len(chunk)
+        step = _PIPE_CHUNK
+    return b"".join(chunks)  # one chunk: the same bytes, not a copy
 
 
 _BOMS = (

@@ -290,6 +290,9 @@ class ImportReport:
     # The --single-name choice, and the lines of the rows it put in with one name.
     single_name: SingleName = SingleName.REFUSE
     single_name_lines: list[int] = field(default_factory=list)
+    # The SHA-256 (hex) of the file's bytes read (ContactService.import_file; "" for rows
+    # given otherwise): an import after a check passes it back, to import what was checked.
+    file_digest: str = ""
 
     @property
     def skipped(self) -> int:

@@ -281,7 +281,7 @@ def _file(tmp_path: Path, kind: str) -> str:
     elif kind == "missing":
         pass
     elif kind == "device":
-        return "/dev/zero"  # never ends: only the limit stops it
+        return "/dev/zero"  # never ends: refused as no file before a byte of it is read
     else:
         raise AssertionError(kind)
     return str(path)
@@ -294,7 +294,7 @@ _FILE_REFUSALS = {
     "utf16": "looks binary (it holds NUL bytes); give UTF-8 text.",
     "folder": "is a folder, not a file.",
     "missing": "does not exist.",
-    "device": "is larger than 1,000,000 bytes; it was not read.",
+    "device": "is a character device, not a regular file; give a file's path.",
 }
 
 
@@ -497,11 +497,12 @@ def test_process_the_longest_argument_exec_allows(config: Path) -> None:
     assert "First name is too long: at most 1,000 characters, this has 131,071" in _one_line(done)
 
 
-def test_process_import_of_an_endless_file_stops_at_the_limit(config: Path) -> None:
+def test_process_import_of_an_endless_device_is_refused_unread(config: Path) -> None:
+    # Once read up to the 100 MB limit; a device is no file, so its descriptor is refused.
     done = _process(config, "interaction", "import", "/dev/zero")
     line = _one_line(done)
-    assert (
-        line == "contact-tui: The file /dev/zero is larger than 100,000,000 bytes; it was not read."
+    assert line == (
+        "contact-tui: /dev/zero is a character device, not a regular file; give a file's path."
     )
 
 

@@ -184,7 +184,7 @@ async def test_an_import_or_export_that_raises_leaves_the_dialog_working(
         # Ctrl+S runs again, and Escape closes the dialog: nothing waits for the dead worker.
         await pilot.press("ctrl+s")
         await wait_until(
-            pilot, lambda: "Checked 1 rows" in text_of(pilot, "#exchange-report"), "the check"
+            pilot, lambda: "Checked 1 row:" in text_of(pilot, "#exchange-report"), "the check"
         )
         await pilot.press("escape")
         await settle(pilot)

@@ -3,7 +3,11 @@
 Import is two steps, so nothing lands by surprise: the first Ctrl+S checks every row (a dry
 run through the service's ``import_file``, as the command line's) and shows what would be
 created, updated and left alone, and each problem with its line; the second Ctrl+S imports, in
-one store transaction. Export writes the file all at once and asks before replacing one.
+one store transaction, the bytes that were checked: if the file no longer holds them (anyone
+who can write it may have changed it since), nothing is imported and it is checked again. Only
+a regular file is read: a pipe, a device or standard input ('-', which the command line reads)
+could keep the dialog waiting for ever. Export writes the file all at once and asks before
+replacing one.
 
 The import has the command line's choices as fields: Single names (``--single-name``) and
 Country (``--default-country``, read by the same parser), and its messages name those fields
@@ -31,6 +35,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 from textual.worker import Worker
 
+from contact_tui.domain.present import counted
 from contact_tui.domain.rules import RuleError, country_label
 from contact_tui.exchange import formats
 from contact_tui.exchange.importer import (
@@ -67,7 +72,8 @@ FORMAT_CHOICES: dict[Direction, list[tuple[str, str]]] = {
         ("From the file name or content", AUTO),
         ("Genesys Cloud JSON", "genesys"),
         ("CSV", "csv"),
-        ("vCard (3.0 or 4.0)", "vcard"),
+        # Import reads every vCard version in use; export writes the two below.
+        ("vCard (2.1, 3.0 or 4.0)", "vcard"),
     ],
     Direction.EXPORT: [
         ("CSV", "csv"),
@@ -158,8 +164,11 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         super().__init__()
         self.service = service
         self.direction = direction
-        # (path, format, options) the last dry run passed: the next Ctrl+S imports it.
+        # (path, format, options) the last dry run passed, and the digest of the bytes it
+        # read: the next Ctrl+S imports those bytes, or nothing if the file no longer holds
+        # them (anyone who can write the file could change it after the check).
         self.checked: tuple[str, str, ImportOptions] | None = None
+        self.checked_digest = ""
         self.busy = False
         self.imported = False
 
@@ -335,6 +344,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             self.query_one("#exchange-country", Input).focus()
             return
         really = self.checked == (path, fmt, options)
+        digest = self.checked_digest if really else None
         skip = self.query_one("#exchange-skip", Checkbox).value
         self._set_busy(True)
         self._set_report(Text("Importing…" if really else "Checking every row…"))
@@ -346,6 +356,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                 options,
                 dry_run=not really,
                 skip=skip,
+                digest=digest,
             ),
             name=IMPORTING if really else CHECKING,
             group="exchange",
@@ -388,9 +399,20 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         )
 
     def _import(
-        self, path: str, fmt: str | None, options: ImportOptions, *, dry_run: bool, skip: bool
+        self,
+        path: str,
+        fmt: str | None,
+        options: ImportOptions,
+        *,
+        dry_run: bool,
+        skip: bool,
+        digest: str | None,
     ) -> None:
-        """Check or import the file (run in a thread worker, see :meth:`action_run`)."""
+        """Check or import the file (run in a thread worker, see :meth:`action_run`); an
+        import passes the digest of the bytes its check read, and imports only those.
+
+        Only a regular file is read: a pipe or standard input could keep the worker waiting
+        for ever, and nothing in the app can stop it (the command line reads them)."""
         try:
             name, report = self.service.import_file(
                 path,
@@ -399,7 +421,17 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                 skip_invalid=skip,
                 progress=self._progress,
                 options=options,
+                regular_only=True,
+                checked_digest=digest,
             )
+        except formats.FileChanged:
+            self.post_message(
+                self.Failed(
+                    f"{path} changed since it was checked, so nothing was imported; press "
+                    "Ctrl+S to check it again."
+                )
+            )
+            return
         except (formats.ExchangeError, PermissionDenied, ConflictError, StoreError) as err:
             self.post_message(self.Failed(str(err)))
             return
@@ -428,6 +460,8 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
 
     @on(Failed)
     def _stopped(self, event: Failed) -> None:
+        # The report now shows why, not the check: the next Ctrl+S checks the file again.
+        self.checked = None
         self._failed(event.message)
 
     def _failed(self, message: str) -> None:
@@ -458,8 +492,11 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
     def _imported(self, event: Imported) -> None:
         path, fmt, name, report, skip = event.path, event.fmt, event.name, event.report, event.skip
         # A file with no contacts has nothing to import: no second step.
-        can_import = report.rows > 0 and (not report.problems or skip)
+        # A file whose every row has a problem has none to import, even with the box ticked.
+        others = report.rows - report.skipped
+        can_import = report.rows > 0 and (not report.problems or (skip and others > 0))
         self.checked = (path, fmt, event.options) if report.dry_run and can_import else None
+        self.checked_digest = report.file_digest if self.checked else ""
         if report.written:
             self.imported = True
         self._set_busy(False)
@@ -470,7 +507,8 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             summary = "The file holds no contacts, so there is nothing to import."
         elif report.dry_run:
             summary = (
-                f"Checked {report.rows:,} rows: importing would create {len(report.created):,}, "
+                f"Checked {counted(report.rows, 'row')}: importing would create "
+                f"{len(report.created):,}, "
                 f"update {len(report.updated):,} and leave {report.unchanged:,} unchanged"
             )
             if report.notes_added:
@@ -480,7 +518,13 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             if report.problems:
                 have = "row has a problem" if report.skipped == 1 else "rows have problems"
                 summary += f" {report.skipped:,} {have}."
-                if not skip:
+                if not others:
+                    them = "it" if report.skipped == 1 else "them"
+                    summary += (
+                        f" There is no other row to import: fix {them}, and press Ctrl+S to "
+                        "check the file again."
+                    )
+                elif not skip:
                     # Unticked (the default, as the command line): the whole file is refused.
                     summary += (
                         f" Nothing is imported while any row has one: fix them, or "
@@ -490,7 +534,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
         else:
             summary = report.summary(DIALOG_WORDING)
         text.append(f"{summary}\n", style="bold")
-        text.append(f"Read {safe(path, 120)} as {title}, {report.rows:,} rows.\n")
+        text.append(f"Read {safe(path, 120)} as {title}, {counted(report.rows, 'row')}.\n")
         if report.dry_run and self.checked:
             text.append("Press Ctrl+S again to import.\n", style="bold")
         for problem in report.problems[:MAX_SHOWN]:
