@@ -27,9 +27,10 @@ SHORT_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 def counted(count: int, one: str, many: str = "") -> str:
-    """``count`` and its noun, singular for exactly one: '1 note', '2 notes', '0 notes'
-    (``many`` where the plural is not ``one`` + 's': 'matches', 'values have')."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
+    """``count`` and its noun, singular for exactly one: '1 note', '2 notes', '0 notes',
+    '2,279 rows' (grouped, as the app's other counts are; ``many`` where the plural is not
+    ``one`` + 's': 'matches', 'values have')."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
 def _in_utc(moment: datetime) -> datetime:

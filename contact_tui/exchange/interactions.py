@@ -154,7 +154,7 @@ def read_lines(path: str) -> Iterator[tuple[int, str | None]]:
                     break
             if offset + size > MAX_IMPORT_BYTES:
                 raise ExchangeError(
-                    f"{what} is larger than {MAX_IMPORT_BYTES:,} bytes; it was not read."
+                    f"{what} is larger than {MAX_IMPORT_BYTES:,} bytes; reading stopped there."
                 )
             if too_long:
                 yield number, None

@@ -485,3 +485,5 @@ def test_counts_say_one_thing_and_several_things_alike() -> None:
     assert [counted(n, "note") for n in (0, 1, 2)] == ["0 notes", "1 note", "2 notes"]
     assert counted(1, "value has", "values have") == "1 value has"
     assert counted(3, "value has", "values have") == "3 values have"
+    # Grouped as the other counts in the same sentences are ("create 99,998 ...").
+    assert counted(100000, "row") == "100,000 rows"
