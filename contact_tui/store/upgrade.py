@@ -93,19 +93,9 @@ def notes_upgrade(contacts: Mapping[str, Doc], note_ids: Collection[str], now: s
             continue
         text = doc["notes"]
         if isinstance(text, str) and text.strip():
-            when = _text(doc, "modifyDate", "createDate") or now
             note_id = _note_id(contact_id, doc, taken)
             taken.add(note_id)
-            note: Doc = {
-                "id": note_id,
-                "entityId": contact_id,
-                "entityType": "Contact",
-                "noteText": text,
-                "createDate": when,
-                "modifyDate": when,
-                "createdBy": {"id": _text(doc, "modifiedBy", "createdBy")},
-                "version": 1,
-            }
+            note = _old_notes_note(note_id, contact_id, text, doc, now)
             ops.append(["put", "notes", note_id, note])
         elif not (text is None or isinstance(text, str)):
             continue  # not text: left for doctor to report, never dropped
@@ -155,9 +145,15 @@ def unmerged_note(merge_id: str, other: Mapping[str, object], now: str) -> Doc |
     text = other.get("notes")
     if not isinstance(text, str) or not text.strip():
         return None
-    contact_id = str(other.get("id", ""))
-    when = _text(other, "modifyDate", "createDate") or now
-    note_id = unmerged_note_id(merge_id)
+    return _old_notes_note(unmerged_note_id(merge_id), str(other.get("id", "")), text, other, now)
+
+
+def _old_notes_note(
+    note_id: str, contact_id: str, text: str, doc: Mapping[str, object], now: str
+) -> Doc:
+    """The note an old ``notes`` field ``text`` of contact document ``doc`` becomes: by the
+    contact's last editor at its last change (``now`` when it has no date)."""
+    when = _text(doc, "modifyDate", "createDate") or now
     return {
         "id": note_id,
         "entityId": contact_id,
@@ -165,7 +161,7 @@ def unmerged_note(merge_id: str, other: Mapping[str, object], now: str) -> Doc |
         "noteText": text,
         "createDate": when,
         "modifyDate": when,
-        "createdBy": {"id": _text(other, "modifiedBy", "createdBy")},
+        "createdBy": {"id": _text(doc, "modifiedBy", "createdBy")},
         "version": 1,
     }
 
