@@ -518,8 +518,8 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
             if report.problems:
                 have = "row has a problem" if report.skipped == 1 else "rows have problems"
                 summary += f" {report.skipped:,} {have}."
+                them = "it" if report.skipped == 1 else "them"
                 if not others:
-                    them = "it" if report.skipped == 1 else "them"
                     summary += (
                         f" There is no other row to import: fix {them}, and press Ctrl+S to "
                         "check the file again."
@@ -527,7 +527,7 @@ class ExchangeDialog(ForwardsWorkerErrors, ModalScreen[bool]):
                 elif not skip:
                     # Unticked (the default, as the command line): the whole file is refused.
                     summary += (
-                        f" Nothing is imported while any row has one: fix them, or "
+                        f" Nothing is imported while any row has one: fix {them}, or "
                         f"{DIALOG_WORDING.skip_invalid} and press Ctrl+S to import the others."
                     )
             summary += report.single_names(DIALOG_WORDING)
