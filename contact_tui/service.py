@@ -1462,7 +1462,8 @@ class ContactService:
     # --- helpers -------------------------------------------------------------------------
 
     def _checked(self, draft: ContactDraft) -> CheckedFields:
-        result = check_draft(draft, self.region)
+        # No warnings: a save does not show them (check() does, before it).
+        result = check_draft(draft, self.region, warn=False)
         if not result.ok or result.fields is None:
             raise InvalidInput(_errors_sentence(result.errors), result.errors)
         return result.fields
