@@ -107,6 +107,14 @@ class StoreTransaction(Protocol):
         """A contact as of this transaction."""
         ...
 
+    def contact_at(self, contact_id: str, version: int) -> Contact | None:
+        """The contact a change that must start from ``version`` starts from: the store may
+        give the one it last read or saved at that version without reading it again, since
+        saving it checks the version (a contact that moved on or was removed since fails that
+        save as it would have); otherwise as :meth:`contact`. A change that then saves
+        nothing must read it with :meth:`contact`: only a save checks the version."""
+        ...
+
     def contacts_by_key(self, key: str) -> list[Contact]:
         """Contacts indexed under an identity key, first-created first."""
         ...

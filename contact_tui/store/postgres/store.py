@@ -272,6 +272,9 @@ class PgTransaction:
         # Contacts read in this transaction: id -> (version, curated), to tell an edit from a
         # promotion as the server does.
         self._read: dict[str, tuple[int, bool]] = {}
+        # Contacts contact_at gave from the store's memory, not read here: id -> (version, the
+        # createDate its document held), which their save sends for the server to compare.
+        self._remembered: dict[str, tuple[int, Any]] = {}
         # (contact id, version) -> the action the server's audit record of it names.
         self._audited: dict[tuple[str, int], str] = {}
         self.changed_settings = False  # the store forgets the settings it kept, once done
@@ -308,6 +311,21 @@ class PgTransaction:
             return None
         contact = self._store.parsed(doc)
         self._read[contact.id] = (contact.version, contact.type == ContactType.CURATED)
+        self._remembered.pop(contact.id, None)
+        return contact
+
+    def contact_at(self, contact_id: str, version: int) -> Contact | None:
+        """The contact at ``version`` as the store last read or saved it, when it did (an
+        edit of what the agent's form showed): no read, and the save then goes out with BEGIN
+        (one round trip and one statement less). The save checks the version and, since a
+        contact removed and made again under its id starts again at version 1, its
+        createDate too. Otherwise read here (:meth:`contact`)."""
+        known = self._store.known(contact_id, version)
+        if known is None:
+            return self.contact(contact_id)
+        contact, created = known
+        self._read[contact.id] = (contact.version, contact.type == ContactType.CURATED)
+        self._remembered[contact.id] = (version, created)
         return contact
 
     def contacts_by_key(self, key: str) -> list[Contact]:
@@ -333,7 +351,12 @@ class PgTransaction:
         # created None: the version alone decides (a contact re-created under its id starts
         # again at version 1, which a save from an older read cannot expect).
         sent = docs.contact_to_doc(contact)
-        saved = self._store.saved(contact, sent, self._save(sent, expected_version, None))
+        # From the store's memory (contact_at): the server also checks it is the same contact.
+        remembered = self._remembered.get(contact.id)
+        created = None
+        if remembered is not None and remembered[0] == expected_version:
+            created = remembered[1] if isinstance(remembered[1], str) else None
+        saved = self._store.saved(contact, sent, self._save(sent, expected_version, created))
         # The server's word for it (save_contact): a new contact is created; a save of one
         # read here at the version saved from is an edit, or a promotion into Contacts.
         curated = saved.type == ContactType.CURATED
@@ -790,6 +813,11 @@ class PostgresStore:
         # document makes the same (immutable) contact. Under _parsed_mutex.
         self._parsed: OrderedDict[bytes, Contact] = OrderedDict()
         self._parsed_mutex = threading.Lock()
+        # The contact last made from a document of each id (parsed, saved) and the createDate
+        # that document held, as many as _parsed: an edit of the version the form showed
+        # starts from it without reading it again (PgTransaction.contact_at). Under
+        # _parsed_mutex.
+        self._latest: OrderedDict[str, tuple[Contact, Any]] = OrderedDict()
         conn = self._connection()
         self.user = str(conn.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
         self._check_schema(conn)
@@ -938,13 +966,31 @@ class PostgresStore:
             contact = self._parsed.get(key)
             if contact is not None:
                 self._parsed.move_to_end(key)
+                self._remember(contact, doc)
                 return contact
         contact = _contact(doc, self._where)
         with self._parsed_mutex:
             self._parsed[key] = contact
             while len(self._parsed) > PARSED_KEPT:
                 self._parsed.popitem(last=False)
+            self._remember(contact, doc)
         return contact
+
+    def _remember(self, contact: Contact, doc: dict[str, Any]) -> None:
+        """Note ``contact`` (made from ``doc``) as the latest of its id; under _parsed_mutex."""
+        self._latest[contact.id] = (contact, doc.get("createDate"))
+        self._latest.move_to_end(contact.id)
+        while len(self._latest) > PARSED_KEPT:
+            self._latest.popitem(last=False)
+
+    def known(self, contact_id: str, version: int) -> tuple[Contact, Any] | None:
+        """The contact ``contact_id`` as this store last made it from a document (read or
+        saved) and the createDate that document held, when that was at ``version``."""
+        with self._parsed_mutex:
+            found = self._latest.get(contact_id)
+        if found is None or found[0].version != version:
+            return None
+        return found
 
     def _forget_settings(self) -> None:
         with self._heard_mutex:
@@ -1060,6 +1106,7 @@ class PostgresStore:
             self._parsed[key] = contact
             while len(self._parsed) > PARSED_KEPT:
                 self._parsed.popitem(last=False)
+            self._remember(contact, stored)
         return contact
 
     def snapshot_at(self, position: Position) -> str | None:
