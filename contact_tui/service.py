@@ -864,8 +864,10 @@ class ContactService:
                 elif current.version == expected_version:
                     return current
             updated = replace(updated, modify_date=self.clock(), modified_by=self.agent.user)
-            saved = uow.save_contact(updated, expected_version)
-            uow.add_audit(self._audit(AuditAction.EDIT, contact_id, changed, saved.version))
+            # The record first (a save makes the version one up), so that the save can go
+            # out with the commit.
+            uow.add_audit(self._audit(AuditAction.EDIT, contact_id, changed, expected_version + 1))
+            saved = uow.save_contact(updated, expected_version, last=True)
         return saved
 
     def promote(

@@ -131,9 +131,13 @@ class StoreTransaction(Protocol):
         """The identity keys a contact is indexed under now (none if it is gone)."""
         ...
 
-    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
+    def save_contact(
+        self, contact: Contact, expected_version: int, *, last: bool = False
+    ) -> Contact:
         """Write a contact whose stored version must be ``expected_version`` (0: new);
-        returns it as saved, its version one up."""
+        returns it as saved, its version one up. ``last``: the transaction ends with this
+        save, so a store may send it with the commit; nothing may be written after it but the
+        audit record of this very save (its record may come before it)."""
         ...
 
     def apply_prepared(self, prepared: PreparedSave) -> None:

@@ -59,11 +59,14 @@ class UnitOfWork:
         """Every contact id."""
         return self._tx.table_ids("contacts")
 
-    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
+    def save_contact(
+        self, contact: Contact, expected_version: int, *, last: bool = False
+    ) -> Contact:
         """Write a contact whose stored version must be ``expected_version`` (0: a new one).
 
         Returns the contact as saved, with its version increased by one. A stale
-        ``expected_version`` raises ConflictError naming who changed it and when.
+        ``expected_version`` raises ConflictError naming who changed it and when. ``last``
+        changes nothing here: the commit writes everything at once anyway.
         """
         current_version = self._check_version(contact.id, expected_version)
         saved = replace(contact, version=current_version + 1)

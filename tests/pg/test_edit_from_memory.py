@@ -9,16 +9,18 @@ writes the one audit record of the edit, as before."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from contact_tui.domain.clock import utcnow
 from contact_tui.domain.draft import ContactDraft
-from contact_tui.domain.model import AuditAction, Contact, ContactType, Permission
+from contact_tui.domain.model import AuditAction, AuditRecord, Contact, ContactType, Permission
 from contact_tui.service import ContactService
-from contact_tui.store.errors import ConflictError
+from contact_tui.store.errors import ConflictError, StoreError
 from contact_tui.store.postgres.schema import SCHEMA
 from contact_tui.store.postgres.store import PgTransaction
 from tests.contract import ContractDatabase, Stores
@@ -158,3 +160,86 @@ def test_an_edit_of_a_version_the_store_does_not_hold_reads_it(
     saved = _edit(other, contact, "Countess")
     assert reads == [contact.id]
     assert (saved.version, saved.title) == (2, "Countess")
+
+
+# --- the last save goes out with COMMIT (save_contact(..., last=True)) ---------------------
+
+
+def _audit(contact: Contact, action: AuditAction, version: int) -> AuditRecord:
+    return AuditRecord(
+        id=f"{action}-{version}",
+        at=utcnow(),
+        agent="alice",
+        action=action,
+        contact_id=contact.id,
+        fields=("title",),
+        version=version,
+    )
+
+
+def test_a_last_save_after_a_server_restart_is_made_on_a_new_connection(
+    pg_stores: Stores, pg_server: Any
+) -> None:
+    alice = pg_stores.service("alice", *EDITING)
+    shown = alice.contact(_made(alice).id)
+    pg_server.restart()  # the store's connection is gone; nothing told it so
+    # BEGIN, the save and COMMIT are the first thing sent after the restart.
+    with alice.repo.write("alice") as uow:
+        current = uow.contact_at(shown.id, shown.version)
+        assert current == shown
+        uow.add_audit(_audit(shown, AuditAction.EDIT, 2))
+        saved = uow.save_contact(replace(current, title="Countess"), 1, last=True)
+    assert saved == alice.contact(shown.id)
+    assert (saved.version, saved.title) == (2, "Countess")
+    assert [r.action for r in alice.audit(shown.id)] == [AuditAction.CREATE, AuditAction.EDIT]
+
+
+def test_a_record_the_server_refuses_undoes_the_last_save_and_leaves_the_connection_clean(
+    pg_stores: Stores,
+) -> None:
+    alice = pg_stores.service("alice", *EDITING)
+    shown = alice.contact(_made(alice).id)
+    # Sent with the save and COMMIT (the server's record of version 2 says edit): refused,
+    # it takes the save down with it.
+    with pytest.raises(StoreError), alice.repo.write("alice") as uow:
+        current = uow.contact_at(shown.id, shown.version)
+        assert current is not None
+        uow.add_audit(_audit(shown, AuditAction.PROMOTE, 2))
+        uow.save_contact(replace(current, title="Never"), 1, last=True)
+    assert alice.contact(shown.id) == shown
+    assert [r.version for r in alice.audit(shown.id)] == [1]
+    # A conflict in a last save undoes it too; then the next edit goes through.
+    with pytest.raises(ConflictError), alice.repo.write("alice") as uow:
+        uow.save_contact(replace(shown, title="Stale"), 7, last=True)
+    assert _edit(alice, shown, "Countess").version == 2
+
+
+def test_nothing_is_written_after_a_last_save(pg_stores: Stores) -> None:
+    alice = pg_stores.service("alice", *EDITING)
+    shown = alice.contact(_made(alice).id)
+    with pytest.raises(RuntimeError), alice.repo.write("alice") as uow:
+        saved = uow.save_contact(replace(shown, title="Countess"), 1, last=True)
+        uow.add_audit(_audit(shown, AuditAction.EDIT, 2))  # the server's own: nothing to send
+        uow.set_setting("default-country-code", "44")
+    # Committed with the save, and only that.
+    assert alice.contact(shown.id) == saved
+    assert alice.stored_setting("default-country-code") is None
+    with pytest.raises(RuntimeError), alice.repo.write("alice") as uow:
+        uow.save_contact(replace(saved, title="Again"), 2, last=True)
+        uow.add_audit(_audit(shown, AuditAction.PROMOTE, 3))  # one the server did not write
+    assert [r.version for r in alice.audit(shown.id)] == [1, 2, 3]
+
+
+def test_changes_undone_by_a_refused_record_again_and_again_leave_the_connection_usable(
+    pg_stores: Stores,
+) -> None:
+    """Statements a failed one made the server pass over were never prepared there, whatever
+    psycopg asked (its fifth run of a statement prepares it)."""
+    alice = pg_stores.service("alice", *EDITING)
+    shown = alice.contact(_made(alice).id)
+    for last in (False, True) * 4:
+        with pytest.raises(StoreError), alice.repo.write("alice") as uow:
+            uow.add_audit(_audit(shown, AuditAction.PROMOTE, 2))
+            uow.save_contact(replace(shown, title="Never"), 1, last=last)
+    assert _edit(alice, shown, "Countess").version == 2
+    assert _edit(alice, alice.contact(shown.id), "Queen").version == 3
