@@ -848,16 +848,27 @@ class ContactService:
         self.require_use_case(UseCase.EDIT_CONTACT)
         fields = self._checked(draft)
         with self.repo.write(self.agent.user) as uow:
-            current = uow.contact(contact_id)
-            if current is None:
-                raise NotFound(f"No contact has the id {contact_id}.")
-            updated = fields.apply_to(current)
-            changed = uow.changed_fields(current, updated)
-            if not changed and current.version == expected_version:
-                return current
+            # The version the agent's form showed, which the store may still hold: the save
+            # checks the version, so it need not be read again (StoreTransaction.contact_at).
+            current = uow.contact_at(contact_id, expected_version)
+            for attempt in (1, 2):
+                if current is None:
+                    raise NotFound(f"No contact has the id {contact_id}.")
+                updated = fields.apply_to(current)
+                changed = uow.changed_fields(current, updated)
+                if changed:
+                    break
+                if attempt == 1:
+                    # Nothing to save, and no save to check the version: the contact as
+                    # stored decides, read in this transaction.
+                    current = uow.contact(contact_id)
+                elif current.version == expected_version:
+                    return current
             updated = replace(updated, modify_date=self.clock(), modified_by=self.agent.user)
-            saved = uow.save_contact(updated, expected_version)
-            uow.add_audit(self._audit(AuditAction.EDIT, contact_id, changed, saved.version))
+            # The record first (a save makes the version one up), so that the save can go
+            # out with the commit.
+            uow.add_audit(self._audit(AuditAction.EDIT, contact_id, changed, expected_version + 1))
+            saved = uow.save_contact(updated, expected_version, last=True)
         return saved
 
     def promote(
@@ -1478,7 +1489,8 @@ class ContactService:
     # --- helpers -------------------------------------------------------------------------
 
     def _checked(self, draft: ContactDraft) -> CheckedFields:
-        result = check_draft(draft, self.region)
+        # No warnings: a save does not show them (check() does, before it).
+        result = check_draft(draft, self.region, warn=False)
         if not result.ok or result.fields is None:
             raise InvalidInput(_errors_sentence(result.errors), result.errors)
         return result.fields

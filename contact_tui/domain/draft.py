@@ -160,18 +160,21 @@ class DraftCheck:
 
 
 def check_phone(
-    text: str, region: str, accepts_sms: bool = False
+    text: str, region: str, accepts_sms: bool = False, *, warn: bool = True
 ) -> tuple[PhoneNumber | None, str]:
     """One optional phone field: (the number or None when empty, a warning or '').
 
     The warning says why a number was kept as typed; for one without + it names the country
     ``region`` it was read in. Raises RuleError when the text cannot be kept at all
-    (extension alone, no digits).
+    (extension alone, no digits). ``warn`` False: no warning (a save, which shows none, does
+    not parse the number a second time to word one).
     """
     if not text.strip():
         return None, ""
     phone = parse_phone(text, region, accepts_sms=accepts_sms)
-    return phone, "" if phone.searchable else not_searchable_warning(text, region)
+    if phone.searchable or not warn:
+        return phone, ""
+    return phone, not_searchable_warning(text, region)
 
 
 def default_country_note(region: str, source: CountryFrom | None = None) -> str:
@@ -292,13 +295,17 @@ def check_email(text: str) -> str:
 
 
 def check_draft(
-    draft: ContactDraft, region: str, phone_regions: Mapping[PhoneKind, str] | None = None
+    draft: ContactDraft,
+    region: str,
+    phone_regions: Mapping[PhoneKind, str] | None = None,
+    *,
+    warn: bool = True,
 ) -> DraftCheck:
     """Apply every rule to every field, collecting all problems rather than stopping at one.
 
     Numbers without + are read in the country :func:`phone_countries` gives: the number's
     own (``phone_regions[kind]``, for a slot that has one), else the draft's address country,
-    else ``region``.
+    else ``region``. ``warn`` False: no warnings are worked out (a save, which drops them).
     """
     countries = phone_countries(draft, region, phone_regions)
     errors: dict[str, str] = {}
@@ -313,7 +320,9 @@ def check_draft(
     for kind in PhoneKind:
         entry = draft.phones.get(kind, PhoneDraft())
         try:
-            phones[kind], warning = check_phone(entry.text, countries[kind][0], entry.accepts_sms)
+            phones[kind], warning = check_phone(
+                entry.text, countries[kind][0], entry.accepts_sms, warn=warn
+            )
             if warning:
                 warnings[kind.value] = warning
         except RuleError as err:

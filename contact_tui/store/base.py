@@ -107,6 +107,14 @@ class StoreTransaction(Protocol):
         """A contact as of this transaction."""
         ...
 
+    def contact_at(self, contact_id: str, version: int) -> Contact | None:
+        """The contact a change that must start from ``version`` starts from: the store may
+        give the one it last read or saved at that version without reading it again, since
+        saving it checks the version (a contact that moved on or was removed since fails that
+        save as it would have); otherwise as :meth:`contact`. A change that then saves
+        nothing must read it with :meth:`contact`: only a save checks the version."""
+        ...
+
     def contacts_by_key(self, key: str) -> list[Contact]:
         """Contacts indexed under an identity key, first-created first."""
         ...
@@ -123,9 +131,13 @@ class StoreTransaction(Protocol):
         """The identity keys a contact is indexed under now (none if it is gone)."""
         ...
 
-    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
+    def save_contact(
+        self, contact: Contact, expected_version: int, *, last: bool = False
+    ) -> Contact:
         """Write a contact whose stored version must be ``expected_version`` (0: new);
-        returns it as saved, its version one up."""
+        returns it as saved, its version one up. ``last``: the transaction ends with this
+        save, so a store may send it with the commit; nothing may be written after it but the
+        audit record of this very save (its record may come before it)."""
         ...
 
     def apply_prepared(self, prepared: PreparedSave) -> None:

@@ -268,15 +268,21 @@ class PgTransaction:
         self._store = store
         self._where = where
         self._conn: psycopg.Connection[Any] | None = None  # once BEGIN went out
-        self._audits: list[dict[str, Any]] = []
+        self._audits: list[AuditRecord] = []
+        self._finished = False  # committed with its last save (save_contact, last=True)
         # Contacts read in this transaction: id -> (version, curated), to tell an edit from a
         # promotion as the server does.
         self._read: dict[str, tuple[int, bool]] = {}
+        # Contacts contact_at gave from the store's memory, not read here: id -> (version, the
+        # createDate its document held), which their save sends for the server to compare.
+        self._remembered: dict[str, tuple[int, Any]] = {}
         # (contact id, version) -> the action the server's audit record of it names.
         self._audited: dict[tuple[str, int], str] = {}
         self.changed_settings = False  # the store forgets the settings it kept, once done
 
     def _execute(self, sql: str, args: Sequence[Any]) -> psycopg.Cursor[Any]:
+        if self._finished:
+            raise RuntimeError("this transaction was committed with its last save")
         if self._conn is not None:
             return self._conn.execute(sql, args)
         # The first statement: BEGIN goes with it. On a connection the server dropped since
@@ -308,6 +314,21 @@ class PgTransaction:
             return None
         contact = self._store.parsed(doc)
         self._read[contact.id] = (contact.version, contact.type == ContactType.CURATED)
+        self._remembered.pop(contact.id, None)
+        return contact
+
+    def contact_at(self, contact_id: str, version: int) -> Contact | None:
+        """The contact at ``version`` as the store last read or saved it, when it did (an
+        edit of what the agent's form showed): no read, and the save then goes out with BEGIN
+        (one round trip and one statement less). The save checks the version and, since a
+        contact removed and made again under its id starts again at version 1, its
+        createDate too. Otherwise read here (:meth:`contact`)."""
+        known = self._store.known(contact_id, version)
+        if known is None:
+            return self.contact(contact_id)
+        contact, created = known
+        self._read[contact.id] = (contact.version, contact.type == ContactType.CURATED)
+        self._remembered[contact.id] = (version, created)
         return contact
 
     def contacts_by_key(self, key: str) -> list[Contact]:
@@ -328,23 +349,35 @@ class PgTransaction:
         """The identity keys a contact is indexed under now."""
         return set(self._all(f"SELECT * FROM {SCHEMA}.read_contact_keys(%s)", contact_id))
 
-    def save_contact(self, contact: Contact, expected_version: int) -> Contact:
-        """Write a contact at ``expected_version`` (0: new); returns it as saved."""
+    def save_contact(
+        self, contact: Contact, expected_version: int, *, last: bool = False
+    ) -> Contact:
+        """Write a contact at ``expected_version`` (0: new); returns it as saved. ``last``:
+        the save goes out with COMMIT (and BEGIN, when it is the first statement), one round
+        trip, its result read from the same answer."""
         # created None: the version alone decides (a contact re-created under its id starts
         # again at version 1, which a save from an older read cannot expect).
         sent = docs.contact_to_doc(contact)
-        saved = self._store.saved(contact, sent, self._save(sent, expected_version, None))
-        # The server's word for it (save_contact): a new contact is created; a save of one
+        # From the store's memory (contact_at): the server also checks it is the same contact.
+        remembered = self._remembered.get(contact.id)
+        created = None
+        if remembered is not None and remembered[0] == expected_version:
+            created = remembered[1] if isinstance(remembered[1], str) else None
+        # The server's word for it (save_contact), known before it answers (the version it
+        # writes is one up, the type the one sent): a new contact is created; a save of one
         # read here at the version saved from is an edit, or a promotion into Contacts.
-        curated = saved.type == ContactType.CURATED
-        was = self._read.get(saved.id)
+        curated = contact.type == ContactType.CURATED
+        was = self._read.get(contact.id)
+        action: str | None = None
         if expected_version == 0:
-            self._audited[(saved.id, saved.version)] = str(AuditAction.CREATE)
+            action = str(AuditAction.CREATE)
         elif not curated or (was is not None and was[0] == expected_version):
             promoted = curated and was is not None and not was[1]
-            action = AuditAction.PROMOTE if promoted else AuditAction.EDIT
-            self._audited[(saved.id, saved.version)] = str(action)
-        return saved
+            action = str(AuditAction.PROMOTE if promoted else AuditAction.EDIT)
+        if action is not None:
+            self._audited[(contact.id, expected_version + 1)] = action
+        stored = self._save(sent, expected_version, created, last=last)
+        return self._store.saved(contact, sent, stored)
 
     def apply_prepared(self, prepared: PreparedSave) -> None:
         """Write a prepared save; ConflictError if the contact moved on since."""
@@ -353,16 +386,19 @@ class PgTransaction:
         self._audited[(str(saved["id"]), int(saved["version"]))] = str(AuditAction.IMPORT)
 
     def _save(
-        self, doc: dict[str, Any], expected: int, created: str | None, action: str | None = None
+        self,
+        doc: dict[str, Any],
+        expected: int,
+        created: str | None,
+        action: str | None = None,
+        *,
+        last: bool = False,
     ) -> Any:
+        args = (Jsonb(doc), expected, created, None if action is None else str(action))
         try:
-            return self._one(
-                f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s)",
-                Jsonb(doc),
-                expected,
-                created,
-                None if action is None else str(action),
-            )
+            if last:
+                return self._save_and_commit(args)
+            return self._one(f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s)", *args)
         except pg_errors.SerializationFailure as failure:
             # The server knows who changed it and to which version; the version this save
             # started from is ours to say.
@@ -372,6 +408,51 @@ class PgTransaction:
             raise ConflictError(
                 err.contact_id, expected, err.current, err.modified_by, err.modified_at
             ) from None
+
+    def _save_and_commit(self, args: tuple[Any, ...]) -> Any:
+        """A last save (save_contact, ``last``): the save, the audit records, COMMIT and the
+        notices' send (as in :meth:`commit`), BEGIN too when nothing was sent before, in one
+        round trip; the saved document, read from that answer. A connection the server
+        dropped since the last call (a restart) is replaced and everything sent again, as
+        for a first statement (:meth:`_execute`), only when the server answered none of it."""
+        audits = self._pending_audits()
+        begin = self._conn is None
+        for attempt in (1, 2):
+            conn = self._conn = self._conn or self._store.connection()
+            first: psycopg.Cursor[Any] | None = None
+            done: psycopg.Cursor[Any] | None = None
+            try:
+                with conn.pipeline():
+                    if begin:
+                        first = conn.execute("BEGIN")
+                    saved = conn.execute(f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s)", args)
+                    # Not prepared: a save that fails makes the server pass over these,
+                    # and psycopg would take one it asked to prepare for prepared.
+                    for audit in audits:
+                        conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", audit, prepare=False)
+                    done = conn.execute("COMMIT", prepare=False)
+                    conn.execute(f"SELECT {SCHEMA}.announce_committed()", prepare=False)
+            except psycopg.OperationalError:
+                if done is not None and done.statusmessage == "COMMIT":
+                    pass  # committed; only the notices failed (see commit)
+                elif (
+                    attempt == 1
+                    and begin
+                    and conn.broken
+                    and (first is None or first.pgresult is None)
+                ):
+                    self._conn = None
+                    continue
+                else:
+                    raise
+            except psycopg.Error:
+                if done is None or done.statusmessage != "COMMIT":
+                    raise
+            self._finished = True
+            self._conn = None  # nothing left to undo
+            row = saved.fetchone()
+            return None if row is None else row[0]
+        raise AssertionError("unreachable")
 
     def touch_contact(self, contact_id: str, when: datetime) -> None:
         """Renew a contact's last-interaction date without a new version."""
@@ -424,12 +505,23 @@ class PgTransaction:
         """Append an audit record; the server sets who, when and the id, and writes the record
         of a contact version with the save (schema.add_audit says what it accepts). Sent with
         COMMIT (:meth:`commit`): nothing in a transaction reads the audit trail back, and a
-        record the server refuses there still undoes the whole change."""
-        if record.contact_id is not None and record.version is not None:
-            written = self._audited.get((record.contact_id, record.version))
-            if written == str(record.action) and record.interaction_id is None:
-                return  # the server wrote this very record with the save
-        self._audits.append(docs.audit_to_doc(record))
+        record the server refuses there still undoes the whole change. The record of a save
+        may come before it (a last save, which goes with COMMIT)."""
+        if self._finished and not self._written(record):
+            raise RuntimeError("an audit record came after the transaction's last save")
+        self._audits.append(record)
+
+    def _written(self, record: AuditRecord) -> bool:
+        """Whether the server writes ``record`` itself, with the save of its version."""
+        if record.contact_id is None or record.version is None or record.interaction_id:
+            return False
+        return self._audited.get((record.contact_id, record.version)) == str(record.action)
+
+    def _pending_audits(self) -> list[tuple[Jsonb]]:
+        """The audit records to send with COMMIT: those the server does not write itself."""
+        audits = [(Jsonb(docs.audit_to_doc(r)),) for r in self._audits if not self._written(r)]
+        self._audits.clear()
+        return audits
 
     def set_setting(self, name: str, value: Any) -> None:
         """Store an admin setting."""
@@ -581,8 +673,9 @@ class PgTransaction:
         """Send the audit records, COMMIT and the change notices the server kept for after
         it (schema.announce_committed) in one round trip (BEGIN too, when nothing else was
         sent: a transaction that only audits)."""
-        audits = [(Jsonb(doc),) for doc in self._audits]
-        self._audits.clear()
+        if self._finished:
+            return  # committed with its last save
+        audits = self._pending_audits()
         if self._conn is None:
             if not audits:
                 return  # nothing was written: no transaction to end
@@ -790,6 +883,11 @@ class PostgresStore:
         # document makes the same (immutable) contact. Under _parsed_mutex.
         self._parsed: OrderedDict[bytes, Contact] = OrderedDict()
         self._parsed_mutex = threading.Lock()
+        # The contact last made from a document of each id (parsed, saved) and the createDate
+        # that document held, as many as _parsed: an edit of the version the form showed
+        # starts from it without reading it again (PgTransaction.contact_at). Under
+        # _parsed_mutex.
+        self._latest: OrderedDict[str, tuple[Contact, Any]] = OrderedDict()
         conn = self._connection()
         self.user = str(conn.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
         self._check_schema(conn)
@@ -938,13 +1036,31 @@ class PostgresStore:
             contact = self._parsed.get(key)
             if contact is not None:
                 self._parsed.move_to_end(key)
+                self._remember(contact, doc)
                 return contact
         contact = _contact(doc, self._where)
         with self._parsed_mutex:
             self._parsed[key] = contact
             while len(self._parsed) > PARSED_KEPT:
                 self._parsed.popitem(last=False)
+            self._remember(contact, doc)
         return contact
+
+    def _remember(self, contact: Contact, doc: dict[str, Any]) -> None:
+        """Note ``contact`` (made from ``doc``) as the latest of its id; under _parsed_mutex."""
+        self._latest[contact.id] = (contact, doc.get("createDate"))
+        self._latest.move_to_end(contact.id)
+        while len(self._latest) > PARSED_KEPT:
+            self._latest.popitem(last=False)
+
+    def known(self, contact_id: str, version: int) -> tuple[Contact, Any] | None:
+        """The contact ``contact_id`` as this store last made it from a document (read or
+        saved) and the createDate that document held, when that was at ``version``."""
+        with self._parsed_mutex:
+            found = self._latest.get(contact_id)
+        if found is None or found[0].version != version:
+            return None
+        return found
 
     def _forget_settings(self) -> None:
         with self._heard_mutex:
@@ -1060,6 +1176,7 @@ class PostgresStore:
             self._parsed[key] = contact
             while len(self._parsed) > PARSED_KEPT:
                 self._parsed.popitem(last=False)
+            self._remember(contact, stored)
         return contact
 
     def snapshot_at(self, position: Position) -> str | None:
