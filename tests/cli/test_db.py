@@ -301,10 +301,12 @@ def test_connection_lost_mid_save_writes_nothing(
     command = as_user("alice", Permission.VIEW, Permission.ADD)
     save = pg_store.PgTransaction._save
 
-    def save_then_cut(self: pg_store.PgTransaction, *args: Any) -> Any:
+    def save_then_cut(self: pg_store.PgTransaction, *args: Any, **kwargs: Any) -> Any:
         # The contact is written in this transaction (BEGIN went with it); the server ends
-        # the session before the audit record and COMMIT reach it.
-        saved = save(self, *args)
+        # the session before the audit record and COMMIT reach it (a new contact's save is
+        # not its transaction's last statement: the audit record follows).
+        assert not kwargs.get("last")
+        saved = save(self, *args, **kwargs)
         assert self._conn is not None
         pid = self._conn.info.backend_pid
         with database.connect() as admin:

@@ -137,7 +137,7 @@ async def test_the_good_rows_box_opens_unticked_and_bad_rows_say_how_to_import_t
         await type_path(pilot, path)
 
         report = await run_step(pilot, "1 row has a problem")
-        assert f"fix them, or tick '{SKIP_LABEL}' and press Ctrl+S to import the others" in (
+        assert f"fix it, or tick '{SKIP_LABEL}' and press Ctrl+S to import the others" in (
             " ".join(report.split())
         )
         assert "line 3: Cell phone:" in report
