@@ -8,12 +8,14 @@ writes the one audit record of the edit, as before."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from contact_tui.domain.clock import utcnow
@@ -243,3 +245,46 @@ def test_changes_undone_by_a_refused_record_again_and_again_leave_the_connection
             uow.save_contact(replace(shown, title="Never"), 1, last=last)
     assert _edit(alice, shown, "Countess").version == 2
     assert _edit(alice, alice.contact(shown.id), "Queen").version == 3
+
+
+def test_an_answer_lost_after_the_commit_is_not_called_a_conflict_nor_nothing_saved(
+    pg_stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch with its COMMIT reached the server and was committed; the answer was lost on
+    the wire. Sending it again would report the agent's own edit as someone else's conflict,
+    and "nothing was saved" would be false: the agent is told the outcome is not known."""
+    alice = pg_stores.service("alice", *EDITING)
+    shown = alice.contact(_made(alice).id)
+    real_pipeline = psycopg.Connection.pipeline
+    real_execute = psycopg.Connection.execute
+    cursors: list[Any] = []
+    armed = [True]
+
+    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        cursor = real_execute(self, *args, **kwargs)
+        cursors.append(cursor)
+        return cursor
+
+    @contextlib.contextmanager
+    def pipeline(self: Any) -> Iterator[Any]:
+        with real_pipeline(self) as batch:
+            yield batch
+        if armed[0]:
+            armed[0] = False
+            for cursor in cursors:  # the answers never arrived
+                cursor.pgresult = None
+                cursor._statusmessage = None
+            self.pgconn.finish()
+            raise psycopg.OperationalError("connection cut")
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", pipeline)
+    monkeypatch.setattr(psycopg.Connection, "execute", execute)
+    with pytest.raises(StoreError) as raised:
+        _edit(alice, shown, "Countess")
+    monkeypatch.undo()
+
+    assert not isinstance(raised.value, ConflictError)
+    assert "whether it was saved is not known" in str(raised.value)
+    stored = alice.contact(shown.id)
+    assert (stored.version, stored.title) == (2, "Countess")  # saved once
+    assert [r.action for r in alice.audit(shown.id)] == [AuditAction.CREATE, AuditAction.EDIT]

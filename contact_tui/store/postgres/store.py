@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import select
 import threading
 import time
 import weakref
@@ -413,46 +414,48 @@ class PgTransaction:
         """A last save (save_contact, ``last``): the save, the audit records, COMMIT and the
         notices' send (as in :meth:`commit`), BEGIN too when nothing was sent before, in one
         round trip; the saved document, read from that answer. A connection the server
-        dropped since the last call (a restart) is replaced and everything sent again, as
-        for a first statement (:meth:`_execute`), only when the server answered none of it."""
+        closed since the last call (a restart) is replaced BEFORE anything is sent: once the
+        batch with its COMMIT has gone, a lost answer may hide a commit, so it is never sent
+        again (that would report the agent's own committed edit as a conflict); the store
+        error then says the connection was lost."""
         audits = self._pending_audits()
         begin = self._conn is None
-        for attempt in (1, 2):
-            conn = self._conn = self._conn or self._store.connection()
-            first: psycopg.Cursor[Any] | None = None
-            done: psycopg.Cursor[Any] | None = None
-            try:
-                with conn.pipeline():
-                    if begin:
-                        first = conn.execute("BEGIN")
-                    saved = conn.execute(f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s)", args)
-                    # Not prepared: a save that fails makes the server pass over these,
-                    # and psycopg would take one it asked to prepare for prepared.
-                    for audit in audits:
-                        conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", audit, prepare=False)
-                    done = conn.execute("COMMIT", prepare=False)
-                    conn.execute(f"SELECT {SCHEMA}.announce_committed()", prepare=False)
-            except psycopg.OperationalError:
-                if done is not None and done.statusmessage == "COMMIT":
-                    pass  # committed; only the notices failed (see commit)
-                elif (
-                    attempt == 1
-                    and begin
-                    and conn.broken
-                    and (first is None or first.pgresult is None)
-                ):
-                    self._conn = None
-                    continue
-                else:
-                    raise
-            except psycopg.Error:
-                if done is None or done.statusmessage != "COMMIT":
-                    raise
-            self._finished = True
-            self._conn = None  # nothing left to undo
-            row = saved.fetchone()
-            return None if row is None else row[0]
-        raise AssertionError("unreachable")
+        if begin:
+            conn = self._store.connection()
+            if not _still_open(conn):
+                conn.close()  # the store makes a new one
+        conn = self._conn = self._conn or self._store.connection()
+        done: psycopg.Cursor[Any] | None = None
+        try:
+            with conn.pipeline():
+                if begin:
+                    conn.execute("BEGIN")
+                saved = conn.execute(f"SELECT {SCHEMA}.save_contact(%s, %s, %s, %s)", args)
+                # Not prepared: a save that fails makes the server pass over these, and
+                # psycopg would take one it asked to prepare for prepared.
+                for audit in audits:
+                    conn.execute(f"SELECT {SCHEMA}.add_audit(%s)", audit, prepare=False)
+                done = conn.execute("COMMIT", prepare=False)
+                conn.execute(f"SELECT {SCHEMA}.announce_committed()", prepare=False)
+        except psycopg.Error as err:
+            if done is not None and done.statusmessage == "COMMIT":
+                pass  # committed; only the notices failed (see commit)
+            elif isinstance(err, psycopg.OperationalError) and (conn.broken or conn.closed):
+                # The batch went out with its COMMIT and no answer came back: the server may
+                # have committed it. Saying "nothing was saved", or sending it again (then a
+                # conflict with the agent's own edit), could both be false.
+                self._conn = None
+                raise StoreUnavailable(
+                    f"Lost the connection to the database at {self._where} while the change "
+                    "was being saved, so whether it was saved is not known; look at the "
+                    "contact before saving it again."
+                ) from None
+            else:
+                raise
+        self._finished = True
+        self._conn = None  # nothing left to undo
+        row = saved.fetchone()
+        return None if row is None else row[0]
 
     def touch_contact(self, contact_id: str, when: datetime) -> None:
         """Renew a contact's last-interaction date without a new version."""
@@ -703,6 +706,20 @@ class PgTransaction:
         if conn is not None and not conn.broken and not conn.closed:
             with contextlib.suppress(psycopg.Error):
                 conn.execute("ROLLBACK")
+
+
+def _still_open(conn: psycopg.Connection[Any]) -> bool:
+    """False when the server has closed ``conn`` since it was last used (a restart, an idle
+    timeout), looked at without a round trip: between transactions nothing is owed to this
+    connection (it LISTENs to nothing), so anything waiting on its socket is the server's
+    goodbye (its FATAL message, then the end of the stream)."""
+    if conn.closed or conn.broken:
+        return False
+    try:
+        waiting, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        return False
+    return not waiting
 
 
 class NotifyWatch:
