@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,21 +25,10 @@ from contact_tui.store.errors import ConflictError, StoreError
 from contact_tui.store.postgres.schema import SCHEMA
 from contact_tui.store.postgres.store import PgTransaction
 from tests.contract import ContractDatabase, Stores
-from tests.factories import FixedClock
 
 pytestmark = pytest.mark.pg
 
 EDITING = (Permission.VIEW, Permission.ADD, Permission.EDIT)
-
-
-@pytest.fixture
-def pg_stores(
-    request: pytest.FixtureRequest, store_path: Path, clock: FixedClock
-) -> Iterator[Stores]:
-    """Services over the PostgreSQL store only."""
-    built = Stores("postgres", store_path, clock, request)
-    yield built
-    built.close()
 
 
 def _made(service: ContactService) -> Contact:

@@ -7,9 +7,7 @@ they come from changed, and they still follow every save."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -35,20 +33,9 @@ from contact_tui.store.errors import StoreError, StoreRefused
 from contact_tui.store.postgres.schema import SCHEMA
 from contact_tui.store.postgres.store import PostgresStore
 from tests.contract import ContractDatabase, Stores
-from tests.factories import FixedClock
 from tests.pg.test_schema import contacts
 
 pytestmark = pytest.mark.pg
-
-
-@pytest.fixture
-def pg_stores(
-    request: pytest.FixtureRequest, store_path: Path, clock: FixedClock
-) -> Iterator[Stores]:
-    """Services over the PostgreSQL store only."""
-    built = Stores("postgres", store_path, clock, request)
-    yield built
-    built.close()
 
 
 def made(service: ContactService) -> Contact:
