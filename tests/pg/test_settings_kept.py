@@ -21,7 +21,6 @@ from contact_tui.store.base import StoreWatch
 from contact_tui.store.postgres.store import PostgresStore
 from tests.contract import Stores
 from tests.factories import FixedClock
-from tests.pg.test_save_path import pg_stores  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.pg
 
@@ -68,7 +67,7 @@ def national(service: ContactService) -> str | None:
     return None if saved.work_phone is None else saved.work_phone.e164
 
 
-def test_a_listening_store_reads_the_settings_once(pg_stores: Stores) -> None:  # noqa: F811
+def test_a_listening_store_reads_the_settings_once(pg_stores: Stores) -> None:
     agent = pg_stores.service("alice")
     counted = Counted(store_of(agent))
     watch = agent.watch()
@@ -81,7 +80,7 @@ def test_a_listening_store_reads_the_settings_once(pg_stores: Stores) -> None:  
         watch.close()
 
 
-def test_a_change_heard_takes_effect_for_the_next_save(pg_stores: Stores) -> None:  # noqa: F811
+def test_a_change_heard_takes_effect_for_the_next_save(pg_stores: Stores) -> None:
     agent = pg_stores.service("alice")
     admin = pg_stores.service("ada")
     watch = agent.watch()
@@ -97,7 +96,7 @@ def test_a_change_heard_takes_effect_for_the_next_save(pg_stores: Stores) -> Non
         watch.close()
 
 
-def test_without_a_watch_every_read_asks(pg_stores: Stores) -> None:  # noqa: F811
+def test_without_a_watch_every_read_asks(pg_stores: Stores) -> None:
     agent = pg_stores.service("alice")
     admin = pg_stores.service("ada")
     counted = Counted(store_of(agent))
@@ -108,7 +107,7 @@ def test_without_a_watch_every_read_asks(pg_stores: Stores) -> None:  # noqa: F8
     assert counted.reads >= 3  # each read asked (the save reads the region too)
 
 
-def test_the_sessions_own_change_shows_before_its_notice(pg_stores: Stores) -> None:  # noqa: F811
+def test_the_sessions_own_change_shows_before_its_notice(pg_stores: Stores) -> None:
     admin = pg_stores.service("ada")
     watch = admin.watch()
     try:
@@ -121,7 +120,7 @@ def test_the_sessions_own_change_shows_before_its_notice(pg_stores: Stores) -> N
 
 
 def test_a_closed_or_lost_watch_stops_the_keeping(
-    pg_stores: Stores,  # noqa: F811
+    pg_stores: Stores,
     pg_server: Any,
 ) -> None:
     agent = pg_stores.service("alice")
@@ -145,7 +144,7 @@ def test_a_closed_or_lost_watch_stops_the_keeping(
 
 
 def test_the_same_document_makes_the_same_contact_once(
-    pg_stores: Stores,  # noqa: F811
+    pg_stores: Stores,
     store_path: Path,
     clock: FixedClock,
 ) -> None:
